@@ -1,0 +1,102 @@
+# fota-hil top-level Makefile. Quiet unless V=1.
+#
+#   make            firmware (arm-none-eabi-gcc) + host tools + harness
+#   make test       unit tests (cmocka, ASan+UBSan) + a quick QEMU subset
+#   make suite      every scenario under scenarios/ in QEMU, JUnit in build/results/
+#   make bench      benchmarks that print numbers
+#   make deps       install missing Debian packages (as root) or print the command
+#   make COV=1 ...  host code with gcov instrumentation
+#
+# Each directory adds its rules in its own build.mk. Host objects go to
+# $(BUILD) (build/host, or build/san for the sanitizer build that
+# `make test` uses); firmware always goes to $(FW).
+
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+SAN ?= 0
+COV ?= 0
+FW := build/fw
+IMAGES := build/images
+BUILD ?= $(if $(filter 1,$(SAN)),build/san,build/host)
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+HOST_CC ?= gcc
+HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-O2 -g -Ibootloader/include -MMD -MP
+HOST_LDFLAGS :=
+ifeq ($(SAN),1)
+HOST_CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+HOST_LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(COV),1)
+HOST_CFLAGS += --coverage -O0
+HOST_LDFLAGS += --coverage
+endif
+
+ARM_CC := arm-none-eabi-gcc
+ARM_OBJCOPY := arm-none-eabi-objcopy
+ARM_CPP := arm-none-eabi-cpp
+ARM_CFLAGS := -std=c11 -mcpu=cortex-m4 -mthumb -mfloat-abi=soft -Os -g3 -ffunction-sections \
+	-fdata-sections -ffreestanding -fno-common -Wall -Wextra -Werror -Wshadow -Ibootloader/include -MMD -MP
+ARM_LDFLAGS := -mcpu=cortex-m4 -mthumb -nostartfiles -Wl,--gc-sections --specs=nano.specs -lc -lnosys
+
+# Filled by the build.mk fragments.
+FIRMWARE :=         # ELF/bin/img targets built by `make`
+HOST_PROGS :=       # fotactl, fota-hil
+UNIT_TESTS :=       # cmocka executables run by `make test`
+QEMU_TESTS :=       # executables run by `make test` after the unit tests (need QEMU)
+BENCHES :=          # executables run by `make bench`
+
+.PHONY: all firmware host test suite bench deps clean check-deps units run-qemu-tests
+all: check-deps firmware host
+
+include scripts/deps.mk
+include bootloader/build.mk
+include apps/build.mk
+include host/build.mk
+include harness/build.mk
+-include tests/build.mk
+
+firmware: $(FIRMWARE)
+host: $(HOST_PROGS)
+
+# Compile rules. Host objects mirror the source tree under $(BUILD).
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(CFLAGS_$(notdir $(basename $<))) -c $< -o $@
+
+$(FW)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  ARMCC   $<")
+	$(Q)$(ARM_CC) $(ARM_CFLAGS) $(FW_CFLAGS) -c $< -o $@
+
+# Unit tests: every cmocka binary, under ASan+UBSan.
+units: $(UNIT_TESTS)
+	$(Q)set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+test: check-deps
+	$(Q)$(MAKE) --no-print-directory SAN=1 firmware host units $(QEMU_TESTS)
+	$(Q)$(MAKE) --no-print-directory SAN=1 run-qemu-tests
+
+bench: check-deps firmware host $(BENCHES)
+	$(Q)set -e; for b in $(BENCHES); do $$b; done
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+# The scenario suite: every scenario file, in parallel, JUnit + TAP.
+SUITE_ARGS ?=
+suite: check-deps firmware host
+	$(Q)mkdir -p build/results
+	$(Q)$(FOTA_HIL) run -j $(JOBS) --junit build/results/junit.xml --tap build/results/results.tap \
+		$(SUITE_ARGS) scenarios/
+
+# QEMU-backed tests that `make test` runs after the unit tests: each
+# QEMU_TESTS binary, then the scenarios tagged `quick`.
+run-qemu-tests: firmware host $(QEMU_TESTS)
+	$(Q)set -e; for t in $(QEMU_TESTS); do echo "== $$t"; $$t; done
+	$(Q)mkdir -p build/results
+	$(Q)$(FOTA_HIL) run -j $(JOBS) --tag quick --junit build/results/junit-quick.xml scenarios/

@@ -1,0 +1,79 @@
+/**
+ * @file image.h
+ * @brief Image format: a 512-byte header, then the payload (the
+ * application's raw binary, starting with its vector table).
+ *
+ * All multi-byte fields are little-endian. CRC-32 is IEEE 802.3
+ * (reflected polynomial 0xEDB88320, init 0xFFFFFFFF, final xor 0xFFFFFFFF:
+ * the zlib/PNG CRC). SHA-256 is FIPS 180-4.
+ *
+ * NOTE: on-flash format. Field offsets and IMAGE_MAGIC never change; a
+ * new format bumps ih_hdr_version and keeps old ones readable.
+ */
+#ifndef FOTA_IMAGE_H
+#define FOTA_IMAGE_H
+
+#include <stdint.h>
+#include "fota/layout.h"
+
+#define IMAGE_MAGIC        0x41544F46u /* "FOTA" as bytes 46 4F 54 41 */
+#define IMAGE_HDR_VERSION  1u
+#define IMAGE_HEADER_SIZE  LAYOUT_IMAGE_HEADER_SIZE
+/* Largest payload that fits a slot. */
+#define IMAGE_MAX_PAYLOAD  (LAYOUT_SLOT_SIZE - LAYOUT_IMAGE_HEADER_SIZE)
+
+/* ih_version: major.minor.patch packed as (major << 16) | (minor << 8) | patch. */
+#define IMAGE_VERSION(maj, min, pat) \
+    ((uint32_t)(((maj) & 0xFFFFu) << 16) | (uint32_t)(((min) & 0xFFu) << 8) | (uint32_t)((pat) & 0xFFu))
+#define IMAGE_VERSION_MAJOR(v) (((v) >> 16) & 0xFFFFu)
+#define IMAGE_VERSION_MINOR(v) (((v) >> 8) & 0xFFu)
+#define IMAGE_VERSION_PATCH(v) ((v) & 0xFFu)
+
+/* ih_flags bits */
+#define IMAGE_F_NONE       0u
+
+struct image_header {
+    uint32_t ih_magic;        /**< 0x00 IMAGE_MAGIC */
+    uint16_t ih_hdr_size;     /**< 0x04 IMAGE_HEADER_SIZE */
+    uint16_t ih_hdr_version;  /**< 0x06 IMAGE_HDR_VERSION */
+    uint32_t ih_version;      /**< 0x08 IMAGE_VERSION(...) */
+    uint32_t ih_load_addr;    /**< 0x0C slot base address the image was linked for */
+    uint32_t ih_size;         /**< 0x10 payload size in bytes (header excluded) */
+    uint32_t ih_flags;        /**< 0x14 IMAGE_F_* */
+    uint32_t ih_crc32;        /**< 0x18 CRC-32 of the payload */
+    uint8_t  ih_sha256[32];   /**< 0x1C SHA-256 of the payload */
+    uint8_t  ih_reserved[IMAGE_HEADER_SIZE - 0x3C - 4]; /**< 0x3C zero */
+    uint32_t ih_hdr_crc32;    /**< 0x1FC CRC-32 of header bytes 0x000..0x1FB */
+};
+
+_Static_assert(sizeof(struct image_header) == IMAGE_HEADER_SIZE, "image header size");
+
+/**
+ * Static checks of a header, no payload access: magic, header size and
+ * version, header CRC, load address equal to the base of @p slot, payload
+ * size in 1..IMAGE_MAX_PAYLOAD.
+ *
+ * @param h     header as read from flash or received on the link
+ * @param slot  LAYOUT_SLOT_A or LAYOUT_SLOT_B
+ * @return 0; FOTA_EINVAL (h NULL or slot out of range), FOTA_EMAGIC,
+ *         FOTA_EVERSION (unknown ih_hdr_version / ih_hdr_size), FOTA_ECRC
+ *         (header CRC), FOTA_ESLOT (ih_load_addr is another slot's base),
+ *         FOTA_ESIZE (payload empty or larger than the slot).
+ */
+int image_check_header(const struct image_header *h, uint32_t slot);
+
+/**
+ * Full verification of the image stored in @p slot: image_check_header(),
+ * then CRC-32 and SHA-256 of the payload read through port_flash_read().
+ *
+ * @param slot  LAYOUT_SLOT_A or LAYOUT_SLOT_B
+ * @param out   optional: receives the header (may be NULL)
+ * @return 0; any error of image_check_header(); FOTA_ECRC (payload CRC);
+ *         FOTA_ESHA (payload digest); FOTA_EIO (port read failed).
+ */
+int image_verify(uint32_t slot, struct image_header *out);
+
+/** Compute ih_hdr_crc32 for @p h (host packer and tests). */
+uint32_t image_header_crc(const struct image_header *h);
+
+#endif /* FOTA_IMAGE_H */

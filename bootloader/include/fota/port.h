@@ -1,0 +1,95 @@
+/**
+ * @file port.h
+ * @brief The port boundary: everything the portable core needs from the
+ * hardware. Ports: bootloader/port/stm32f4 (RM0090 registers) and
+ * bootloader/port/sim (host, for unit tests).
+ *
+ * Functions marked HIL-SERVED must stay real, non-inlined, externally
+ * visible functions with exactly these signatures: under QEMU the harness
+ * puts a breakpoint on their entry (address from the ELF symbol table),
+ * performs the operation on its own model, sets r0 and returns to lr. On a
+ * board the same binary runs the register code; the harness only observes.
+ * NOTE: renaming one of them breaks the harness's symbol lookup
+ * (harness/target_qemu.c, HIL_SYM_*).
+ */
+#ifndef FOTA_PORT_H
+#define FOTA_PORT_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#if defined(__GNUC__)
+#define PORT_HIL_SERVED __attribute__((noinline, used, externally_visible))
+#define PORT_NORETURN __attribute__((noreturn))
+#else
+#define PORT_HIL_SERVED
+#define PORT_NORETURN
+#endif
+
+/**
+ * HIL-SERVED. Erase one flash sector (RM0090 3.6.3 "Sector Erase": SER,
+ * SNB, STRT, wait BSY). Sets every byte of the sector to 0xFF.
+ * @param sector  sector number 0..11 (RM0090 Table 5)
+ * @return 0; FOTA_ERANGE (sector > 11 or a bootloader sector);
+ *         FOTA_ELOCKED (FLASH_CR.LOCK did not clear after KEYR);
+ *         FOTA_EFLASH (FLASH_SR.WRPERR/PGAERR/PGPERR/PGSERR set).
+ */
+int port_flash_erase_sector(uint32_t sector);
+
+/**
+ * HIL-SERVED. Program @p len bytes at @p addr (RM0090 3.6.4 "Programming":
+ * PG, PSIZE; bits can only go from 1 to 0).
+ * @param addr  absolute flash address, LAYOUT_FLASH_BASE.., outside the
+ *              bootloader sectors
+ * @param data  source bytes (RAM)
+ * @param len   bytes, 1..PROTO_MAX_DATA (any alignment; the port uses
+ *              word programming where it can and bytes for the rest)
+ * @return 0; FOTA_ERANGE; FOTA_ELOCKED; FOTA_EFLASH.
+ */
+int port_flash_program(uint32_t addr, const void *data, uint32_t len);
+
+/**
+ * Read @p len bytes of flash at @p addr into @p buf (memory-mapped on the
+ * target; the sim port reads its buffer).
+ * @return 0; FOTA_ERANGE (outside the flash).
+ */
+int port_flash_read(uint32_t addr, void *buf, uint32_t len);
+
+/** Send @p len bytes on the update link (USART1). @return 0; FOTA_EIO. */
+int port_link_write(const void *buf, uint32_t len);
+
+/**
+ * Receive up to @p len bytes from the update link, returning as soon as at
+ * least one byte arrived or @p timeout_ms passed.
+ * @param got  receives the number of bytes stored (0 on timeout)
+ * @return 0 (also on timeout with *got = 0); FOTA_EIO (overrun/framing
+ *         error reported by the USART, bytes were lost).
+ */
+int port_link_read(void *buf, uint32_t len, uint32_t timeout_ms, uint32_t *got);
+
+/** Write a NUL-terminated string to the console (USART2). Never fails. */
+void port_console_write(const char *s);
+
+/**
+ * HIL-SERVED. Start the independent watchdog (RM0090 21.3: KR=0xCCCC,
+ * KR=0x5555, PR, RLR). Once started it cannot be stopped.
+ * @param timeout_ms  1..32000
+ */
+void port_watchdog_start(uint32_t timeout_ms);
+
+/** HIL-SERVED. Reload the watchdog counter (IWDG_KR = 0xAAAA). */
+void port_watchdog_refresh(void);
+
+/** Milliseconds since reset (SysTick, 1 kHz). Wraps after 49 days. */
+uint32_t port_ticks_ms(void);
+
+/** Request a system reset (SCB_AIRCR.SYSRESETREQ). Never returns. */
+PORT_NORETURN void port_reset(void);
+
+/**
+ * HIL-SERVED (observed only). Start the application whose vector table is
+ * at @p vectors: set VTOR, MSP from word 0, jump to word 1. Never returns.
+ */
+PORT_NORETURN void port_jump(uint32_t vectors);
+
+#endif /* FOTA_PORT_H */

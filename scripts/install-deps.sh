@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install the Debian packages fota-hil needs, if any is missing.
+# As root: runs apt-get. Otherwise: prints the exact command and fails.
+# Usage: scripts/install-deps.sh [--check]   (--check: only report, exit 1 if missing)
+set -eu
+PKGS=(
+  make gcc
+  gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
+  qemu-system-arm
+  libcmocka-dev libyaml-dev libelf-dev libpcap-dev
+  python3
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "${1:-}" = "--check" ]; then
+  echo "missing Debian packages: ${missing[*]}" >&2
+  exit 1
+fi
+cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "fota-hil needs: ${missing[*]}" >&2
+  echo "run as root:  apt-get update && $cmd" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+$cmd
