@@ -41,13 +41,16 @@ ARM_CFLAGS := -std=c11 -mcpu=cortex-m4 -mthumb -mfloat-abi=soft -Os -g3 -ffuncti
 ARM_LDFLAGS := -mcpu=cortex-m4 -mthumb -nostartfiles -Wl,--gc-sections --specs=nano.specs -lc -lnosys
 
 # Filled by the build.mk fragments.
-FIRMWARE :=         # ELF/bin/img targets built by `make`
-HOST_PROGS :=       # fotactl, fota-hil
-UNIT_TESTS :=       # cmocka executables run by `make test`
-QEMU_TESTS :=       # executables run by `make test` after the unit tests (need QEMU)
-BENCHES :=          # executables run by `make bench`
+# FIRMWARE: ELF/bin/img targets built by `make`; HOST_PROGS: fotactl,
+# fota-hil; UNIT_TESTS: cmocka executables; QEMU_TESTS: executables that
+# need QEMU, run after the unit tests; BENCHES: run by `make bench`.
+FIRMWARE :=
+HOST_PROGS :=
+UNIT_TESTS :=
+QEMU_TESTS :=
+BENCHES :=
 
-.PHONY: all firmware host test suite bench deps clean check-deps units run-qemu-tests
+.PHONY: all firmware host test test-san suite bench deps clean check-deps units run-qemu-tests
 all: check-deps firmware host
 
 include scripts/deps.mk
@@ -75,15 +78,20 @@ $(FW)/%.o: %.c
 units: $(UNIT_TESTS)
 	$(Q)set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
+# `make test` re-enters make with SAN=1 so every host binary (units, tools,
+# the harness itself in the QEMU subset) runs under ASan+UBSan.
 test: check-deps
-	$(Q)$(MAKE) --no-print-directory SAN=1 firmware host units $(QEMU_TESTS)
-	$(Q)$(MAKE) --no-print-directory SAN=1 run-qemu-tests
+	$(Q)$(MAKE) --no-print-directory SAN=1 test-san
+
+test-san: firmware host units run-qemu-tests
 
 bench: check-deps firmware host $(BENCHES)
 	$(Q)set -e; for b in $(BENCHES); do $$b; done
 
 clean:
 	rm -rf build
+
+.SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 

@@ -119,13 +119,23 @@ struct hil_qemu_opts {
     const char *workdir;         /**< sockets and flash file go here */
     int icount_shift;            /**< -icount shift=N,sleep=off; <0 disables */
     bool verbose;
+    /**
+     * Wall-clock milliseconds per modelled IWDG millisecond (0 means 1.0).
+     * The IWDG model counts wall-clock time while the guest runs (time the
+     * harness holds it stopped at a breakpoint is not counted): guest time
+     * under -icount is not observable without stopping the guest, and a
+     * hang is caught at any scale. Raise it on slow or loaded machines.
+     */
+    double watchdog_scale;
 };
 
 /**
  * Create a QEMU target (machine netduinoplus2). Reads the HIL-served
  * symbols from opts->bootloader_elf. Does not start QEMU.
- * @return 0 and *out; FOTA_EINVAL (missing option); FOTA_ENOENT (a symbol
- *         is missing from the ELF); FOTA_EIO (ELF unreadable); FOTA_ENOMEM.
+ * @return 0 and *out; FOTA_EINVAL (missing option, or the compiler cloned
+ *         or merged a HIL-served function so a breakpoint would miss calls);
+ *         FOTA_ENOENT (a symbol is missing from the ELF); FOTA_EIO (ELF
+ *         unreadable); FOTA_ENOMEM. Reasons are printed on stderr.
  */
 int hil_qemu_create(const struct hil_qemu_opts *opts, struct hil_flash *flash,
                     const struct hil_target_hooks *hooks, struct hil_target **out);

@@ -9,6 +9,7 @@ PKGS=(
   qemu-system-arm
   libcmocka-dev libyaml-dev libelf-dev libpcap-dev
   python3
+  tshark
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -19,7 +19,9 @@
 #include <stddef.h>
 
 #if defined(__GNUC__)
-#define PORT_HIL_SERVED __attribute__((noinline, used, externally_visible))
+/* noipa: without it gcc -Os may clone the function (.constprop) and call
+ * the clone, so a breakpoint on the real symbol never fires. */
+#define PORT_HIL_SERVED __attribute__((noinline, noipa, used, externally_visible))
 #define PORT_NORETURN __attribute__((noreturn))
 #else
 #define PORT_HIL_SERVED

@@ -1,0 +1,93 @@
+# Applications: every variant of apps/demo built for slot A and slot B,
+# then packed into images by `fotactl pack` (FOTACTL, host/build.mk).
+#
+#   $(FW)/apps/<variant>-<version>-<slot>.elf/.bin   linked for that slot
+#   $(IMAGES)/<variant>-<version>-<slot>.img         packed images
+#   $(IMAGES)/demo-2.0.0-B-badsha.img                header CRC good, SHA-256 wrong
+#
+# Objects are compiled once per <variant>-<version> (the slot only changes
+# the linker script). Needs STM32F4_DIR / STM32F4_BOARD_SRCS / LD_FROM_LAYOUT
+# from bootloader/build.mk, included before this file.
+
+APP_BUILDS := demo-1.0.0 demo-2.0.0 demo-3.0.0 crash-2.0.0 hang-2.0.0 noconfirm-2.0.0
+APP_SLOTS := A B
+APP_SRCS := apps/demo/main.c apps/demo/console.c apps/demo/link.c apps/demo/selftest.c \
+	$(STM32F4_BOARD_SRCS) bootloader/core/crc32.c bootloader/core/proto.c
+
+APP_BEHAVIOUR_demo := APP_DEMO
+APP_BEHAVIOUR_crash := APP_CRASH
+APP_BEHAVIOUR_hang := APP_HANG
+APP_BEHAVIOUR_noconfirm := APP_NOCONFIRM
+
+# $(call app_version,demo-2.0.0) -> 2.0.0
+app_variant = $(word 1,$(subst -, ,$(1)))
+app_version = $(word 2,$(subst -, ,$(1)))
+app_vpart = $(word $(2),$(subst ., ,$(call app_version,$(1))))
+app_cflags = -I$(STM32F4_DIR) -Iapps/demo \
+	-DAPP_BEHAVIOUR=$(APP_BEHAVIOUR_$(call app_variant,$(1))) \
+	-DAPP_VERSION_MAJOR=$(call app_vpart,$(1),1) \
+	-DAPP_VERSION_MINOR=$(call app_vpart,$(1),2) \
+	-DAPP_VERSION_PATCH=$(call app_vpart,$(1),3)
+
+APP_LD_A := $(FW)/apps/app-A.ld
+APP_LD_B := $(FW)/apps/app-B.ld
+
+$(APP_LD_A): $(STM32F4_DIR)/app.ld.in bootloader/include/fota/layout.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(call LD_FROM_LAYOUT,-DAPP_SLOT=LAYOUT_SLOT_A)
+
+$(APP_LD_B): $(STM32F4_DIR)/app.ld.in bootloader/include/fota/layout.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(call LD_FROM_LAYOUT,-DAPP_SLOT=LAYOUT_SLOT_B)
+
+# $(1) = <variant>-<version>: its objects.
+define APP_OBJ_RULES
+APP_OBJS_$(1) := $(patsubst %.c,$(FW)/apps/obj/$(1)/%.o,$(APP_SRCS))
+
+$(FW)/apps/obj/$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  ARMCC   $$< ($(1))")
+	$$(Q)$$(ARM_CC) $$(ARM_CFLAGS) $(call app_cflags,$(1)) -c $$< -o $$@
+endef
+
+# $(1) = <variant>-<version>, $(2) = slot: the ELF linked for that slot.
+define APP_LINK_RULES
+$(FW)/apps/$(1)-$(2).elf: $$(APP_OBJS_$(1)) $$(APP_LD_$(2))
+	@$$(if $$(Q),echo "  ARMLD   $$@")
+	$$(Q)$$(ARM_CC) -T$$(APP_LD_$(2)) -Wl,-Map=$$(@:.elf=.map) -o $$@ $$(APP_OBJS_$(1)) $$(ARM_LDFLAGS)
+	$$(Q)$$(if $$(Q),,$$(ARM_SIZE) $$@)
+endef
+
+$(foreach b,$(APP_BUILDS),$(eval $(call APP_OBJ_RULES,$(b))))
+$(foreach b,$(APP_BUILDS),$(foreach s,$(APP_SLOTS),$(eval $(call APP_LINK_RULES,$(b),$(s)))))
+
+APP_NAMES := $(foreach b,$(APP_BUILDS),$(foreach s,$(APP_SLOTS),$(b)-$(s)))
+APP_ELFS := $(patsubst %,$(FW)/apps/%.elf,$(APP_NAMES))
+APP_BINS := $(patsubst %,$(FW)/apps/%.bin,$(APP_NAMES))
+APP_IMGS := $(patsubst %,$(IMAGES)/%.img,$(APP_NAMES))
+APP_BADSHA_IMG := $(IMAGES)/demo-2.0.0-B-badsha.img
+# A SHA-256 that is not the payload's (63 zeros and a one).
+APP_BADSHA := 0000000000000000000000000000000000000000000000000000000000000001
+
+$(APP_BINS): $(FW)/apps/%.bin: $(FW)/apps/%.elf
+	@$(if $(Q),echo "  BIN     $@")
+	$(Q)$(ARM_OBJCOPY) -O binary $< $@
+
+# FOTACTL is defined by host/build.mk, included after this file: expand it
+# in the prerequisites only once everything is read.
+.SECONDEXPANSION:
+$(APP_IMGS): $(IMAGES)/%.img: $(FW)/apps/%.bin $$(FOTACTL)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PACK    $@")
+	$(Q)$(FOTACTL) pack --slot $(word 3,$(subst -, ,$*)) --version $(word 2,$(subst -, ,$*)) \
+		--in $< --out $@ $(if $(Q),>/dev/null)
+
+$(APP_BADSHA_IMG): $(FW)/apps/demo-2.0.0-B.bin $$(FOTACTL)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PACK    $@")
+	$(Q)$(FOTACTL) pack --slot B --version 2.0.0 --force-sha256 $(APP_BADSHA) --in $< --out $@ \
+		$(if $(Q),>/dev/null)
+
+FIRMWARE += $(APP_ELFS) $(APP_BINS) $(APP_IMGS) $(APP_BADSHA_IMG)

@@ -1,0 +1,52 @@
+/**
+ * @file app.h
+ * @brief The demo application's modules: console output, update-link
+ * service, self-test. Built in variants (apps/build.mk) selected by:
+ *   APP_VERSION_MAJOR/MINOR/PATCH  the version it reports
+ *   APP_BEHAVIOUR                  APP_DEMO, APP_CRASH, APP_HANG, APP_NOCONFIRM
+ */
+#ifndef APP_H
+#define APP_H
+
+#include <stdint.h>
+
+#define APP_DEMO      1 /**< self-test, confirm, serve the link */
+#define APP_CRASH     2 /**< HardFault before confirming */
+#define APP_HANG      3 /**< stop refreshing the watchdog before confirming */
+#define APP_NOCONFIRM 4 /**< run normally, never confirm */
+
+#ifndef APP_BEHAVIOUR
+#define APP_BEHAVIOUR APP_DEMO
+#endif
+#ifndef APP_VERSION_MAJOR
+#define APP_VERSION_MAJOR 1
+#endif
+#ifndef APP_VERSION_MINOR
+#define APP_VERSION_MINOR 0
+#endif
+#ifndef APP_VERSION_PATCH
+#define APP_VERSION_PATCH 0
+#endif
+
+/* ---- console.c (USART2) ---- */
+void app_puts(const char *s);
+void app_put_u32(uint32_t v);
+/** "x.y.z" of an IMAGE_VERSION() value. */
+void app_put_version(uint32_t v);
+/** Wait until both USARTs have sent everything. */
+void app_flush(void);
+
+/* ---- link.c (USART1, fota/proto.h) ---- */
+void app_link_init(uint32_t running_slot);
+/** Take every byte received so far; answer HELLO, ENTER_UPDATE, RESET. */
+void app_link_poll(void);
+
+/* ---- selftest.c ---- */
+/**
+ * Check this image against its header in the slot (magic, size, payload
+ * CRC-32) and a RAM pattern test.
+ * @return 0; nonzero with *what set to a short reason.
+ */
+int app_selftest(const char **what);
+
+#endif /* APP_H */

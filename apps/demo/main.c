@@ -1,0 +1,134 @@
+/**
+ * @file main.c
+ * @brief Demo application for fota-hil: reports itself on the console,
+ * runs a self-test, confirms its trial through the bootloader's services
+ * table, keeps the watchdog fed and serves the update link. Misbehaving
+ * variants (APP_BEHAVIOUR, app.h) exercise rollback: crash, hang,
+ * noconfirm. Console lines: docs/ARCHITECTURE.md "Console contract".
+ */
+#include <stdint.h>
+
+#include "app.h"
+#include "fota/bl_api.h"
+#include "fota/image.h"
+#include "fota/layout.h"
+#include "fota/meta.h"
+#include "stm32f4.h"
+
+#define APP_VERSION IMAGE_VERSION(APP_VERSION_MAJOR, APP_VERSION_MINOR, APP_VERSION_PATCH)
+/* Watchdog refresh period; the bootloader starts the IWDG at 3000 ms. */
+#define APP_WDG_PERIOD_MS 100u
+
+/* From app.ld.in: base of the slot this image is linked for. */
+extern const uint8_t _app_slot_base[];
+
+static int app_bl_api_ok(void)
+{
+    return BL_API->ba_magic == BL_API_MAGIC && BL_API->ba_version >= 1u;
+}
+
+static void app_watchdog_refresh(void)
+{
+    if (app_bl_api_ok()) {
+        BL_API->ba_watchdog_refresh();
+    }
+}
+
+/* "APP: demo v<x.y.z> slot <A|B> (<trial|confirmed|?>)"; @return the slot. */
+static uint32_t app_banner(void)
+{
+    uint32_t slot = (uint32_t)(uintptr_t)_app_slot_base == LAYOUT_SLOT_A_ADDR ?
+                    LAYOUT_SLOT_A : LAYOUT_SLOT_B;
+    uint32_t bl_slot = 0u;
+    uint32_t state = 0xFFu;
+    const char *name = "?";
+
+    if (app_bl_api_ok() && BL_API->ba_get_state(&bl_slot, &state) == 0 &&
+        bl_slot < LAYOUT_SLOT_COUNT) {
+        slot = bl_slot;
+        if (state == META_SLOT_TRIAL) {
+            name = "trial";
+        } else if (state == META_SLOT_CONFIRMED) {
+            name = "confirmed";
+        }
+    }
+    app_puts("APP: demo v");
+    app_put_version(APP_VERSION);
+    app_puts(" slot ");
+    app_puts(LAYOUT_SLOT_NAME(slot));
+    app_puts(" (");
+    app_puts(name);
+    app_puts(")\r\n");
+    return slot;
+}
+
+/* Fault handler (every variant; the crash variant provokes it): report and
+ * reset. An unconfirmed trial is then rolled back by the bootloader. */
+void HardFault_Handler(void)
+{
+    app_puts("APP: HardFault\r\n");
+    app_flush();
+    stm32f4_system_reset();
+}
+
+int main(void)
+{
+    const char *what = "";
+    uint32_t slot;
+    uint32_t last;
+    int ok;
+
+    stm32f4_tick_init();
+    stm32f4_usart_init(STM32F4_USART_CONSOLE);
+    stm32f4_usart_init(STM32F4_USART_LINK);
+    app_watchdog_refresh();
+
+    slot = app_banner();
+    ok = app_selftest(&what) == 0;
+    if (ok) {
+        app_puts("APP: self-test ok\r\n");
+    } else {
+        app_puts("APP: self-test FAILED: ");
+        app_puts(what);
+        app_puts("\r\n");
+    }
+
+#if APP_BEHAVIOUR == APP_CRASH
+    app_puts("APP: crash: HardFault now\r\n");
+    app_flush();
+    /* Permanently undefined instruction: UsageFault, escalated to HardFault
+     * because UsageFault is not enabled (ARMv7-M ARM B1.5.8, B1.5.14). */
+    __asm volatile("udf #0" ::: "memory");
+#elif APP_BEHAVIOUR == APP_HANG
+    app_puts("APP: hang: no more watchdog refresh\r\n");
+    app_flush();
+    for (;;) {
+        /* the IWDG resets us; the slot is still in trial -> rollback */
+    }
+#elif APP_BEHAVIOUR == APP_NOCONFIRM
+    app_puts("APP: not confirming\r\n");
+#else
+    if (ok && app_bl_api_ok()) {
+        int rc = BL_API->ba_confirm();
+
+        if (rc == 0) {
+            app_puts("APP: confirmed\r\n");
+        } else {
+            app_puts("APP: confirm failed: rc=");
+            app_put_u32((uint32_t)rc);
+            app_puts("\r\n");
+        }
+    }
+#endif
+
+    app_link_init(slot);
+    last = stm32f4_ticks_ms();
+    for (;;) {
+        app_link_poll();
+        stm32f4_poll_pause(); /* keeps guest time near wall time under QEMU */
+        if (stm32f4_ticks_ms() - last >= APP_WDG_PERIOD_MS) {
+            last += APP_WDG_PERIOD_MS;
+            app_watchdog_refresh();
+        }
+    }
+}

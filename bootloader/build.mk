@@ -1,0 +1,56 @@
+# Bootloader firmware: the portable core (bootloader/core/build.mk defines
+# BL_CORE_SRCS) + the stm32f4 port, linked with a script generated from
+# fota/layout.h. Outputs $(FW)/bootloader.elf, .bin, .map.
+#
+#   BL_CFLAGS_EXTRA   extra compiler flags for the bootloader objects only
+#                     (test-only broken builds, e.g. -DBL_TEST_...); a change
+#                     rebuilds them.
+
+include bootloader/core/build.mk
+
+ARM_SIZE := arm-none-eabi-size
+BL_CFLAGS_EXTRA ?=
+
+STM32F4_DIR := bootloader/port/stm32f4
+# Shared with the applications (apps/build.mk): startup, clock/tick, USART.
+STM32F4_BOARD_SRCS := $(STM32F4_DIR)/startup.c $(STM32F4_DIR)/clock.c $(STM32F4_DIR)/usart.c
+BL_PORT_SRCS := $(STM32F4_BOARD_SRCS) $(STM32F4_DIR)/flash.c $(STM32F4_DIR)/port.c \
+	$(STM32F4_DIR)/main.c
+BL_SRCS := $(BL_CORE_SRCS) $(BL_PORT_SRCS)
+BL_OBJS := $(patsubst %.c,$(FW)/%.o,$(BL_SRCS))
+
+BL_ELF := $(FW)/bootloader.elf
+BL_BIN := $(FW)/bootloader.bin
+BL_LD := $(FW)/bootloader.ld
+BL_FLAGS_STAMP := $(FW)/bootloader.cflags
+
+# Linker scripts: the C preprocessor expands fota/layout.h, sed drops the
+# "u" suffix of its integer constants (ld does not know it).
+LD_FROM_LAYOUT = $(ARM_CPP) -P -x c -Ibootloader/include $(1) $< \
+	| sed -E 's/\b(0[xX][0-9A-Fa-f]+|[0-9]+)[uU]\b/\1/g' > $@.tmp && mv $@.tmp $@
+
+$(BL_LD): $(STM32F4_DIR)/bootloader.ld.in bootloader/include/fota/layout.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(call LD_FROM_LAYOUT,)
+
+# Rewritten only when BL_CFLAGS_EXTRA changes, so objects follow it.
+$(BL_FLAGS_STAMP): fw-flags-force
+	@mkdir -p $(dir $@)
+	@echo '$(BL_CFLAGS_EXTRA)' | cmp -s - $@ || echo '$(BL_CFLAGS_EXTRA)' > $@
+.PHONY: fw-flags-force
+fw-flags-force:
+
+$(BL_OBJS): FW_CFLAGS += -I$(STM32F4_DIR) $(BL_CFLAGS_EXTRA)
+$(BL_OBJS): $(BL_FLAGS_STAMP)
+
+$(BL_ELF): $(BL_OBJS) $(BL_LD)
+	@$(if $(Q),echo "  ARMLD   $@")
+	$(Q)$(ARM_CC) -T$(BL_LD) -Wl,-Map=$(FW)/bootloader.map -o $@ $(BL_OBJS) $(ARM_LDFLAGS)
+	$(Q)$(if $(Q),,$(ARM_SIZE) $@)
+
+$(BL_BIN): $(BL_ELF)
+	@$(if $(Q),echo "  BIN     $@")
+	$(Q)$(ARM_OBJCOPY) -O binary $< $@
+
+FIRMWARE += $(BL_ELF) $(BL_BIN)

@@ -1,0 +1,93 @@
+/**
+ * @file bl_api.c
+ * @brief The services table applications call (fota/bl_api.h).
+ *
+ * These functions run from application context, on the application's
+ * stack: no static RAM state (the application may have clobbered anything
+ * the bootloader left in RAM except the mailbox). The running slot comes
+ * from the mailbox (mb_booted_slot, written by boot_jump()), everything
+ * else from the metadata log on flash.
+ */
+#include "bl_private.h"
+#include "fota/boot.h"
+#include "fota/errors.h"
+
+/* On target the table goes to its own section, which the linker script
+ * places (and KEEPs) at LAYOUT_BL_API_ADDR; on the host it is an ordinary
+ * const object. */
+#if defined(__arm__)
+#define BL_API_SECTION __attribute__((section(".bl_api"), used))
+#else
+#define BL_API_SECTION __attribute__((used))
+#endif
+
+/** ba_confirm: see fota/bl_api.h. @return 0; FOTA_EBUSY; FOTA_ENOENT (no metadata); errors of meta_commit(). */
+static int bl_api_confirm(void)
+{
+    uint32_t slot = bl_mailbox()->mb_booted_slot;
+    struct meta_record r;
+    int rc;
+
+    rc = meta_load(&r);
+    if (rc != 0) {
+        return rc;
+    }
+    if (!bl_slot_valid(slot)) {
+        return FOTA_EBUSY;
+    }
+    if (r.mr_active == slot && r.mr_slot[slot].ms_state == META_SLOT_CONFIRMED) {
+        return 0; /* already confirmed: idempotent */
+    }
+    if (r.mr_trial_slot != slot || r.mr_slot[slot].ms_state != META_SLOT_TRIAL) {
+        return FOTA_EBUSY;
+    }
+    /* The previous active slot keeps its CONFIRMED state: it is the
+     * fallback if this one ever fails verification. */
+    r.mr_slot[slot].ms_state = META_SLOT_CONFIRMED;
+    r.mr_active = (uint8_t)slot;
+    r.mr_trial_slot = META_NO_SLOT;
+    return meta_commit(&r);
+}
+
+/** ba_enter_update: leave BL_REQ_UPDATE in the mailbox and reset. */
+static void bl_api_enter_update(void)
+{
+    volatile struct bl_mailbox *mb = bl_mailbox();
+
+    mb->mb_request = BL_REQ_UPDATE;
+    mb->mb_check = ~(BL_MAILBOX_MAGIC ^ BL_REQ_UPDATE);
+    mb->mb_magic = BL_MAILBOX_MAGIC;
+    port_reset();
+}
+
+/** ba_get_state: @return 0; FOTA_ENOENT (no metadata); FOTA_EBUSY (no slot was booted); FOTA_EINVAL (NULL). */
+static int bl_api_get_state(uint32_t *slot, uint32_t *state)
+{
+    uint32_t booted = bl_mailbox()->mb_booted_slot;
+    struct meta_record r;
+    int rc;
+
+    if (slot == NULL || state == NULL) {
+        return FOTA_EINVAL;
+    }
+    rc = meta_load(&r);
+    if (rc != 0) {
+        return rc;
+    }
+    if (!bl_slot_valid(booted)) {
+        return FOTA_EBUSY;
+    }
+    *slot = booted;
+    *state = r.mr_slot[booted].ms_state;
+    return 0;
+}
+
+/* NOTE: ABI (bl_api.h): member order never changes. */
+const struct bl_api bl_api_table BL_API_SECTION = {
+    .ba_magic = BL_API_MAGIC,
+    .ba_version = BL_API_VERSION,
+    .ba_confirm = bl_api_confirm,
+    .ba_watchdog_refresh = port_watchdog_refresh,
+    .ba_enter_update = bl_api_enter_update,
+    .ba_get_state = bl_api_get_state,
+};

@@ -1,0 +1,345 @@
+/**
+ * @file boot.c
+ * @brief The boot decision (a const table, STYLE.md #3) and boot_main().
+ * Semantics: docs/ARCHITECTURE.md "Boot and update semantics"; console
+ * lines: "Console contract".
+ */
+#include <string.h>
+#include "bl_private.h"
+#include "fota/boot.h"
+#include "fota/errors.h"
+#include "fota/image.h"
+#include "fota/update.h"
+
+/*
+ * The decision table. Scanned top to bottom; the first matching row wins.
+ * Why the order matters:
+ *  - Factory rows first: without metadata no other fact means anything.
+ *  - REJECT_TRIAL before everything else with metadata: a slot found in
+ *    TRIAL at boot was not confirmed (crash, hang, watchdog, power cut), so
+ *    it must be rejected before anything could boot it again - even when
+ *    the mailbox asks for update mode (a trial image may not keep itself
+ *    alive by asking for updates).
+ *  - UPDATE before TRY_PENDING/BOOT_ACTIVE: an explicit request from the
+ *    running application wins over booting.
+ *  - TRY_PENDING / REJECT_PENDING before BOOT_ACTIVE: a freshly installed
+ *    image gets its one trial before the active slot runs again.
+ *  - BOOT_ACTIVE before FALLBACK: the other slot is only a fallback.
+ *  - Rows that commit metadata exclude META_RO, so after a failed commit
+ *    the same boot falls through to rows that only read (boot the active
+ *    slot, boot the other slot without recording it, recovery) instead of
+ *    looping on the failing write or trialling an image whose trial could
+ *    not be recorded (it could never be rolled back).
+ *  - The last row catches everything: nothing bootable, stay in recovery.
+ */
+const struct boot_rule boot_rules[] = {
+    /* must                                              must_not                          action */
+    { BOOT_F_FACTORY_VALID,                              BOOT_F_META | BOOT_F_META_RO,     BOOT_ACT_FACTORY_ADOPT },
+    { 0,                                                 BOOT_F_META,                      BOOT_ACT_RECOVERY },
+    { BOOT_F_META | BOOT_F_TRIAL,                        BOOT_F_META_RO,                   BOOT_ACT_REJECT_TRIAL },
+    { BOOT_F_META | BOOT_F_REQ_UPDATE,                   0,                                BOOT_ACT_UPDATE },
+    { BOOT_F_META | BOOT_F_PENDING | BOOT_F_PENDING_OK,  BOOT_F_META_RO,                   BOOT_ACT_TRY_PENDING },
+    { BOOT_F_META | BOOT_F_PENDING,                      BOOT_F_META_RO | BOOT_F_PENDING_OK, BOOT_ACT_REJECT_PENDING },
+    { BOOT_F_META | BOOT_F_ACTIVE_OK,                    0,                                BOOT_ACT_BOOT_ACTIVE },
+    { BOOT_F_META | BOOT_F_OTHER_OK,                     BOOT_F_META_RO,                   BOOT_ACT_FALLBACK },
+    { BOOT_F_META | BOOT_F_OTHER_OK,                     0,                                BOOT_ACT_BOOT_OTHER },
+    { 0,                                                 0,                                BOOT_ACT_RECOVERY },
+};
+
+const uint32_t boot_rule_count = sizeof(boot_rules) / sizeof(boot_rules[0]);
+
+int boot_decide(uint32_t facts)
+{
+    uint32_t i;
+
+    for (i = 0; i < boot_rule_count; i++) {
+        const struct boot_rule *r = &boot_rules[i];
+        if ((facts & r->br_must) == r->br_must && (facts & r->br_must_not) == 0u) {
+            return r->br_action;
+        }
+    }
+    return BOOT_ACT_RECOVERY;
+}
+
+/** Everything one decision pass knows. */
+struct boot_state {
+    struct meta_record rec;
+    uint32_t facts;
+    int      meta_rc;          /* meta_load() result */
+    uint8_t  active;           /* mr_active or META_NO_SLOT */
+    uint8_t  trial;            /* mr_trial_slot or META_NO_SLOT */
+    int      active_rc;        /* why the active slot is not OK */
+    int      pending_rc;       /* why the pending slot is not OK */
+    int      slot_rc[LAYOUT_SLOT_COUNT];      /* factory: image_verify() per slot */
+    uint32_t slot_version[LAYOUT_SLOT_COUNT]; /* version of a verified image */
+    struct image_header hdr[LAYOUT_SLOT_COUNT];
+};
+
+/* Verify @p slot and check it is the image the record describes: a slot's
+ * bytes must not have changed under its metadata. */
+static int boot_verify_slot(struct boot_state *s, uint8_t slot)
+{
+    const struct meta_slot *ms = &s->rec.mr_slot[slot];
+    int rc = image_verify(slot, &s->hdr[slot]);
+
+    if (rc == 0 && (s->hdr[slot].ih_crc32 != ms->ms_crc32 ||
+                    s->hdr[slot].ih_version != ms->ms_version ||
+                    s->hdr[slot].ih_size != ms->ms_size)) {
+        rc = FOTA_ECRC;
+    }
+    return rc;
+}
+
+static void boot_gather(struct boot_state *s, uint32_t flags)
+{
+    uint8_t i;
+
+    memset(s, 0, sizeof(*s));
+    s->facts = flags;
+    s->active = META_NO_SLOT;
+    s->trial = META_NO_SLOT;
+    s->active_rc = FOTA_ENOENT;
+    s->pending_rc = FOTA_ENOENT;
+    s->meta_rc = meta_load(&s->rec);
+    if (s->meta_rc != 0) {
+        if (s->meta_rc != FOTA_ENOENT) {
+            s->facts |= BOOT_F_META_RO; /* cannot read the log: never write it */
+        }
+        for (i = 0; i < LAYOUT_SLOT_COUNT; i++) {
+            s->slot_rc[i] = image_verify(i, &s->hdr[i]);
+            if (s->slot_rc[i] == 0) {
+                s->slot_version[i] = s->hdr[i].ih_version;
+                s->facts |= BOOT_F_FACTORY_VALID;
+            }
+        }
+        return;
+    }
+    s->facts |= BOOT_F_META;
+    if (bl_slot_valid(s->rec.mr_active)) {
+        s->active = s->rec.mr_active;
+    }
+    if (bl_slot_valid(s->rec.mr_trial_slot)) {
+        uint8_t st;
+        s->trial = s->rec.mr_trial_slot;
+        st = s->rec.mr_slot[s->trial].ms_state;
+        if (st == META_SLOT_TRIAL) {
+            s->facts |= BOOT_F_TRIAL;
+        } else if (st == META_SLOT_PENDING) {
+            s->facts |= BOOT_F_PENDING;
+            s->pending_rc = boot_verify_slot(s, s->trial);
+            if (s->pending_rc == 0) {
+                s->facts |= BOOT_F_PENDING_OK;
+            }
+        }
+    }
+    if (s->active != META_NO_SLOT) {
+        uint8_t other = bl_other_slot(s->active);
+        if (s->rec.mr_slot[s->active].ms_state == META_SLOT_CONFIRMED) {
+            s->active_rc = boot_verify_slot(s, s->active);
+        }
+        if (s->active_rc == 0) {
+            s->facts |= BOOT_F_ACTIVE_OK;
+        } else if (s->rec.mr_slot[other].ms_state == META_SLOT_CONFIRMED &&
+                   boot_verify_slot(s, other) == 0) {
+            s->facts |= BOOT_F_OTHER_OK;
+        }
+    }
+}
+
+/* "BL: meta seq=<n> active=<A|B|-> trial=<A|B|-> A=<state>/<ver> B=<state>/<ver>" */
+static void boot_print_meta(const struct boot_state *s)
+{
+    struct bl_line l;
+    uint8_t i;
+
+    bl_line_start(&l);
+    if (s->meta_rc != 0) {
+        bl_line_str(&l, "factory state: no metadata");
+        bl_line_end(&l);
+        return;
+    }
+    bl_line_str(&l, "meta seq=");
+    bl_line_u32(&l, s->rec.mr_seq);
+    bl_line_str(&l, " active=");
+    bl_line_slot(&l, s->rec.mr_active);
+    bl_line_str(&l, " trial=");
+    bl_line_slot(&l, s->rec.mr_trial_slot);
+    for (i = 0; i < LAYOUT_SLOT_COUNT; i++) {
+        bl_line_str(&l, " ");
+        bl_line_str(&l, LAYOUT_SLOT_NAME(i));
+        bl_line_str(&l, "=");
+        bl_line_str(&l, meta_state_name(s->rec.mr_slot[i].ms_state));
+        bl_line_str(&l, "/");
+        bl_line_version(&l, s->rec.mr_slot[i].ms_version);
+    }
+    bl_line_end(&l);
+}
+
+/* "BL: <what> slot=<A|B> version=<x.y.z>" */
+static void boot_print_slot_version(const char *what, uint8_t slot, uint32_t version)
+{
+    struct bl_line l;
+
+    bl_line_start(&l);
+    bl_line_str(&l, what);
+    bl_line_str(&l, " slot=");
+    bl_line_slot(&l, slot);
+    bl_line_str(&l, " version=");
+    bl_line_version(&l, version);
+    bl_line_end(&l);
+}
+
+/* "BL: rejected slot=<A|B>: <EXXX>" */
+static void boot_print_rejected(uint8_t slot, int rc)
+{
+    struct bl_line l;
+
+    bl_line_start(&l);
+    bl_line_str(&l, "rejected slot=");
+    bl_line_slot(&l, slot);
+    bl_line_str(&l, ": ");
+    bl_line_str(&l, fota_strerror(rc));
+    bl_line_end(&l);
+}
+
+/* Take (read and clear) the mailbox request. */
+static uint32_t boot_take_request(void)
+{
+    volatile struct bl_mailbox *mb = bl_mailbox();
+    uint32_t req = BL_REQ_NONE;
+
+    if (mb->mb_magic == BL_MAILBOX_MAGIC && mb->mb_check == ~(mb->mb_magic ^ mb->mb_request)) {
+        req = mb->mb_request;
+    }
+    mb->mb_magic = 0;
+    mb->mb_request = BL_REQ_NONE;
+    mb->mb_check = 0;
+    return req;
+}
+
+/* Start a verified image: record the slot for bl_api, start the watchdog
+ * (BL_WATCHDOG_MS), jump to the vector table after the image header. */
+static PORT_NORETURN void boot_jump(uint8_t slot, uint32_t version)
+{
+    boot_print_slot_version("boot", slot, version);
+    bl_mailbox()->mb_booted_slot = slot;
+    port_watchdog_start(BL_WATCHDOG_MS);
+    port_jump(LAYOUT_APP_VECTORS(slot));
+}
+
+static PORT_NORETURN void boot_update_mode(const struct boot_state *s, int requested)
+{
+    static struct update_ctx upd; /* bootloader RAM */
+    struct bl_line l;
+
+    update_init(&upd, (s->facts & BOOT_F_META) ? &s->rec : NULL,
+                (s->facts & BOOT_F_ACTIVE_OK) != 0u);
+    if (s->active != META_NO_SLOT && s->active_rc != 0 && s->rec.mr_active == s->active) {
+        boot_print_rejected(s->active, s->active_rc);
+    }
+    bl_line_start(&l);
+    bl_line_str(&l, requested ? "update mode (requested) target=" : "update mode (recovery) target=");
+    bl_line_slot(&l, update_target_slot(&upd));
+    bl_line_end(&l);
+    update_run(&upd);
+}
+
+/* Factory state: adopt what verifies. The highest version becomes active;
+ * every valid slot is recorded CONFIRMED (a fallback); the rest EMPTY. */
+static int boot_factory_adopt(const struct boot_state *s)
+{
+    struct meta_record r;
+    uint8_t i, best = META_NO_SLOT;
+
+    memset(&r, 0, sizeof(r));
+    r.mr_trial_slot = META_NO_SLOT;
+    for (i = 0; i < LAYOUT_SLOT_COUNT; i++) {
+        if (s->slot_rc[i] != 0) {
+            continue;
+        }
+        r.mr_slot[i].ms_version = s->hdr[i].ih_version;
+        r.mr_slot[i].ms_size = s->hdr[i].ih_size;
+        r.mr_slot[i].ms_crc32 = s->hdr[i].ih_crc32;
+        r.mr_slot[i].ms_state = META_SLOT_CONFIRMED;
+        if (best == META_NO_SLOT || s->hdr[i].ih_version > s->hdr[best].ih_version) {
+            best = i;
+        }
+    }
+    r.mr_active = best;
+    return meta_commit(&r);
+}
+
+void boot_main(void)
+{
+    static struct boot_state s; /* bootloader RAM: keeps ~1.3 KB off the stack */
+    struct bl_line l;
+    struct meta_record r;
+    uint32_t flags = 0, pass;
+    int rc;
+
+    bl_line_start(&l);
+    bl_line_str(&l, "fota-hil bootloader " BL_VERSION_STRING);
+    bl_line_end(&l);
+    if (boot_take_request() == BL_REQ_UPDATE) {
+        flags |= BOOT_F_REQ_UPDATE;
+    }
+
+    for (pass = 0; pass < BOOT_MAX_PASSES; pass++) {
+        boot_gather(&s, flags);
+        if (pass == 0u) {
+            boot_print_meta(&s);
+        }
+        r = s.rec;
+        rc = 0;
+        switch (boot_decide(s.facts)) {
+        case BOOT_ACT_FACTORY_ADOPT:
+            rc = boot_factory_adopt(&s);
+            break;
+        case BOOT_ACT_REJECT_TRIAL:
+            bl_line_start(&l);
+            bl_line_str(&l, "rollback slot=");
+            bl_line_slot(&l, s.trial);
+            bl_line_str(&l, " (not confirmed) -> slot=");
+            bl_line_slot(&l, s.active);
+            bl_line_end(&l);
+            r.mr_slot[s.trial].ms_state = META_SLOT_REJECTED;
+            r.mr_trial_slot = META_NO_SLOT;
+            rc = meta_commit(&r);
+            break;
+        case BOOT_ACT_UPDATE:
+            boot_update_mode(&s, 1);
+        case BOOT_ACT_TRY_PENDING:
+            r.mr_slot[s.trial].ms_state = META_SLOT_TRIAL;
+            rc = meta_commit(&r);
+            if (rc == 0) {
+                boot_print_slot_version("trial", s.trial, s.hdr[s.trial].ih_version);
+                boot_jump(s.trial, s.hdr[s.trial].ih_version);
+            }
+            break;
+        case BOOT_ACT_REJECT_PENDING:
+            boot_print_rejected(s.trial, s.pending_rc);
+            r.mr_slot[s.trial].ms_state = META_SLOT_REJECTED;
+            r.mr_trial_slot = META_NO_SLOT;
+            rc = meta_commit(&r);
+            break;
+        case BOOT_ACT_BOOT_ACTIVE:
+            boot_jump(s.active, s.hdr[s.active].ih_version);
+        case BOOT_ACT_FALLBACK:
+            boot_print_rejected(s.active, s.active_rc);
+            r.mr_slot[s.active].ms_state = META_SLOT_REJECTED;
+            r.mr_active = bl_other_slot(s.active);
+            rc = meta_commit(&r);
+            break;
+        case BOOT_ACT_BOOT_OTHER:
+            boot_jump(bl_other_slot(s.active), s.hdr[bl_other_slot(s.active)].ih_version);
+        case BOOT_ACT_RECOVERY:
+        default:
+            boot_update_mode(&s, (flags & BOOT_F_REQ_UPDATE) != 0u && (s.facts & BOOT_F_META) != 0u);
+        }
+        if (rc != 0) {
+            /* The metadata cannot be written: decide again without writes. */
+            flags |= BOOT_F_META_RO;
+        }
+    }
+    boot_update_mode(&s, 0);
+}

@@ -1,0 +1,35 @@
+/**
+ * @file meta.c
+ * @brief Metadata record checks (meta.h) that need no flash access.
+ */
+#include <stddef.h>
+#include "fota/meta.h"
+#include "fota/crc32.h"
+#include "fota/errors.h"
+
+uint32_t meta_record_crc(const struct meta_record *rec)
+{
+    /* NOTE: on-flash format: the CRC covers bytes 0x00..0x3B. */
+    return crc32_update(0, rec, offsetof(struct meta_record, mr_crc32));
+}
+
+int meta_record_check(const struct meta_record *rec)
+{
+    if (rec->mr_magic != META_MAGIC) {
+        return FOTA_EMAGIC;
+    }
+    if (meta_record_crc(rec) != rec->mr_crc32) {
+        return FOTA_ECRC;
+    }
+    return 0;
+}
+
+const char *meta_state_name(uint8_t state)
+{
+    static const char *const names[] = { "empty", "pending", "trial", "confirmed", "rejected" };
+
+    if (state >= sizeof(names) / sizeof(names[0])) {
+        return "?";
+    }
+    return names[state];
+}

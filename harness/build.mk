@@ -1,0 +1,17 @@
+# harness/build.mk: fota-hil, the scenario runner (harness/*.c: parser,
+# runner, link proxy, fault injector, results, CLI, and the QEMU backend).
+# Links the host build of the bootloader core for crc32/proto/meta/image.
+
+HIL_SRCS := $(wildcard harness/*.c)
+HIL_OBJS := $(HIL_SRCS:%.c=$(BUILD)/%.o)
+# What the unit tests (tests/scenario) link: no CLI, no runner, no backend.
+HIL_LIB_OBJS := $(addprefix $(BUILD)/harness/,scenario.o proxy.o results.o inject.o)
+HIL_LIBS := -lyaml -lelf -lpcap
+FOTA_HIL := $(BUILD)/fota-hil
+HOST_PROGS += $(FOTA_HIL)
+
+# fota-hil runs fotactl (next to it by default), so building one builds both.
+$(FOTA_HIL): $(HIL_OBJS) $(BUILD)/libfotacore.a | $(FOTACTL)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(HIL_OBJS) $(BUILD)/libfotacore.a $(HIL_LIBS)

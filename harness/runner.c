@@ -1,0 +1,1202 @@
+/**
+ * @file runner.c
+ * @brief One scenario against one target (see runner.h).
+ *
+ * Everything happens in one poll loop (pump()): the target's fds and
+ * timers, the link proxy's two ends (pty master of the updater, the
+ * target's link fd) and the updater process (pidfd). Steps only decide how
+ * long to pump and what to check in between.
+ */
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fota/errors.h"
+#include "fota/image.h"
+#include "fota/layout.h"
+#include "fota/meta.h"
+#include "inject.h"
+#include "proxy.h"
+#include "target.h"
+
+#define HIL_PUMP_SLICE_MS   50     /* longest single poll while a step waits */
+#define HIL_MSG_MAX         8192
+#define HIL_TAIL_LINES      10     /* console lines quoted in a failure */
+#define HIL_CONSOLE_FILE_MAX (1024u * 1024u)
+
+struct run_update {
+    bool active;
+    int master;                    /**< pty master (updater's side), -1 closed */
+    int slave;                     /**< kept open so the master never sees HUP early */
+    pid_t pid;
+    int pidfd;
+    bool exited;
+    int status;
+    bool interrupted;              /**< a fault cut the power while it ran */
+    struct hil_buf to_target;      /**< proxy output waiting for the link fd */
+    struct hil_buf to_host;        /**< proxy output waiting for the pty master */
+    char log_path[PATH_MAX + 32];
+};
+
+struct run {
+    const struct hil_scenario *s;
+    const struct hil_run_opts *o;
+    char workdir[PATH_MAX];
+    struct hil_flash *flash;
+    struct hil_target *t;
+    FILE *console_log;
+    FILE *event_log;
+    uint64_t t0;
+    uint64_t deadline;             /**< scenario timeout */
+    /* console */
+    char **lines;
+    size_t nlines;
+    size_t cap;
+    size_t cursor;                 /**< first line expect_console looks at */
+    /* what the device does */
+    int running_slot;              /**< slot of the last jump since the last boot, -1 none */
+    uint32_t boots;
+    uint32_t jumps;
+    uint32_t watchdogs;
+    bool died;
+    char died_detail[256];
+    bool target_error;
+    /* link */
+    int link_fd;                   /**< link fd as last seen, -1 */
+    bool link_dead;                /**< EOF/error on link_fd: stop polling it until it changes */
+    struct hil_proxy proxy;
+    struct hil_inject inject;
+    struct run_update u;
+    /* verdict */
+    int step;                      /**< 1-based step being run */
+    char msg[HIL_MSG_MAX];
+};
+
+/* ---- small helpers ---- */
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static double elapsed_s(const struct run *r)
+{
+    return (double)(now_ms() - r->t0) / 1000.0;
+}
+
+static void evlog(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void evlog(struct run *r, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (r->event_log != NULL) {
+        fprintf(r->event_log, "[%9.3f] %s\n", elapsed_s(r), buf);
+    }
+    if (r->o->verbose) {
+        fprintf(stderr, "[%s %8.3f] %s\n", r->s->id, elapsed_s(r), buf);
+    }
+}
+
+static const char *slot_name(int slot)
+{
+    return slot == LAYOUT_SLOT_A ? "A" : slot == LAYOUT_SLOT_B ? "B" : "none";
+}
+
+static const char *region_name(enum hil_region rg)
+{
+    switch (rg) {
+    case HIL_REGION_BOOT: return "boot";
+    case HIL_REGION_META: return "meta";
+    case HIL_REGION_SLOT_A: return "slot_a";
+    case HIL_REGION_SLOT_B: return "slot_b";
+    case HIL_REGION_OTHER: break;
+    }
+    return "other";
+}
+
+static const char *torn_name(enum hil_torn t)
+{
+    return t == HIL_TORN_HALF ? "half" : t == HIL_TORN_ALL ? "all" : "none";
+}
+
+int hil_rmtree_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw);
+int hil_rmtree_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    int rc = (flag == FTW_DP) ? rmdir(path) : unlink(path);
+    return rc != 0 && errno != ENOENT ? -1 : 0;
+}
+
+int hil_rmtree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        return errno == ENOENT ? 0 : FOTA_EIO;
+    }
+    return nftw(path, hil_rmtree_cb, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : FOTA_EIO;
+}
+
+static int mkdir_p(const char *path)
+{
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp)) {
+        return FOTA_EINVAL;
+    }
+    for (char *p = tmp + 1; *p != '\0'; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
+                return FOTA_EIO;
+            }
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
+        return FOTA_EIO;
+    }
+    return 0;
+}
+
+char *hil_read_text_file(const char *path, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    long size = 0;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        size = ftell(f);
+    }
+    if (size < 0) {
+        size = 0;
+    }
+    long start = (size_t)size > max ? size - (long)max : 0;
+    fseek(f, start, SEEK_SET);
+    size_t want = (size_t)(size - start);
+    char *buf = malloc(want + 1);
+    if (buf == NULL) {
+        fclose(f);
+        return NULL;
+    }
+    size_t n = fread(buf, 1, want, f);
+    buf[n] = '\0';
+    fclose(f);
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] == '\0') {
+            buf[i] = '?';
+        }
+    }
+    return buf;
+}
+
+/* Append to r->msg. */
+static void msg_add(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void msg_add(struct run *r, const char *fmt, ...)
+{
+    size_t used = strlen(r->msg);
+    if (used + 1 >= sizeof(r->msg)) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->msg + used, sizeof(r->msg) - used, fmt, ap);
+    va_end(ap);
+}
+
+/* Record the failure of the current step (first one wins). @return -1. */
+static int step_fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int step_fail(struct run *r, const char *fmt, ...)
+{
+    if (r->msg[0] != '\0') {
+        return -1;
+    }
+    const struct hil_step *st = r->step >= 1 ? &r->s->steps[r->step - 1] : NULL;
+    if (st != NULL) {
+        snprintf(r->msg, sizeof(r->msg), "step %d %s: ", r->step, hil_step_name(st->kind));
+    }
+    size_t used = strlen(r->msg);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->msg + used, sizeof(r->msg) - used, fmt, ap);
+    va_end(ap);
+    if (st != NULL) {
+        msg_add(r, " (%s:%d)", r->s->file, st->line);
+    }
+    if (r->died) {
+        msg_add(r, "; target died: %s", r->died_detail);
+    }
+    if (r->nlines == 0) {
+        msg_add(r, "; no console output");
+    } else {
+        msg_add(r, "; last console lines:");
+        size_t from = r->nlines > HIL_TAIL_LINES ? r->nlines - HIL_TAIL_LINES : 0;
+        for (size_t i = from; i < r->nlines; i++) {
+            msg_add(r, "\n| %s", r->lines[i]);
+        }
+    }
+    evlog(r, "FAIL step %d", r->step);
+    return -1;
+}
+
+/* ---- hooks (called from the target's service()) ---- */
+
+static void hook_flash_op(void *ctx, const struct hil_flash_op *op, struct hil_flash_verdict *v)
+{
+    struct run *r = ctx;
+    int which = -1;
+    bool cut = hil_inject_op(&r->inject, op, v, &which);
+    if (op->kind == HIL_OP_ERASE) {
+        evlog(r, "flash erase sector %u (%s) op#%u", op->sector, region_name(op->region), op->seq);
+    } else {
+        evlog(r, "flash program 0x%08x+%u (%s) op#%u", op->addr, op->len, region_name(op->region), op->seq);
+    }
+    if (cut) {
+        const struct hil_fault *f = &r->inject.faults[which];
+        evlog(r, "FAULT power_cut at %s #%u in region %s, torn %s (fault at line %d)",
+              op->kind == HIL_OP_ERASE ? "erase" : "program", r->inject.seen[which],
+              region_name(op->region), torn_name(f->torn), f->line);
+        if (r->u.active) {
+            r->u.interrupted = true;
+        }
+    }
+}
+
+static void hook_console_line(void *ctx, const char *line)
+{
+    struct run *r = ctx;
+    if (r->nlines == r->cap) {
+        size_t cap = r->cap == 0 ? 256 : r->cap * 2;
+        char **n = realloc(r->lines, cap * sizeof(*n));
+        if (n == NULL) {
+            abort();
+        }
+        r->lines = n;
+        r->cap = cap;
+    }
+    char *d = strdup(line);
+    if (d == NULL) {
+        abort();
+    }
+    r->lines[r->nlines++] = d;
+    if (r->console_log != NULL) {
+        fprintf(r->console_log, "%s\n", line);
+    }
+    if (r->event_log != NULL) {
+        fprintf(r->event_log, "[%9.3f] console: %s\n", elapsed_s(r), line);
+    }
+    if (r->o->verbose) {
+        fprintf(stderr, "[%s %8.3f] | %s\n", r->s->id, elapsed_s(r), line);
+    }
+}
+
+static int slot_of_vectors(uint32_t vectors)
+{
+    for (int s = 0; s < (int)LAYOUT_SLOT_COUNT; s++) {
+        uint32_t base = LAYOUT_SLOT_ADDR((uint32_t)s);
+        if (vectors >= base && vectors < base + LAYOUT_SLOT_SIZE) {
+            return s;
+        }
+    }
+    return -1;
+}
+
+static void hook_event(void *ctx, const struct hil_event *ev)
+{
+    struct run *r = ctx;
+    const char *detail = ev->detail != NULL ? ev->detail : "";
+    switch (ev->kind) {
+    case HIL_EV_BOOT:
+        r->boots++;
+        r->running_slot = -1;
+        evlog(r, "event: boot #%u %s", r->boots, detail);
+        break;
+    case HIL_EV_JUMP:
+        r->jumps++;
+        r->running_slot = slot_of_vectors(ev->value);
+        evlog(r, "event: jump to 0x%08x (slot %s) %s", ev->value, slot_name(r->running_slot), detail);
+        break;
+    case HIL_EV_WATCHDOG:
+        r->watchdogs++;
+        r->running_slot = -1;
+        evlog(r, "event: watchdog expired %s", detail);
+        break;
+    case HIL_EV_POWER_OFF:
+        r->running_slot = -1;
+        evlog(r, "event: power off %s", detail);
+        break;
+    case HIL_EV_DIED:
+        r->died = true;
+        r->running_slot = -1;
+        snprintf(r->died_detail, sizeof(r->died_detail), "%s", ev->detail != NULL ? ev->detail : "?");
+        evlog(r, "event: target died: %s", detail);
+        break;
+    case HIL_EV_WATCHDOG_START:
+        evlog(r, "event: watchdog started (%u ms) %s", ev->value, detail);
+        break;
+    default:
+        evlog(r, "event: kind %d value 0x%x %s", (int)ev->kind, ev->value, detail);
+        break;
+    }
+}
+
+static void proxy_log(void *ctx, enum hil_dir dir, uint32_t n, const struct proto_frame *f,
+                      bool crc_ok, const char *fault)
+{
+    struct run *r = ctx;
+    char extra[48] = "";
+    if (f->type == PROTO_T_DATA && f->len >= 4) {
+        snprintf(extra, sizeof(extra), " offset %u", proto_get_u32(f->payload));
+    } else if ((f->type & PROTO_T_RSP) != 0 && f->len >= 1) {
+        snprintf(extra, sizeof(extra), " status %u", f->payload[0]);
+    }
+    evlog(r, "link %s #%u %s seq %u len %u%s%s%s%s", dir == HIL_DIR_TO_TARGET ? ">" : "<", n,
+          proto_type_name(f->type), f->seq, f->len, extra, crc_ok ? "" : " BAD-CRC",
+          fault[0] != '\0' ? " FAULT " : "", fault);
+}
+
+/* ---- the poll loop ---- */
+
+static void set_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) {
+        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    }
+}
+
+static void close_updater_side(struct run *r)
+{
+    if (r->u.master >= 0) {
+        close(r->u.master);
+        r->u.master = -1;
+    }
+    if (r->u.slave >= 0) {
+        close(r->u.slave);
+        r->u.slave = -1;
+    }
+    r->u.to_host.len = 0;
+}
+
+static void reap_child(struct run *r, bool block)
+{
+    if (r->u.pid <= 0 || r->u.exited) {
+        return;
+    }
+    int status = 0;
+    pid_t p = waitpid(r->u.pid, &status, block ? 0 : WNOHANG);
+    if (p == r->u.pid) {
+        r->u.exited = true;
+        r->u.status = status;
+        if (r->u.pidfd >= 0) {
+            close(r->u.pidfd);
+            r->u.pidfd = -1;
+        }
+    }
+}
+
+static void write_out(int fd, struct hil_buf *b)
+{
+    while (b->len > 0) {
+        ssize_t n = write(fd, b->data, b->len);
+        if (n > 0) {
+            hil_buf_consume(b, (size_t)n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return;
+        }
+        b->len = 0; /* the other end is gone: the bytes are lost, as on a wire */
+        return;
+    }
+}
+
+/* One round: poll everything for at most @p max_ms, then service it. */
+static void pump(struct run *r, int max_ms)
+{
+    struct pollfd fds[40];
+    int timeout = max_ms < 0 ? 0 : max_ms;
+    struct hil_target *t = r->t;
+
+    int link = t->ops->link_fd(t);
+    if (link != r->link_fd) {
+        evlog(r, "link fd %d -> %d", r->link_fd, link);
+        r->link_fd = link;
+        r->link_dead = false;
+        hil_proxy_restart_dir(&r->proxy, HIL_DIR_TO_HOST);
+        r->u.to_target.len = 0;
+        if (link >= 0) {
+            set_nonblock(link);
+        }
+    }
+
+    int tn = t->ops->poll_fds(t, fds, 32, &timeout);
+    if (tn < 0) {
+        tn = 0;
+    }
+    int n = tn;
+    int i_link = -1, i_master = -1, i_pid = -1;
+    if (r->link_fd >= 0 && !r->link_dead) {
+        i_link = n;
+        fds[n].fd = r->link_fd;
+        fds[n].events = (short)(POLLIN | (r->u.to_target.len > 0 ? POLLOUT : 0));
+        fds[n].revents = 0;
+        n++;
+    }
+    if (r->u.master >= 0) {
+        i_master = n;
+        fds[n].fd = r->u.master;
+        fds[n].events = (short)(POLLIN | (r->u.to_host.len > 0 ? POLLOUT : 0));
+        fds[n].revents = 0;
+        n++;
+    }
+    if (r->u.pid > 0 && !r->u.exited) {
+        if (r->u.pidfd >= 0) {
+            i_pid = n;
+            fds[n].fd = r->u.pidfd;
+            fds[n].events = POLLIN;
+            fds[n].revents = 0;
+            n++;
+        } else if (timeout > 20) {
+            timeout = 20; /* no pidfd: poll for the child's exit */
+        }
+    }
+    int pr = poll(fds, (nfds_t)n, timeout);
+    if (pr < 0 && errno != EINTR) {
+        evlog(r, "poll: %s", strerror(errno));
+    }
+    if (pr < 0) {
+        for (int i = 0; i < n; i++) {
+            fds[i].revents = 0;
+        }
+    }
+
+    int rc = t->ops->service(t, fds, tn);
+    if (rc != 0 && !r->target_error) {
+        r->target_error = true;
+        evlog(r, "target service failed: %s", fota_strerror(rc));
+    }
+
+    /* The link fd may have been closed while servicing (power cut). */
+    if (i_link >= 0 && t->ops->link_fd(t) == r->link_fd) {
+        short re = fds[i_link].revents;
+        if ((re & POLLOUT) != 0) {
+            write_out(r->link_fd, &r->u.to_target);
+        }
+        if ((re & (POLLIN | POLLHUP | POLLERR)) != 0) {
+            uint8_t buf[4096];
+            ssize_t got = read(r->link_fd, buf, sizeof(buf));
+            if (got > 0) {
+                struct hil_buf tmp = { 0 };
+                hil_proxy_feed(&r->proxy, HIL_DIR_TO_HOST, buf, (size_t)got, &tmp);
+                if (r->u.master >= 0) {
+                    hil_buf_append(&r->u.to_host, tmp.data, tmp.len);
+                }
+                hil_buf_free(&tmp);
+            } else if (got == 0 || (errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
+                r->link_dead = true;
+                evlog(r, "link fd %d: %s", r->link_fd, got == 0 ? "closed" : strerror(errno));
+            }
+        }
+    }
+    if (i_master >= 0 && r->u.master >= 0) {
+        short re = fds[i_master].revents;
+        if ((re & POLLOUT) != 0) {
+            write_out(r->u.master, &r->u.to_host);
+        }
+        if ((re & (POLLIN | POLLHUP | POLLERR)) != 0) {
+            uint8_t buf[4096];
+            ssize_t got = read(r->u.master, buf, sizeof(buf));
+            if (got > 0) {
+                struct hil_buf tmp = { 0 };
+                hil_proxy_feed(&r->proxy, HIL_DIR_TO_TARGET, buf, (size_t)got, &tmp);
+                if (r->link_fd >= 0 && !r->link_dead) {
+                    hil_buf_append(&r->u.to_target, tmp.data, tmp.len);
+                    write_out(r->link_fd, &r->u.to_target);
+                }
+                hil_buf_free(&tmp);
+                if (r->proxy.disconnected) {
+                    evlog(r, "FAULT disconnect: closing the updater's side of the link");
+                    close_updater_side(r);
+                }
+            } else if (got == 0 || (errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
+                /* The updater closed its port; nothing more will come. */
+                close_updater_side(r);
+            }
+        }
+    }
+    if (i_pid >= 0 && (fds[i_pid].revents & POLLIN) != 0) {
+        reap_child(r, false);
+    } else if (r->u.pid > 0 && r->u.pidfd < 0) {
+        reap_child(r, false);
+    }
+}
+
+/* Pump until @p until (absolute ms) or @p done says so. */
+static bool scenario_timed_out(struct run *r)
+{
+    return now_ms() >= r->deadline;
+}
+
+static int wait_slice(struct run *r, uint64_t until)
+{
+    uint64_t now = now_ms();
+    uint64_t end = until < r->deadline ? until : r->deadline;
+    if (now >= end) {
+        return 0;
+    }
+    uint64_t left = end - now;
+    return left > HIL_PUMP_SLICE_MS ? HIL_PUMP_SLICE_MS : (int)left;
+}
+
+/* ---- device state from the flash model ---- */
+
+static bool newest_meta(const struct hil_flash *f, struct meta_record *out)
+{
+    static const uint32_t sectors[2] = { LAYOUT_META0_ADDR, LAYOUT_META1_ADDR };
+    bool found = false;
+    for (int s = 0; s < 2; s++) {
+        for (uint32_t i = 0; i < META_RECORDS_PER_SECTOR; i++) {
+            struct meta_record rec;
+            memcpy(&rec, &f->mem[sectors[s] - LAYOUT_FLASH_BASE + i * META_RECORD_SIZE], sizeof(rec));
+            if (meta_record_check(&rec) != 0) {
+                continue;
+            }
+            if (!found || rec.mr_seq > out->mr_seq) {
+                *out = rec;
+                found = true;
+            }
+        }
+    }
+    return found;
+}
+
+static bool slot_version(const struct hil_flash *f, int slot, uint32_t *ver)
+{
+    struct image_header h;
+    memcpy(&h, &f->mem[LAYOUT_SLOT_ADDR((uint32_t)slot) - LAYOUT_FLASH_BASE], sizeof(h));
+    if (h.ih_magic != IMAGE_MAGIC) {
+        return false;
+    }
+    *ver = h.ih_version;
+    return true;
+}
+
+/* Check an expect step now; describe what is the case in @p got. */
+static bool expect_holds(struct run *r, const struct hil_expect *e, char *got, size_t gotlen)
+{
+    bool ok = true;
+    char ver[16] = "?";
+    uint32_t v = 0;
+    bool have_ver = r->running_slot >= 0 && slot_version(r->flash, r->running_slot, &v);
+    if (have_ver) {
+        hil_format_version(v, ver, sizeof(ver));
+    }
+    struct meta_record m;
+    memset(&m, 0, sizeof(m));
+    bool have_meta = newest_meta(r->flash, &m);
+    if (e->has_running) {
+        if (r->running_slot != e->running_slot) {
+            ok = false;
+        } else if (e->has_running_version && (!have_ver || v != e->running_version)) {
+            ok = false;
+        }
+    }
+    int active = HIL_SLOT_NONE;
+    if (have_meta && m.mr_active < LAYOUT_SLOT_COUNT) {
+        active = m.mr_active;
+    }
+    if (e->has_active && active != e->active) {
+        ok = false;
+    }
+    for (int s = 0; s < 2; s++) {
+        if (e->has_slot_state[s]) {
+            uint8_t st = have_meta ? m.mr_slot[s].ms_state : (uint8_t)META_SLOT_EMPTY;
+            if (!have_meta || st != e->slot_state[s]) {
+                ok = false;
+            }
+        }
+    }
+    char running[48];
+    if (r->running_slot >= 0) {
+        snprintf(running, sizeof(running), "slot %s v%s", slot_name(r->running_slot), ver);
+    } else {
+        snprintf(running, sizeof(running), "nothing (no jump since the last boot)");
+    }
+    if (have_meta) {
+        char va[16], vb[16];
+        hil_format_version(m.mr_slot[0].ms_version, va, sizeof(va));
+        hil_format_version(m.mr_slot[1].ms_version, vb, sizeof(vb));
+        snprintf(got, gotlen, "running %s; meta seq=%u active=%s trial=%s A=%s/%s B=%s/%s", running,
+                 m.mr_seq, slot_name(active),
+                 m.mr_trial_slot < LAYOUT_SLOT_COUNT ? slot_name(m.mr_trial_slot) : "none",
+                 meta_state_name(m.mr_slot[0].ms_state), va, meta_state_name(m.mr_slot[1].ms_state), vb);
+    } else {
+        snprintf(got, gotlen, "running %s; no valid metadata record (factory state)", running);
+    }
+    return ok;
+}
+
+static void describe_expect(const struct hil_expect *e, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    size_t u = 0;
+    if (e->has_running) {
+        char ver[16] = "";
+        if (e->has_running_version) {
+            hil_format_version(e->running_version, ver, sizeof(ver));
+        }
+        u += (size_t)snprintf(buf + u, len - u, "running slot %s%s%s", slot_name(e->running_slot),
+                              ver[0] ? " v" : "", ver);
+    }
+    if (e->has_active && u < len) {
+        u += (size_t)snprintf(buf + u, len - u, "%sactive=%s", u ? ", " : "", slot_name(e->active));
+    }
+    for (int s = 0; s < 2 && u < len; s++) {
+        if (e->has_slot_state[s]) {
+            u += (size_t)snprintf(buf + u, len - u, "%s%s=%s", u ? ", " : "", s == 0 ? "A" : "B",
+                                  meta_state_name(e->slot_state[s]));
+        }
+    }
+}
+
+/* ---- steps ---- */
+
+static int check_target(struct run *r)
+{
+    if (r->target_error) {
+        return step_fail(r, "the target's debug link broke (see events.log)");
+    }
+    if (scenario_timed_out(r)) {
+        return step_fail(r, "scenario timeout_ms %u exceeded", r->s->timeout_ms);
+    }
+    return 0;
+}
+
+static int do_wait(struct run *r, uint32_t ms)
+{
+    uint64_t until = now_ms() + ms;
+    while (now_ms() < until) {
+        if (check_target(r) != 0) {
+            return -1;
+        }
+        pump(r, wait_slice(r, until));
+    }
+    return 0;
+}
+
+static int do_expect_console(struct run *r, const struct hil_step *st)
+{
+    uint64_t until = now_ms() + st->timeout_ms;
+    for (;;) {
+        for (size_t i = r->cursor; i < r->nlines; i++) {
+            if (regexec(&st->re, r->lines[i], 0, NULL, 0) == 0) {
+                r->cursor = i + 1;
+                return 0;
+            }
+        }
+        if (now_ms() >= until) {
+            return step_fail(r, "expected /%s/ within %u ms", st->regex, st->timeout_ms);
+        }
+        if (check_target(r) != 0) {
+            return -1;
+        }
+        pump(r, wait_slice(r, until));
+    }
+}
+
+static int do_console_absent(struct run *r, const struct hil_step *st)
+{
+    for (size_t i = 0; i < r->nlines; i++) {
+        if (regexec(&st->re, r->lines[i], 0, NULL, 0) == 0) {
+            return step_fail(r, "/%s/ must not appear, but console line %zu is '%s'", st->regex, i + 1,
+                             r->lines[i]);
+        }
+    }
+    return 0;
+}
+
+static int do_expect(struct run *r, const struct hil_step *st)
+{
+    uint64_t until = now_ms() + st->expect.timeout_ms;
+    char got[512];
+    for (;;) {
+        if (expect_holds(r, &st->expect, got, sizeof(got))) {
+            return 0;
+        }
+        if (now_ms() >= until) {
+            char want[256];
+            describe_expect(&st->expect, want, sizeof(want));
+            return step_fail(r, "expected %s within %u ms; got %s", want, st->expect.timeout_ms, got);
+        }
+        if (check_target(r) != 0) {
+            return -1;
+        }
+        pump(r, wait_slice(r, until));
+    }
+}
+
+static void tail_file(const char *path, int lines, char *out, size_t len)
+{
+    out[0] = '\0';
+    char *text = hil_read_text_file(path, 16384);
+    if (text == NULL) {
+        return;
+    }
+    size_t n = strlen(text);
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r')) {
+        text[--n] = '\0';
+    }
+    int seen = 0;
+    size_t start = 0;
+    for (size_t i = n; i > 0; i--) {
+        if (text[i - 1] == '\n' && ++seen == lines) {
+            start = i;
+            break;
+        }
+    }
+    snprintf(out, len, "%s", text + start);
+    free(text);
+}
+
+static int spawn_updater(struct run *r, const struct hil_step *st, const char *slave_path)
+{
+    const struct hil_update *u = &st->update;
+    int argc = 0;
+    char **argv = calloc((size_t)u->nargs + 8, sizeof(char *));
+    if (argv == NULL) {
+        return FOTA_ENOMEM;
+    }
+    argv[argc++] = (char *)r->o->fotactl;
+    argv[argc++] = "update";
+    argv[argc++] = "--port";
+    argv[argc++] = (char *)slave_path;
+    for (int i = 0; i < u->nargs; i++) {
+        argv[argc++] = u->args[i];
+    }
+    argv[argc++] = u->image;
+    argv[argc] = NULL;
+
+    char cmd[1024] = "";
+    for (int i = 0; i < argc; i++) {
+        size_t used = strlen(cmd);
+        snprintf(cmd + used, sizeof(cmd) - used, "%s%s", i ? " " : "", argv[i]);
+    }
+    evlog(r, "spawn: %s", cmd);
+    int logfd = open(r->u.log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        free(argv);
+        if (logfd >= 0) {
+            close(logfd);
+        }
+        return FOTA_EIO;
+    }
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+        }
+        if (logfd >= 0) {
+            dup2(logfd, 1);
+            dup2(logfd, 2);
+        }
+        for (int fd = 3; fd < 4096; fd++) {
+            close(fd);
+        }
+        signal(SIGPIPE, SIG_DFL);
+        execv(argv[0], argv);
+        fprintf(stderr, "fota-hil: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    free(argv);
+    if (logfd >= 0) {
+        close(logfd);
+    }
+    r->u.pid = pid;
+    r->u.exited = false;
+    r->u.pidfd = -1;
+#ifdef SYS_pidfd_open
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pfd >= 0) {
+        fcntl(pfd, F_SETFD, FD_CLOEXEC);
+        r->u.pidfd = pfd;
+    }
+#endif
+    return 0;
+}
+
+static void kill_updater(struct run *r)
+{
+    if (r->u.pid > 0 && !r->u.exited) {
+        kill(r->u.pid, SIGKILL);
+        reap_child(r, true);
+    }
+}
+
+static void end_update(struct run *r)
+{
+    kill_updater(r);
+    close_updater_side(r);
+    if (r->u.pidfd >= 0) {
+        close(r->u.pidfd);
+        r->u.pidfd = -1;
+    }
+    r->u.pid = 0;
+    r->u.active = false;
+    r->u.to_target.len = 0;
+    r->u.to_host.len = 0;
+    hil_inject_disarm(&r->inject);
+    hil_proxy_init(&r->proxy, NULL, 0);
+}
+
+static int open_pty(struct run *r, char *slave_path, size_t len)
+{
+    int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0) {
+        return FOTA_EIO;
+    }
+    if (grantpt(m) != 0 || unlockpt(m) != 0 || ptsname_r(m, slave_path, len) != 0) {
+        close(m);
+        return FOTA_EIO;
+    }
+    int s = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s < 0) {
+        close(m);
+        return FOTA_EIO;
+    }
+    struct termios tio;
+    if (tcgetattr(s, &tio) == 0) {
+        cfmakeraw(&tio);
+        tcsetattr(s, TCSANOW, &tio);
+    }
+    set_nonblock(m);
+    r->u.master = m;
+    r->u.slave = s;
+    return 0;
+}
+
+static int do_update(struct run *r, const struct hil_step *st)
+{
+    const struct hil_update *u = &st->update;
+    struct stat sb;
+    if (stat(u->image, &sb) != 0) {
+        return step_fail(r, "cannot read image %s: %s", u->image, strerror(errno));
+    }
+    if (access(r->o->fotactl, X_OK) != 0) {
+        return step_fail(r, "updater %s is not executable: %s (build it, or pass --fotactl)",
+                         r->o->fotactl, strerror(errno));
+    }
+    r->u.to_target.len = 0;
+    r->u.to_host.len = 0;
+    r->u.interrupted = false;
+    snprintf(r->u.log_path, sizeof(r->u.log_path), "%s/fotactl.step%d.log", r->workdir, r->step);
+    hil_inject_arm(&r->inject, u->faults, u->nfaults, (uint64_t)sb.st_size);
+    hil_proxy_init(&r->proxy, u->faults, u->nfaults);
+    hil_proxy_restart_dir(&r->proxy, HIL_DIR_TO_HOST);
+    for (int i = 0; i < u->nfaults; i++) {
+        if (u->faults[i].kind == HIL_FAULT_POWER_CUT) {
+            evlog(r, "armed: power_cut on %s in region %d at n=%u torn %s", u->faults[i].on == HIL_OP_ERASE ?
+                  "erase" : "program", (int)u->faults[i].region, r->inject.n[i], torn_name(u->faults[i].torn));
+        }
+    }
+    char slave_path[128];
+    if (open_pty(r, slave_path, sizeof(slave_path)) != 0) {
+        end_update(r);
+        return step_fail(r, "cannot open a pty: %s", strerror(errno));
+    }
+    r->u.active = true;
+    if (spawn_updater(r, st, slave_path) != 0) {
+        end_update(r);
+        return step_fail(r, "cannot start %s: %s", r->o->fotactl, strerror(errno));
+    }
+    uint64_t until = now_ms() + u->timeout_ms;
+    int outcome = -1; /* enum hil_update_expect; -1 while running */
+    bool timed_out = false;
+    for (;;) {
+        if (r->u.interrupted) {
+            /* Power is gone: the update cannot finish; the updater is stopped. */
+            kill_updater(r);
+            outcome = HIL_UPD_INTERRUPTED;
+            break;
+        }
+        if (r->u.exited) {
+            outcome = (WIFEXITED(r->u.status) && WEXITSTATUS(r->u.status) == 0) ? HIL_UPD_OK : HIL_UPD_FAIL;
+            break;
+        }
+        if (now_ms() >= until) {
+            timed_out = true;
+            break;
+        }
+        if (check_target(r) != 0) {
+            end_update(r);
+            return -1;
+        }
+        pump(r, wait_slice(r, until));
+    }
+    char status_text[64] = "";
+    if (outcome == HIL_UPD_INTERRUPTED) {
+        snprintf(status_text, sizeof(status_text), "power cut by the fault at line %d",
+                 r->inject.cut_fault >= 0 ? u->faults[r->inject.cut_fault].line : 0);
+    } else if (outcome >= 0 && WIFEXITED(r->u.status)) {
+        snprintf(status_text, sizeof(status_text), "fotactl exit %d", WEXITSTATUS(r->u.status));
+    } else if (outcome >= 0 && WIFSIGNALED(r->u.status)) {
+        snprintf(status_text, sizeof(status_text), "fotactl killed by signal %d", WTERMSIG(r->u.status));
+    }
+    const char *outcome_name = outcome >= 0 ? hil_update_expect_name((enum hil_update_expect)outcome) : "timeout";
+    evlog(r, "update done: %s (%s)", outcome_name, status_text);
+    /* Faults that never fired mean the scenario does not test what it says. */
+    char unfired[512] = "";
+    for (int i = 0; i < u->nfaults && i < HIL_INJECT_MAX_FAULTS; i++) {
+        const struct hil_fault *f = &u->faults[i];
+        bool fired = f->kind == HIL_FAULT_POWER_CUT ? r->inject.fired[i] : hil_proxy_fault_fired(&r->proxy, i);
+        if (fired) {
+            continue;
+        }
+        size_t used = strlen(unfired);
+        if (f->kind == HIL_FAULT_POWER_CUT) {
+            snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (power_cut at op %u) never fired: "
+                     "only %u matching %s ops", used ? "; " : "", f->line, r->inject.n[i], r->inject.seen[i],
+                     f->on == HIL_OP_ERASE ? "erase" : "program");
+        } else {
+            snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (%s %s frame %u) never fired: "
+                     "%u such frames went %s", used ? "; " : "", f->line, hil_fault_kind_name(f->kind),
+                     f->frame_type >= 0 ? proto_type_name((uint8_t)f->frame_type) : "any", f->frame,
+                     f->frame_type >= 0 ? r->proxy.dir[f->dir].type_frames[(uint8_t)f->frame_type] :
+                     r->proxy.dir[f->dir].frames, f->dir == HIL_DIR_TO_TARGET ? "to the target" : "to the host");
+        }
+    }
+    end_update(r);
+    char tail[1024];
+    tail_file(r->u.log_path, 6, tail, sizeof(tail));
+    if (timed_out) {
+        return step_fail(r, "fotactl did not finish within %u ms (killed); fotactl output:\n%s",
+                         u->timeout_ms, tail);
+    }
+    if (outcome != (int)u->expect) {
+        return step_fail(r, "expected %s, got %s (%s)%s%s; fotactl output:\n%s", hil_update_expect_name(u->expect),
+                         outcome_name, status_text,
+                         unfired[0] ? "; " : "", unfired, tail);
+    }
+    if (unfired[0] != '\0') {
+        return step_fail(r, "%s", unfired);
+    }
+    return 0;
+}
+
+static int run_step(struct run *r, const struct hil_step *st)
+{
+    struct hil_target *t = r->t;
+    int rc;
+    evlog(r, "step %d: %s (line %d)", r->step, hil_step_name(st->kind), st->line);
+    switch (st->kind) {
+    case HIL_STEP_POWER_ON:
+        r->cursor = r->nlines;
+        rc = t->ops->power_on(t);
+        if (rc != 0) {
+            return step_fail(r, "the target did not start: %s", fota_strerror(rc));
+        }
+        pump(r, 0);
+        return check_target(r);
+    case HIL_STEP_POWER_CUT:
+        rc = t->ops->power_off(t);
+        r->running_slot = -1;
+        if (rc != 0) {
+            return step_fail(r, "power_off failed: %s", fota_strerror(rc));
+        }
+        return 0;
+    case HIL_STEP_RESET:
+        rc = t->ops->reset(t);
+        if (rc != 0) {
+            return step_fail(r, "reset failed: %s%s", fota_strerror(rc),
+                             rc == FOTA_EBUSY ? " (the target is off)" : "");
+        }
+        return check_target(r);
+    case HIL_STEP_WAIT_MS:
+        return do_wait(r, st->ms);
+    case HIL_STEP_EXPECT_CONSOLE:
+        return do_expect_console(r, st);
+    case HIL_STEP_CONSOLE_ABSENT:
+        return do_console_absent(r, st);
+    case HIL_STEP_UPDATE:
+        return do_update(r, st);
+    case HIL_STEP_EXPECT:
+        return do_expect(r, st);
+    }
+    return step_fail(r, "unknown step");
+}
+
+static int compose_flash(struct run *r, const struct hil_scenario *s)
+{
+    hil_flash_init(r->flash);
+    struct { const char *path; uint32_t addr; const char *what; } parts[] = {
+        { s->flash.file, LAYOUT_FLASH_BASE, "flash file" },
+        { s->flash.bootloader, LAYOUT_BOOT_ADDR, "bootloader" },
+        { s->flash.slot_a, LAYOUT_SLOT_A_ADDR, "slot_a" },
+        { s->flash.slot_b, LAYOUT_SLOT_B_ADDR, "slot_b" },
+    };
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        if (parts[i].path == NULL) {
+            continue;
+        }
+        int rc = hil_flash_load_file(r->flash, parts[i].addr, parts[i].path);
+        if (rc != 0) {
+            snprintf(r->msg, sizeof(r->msg), "flash: cannot load %s %s: %s%s%s", parts[i].what, parts[i].path,
+                     fota_strerror(rc), rc == FOTA_EIO ? ": " : "", rc == FOTA_EIO ? strerror(errno) : "");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o, struct hil_result *out)
+{
+    struct run *r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        return FOTA_ENOMEM;
+    }
+    r->s = s;
+    r->o = o;
+    r->t0 = now_ms();
+    r->deadline = r->t0 + s->timeout_ms;
+    r->running_slot = -1;
+    r->link_fd = -1;
+    r->u.master = -1;
+    r->u.slave = -1;
+    r->u.pidfd = -1;
+    r->proxy.log = proxy_log;
+    r->proxy.log_ctx = r;
+    hil_proxy_init(&r->proxy, NULL, 0);
+    r->inject.cut_fault = -1;
+
+    memset(out, 0, sizeof(*out));
+    out->id = strdup(s->id);
+    out->file = strdup(s->file);
+    out->line = s->line;
+
+    snprintf(r->workdir, sizeof(r->workdir), "%s/%s", o->work_root, s->id);
+    int rc = 0;
+    if (hil_rmtree(r->workdir) != 0 || mkdir_p(r->workdir) != 0) {
+        snprintf(r->msg, sizeof(r->msg), "cannot create workdir %s: %s", r->workdir, strerror(errno));
+        rc = -1;
+    }
+    char abs_workdir[PATH_MAX];
+    if (rc == 0 && realpath(r->workdir, abs_workdir) == NULL) {
+        snprintf(abs_workdir, sizeof(abs_workdir), "%s", r->workdir);
+    }
+    if (rc == 0) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof(path), "%s/console.log", r->workdir);
+        r->console_log = fopen(path, "we");
+        snprintf(path, sizeof(path), "%s/events.log", r->workdir);
+        r->event_log = fopen(path, "we");
+        if (r->console_log != NULL) {
+            setvbuf(r->console_log, NULL, _IOLBF, 0);
+        }
+        if (r->event_log != NULL) {
+            setvbuf(r->event_log, NULL, _IOLBF, 0);
+        }
+        evlog(r, "scenario %s (%s:%d)", s->id, s->file, s->line);
+    }
+    if (rc == 0) {
+        r->flash = calloc(1, sizeof(*r->flash));
+        if (r->flash == NULL) {
+            snprintf(r->msg, sizeof(r->msg), "out of memory");
+            rc = -1;
+        } else {
+            rc = compose_flash(r, s);
+        }
+    }
+    if (rc == 0) {
+        struct hil_qemu_opts qo = {
+            .qemu = o->qemu,
+            .bootloader_elf = o->bootloader_elf,
+            .workdir = abs_workdir,
+            .icount_shift = o->icount_shift,
+            .watchdog_scale = o->watchdog_scale,
+            .verbose = o->verbose,
+        };
+        struct hil_target_hooks hooks = {
+            .ctx = r,
+            .on_flash_op = hook_flash_op,
+            .on_console_line = hook_console_line,
+            .on_event = hook_event,
+        };
+        int crc = hil_qemu_create(&qo, r->flash, &hooks, &r->t);
+        if (crc != 0 || r->t == NULL) {
+            snprintf(r->msg, sizeof(r->msg), "cannot create the QEMU target (bootloader ELF %s): %s",
+                     o->bootloader_elf, fota_strerror(crc));
+            r->t = NULL;
+            rc = -1;
+        }
+    }
+    for (int i = 0; rc == 0 && i < s->nsteps; i++) {
+        r->step = i + 1;
+        if (run_step(r, &s->steps[i]) != 0) {
+            rc = -1;
+        }
+    }
+    if (r->u.active) {
+        end_update(r);
+    }
+    if (r->t != NULL) {
+        r->t->ops->destroy(r->t);
+        r->t = NULL;
+    }
+    if (rc != 0 && r->flash != NULL) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof(path), "%s/flash-at-failure.bin", r->workdir);
+        (void)hil_flash_save(r->flash, path);
+    }
+    out->seconds = elapsed_s(r);
+    out->status = rc == 0 ? HIL_PASS : HIL_FAIL;
+    if (rc != 0) {
+        out->message = strdup(r->msg[0] != '\0' ? r->msg : "failed");
+    }
+    evlog(r, "%s in %.2f s", rc == 0 ? "PASS" : "FAIL", out->seconds);
+    if (r->console_log != NULL) {
+        fclose(r->console_log);
+    }
+    if (r->event_log != NULL) {
+        fclose(r->event_log);
+    }
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/console.log", r->workdir);
+    out->console = hil_read_text_file(path, HIL_CONSOLE_FILE_MAX);
+    for (size_t i = 0; i < r->nlines; i++) {
+        free(r->lines[i]);
+    }
+    free(r->lines);
+    hil_buf_free(&r->u.to_target);
+    hil_buf_free(&r->u.to_host);
+    free(r->flash);
+    free(r);
+    return 0;
+}

@@ -1,0 +1,250 @@
+/**
+ * @file trace.h
+ * @brief Run traces: a pcap file (libpcap, link type DLT_USER0 = 147) with
+ * one packet per record of what happened during a scenario run: update
+ * link frames, link faults, flash operations with their verdicts, power
+ * events, console lines. Open it in Wireshark/tshark with the dissector
+ * scripts/fota-hil.lua; read it back with hil_trace_read_*(). Full format
+ * description: docs/TRACE.md.
+ *
+ * Record layout (all integers little-endian). Every packet is one record:
+ *
+ *   off size field
+ *   0   1    magic_version: high nibble HIL_TRACE_MAGIC (0xF), low nibble
+ *            HIL_TRACE_VERSION (1), so 0xF1 in this version
+ *   1   1    kind   enum hil_trace_kind
+ *   2   1    dir    enum hil_trace_dir (0 for records that have none)
+ *   3   1    flags  HIL_TRACE_F_*
+ *   4   2    length of the whole record, header included (= pcap caplen)
+ *   6   ..   body, per kind:
+ *
+ *   FRAME    u32 index (1-based frame count in this direction as the link
+ *            proxy counts them; 0 = unknown), then the frame's bytes as
+ *            seen on the wire (possibly corrupted, with garbage before it,
+ *            or cut short), up to HIL_TRACE_MAX_BYTES (HIL_TRACE_F_TRUNC
+ *            when cut here)
+ *   FAULT    u8 kind (enum hil_trace_fault_kind), u32 frame (1-based frame
+ *            index in dir), u32 offset (byte offset in the frame;
+ *            0xFFFFFFFF = not applicable), u32 param (STALL: milliseconds;
+ *            else 0)                                              13 bytes
+ *   FLASH    u8 op (enum hil_op_kind), u8 region (enum hil_region),
+ *            u8 verdict (enum hil_action), u8 torn (enum hil_torn),
+ *            u8 rc (enum fota_err, for HIL_ACT_FAIL), u8 reserved[3] = 0,
+ *            u32 sector, u32 addr, u32 len, u32 seq, u32 kind_seq,
+ *            u8 sha256_prefix[8] (first 8 bytes of SHA-256 of the data of
+ *            a program; zeros and no HIL_TRACE_F_SHA for erases)  36 bytes
+ *   POWER    u8 event (enum hil_trace_power), u8 reserved[3] = 0,
+ *            u32 value (JUMP: vector table address; WATCHDOG_START:
+ *            timeout in ms; else 0), then optional detail text (UTF-8, no
+ *            NUL) to the end of the record
+ *   CONSOLE  the line's text (UTF-8, no line ending, no NUL) to the end
+ *
+ * The pcap timestamp of a record is the caller's, in microseconds.
+ *
+ * NOTE: file format. Readers reject another magic nibble or version; an
+ * incompatible change bumps HIL_TRACE_VERSION. Fields may only be appended
+ * to the fixed-size bodies (FAULT, FLASH); readers ignore bytes past the
+ * fields they know. Enum values that appear in records never change.
+ */
+#ifndef HIL_TRACE_H
+#define HIL_TRACE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "target.h"
+
+#define HIL_TRACE_LINKTYPE  147u   /**< DLT_USER0 / LINKTYPE_USER0 */
+#define HIL_TRACE_MAGIC     0xFu   /**< high nibble of byte 0 */
+#define HIL_TRACE_VERSION   1u     /**< low nibble of byte 0 */
+#define HIL_TRACE_HDR_SIZE  6u
+#define HIL_TRACE_FAULT_SIZE 13u   /**< FAULT body bytes */
+#define HIL_TRACE_FLASH_SIZE 36u   /**< FLASH body bytes */
+#define HIL_TRACE_POWER_SIZE 8u    /**< POWER body bytes before the detail text */
+/** Most variable bytes (frame bytes, text) one record carries; more is cut. */
+#define HIL_TRACE_MAX_BYTES 4096u
+/** pcap snaplen: no record is longer. */
+#define HIL_TRACE_SNAPLEN   65535u
+#define HIL_TRACE_NO_OFFSET 0xFFFFFFFFu /**< FAULT offset: not applicable */
+#define HIL_TRACE_SHA_PREFIX 8u
+
+/* Header flags. */
+#define HIL_TRACE_F_TRUNC   0x01u  /**< variable part cut at HIL_TRACE_MAX_BYTES */
+#define HIL_TRACE_F_SHA     0x02u  /**< FLASH: sha256_prefix is valid */
+
+enum hil_trace_kind {
+    HIL_TRACE_FRAME = 1,
+    HIL_TRACE_FAULT = 2,
+    HIL_TRACE_FLASH = 3,
+    HIL_TRACE_POWER = 4,
+    HIL_TRACE_CONSOLE = 5,
+};
+
+/** Direction on the update link. (enum hil_dir + 1 for link records.) */
+enum hil_trace_dir {
+    HIL_TRACE_DIR_NONE = 0,
+    HIL_TRACE_DIR_TO_TARGET = 1, /**< host (updater) -> target */
+    HIL_TRACE_DIR_TO_HOST = 2,   /**< target -> host */
+};
+
+enum hil_trace_fault_kind {
+    HIL_TRACE_FAULT_CORRUPT = 1,    /**< one byte changed (xor 0xFF) at offset */
+    HIL_TRACE_FAULT_DROP = 2,       /**< frame removed from the stream */
+    HIL_TRACE_FAULT_DISCONNECT = 3, /**< updater's side closed at this frame */
+    HIL_TRACE_FAULT_STALL = 4,      /**< frame held back for param ms */
+};
+
+enum hil_trace_power {
+    HIL_TRACE_PWR_ON = 1,           /**< power on (cold boot from the flash model) */
+    HIL_TRACE_PWR_CUT = 2,          /**< power cut (verdict or scenario) */
+    HIL_TRACE_PWR_RESET = 3,        /**< warm reset (NRST) */
+    HIL_TRACE_PWR_WATCHDOG = 4,     /**< watchdog reset (IWDG model expired) */
+    HIL_TRACE_PWR_BOOT = 5,         /**< bootloader reset handler ran */
+    HIL_TRACE_PWR_JUMP = 6,         /**< jump to an application, value = vectors */
+    HIL_TRACE_PWR_DIED = 7,         /**< the emulator exited on its own */
+    HIL_TRACE_PWR_WATCHDOG_START = 8, /**< IWDG started, value = timeout ms */
+};
+
+struct hil_trace;
+
+/**
+ * Create (truncate) a trace file at @p path.
+ * @param out  receives the writer; pass it to every other call
+ * @return 0; FOTA_EINVAL (NULL argument); FOTA_EIO (cannot create the
+ *         file; reason printed on stderr); FOTA_ENOMEM.
+ */
+int hil_trace_open(const char *path, struct hil_trace **out);
+
+/**
+ * Flush buffered records and close the file. @p t NULL is a no-op.
+ * @return 0; FOTA_EIO (a write failed since open, or now).
+ */
+int hil_trace_close(struct hil_trace *t);
+
+/** Push buffered records to the file. @return 0; FOTA_EIO. */
+int hil_trace_flush(struct hil_trace *t);
+
+/*
+ * Record writers. Every one takes the record time @p ts_us in microseconds
+ * (guest or host time, the caller's choice; written as the pcap timestamp)
+ * and accepts @p t == NULL as "tracing off" (returns 0), so a caller needs
+ * no checks. Each returns 0; FOTA_EINVAL (bad argument); FOTA_EIO (write
+ * failed; the error sticks until close).
+ */
+
+/**
+ * One update-protocol frame as relayed on the link.
+ * @param dir    HIL_TRACE_DIR_TO_TARGET or HIL_TRACE_DIR_TO_HOST
+ * @param index  1-based frame count in @p dir (0: unknown)
+ * @param bytes  @p len raw bytes (may be NULL when len is 0)
+ */
+int hil_trace_frame(struct hil_trace *t, uint64_t ts_us, enum hil_trace_dir dir,
+                    uint32_t index, const uint8_t *bytes, size_t len);
+
+/**
+ * A link fault the injector applied.
+ * @param frame   1-based frame index in @p dir it hit
+ * @param offset  byte offset in that frame (CORRUPT), else HIL_TRACE_NO_OFFSET
+ * @param param   STALL: milliseconds held; else 0
+ */
+int hil_trace_fault(struct hil_trace *t, uint64_t ts_us, enum hil_trace_dir dir,
+                    enum hil_trace_fault_kind kind, uint32_t frame, uint32_t offset,
+                    uint32_t param);
+
+/**
+ * A flash operation and its verdict. For programs with data the first 8
+ * bytes of the SHA-256 of op->data[0 .. op->len) are stored.
+ * @param v  the verdict; NULL means applied
+ */
+int hil_trace_flash_op(struct hil_trace *t, uint64_t ts_us, const struct hil_flash_op *op,
+                       const struct hil_flash_verdict *v);
+
+/**
+ * A power / boot event.
+ * @param value   JUMP: vector table address; WATCHDOG_START: timeout ms; else 0
+ * @param detail  optional text (NULL or "" for none)
+ */
+int hil_trace_power(struct hil_trace *t, uint64_t ts_us, enum hil_trace_power ev,
+                    uint32_t value, const char *detail);
+
+/**
+ * A target event as the target hooks report it (struct hil_event), mapped
+ * to the POWER record: BOOT, JUMP, WATCHDOG, POWER_OFF (-> PWR_CUT), DIED,
+ * WATCHDOG_START. @return as above; FOTA_EINVAL for an unknown kind.
+ */
+int hil_trace_event(struct hil_trace *t, uint64_t ts_us, const struct hil_event *ev);
+
+/** One console line (without its line ending). */
+int hil_trace_console(struct hil_trace *t, uint64_t ts_us, const char *line);
+
+/* ---- Reader (tests, replay) ---- */
+
+/** A FLASH record, decoded. */
+struct hil_trace_flash {
+    enum hil_op_kind op;
+    enum hil_region region;
+    enum hil_action verdict;
+    enum hil_torn torn;
+    int rc;                     /**< enum fota_err for HIL_ACT_FAIL, else 0 */
+    uint32_t sector, addr, len, seq, kind_seq;
+    uint8_t sha256_prefix[HIL_TRACE_SHA_PREFIX]; /**< valid with HIL_TRACE_F_SHA */
+};
+
+/** One decoded record; pointers stay valid until the next read call. */
+struct hil_trace_rec {
+    uint64_t ts_us;
+    enum hil_trace_kind kind;
+    enum hil_trace_dir dir;
+    uint8_t flags;              /**< HIL_TRACE_F_* */
+    union {
+        struct {
+            uint32_t index;
+            const uint8_t *bytes;
+            size_t len;
+        } frame;
+        struct {
+            enum hil_trace_fault_kind kind;
+            uint32_t frame, offset, param;
+        } fault;
+        struct hil_trace_flash flash;
+        struct {
+            enum hil_trace_power event;
+            uint32_t value;
+            const char *detail; /**< NUL-terminated, "" when none */
+        } power;
+        struct {
+            const char *text;   /**< NUL-terminated */
+        } console;
+    };
+};
+
+struct hil_trace_reader;
+
+/**
+ * Open a trace for reading.
+ * @return 0 and *out; FOTA_EINVAL (NULL argument); FOTA_EIO (cannot open
+ *         or not a pcap file; reason on stderr); FOTA_EMAGIC (another link
+ *         type); FOTA_ENOMEM.
+ */
+int hil_trace_read_open(const char *path, struct hil_trace_reader **out);
+
+/**
+ * Decode the next record into @p rec.
+ * @return 0; FOTA_ENOENT (end of file); FOTA_EMAGIC (byte 0 is not a trace
+ *         record); FOTA_EVERSION (other format version); FOTA_ESIZE (record
+ *         shorter than its kind needs, or length field disagrees with the
+ *         packet); FOTA_EINVAL (unknown kind or NULL); FOTA_EIO (read error).
+ *         After an error other than FOTA_EIO the next call goes on with the
+ *         following record.
+ */
+int hil_trace_read_next(struct hil_trace_reader *r, struct hil_trace_rec *rec);
+
+/** Close a reader (NULL is a no-op). */
+void hil_trace_read_close(struct hil_trace_reader *r);
+
+/** @return static names: "FRAME", "to_target", "corrupt", "power_cut"... ("?" if unknown). */
+const char *hil_trace_kind_name(enum hil_trace_kind k);
+const char *hil_trace_dir_name(enum hil_trace_dir d);
+const char *hil_trace_fault_name(enum hil_trace_fault_kind k);
+const char *hil_trace_power_name(enum hil_trace_power ev);
+
+#endif /* HIL_TRACE_H */

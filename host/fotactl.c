@@ -1,0 +1,572 @@
+/*
+ * fotactl: pack, inspect and send fota-hil images (docs/ARCHITECTURE.md).
+ * A thin command line over libfotahost; see usage() for the synopsis and
+ * the exit codes, which scripts and the harness rely on.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "fota/errors.h"
+#include "fota/meta.h"
+#include "fota/proto.h"
+#include "fotahost/image.h"
+#include "fotahost/link.h"
+#include "fotahost/update.h"
+
+#define FOTACTL_VERSION "1.0.0"
+
+/* Exit codes (documented in usage()). NOTE: scripts depend on them. */
+enum {
+    EXIT_OK_ = 0,
+    EXIT_REFUSED = 1, /* target refused, image failed verification, local slot refusal */
+    EXIT_USAGE = 2,   /* bad command line */
+    EXIT_LINK = 3,    /* cannot open the port, timeout, link closed, protocol error */
+    EXIT_INPUT = 4,   /* cannot read/write a file, app binary rejected by pack */
+    EXIT_INTERNAL = 5 /* out of memory */
+};
+
+static const char *prog = "fotactl";
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: fotactl pack --slot A|B --version X.Y.Z --in APP.bin --out APP.img [--force-sha256 HEX]\n"
+        "       fotactl info IMG\n"
+        "       fotactl update --port PORT [--baud N] [--timeout-ms N] [--retries N] [--force] [--fresh]\n"
+        "                      [--hello-tries N] [--strict] [-v] [-q] IMG\n"
+        "       fotactl hello --port PORT [--baud N] [--hello-tries N] [-v]\n"
+        "       fotactl --help | --version\n"
+        "\n"
+        "commands:\n"
+        "  pack    wrap a raw application binary linked for a slot into an image (512-byte header:\n"
+        "          magic, sizes, version, load address, CRC-32, SHA-256, header CRC). The vector table\n"
+        "          is checked: initial SP inside SRAM, reset vector (Thumb) inside the slot.\n"
+        "          --force-sha256 HEX writes HEX (64 digits) as the digest: a negative-test image.\n"
+        "  info    print and verify every header field and the payload; non-zero exit if anything is bad.\n"
+        "  update  send IMG to the target: HELLO (retried every 100 ms), ENTER_UPDATE if an application\n"
+        "          answers, BEGIN (resumes where the target's flash stopped if its prefix CRC matches\n"
+        "          ours, else FRESH), DATA (stop-and-wait, retransmit on NACK/timeout), END.\n"
+        "          Refuses an image linked for a slot other than the target slot unless --force.\n"
+        "          A header that fails verification is refused; a payload CRC/SHA-256 mismatch is\n"
+        "          reported and the image sent anyway so the target's own check is exercised\n"
+        "          (--strict refuses it).\n"
+        "  hello   say HELLO and print what the target answers.\n"
+        "\n"
+        "options:\n"
+        "  --port PORT        serial device or pty (/dev/ttyUSB0, /dev/pts/3), unix:/path, tcp:host:port\n"
+        "  --baud N           serial speed in bits/s (default %u)\n"
+        "  --timeout-ms N     response timeout per request in ms (default %u; BEGIN/END: %u)\n"
+        "  --retries N        retransmissions per request (default %u)\n"
+        "  --hello-tries N    HELLO attempts, %u ms each (default %u)\n"
+        "  --force            send even if the target updates another slot or the image is too large\n"
+        "  --fresh            never resume: BEGIN FRESH\n"
+        "  --strict           refuse an image whose payload CRC/SHA-256 does not match its header\n"
+        "  -v, --verbose      trace every frame on stderr\n"
+        "  -q, --quiet        no progress line\n"
+        "\n"
+        "exit codes:\n"
+        "  0  success\n"
+        "  1  refused: the target answered an error status (e.g. ESLOT, EVERSION, ESHA), the image failed\n"
+        "     verification (info), or the image is for another slot than the target's (update without --force)\n"
+        "  2  usage: unknown option, missing or malformed argument (version, slot, number, digest,\n"
+        "     port spec, baud rate, a --port that is not a tty)\n"
+        "  3  link: cannot open the port, no answer after the retries, link closed, protocol violation\n"
+        "  4  input: cannot read or write a file, or pack rejected the application binary\n"
+        "  5  internal error (out of memory)\n",
+        (unsigned)FH_LINK_DEFAULT_BAUD, (unsigned)FH_DEFAULT_TIMEOUT_MS, (unsigned)FH_DEFAULT_LONG_TIMEOUT_MS,
+        (unsigned)FH_DEFAULT_RETRIES, (unsigned)FH_DEFAULT_HELLO_TIMEOUT_MS, (unsigned)FH_DEFAULT_HELLO_TRIES);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "%s: ", prog);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
+    return EXIT_USAGE;
+}
+
+/* Strict decimal in [lo, hi]. */
+static int parse_u32(const char *opt, const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+    char *end = NULL;
+    unsigned long long v;
+
+    errno = 0;
+    if (s[0] < '0' || s[0] > '9') {
+        fprintf(stderr, "%s: %s '%s': not a number\n", prog, opt, s);
+        return EXIT_USAGE;
+    }
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0') {
+        fprintf(stderr, "%s: %s '%s': not a number\n", prog, opt, s);
+        return EXIT_USAGE;
+    }
+    if (v < lo || v > hi) {
+        fprintf(stderr, "%s: %s %s: out of range %u..%u\n", prog, opt, s, (unsigned)lo, (unsigned)hi);
+        return EXIT_USAGE;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int rc_exit_input(int rc)
+{
+    return rc == FOTA_ENOMEM ? EXIT_INTERNAL : EXIT_INPUT;
+}
+
+/* ---- pack ---- */
+
+static int cmd_pack(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "slot", required_argument, NULL, 's' },
+        { "version", required_argument, NULL, 'V' },
+        { "in", required_argument, NULL, 'i' },
+        { "out", required_argument, NULL, 'o' },
+        { "force-sha256", required_argument, NULL, 'F' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *slot_s = NULL, *ver_s = NULL, *in = NULL, *out = NULL, *force_s = NULL;
+    uint8_t forced[SHA256_DIGEST_SIZE];
+    struct fh_pack_opts po;
+    struct fh_msg m;
+    uint8_t *bin = NULL, *img = NULL;
+    size_t bin_len = 0, img_len = 0;
+    char vbuf[16];
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': slot_s = optarg; break;
+        case 'V': ver_s = optarg; break;
+        case 'i': in = optarg; break;
+        case 'o': out = optarg; break;
+        case 'F': force_s = optarg; break;
+        case 'h': usage(stdout); return EXIT_OK_;
+        case ':': return usage_error("pack: option '%s' needs an argument", argv[optind - 1]);
+        default: return usage_error("pack: unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc) {
+        return usage_error("pack: unexpected argument '%s'", argv[optind]);
+    }
+    if (slot_s == NULL || ver_s == NULL || in == NULL || out == NULL) {
+        return usage_error("pack: %s", "--slot, --version, --in and --out are required");
+    }
+    memset(&po, 0, sizeof(po));
+    if (fh_slot_parse(slot_s, &po.slot, &m) != 0 || fh_version_parse(ver_s, &po.version, &m) != 0 ||
+        (force_s != NULL && fh_sha256_parse(force_s, forced, &m) != 0)) {
+        return usage_error("pack: %s", m.text);
+    }
+    po.force_sha256 = force_s != NULL ? forced : NULL;
+    rc = fh_file_read(in, IMAGE_MAX_PAYLOAD, &bin, &bin_len, &m);
+    if (rc != 0) {
+        fprintf(stderr, "%s: %s\n", prog, m.text);
+        return rc_exit_input(rc);
+    }
+    img = malloc(IMAGE_HEADER_SIZE + bin_len);
+    if (img == NULL) {
+        free(bin);
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return EXIT_INTERNAL;
+    }
+    rc = fh_image_pack(bin, bin_len, &po, img, IMAGE_HEADER_SIZE + bin_len, &img_len, &m);
+    free(bin);
+    if (rc != 0) {
+        free(img);
+        fprintf(stderr, "%s: %s: %s\n", prog, in, m.text);
+        return EXIT_INPUT;
+    }
+    rc = fh_file_write(out, img, img_len, &m);
+    free(img);
+    if (rc != 0) {
+        fprintf(stderr, "%s: %s\n", prog, m.text);
+        return EXIT_INPUT;
+    }
+    fh_version_format(po.version, vbuf, sizeof(vbuf));
+    printf("%s: slot %s version %s payload %zu bytes%s\n", out, LAYOUT_SLOT_NAME(po.slot), vbuf, bin_len,
+           force_s != NULL ? " (forced SHA-256)" : "");
+    return EXIT_OK_;
+}
+
+/* ---- info ---- */
+
+static const char *verdict(int rc)
+{
+    return rc == 0 ? "ok" : fota_strerror(rc);
+}
+
+static void hex(const uint8_t *p, size_t n, char *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        sprintf(out + 2 * i, "%02x", p[i]);
+    }
+}
+
+static int cmd_info(int argc, char **argv)
+{
+    struct fh_image_report r;
+    struct fh_msg m;
+    uint8_t *img = NULL;
+    size_t len = 0;
+    char vbuf[16], h1[65], h2[65];
+    int rc;
+
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        usage(stdout);
+        return EXIT_OK_;
+    }
+    if (argc != 2) {
+        return usage_error("info: %s", argc < 2 ? "missing IMG" : "exactly one IMG expected");
+    }
+    if (argv[1][0] == '-' && argv[1][1] != '\0') {
+        return usage_error("info: unknown option '%s'", argv[1]);
+    }
+    rc = fh_file_read(argv[1], 4u * LAYOUT_SLOT_SIZE, &img, &len, &m);
+    if (rc != 0) {
+        fprintf(stderr, "%s: %s\n", prog, m.text);
+        return rc_exit_input(rc);
+    }
+    rc = fh_image_inspect(img, len, &r, &m);
+    free(img);
+    fh_version_format(r.hdr.ih_version, vbuf, sizeof(vbuf));
+    hex(r.hdr.ih_sha256, SHA256_DIGEST_SIZE, h1);
+    hex(r.sha_calc, SHA256_DIGEST_SIZE, h2);
+    printf("file:           %s (%zu bytes)\n", argv[1], r.file_size);
+    if (r.rc_length == 0) {
+        printf("magic:          0x%08X  %s\n", (unsigned)r.hdr.ih_magic, verdict(r.rc_magic));
+        printf("header:         size %u, format %u  %s\n", (unsigned)r.hdr.ih_hdr_size,
+               (unsigned)r.hdr.ih_hdr_version, verdict(r.rc_hdr_format));
+        printf("header crc32:   0x%08X  %s", (unsigned)r.hdr.ih_hdr_crc32, verdict(r.rc_hdr_crc));
+        if (r.rc_hdr_crc != 0) {
+            printf(" (computed 0x%08X)", (unsigned)r.hdr_crc_calc);
+        }
+        printf("\nversion:        %s (0x%08X)\n", vbuf, (unsigned)r.hdr.ih_version);
+        printf("load address:   0x%08X (slot %s)  %s\n", (unsigned)r.hdr.ih_load_addr,
+               r.slot < 0 ? "?" : LAYOUT_SLOT_NAME((uint32_t)r.slot), verdict(r.rc_slot));
+        printf("payload size:   %u  %s\n", (unsigned)r.hdr.ih_size, verdict(r.rc_size));
+        printf("flags:          0x%08X  %s\n", (unsigned)r.hdr.ih_flags, verdict(r.rc_reserved));
+        printf("payload crc32:  0x%08X  %s", (unsigned)r.hdr.ih_crc32, verdict(r.rc_crc));
+        if (r.rc_crc != 0) {
+            printf(" (computed 0x%08X)", (unsigned)r.crc_calc);
+        }
+        printf("\nsha256:         %s  %s\n", h1, verdict(r.rc_sha));
+        if (r.rc_sha != 0) {
+            printf("  computed:     %s\n", h2);
+        }
+        printf("vector table:   SP 0x%08X, reset 0x%08X  %s\n", (unsigned)r.vec_sp, (unsigned)r.vec_reset,
+               verdict(r.rc_vectors));
+    }
+    if (rc != 0) {
+        printf("result:         BAD\n");
+        fprintf(stderr, "%s: %s: %s\n", prog, argv[1], m.text);
+        return EXIT_REFUSED;
+    }
+    printf("result:         ok\n");
+    return EXIT_OK_;
+}
+
+/* ---- update, hello ---- */
+
+struct link_args {
+    const char *port;
+    uint32_t baud;
+    int verbose;
+    int quiet;
+    int strict;
+    struct fh_update_opts uo;
+};
+
+static void on_trace(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "%s\n", line);
+}
+
+struct progress {
+    int tty;
+    int shown;
+};
+
+static void on_progress(void *ctx, uint32_t done, uint32_t total)
+{
+    struct progress *p = ctx;
+
+    if (!p->tty || total == 0) {
+        return;
+    }
+    fprintf(stderr, "\rupdate: %u / %u bytes (%u%%)", (unsigned)done, (unsigned)total,
+            (unsigned)((uint64_t)done * 100u / total));
+    fflush(stderr);
+    p->shown = 1;
+}
+
+/* Parse the options update and hello share; *img receives the one operand. */
+static int parse_link_args(const char *cmd, int argc, char **argv, struct link_args *a, const char **img)
+{
+    static const struct option opts[] = {
+        { "port", required_argument, NULL, 'p' },
+        { "baud", required_argument, NULL, 'b' },
+        { "timeout-ms", required_argument, NULL, 't' },
+        { "retries", required_argument, NULL, 'r' },
+        { "hello-tries", required_argument, NULL, 'H' },
+        { "force", no_argument, NULL, 'f' },
+        { "fresh", no_argument, NULL, 'F' },
+        { "strict", no_argument, NULL, 'S' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c, rc;
+
+    memset(a, 0, sizeof(*a));
+    a->baud = FH_LINK_DEFAULT_BAUD;
+    fh_update_opts_init(&a->uo);
+    while ((c = getopt_long(argc, argv, ":vqh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': a->port = optarg; break;
+        case 'b': rc = parse_u32("--baud", optarg, 1, 4000000, &a->baud); if (rc != 0) { return rc; } break;
+        case 't':
+            rc = parse_u32("--timeout-ms", optarg, 1, 600000, &a->uo.timeout_ms);
+            if (rc != 0) {
+                return rc;
+            }
+            if (a->uo.long_timeout_ms < a->uo.timeout_ms) {
+                a->uo.long_timeout_ms = a->uo.timeout_ms;
+            }
+            break;
+        case 'r': rc = parse_u32("--retries", optarg, 0, 1000, &a->uo.retries); if (rc != 0) { return rc; } break;
+        case 'H':
+            rc = parse_u32("--hello-tries", optarg, 1, 100000, &a->uo.hello_tries);
+            if (rc != 0) {
+                return rc;
+            }
+            break;
+        case 'f': a->uo.force = 1; break;
+        case 'F': a->uo.fresh = 1; break;
+        case 'S': a->strict = 1; break;
+        case 'v': a->verbose = 1; break;
+        case 'q': a->quiet = 1; break;
+        case 'h': usage(stdout); return -1;
+        case ':':
+            fprintf(stderr, "%s: %s: option '%s' needs an argument\nTry '%s --help' for more information.\n",
+                    prog, cmd, argv[optind - 1], prog);
+            return EXIT_USAGE;
+        default:
+            fprintf(stderr, "%s: %s: unknown option '%s'\nTry '%s --help' for more information.\n",
+                    prog, cmd, argv[optind - 1], prog);
+            return EXIT_USAGE;
+        }
+    }
+    if (a->port == NULL) {
+        fprintf(stderr, "%s: %s: --port is required\nTry '%s --help' for more information.\n", prog, cmd, prog);
+        return EXIT_USAGE;
+    }
+    if (img != NULL) {
+        if (argc - optind != 1) {
+            fprintf(stderr, "%s: %s: %s\nTry '%s --help' for more information.\n", prog, cmd,
+                    argc == optind ? "missing IMG" : "exactly one IMG expected", prog);
+            return EXIT_USAGE;
+        }
+        *img = argv[optind];
+    } else if (argc != optind) {
+        fprintf(stderr, "%s: %s: unexpected argument '%s'\nTry '%s --help' for more information.\n", prog, cmd,
+                argv[optind], prog);
+        return EXIT_USAGE;
+    }
+    if (a->verbose) {
+        a->uo.trace = on_trace;
+    }
+    return 0;
+}
+
+/* A malformed --port/--baud is a usage error; a port that fails to open is a link error. */
+static int link_open_exit(int rc)
+{
+    if (rc == FOTA_EINVAL) {
+        return EXIT_USAGE;
+    }
+    return rc == FOTA_ENOMEM ? EXIT_INTERNAL : EXIT_LINK;
+}
+
+static int origin_exit(const struct fh_update_result *res, int rc)
+{
+    switch (res->origin) {
+    case FH_ORIGIN_NONE:
+        return EXIT_OK_;
+    case FH_ORIGIN_TARGET:
+        return EXIT_REFUSED;
+    case FH_ORIGIN_LOCAL:
+        return rc == FOTA_ENOMEM ? EXIT_INTERNAL : EXIT_REFUSED;
+    case FH_ORIGIN_LINK:
+    default:
+        return EXIT_LINK;
+    }
+}
+
+static void print_stats(const struct fh_update_stats *s)
+{
+    printf("stats: frames %u, retransmits %u, nacks %u, timeouts %u, bad %u, stray %u, "
+           "bytes sent %u, received %u, data %u, resume %u%s\n",
+           (unsigned)s->frames_sent, (unsigned)s->retransmits, (unsigned)s->nacks, (unsigned)s->timeouts,
+           (unsigned)s->bad_frames, (unsigned)s->stray, (unsigned)s->bytes_sent, (unsigned)s->bytes_received,
+           (unsigned)s->data_bytes, (unsigned)s->resume_offset, s->fresh ? " (fresh)" : "");
+}
+
+static int cmd_update(int argc, char **argv)
+{
+    struct link_args a;
+    struct fh_update_result *res;
+    struct fh_image_report r;
+    struct progress pr = { 0, 0 };
+    struct fh_link *l = NULL;
+    struct fh_msg m;
+    const char *path = NULL;
+    uint8_t *img = NULL;
+    size_t len = 0;
+    int rc, ex;
+
+    rc = parse_link_args("update", argc, argv, &a, &path);
+    if (rc != 0) {
+        return rc < 0 ? EXIT_OK_ : rc;
+    }
+    rc = fh_file_read(path, FH_IMAGE_MAX_SIZE, &img, &len, &m);
+    if (rc != 0) {
+        if (rc == FOTA_ESIZE) {
+            fprintf(stderr, "%s: %s: larger than a slot (%u bytes)\n", prog, path, (unsigned)FH_IMAGE_MAX_SIZE);
+            return EXIT_REFUSED;
+        }
+        fprintf(stderr, "%s: %s\n", prog, m.text);
+        return rc_exit_input(rc);
+    }
+    rc = fh_image_inspect(img, len, &r, &m);
+    if (rc != 0) {
+        int payload_only = r.rc_length == 0 && r.rc_magic == 0 && r.rc_hdr_format == 0 && r.rc_hdr_crc == 0 &&
+                           r.rc_slot == 0 && r.rc_size == 0;
+
+        if (!payload_only || a.strict) {
+            fprintf(stderr, "%s: %s: %s; not sent%s\n", prog, path, m.text,
+                    payload_only ? " (--strict)" : "");
+            free(img);
+            return EXIT_REFUSED;
+        }
+        fprintf(stderr, "%s: warning: %s: %s; sending it anyway, the target verifies it\n", prog, path, m.text);
+    }
+    rc = fh_link_open(a.port, a.baud, &l, &m);
+    if (rc != 0) {
+        free(img);
+        fprintf(stderr, "%s: %s\n", prog, m.text);
+        return link_open_exit(rc);
+    }
+    res = malloc(sizeof(*res));
+    if (res == NULL) {
+        free(img);
+        fh_link_close(l);
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return EXIT_INTERNAL;
+    }
+    pr.tty = !a.quiet && !a.verbose && isatty(STDERR_FILENO);
+    a.uo.progress = on_progress;
+    a.uo.progress_ctx = &pr;
+    rc = fh_update(l, img, len, &a.uo, res);
+    fh_link_close(l);
+    free(img);
+    if (pr.shown) {
+        fputc('\n', stderr);
+    }
+    ex = origin_exit(res, rc);
+    if (rc == 0) {
+        printf("update: ok: %s\n", res->msg.text);
+    } else {
+        fprintf(stderr, "%s: update failed: %s\n", prog, res->msg.text);
+        printf("update: failed (%s): %s\n", fota_strerror(rc), res->msg.text);
+    }
+    print_stats(&res->stats);
+    free(res);
+    return ex;
+}
+
+static int cmd_hello(int argc, char **argv)
+{
+    struct link_args a;
+    struct fh_update_result *res;
+    struct fh_link *l = NULL;
+    struct fh_hello h;
+    struct fh_msg m;
+    char vbuf[16];
+    int rc, ex;
+
+    rc = parse_link_args("hello", argc, argv, &a, NULL);
+    if (rc != 0) {
+        return rc < 0 ? EXIT_OK_ : rc;
+    }
+    rc = fh_link_open(a.port, a.baud, &l, &m);
+    if (rc != 0) {
+        fprintf(stderr, "%s: %s\n", prog, m.text);
+        return link_open_exit(rc);
+    }
+    res = malloc(sizeof(*res));
+    if (res == NULL) {
+        fh_link_close(l);
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return EXIT_INTERNAL;
+    }
+    rc = fh_hello(l, &a.uo, &h, res);
+    fh_link_close(l);
+    if (rc != 0) {
+        fprintf(stderr, "%s: hello failed: %s\n", prog, res->msg.text);
+        ex = origin_exit(res, rc);
+        free(res);
+        return ex;
+    }
+    free(res);
+    fh_version_format(h.active_version, vbuf, sizeof(vbuf));
+    printf("role=%s proto=%u active=%s version=%s target=%s max_data=%u slot_size=%u\n", fh_role_name(h.role),
+           (unsigned)h.proto_version,
+           h.active_slot == LAYOUT_SLOT_A ? "A" : (h.active_slot == LAYOUT_SLOT_B ? "B" : "-"), vbuf,
+           h.target_slot == LAYOUT_SLOT_A ? "A" : (h.target_slot == LAYOUT_SLOT_B ? "B" : "-"),
+           (unsigned)h.max_data, (unsigned)h.slot_size);
+    return EXIT_OK_;
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd;
+
+    /* A closed socket peer must be an error code, not a silent death. */
+    (void)signal(SIGPIPE, SIG_IGN);
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return EXIT_OK_;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("fotactl %s (protocol %u)\n", FOTACTL_VERSION, (unsigned)PROTO_VERSION);
+        return EXIT_OK_;
+    }
+    if (strcmp(cmd, "pack") == 0) {
+        return cmd_pack(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "info") == 0) {
+        return cmd_info(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "update") == 0) {
+        return cmd_update(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "hello") == 0) {
+        return cmd_hello(argc - 1, argv + 1);
+    }
+    return usage_error("unknown command '%s'", cmd);
+}

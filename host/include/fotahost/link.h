@@ -1,0 +1,98 @@
+/**
+ * @file link.h
+ * @brief The byte link between the update master and a target: one small
+ * struct of operations, implemented for a POSIX serial port (also a pty
+ * slave), a Unix stream socket and TCP, and for an already-open fd (tests).
+ *
+ * The update master (fotahost/update.h) only calls these three operations,
+ * so a product (ESP32 Wi-Fi bridge: UART driver) supplies its own ops.
+ */
+#ifndef FOTAHOST_LINK_H
+#define FOTAHOST_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fotahost/common.h"
+
+struct fh_link;
+
+/** Transport operations. Every one returns 0 or an enum fota_err. */
+struct fh_link_ops {
+    /**
+     * Receive up to @p cap bytes, returning as soon as at least one byte
+     * arrived or @p timeout_ms milliseconds passed (0: poll once).
+     * @param got  receives the number of bytes stored (0 on timeout)
+     * @return 0 (also on timeout, *got = 0); FOTA_ECONN (the peer closed
+     *         the link: EOF, or a pty/tty hang-up); FOTA_EIO (OS error).
+     */
+    int (*read)(struct fh_link *l, void *buf, size_t cap, uint32_t timeout_ms, size_t *got);
+    /**
+     * Send all @p len bytes (blocking until the OS took them).
+     * @return 0; FOTA_ECONN (peer closed: EPIPE/ECONNRESET/EIO on a tty);
+     *         FOTA_EIO.
+     */
+    int (*write)(struct fh_link *l, const void *buf, size_t len);
+    /** Release the link and free @p l. */
+    void (*close)(struct fh_link *l);
+};
+
+/** A link: the ops plus the implementation's state. */
+struct fh_link {
+    const struct fh_link_ops *ops;
+    int fd;              /**< POSIX implementations: the descriptor, else -1 */
+    char name[128];      /**< for messages: the port spec it was opened with */
+};
+
+/** Default serial speed, bits per second. */
+#define FH_LINK_DEFAULT_BAUD 115200u
+
+/**
+ * Open a link from a port spec:
+ *   - `unix:/path`      Unix stream socket (connect)
+ *   - `tcp:HOST:PORT`   TCP (getaddrinfo, IPv4 or IPv6; `[v6addr]:port` too)
+ *   - `serial:/dev/X` or any other path: serial port / pty slave, termios
+ *     raw 8N1, no flow control, @p baud bits per second
+ *
+ * @param spec  the port spec (NUL-terminated)
+ * @param baud  serial speed in bits/s (a standard rate 1200..4000000);
+ *              ignored for sockets
+ * @param out   receives the link (close with fh_link_close())
+ * @param m     optional message ("tcp:localhost:99: connect: Connection refused")
+ * @return 0; FOTA_EINVAL (malformed spec, unsupported baud rate, path not a
+ *         tty); FOTA_EIO (open/connect/tcsetattr failed); FOTA_ENOMEM.
+ */
+int fh_link_open(const char *spec, uint32_t baud, struct fh_link **out, struct fh_msg *m);
+
+/** Serial port or pty slave at @p path. Errors as fh_link_open(). */
+int fh_link_open_serial(const char *path, uint32_t baud, struct fh_link **out, struct fh_msg *m);
+/** Unix stream socket at @p path. Errors as fh_link_open(). */
+int fh_link_open_unix(const char *path, struct fh_link **out, struct fh_msg *m);
+/** TCP to @p host : @p port (decimal 1..65535). Errors as fh_link_open(). */
+int fh_link_open_tcp(const char *host, const char *port, struct fh_link **out, struct fh_msg *m);
+
+/**
+ * Wrap an open descriptor (socketpair, pipe-like stream, pty). The link
+ * takes ownership: fh_link_close() closes @p fd.
+ * @return 0; FOTA_EINVAL (fd < 0); FOTA_ENOMEM.
+ */
+int fh_link_from_fd(int fd, const char *name, struct fh_link **out, struct fh_msg *m);
+
+/** @see fh_link_ops.read */
+static inline int fh_link_read(struct fh_link *l, void *buf, size_t cap, uint32_t timeout_ms, size_t *got)
+{
+    return l->ops->read(l, buf, cap, timeout_ms, got);
+}
+/** @see fh_link_ops.write */
+static inline int fh_link_write(struct fh_link *l, const void *buf, size_t len)
+{
+    return l->ops->write(l, buf, len);
+}
+/** Close and free @p l (NULL is fine). */
+static inline void fh_link_close(struct fh_link *l)
+{
+    if (l != NULL) {
+        l->ops->close(l);
+    }
+}
+
+#endif /* FOTAHOST_LINK_H */

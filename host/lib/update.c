@@ -1,0 +1,549 @@
+/*
+ * The update protocol master (fotahost/update.h, fota/proto.h).
+ *
+ * One request in flight (stop-and-wait). transact() sends a request and
+ * waits for the response with the same seq; it retransmits the very same
+ * bytes (same seq) on NACK, on a corrupted response and on timeout, so a
+ * late answer to an earlier copy is still accepted and a duplicate answer
+ * is later skipped as stray.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fota/crc32.h"
+#include "fota/errors.h"
+#include "fota/image.h"
+#include "fota/meta.h"
+#include "fota/proto.h"
+#include "fotahost/image.h"
+#include "fotahost/update.h"
+
+/* transact() outcomes that are not enum fota_err (negative: never on the wire). */
+#define XACT_NACK    (-1)
+#define XACT_BADRSP  (-2)
+
+struct master {
+    struct fh_link *l;
+    const struct fh_update_opts *o;
+    struct fh_update_result *res;
+    struct fh_update_stats *st;
+    struct proto_parser parser;
+    uint8_t seq;
+    uint8_t tx[PROTO_MAX_FRAME];
+    size_t tx_len;
+    uint8_t rx[256];          /* bytes read but not yet fed to the parser */
+    size_t rx_pos, rx_len;
+    uint8_t rsp[PROTO_MAX_PAYLOAD]; /* payload of the awaited response */
+    uint16_t rsp_len;
+    uint8_t req_payload[PROTO_MAX_PAYLOAD];
+};
+
+void fh_update_opts_init(struct fh_update_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->timeout_ms = FH_DEFAULT_TIMEOUT_MS;
+    o->retries = FH_DEFAULT_RETRIES;
+    o->hello_timeout_ms = FH_DEFAULT_HELLO_TIMEOUT_MS;
+    o->hello_tries = FH_DEFAULT_HELLO_TRIES;
+    o->enter_timeout_ms = FH_DEFAULT_ENTER_TIMEOUT_MS;
+    o->long_timeout_ms = FH_DEFAULT_LONG_TIMEOUT_MS;
+}
+
+const char *fh_role_name(uint8_t role)
+{
+    switch (role) {
+    case PROTO_ROLE_BOOTLOADER:
+        return "bootloader";
+    case PROTO_ROLE_APP:
+        return "app";
+    default:
+        return "?";
+    }
+}
+
+static void trace(struct master *mm, const char *fmt, ...) FH_PRINTF(2, 3);
+
+static void trace(struct master *mm, const char *fmt, ...)
+{
+    char line[200];
+    va_list ap;
+
+    if (mm->o->trace == NULL) {
+        return;
+    }
+    va_start(ap, fmt);
+    (void)vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    mm->o->trace(mm->o->trace_ctx, line);
+}
+
+static const char *slot_name(uint8_t s)
+{
+    return s == LAYOUT_SLOT_A ? "A" : (s == LAYOUT_SLOT_B ? "B" : "-");
+}
+
+/* Link-level failure: record origin and message, return rc. */
+static int link_fail(struct master *mm, int rc, uint8_t type, const char *what)
+{
+    mm->res->origin = FH_ORIGIN_LINK;
+    mm->res->failed_type = type;
+    if (rc == FOTA_ECONN) {
+        return fh_msg_set(&mm->res->msg, rc, "%s: link closed by the peer (%s)", mm->l->name, what);
+    }
+    if (rc == FOTA_EIO) {
+        return fh_msg_set(&mm->res->msg, rc, "%s: I/O error on the link (%s)", mm->l->name, what);
+    }
+    return fh_msg_set(&mm->res->msg, rc, "%s: %s", mm->l->name, what);
+}
+
+/*
+ * Wait until @p deadline_ms for the response to the outstanding request.
+ * @return 0 (mm->rsp holds it); FOTA_ETIMEOUT; XACT_NACK; XACT_BADRSP
+ *         (a corrupted frame came instead); FOTA_ECONN / FOTA_EIO.
+ */
+static int wait_response(struct master *mm, uint8_t type, uint32_t timeout_ms)
+{
+    uint32_t start = fh_now_ms();
+
+    for (;;) {
+        while (mm->rx_pos < mm->rx_len) {
+            int r = proto_parser_feed(&mm->parser, mm->rx[mm->rx_pos++]);
+            const struct proto_frame *f = &mm->parser.frame;
+
+            if (r == PROTO_FEED_FRAME) {
+                mm->st->frames_received++;
+                if (f->type == (uint8_t)(type | PROTO_T_RSP) && f->seq == mm->seq) {
+                    memcpy(mm->rsp, f->payload, f->len);
+                    mm->rsp_len = f->len;
+                    return 0;
+                }
+                if (f->type == PROTO_T_NACK) {
+                    mm->st->nacks++;
+                    trace(mm, "<- NACK seq=%u status=%s", (unsigned)f->seq,
+                          f->len >= 1 ? fota_strerror(f->payload[0]) : "?");
+                    return XACT_NACK;
+                }
+                mm->st->stray++;
+                trace(mm, "<- %s seq=%u (stray, ignored)", proto_type_name(f->type), (unsigned)f->seq);
+            } else if (r == PROTO_FEED_BAD_CRC) {
+                mm->st->bad_frames++;
+                trace(mm, "<- frame with a bad CRC (type 0x%02X seq=%u)", (unsigned)f->type, (unsigned)f->seq);
+                return XACT_BADRSP;
+            } else if (r == PROTO_FEED_TOO_LONG) {
+                mm->st->bad_frames++;
+            }
+        }
+        {
+            uint32_t spent = fh_now_ms() - start;
+            size_t got = 0;
+            int rc;
+
+            if (spent >= timeout_ms) {
+                mm->st->timeouts++;
+                return FOTA_ETIMEOUT;
+            }
+            rc = fh_link_read(mm->l, mm->rx, sizeof(mm->rx), timeout_ms - spent, &got);
+            if (rc != 0) {
+                return rc;
+            }
+            mm->rx_pos = 0;
+            mm->rx_len = got;
+            mm->st->bytes_received += (uint32_t)got;
+        }
+    }
+}
+
+/*
+ * Send a request and get its response, retransmitting up to @p tries - 1
+ * times. On 0, mm->rsp/rsp_len hold the response payload, which has at
+ * least one byte (the status).
+ * @return 0; FOTA_ETIMEOUT (all tries spent); FOTA_ECONN; FOTA_EIO;
+ *         FOTA_EPROTO (empty response).
+ */
+static int transact(struct master *mm, uint8_t type, uint16_t len, uint32_t timeout_ms, uint32_t tries)
+{
+    uint32_t i;
+    int rc;
+
+    mm->seq++;
+    rc = proto_encode(type, mm->seq, mm->req_payload, len, mm->tx, sizeof(mm->tx), &mm->tx_len);
+    if (rc != 0) {
+        return rc; /* cannot happen: len <= PROTO_MAX_PAYLOAD by construction */
+    }
+    for (i = 0; i < tries; i++) {
+        if (i > 0) {
+            mm->st->retransmits++;
+        }
+        rc = fh_link_write(mm->l, mm->tx, mm->tx_len);
+        if (rc != 0) {
+            return rc;
+        }
+        mm->st->frames_sent++;
+        mm->st->bytes_sent += (uint32_t)mm->tx_len;
+        rc = wait_response(mm, type, timeout_ms);
+        if (rc == 0) {
+            if (mm->rsp_len < 1) {
+                return FOTA_EPROTO;
+            }
+            return 0;
+        }
+        if (rc == FOTA_ECONN || rc == FOTA_EIO) {
+            return rc;
+        }
+        trace(mm, "   %s seq=%u: %s, %s", proto_type_name(type), (unsigned)mm->seq,
+              rc == XACT_NACK ? "NACK" : (rc == XACT_BADRSP ? "corrupted response" : "timeout"),
+              i + 1 < tries ? "retransmitting" : "giving up");
+    }
+    return FOTA_ETIMEOUT;
+}
+
+/* The target said no: record it. */
+static int target_fail(struct master *mm, uint8_t type, const char *detail)
+{
+    int st = mm->rsp[0];
+
+    mm->res->origin = FH_ORIGIN_TARGET;
+    mm->res->target_status = st;
+    mm->res->failed_type = type;
+    return fh_msg_set(&mm->res->msg, st, "target refused %s: %s%s%s", proto_type_name(type),
+                      fota_strerror(st), detail[0] != '\0' ? " " : "", detail);
+}
+
+static int do_hello(struct master *mm, struct fh_hello *h)
+{
+    int rc;
+
+    trace(mm, "-> HELLO (up to %u tries, %u ms each)", (unsigned)mm->o->hello_tries,
+          (unsigned)mm->o->hello_timeout_ms);
+    rc = transact(mm, PROTO_T_HELLO, 0, mm->o->hello_timeout_ms, mm->o->hello_tries);
+    if (rc == FOTA_ETIMEOUT) {
+        return link_fail(mm, rc, PROTO_T_HELLO, "no answer to HELLO (is the target running and connected?)");
+    }
+    if (rc != 0) {
+        return link_fail(mm, rc, PROTO_T_HELLO, "HELLO failed");
+    }
+    if (mm->rsp[0] != FOTA_OK) {
+        return target_fail(mm, PROTO_T_HELLO, "");
+    }
+    if (mm->rsp_len < PROTO_HELLO_RSP_LEN) {
+        mm->res->origin = FH_ORIGIN_LINK;
+        return fh_msg_set(&mm->res->msg, FOTA_EPROTO, "HELLO response of %u bytes, expected %u",
+                          (unsigned)mm->rsp_len, (unsigned)PROTO_HELLO_RSP_LEN);
+    }
+    h->proto_version = mm->rsp[1];
+    h->role = mm->rsp[2];
+    h->active_slot = mm->rsp[3];
+    h->active_version = proto_get_u32(&mm->rsp[4]);
+    h->target_slot = mm->rsp[8];
+    h->max_data = proto_get_u16(&mm->rsp[9]);
+    h->slot_size = proto_get_u32(&mm->rsp[11]);
+    trace(mm, "<- HELLO_RSP proto=%u role=%s active=%s target=%s max_data=%u slot_size=%u",
+          (unsigned)h->proto_version, fh_role_name(h->role), slot_name(h->active_slot),
+          slot_name(h->target_slot), (unsigned)h->max_data, (unsigned)h->slot_size);
+    if (h->proto_version != PROTO_VERSION) {
+        mm->res->origin = FH_ORIGIN_LINK;
+        return fh_msg_set(&mm->res->msg, FOTA_EVERSION, "target speaks protocol version %u, we speak %u",
+                          (unsigned)h->proto_version, (unsigned)PROTO_VERSION);
+    }
+    if (h->role != PROTO_ROLE_APP && h->role != PROTO_ROLE_BOOTLOADER) {
+        mm->res->origin = FH_ORIGIN_LINK;
+        return fh_msg_set(&mm->res->msg, FOTA_EPROTO, "HELLO: unknown role %u", (unsigned)h->role);
+    }
+    return 0;
+}
+
+static void master_init(struct master *mm, struct fh_link *l, const struct fh_update_opts *o,
+                        struct fh_update_opts *defaults, struct fh_update_result *res)
+{
+    memset(mm, 0, sizeof(*mm));
+    if (o == NULL) {
+        fh_update_opts_init(defaults);
+        o = defaults;
+    }
+    mm->l = l;
+    mm->o = o;
+    mm->res = res;
+    mm->st = &res->stats;
+    proto_parser_init(&mm->parser);
+}
+
+int fh_hello(struct fh_link *l, const struct fh_update_opts *o, struct fh_hello *out,
+             struct fh_update_result *res)
+{
+    struct master *mm;
+    struct fh_update_result local;
+    struct fh_update_opts defaults;
+    int rc;
+
+    if (res == NULL) {
+        res = &local;
+    }
+    memset(res, 0, sizeof(*res));
+    if (l == NULL || out == NULL) {
+        res->origin = FH_ORIGIN_LOCAL;
+        return fh_msg_set(&res->msg, FOTA_EINVAL, "hello: NULL argument");
+    }
+    mm = malloc(sizeof(*mm)); /* ~4 KB of frame buffers: not on a small task stack */
+    if (mm == NULL) {
+        res->origin = FH_ORIGIN_LOCAL;
+        return fh_msg_set(&res->msg, FOTA_ENOMEM, "out of memory");
+    }
+    master_init(mm, l, o, &defaults, res);
+    rc = do_hello(mm, out);
+    if (rc == 0) {
+        res->hello = *out;
+    }
+    free(mm);
+    return rc;
+}
+
+/* Reach the bootloader: HELLO, and while an app answers, ENTER_UPDATE. */
+static int reach_bootloader(struct master *mm, struct fh_hello *h)
+{
+    uint32_t start = fh_now_ms();
+    int rc = do_hello(mm, h);
+
+    while (rc == 0 && h->role == PROTO_ROLE_APP) {
+        char ver[16];
+
+        if (fh_now_ms() - start >= mm->o->enter_timeout_ms) {
+            mm->res->origin = FH_ORIGIN_LINK;
+            mm->res->failed_type = PROTO_T_ENTER_UPDATE;
+            return fh_msg_set(&mm->res->msg, FOTA_ETIMEOUT,
+                              "the application did not enter update mode within %u ms",
+                              (unsigned)mm->o->enter_timeout_ms);
+        }
+        fh_version_format(h->active_version, ver, sizeof(ver));
+        trace(mm, "-> ENTER_UPDATE (application v%s in slot %s is running)", ver, slot_name(h->active_slot));
+        rc = transact(mm, PROTO_T_ENTER_UPDATE, 0, mm->o->timeout_ms, mm->o->retries + 1u);
+        if (rc == FOTA_ECONN || rc == FOTA_EIO) {
+            return link_fail(mm, rc, PROTO_T_ENTER_UPDATE, "ENTER_UPDATE failed");
+        }
+        if (rc == 0 && mm->rsp[0] != FOTA_OK) {
+            /* E.g. a retransmission reached the bootloader the app already
+             * reset into: HELLO tells, and enter_timeout_ms bounds the loop. */
+            trace(mm, "<- ENTER_UPDATE_RSP %s", fota_strerror(mm->rsp[0]));
+        }
+        /* rc == ETIMEOUT: the app may have reset before its answer left; HELLO tells. */
+        rc = do_hello(mm, h);
+    }
+    return rc;
+}
+
+static int run_update(struct master *mm, struct fh_link *l, const uint8_t *img, size_t img_len,
+                      const struct fh_update_opts *o, struct fh_update_result *res)
+{
+    struct fh_update_opts defaults;
+    struct fh_hello h;
+    uint32_t load, ver, img_slot, chunk, off, total, stall = 0;
+    uint32_t tries, retx;
+    char vbuf[16], abuf[16];
+    int rc;
+
+    master_init(mm, l, o, &defaults, res);
+    o = mm->o;
+    tries = o->retries + 1u;
+    if (l == NULL || img == NULL || img_len <= IMAGE_HEADER_SIZE || img_len > UINT32_MAX) {
+        res->origin = FH_ORIGIN_LOCAL;
+        return fh_msg_set(&res->msg, FOTA_EINVAL, "no image, or an image of %zu bytes", img_len);
+    }
+    total = (uint32_t)img_len;
+    load = proto_get_u32(img + offsetof(struct image_header, ih_load_addr));
+    ver = proto_get_u32(img + offsetof(struct image_header, ih_version));
+    fh_version_format(ver, vbuf, sizeof(vbuf));
+    if (load == LAYOUT_SLOT_A_ADDR) {
+        img_slot = LAYOUT_SLOT_A;
+    } else if (load == LAYOUT_SLOT_B_ADDR) {
+        img_slot = LAYOUT_SLOT_B;
+    } else {
+        res->origin = FH_ORIGIN_LOCAL;
+        return fh_msg_set(&res->msg, FOTA_EINVAL, "image load address 0x%08X is no slot base", (unsigned)load);
+    }
+
+    /* 1. HELLO, ENTER_UPDATE if an application answers. */
+    rc = reach_bootloader(mm, &h);
+    if (rc != 0) {
+        return rc;
+    }
+    res->hello = h;
+    fh_version_format(h.active_version, abuf, sizeof(abuf));
+
+    /* 2. Our own checks against what the bootloader told us. */
+    /* With no active slot (factory state, recovery) the bootloader takes
+     * the slot the image is linked for; HELLO's target_slot is only a
+     * suggestion then (fota/update.h). */
+    if (h.active_slot != META_NO_SLOT && h.target_slot != img_slot) {
+        if (!o->force) {
+            res->origin = FH_ORIGIN_LOCAL;
+            res->failed_type = PROTO_T_BEGIN;
+            return fh_msg_set(&res->msg, FOTA_ESLOT,
+                              "image v%s is linked for slot %s, but the target updates slot %s (active: %s v%s); "
+                              "pack it for slot %s, or --force to send it anyway",
+                              vbuf, slot_name((uint8_t)img_slot), slot_name(h.target_slot),
+                              slot_name(h.active_slot), abuf, slot_name(h.target_slot));
+        }
+        trace(mm, "   forced: image for slot %s, target slot %s", slot_name((uint8_t)img_slot),
+              slot_name(h.target_slot));
+    }
+    if (h.slot_size != 0 && total > h.slot_size && !o->force) {
+        res->origin = FH_ORIGIN_LOCAL;
+        return fh_msg_set(&res->msg, FOTA_ESIZE, "image of %u bytes does not fit the target's %u-byte slot",
+                          (unsigned)total, (unsigned)h.slot_size);
+    }
+    if (h.max_data == 0) {
+        res->origin = FH_ORIGIN_LINK;
+        return fh_msg_set(&res->msg, FOTA_EPROTO, "target announces max_data 0");
+    }
+    chunk = h.max_data < PROTO_MAX_DATA ? h.max_data : PROTO_MAX_DATA;
+
+    /* 3. BEGIN: resume if the target's prefix is ours, else FRESH. */
+    mm->req_payload[0] = o->fresh ? PROTO_BEGIN_F_FRESH : 0u;
+    memcpy(&mm->req_payload[1], img, IMAGE_HEADER_SIZE);
+    for (;;) {
+        uint32_t r_off, r_crc;
+        int fresh = (mm->req_payload[0] & PROTO_BEGIN_F_FRESH) != 0;
+
+        trace(mm, "-> BEGIN%s v%s size=%u", fresh ? " FRESH" : "", vbuf, (unsigned)total);
+        rc = transact(mm, PROTO_T_BEGIN, (uint16_t)(1u + IMAGE_HEADER_SIZE), o->long_timeout_ms, tries);
+        if (rc != 0) {
+            return link_fail(mm, rc, PROTO_T_BEGIN,
+                             rc == FOTA_ETIMEOUT ? "no answer to BEGIN" : "BEGIN failed");
+        }
+        if (mm->rsp[0] != FOTA_OK) {
+            char d[96];
+
+            (void)snprintf(d, sizeof(d), "(image v%s for slot %s; target: active %s v%s, updates slot %s)",
+                           vbuf, slot_name((uint8_t)img_slot), slot_name(h.active_slot), abuf,
+                           slot_name(h.target_slot));
+            return target_fail(mm, PROTO_T_BEGIN, d);
+        }
+        if (mm->rsp_len < PROTO_BEGIN_RSP_LEN) {
+            res->origin = FH_ORIGIN_LINK;
+            return fh_msg_set(&res->msg, FOTA_EPROTO, "BEGIN response of %u bytes, expected %u",
+                              (unsigned)mm->rsp_len, (unsigned)PROTO_BEGIN_RSP_LEN);
+        }
+        r_off = proto_get_u32(&mm->rsp[1]);
+        r_crc = proto_get_u32(&mm->rsp[5]);
+        trace(mm, "<- BEGIN_RSP resume_offset=%u prefix_crc32=0x%08X", (unsigned)r_off, (unsigned)r_crc);
+        if (fresh) {
+            if (r_off != 0) {
+                res->origin = FH_ORIGIN_LINK;
+                return fh_msg_set(&res->msg, FOTA_EPROTO, "BEGIN FRESH answered resume_offset %u, expected 0",
+                                  (unsigned)r_off);
+            }
+            res->stats.fresh = 1;
+            off = 0;
+            break;
+        }
+        if (r_off == 0) {
+            off = 0;
+            break;
+        }
+        if (r_off <= total && crc32_update(0, img, r_off) == r_crc) {
+            trace(mm, "   resuming at %u (prefix CRC matches)", (unsigned)r_off);
+            off = r_off;
+            break;
+        }
+        trace(mm, "   target holds something else below %u: starting fresh", (unsigned)r_off);
+        mm->req_payload[0] = PROTO_BEGIN_F_FRESH;
+    }
+    res->stats.resume_offset = off;
+
+    /* 4. DATA, stop-and-wait, following the target's next_offset. */
+    if (o->progress != NULL) {
+        o->progress(o->progress_ctx, off, total);
+    }
+    while (off < total) {
+        uint32_t n = total - off < chunk ? total - off : chunk;
+        uint32_t next;
+
+        proto_put_u32(mm->req_payload, off);
+        memcpy(&mm->req_payload[4], img + off, n);
+        trace(mm, "-> DATA off=%u len=%u", (unsigned)off, (unsigned)n);
+        rc = transact(mm, PROTO_T_DATA, (uint16_t)(4u + n), o->timeout_ms, tries);
+        if (rc != 0) {
+            char what[96];
+
+            (void)snprintf(what, sizeof(what), "%s DATA at offset %u of %u",
+                           rc == FOTA_ETIMEOUT ? "no answer to" : "failed sending", (unsigned)off, (unsigned)total);
+            return link_fail(mm, rc, PROTO_T_DATA, what);
+        }
+        if (mm->rsp[0] != FOTA_OK && !(mm->rsp[0] == FOTA_EPROTO && mm->rsp_len >= PROTO_DATA_RSP_LEN)) {
+            char d[48];
+
+            (void)snprintf(d, sizeof(d), "(offset %u)", (unsigned)off);
+            return target_fail(mm, PROTO_T_DATA, d);
+        }
+        if (mm->rsp_len < PROTO_DATA_RSP_LEN) {
+            res->origin = FH_ORIGIN_LINK;
+            return fh_msg_set(&res->msg, FOTA_EPROTO, "DATA response of %u bytes, expected %u",
+                              (unsigned)mm->rsp_len, (unsigned)PROTO_DATA_RSP_LEN);
+        }
+        next = proto_get_u32(&mm->rsp[1]);
+        if (next > total) {
+            res->origin = FH_ORIGIN_LINK;
+            return fh_msg_set(&res->msg, FOTA_EPROTO, "target asks for offset %u beyond the image end %u",
+                              (unsigned)next, (unsigned)total);
+        }
+        if (mm->rsp[0] == FOTA_OK && next >= off + n) {
+            res->stats.data_bytes += n;
+            stall = 0;
+        } else {
+            /* The target wants another offset (it lost or already has data). */
+            trace(mm, "<- DATA_RSP %s next_offset=%u (sent %u)", fota_strerror(mm->rsp[0]), (unsigned)next,
+                  (unsigned)off);
+            if (++stall > tries) {
+                res->origin = FH_ORIGIN_LINK;
+                return fh_msg_set(&res->msg, FOTA_EPROTO, "no progress at offset %u after %u tries",
+                                  (unsigned)off, (unsigned)tries);
+            }
+        }
+        off = next;
+        if (o->progress != NULL) {
+            o->progress(o->progress_ctx, off, total);
+        }
+    }
+
+    /* 5. END: the target verifies everything and marks the slot pending. */
+    trace(mm, "-> END");
+    retx = res->stats.retransmits;
+    rc = transact(mm, PROTO_T_END, 0, o->long_timeout_ms, tries);
+    if (rc != 0) {
+        return link_fail(mm, rc, PROTO_T_END,
+                         rc == FOTA_ETIMEOUT ? "no answer to END (the target may have installed the image; "
+                                               "run hello to see)" : "END failed");
+    }
+    if (mm->rsp[0] != FOTA_OK) {
+        /* END succeeded, its answer was lost, the target reset and whatever
+         * runs now refuses the retransmission: say so rather than mislead. */
+        return target_fail(mm, PROTO_T_END, res->stats.retransmits != retx ?
+                           "(after a retransmission: an earlier END may have succeeded before the target "
+                           "reset; check with hello)" : "(stored image failed verification)");
+    }
+    trace(mm, "<- END_RSP OK");
+    res->origin = FH_ORIGIN_NONE;
+    fh_msg_set(&res->msg, 0, "slot %s: image v%s installed, pending trial boot", slot_name(h.target_slot), vbuf);
+    return 0;
+}
+
+int fh_update(struct fh_link *l, const uint8_t *img, size_t img_len,
+              const struct fh_update_opts *o, struct fh_update_result *res)
+{
+    struct master *mm;
+    int rc;
+
+    if (res == NULL) {
+        return FOTA_EINVAL;
+    }
+    memset(res, 0, sizeof(*res));
+    mm = malloc(sizeof(*mm)); /* ~4 KB of frame buffers: not on a small task stack */
+    if (mm == NULL) {
+        res->origin = FH_ORIGIN_LOCAL;
+        return fh_msg_set(&res->msg, FOTA_ENOMEM, "out of memory");
+    }
+    rc = run_update(mm, l, img, img_len, o, res);
+    free(mm);
+    return rc;
+}

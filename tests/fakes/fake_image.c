@@ -1,0 +1,59 @@
+/**
+ * @file fake_image.c
+ * @brief Test images for the sim port (fake_image.h).
+ */
+#include <string.h>
+#include "fake_image.h"
+#include "sim.h"
+#include "fota/crc32.h"
+#include "fota/sha256.h"
+
+uint32_t fake_image_build(uint8_t *buf, uint32_t cap, uint32_t slot, uint32_t version,
+                          uint32_t payload_size, uint32_t seed)
+{
+    struct image_header h;
+    uint32_t x = seed ? seed : 0x12345678u, i;
+    uint8_t *pl = buf + IMAGE_HEADER_SIZE;
+
+    if (cap < IMAGE_HEADER_SIZE || payload_size > cap - IMAGE_HEADER_SIZE) {
+        return 0;
+    }
+    for (i = 0; i < payload_size; i++) {
+        /* xorshift32: reproducible, and rarely a whole chunk of 0xFF */
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        pl[i] = (uint8_t)(x >> 11);
+    }
+    memset(&h, 0, sizeof(h));
+    h.ih_magic = IMAGE_MAGIC;
+    h.ih_hdr_size = IMAGE_HEADER_SIZE;
+    h.ih_hdr_version = IMAGE_HDR_VERSION;
+    h.ih_version = version;
+    h.ih_load_addr = LAYOUT_SLOT_ADDR(slot);
+    h.ih_size = payload_size;
+    h.ih_flags = IMAGE_F_NONE;
+    h.ih_crc32 = crc32_update(0, pl, payload_size);
+    sha256(pl, payload_size, h.ih_sha256);
+    fake_image_fix_header(&h);
+    memcpy(buf, &h, sizeof(h));
+    return IMAGE_HEADER_SIZE + payload_size;
+}
+
+void fake_image_fix_header(struct image_header *h)
+{
+    h->ih_hdr_crc32 = image_header_crc(h);
+}
+
+void fake_image_install(uint32_t slot, const uint8_t *img, uint32_t len)
+{
+    uint32_t off = LAYOUT_SLOT_ADDR(slot) - LAYOUT_FLASH_BASE;
+
+    memset(sim_flash() + off, 0xFF, LAYOUT_SLOT_SIZE);
+    sim_flash_write_raw(LAYOUT_SLOT_ADDR(slot), img, len);
+}
+
+int fake_image_in_slot(uint32_t slot, const uint8_t *img, uint32_t len)
+{
+    return memcmp(sim_flash() + (LAYOUT_SLOT_ADDR(slot) - LAYOUT_FLASH_BASE), img, len) == 0;
+}

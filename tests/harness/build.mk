@@ -1,0 +1,38 @@
+# QEMU target backend tests (tests/harness/): unit tests of the flash
+# model, the ELF symbol reader and the GDB RSP client, plus the end-to-end
+# QEMU test against a tiny fixture firmware.
+
+# The fixture: a stand-in bootloader defining the HIL-served functions.
+HIL_FIX_ELF := $(FW)/tests/harness/fixture.elf
+HIL_FIX_BIN := $(FW)/tests/harness/fixture.bin
+
+$(HIL_FIX_ELF): $(FW)/tests/harness/fixtures/fixture.o tests/harness/fixtures/fixture.ld
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  ARMLD   $@")
+	$(Q)$(ARM_CC) -T tests/harness/fixtures/fixture.ld $(FW)/tests/harness/fixtures/fixture.o \
+		$(ARM_LDFLAGS) -o $@
+
+$(HIL_FIX_BIN): $(HIL_FIX_ELF)
+	$(Q)$(ARM_OBJCOPY) -O binary $< $@
+
+# The backend's objects (the runner's harness/build.mk links the same ones).
+HIL_QEMU_OBJS := $(addprefix $(BUILD)/harness/,flashmodel.o elfsym.o rsp.o target_qemu.o)
+HIL_TEST_DIR := $(BUILD)/tests/harness
+HIL_FIX_DEFS := -DHIL_FIXTURE_ELF='"$(HIL_FIX_ELF)"' -DHIL_FIXTURE_BIN='"$(HIL_FIX_BIN)"'
+CFLAGS_target_qemu-test := $(HIL_FIX_DEFS)
+CFLAGS_elfsym-test := $(HIL_FIX_DEFS)
+
+$(HIL_TEST_DIR)/flashmodel-test: $(HIL_TEST_DIR)/flashmodel-test.o $(BUILD)/harness/flashmodel.o
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+
+$(HIL_TEST_DIR)/elfsym-test: $(HIL_TEST_DIR)/elfsym-test.o $(BUILD)/harness/elfsym.o | $(HIL_FIX_ELF)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $(filter %.o,$^) -o $@ $(CMOCKA_LIBS) -lelf
+
+$(HIL_TEST_DIR)/rsp-test: $(HIL_TEST_DIR)/rsp-test.o $(BUILD)/harness/rsp.o
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+
+$(HIL_TEST_DIR)/target_qemu-test: $(HIL_TEST_DIR)/target_qemu-test.o $(HIL_QEMU_OBJS) | $(HIL_FIX_BIN)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $(filter %.o,$^) -o $@ $(CMOCKA_LIBS) -lelf
+
+UNIT_TESTS += $(HIL_TEST_DIR)/flashmodel-test $(HIL_TEST_DIR)/elfsym-test $(HIL_TEST_DIR)/rsp-test
+QEMU_TESTS += $(HIL_TEST_DIR)/target_qemu-test
