@@ -299,11 +299,49 @@ int fh_hello(struct fh_link *l, const struct fh_update_opts *o, struct fh_hello 
     return rc;
 }
 
-/* Reach the bootloader: HELLO, and while an app answers, ENTER_UPDATE. */
-static int reach_bootloader(struct master *mm, struct fh_hello *h)
+/* Our own checks against what a HELLO told us (an application's HELLO
+ * names the same target slot as its bootloader's), so a wrong image is
+ * refused before the device is sent into update mode. With no active slot
+ * (factory state, recovery) the bootloader takes the slot the image is
+ * linked for; HELLO's target_slot is only a suggestion then (fota/update.h). */
+static int check_against_hello(struct master *mm, const struct fh_hello *h, uint32_t img_slot,
+                               uint32_t total, const char *vbuf)
+{
+    char abuf[16];
+
+    fh_version_format(h->active_version, abuf, sizeof(abuf));
+    if (h->active_slot != META_NO_SLOT && h->target_slot != img_slot) {
+        if (!mm->o->force) {
+            mm->res->origin = FH_ORIGIN_LOCAL;
+            mm->res->failed_type = PROTO_T_BEGIN;
+            return fh_msg_set(&mm->res->msg, FOTA_ESLOT,
+                              "image v%s is linked for slot %s, but the target updates slot %s (active: %s v%s); "
+                              "pack it for slot %s, or --force to send it anyway",
+                              vbuf, slot_name((uint8_t)img_slot), slot_name(h->target_slot),
+                              slot_name(h->active_slot), abuf, slot_name(h->target_slot));
+        }
+        trace(mm, "   forced: image for slot %s, target slot %s", slot_name((uint8_t)img_slot),
+              slot_name(h->target_slot));
+    }
+    if (h->slot_size != 0 && total > h->slot_size && !mm->o->force) {
+        mm->res->origin = FH_ORIGIN_LOCAL;
+        return fh_msg_set(&mm->res->msg, FOTA_ESIZE, "image of %u bytes does not fit the target's %u-byte slot",
+                          (unsigned)total, (unsigned)h->slot_size);
+    }
+    return 0;
+}
+
+/* Reach the bootloader: HELLO, and while an app answers, ENTER_UPDATE.
+ * The first application HELLO is checked against the image first. */
+static int reach_bootloader(struct master *mm, struct fh_hello *h, uint32_t img_slot,
+                            uint32_t total, const char *vbuf)
 {
     uint32_t start = fh_now_ms();
     int rc = do_hello(mm, h);
+
+    if (rc == 0 && h->role == PROTO_ROLE_APP) {
+        rc = check_against_hello(mm, h, img_slot, total, vbuf);
+    }
 
     while (rc == 0 && h->role == PROTO_ROLE_APP) {
         char ver[16];
@@ -363,7 +401,7 @@ static int run_update(struct master *mm, struct fh_link *l, const uint8_t *img, 
     }
 
     /* 1. HELLO, ENTER_UPDATE if an application answers. */
-    rc = reach_bootloader(mm, &h);
+    rc = reach_bootloader(mm, &h, img_slot, total, vbuf);
     if (rc != 0) {
         return rc;
     }
@@ -371,26 +409,9 @@ static int run_update(struct master *mm, struct fh_link *l, const uint8_t *img, 
     fh_version_format(h.active_version, abuf, sizeof(abuf));
 
     /* 2. Our own checks against what the bootloader told us. */
-    /* With no active slot (factory state, recovery) the bootloader takes
-     * the slot the image is linked for; HELLO's target_slot is only a
-     * suggestion then (fota/update.h). */
-    if (h.active_slot != META_NO_SLOT && h.target_slot != img_slot) {
-        if (!o->force) {
-            res->origin = FH_ORIGIN_LOCAL;
-            res->failed_type = PROTO_T_BEGIN;
-            return fh_msg_set(&res->msg, FOTA_ESLOT,
-                              "image v%s is linked for slot %s, but the target updates slot %s (active: %s v%s); "
-                              "pack it for slot %s, or --force to send it anyway",
-                              vbuf, slot_name((uint8_t)img_slot), slot_name(h.target_slot),
-                              slot_name(h.active_slot), abuf, slot_name(h.target_slot));
-        }
-        trace(mm, "   forced: image for slot %s, target slot %s", slot_name((uint8_t)img_slot),
-              slot_name(h.target_slot));
-    }
-    if (h.slot_size != 0 && total > h.slot_size && !o->force) {
-        res->origin = FH_ORIGIN_LOCAL;
-        return fh_msg_set(&res->msg, FOTA_ESIZE, "image of %u bytes does not fit the target's %u-byte slot",
-                          (unsigned)total, (unsigned)h.slot_size);
+    rc = check_against_hello(mm, &h, img_slot, total, vbuf);
+    if (rc != 0) {
+        return rc;
     }
     if (h.max_data == 0) {
         res->origin = FH_ORIGIN_LINK;

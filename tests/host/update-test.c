@@ -303,6 +303,22 @@ static void test_fh_update_slot_mismatch_refused_locally(void **state)
     assert_non_null(strstr(fx->res.msg.text, "--force"));
 }
 
+static void test_fh_update_slot_mismatch_app_not_sent_to_update_mode(void **state)
+{
+    struct fixture *fx = *state;
+
+    /* An application answers: the wrong image is refused from its HELLO,
+     * and the device is never asked to leave the application. */
+    fx->dev.role = PROTO_ROLE_APP;
+    fx->dev.target_slot = LAYOUT_SLOT_A;
+    fx->dev.active_slot = LAYOUT_SLOT_B;
+    assert_int_equal(run(fx), FOTA_ESLOT);
+    assert_int_equal(fx->res.origin, FH_ORIGIN_LOCAL);
+    assert_int_equal(fx->dev.n_enter, 0);
+    assert_int_equal(fx->dev.n_begin, 0);
+    assert_int_equal(fx->dev.role, PROTO_ROLE_APP);
+}
+
 static void test_fh_update_slot_mismatch_forced_target_refuses(void **state)
 {
     struct fixture *fx = *state;
@@ -498,6 +514,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fh_update_image_already_complete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_update_small_max_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_update_slot_mismatch_refused_locally, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fh_update_slot_mismatch_app_not_sent_to_update_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_update_slot_mismatch_forced_target_refuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_update_factory_target_takes_image_slot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_update_target_refuses_begin, setup, teardown),
