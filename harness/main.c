@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "fota/errors.h"
+#include "replay.h"
+#include "report.h"
 #include "results.h"
 #include "runner.h"
 #include "scenario.h"
@@ -31,6 +33,8 @@
 static const char usage_text[] =
     "usage: fota-hil run [options] PATH...   run scenarios\n"
     "       fota-hil list [--tag T] [--filter GLOB] PATH...   print scenario ids\n"
+    "       fota-hil replay [options] CAPTURE.pcap   replay a captured session (replay --help)\n"
+    "       fota-hil report [--work-dir DIR] [-o FILE] RESULTS_DIR   HTML report of a suite run\n"
     "       fota-hil --help\n"
     "\n"
     "PATH is a scenario file (.yaml) or a directory (all *.yaml in it, sorted).\n"
@@ -48,6 +52,7 @@ static const char usage_text[] =
     "      --work-dir DIR      workdirs go to DIR/<id>/ (default build/work)\n"
     "      --icount N          QEMU -icount shift (default 4; -1 disables)\n"
     "      --watchdog-scale X  wall ms per modelled watchdog ms (default 1.0; raise on slow hosts)\n"
+    "      --pcap WHICH        keep build/work/<id>/trace.pcap for: failed (default), all, none\n"
     "\n"
     "Each scenario runs in build/work/<id>/ (console.log, events.log, fotactl logs).\n"
     "Prints `PASS id (t s)` / `FAIL id: ...` per scenario, then `N passed, N failed`.\n"
@@ -397,6 +402,12 @@ int main(int argc, char **argv)
         return usage(stdout, 0);
     }
     const char *cmd = argv[1];
+    if (strcmp(cmd, "replay") == 0) {
+        return hil_replay_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "report") == 0) {
+        return hil_report_main(argc - 1, argv + 1);
+    }
     bool is_run = strcmp(cmd, "run") == 0;
     bool is_list = strcmp(cmd, "list") == 0;
     if (!is_run && !is_list) {
@@ -415,7 +426,7 @@ int main(int argc, char **argv)
     c.run.work_root = "build/work";
     c.run.icount_shift = 4;
 
-    enum { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP };
+    enum { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP };
     static const struct option longopts[] = {
         { "jobs", required_argument, NULL, 'j' },
         { "junit", required_argument, NULL, O_JUNIT },
@@ -430,6 +441,7 @@ int main(int argc, char **argv)
         { "icount", required_argument, NULL, O_ICOUNT },
         { "watchdog-scale", required_argument, NULL, O_WDSCALE },
         { "help", no_argument, NULL, O_HELP },
+        { "pcap", required_argument, NULL, O_PCAP },
         { NULL, 0, NULL, 0 },
     };
     optind = 2;
@@ -467,6 +479,12 @@ int main(int argc, char **argv)
             c.run.watchdog_scale = v;
             break;
         }
+        case O_PCAP:
+            if (hil_pcap_mode_parse(optarg, &c.run.pcap) != 0) {
+                fprintf(stderr, "fota-hil: --pcap needs failed, all or none, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'h':
         case O_HELP:
             return usage(stdout, 0);

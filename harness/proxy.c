@@ -53,9 +53,15 @@ void hil_proxy_init(struct hil_proxy *p, const struct hil_fault *faults, int nfa
 {
     hil_proxy_log_fn log = p->log;
     void *log_ctx = p->log_ctx;
+    hil_proxy_wire_fn wire = p->wire;
+    hil_proxy_fault_fn fault = p->fault;
+    void *tap_ctx = p->tap_ctx;
     memset(p, 0, sizeof(*p));
     p->log = log;
     p->log_ctx = log_ctx;
+    p->wire = wire;
+    p->fault = fault;
+    p->tap_ctx = tap_ctx;
     p->faults = faults;
     p->nfaults = nfaults > HIL_PROXY_MAX_FAULTS ? HIL_PROXY_MAX_FAULTS : nfaults;
     if (faults == NULL) {
@@ -75,6 +81,23 @@ void hil_proxy_restart_dir(struct hil_proxy *p, enum hil_dir d)
 bool hil_proxy_fault_fired(const struct hil_proxy *p, int i)
 {
     return i >= 0 && i < p->nfaults && p->fired[i];
+}
+
+/* Forward @p len bytes ending with frame @p n (0: no frame) and tell the wire tap. */
+static void pass_on(struct hil_proxy *p, enum hil_dir d, uint32_t n, const uint8_t *bytes, size_t len,
+                    struct hil_buf *out)
+{
+    hil_buf_append(out, bytes, len);
+    if (p->wire != NULL && len > 0) {
+        p->wire(p->tap_ctx, d, n, bytes, len);
+    }
+}
+
+static void tap_fault(struct hil_proxy *p, enum hil_dir d, enum hil_fault_kind kind, uint32_t n, uint32_t byte)
+{
+    if (p->fault != NULL) {
+        p->fault(p->tap_ctx, d, kind, n, byte);
+    }
 }
 
 /* Apply the faults for frame number @p n of direction @p d, which is the
@@ -100,17 +123,20 @@ static bool apply_faults(struct hil_proxy *p, enum hil_dir d, uint32_t n, uint8_
             p->disconnected = true;
             p->fired[i] = true;
             forward = false;
+            tap_fault(p, d, f->kind, n, 0);
             snprintf(what + used, whatlen - used, "%sdisconnect", used ? "," : "");
         } else if (f->dir != d) {
             continue;
         } else if (f->kind == HIL_FAULT_DROP) {
             p->fired[i] = true;
             forward = false;
+            tap_fault(p, d, f->kind, n, 0);
             snprintf(what + used, whatlen - used, "%sdrop", used ? "," : "");
         } else if (f->kind == HIL_FAULT_CORRUPT) {
             if (f->byte < flen) {
                 frame[f->byte] ^= 0xFFu;
                 p->fired[i] = true;
+                tap_fault(p, d, f->kind, n, f->byte);
                 snprintf(what + used, whatlen - used, "%scorrupt byte %u", used ? "," : "", f->byte);
             } else {
                 snprintf(what + used, whatlen - used, "%scorrupt byte %u: frame has only %zu bytes",
@@ -127,7 +153,7 @@ static void feed_byte(struct hil_proxy *p, enum hil_dir d, uint8_t byte, struct 
     if (pd->pending_len == HIL_PROXY_PENDING_CAP) {
         /* Only the newest PROTO_MAX_FRAME bytes can still be part of a frame. */
         size_t drop = HIL_PROXY_PENDING_CAP - PROTO_MAX_FRAME;
-        hil_buf_append(out, pd->pending, drop);
+        pass_on(p, d, 0, pd->pending, drop, out);
         memmove(pd->pending, pd->pending + drop, pd->pending_len - drop);
         pd->pending_len -= drop;
     }
@@ -137,7 +163,7 @@ static void feed_byte(struct hil_proxy *p, enum hil_dir d, uint8_t byte, struct 
         return;
     }
     if (r == PROTO_FEED_TOO_LONG || (r != PROTO_FEED_FRAME && r != PROTO_FEED_BAD_CRC)) {
-        hil_buf_append(out, pd->pending, pd->pending_len);
+        pass_on(p, d, 0, pd->pending, pd->pending_len, out);
         pd->pending_len = 0;
         return;
     }
@@ -152,15 +178,17 @@ static void feed_byte(struct hil_proxy *p, enum hil_dir d, uint8_t byte, struct 
     if (r == PROTO_FEED_BAD_CRC) {
         pd->bad_crc++;
     }
-    hil_buf_append(out, pd->pending, start);
     char what[160];
-    bool forward = apply_faults(p, d, pd->frames, f->type, pd->type_frames[f->type], pd->pending + start, flen,
-                                what, sizeof(what));
+    bool fwd = apply_faults(p, d, pd->frames, f->type, pd->type_frames[f->type], pd->pending + start, flen,
+                            what, sizeof(what));
     if (p->log != NULL) {
         p->log(p->log_ctx, d, pd->frames, f, r == PROTO_FEED_FRAME, what);
     }
-    if (forward) {
-        hil_buf_append(out, pd->pending + start, flen);
+    /* Line noise before the frame goes out with it (or alone if it is not forwarded). */
+    if (fwd) {
+        pass_on(p, d, pd->frames, pd->pending, start + flen, out);
+    } else {
+        pass_on(p, d, 0, pd->pending, start, out);
     }
     pd->pending_len = 0;
 }

@@ -53,6 +53,18 @@ struct hil_proxy_dir {
 typedef void (*hil_proxy_log_fn)(void *ctx, enum hil_dir dir, uint32_t n,
                                  const struct proto_frame *f, bool crc_ok, const char *fault);
 
+/**
+ * Run-trace taps (both optional). wire: @p len bytes the proxy forwards in
+ * @p dir, exactly as they go out (corrupted or not, with the line noise
+ * before a frame); @p n is the frame index they end with, 0 for bytes that
+ * belong to no frame. fault: a link fault fired on frame @p n of @p dir;
+ * @p byte is the corrupted offset in the frame (CORRUPT only).
+ */
+typedef void (*hil_proxy_wire_fn)(void *ctx, enum hil_dir dir, uint32_t n, const uint8_t *bytes,
+                                  size_t len);
+typedef void (*hil_proxy_fault_fn)(void *ctx, enum hil_dir dir, enum hil_fault_kind kind,
+                                   uint32_t n, uint32_t byte);
+
 struct hil_proxy {
     struct hil_proxy_dir dir[2];            /**< indexed by enum hil_dir */
     const struct hil_fault *faults;         /**< the update step's (power_cut ones ignored) */
@@ -61,6 +73,9 @@ struct hil_proxy {
     bool disconnected;                      /**< a disconnect fault fired: close the updater's side */
     hil_proxy_log_fn log;
     void *log_ctx;
+    hil_proxy_wire_fn wire;                 /**< kept by hil_proxy_init, like log */
+    hil_proxy_fault_fn fault;
+    void *tap_ctx;
 };
 
 /**

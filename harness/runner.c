@@ -32,6 +32,7 @@
 #include "fota/meta.h"
 #include "inject.h"
 #include "proxy.h"
+#include "runtrace.h"
 #include "target.h"
 
 #define HIL_PUMP_SLICE_MS   50     /* longest single poll while a step waits */
@@ -82,6 +83,7 @@ struct run {
     struct hil_proxy proxy;
     struct hil_inject inject;
     struct run_update u;
+    struct hil_runtrace rt;        /**< trace.pcap (runtrace.h) */
     /* verdict */
     int step;                      /**< 1-based step being run */
     char msg[HIL_MSG_MAX];
@@ -269,6 +271,7 @@ static void hook_flash_op(void *ctx, const struct hil_flash_op *op, struct hil_f
     struct run *r = ctx;
     int which = -1;
     bool cut = hil_inject_op(&r->inject, op, v, &which);
+    hil_runtrace_flash(&r->rt, op, v);
     if (op->kind == HIL_OP_ERASE) {
         evlog(r, "flash erase sector %u (%s) op#%u", op->sector, region_name(op->region), op->seq);
     } else {
@@ -302,6 +305,7 @@ static void hook_console_line(void *ctx, const char *line)
         abort();
     }
     r->lines[r->nlines++] = d;
+    hil_runtrace_console(&r->rt, line);
     if (r->console_log != NULL) {
         fprintf(r->console_log, "%s\n", line);
     }
@@ -328,6 +332,7 @@ static void hook_event(void *ctx, const struct hil_event *ev)
 {
     struct run *r = ctx;
     const char *detail = ev->detail != NULL ? ev->detail : "";
+    hil_runtrace_event(&r->rt, ev);
     switch (ev->kind) {
     case HIL_EV_BOOT:
         r->boots++;
@@ -1019,6 +1024,7 @@ static int run_step(struct run *r, const struct hil_step *st)
     switch (st->kind) {
     case HIL_STEP_POWER_ON:
         r->cursor = r->nlines;
+        hil_runtrace_power(&r->rt, HIL_TRACE_PWR_ON, "power_on step");
         rc = t->ops->power_on(t);
         if (rc != 0) {
             return step_fail(r, "the target did not start: %s", fota_strerror(rc));
@@ -1033,6 +1039,7 @@ static int run_step(struct run *r, const struct hil_step *st)
         }
         return 0;
     case HIL_STEP_RESET:
+        hil_runtrace_power(&r->rt, HIL_TRACE_PWR_RESET, "reset step");
         rc = t->ops->reset(t);
         if (rc != 0) {
             return step_fail(r, "reset failed: %s%s", fota_strerror(rc),
@@ -1124,6 +1131,10 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
             setvbuf(r->event_log, NULL, _IOLBF, 0);
         }
         evlog(r, "scenario %s (%s:%d)", s->id, s->file, s->line);
+        if (hil_runtrace_open(&r->rt, r->workdir, o->pcap) != 0) {
+            evlog(r, "cannot create %s/%s: running without a trace", r->workdir, HIL_RUNTRACE_FILE);
+        }
+        hil_runtrace_tap(&r->rt, &r->proxy);
     }
     if (rc == 0) {
         r->flash = calloc(1, sizeof(*r->flash));
@@ -1132,6 +1143,9 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
             rc = -1;
         } else {
             rc = compose_flash(r, s);
+            if (rc == 0) {
+                hil_runtrace_save_flash(&r->rt, r->flash);
+            }
         }
     }
     if (rc == 0) {
@@ -1181,6 +1195,7 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
         out->message = strdup(r->msg[0] != '\0' ? r->msg : "failed");
     }
     evlog(r, "%s in %.2f s", rc == 0 ? "PASS" : "FAIL", out->seconds);
+    (void)hil_runtrace_close(&r->rt, rc != 0);
     if (r->console_log != NULL) {
         fclose(r->console_log);
     }

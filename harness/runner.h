@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include "scenario.h"
 #include "results.h"
+#include "runtrace.h"
 
 struct hil_run_opts {
     const char *fotactl;          /**< updater executable */
@@ -20,6 +21,7 @@ struct hil_run_opts {
     int icount_shift;             /**< QEMU -icount shift; <0 disables */
     double watchdog_scale;        /**< wall ms per modelled IWDG ms (0: backend default 1.0) */
     bool verbose;                 /**< echo console lines and events on stderr */
+    enum hil_pcap_mode pcap;      /**< which cases keep build/work/<id>/trace.pcap */
 };
 
 /**

@@ -10,6 +10,7 @@ PKGS=(
   libcmocka-dev libyaml-dev libelf-dev libpcap-dev
   python3
   tshark
+  chromium
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -22,253 +22,10 @@
 #include "fota/proto.h"
 #include "trace.h"
 #include "trace_sample.h"
+#include "tshark_check.h"
 
-#ifndef HIL_TRACE_LUA
-#define HIL_TRACE_LUA "scripts/fota-hil.lua"
-#endif
-
-/* The columns asked from tshark, in order. */
-enum col {
-    C_KIND, C_DIR, C_FLAGS, C_LEN,
-    C_F_INDEX, C_F_TYPE, C_F_SEQ, C_F_LEN, C_F_STATUS, C_F_CRC, C_F_CRC_CALC, C_F_CRC_STATUS,
-    C_F_GARBAGE,
-    C_H_PROTO, C_H_ROLE, C_H_ACTIVE, C_H_AVER, C_H_TARGET, C_H_MAXDATA, C_H_SLOTSIZE,
-    C_B_FLAGS, C_B_FRESH, C_B_MAGIC, C_B_VERSION, C_B_LOAD, C_B_SIZE, C_B_CRC, C_B_HCRC,
-    C_B_RESUME, C_B_PREFIX,
-    C_D_OFFSET, C_D_LEN, C_D_RETRANS, C_D_NEXT,
-    C_X_KIND, C_X_FRAME, C_X_OFFSET, C_X_PARAM,
-    C_FL_OP, C_FL_REGION, C_FL_VERDICT, C_FL_TORN, C_FL_RC, C_FL_SECTOR, C_FL_ADDR, C_FL_LEN,
-    C_FL_SEQ, C_FL_KSEQ, C_FL_SHA,
-    C_P_EVENT, C_P_VALUE, C_P_DETAIL,
-    C_CONSOLE,
-    C_E_CRC, C_E_NACK, C_E_STATUS, C_E_RETRANS, C_E_FAULT, C_E_CUT, C_E_FAIL, C_E_POWER,
-    C_E_NOSYNC, C_E_GARBAGE, C_E_SHORT,
-    C_LUA_ERROR, C_MALFORMED,
-    C_COUNT
-};
-
-static const char *const col_field[C_COUNT] = {
-    "fotahil.rec.kind", "fotahil.rec.dir", "fotahil.rec.flags", "fotahil.rec.len",
-    "fotahil.frame.index", "fotahil.frame.type", "fotahil.frame.seq", "fotahil.frame.len",
-    "fotahil.frame.status", "fotahil.frame.crc", "fotahil.frame.crc.computed",
-    "fotahil.frame.crc.status", "fotahil.frame.garbage",
-    "fotahil.hello.proto_version", "fotahil.hello.role", "fotahil.hello.active_slot",
-    "fotahil.hello.active_version", "fotahil.hello.target_slot", "fotahil.hello.max_data",
-    "fotahil.hello.slot_size",
-    "fotahil.begin.flags", "fotahil.begin.fresh", "fotahil.begin.hdr.magic",
-    "fotahil.begin.hdr.version", "fotahil.begin.hdr.load_addr", "fotahil.begin.hdr.size",
-    "fotahil.begin.hdr.crc32", "fotahil.begin.hdr.hdr_crc32",
-    "fotahil.begin.resume_offset", "fotahil.begin.prefix_crc",
-    "fotahil.data.offset", "fotahil.data.len", "fotahil.data.retransmission",
-    "fotahil.data.next_offset",
-    "fotahil.fault.kind", "fotahil.fault.frame", "fotahil.fault.offset", "fotahil.fault.param",
-    "fotahil.flash.op", "fotahil.flash.region", "fotahil.flash.verdict", "fotahil.flash.torn",
-    "fotahil.flash.rc", "fotahil.flash.sector", "fotahil.flash.addr", "fotahil.flash.len",
-    "fotahil.flash.seq", "fotahil.flash.kind_seq", "fotahil.flash.sha256_prefix",
-    "fotahil.power.event", "fotahil.power.value", "fotahil.power.detail",
-    "fotahil.console.text",
-    "fotahil.expert.crc", "fotahil.expert.nack", "fotahil.expert.status",
-    "fotahil.expert.retransmission", "fotahil.expert.fault", "fotahil.expert.flash_cut",
-    "fotahil.expert.flash_fail", "fotahil.expert.power", "fotahil.expert.no_sync",
-    "fotahil.expert.garbage", "fotahil.expert.short",
-    "_ws.lua.error", "_ws.malformed",
-};
-
-#define CELL 80
-static char g_want[SAMPLE_MAX_RECS][C_COUNT][CELL];
 static struct sample g_sample;
 static char g_dir[64];
-
-static void setc(int rec, enum col c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(g_want[rec][c], CELL, fmt, ap);
-    va_end(ap);
-}
-
-/* tshark prints FT_BYTES as lowercase hex without separators. */
-static void set_hex(int rec, enum col c, const uint8_t *p, size_t n)
-{
-    char *o = g_want[rec][c];
-    for (size_t i = 0; i < n && 2 * i + 2 < CELL; i++) {
-        snprintf(o + 2 * i, 3, "%02x", p[i]);
-    }
-}
-
-static void expect_status(int i, const uint8_t *pl)
-{
-    setc(i, C_F_STATUS, "%u", pl[0]);
-    if (pl[0] != 0) {
-        setc(i, C_E_STATUS, "1");
-    }
-}
-
-/* Expected columns of FRAME record @p i, decoded from the bytes here. */
-static void expect_frame(int i, const struct hil_trace_rec *r, int64_t *last_data_off)
-{
-    const uint8_t *b = r->frame.bytes;
-    size_t n = r->frame.len;
-    setc(i, C_F_INDEX, "%u", r->frame.index);
-    if (r->flags & HIL_TRACE_F_TRUNC) {
-        setc(i, C_E_SHORT, "1");
-    }
-    size_t s = 0;
-    while (s + 1 < n && !(b[s] == PROTO_SYNC0 && b[s + 1] == PROTO_SYNC1)) {
-        s++;
-    }
-    if (s + 1 >= n) {
-        setc(i, C_E_NOSYNC, "1");
-        set_hex(i, C_F_GARBAGE, b, n > 16 ? 16 : n); /* compared as a prefix */
-        return;
-    }
-    if (s > 0) {
-        set_hex(i, C_F_GARBAGE, b, s);
-        setc(i, C_E_GARBAGE, "1");
-    }
-    size_t avail = n - s;
-    const uint8_t *f = b + s;
-    uint8_t type = f[2];
-    uint16_t plen = proto_get_u16(f + 4);
-    setc(i, C_F_TYPE, "0x%02x", type);
-    setc(i, C_F_SEQ, "%u", f[3]);
-    setc(i, C_F_LEN, "%u", plen);
-    const uint8_t *pl = f + PROTO_HDR_SIZE;
-    if (avail < PROTO_HDR_SIZE + plen + PROTO_CRC_SIZE) {
-        setc(i, C_E_SHORT, "1");
-        return;
-    }
-    uint32_t got = proto_get_u32(pl + plen);
-    uint32_t calc = crc32_update(0, f + 2, 4u + plen);
-    setc(i, C_F_CRC, "0x%08x", got);
-    setc(i, C_F_CRC_CALC, "0x%08x", calc);
-    setc(i, C_F_CRC_STATUS, "%d", got == calc ? 1 : 0);
-    if (got != calc) {
-        setc(i, C_E_CRC, "1");
-    }
-    switch (type) {
-    case PROTO_T_HELLO | PROTO_T_RSP:
-        expect_status(i, pl);
-        setc(i, C_H_PROTO, "%u", pl[1]);
-        setc(i, C_H_ROLE, "%u", pl[2]);
-        setc(i, C_H_ACTIVE, "%u", pl[3]);
-        setc(i, C_H_AVER, "0x%08x", proto_get_u32(pl + 4));
-        setc(i, C_H_TARGET, "%u", pl[8]);
-        setc(i, C_H_MAXDATA, "%u", proto_get_u16(pl + 9));
-        setc(i, C_H_SLOTSIZE, "%u", proto_get_u32(pl + 11));
-        break;
-    case PROTO_T_BEGIN:
-        setc(i, C_B_FLAGS, "0x%02x", pl[0]);
-        setc(i, C_B_FRESH, "%d", (pl[0] & PROTO_BEGIN_F_FRESH) ? 1 : 0);
-        setc(i, C_B_MAGIC, "0x%08x", proto_get_u32(pl + 1 + 0x00));
-        setc(i, C_B_VERSION, "0x%08x", proto_get_u32(pl + 1 + 0x08));
-        setc(i, C_B_LOAD, "0x%08x", proto_get_u32(pl + 1 + 0x0C));
-        setc(i, C_B_SIZE, "%u", proto_get_u32(pl + 1 + 0x10));
-        setc(i, C_B_CRC, "0x%08x", proto_get_u32(pl + 1 + 0x18));
-        setc(i, C_B_HCRC, "0x%08x", proto_get_u32(pl + 1 + 0x1FC));
-        break;
-    case PROTO_T_BEGIN | PROTO_T_RSP:
-        expect_status(i, pl);
-        setc(i, C_B_RESUME, "%u", proto_get_u32(pl + 1));
-        setc(i, C_B_PREFIX, "0x%08x", proto_get_u32(pl + 5));
-        break;
-    case PROTO_T_DATA: {
-        uint32_t off = proto_get_u32(pl);
-        setc(i, C_D_OFFSET, "%u", off);
-        setc(i, C_D_LEN, "%u", plen - 4u);
-        if (*last_data_off == (int64_t)off) {
-            setc(i, C_D_RETRANS, "1");
-            setc(i, C_E_RETRANS, "1");
-        }
-        *last_data_off = off;
-        break;
-    }
-    case PROTO_T_DATA | PROTO_T_RSP:
-        expect_status(i, pl);
-        setc(i, C_D_NEXT, "%u", proto_get_u32(pl + 1));
-        break;
-    case PROTO_T_NACK:
-        setc(i, C_F_STATUS, "%u", pl[0]);
-        setc(i, C_E_NACK, "1");
-        break;
-    default:
-        if (type & PROTO_T_RSP) {
-            expect_status(i, pl);
-        }
-        break;
-    }
-}
-
-static void expect_all(void)
-{
-    memset(g_want, 0, sizeof(g_want));
-    int64_t last_data_off = -1;
-    for (int i = 0; i < g_sample.count; i++) {
-        const struct hil_trace_rec *r = &g_sample.recs[i].rec;
-        size_t len = HIL_TRACE_HDR_SIZE;
-        setc(i, C_KIND, "%d", r->kind);
-        setc(i, C_DIR, "%d", r->dir);
-        setc(i, C_FLAGS, "0x%02x", r->flags);
-        switch (r->kind) {
-        case HIL_TRACE_FRAME:
-            len += 4 + r->frame.len;
-            expect_frame(i, r, &last_data_off);
-            break;
-        case HIL_TRACE_FAULT:
-            len += HIL_TRACE_FAULT_SIZE;
-            setc(i, C_X_KIND, "%d", r->fault.kind);
-            setc(i, C_X_FRAME, "%u", r->fault.frame);
-            if (r->fault.offset != HIL_TRACE_NO_OFFSET) {
-                setc(i, C_X_OFFSET, "%u", r->fault.offset);
-            }
-            setc(i, C_X_PARAM, "%u", r->fault.param);
-            setc(i, C_E_FAULT, "1");
-            break;
-        case HIL_TRACE_FLASH: {
-            const struct hil_trace_flash *fl = &r->flash;
-            len += HIL_TRACE_FLASH_SIZE;
-            setc(i, C_FL_OP, "%d", fl->op);
-            setc(i, C_FL_REGION, "%d", fl->region);
-            setc(i, C_FL_VERDICT, "%d", fl->verdict);
-            setc(i, C_FL_TORN, "%d", fl->torn);
-            setc(i, C_FL_RC, "%d", fl->rc);
-            setc(i, C_FL_SECTOR, "%u", fl->sector);
-            setc(i, C_FL_ADDR, "0x%08x", fl->addr);
-            setc(i, C_FL_LEN, "%u", fl->len);
-            setc(i, C_FL_SEQ, "%u", fl->seq);
-            setc(i, C_FL_KSEQ, "%u", fl->kind_seq);
-            if (r->flags & HIL_TRACE_F_SHA) {
-                set_hex(i, C_FL_SHA, fl->sha256_prefix, HIL_TRACE_SHA_PREFIX);
-            }
-            if (fl->verdict == HIL_ACT_CUT) {
-                setc(i, C_E_CUT, "1");
-            } else if (fl->verdict == HIL_ACT_FAIL) {
-                setc(i, C_E_FAIL, "1");
-            }
-            break;
-        }
-        case HIL_TRACE_POWER:
-            len += HIL_TRACE_POWER_SIZE + strlen(r->power.detail);
-            setc(i, C_P_EVENT, "%d", r->power.event);
-            setc(i, C_P_VALUE, "0x%08x", r->power.value);
-            setc(i, C_P_DETAIL, "%s", r->power.detail);
-            if (r->power.event == HIL_TRACE_PWR_CUT || r->power.event == HIL_TRACE_PWR_WATCHDOG ||
-                r->power.event == HIL_TRACE_PWR_DIED) {
-                setc(i, C_E_POWER, "1");
-            }
-            break;
-        case HIL_TRACE_CONSOLE:
-            len += strlen(r->console.text);
-            setc(i, C_CONSOLE, "%s", r->console.text);
-            break;
-        }
-        setc(i, C_LEN, "%zu", len);
-        /* Experts of group MALFORMED also raise Wireshark's _ws.malformed. */
-        if (g_want[i][C_E_SHORT][0] != 0 || g_want[i][C_E_NOSYNC][0] != 0) {
-            setc(i, C_MALFORMED, "_ws.malformed");
-        }
-    }
-}
 
 static int setup(void **state)
 {
@@ -286,98 +43,32 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/*
- * Run tshark over @p pcap, one line per packet, the C_COUNT columns tab
- * separated. An empty config dir keeps personal preferences and plugins
- * out (determinism); stderr goes to a file the caller checks.
- */
-static FILE *run_tshark(const char *pcap, const char *errfile)
-{
-    static char cmd[8192];
-    int n = snprintf(cmd, sizeof(cmd),
-                     "env LC_ALL=C HOME='%s' XDG_CONFIG_HOME='%s' WIRESHARK_CONFIG_DIR='%s' "
-                     "tshark -n -X lua_script:'%s' -r '%s' -T fields -E separator=/t "
-                     "-E occurrence=f -E quote=n",
-                     g_dir, g_dir, g_dir, HIL_TRACE_LUA, pcap);
-    for (int c = 0; c < C_COUNT; c++) {
-        n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " -e %s", col_field[c]);
-    }
-    snprintf(cmd + n, sizeof(cmd) - (size_t)n, " 2>'%s'", errfile);
-    return popen(cmd, "r");
-}
-
-/* stderr may only carry tshark's as-root warning. */
-static void check_stderr(const char *errfile)
-{
-    FILE *f = fopen(errfile, "r");
-    assert_non_null(f);
-    char line[1024];
-    int bad = 0;
-    while (fgets(line, sizeof(line), f) != NULL) {
-        if (strncmp(line, "Running as user \"root\"", 22) != 0) {
-            fprintf(stderr, "tshark: %s", line);
-            bad++;
-        }
-    }
-    fclose(f);
-    assert_int_equal(bad, 0);
-}
-
 static void test_fotahil_lua_every_field(void **state)
 {
     (void)state;
     if (system("command -v tshark >/dev/null 2>&1") != 0) {
         fail_msg("tshark is not installed: run `make deps` (scripts/install-deps.sh)");
     }
-    char pcap[128], errfile[128];
+    char pcap[128];
     snprintf(pcap, sizeof(pcap), "%s/sample.pcap", g_dir);
-    snprintf(errfile, sizeof(errfile), "%s/tshark.err", g_dir);
     assert_int_equal(sample_write(pcap, &g_sample), 0);
-    expect_all();
-    /* The generator of expectations agrees with hand-picked facts. */
-    assert_string_equal(g_want[SAMPLE_BAD_CRC_REC][C_F_CRC_STATUS], "0");
-    assert_string_equal(g_want[SAMPLE_BAD_CRC_REC][C_D_RETRANS], "");
-    assert_string_equal(g_want[SAMPLE_NACK_REC][C_F_TYPE], "0xff");
-    assert_string_equal(g_want[SAMPLE_NACK_REC][C_F_STATUS], "4");
-    assert_string_equal(g_want[SAMPLE_RETRANS_REC][C_D_RETRANS], "1");
-    assert_string_equal(g_want[SAMPLE_RETRANS_REC][C_D_OFFSET], "1024");
-    assert_string_equal(g_want[SAMPLE_RETRANS_REC][C_F_CRC_STATUS], "1");
-
-    FILE *p = run_tshark(pcap, errfile);
-    assert_non_null(p);
-    static char line[65536];
-    int rec = 0, mismatches = 0;
-    while (fgets(line, sizeof(line), p) != NULL) {
-        line[strcspn(line, "\n")] = 0;
-        if (rec >= g_sample.count) {
-            rec++;
-            continue;
-        }
-        char *cell = line;
-        for (int c = 0; c < C_COUNT; c++) {
-            char *tab = strchr(cell, '\t');
-            if (tab != NULL) {
-                *tab = 0;
-            }
-            const char *want = g_want[rec][c];
-            /* garbage without sync is long: compare the prefix we know */
-            int ok = (c == C_F_GARBAGE && g_want[rec][C_E_NOSYNC][0] != 0)
-                         ? strncmp(cell, want, strlen(want)) == 0
-                         : strcmp(cell, want) == 0;
-            if (!ok) {
-                fprintf(stderr, "packet %d %s: got \"%s\", want \"%s\"\n", rec + 1, col_field[c],
-                        cell, want);
-                mismatches++;
-            }
-            cell = tab != NULL ? tab + 1 : cell + strlen(cell);
-        }
-        rec++;
+    struct hil_trace_rec recs[SAMPLE_MAX_RECS];
+    for (int i = 0; i < g_sample.count; i++) {
+        recs[i] = g_sample.recs[i].rec;
     }
-    int st = pclose(p);
-    check_stderr(errfile);
-    assert_int_equal(st, 0);
-    assert_int_equal(rec, g_sample.count);
-    assert_int_equal(mismatches, 0);
+    tc_row *want = tc_expect(recs, g_sample.count);
+    assert_non_null(want);
+    /* The generator of expectations agrees with hand-picked facts. */
+    assert_string_equal(want[SAMPLE_BAD_CRC_REC][C_F_CRC_STATUS], "0");
+    assert_string_equal(want[SAMPLE_BAD_CRC_REC][C_D_RETRANS], "");
+    assert_string_equal(want[SAMPLE_NACK_REC][C_F_TYPE], "0xff");
+    assert_string_equal(want[SAMPLE_NACK_REC][C_F_STATUS], "4");
+    assert_string_equal(want[SAMPLE_RETRANS_REC][C_D_RETRANS], "1");
+    assert_string_equal(want[SAMPLE_RETRANS_REC][C_D_OFFSET], "1024");
+    assert_string_equal(want[SAMPLE_RETRANS_REC][C_F_CRC_STATUS], "1");
+    int bad = tc_compare(pcap, (const tc_row *)want, g_sample.count, g_dir);
+    free(want);
+    assert_int_equal(bad, 0);
 }
 
 int main(void)

@@ -1,0 +1,78 @@
+/**
+ * @file runtrace.h
+ * @brief The run trace of one scenario: build/work/<id>/trace.pcap written
+ * while the runner runs it (harness/trace.h records), kept or deleted at
+ * the end according to --pcap.
+ *
+ * Timestamps are host CLOCK_MONOTONIC time since the scenario started, in
+ * microseconds (the same clock as events.log). QEMU's virtual clock cannot
+ * be read without stopping the guest, so this is the honest option; under
+ * -icount it tracks guest time only roughly (docs/TRACE.md).
+ *
+ * Every call accepts a run trace that is not open (tracing off or the file
+ * could not be created): it does nothing.
+ */
+#ifndef HIL_RUNTRACE_H
+#define HIL_RUNTRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <limits.h>
+#include "proxy.h"
+#include "target.h"
+#include "trace.h"
+
+/** Which cases keep their trace.pcap (`fota-hil run --pcap`). */
+enum hil_pcap_mode {
+    HIL_PCAP_FAILED = 0,  /**< default: failed cases keep it, passed ones delete it */
+    HIL_PCAP_ALL = 1,     /**< every case keeps it */
+    HIL_PCAP_NONE = 2,    /**< no trace is written */
+};
+
+#define HIL_RUNTRACE_FILE "trace.pcap"
+/** The flash as the scenario composed it, kept with the trace for `fota-hil replay`. */
+#define HIL_RUNTRACE_FLASH_FILE "flash-initial.bin"
+
+struct hil_runtrace {
+    struct hil_trace *t;          /**< NULL: not tracing */
+    uint64_t t0_us;               /**< CLOCK_MONOTONIC at open */
+    enum hil_pcap_mode mode;
+    char path[PATH_MAX + 16];
+};
+
+/**
+ * Parse a --pcap argument: "failed", "all", "none".
+ * @return 0; FOTA_EINVAL.
+ */
+int hil_pcap_mode_parse(const char *s, enum hil_pcap_mode *out);
+
+/**
+ * Start tracing into @p workdir/trace.pcap (unless @p mode is NONE).
+ * @return 0 (also when not tracing); FOTA_EIO (cannot create the file;
+ *         the run goes on without a trace).
+ */
+int hil_runtrace_open(struct hil_runtrace *rt, const char *workdir, enum hil_pcap_mode mode);
+
+/** Install the wire and fault taps of @p p that write FRAME and FAULT records. */
+void hil_runtrace_tap(struct hil_runtrace *rt, struct hil_proxy *p);
+
+/** Save @p f as flash-initial.bin next to the trace (no-op when not tracing). */
+void hil_runtrace_save_flash(struct hil_runtrace *rt, const struct hil_flash *f);
+
+/** Microseconds since hil_runtrace_open (0 when not open). */
+uint64_t hil_runtrace_now(const struct hil_runtrace *rt);
+
+void hil_runtrace_flash(struct hil_runtrace *rt, const struct hil_flash_op *op,
+                        const struct hil_flash_verdict *v);
+void hil_runtrace_console(struct hil_runtrace *rt, const char *line);
+void hil_runtrace_event(struct hil_runtrace *rt, const struct hil_event *ev);
+void hil_runtrace_power(struct hil_runtrace *rt, enum hil_trace_power ev, const char *detail);
+
+/**
+ * Close the trace; delete it (and flash-initial.bin) unless the mode keeps it (@p failed:
+ * the case failed). @return 0; FOTA_EIO (a write failed: the file is
+ * kept, incomplete).
+ */
+int hil_runtrace_close(struct hil_runtrace *rt, bool failed);
+
+#endif /* HIL_RUNTRACE_H */
