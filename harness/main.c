@@ -25,6 +25,8 @@
 #include "results.h"
 #include "runner.h"
 #include "scenario.h"
+#include "board_cli.h"
+#include "board_profile.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE  2
@@ -35,6 +37,8 @@ static const char usage_text[] =
     "       fota-hil list [--tag T] [--filter GLOB] PATH...   print scenario ids\n"
     "       fota-hil replay [options] CAPTURE.pcap   replay a captured session (replay --help)\n"
     "       fota-hil report [--work-dir DIR] [-o FILE] RESULTS_DIR   HTML report of a suite run\n"
+    "       fota-hil doctor --board RIG.yaml   check a real-board rig (docs/BOARDS.md)\n"
+    "       fota-hil dump --board RIG.yaml OUT.bin   save a board's flash\n"
     "       fota-hil --help\n"
     "\n"
     "PATH is a scenario file (.yaml) or a directory (all *.yaml in it, sorted).\n"
@@ -53,6 +57,8 @@ static const char usage_text[] =
     "      --icount N          QEMU -icount shift (default 4; -1 disables)\n"
     "      --watchdog-scale X  wall ms per modelled watchdog ms (default 1.0; raise on slow hosts)\n"
     "      --pcap WHICH        keep build/work/<id>/trace.pcap for: failed (default), all, none\n"
+    "      --board RIG.yaml    run on the real board this profile describes (platform board, -j 1)\n"
+    "      --flash-image FILE  start every scenario from this 1 MB flash dump\n"
     "\n"
     "Each scenario runs in build/work/<id>/ (console.log, events.log, fotactl logs).\n"
     "Prints `PASS id (t s)` / `FAIL id: ...` per scenario, then `N passed, N failed`.\n"
@@ -232,6 +238,25 @@ static void finish_worker(struct worker *w, const struct hil_scenario *s, const 
     w->fd = -1;
 }
 
+/* A board run skips scenarios not for platform board or needing what the rig lacks. */
+static bool hil_board_skip(const struct hil_board_profile *b, const struct hil_scenario *s, char *why, size_t len)
+{
+    if (b == NULL) {
+        return false;
+    }
+    if (!hil_scenario_on_platform(s, "board")) {
+        snprintf(why, len, "not for platform board");
+        return true;
+    }
+    for (int i = 0; i < s->nrequires; i++) {
+        if (!hil_board_provides(b, s->requires[i])) {
+            snprintf(why, len, "requires %s, which board %s (%s) does not offer", s->requires[i], b->name, b->file);
+            return true;
+        }
+    }
+    return false;
+}
+
 static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct hil_results *out)
 {
     struct hil_result *res = calloc((size_t)n + 1, sizeof(*res));
@@ -244,12 +269,14 @@ static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct
     while (next < n || active > 0) {
         while (next < n && active < c->jobs) {
             const struct hil_scenario *s = sel[next];
-            if (!hil_scenario_on_platform(s, HIL_PLATFORM)) {
+            char skip_why[256];
+            if (hil_board_skip(c->run.board, s, skip_why, sizeof(skip_why)) ||
+                (c->run.board == NULL && !hil_scenario_on_platform(s, HIL_PLATFORM))) {
                 res[next].status = HIL_SKIP;
                 res[next].id = strdup(s->id);
                 res[next].file = strdup(s->file);
                 res[next].line = s->line;
-                res[next].message = strdup("not for platform " HIL_PLATFORM);
+                res[next].message = strdup(c->run.board != NULL ? skip_why : "not for platform " HIL_PLATFORM);
                 hil_result_print(&res[next], stdout);
                 fflush(stdout);
                 next++;
@@ -410,6 +437,12 @@ int main(int argc, char **argv)
     }
     bool is_run = strcmp(cmd, "run") == 0;
     bool is_list = strcmp(cmd, "list") == 0;
+    if (strcmp(cmd, "doctor") == 0) {
+        return hil_doctor_main(argc, argv);
+    }
+    if (strcmp(cmd, "dump") == 0) {
+        return hil_dump_main(argc, argv);
+    }
     if (!is_run && !is_list) {
         fprintf(stderr, "fota-hil: unknown command '%s'\n", cmd);
         return usage(stderr, EXIT_USAGE);
@@ -426,7 +459,7 @@ int main(int argc, char **argv)
     c.run.work_root = "build/work";
     c.run.icount_shift = 4;
 
-    enum { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP };
+    enum { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP, O_BOARD, O_FLASH_IMAGE };
     static const struct option longopts[] = {
         { "jobs", required_argument, NULL, 'j' },
         { "junit", required_argument, NULL, O_JUNIT },
@@ -442,6 +475,8 @@ int main(int argc, char **argv)
         { "watchdog-scale", required_argument, NULL, O_WDSCALE },
         { "help", no_argument, NULL, O_HELP },
         { "pcap", required_argument, NULL, O_PCAP },
+        { "board", required_argument, NULL, O_BOARD },
+        { "flash-image", required_argument, NULL, O_FLASH_IMAGE },
         { NULL, 0, NULL, 0 },
     };
     optind = 2;
@@ -485,6 +520,17 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
+        case O_BOARD: {
+            char err[1024];
+            struct hil_board_profile *bp = NULL;
+            if (hil_board_profile_load(optarg, &bp, err, sizeof(err)) != 0) {
+                fprintf(stderr, "%s\n", err);
+                return EXIT_USAGE;
+            }
+            c.run.board = bp; /* lives until exit */
+            break;
+        }
+        case O_FLASH_IMAGE: c.run.flash_image = optarg; break;
         case 'h':
         case O_HELP:
             return usage(stdout, 0);
@@ -501,6 +547,9 @@ int main(int argc, char **argv)
         return usage(stderr, EXIT_USAGE);
     }
 
+    if (c.run.board != NULL) {
+        c.jobs = 1; /* one board, one scenario at a time */
+    }
     struct hil_scenario_list list = { 0 };
     if (load_paths(argv + optind, argc - optind, &list) != 0) {
         hil_scenario_list_free(&list);
@@ -544,5 +593,6 @@ int main(int argc, char **argv)
     free(c.tags);
     free(c.filters);
     hil_scenario_list_free(&list);
+    hil_board_profile_free((struct hil_board_profile *)c.run.board);
     return code;
 }

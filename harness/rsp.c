@@ -764,3 +764,88 @@ int hil_rsp_step(struct hil_rsp *r, struct hil_rsp_stop *stop)
     r->running = true;
     return hil_rsp_wait_stop(r, stop, r->timeout_ms);
 }
+
+/* ---- monitor commands and flash programming (board backend) ---- */
+
+int hil_rsp_monitor(struct hil_rsp *r, const char *cmd, char *out, size_t cap)
+{
+    char pkt[1024];
+    char reply[RSP_BUF_MAX];
+    size_t n = (size_t)snprintf(pkt, sizeof(pkt), "qRcmd,");
+    for (const char *c = cmd; *c != '\0' && n + 2 < sizeof(pkt); c++) {
+        pkt[n++] = rsp_hex[(uint8_t)*c >> 4];
+        pkt[n++] = rsp_hex[(uint8_t)*c & 15];
+    }
+    size_t used = 0;
+    if (out != NULL && cap > 0) {
+        out[0] = '\0';
+    }
+    int rc = rsp_transact(r, pkt, n, reply, sizeof(reply), NULL);
+    int64_t deadline = rsp_now_ms() + r->timeout_ms;
+    /* Console output comes as 'O' packets before the final reply. */
+    while (rc == 0 && reply[0] == 'O' && strcmp(reply, "OK") != 0) {
+        size_t hl = strlen(reply + 1) / 2;
+        uint8_t text[RSP_BUF_MAX / 2];
+        if (out != NULL && rsp_unhex(reply + 1, text, hl) == 0) {
+            for (size_t i = 0; i < hl && used + 1 < cap; i++) {
+                out[used++] = (char)text[i];
+            }
+            out[used] = '\0';
+        }
+        rc = rsp_recv_packet(r, reply, sizeof(reply), NULL, deadline);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    return rsp_check_ok(r, "monitor command", reply);
+}
+
+int hil_rsp_flash_erase(struct hil_rsp *r, uint32_t addr, uint32_t len)
+{
+    char cmd[64];
+    char reply[64];
+    int cl = snprintf(cmd, sizeof(cmd), "vFlashErase:%x,%x", addr, len);
+    int rc = rsp_transact(r, cmd, (size_t)cl, reply, sizeof(reply), NULL);
+    return rc != 0 ? rc : rsp_check_ok(r, "vFlashErase", reply);
+}
+
+int hil_rsp_flash_write(struct hil_rsp *r, uint32_t addr, const void *buf, uint32_t len)
+{
+    const uint8_t *src = buf;
+    char cmd[RSP_BUF_MAX];
+    char reply[64];
+    size_t limit = r->pkt_max - 2;
+    while (len > 0) {
+        int cl = snprintf(cmd, sizeof(cmd), "vFlashWrite:%x:", addr);
+        size_t bl = (size_t)cl;
+        uint32_t n = 0;
+        while (n < len && bl + 2 <= limit) {
+            uint8_t b = src[n];
+            if (b == '#' || b == '$' || b == '}' || b == '*') {
+                cmd[bl++] = '}';
+                cmd[bl++] = (char)(b ^ 0x20u);
+            } else {
+                cmd[bl++] = (char)b;
+            }
+            n++;
+        }
+        int rc = rsp_transact(r, cmd, bl, reply, sizeof(reply), NULL);
+        if (rc == 0) {
+            rc = rsp_check_ok(r, "vFlashWrite", reply);
+        }
+        if (rc != 0) {
+            return rc;
+        }
+        src += n;
+        addr += n;
+        len -= n;
+    }
+    return 0;
+}
+
+int hil_rsp_flash_done(struct hil_rsp *r)
+{
+    char reply[64];
+    int rc = rsp_transact(r, "vFlashDone", 10, reply, sizeof(reply), NULL);
+    return rc != 0 ? rc : rsp_check_ok(r, "vFlashDone", reply);
+}

@@ -167,4 +167,24 @@ int hil_rsp_interrupt(struct hil_rsp *r, struct hil_rsp_stop *stop);
  */
 int hil_rsp_step(struct hil_rsp *r, struct hil_rsp_stop *stop);
 
+/**
+ * Run a monitor command (qRcmd, e.g. openocd's "reset halt"); the stub's
+ * console output ('O' packets) goes to @p out (NUL-terminated, may be NULL).
+ * @return 0 (OK); FOTA_ENOTSUP (empty reply: no monitor); FOTA_EIO ("Exx",
+ *         malformed); FOTA_ETIMEOUT; FOTA_ECONN; FOTA_EBUSY.
+ */
+int hil_rsp_monitor(struct hil_rsp *r, const char *cmd, char *out, size_t cap);
+
+/**
+ * Flash programming through the stub's flash driver (GDB manual E.
+ * "Packets": vFlashErase, vFlashWrite, vFlashDone; openocd implements
+ * them, QEMU does not). Erase ranges must cover whole sectors.
+ * @return 0; FOTA_ENOTSUP (empty reply); FOTA_EIO ("Exx"); FOTA_ETIMEOUT; ...
+ */
+int hil_rsp_flash_erase(struct hil_rsp *r, uint32_t addr, uint32_t len);
+/** vFlashWrite, chunked to the packet size. @return as hil_rsp_flash_erase. */
+int hil_rsp_flash_write(struct hil_rsp *r, uint32_t addr, const void *buf, uint32_t len);
+/** vFlashDone: the stub finishes pending writes. @return as hil_rsp_flash_erase. */
+int hil_rsp_flash_done(struct hil_rsp *r);
+
 #endif /* HIL_RSP_H */

@@ -34,6 +34,7 @@
 #include "proxy.h"
 #include "runtrace.h"
 #include "target.h"
+#include "target_board.h"
 
 #define HIL_PUMP_SLICE_MS   50     /* longest single poll while a step waits */
 #define HIL_MSG_MAX         8192
@@ -1063,6 +1064,16 @@ static int run_step(struct run *r, const struct hil_step *st)
 static int compose_flash(struct run *r, const struct hil_scenario *s)
 {
     hil_flash_init(r->flash);
+    if (r->o->flash_image != NULL) {
+        /* --flash-image: a dump (e.g. `fota-hil dump` of a field unit) replaces the scenario's flash. */
+        int rc = hil_flash_load_file(r->flash, LAYOUT_FLASH_BASE, r->o->flash_image);
+        if (rc != 0) {
+            snprintf(r->msg, sizeof(r->msg), "--flash-image %s: %s", r->o->flash_image, fota_strerror(rc));
+            return -1;
+        }
+        evlog(r, "flash from --flash-image %s", r->o->flash_image);
+        return 0;
+    }
     struct { const char *path; uint32_t addr; const char *what; } parts[] = {
         { s->flash.file, LAYOUT_FLASH_BASE, "flash file" },
         { s->flash.bootloader, LAYOUT_BOOT_ADDR, "bootloader" },
@@ -1163,10 +1174,15 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
             .on_console_line = hook_console_line,
             .on_event = hook_event,
         };
-        int crc = hil_qemu_create(&qo, r->flash, &hooks, &r->t);
+        struct hil_board_opts bo = {
+            .profile = o->board, .bootloader_elf = o->bootloader_elf, .workdir = abs_workdir,
+            .program = true, .verbose = o->verbose,
+        };
+        int crc = o->board != NULL ? hil_board_create(&bo, r->flash, &hooks, &r->t)
+                                   : hil_qemu_create(&qo, r->flash, &hooks, &r->t);
         if (crc != 0 || r->t == NULL) {
-            snprintf(r->msg, sizeof(r->msg), "cannot create the QEMU target (bootloader ELF %s): %s",
-                     o->bootloader_elf, fota_strerror(crc));
+            snprintf(r->msg, sizeof(r->msg), "cannot create the %s target (bootloader ELF %s): %s",
+                     o->board != NULL ? "board" : "QEMU", o->bootloader_elf, fota_strerror(crc));
             r->t = NULL;
             rc = -1;
         }

@@ -12,6 +12,7 @@
 #include "scenario.h"
 #include "results.h"
 #include "runtrace.h"
+#include "board_profile.h"
 
 struct hil_run_opts {
     const char *fotactl;          /**< updater executable */
@@ -22,6 +23,8 @@ struct hil_run_opts {
     double watchdog_scale;        /**< wall ms per modelled IWDG ms (0: backend default 1.0) */
     bool verbose;                 /**< echo console lines and events on stderr */
     enum hil_pcap_mode pcap;      /**< which cases keep build/work/<id>/trace.pcap */
+    const struct hil_board_profile *board; /**< non-NULL: run on this real board (target_board.h) */
+    const char *flash_image;      /**< non-NULL: start from this 1 MB dump instead of the scenario's flash */
 };
 
 /**

@@ -877,7 +877,7 @@ static int parse_flash(struct pctx *c, yaml_node_t *n, struct hil_scenario *s)
 static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario *s)
 {
     static const char *const keys[] = { "id", "description", "tags", "platforms", "timeout_ms",
-                                        "flash", "steps", NULL };
+                                        "flash", "steps", "requires", NULL };
     s->line = line_of(root);
     s->timeout_ms = HIL_DEFAULT_SCENARIO_TIMEOUT_MS;
     s->flash.bootloader = xstrdup(HIL_DEFAULT_BOOTLOADER_BIN);
@@ -921,6 +921,10 @@ static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario
     }
     if ((k = find_kv(kv, cnt, "timeout_ms")) != NULL &&
         get_u32(c, k->val, "timeout_ms", 1, &s->timeout_ms) != 0) {
+        return FOTA_EINVAL;
+    }
+    if ((k = find_kv(kv, cnt, "requires")) != NULL &&
+        get_string_list(c, k->val, "requires", &s->requires, &s->nrequires) != 0) {
         return FOTA_EINVAL;
     }
     if ((k = find_kv(kv, cnt, "flash")) != NULL && parse_flash(c, k->val, s) != 0) {
@@ -1096,6 +1100,7 @@ void hil_scenario_free(struct hil_scenario *s)
     free(s->description);
     free_strv(s->tags, s->ntags);
     free_strv(s->platforms, s->nplatforms);
+    free_strv(s->requires, s->nrequires);
     free(s->flash.bootloader);
     free(s->flash.slot_a);
     free(s->flash.slot_b);

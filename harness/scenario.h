@@ -141,6 +141,8 @@ struct hil_scenario {
     } flash;
     struct hil_step *steps;
     int nsteps;
+    char **requires;              /**< rig capabilities (board_profile.h hil_board_provides) */
+    int nrequires;
 };
 
 struct hil_scenario_list {

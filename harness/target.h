@@ -81,6 +81,12 @@ struct hil_target_hooks {
 
 struct hil_target;
 
+/** What the chip runs after reset (STM32 BOOT0 pin, RM0090 2.4). */
+enum hil_boot_mode {
+    HIL_BOOT_FLASH = 0,     /**< BOOT0 low: the bootloader in flash */
+    HIL_BOOT_ROM = 1,       /**< BOOT0 high (BOOT1 low): ST's ROM bootloader (AN2606) */
+};
+
 struct hil_target_ops {
     const char *name;       /**< "qemu", "board" */
     /** Start from the flash model (cold boot). @return 0; FOTA_EIO; FOTA_EBUSY (already on). */
@@ -103,6 +109,11 @@ struct hil_target_ops {
     /** fd carrying the update link's bytes (USART1), -1 while off. */
     int (*link_fd)(struct hil_target *t);
     void (*destroy)(struct hil_target *t);
+    /**
+     * Optional (NULL: not offered, e.g. QEMU): choose what the next reset
+     * or power-on boots. @return 0; FOTA_ENOTSUP (nothing wired); FOTA_EIO.
+     */
+    int (*set_boot_mode)(struct hil_target *t, enum hil_boot_mode mode);
 };
 
 struct hil_target {

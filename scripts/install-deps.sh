@@ -8,6 +8,7 @@ PKGS=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   qemu-system-arm
   libcmocka-dev libyaml-dev libelf-dev libpcap-dev
+  libgpiod-dev libusb-1.0-0-dev openocd
   python3
   tshark
   chromium
