@@ -101,6 +101,9 @@ suite: check-deps firmware host
 	$(Q)mkdir -p build/results
 	$(Q)$(FOTA_HIL) run -j $(JOBS) --junit build/results/junit.xml --tap build/results/results.tap \
 		$(SUITE_ARGS) scenarios/
+	$(Q)echo "== the same scenarios over the SPI link (fota-hil run --link spi)"
+	$(Q)$(FOTA_HIL) run -j $(JOBS) --link spi --work-dir build/work-spi --junit build/results/junit-spi.xml \
+		--tap build/results/results-spi.tap $(SUITE_ARGS) scenarios/
 
 # QEMU-backed tests that `make test` runs after the unit tests: each
 # QEMU_TESTS binary, then the scenarios tagged `quick`.

@@ -59,6 +59,7 @@ static const char usage_text[] =
     "      --pcap WHICH        keep build/work/<id>/trace.pcap for: failed (default), all, none\n"
     "      --board RIG.yaml    run on the real board this profile describes (platform board, -j 1)\n"
     "      --flash-image FILE  start every scenario from this 1 MB flash dump\n"
+    "      --link uart|spi     run every scenario over this update link (overrides `link:`)\n"
     "\n"
     "Each scenario runs in build/work/<id>/ (console.log, events.log, fotactl logs).\n"
     "Prints `PASS id (t s)` / `FAIL id: ...` per scenario, then `N passed, N failed`.\n"
@@ -459,7 +460,8 @@ int main(int argc, char **argv)
     c.run.work_root = "build/work";
     c.run.icount_shift = 4;
 
-    enum { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP, O_BOARD, O_FLASH_IMAGE };
+    enum { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP, O_BOARD, O_FLASH_IMAGE,
+           O_LINK };
     static const struct option longopts[] = {
         { "jobs", required_argument, NULL, 'j' },
         { "junit", required_argument, NULL, O_JUNIT },
@@ -473,6 +475,7 @@ int main(int argc, char **argv)
         { "work-dir", required_argument, NULL, O_WORK },
         { "icount", required_argument, NULL, O_ICOUNT },
         { "watchdog-scale", required_argument, NULL, O_WDSCALE },
+        { "link", required_argument, NULL, O_LINK },
         { "help", no_argument, NULL, O_HELP },
         { "pcap", required_argument, NULL, O_PCAP },
         { "board", required_argument, NULL, O_BOARD },
@@ -498,6 +501,14 @@ int main(int argc, char **argv)
         case O_ELF: c.run.bootloader_elf = optarg; break;
         case O_QEMU: c.run.qemu = optarg; break;
         case O_WORK: c.run.work_root = optarg; break;
+        case O_LINK:
+            if (strcmp(optarg, "uart") != 0 && strcmp(optarg, "spi") != 0) {
+                fprintf(stderr, "fota-hil: --link must be uart or spi, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            c.run.link_override = true;
+            c.run.link = strcmp(optarg, "spi") == 0 ? HIL_LINK_SPI : HIL_LINK_UART;
+            break;
         case O_ICOUNT:
             if (parse_int(optarg, -1, &c.run.icount_shift) != 0) {
                 fprintf(stderr, "fota-hil: --icount needs a number >= -1, got '%s'\n", optarg);

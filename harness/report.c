@@ -199,7 +199,7 @@ int hil_report_slots(const char *dump, struct hil_report_slot slots[2], int *act
         free(mem);
         return FOTA_ESIZE;
     }
-    struct meta_record best;
+    struct meta_record best = { 0 };
     bool found = false;
     static const uint32_t sectors[2] = { LAYOUT_META0_ADDR, LAYOUT_META1_ADDR };
     for (int s = 0; s < 2; s++) {

@@ -33,6 +33,8 @@
 #include "inject.h"
 #include "proxy.h"
 #include "runtrace.h"
+#include "rom_link.h"
+#include "spi_link.h"
 #include "target.h"
 #include "target_board.h"
 
@@ -85,6 +87,9 @@ struct run {
     struct hil_inject inject;
     struct run_update u;
     struct hil_runtrace rt;        /**< trace.pcap (runtrace.h) */
+    struct hil_romlink rl;         /**< ROM-bootloader path: BOOT0/NRST control, emulated ROM */
+    bool spi;                      /**< the update link is SPI (link: spi, or --link spi) */
+    struct hil_spi spi_bus;        /**< emulated SPI bus between the updater and the slave */
     /* verdict */
     int step;                      /**< 1-based step being run */
     char msg[HIL_MSG_MAX];
@@ -443,6 +448,55 @@ static void write_out(int fd, struct hil_buf *b)
     }
 }
 
+/* ---- ROM-bootloader path (rom_link.h) ---- */
+
+static void rom_log(void *ctx, const char *line)
+{
+    evlog(ctx, "%s", line);
+}
+
+/* BOOT0 high at reset: the device runs its system memory, QEMU stays off. */
+static int enter_rom(struct run *r)
+{
+    struct hil_rom_hooks h = { .ctx = r, .on_flash_op = hook_flash_op, .log = rom_log };
+    evlog(r, "rom: BOOT0 high at reset: the emulated ST ROM bootloader (AN3155) answers on USART1");
+    return hil_romlink_enter(&r->rl, r->flash, &h);
+}
+
+/* NRST pulsed on boot.sock (or GO): restart into the ROM or into flash. */
+static void rom_nrst(void *ctx, bool to_rom, const char *why)
+{
+    struct run *r = ctx;
+    struct hil_target *t = r->t;
+    evlog(r, "rom: %s with BOOT0 %s", why, to_rom ? "high" : "low");
+    if (to_rom) {
+        if (t->powered) {
+            t->ops->power_off(t);
+        }
+        r->running_slot = -1;
+        if (enter_rom(r) != 0) {
+            r->target_error = true;
+        }
+        return;
+    }
+    hil_romlink_leave(&r->rl);
+    int rc = t->powered ? t->ops->reset(t) : t->ops->power_on(t);
+    if (rc != 0) {
+        r->target_error = true;
+        evlog(r, "rom: the target did not start: %s", fota_strerror(rc));
+    }
+}
+
+static void rom_feed(struct run *r, const uint8_t *buf, size_t n)
+{
+    struct hil_rom *rom = r->rl.rom;
+    hil_rom_feed(rom, buf, n, &r->u.to_host);
+    if (rom->go) {
+        rom->go = false;
+        rom_nrst(r, false, "GO");
+    }
+}
+
 /* One round: poll everything for at most @p max_ms, then service it. */
 static void pump(struct run *r, int max_ms)
 {
@@ -493,6 +547,8 @@ static void pump(struct run *r, int max_ms)
             timeout = 20; /* no pidfd: poll for the child's exit */
         }
     }
+    int i_rom = n;
+    n += hil_romlink_poll_fds(&r->rl, &fds[n], 4);
     int pr = poll(fds, (nfds_t)n, timeout);
     if (pr < 0 && errno != EINTR) {
         evlog(r, "poll: %s", strerror(errno));
@@ -521,7 +577,9 @@ static void pump(struct run *r, int max_ms)
             if (got > 0) {
                 struct hil_buf tmp = { 0 };
                 hil_proxy_feed(&r->proxy, HIL_DIR_TO_HOST, buf, (size_t)got, &tmp);
-                if (r->u.master >= 0) {
+                if (r->spi) {
+                    hil_spi_from_slave(&r->spi_bus, tmp.data, tmp.len); /* waits for the master's clock */
+                } else if (r->u.master >= 0) {
                     hil_buf_append(&r->u.to_host, tmp.data, tmp.len);
                 }
                 hil_buf_free(&tmp);
@@ -539,9 +597,21 @@ static void pump(struct run *r, int max_ms)
         if ((re & (POLLIN | POLLHUP | POLLERR)) != 0) {
             uint8_t buf[4096];
             ssize_t got = read(r->u.master, buf, sizeof(buf));
-            if (got > 0) {
+            if (got > 0 && r->rl.in_rom) {
+                rom_feed(r, buf, (size_t)got); /* the device runs ST's ROM bootloader */
+            } else if (got > 0) {
                 struct hil_buf tmp = { 0 };
-                hil_proxy_feed(&r->proxy, HIL_DIR_TO_TARGET, buf, (size_t)got, &tmp);
+                struct hil_buf mosi = { 0 };
+                const uint8_t *in = buf;
+                size_t in_len = (size_t)got;
+                if (r->spi) {
+                    /* The updater is SPI master: its pty carries transfers (spi_link.h). */
+                    hil_spi_from_master(&r->spi_bus, buf, (size_t)got, &mosi, &r->u.to_host);
+                    in = mosi.data;
+                    in_len = mosi.len;
+                }
+                hil_proxy_feed(&r->proxy, HIL_DIR_TO_TARGET, in, in_len, &tmp);
+                hil_buf_free(&mosi);
                 if (r->link_fd >= 0 && !r->link_dead) {
                     hil_buf_append(&r->u.to_target, tmp.data, tmp.len);
                     write_out(r->link_fd, &r->u.to_target);
@@ -556,6 +626,9 @@ static void pump(struct run *r, int max_ms)
                 close_updater_side(r);
             }
         }
+    }
+    if (n > i_rom) {
+        hil_romlink_service(&r->rl);
     }
     if (i_pid >= 0 && (fds[i_pid].revents & POLLIN) != 0) {
         reap_child(r, false);
@@ -795,14 +868,29 @@ static int spawn_updater(struct run *r, const struct hil_step *st, const char *s
 {
     const struct hil_update *u = &st->update;
     int argc = 0;
-    char **argv = calloc((size_t)u->nargs + 8, sizeof(char *));
+    char **argv = calloc((size_t)u->nargs + 12, sizeof(char *));
     if (argv == NULL) {
         return FOTA_ENOMEM;
     }
+    char bootctl[300];
     argv[argc++] = (char *)r->o->fotactl;
-    argv[argc++] = "update";
+    if (u->protocol == HIL_PROTO_AN3155) {
+        /* fotactl rom install drives BOOT0/NRST through the rig's boot.sock. */
+        snprintf(bootctl, sizeof(bootctl), "unix:%s", r->rl.path);
+        argv[argc++] = "rom";
+        argv[argc++] = "install";
+        argv[argc++] = "--boot-ctl";
+        argv[argc++] = bootctl;
+    } else {
+        argv[argc++] = "update";
+    }
+    char spi_port[160];
     argv[argc++] = "--port";
     argv[argc++] = (char *)slave_path;
+    if (r->spi && u->protocol == HIL_PROTO_FOTA) {
+        snprintf(spi_port, sizeof(spi_port), "spi-emu:%s", slave_path); /* fotactl is the SPI master */
+        argv[argc - 1] = spi_port;
+    }
     for (int i = 0; i < u->nargs; i++) {
         argv[argc++] = u->args[i];
     }
@@ -927,6 +1015,11 @@ static int do_update(struct run *r, const struct hil_step *st)
     hil_inject_arm(&r->inject, u->faults, u->nfaults, (uint64_t)sb.st_size);
     hil_proxy_init(&r->proxy, u->faults, u->nfaults);
     hil_proxy_restart_dir(&r->proxy, HIL_DIR_TO_HOST);
+    hil_romlink_arm(&r->rl, u->faults, u->nfaults);
+    hil_spi_init(&r->spi_bus, u->faults, u->nfaults);
+    if (u->protocol == HIL_PROTO_AN3155 && hil_romlink_listen(&r->rl, r->workdir) != 0) {
+        return step_fail(r, "cannot serve %s/boot.sock: %s", r->workdir, strerror(errno));
+    }
     for (int i = 0; i < u->nfaults; i++) {
         if (u->faults[i].kind == HIL_FAULT_POWER_CUT) {
             evlog(r, "armed: power_cut on %s in region %d at n=%u torn %s", u->faults[i].on == HIL_OP_ERASE ?
@@ -983,6 +1076,27 @@ static int do_update(struct run *r, const struct hil_step *st)
     for (int i = 0; i < u->nfaults && i < HIL_INJECT_MAX_FAULTS; i++) {
         const struct hil_fault *f = &u->faults[i];
         bool fired = f->kind == HIL_FAULT_POWER_CUT ? r->inject.fired[i] : hil_proxy_fault_fired(&r->proxy, i);
+        if (f->kind >= HIL_FAULT_SPI_DROP && f->kind <= HIL_FAULT_SPI_BIT_SHIFT) {
+            fired = r->spi && hil_spi_fired(&r->spi_bus, i);
+            if (!fired) {
+                size_t used = strlen(unfired);
+                snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (%s transfer %u) never fired: "
+                         "%s; %u write and %u read transfers", used ? "; " : "", f->line,
+                         hil_fault_kind_name(f->kind), f->frame, r->spi ? "link spi" : "the link is not spi",
+                         r->spi_bus.writes, r->spi_bus.reads);
+            }
+            continue;
+        }
+        if (f->kind == HIL_FAULT_ROM_NACK || f->kind == HIL_FAULT_ROM_SILENT) {
+            fired = hil_romlink_fired(&r->rl, i);
+            if (!fired) {
+                size_t used = strlen(unfired);
+                snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (%s %s #%u) never fired: "
+                         "the ROM saw %u such commands", used ? "; " : "", f->line, hil_fault_kind_name(f->kind),
+                         hil_rom_cmd_name(f->rom_cmd), f->n, r->rl.rom ? r->rl.rom->cmd_count[f->rom_cmd] : 0);
+            }
+            continue;
+        }
         if (fired) {
             continue;
         }
@@ -1000,6 +1114,8 @@ static int do_update(struct run *r, const struct hil_step *st)
         }
     }
     end_update(r);
+    hil_romlink_unlisten(&r->rl);
+    hil_romlink_arm(&r->rl, NULL, 0);
     char tail[1024];
     tail_file(r->u.log_path, 6, tail, sizeof(tail));
     if (timed_out) {
@@ -1026,6 +1142,15 @@ static int run_step(struct run *r, const struct hil_step *st)
     case HIL_STEP_POWER_ON:
         r->cursor = r->nlines;
         hil_runtrace_power(&r->rt, HIL_TRACE_PWR_ON, "power_on step");
+        hil_romlink_leave(&r->rl);
+        if (st->boot0_high) {
+            if (t->powered) {
+                return step_fail(r, "the target is already on");
+            }
+            r->rl.boot0 = true;
+            return enter_rom(r) == 0 ? 0 : step_fail(r, "out of memory");
+        }
+        r->rl.boot0 = false;
         rc = t->ops->power_on(t);
         if (rc != 0) {
             return step_fail(r, "the target did not start: %s", fota_strerror(rc));
@@ -1033,6 +1158,7 @@ static int run_step(struct run *r, const struct hil_step *st)
         pump(r, 0);
         return check_target(r);
     case HIL_STEP_POWER_CUT:
+        hil_romlink_leave(&r->rl);
         rc = t->ops->power_off(t);
         r->running_slot = -1;
         if (rc != 0) {
@@ -1113,6 +1239,12 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
     r->proxy.log_ctx = r;
     hil_proxy_init(&r->proxy, NULL, 0);
     r->inject.cut_fault = -1;
+    struct hil_romlink_ops rlo = { .ctx = r, .nrst = rom_nrst };
+    hil_romlink_init(&r->rl, &rlo);
+    r->spi = (o->link_override ? o->link : s->link) == HIL_LINK_SPI;
+    r->spi_bus.log = rom_log;
+    r->spi_bus.log_ctx = r;
+    hil_spi_init(&r->spi_bus, NULL, 0);
 
     memset(out, 0, sizeof(*out));
     out->id = strdup(s->id);
@@ -1167,6 +1299,7 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
             .icount_shift = o->icount_shift,
             .watchdog_scale = o->watchdog_scale,
             .verbose = o->verbose,
+            .link_spi = r->spi,
         };
         struct hil_target_hooks hooks = {
             .ctx = r,
@@ -1200,6 +1333,9 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
         r->t->ops->destroy(r->t);
         r->t = NULL;
     }
+    hil_romlink_unlisten(&r->rl);
+    free(r->rl.rom);
+    hil_spi_free(&r->spi_bus);
     if (rc != 0 && r->flash != NULL) {
         char path[PATH_MAX + 32];
         snprintf(path, sizeof(path), "%s/flash-at-failure.bin", r->workdir);

@@ -25,6 +25,8 @@ struct hil_run_opts {
     enum hil_pcap_mode pcap;      /**< which cases keep build/work/<id>/trace.pcap */
     const struct hil_board_profile *board; /**< non-NULL: run on this real board (target_board.h) */
     const char *flash_image;      /**< non-NULL: start from this 1 MB dump instead of the scenario's flash */
+    bool link_override;           /**< --link given: use `link` for every scenario */
+    enum hil_link link;           /**< the override's link */
 };
 
 /**

@@ -300,6 +300,19 @@ static const struct name_val dir_names[] = {
 static const struct name_val fault_names[] = {
     { "power_cut", HIL_FAULT_POWER_CUT }, { "corrupt", HIL_FAULT_CORRUPT },
     { "drop", HIL_FAULT_DROP }, { "disconnect", HIL_FAULT_DISCONNECT },
+    { "rom_nack", HIL_FAULT_ROM_NACK }, { "rom_silent", HIL_FAULT_ROM_SILENT },
+    { "spi_drop", HIL_FAULT_SPI_DROP }, { "spi_corrupt", HIL_FAULT_SPI_CORRUPT },
+    { "spi_cs_release", HIL_FAULT_SPI_CS_RELEASE }, { "spi_miso_stuck", HIL_FAULT_SPI_MISO_STUCK },
+    { "spi_bit_shift", HIL_FAULT_SPI_BIT_SHIFT },
+};
+static const struct name_val link_names[] = { { "uart", HIL_LINK_UART }, { "spi", HIL_LINK_SPI } };
+/* AN3155 section 3 command codes (harness/rom_an3155.h). */
+static const struct name_val rom_cmd_names[] = {
+    { "get", 0x00 }, { "get_version", 0x01 }, { "get_id", 0x02 }, { "read", 0x11 }, { "go", 0x21 },
+    { "write", 0x31 }, { "erase", 0x44 },
+};
+static const struct name_val upd_proto_names[] = {
+    { "fota", HIL_PROTO_FOTA }, { "an3155", HIL_PROTO_AN3155 },
 };
 static const struct name_val frame_type_names[] = {
     { "HELLO", PROTO_T_HELLO }, { "ENTER_UPDATE", PROTO_T_ENTER_UPDATE }, { "BEGIN", PROTO_T_BEGIN },
@@ -420,10 +433,64 @@ static bool region_is_slot(enum hil_fault_region r)
     return r == HIL_FREGION_SLOT || r == HIL_FREGION_SLOT_A || r == HIL_FREGION_SLOT_B;
 }
 
+/* spi_* faults (harness/spi_link.h): transfer N, byte B, dir, count K, value V. */
+static int parse_spi_fault(struct pctx *c, yaml_node_t *n, struct kv *kv, int cnt, struct hil_fault *f)
+{
+    struct kv *tr = find_kv(kv, cnt, "transfer");
+    struct kv *k;
+    int v = 0;
+    if (tr == NULL) {
+        return FAIL(c, n, "%s fault needs 'transfer' (a count from 1)", hil_fault_kind_name(f->kind));
+    }
+    if (get_u32(c, tr->val, "transfer", 1, &f->frame) != 0) {
+        return FOTA_EINVAL;
+    }
+    f->frame_type = -1;
+    f->dir = HIL_DIR_TO_TARGET;
+    bool needs_byte = f->kind == HIL_FAULT_SPI_CORRUPT || f->kind == HIL_FAULT_SPI_CS_RELEASE;
+    if ((k = find_kv(kv, cnt, "byte")) != NULL) {
+        if (!needs_byte) {
+            return FAIL(c, k->knode, "key 'byte' does not apply to a %s fault", hil_fault_kind_name(f->kind));
+        }
+        if (get_u32(c, k->val, "byte", 0, &f->byte) != 0) {
+            return FOTA_EINVAL;
+        }
+    } else if (needs_byte) {
+        return FAIL(c, n, "%s fault needs 'byte' (offset in the transfer)", hil_fault_kind_name(f->kind));
+    }
+    if ((k = find_kv(kv, cnt, "dir")) != NULL) {
+        if (f->kind != HIL_FAULT_SPI_CORRUPT) {
+            return FAIL(c, k->knode, "key 'dir' does not apply to a %s fault", hil_fault_kind_name(f->kind));
+        }
+        if (LOOKUP(c, k->val, "dir", dir_names, &v) != 0) {
+            return FOTA_EINVAL;
+        }
+        f->dir = (enum hil_dir)v;
+    }
+    if (f->kind == HIL_FAULT_SPI_MISO_STUCK) {
+        f->n = 20;
+        f->byte = 0xFF;
+        if ((k = find_kv(kv, cnt, "count")) != NULL && get_u32(c, k->val, "count", 1, &f->n) != 0) {
+            return FOTA_EINVAL;
+        }
+        if ((k = find_kv(kv, cnt, "value")) != NULL) {
+            if (get_u32(c, k->val, "value", 0, &f->byte) != 0) {
+                return FOTA_EINVAL;
+            }
+            if (f->byte != 0x00u && f->byte != 0xFFu) {
+                return FAIL(c, k->val, "value must be 0 or 255 (MISO stuck low or high)");
+            }
+        }
+    } else if ((k = find_kv(kv, cnt, "count")) != NULL || (k = find_kv(kv, cnt, "value")) != NULL) {
+        return FAIL(c, k->knode, "key '%s' applies to spi_miso_stuck only", k->key);
+    }
+    return 0;
+}
+
 static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
 {
     static const char *const keys[] = { "kind", "on", "region", "n", "torn", "dir", "frame", "type",
-                                        "byte", NULL };
+                                        "byte", "cmd", "transfer", "count", "value", NULL };
     struct kv kv[HIL_MAX_KEYS];
     int cnt = mapping_pairs(c, n, "fault", keys, kv);
     if (cnt < 0) {
@@ -432,7 +499,7 @@ static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
     f->line = line_of(n);
     struct kv *k = find_kv(kv, cnt, "kind");
     if (k == NULL) {
-        return FAIL(c, n, "fault needs 'kind' (power_cut|corrupt|drop|disconnect)");
+        return FAIL(c, n, "fault needs 'kind' (power_cut|corrupt|drop|disconnect|rom_nack|rom_silent|spi_*)");
     }
     int v = 0;
     if (LOOKUP(c, k->val, "fault kind", fault_names, &v) != 0) {
@@ -445,7 +512,12 @@ static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
     static const char *const co_keys[] = { "dir", "frame", "type", "byte", NULL };
     static const char *const dr_keys[] = { "dir", "frame", "type", NULL };
     static const char *const dc_keys[] = { "dir", "frame", "type", NULL };
-    const char *const *mine = f->kind == HIL_FAULT_POWER_CUT ? pc_keys :
+    static const char *const rom_keys[] = { "cmd", "n", NULL };
+    static const char *const spi_keys[] = { "transfer", "byte", "dir", "count", "value", NULL };
+    bool is_spi = f->kind >= HIL_FAULT_SPI_DROP && f->kind <= HIL_FAULT_SPI_BIT_SHIFT;
+    const char *const *mine = is_spi ? spi_keys :
+                              f->kind == HIL_FAULT_ROM_NACK || f->kind == HIL_FAULT_ROM_SILENT ? rom_keys :
+                              f->kind == HIL_FAULT_POWER_CUT ? pc_keys :
                               f->kind == HIL_FAULT_CORRUPT ? co_keys :
                               f->kind == HIL_FAULT_DROP ? dr_keys : dc_keys;
     for (int i = 0; i < cnt; i++) {
@@ -515,6 +587,23 @@ static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
         return 0;
     }
 
+    if (is_spi) {
+        return parse_spi_fault(c, n, kv, cnt, f);
+    }
+    if (f->kind == HIL_FAULT_ROM_NACK || f->kind == HIL_FAULT_ROM_SILENT) {
+        struct kv *cm = find_kv(kv, cnt, "cmd");
+        struct kv *nn = find_kv(kv, cnt, "n");
+        if (cm == NULL || nn == NULL) {
+            return FAIL(c, n, "%s fault needs 'cmd' (get|get_version|get_id|read|go|write|erase) and 'n' "
+                        "(a count from 1)", hil_fault_kind_name(f->kind));
+        }
+        if (LOOKUP(c, cm->val, "cmd", rom_cmd_names, &v) != 0) {
+            return FOTA_EINVAL;
+        }
+        f->rom_cmd = (uint8_t)v;
+        return get_u32(c, nn->val, "n", 1, &f->n);
+    }
+
     struct kv *dir = find_kv(kv, cnt, "dir");
     struct kv *fr = find_kv(kv, cnt, "frame");
     f->dir = HIL_DIR_TO_TARGET;
@@ -570,7 +659,7 @@ static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
     if (n != NULL && n->type == YAML_SCALAR_NODE && !is_null(n)) {
         return get_string(c, n, "update image", &u->image); /* shorthand: update: path */
     }
-    static const char *const keys[] = { "image", "expect", "args", "timeout_ms", "faults", NULL };
+    static const char *const keys[] = { "image", "expect", "args", "timeout_ms", "faults", "protocol", NULL };
     struct kv kv[HIL_MAX_KEYS];
     int cnt = mapping_pairs(c, n, "update", keys, kv);
     if (cnt < 0) {
@@ -589,6 +678,12 @@ static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
             return FOTA_EINVAL;
         }
         u->expect = (enum hil_update_expect)v;
+    }
+    if ((k = find_kv(kv, cnt, "protocol")) != NULL) {
+        if (LOOKUP(c, k->val, "update protocol", upd_proto_names, &v) != 0) {
+            return FOTA_EINVAL;
+        }
+        u->protocol = (enum hil_update_proto)v;
     }
     if ((k = find_kv(kv, cnt, "args")) != NULL &&
         get_string_list(c, k->val, "update args", &u->args, &u->nargs) != 0) {
@@ -699,6 +794,25 @@ static int parse_expect(struct pctx *c, yaml_node_t *n, struct hil_expect *e)
     return 0;
 }
 
+/* power_on: {boot0: high|low} (BOOT0 high: the ST ROM bootloader answers). */
+static int parse_power_on(struct pctx *c, yaml_node_t *n, struct hil_step *st)
+{
+    static const char *const keys[] = { "boot0", NULL };
+    static const struct name_val levels[] = { { "low", 0 }, { "high", 1 } };
+    struct kv kv[HIL_MAX_KEYS];
+    int v = 0;
+    int cnt = mapping_pairs(c, n, "power_on", keys, kv);
+    if (cnt < 0) {
+        return FOTA_EINVAL;
+    }
+    struct kv *k = find_kv(kv, cnt, "boot0");
+    if (k != NULL && LOOKUP(c, k->val, "boot0", levels, &v) != 0) {
+        return FOTA_EINVAL;
+    }
+    st->boot0_high = v == 1;
+    return 0;
+}
+
 static const struct name_val step_names[] = {
     { "power_on", HIL_STEP_POWER_ON }, { "power_cut", HIL_STEP_POWER_CUT },
     { "reset", HIL_STEP_RESET }, { "wait_ms", HIL_STEP_WAIT_MS },
@@ -755,6 +869,10 @@ static int parse_step(struct pctx *c, yaml_node_t *n, struct hil_step *st)
     st->kind = (enum hil_step_kind)k;
     switch (st->kind) {
     case HIL_STEP_POWER_ON:
+        if (val != NULL && val->type == YAML_MAPPING_NODE) {
+            return parse_power_on(c, val, st);
+        }
+        /* fall through */
     case HIL_STEP_POWER_CUT:
     case HIL_STEP_RESET:
         if (val != NULL && !is_null(val)) {
@@ -877,7 +995,7 @@ static int parse_flash(struct pctx *c, yaml_node_t *n, struct hil_scenario *s)
 static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario *s)
 {
     static const char *const keys[] = { "id", "description", "tags", "platforms", "timeout_ms",
-                                        "flash", "steps", "requires", NULL };
+                                        "flash", "steps", "requires", "link", NULL };
     s->line = line_of(root);
     s->timeout_ms = HIL_DEFAULT_SCENARIO_TIMEOUT_MS;
     s->flash.bootloader = xstrdup(HIL_DEFAULT_BOOTLOADER_BIN);
@@ -929,6 +1047,13 @@ static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario
     }
     if ((k = find_kv(kv, cnt, "flash")) != NULL && parse_flash(c, k->val, s) != 0) {
         return FOTA_EINVAL;
+    }
+    int lv = 0;
+    if ((k = find_kv(kv, cnt, "link")) != NULL) {
+        if (LOOKUP(c, k->val, "link", link_names, &lv) != 0) {
+            return FOTA_EINVAL;
+        }
+        s->link = (enum hil_link)lv;
     }
     k = find_kv(kv, cnt, "steps");
     if (k == NULL) {

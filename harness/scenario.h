@@ -31,6 +31,20 @@ enum hil_fault_kind {
     HIL_FAULT_CORRUPT = 2,   /**< xor 0xFF one byte of the Nth frame */
     HIL_FAULT_DROP = 3,      /**< remove the Nth frame from the stream */
     HIL_FAULT_DISCONNECT = 4,/**< close the updater's side at the Nth to_target frame */
+    HIL_FAULT_ROM_NACK = 5,  /**< ROM path: NACK the Nth command `cmd` (rom_an3155.h) */
+    HIL_FAULT_ROM_SILENT = 6,/**< ROM path: no answer to the Nth command `cmd` */
+    /* SPI link (spi_link.h): `transfer` N -> frame, `count` -> n, `value` -> byte */
+    HIL_FAULT_SPI_DROP = 7,
+    HIL_FAULT_SPI_CORRUPT = 8,
+    HIL_FAULT_SPI_CS_RELEASE = 9,
+    HIL_FAULT_SPI_MISO_STUCK = 10,
+    HIL_FAULT_SPI_BIT_SHIFT = 11,
+};
+
+/** The update link a scenario runs over (`link:`, or fota-hil run --link). */
+enum hil_link {
+    HIL_LINK_UART = 0,
+    HIL_LINK_SPI = 1,
 };
 
 /** Region filter of a power_cut fault. */
@@ -66,6 +80,14 @@ struct hil_fault {
     int frame_type;               /**< -1: count every frame; else count only frames of
                                        this type (enum proto_type, RSP bit included) */
     uint32_t byte;                /**< corrupt: offset in the frame (0 = SYNC0) */
+    /* rom_nack, rom_silent (n above is the 1-based count of that command) */
+    uint8_t rom_cmd;              /**< AN3155 command code (enum hil_rom_cmd) */
+};
+
+/** Which updater an update step runs. */
+enum hil_update_proto {
+    HIL_PROTO_FOTA = 0,      /**< fotactl update: the fota-hil protocol (proto.h) */
+    HIL_PROTO_AN3155 = 1,    /**< fotactl rom install: ST's ROM bootloader over USART */
 };
 
 /** What an update step expects from the updater. */
@@ -83,6 +105,7 @@ struct hil_update {
     uint32_t timeout_ms;
     struct hil_fault *faults;
     int nfaults;
+    enum hil_update_proto protocol; /**< `protocol:`, default fota */
 };
 
 #define HIL_SLOT_NONE (-1)
@@ -115,6 +138,7 @@ struct hil_step {
     enum hil_step_kind kind;
     int line;
     uint32_t ms;                  /**< wait_ms */
+    bool boot0_high;              /**< power_on: {boot0: high}: start in the ST ROM bootloader */
     char *regex;                  /**< expect_console / console_absent (source text) */
     regex_t re;                   /**< compiled, REG_EXTENDED | REG_NOSUB */
     bool re_ok;
@@ -133,6 +157,7 @@ struct hil_scenario {
     char **platforms;
     int nplatforms;
     uint32_t timeout_ms;
+    enum hil_link link;           /**< `link: uart|spi`, default uart */
     struct {
         char *bootloader;         /**< NULL: none */
         char *slot_a;             /**< NULL: erased */

@@ -138,6 +138,14 @@ struct hil_qemu_opts {
      * hang is caught at any scale. Raise it on slow or loaded machines.
      */
     double watchdog_scale;
+    /**
+     * Serve the link strap as SPI (port_link_strap returns PORT_LINK_SPI)
+     * and the SPI1 slave functions port_spi_rx/port_spi_tx: link_fd()
+     * then carries the slave's byte streams (MOSI in, MISO queue out)
+     * instead of USART1. The symbols are optional: a bootloader without
+     * them runs over USART1 (and a SPI scenario fails to get answers).
+     */
+    bool link_spi;
 };
 
 /**

@@ -49,6 +49,11 @@
 #define HIL_SYM_WD_REFRESH   "port_watchdog_refresh"
 #define HIL_SYM_JUMP         "port_jump"
 #define HIL_SYM_RESET        "Reset_Handler"
+/* Optional (bootloader/port/stm32f4/spi.h): the link strap and SPI1 slave. */
+#define HIL_SYM_STRAP        "port_link_strap"
+#define HIL_SYM_SPI_RX       "port_spi_rx"
+#define HIL_SYM_SPI_TX       "port_spi_tx"
+#define QEMU_SPI_TX_MAX      4096u
 
 /* Limits. Every blocking step is bounded by one of these. */
 #define QEMU_START_MS        10000 /* QEMU up and its sockets accepting */
@@ -58,10 +63,13 @@
 #define QEMU_CON_LINE        512   /* console line longer than this is split */
 #define QEMU_LOG_TAIL        600   /* bytes of qemu.log quoted in HIL_EV_DIED */
 
-enum qemu_bp { BP_ERASE, BP_PROGRAM, BP_WD_START, BP_WD_REFRESH, BP_JUMP, BP_RESET, BP_COUNT };
+enum qemu_bp { BP_ERASE, BP_PROGRAM, BP_WD_START, BP_WD_REFRESH, BP_JUMP, BP_RESET, BP_STRAP, BP_SPI_RX,
+               BP_SPI_TX, BP_COUNT };
+#define BP_FIRST_OPTIONAL BP_STRAP
 
 static const char *const qemu_bp_sym[BP_COUNT] = {
     HIL_SYM_ERASE, HIL_SYM_PROGRAM, HIL_SYM_WD_START, HIL_SYM_WD_REFRESH, HIL_SYM_JUMP, HIL_SYM_RESET,
+    HIL_SYM_STRAP, HIL_SYM_SPI_RX, HIL_SYM_SPI_TX,
 };
 
 struct qemu_target {
@@ -73,6 +81,8 @@ struct qemu_target {
     double wd_scale;
     uint32_t bp[BP_COUNT];
     bool have_reset_sym;
+    bool link_spi;
+    int spi_fd;             /* SPI: the slave's end of the link socketpair, -1 */
 
     /* While powered. */
     pid_t pid;
@@ -210,7 +220,10 @@ static void qemu_teardown(struct qemu_target *q)
     if (q->qmp_fd >= 0) {
         close(q->qmp_fd);
     }
-    q->con_fd = q->link_fd = q->qmp_fd = -1;
+    if (q->spi_fd >= 0) {
+        close(q->spi_fd);
+    }
+    q->con_fd = q->link_fd = q->qmp_fd = q->spi_fd = -1;
     q->qmp_len = 0;
     q->wd_armed = false;
     q->jump_pending = false;
@@ -673,6 +686,42 @@ static int qemu_serve_program(struct qemu_target *q, const uint32_t regs[16])
     return qemu_return(q, true, 0, lr);
 }
 
+/* port_spi_rx(buf, cap, got): what the master clocked in, never waiting. */
+static int qemu_serve_spi_rx(struct qemu_target *q, const uint32_t regs[16])
+{
+    uint8_t tmp[QEMU_SPI_TX_MAX];
+    uint32_t cap = regs[1] < sizeof(tmp) ? regs[1] : (uint32_t)sizeof(tmp);
+    ssize_t n = q->spi_fd >= 0 && cap > 0 ? recv(q->spi_fd, tmp, cap, MSG_DONTWAIT) : 0;
+    uint32_t got = n > 0 ? (uint32_t)n : 0u;
+    int rc = 0;
+    if (got > 0) {
+        rc = hil_rsp_write_mem(q->rsp, regs[0], tmp, got);
+    }
+    uint8_t g[4] = { (uint8_t)got, (uint8_t)(got >> 8), (uint8_t)(got >> 16), (uint8_t)(got >> 24) };
+    if (rc == 0) {
+        rc = hil_rsp_write_mem(q->rsp, regs[2], g, 4);
+    }
+    return rc != 0 ? rc : qemu_return(q, true, 0, regs[14]);
+}
+
+/* port_spi_tx(buf, len): queue the bytes for MISO (the runner's SPI bus). */
+static int qemu_serve_spi_tx(struct qemu_target *q, const uint32_t regs[16])
+{
+    uint8_t tmp[QEMU_SPI_TX_MAX];
+    uint32_t len = regs[1];
+    if (len > sizeof(tmp)) {
+        return qemu_return(q, true, FOTA_ESIZE, regs[14]);
+    }
+    int rc = len > 0 ? hil_rsp_read_mem(q->rsp, regs[0], tmp, len) : 0;
+    if (rc != 0) {
+        return rc;
+    }
+    if (q->spi_fd >= 0 && len > 0 && send(q->spi_fd, tmp, len, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)len) {
+        return qemu_return(q, true, FOTA_EBUSY, regs[14]);
+    }
+    return qemu_return(q, true, 0, regs[14]);
+}
+
 /* The guest stopped: serve whatever it stopped at. */
 static int qemu_handle_stop(struct qemu_target *q, const struct hil_rsp_stop *st)
 {
@@ -711,6 +760,15 @@ static int qemu_handle_stop(struct qemu_target *q, const struct hil_rsp_stop *st
             return 0;
         }
         return qemu_return(q, false, 0, regs[14]);
+    }
+    if (q->bp[BP_STRAP] != 0 && pc == q->bp[BP_STRAP]) {
+        return qemu_return(q, true, q->link_spi ? 1u : 0u, regs[14]); /* PORT_LINK_SPI : PORT_LINK_UART */
+    }
+    if (q->bp[BP_SPI_RX] != 0 && pc == q->bp[BP_SPI_RX]) {
+        return qemu_serve_spi_rx(q, regs);
+    }
+    if (q->bp[BP_SPI_TX] != 0 && pc == q->bp[BP_SPI_TX]) {
+        return qemu_serve_spi_tx(q, regs);
     }
     if (pc == q->bp[BP_WD_REFRESH]) {
         if (q->wd_armed) {
@@ -824,6 +882,19 @@ static int qemu_power_on(struct hil_target *t)
     if (rc == 0 && (rc = qemu_connect(q, "link.sock", deadline, &q->link_fd)) != 0) {
         step = "connect link.sock";
     }
+    if (rc == 0 && q->link_spi) {
+        /* USART1 stays connected (and silent); the runner's link is the SPI slave. */
+        int sp[2];
+        step = "spi socketpair";
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) {
+            rc = FOTA_EIO;
+        } else {
+            close(q->link_fd);
+            q->link_fd = sp[0];
+            q->spi_fd = sp[1];
+            fcntl(q->spi_fd, F_SETFL, fcntl(q->spi_fd, F_GETFL) | O_NONBLOCK);
+        }
+    }
     if (rc == 0 && (rc = qemu_connect(q, "qmp.sock", deadline, &q->qmp_fd)) != 0) {
         step = "connect qmp.sock";
     }
@@ -846,6 +917,9 @@ static int qemu_power_on(struct hil_target *t)
                            (uint32_t)v[3] << 24) & ~1u;
     }
     for (int i = 0; i < BP_COUNT && rc == 0; i++) {
+        if (q->bp[i] == 0 && i >= BP_FIRST_OPTIONAL) {
+            continue;
+        }
         step = "set breakpoints";
         rc = hil_rsp_breakpoint(q->rsp, true, q->bp[i], HIL_RSP_BKPT_THUMB);
     }
@@ -1060,6 +1134,11 @@ int hil_qemu_create(const struct hil_qemu_opts *opts, struct hil_flash *flash,
             q->bp[i] = 0;
             continue;
         }
+        if (rc != 0 && i >= BP_FIRST_OPTIONAL) {
+            rc = 0; /* no SPI link in this bootloader: USART1 only */
+            q->bp[i] = 0;
+            continue;
+        }
         if (rc != 0) {
             fprintf(stderr, "qemu-target: %s: symbol %s not found (a HIL-served function of fota/port.h)\n",
                     opts->bootloader_elf, qemu_bp_sym[i]);
@@ -1087,7 +1166,8 @@ int hil_qemu_create(const struct hil_qemu_opts *opts, struct hil_flash *flash,
     q->verbose = opts->verbose;
     q->wd_scale = opts->watchdog_scale > 0 ? opts->watchdog_scale : 1.0;
     q->pid = -1;
-    q->con_fd = q->link_fd = q->qmp_fd = -1;
+    q->con_fd = q->link_fd = q->qmp_fd = q->spi_fd = -1;
+    q->link_spi = opts->link_spi;
     q->base.ops = &qemu_ops;
     if (hooks != NULL) {
         q->base.hooks = *hooks;

@@ -9,7 +9,10 @@ FOTAHOST_SRCS := \
 	host/lib/file.c \
 	host/lib/update.c \
 	host/lib/link_posix.c \
-	host/lib/platform_posix.c
+	host/lib/platform_posix.c \
+	host/lib/an3155.c \
+	host/lib/link_spi.c \
+	host/lib/rom_update.c
 FOTAHOST_OBJS := $(FOTAHOST_SRCS:%.c=$(BUILD)/%.o)
 FOTAHOST_LIB := $(BUILD)/libfotahost.a
 FOTACORE_LIB ?= $(BUILD)/libfotacore.a
@@ -26,7 +29,8 @@ $(FOTAHOST_LIB): $(FOTAHOST_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(FOTACTL): $(BUILD)/host/fotactl.o $(FOTAHOST_LIB) $(FOTACORE_LIB)
+$(FOTACTL): $(BUILD)/host/fotactl.o $(BUILD)/host/fotactl_rom.o $(FOTAHOST_LIB) $(FOTACORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(BUILD)/host/fotactl.o $(FOTAHOST_LIB) $(FOTACORE_LIB)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(BUILD)/host/fotactl.o $(BUILD)/host/fotactl_rom.o $(FOTAHOST_LIB) \
+		$(FOTACORE_LIB)

@@ -31,6 +31,8 @@ enum {
 
 static const char *prog = "fotactl";
 
+int fotactl_cmd_rom(int argc, char **argv);
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -39,6 +41,7 @@ static void usage(FILE *f)
         "       fotactl update --port PORT [--baud N] [--timeout-ms N] [--retries N] [--force] [--fresh]\n"
         "                      [--hello-tries N] [--strict] [-v] [-q] IMG\n"
         "       fotactl hello --port PORT [--baud N] [--hello-tries N] [-v]\n"
+        "       fotactl rom {install|id|go} --port PORT [--proto an3155] ...   (fotactl rom --help)\n"
         "       fotactl --help | --version\n"
         "\n"
         "commands:\n"
@@ -567,6 +570,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "hello") == 0) {
         return cmd_hello(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "rom") == 0) {
+        return fotactl_cmd_rom(argc - 1, argv + 1); /* host/fotactl_rom.c */
     }
     return usage_error("unknown command '%s'", cmd);
 }

@@ -12,6 +12,7 @@ PKGS=(
   python3
   tshark
   chromium
+  stm32flash
 )
 missing=()
 for p in "${PKGS[@]}"; do

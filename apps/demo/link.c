@@ -13,6 +13,7 @@
 #include "fota/errors.h"
 #include "fota/image.h"
 #include "fota/layout.h"
+#include "fota/port.h"
 #include "fota/proto.h"
 #include "stm32f4.h"
 
@@ -20,6 +21,7 @@
 
 static struct proto_parser link_parser;
 static uint32_t link_slot;
+static int link_via_bl; /* SPI link: the bootloader's driver (bl_api v2) */
 
 static void link_send(uint8_t type, uint8_t seq, const uint8_t *payload, uint16_t len)
 {
@@ -28,6 +30,10 @@ static void link_send(uint8_t type, uint8_t seq, const uint8_t *payload, uint16_
     size_t i;
 
     if (proto_encode(type, seq, payload, len, out, sizeof(out), &n) != 0) {
+        return;
+    }
+    if (link_via_bl) {
+        (void)BL_API->ba_link_write(out, (uint32_t)n);
         return;
     }
     for (i = 0u; i < n; i++) {
@@ -100,14 +106,30 @@ void app_link_init(uint32_t running_slot)
 {
     link_slot = running_slot;
     proto_parser_init(&link_parser);
+    link_via_bl = link_bl_api_ok() && BL_API->ba_version >= 2u && BL_API->ba_link_type() == PORT_LINK_SPI;
 }
+
+/* Feed one received byte to the parser and answer complete frames. */
+static void link_byte(uint8_t c);
 
 void app_link_poll(void)
 {
     uint8_t c;
-    uint8_t st;
     int r;
 
+    if (link_via_bl) {
+        uint8_t buf[64];
+        uint32_t got = 0u;
+        uint32_t i;
+        if (BL_API->ba_link_read(buf, sizeof(buf), &got) != 0) {
+            proto_parser_init(&link_parser);
+            return;
+        }
+        for (i = 0u; i < got; i++) {
+            link_byte(buf[i]);
+        }
+        return;
+    }
     for (;;) {
         r = stm32f4_usart_getc(STM32F4_USART_LINK, &c);
         if (r == 0) {
@@ -117,20 +139,27 @@ void app_link_poll(void)
             proto_parser_init(&link_parser); /* bytes lost: resynchronise */
             continue;
         }
-        switch (proto_parser_feed(&link_parser, c)) {
-        case PROTO_FEED_FRAME:
-            link_frame(&link_parser.frame);
-            break;
-        case PROTO_FEED_BAD_CRC:
-            st = FOTA_ECRC;
-            link_send(PROTO_T_NACK, link_parser.frame.seq, &st, 1u);
-            break;
-        case PROTO_FEED_TOO_LONG:
-            st = FOTA_ESIZE;
-            link_send(PROTO_T_NACK, link_parser.frame.seq, &st, 1u);
-            break;
-        default:
-            break;
-        }
+        link_byte(c);
+    }
+}
+
+static void link_byte(uint8_t c)
+{
+    uint8_t st;
+
+    switch (proto_parser_feed(&link_parser, c)) {
+    case PROTO_FEED_FRAME:
+        link_frame(&link_parser.frame);
+        break;
+    case PROTO_FEED_BAD_CRC:
+        st = FOTA_ECRC;
+        link_send(PROTO_T_NACK, link_parser.frame.seq, &st, 1u);
+        break;
+    case PROTO_FEED_TOO_LONG:
+        st = FOTA_ESIZE;
+        link_send(PROTO_T_NACK, link_parser.frame.seq, &st, 1u);
+        break;
+    default:
+        break;
     }
 }

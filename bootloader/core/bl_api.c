@@ -82,6 +82,12 @@ static int bl_api_get_state(uint32_t *slot, uint32_t *state)
     return 0;
 }
 
+/** ba_link_read: port_link_read without waiting. */
+static int bl_api_link_read(void *buf, uint32_t cap, uint32_t *got)
+{
+    return port_link_read(buf, cap, 0u, got);
+}
+
 /* NOTE: ABI (bl_api.h): member order never changes. */
 const struct bl_api bl_api_table BL_API_SECTION = {
     .ba_magic = BL_API_MAGIC,
@@ -90,4 +96,7 @@ const struct bl_api bl_api_table BL_API_SECTION = {
     .ba_watchdog_refresh = port_watchdog_refresh,
     .ba_enter_update = bl_api_enter_update,
     .ba_get_state = bl_api_get_state,
+    .ba_link_type = port_link_type,
+    .ba_link_read = bl_api_link_read,
+    .ba_link_write = port_link_write,
 };

@@ -36,3 +36,19 @@ $(HIL_TEST_DIR)/target_qemu-test: $(HIL_TEST_DIR)/target_qemu-test.o $(HIL_QEMU_
 
 UNIT_TESTS += $(HIL_TEST_DIR)/flashmodel-test $(HIL_TEST_DIR)/elfsym-test $(HIL_TEST_DIR)/rsp-test
 QEMU_TESTS += $(HIL_TEST_DIR)/target_qemu-test
+
+# The emulated ST ROM bootloader (AN3155): unit tests, our host master
+# against it, and Debian's stm32flash over a pty (the independent check).
+$(HIL_TEST_DIR)/rom_an3155-test.o: HOST_CFLAGS += -Ihost/include
+$(HIL_TEST_DIR)/rom_an3155-test: $(HIL_TEST_DIR)/rom_an3155-test.o $(BUILD)/harness/rom_an3155.o \
+		$(BUILD)/harness/flashmodel.o $(BUILD)/harness/proxy.o $(FOTAHOST_LIB) $(BUILD)/libfotacore.a
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS) -lpthread
+UNIT_TESTS += $(HIL_TEST_DIR)/rom_an3155-test
+
+# `make bench`: every update path for a 256 KB image, modelled on an F407
+# and measured in emulation where the rig emulates it.
+$(HIL_TEST_DIR)/link-bench.o: HOST_CFLAGS += -Ihost/include
+$(HIL_TEST_DIR)/link-bench: $(HIL_TEST_DIR)/link-bench.o $(BUILD)/harness/rom_an3155.o \
+		$(BUILD)/harness/flashmodel.o $(BUILD)/harness/proxy.o $(FOTAHOST_LIB) $(BUILD)/libfotacore.a
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ -lpthread
+BENCHES += $(HIL_TEST_DIR)/link-bench

@@ -243,6 +243,67 @@ static void test_check_unique_duplicate_id(void **state)
 }
 
 /* Every malformed input: the message names the file and the right line. */
+static void test_parse_rom_path(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l;
+    struct hil_scenario *s = parse_ok(
+        "id: a.b\nsteps:\n  - power_on: {boot0: high}\n  - power_on: {boot0: low}\n  - power_on\n"
+        "  - update:\n      image: x.img\n      protocol: an3155\n      faults:\n"
+        "        - {kind: rom_nack, cmd: write, n: 3}\n        - {kind: rom_silent, cmd: erase, n: 1}\n", &l);
+    assert_true(s->steps[0].boot0_high);
+    assert_false(s->steps[1].boot0_high);
+    assert_false(s->steps[2].boot0_high);
+    assert_int_equal(s->steps[3].update.protocol, HIL_PROTO_AN3155);
+    assert_int_equal(s->steps[3].update.faults[0].kind, HIL_FAULT_ROM_NACK);
+    assert_int_equal(s->steps[3].update.faults[0].rom_cmd, 0x31);
+    assert_int_equal(s->steps[3].update.faults[0].n, 3);
+    assert_int_equal(s->steps[3].update.faults[1].kind, HIL_FAULT_ROM_SILENT);
+    assert_int_equal(s->steps[3].update.faults[1].rom_cmd, 0x44);
+    hil_scenario_list_free(&l);
+}
+
+static void test_parse_spi_link_and_faults(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l;
+    struct hil_scenario *s = parse_ok(
+        "id: a.b\nlink: spi\nsteps:\n  - update:\n      image: x.img\n      faults:\n"
+        "        - {kind: spi_cs_release, transfer: 7, byte: 100}\n"
+        "        - {kind: spi_miso_stuck, transfer: 2, value: 0, count: 4}\n"
+        "        - {kind: spi_corrupt, dir: to_host, transfer: 3, byte: 1}\n", &l);
+    assert_int_equal(s->link, HIL_LINK_SPI);
+    const struct hil_fault *f = s->steps[0].update.faults;
+    assert_int_equal(f[0].kind, HIL_FAULT_SPI_CS_RELEASE);
+    assert_int_equal(f[0].frame, 7);
+    assert_int_equal(f[0].byte, 100);
+    assert_int_equal(f[1].kind, HIL_FAULT_SPI_MISO_STUCK);
+    assert_int_equal(f[1].byte, 0);
+    assert_int_equal(f[1].n, 4);
+    assert_int_equal(f[2].dir, HIL_DIR_TO_HOST);
+    hil_scenario_list_free(&l);
+    parse_bad("id: a.b\nlink: i2c\nsteps: [power_on]\n", "t.yaml:2: link must be one of uart|spi, got 'i2c'");
+    parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: spi_drop}]}\n", "spi_drop fault needs 'transfer'");
+    parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: spi_miso_stuck, transfer: 1, value: 7}]}\n",
+              "value must be 0 or 255");
+    parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: spi_drop, transfer: 1, byte: 2}]}\n",
+              "key 'byte' does not apply to a spi_drop fault");
+}
+
+static void test_parse_rom_path_malformed(void **state)
+{
+    (void)state;
+    parse_bad("id: a.b\nsteps:\n  - power_on: {boot0: up}\n", "t.yaml:3: boot0 must be one of low|high, got 'up'");
+    parse_bad("id: a.b\nsteps:\n  - power_on: {boot1: high}\n", "t.yaml:3: unknown key 'boot1' in power_on");
+    parse_bad("id: a.b\nsteps:\n  - update: {image: x, protocol: an9999}\n", "update protocol must be one of fota|an3155, got 'an9999'");
+    parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: rom_nack, cmd: write}]}\n",
+              "rom_nack fault needs 'cmd'");
+    parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: rom_nack, cmd: fly, n: 1}]}\n",
+              "cmd must be one of get|get_version|get_id|read|go|write|erase, got 'fly'");
+    parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: rom_silent, cmd: go, n: 1, dir: to_host}]}\n",
+              "key 'dir' does not apply to a rom_silent fault");
+}
+
 static void test_parse_malformed(void **state)
 {
     (void)state;
@@ -297,7 +358,7 @@ static void test_parse_malformed(void **state)
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {on: program}\n",
           "t.yaml:6: fault needs 'kind'" },
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: meteor}\n",
-          "t.yaml:6: fault kind must be one of power_cut|corrupt|drop|disconnect, got 'meteor'" },
+          "t.yaml:6: fault kind must be one of power_cut|corrupt|drop|disconnect|rom_nack|rom_silent|spi_drop|spi_corrupt|spi_cs_release|spi_miso_stuck|spi_bit_shift, got 'meteor'" },
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, n: 1}\n",
           "t.yaml:6: power_cut fault needs 'on'" },
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, on: program}\n",
@@ -441,6 +502,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_all_steps),
         cmocka_unit_test(test_parse_faults),
+        cmocka_unit_test(test_parse_rom_path),
+        cmocka_unit_test(test_parse_rom_path_malformed),
+        cmocka_unit_test(test_parse_spi_link_and_faults),
         cmocka_unit_test(test_parse_flash_variants),
         cmocka_unit_test(test_parse_multiple_documents),
         cmocka_unit_test(test_check_unique_duplicate_id),

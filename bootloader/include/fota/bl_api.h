@@ -19,7 +19,7 @@
 #include "fota/layout.h"
 
 #define BL_API_MAGIC    0x49504142u /* "BAPI" */
-#define BL_API_VERSION  1u
+#define BL_API_VERSION  2u
 
 struct bl_api {
     uint32_t ba_magic;    /**< BL_API_MAGIC */
@@ -42,6 +42,19 @@ struct bl_api {
      * @return 0; FOTA_ENOENT (no metadata).
      */
     int (*ba_get_state)(uint32_t *slot, uint32_t *state);
+    /* ---- ba_version >= 2 ---- */
+    /** The update link the bootloader drives: PORT_LINK_UART or PORT_LINK_SPI (fota/port.h). */
+    uint32_t (*ba_link_type)(void);
+    /**
+     * Take bytes that arrived on the update link, never waiting
+     * (port_link_read with timeout 0). Applications use it when the link
+     * is SPI: the slave driver (and, under QEMU, its HIL-served functions)
+     * belongs to the bootloader.
+     * @return 0 (*got = 0 when nothing came); FOTA_EIO; FOTA_EINVAL.
+     */
+    int (*ba_link_read)(void *buf, uint32_t cap, uint32_t *got);
+    /** Send on the update link (port_link_write). @return 0; FOTA_EIO; FOTA_EBUSY. */
+    int (*ba_link_write)(const void *buf, uint32_t len);
 };
 
 /* Mailbox: a warm reset keeps SRAM, so the application can leave a request

@@ -57,7 +57,19 @@ int port_flash_program(uint32_t addr, const void *data, uint32_t len);
  */
 int port_flash_read(uint32_t addr, void *buf, uint32_t len);
 
-/** Send @p len bytes on the update link (USART1). @return 0; FOTA_EIO. */
+/** Which physical update link the port uses (port_link_type()). */
+#define PORT_LINK_UART 0u /**< USART1, 115200 8N1 */
+#define PORT_LINK_SPI  1u /**< SPI1 slave (stm32f4: bootloader/port/stm32f4/spi.c, docs/SPI.md) */
+
+/**
+ * The update link chosen at boot (stm32f4: the link strap, PB1; sim:
+ * UART). port_link_read/port_link_write use it; the portable core never
+ * needs to know, applications ask through bl_api (ba_link_type).
+ * @return PORT_LINK_UART or PORT_LINK_SPI.
+ */
+uint32_t port_link_type(void);
+
+/** Send @p len bytes on the update link (USART1 or SPI1). @return 0; FOTA_EIO. */
 int port_link_write(const void *buf, uint32_t len);
 
 /**

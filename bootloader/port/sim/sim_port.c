@@ -273,6 +273,11 @@ static uint32_t sim_queue_get(struct sim_queue *q, void *buf, uint32_t cap)
     return n;
 }
 
+uint32_t port_link_type(void)
+{
+    return PORT_LINK_UART; /* the sim's link is a byte queue, like a USART */
+}
+
 int port_link_write(const void *buf, uint32_t len)
 {
     sim_queue_put(&sim_tx, buf, len);

@@ -13,6 +13,7 @@
 
 #include "fota/errors.h"
 #include "fota/port.h"
+#include "spi.h"
 #include "stm32f4.h"
 #include "stm32f4_port.h"
 #include "stm32f4_regs.h"
@@ -21,12 +22,25 @@
  * RM0090 21.4.4); the IWDG is unimplemented under QEMU: SR reads 0. */
 #define IWDG_SPIN_MAX 200000u
 
+/* Read once at boot (stm32f4_port_init); applications ask via bl_api. */
+static int port_link_spi;
+
 void stm32f4_port_init(void)
 {
     stm32f4_clock_init();
     stm32f4_tick_init();
     stm32f4_usart_init(STM32F4_USART_CONSOLE);
     stm32f4_usart_init(STM32F4_USART_LINK);
+    /* The update link: USART1 unless the strap selects SPI1 (spi.h). */
+    port_link_spi = port_link_strap() == PORT_LINK_SPI;
+    if (port_link_spi) {
+        stm32f4_spi_init();
+    }
+}
+
+uint32_t port_link_type(void)
+{
+    return port_link_spi ? PORT_LINK_SPI : PORT_LINK_UART;
 }
 
 /* ---- Update link: USART1 ---- */
@@ -38,6 +52,9 @@ int port_link_write(const void *buf, uint32_t len)
 
     if (p == NULL && len != 0u) {
         return FOTA_EINVAL;
+    }
+    if (port_link_spi) {
+        return port_spi_tx(p, len);
     }
     for (i = 0u; i < len; i++) {
         stm32f4_usart_putc(STM32F4_USART_LINK, p[i]);
@@ -60,6 +77,16 @@ int port_link_read(void *buf, uint32_t len, uint32_t timeout_ms, uint32_t *got)
     }
     if (len == 0u) {
         return 0;
+    }
+    if (port_link_spi) {
+        /* SPI1 slave: whatever the master clocked in; poll until some came. */
+        for (;;) {
+            r = port_spi_rx(p, len, got);
+            if (r != 0 || *got != 0u || stm32f4_ticks_ms() - start >= timeout_ms) {
+                return r;
+            }
+            stm32f4_poll_pause();
+        }
     }
     /* Wait for the first byte, at most timeout_ms (wrap-safe difference). */
     for (;;) {

@@ -50,6 +50,7 @@ struct fh_link {
  * Open a link from a port spec:
  *   - `unix:/path`      Unix stream socket (connect)
  *   - `tcp:HOST:PORT`   TCP (getaddrinfo, IPv4 or IPv6; `[v6addr]:port` too)
+ *   - `spi-emu:PATH`, `spidev:DEV[@HZ]`  SPI master (fh_link_open_spi())
  *   - `serial:/dev/X` or any other path: serial port / pty slave, termios
  *     raw 8N1, no flow control, @p baud bits per second
  *
@@ -62,6 +63,17 @@ struct fh_link {
  *         tty); FOTA_EIO (open/connect/tcsetattr failed); FOTA_ENOMEM.
  */
 int fh_link_open(const char *spec, uint32_t baud, struct fh_link **out, struct fh_msg *m);
+
+/**
+ * SPI master transports (host/lib/link_spi.c, docs/SPI.md), the same
+ * three operations over full-duplex transfers:
+ *   - `spi-emu:PATH`  the rig's emulated SPI bus (fota-hil, link: spi): a
+ *     pty carrying transfer requests/answers with the slave's READY line
+ *   - `spidev:/dev/spidevB.C[@HZ]`  Linux spidev (mode 0, 8 bit, default
+ *     1 MHz), polling with dummy bytes (no READY wire)
+ * Errors as fh_link_open().
+ */
+int fh_link_open_spi(const char *spec, struct fh_link **out, struct fh_msg *m);
 
 /** Serial port or pty slave at @p path. Errors as fh_link_open(). */
 int fh_link_open_serial(const char *path, uint32_t baud, struct fh_link **out, struct fh_msg *m);

@@ -1,0 +1,50 @@
+/**
+ * @file spi.h
+ * @brief SPI1 slave link of the stm32f4 port (spi.c) and the link strap
+ * that selects it. Registers: RM0090 rev 19 section 28 (SPI), 10 (DMA).
+ *
+ * HIL-SERVED (fota/port.h's rule: real, non-inlined, external, exactly
+ * these signatures; under QEMU, which has no SPI slave, the harness puts
+ * breakpoints on them, see harness/target_qemu.c HIL_SYM_SPI_*):
+ *   port_link_strap, port_spi_rx, port_spi_tx.
+ * NOTE: renaming one breaks the harness's symbol lookup.
+ */
+#ifndef STM32F4_SPI_H
+#define STM32F4_SPI_H
+
+#include <stdint.h>
+
+/**
+ * HIL-SERVED. Read the link strap: PB1 sampled with its pull-down on, low
+ * (or unconnected) = PORT_LINK_UART (USART1), high = PORT_LINK_SPI (SPI1
+ * slave). Read once at boot.
+ * @return PORT_LINK_UART or PORT_LINK_SPI (fota/port.h).
+ */
+uint32_t port_link_strap(void);
+
+/**
+ * HIL-SERVED. Take the bytes the master clocked in on MOSI since the last
+ * call (DMA2 stream 2 circular ring, RM0090 10.3.10), at most @p cap.
+ * Never waits.
+ * @param got  receives the number of bytes stored
+ * @return 0; FOTA_EIO (the ring overran: bytes were lost, the ring restarts).
+ */
+int port_spi_rx(uint8_t *buf, uint32_t cap, uint32_t *got);
+
+/**
+ * HIL-SERVED. Queue @p len bytes for MISO (DMA2 stream 3 from a copy) and
+ * raise the READY line (PB0) until the master has clocked them out.
+ * Waits (bounded) for a previous response still being clocked out.
+ * @return 0; FOTA_ESIZE (len > SPI_TX_MAX); FOTA_EBUSY (the previous
+ *         response was not clocked out within SPI_TX_WAIT_MS).
+ */
+int port_spi_tx(const uint8_t *buf, uint32_t len);
+
+/** SPI1 slave, GPIO, DMA set-up (RM0090 28.3.2 "Configuring the SPI in slave mode"). */
+void stm32f4_spi_init(void);
+
+#define SPI_RX_RING   2048u  /* > one largest frame (PROTO_MAX_FRAME, 1040) + master polling */
+#define SPI_TX_MAX    1100u  /* >= the largest response frame */
+#define SPI_TX_WAIT_MS 1000u
+
+#endif /* STM32F4_SPI_H */

@@ -1,0 +1,210 @@
+/*
+ * fotactl rom: talk to ST's ROM bootloader (fotahost/rom.h). Kept apart
+ * from fotactl.c; the exit codes are fotactl's (see its usage()).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fota/errors.h"
+#include "fota/layout.h"
+#include "fotahost/image.h"
+#include "fotahost/link.h"
+#include "fotahost/rom.h"
+
+int fotactl_cmd_rom(int argc, char **argv);
+
+enum { ROM_EXIT_OK = 0, ROM_EXIT_REFUSED = 1, ROM_EXIT_USAGE = 2, ROM_EXIT_LINK = 3, ROM_EXIT_INPUT = 4,
+       ROM_EXIT_INTERNAL = 5 };
+
+static void rom_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: fotactl rom install --port PORT [--proto an3155] [--baud N] [--boot-ctl SPEC] [--go]\n"
+        "                           [--no-verify] [--force] [--timeout-ms N] [--retries N] [-v] [-q] IMG\n"
+        "       fotactl rom id      --port PORT [--proto an3155] [--baud N] [--boot-ctl SPEC]\n"
+        "       fotactl rom go      --port PORT [--proto an3155] [--baud N] [--addr HEX]\n"
+        "\n"
+        "  install  ST ROM bootloader path: BOOT0 high + NRST (--boot-ctl), sync, GET ID (0x0413),\n"
+        "           read the metadata, erase + write the inactive slot (256-byte blocks, read back\n"
+        "           unless --no-verify), append the record marking it pending, BOOT0 low + NRST\n"
+        "           (or GO 0x08000000 with --go and no --boot-ctl). The bootloader then trials it.\n"
+        "  id       sync and print the product ID.\n"
+        "  go       sync and GO to --addr (default 0x08000000).\n"
+        "\n"
+        "  --proto P        an3155 (USART, default)\n"
+        "  --boot-ctl SPEC  unix:/path (the fota-hil rig's BOOT0/NRST line protocol) or none (default)\n"
+        "  --timeout-ms N   answer timeout per command (default %u; erase %u)\n"
+        "  --retries N      repeats of a command answered NACK or nothing (default %u)\n",
+        (unsigned)FH_ROM_DEFAULT_TIMEOUT_MS, (unsigned)FH_ROM_DEFAULT_ERASE_TIMEOUT_MS,
+        (unsigned)FH_ROM_DEFAULT_RETRIES);
+}
+
+static int rom_bad(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "fotactl rom: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'fotactl rom --help' for more information.\n");
+    return ROM_EXIT_USAGE;
+}
+
+static int rom_num(const char *opt, const char *s, unsigned long lo, unsigned long hi, int base, uint32_t *out)
+{
+    char *end = NULL;
+    unsigned long v;
+    errno = 0;
+    v = strtoul(s, &end, base);
+    if (s[0] == '\0' || s[0] == '-' || errno != 0 || *end != '\0' || v < lo || v > hi) {
+        fprintf(stderr, "fotactl rom: %s '%s': not a number in %lu..%lu\n", opt, s, lo, hi);
+        return ROM_EXIT_USAGE;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int rom_exit_of(int rc)
+{
+    switch (rc) {
+    case 0: return ROM_EXIT_OK;
+    case FOTA_ESLOT: case FOTA_ENOTSUP: case FOTA_ESIZE: case FOTA_EINVAL: case FOTA_EFLASH:
+        return ROM_EXIT_REFUSED;
+    case FOTA_ENOMEM: return ROM_EXIT_INTERNAL;
+    default: return ROM_EXIT_LINK;
+    }
+}
+
+int fotactl_cmd_rom(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "port", required_argument, NULL, 'p' }, { "proto", required_argument, NULL, 'P' },
+        { "baud", required_argument, NULL, 'b' }, { "boot-ctl", required_argument, NULL, 'B' },
+        { "go", no_argument, NULL, 'g' }, { "no-verify", no_argument, NULL, 'n' },
+        { "force", no_argument, NULL, 'f' }, { "timeout-ms", required_argument, NULL, 't' },
+        { "retries", required_argument, NULL, 'r' }, { "addr", required_argument, NULL, 'a' },
+        { "verbose", no_argument, NULL, 'v' }, { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+    };
+    const char *port = NULL, *proto = "an3155", *bootctl = "none", *sub;
+    uint32_t baud = FH_LINK_DEFAULT_BAUD, timeout = FH_ROM_DEFAULT_TIMEOUT_MS, retries = FH_ROM_DEFAULT_RETRIES;
+    uint32_t addr = LAYOUT_BOOT_ADDR;
+    struct fh_rom_install_opts io = { .verify = true };
+    bool verbose = false;
+    const struct fh_rom_ops *ops;
+    struct fh_msg m = { { 0 } };
+    int c, rc;
+
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        rom_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? ROM_EXIT_USAGE : ROM_EXIT_OK;
+    }
+    sub = argv[1];
+    if (strcmp(sub, "install") != 0 && strcmp(sub, "id") != 0 && strcmp(sub, "go") != 0) {
+        return rom_bad("unknown subcommand '%s' (install, id, go)", sub);
+    }
+    argc--;
+    argv++;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":vqh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': port = optarg; break;
+        case 'P': proto = optarg; break;
+        case 'B': bootctl = optarg; break;
+        case 'g': io.go = true; break;
+        case 'n': io.verify = false; break;
+        case 'f': io.force = true; break;
+        case 'v': verbose = true; break;
+        case 'q': io.quiet = true; break;
+        case 'b': if (rom_num("--baud", optarg, 1200, 4000000, 10, &baud) != 0) { return ROM_EXIT_USAGE; } break;
+        case 't': if (rom_num("--timeout-ms", optarg, 1, 600000, 10, &timeout) != 0) { return ROM_EXIT_USAGE; } break;
+        case 'r': if (rom_num("--retries", optarg, 0, 100, 10, &retries) != 0) { return ROM_EXIT_USAGE; } break;
+        case 'a': if (rom_num("--addr", optarg, 0, 0xFFFFFFFFul, 16, &addr) != 0) { return ROM_EXIT_USAGE; } break;
+        case 'h': rom_usage(stdout); return ROM_EXIT_OK;
+        case ':': return rom_bad("option %s needs a value", argv[optind - 1]);
+        default: return rom_bad("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (port == NULL) {
+        return rom_bad("%s: --port is required", sub);
+    }
+    if (strcmp(proto, "an3155") == 0) {
+        ops = &fh_an3155_ops;
+    } else {
+        return rom_bad("--proto '%s': expected an3155", proto);
+    }
+    bool is_install = strcmp(sub, "install") == 0;
+    if (is_install && optind != argc - 1) {
+        return rom_bad("%s", "install needs exactly one IMG");
+    }
+    if (!is_install && optind != argc) {
+        return rom_bad("unexpected argument '%s'", argv[optind]);
+    }
+
+    uint8_t *img = NULL;
+    size_t len = 0;
+    if (is_install) {
+        rc = fh_file_read(argv[optind], LAYOUT_SLOT_SIZE + 1u, &img, &len, &m);
+        if (rc != 0) {
+            fprintf(stderr, "fotactl rom: %s\n", m.text);
+            return rc == FOTA_ENOMEM ? ROM_EXIT_INTERNAL : ROM_EXIT_INPUT;
+        }
+    }
+    struct fh_bootctl *bc = NULL;
+    rc = fh_bootctl_open(bootctl, &bc, &m);
+    if (rc != 0) {
+        free(img);
+        fprintf(stderr, "fotactl rom: %s\n", m.text);
+        return rc == FOTA_EINVAL ? ROM_EXIT_USAGE : ROM_EXIT_LINK;
+    }
+    struct fh_link *l = NULL;
+    rc = fh_link_open(port, baud, &l, &m);
+    if (rc != 0) {
+        free(img);
+        fh_bootctl_close(bc);
+        fprintf(stderr, "fotactl rom: %s\n", m.text);
+        return rc == FOTA_EINVAL ? ROM_EXIT_USAGE : ROM_EXIT_LINK;
+    }
+    struct fh_rom r;
+    fh_rom_init(&r, ops, l);
+    r.timeout_ms = timeout;
+    r.retries = retries;
+    r.verbose = verbose;
+    if (is_install) {
+        struct fh_rom_install_result res;
+        rc = fh_rom_install(&r, strcmp(bootctl, "none") == 0 ? NULL : bc, img, len, &io, &res, &m);
+        if (rc == 0) {
+            printf("rom install: pid 0x%04x, slot %s, %u bytes, meta seq %u, %u ms (%s: %llu bytes out, "
+                   "%llu in, %u commands, %u NACKs)\n", res.pid, LAYOUT_SLOT_NAME((uint32_t)res.target_slot),
+                   res.bytes_written, res.meta_seq, res.ms, ops->name, (unsigned long long)r.bytes_out,
+                   (unsigned long long)r.bytes_in, r.commands, r.nacks);
+        }
+    } else {
+        uint16_t pid = 0;
+        if (strcmp(bootctl, "none") != 0) {
+            rc = fh_bootctl_boot0(bc, true, &m);
+            if (rc == 0) {
+                rc = fh_bootctl_reset(bc, &m);
+            }
+        } else {
+            rc = 0;
+        }
+        if (rc == 0) {
+            rc = ops->sync(&r, &m);
+        }
+        if (rc == 0 && strcmp(sub, "id") == 0) {
+            rc = ops->get_id(&r, &pid, &m);
+            if (rc == 0) {
+                printf("product ID 0x%04x%s\n", pid, pid == FH_ROM_PID_F40X ? " (STM32F405/407/415/417)" : "");
+            }
+        } else if (rc == 0) {
+            rc = ops->go(&r, addr, &m);
+        }
+    }
+    if (rc != 0) {
+        fprintf(stderr, "fotactl rom %s: %s (%s)\n", sub, m.text[0] ? m.text : "failed", fota_strerror(rc));
+    }
+    fh_link_close(l);
+    fh_bootctl_close(bc);
+    free(img);
+    return rom_exit_of(rc);
+}

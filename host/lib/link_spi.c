@@ -1,0 +1,239 @@
+/*
+ * SPI master transports for the update link (fotahost/link.h,
+ * docs/SPI.md). The update protocol is request/response; over SPI the
+ * master also clocks the response out, so:
+ *   write(frame): one transfer carrying the frame (MISO ignored: the
+ *                 slave has nothing queued while it waits for a request);
+ *   read():       wait for the slave's READY line (spi-emu), or just poll
+ *                 (spidev), then clock FH_SPI_READ_CHUNK dummy bytes and
+ *                 return what came back on MISO. Idle MISO is 0xFF and the
+ *                 frame parser skips it like any byte outside a frame.
+ *
+ * spi-emu wire format (the rig, harness/spi_link.h), over a pty:
+ *   request  'T' len_lo len_hi MOSI[len]         one chip-select period;
+ *                                               len 0 samples READY only
+ *   answer   't' flags len_lo len_hi MISO[len]   flags bit 0: READY after it
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/spi/spidev.h>
+#include "fotahost/link.h"
+
+#define FH_SPI_READ_CHUNK 32u     /* dummy bytes per read transfer */
+#define FH_SPI_MAX_XFER   4096u
+#define FH_SPI_POLL_MS    1u      /* between READY samples / spidev polls */
+#define FH_SPI_DUMMY      0x00u   /* MOSI while reading: never PROTO_SYNC0 */
+#define FH_SPI_EMU_ANSWER_MS 2000u
+
+struct spi_link {
+    struct fh_link base; /* first */
+    struct fh_link *tty; /* spi-emu: the pty */
+    int spidev;          /* spidev: descriptor */
+    uint32_t hz;
+    int emu;
+    int ready;           /* spi-emu: READY as last reported */
+};
+
+/* One transfer: @p len bytes out, @p len bytes in (@p miso may be NULL). */
+static int spi_xfer(struct spi_link *s, const uint8_t *mosi, uint8_t *miso, size_t len)
+{
+    if (!s->emu) {
+        struct spi_ioc_transfer t;
+        memset(&t, 0, sizeof(t));
+        t.tx_buf = (uintptr_t)mosi;
+        t.rx_buf = (uintptr_t)miso;
+        t.len = (uint32_t)len;
+        t.speed_hz = s->hz;
+        t.bits_per_word = 8;
+        return ioctl(s->spidev, SPI_IOC_MESSAGE(1), &t) < 0 ? FOTA_EIO : 0;
+    }
+    uint8_t hdr[4] = { 'T', (uint8_t)len, (uint8_t)(len >> 8), 0 };
+    int rc = fh_link_write(s->tty, hdr, 3);
+    if (rc == 0 && len > 0) {
+        rc = fh_link_write(s->tty, mosi, len);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    /* The answer: 't' flags len16 MISO. */
+    uint8_t ah[4];
+    size_t have = 0;
+    uint32_t start = fh_now_ms();
+    while (have < 4) {
+        size_t got = 0;
+        uint32_t spent = fh_now_ms() - start;
+        if (spent >= FH_SPI_EMU_ANSWER_MS) {
+            return FOTA_ETIMEOUT;
+        }
+        rc = fh_link_read(s->tty, ah + have, 4 - have, FH_SPI_EMU_ANSWER_MS - spent, &got);
+        if (rc != 0) {
+            return rc;
+        }
+        have += got;
+    }
+    if (ah[0] != 't' || (size_t)(ah[2] | ah[3] << 8) != len) {
+        return FOTA_EPROTO;
+    }
+    s->ready = (ah[1] & 1u) != 0;
+    uint8_t sink[256];
+    have = 0;
+    while (have < len) {
+        size_t got = 0;
+        uint8_t *dst = miso != NULL ? miso + have : sink;
+        size_t want = miso != NULL ? len - have : (len - have < sizeof(sink) ? len - have : sizeof(sink));
+        uint32_t spent = fh_now_ms() - start;
+        if (spent >= FH_SPI_EMU_ANSWER_MS) {
+            return FOTA_ETIMEOUT;
+        }
+        rc = fh_link_read(s->tty, dst, want, FH_SPI_EMU_ANSWER_MS - spent, &got);
+        if (rc != 0) {
+            return rc;
+        }
+        have += got;
+    }
+    return 0;
+}
+
+static int spi_write(struct fh_link *l, const void *buf, size_t len)
+{
+    struct spi_link *s = (struct spi_link *)l;
+    const uint8_t *p = buf;
+    while (len > 0) {
+        size_t n = len < FH_SPI_MAX_XFER ? len : FH_SPI_MAX_XFER;
+        int rc = spi_xfer(s, p, NULL, n);
+        if (rc != 0) {
+            return rc;
+        }
+        p += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static int spi_read(struct fh_link *l, void *buf, size_t cap, uint32_t timeout_ms, size_t *got)
+{
+    struct spi_link *s = (struct spi_link *)l;
+    uint8_t dummy[FH_SPI_READ_CHUNK];
+    uint32_t start = fh_now_ms();
+    *got = 0;
+    if (cap == 0) {
+        return 0;
+    }
+    memset(dummy, FH_SPI_DUMMY, sizeof(dummy));
+    for (;;) {
+        int rc;
+        if (s->emu && !s->ready) {
+            rc = spi_xfer(s, NULL, NULL, 0); /* sample READY */
+            if (rc != 0) {
+                return rc;
+            }
+        }
+        if (!s->emu || s->ready) {
+            size_t n = cap < sizeof(dummy) ? cap : sizeof(dummy);
+            rc = spi_xfer(s, dummy, buf, n);
+            if (rc != 0) {
+                return rc;
+            }
+            /* A chunk of nothing but idle 0xFF is "nothing came" (so a read
+             * can time out); otherwise every byte goes up: idle bytes around
+             * a frame are skipped by the frame parser, and 0xFF inside one
+             * is data. (A response with 32 consecutive 0xFF bytes at a
+             * chunk boundary would be lost and retried; none exists.) */
+            const uint8_t *b = buf;
+            size_t k = 0;
+            while (k < n && b[k] == 0xFFu) {
+                k++;
+            }
+            if (k < n) {
+                *got = n;
+                return 0;
+            }
+        }
+        if (fh_now_ms() - start >= timeout_ms) {
+            return 0;
+        }
+        usleep(FH_SPI_POLL_MS * 1000u);
+    }
+}
+
+static void spi_close(struct fh_link *l)
+{
+    struct spi_link *s = (struct spi_link *)l;
+    fh_link_close(s->tty);
+    if (s->spidev >= 0) {
+        close(s->spidev);
+    }
+    free(s);
+}
+
+static const struct fh_link_ops spi_ops = { .read = spi_read, .write = spi_write, .close = spi_close };
+
+int fh_link_open_spi(const char *spec, struct fh_link **out, struct fh_msg *m)
+{
+    struct spi_link *s;
+    int rc;
+    if (spec == NULL || out == NULL) {
+        return fh_msg_set(m, FOTA_EINVAL, "spi: no spec");
+    }
+    s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return fh_msg_set(m, FOTA_ENOMEM, "spi: out of memory");
+    }
+    s->base.ops = &spi_ops;
+    s->base.fd = -1;
+    s->spidev = -1;
+    (void)snprintf(s->base.name, sizeof(s->base.name), "%s", spec);
+    if (strncmp(spec, "spi-emu:", 8) == 0) {
+        s->emu = 1;
+        rc = fh_link_open_serial(spec + 8, FH_LINK_DEFAULT_BAUD, &s->tty, m);
+        if (rc != 0) {
+            free(s);
+            return rc;
+        }
+        s->base.fd = s->tty->fd;
+    } else if (strncmp(spec, "spidev:", 7) == 0) {
+        char path[128];
+        const char *at = strchr(spec + 7, '@');
+        size_t plen = at != NULL ? (size_t)(at - (spec + 7)) : strlen(spec + 7);
+        s->hz = 1000000u;
+        if (plen == 0 || plen >= sizeof(path)) {
+            free(s);
+            return fh_msg_set(m, FOTA_EINVAL, "%s: expected spidev:/dev/spidevB.C[@HZ]", spec);
+        }
+        memcpy(path, spec + 7, plen);
+        path[plen] = '\0';
+        if (at != NULL) {
+            char *end = NULL;
+            unsigned long hz = strtoul(at + 1, &end, 10);
+            if (end == at + 1 || *end != '\0' || hz < 1000ul || hz > 50000000ul) {
+                free(s);
+                return fh_msg_set(m, FOTA_EINVAL, "%s: speed must be 1000..50000000 Hz", spec);
+            }
+            s->hz = (uint32_t)hz;
+        }
+        s->spidev = open(path, O_RDWR | O_CLOEXEC);
+        uint8_t mode = SPI_MODE_0, bits = 8;
+        if (s->spidev < 0 || ioctl(s->spidev, SPI_IOC_WR_MODE, &mode) < 0 ||
+            ioctl(s->spidev, SPI_IOC_WR_BITS_PER_WORD, &bits) < 0 ||
+            ioctl(s->spidev, SPI_IOC_WR_MAX_SPEED_HZ, &s->hz) < 0) {
+            int e = errno;
+            if (s->spidev >= 0) {
+                close(s->spidev);
+            }
+            free(s);
+            return fh_msg_set(m, FOTA_EIO, "%s: %s", path, strerror(e));
+        }
+        s->base.fd = s->spidev;
+    } else {
+        free(s);
+        return fh_msg_set(m, FOTA_EINVAL, "%s: expected spi-emu:PATH or spidev:DEV[@HZ]", spec);
+    }
+    *out = &s->base;
+    return 0;
+}
