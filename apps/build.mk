@@ -9,7 +9,7 @@
 # the linker script). Needs STM32F4_DIR / STM32F4_BOARD_SRCS / LD_FROM_LAYOUT
 # from bootloader/build.mk, included before this file.
 
-APP_BUILDS := demo-1.0.0 demo-2.0.0 demo-3.0.0 crash-2.0.0 hang-2.0.0 noconfirm-2.0.0
+APP_BUILDS := demo-1.0.0 demo-2.0.0 demo-3.0.0 crash-2.0.0 hang-2.0.0 noconfirm-2.0.0 big-2.0.0
 APP_SLOTS := A B
 APP_SRCS := apps/demo/main.c apps/demo/console.c apps/demo/link.c apps/demo/selftest.c \
 	$(STM32F4_BOARD_SRCS) bootloader/core/crc32.c bootloader/core/proto.c
@@ -18,6 +18,10 @@ APP_BEHAVIOUR_demo := APP_DEMO
 APP_BEHAVIOUR_crash := APP_CRASH
 APP_BEHAVIOUR_hang := APP_HANG
 APP_BEHAVIOUR_noconfirm := APP_NOCONFIRM
+# `big`: the demo plus a const padding array, a ~256 KB payload (about 256
+# program operations of 1 KB) for the exhaustive power-cut sweep.
+APP_BEHAVIOUR_big := APP_DEMO
+APP_CFLAGS_big := -DAPP_PAD_BYTES=258048
 
 # $(call app_version,demo-2.0.0) -> 2.0.0
 app_variant = $(word 1,$(subst -, ,$(1)))
@@ -27,7 +31,8 @@ app_cflags = -I$(STM32F4_DIR) -Iapps/demo \
 	-DAPP_BEHAVIOUR=$(APP_BEHAVIOUR_$(call app_variant,$(1))) \
 	-DAPP_VERSION_MAJOR=$(call app_vpart,$(1),1) \
 	-DAPP_VERSION_MINOR=$(call app_vpart,$(1),2) \
-	-DAPP_VERSION_PATCH=$(call app_vpart,$(1),3)
+	-DAPP_VERSION_PATCH=$(call app_vpart,$(1),3) \
+	$(APP_CFLAGS_$(call app_variant,$(1)))
 
 APP_LD_A := $(FW)/apps/app-A.ld
 APP_LD_B := $(FW)/apps/app-B.ld

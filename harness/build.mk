@@ -5,7 +5,7 @@
 HIL_SRCS := $(wildcard harness/*.c)
 HIL_OBJS := $(HIL_SRCS:%.c=$(BUILD)/%.o)
 # What the unit tests (tests/scenario) link: no CLI, no runner, no backend.
-HIL_LIB_OBJS := $(addprefix $(BUILD)/harness/,scenario.o proxy.o results.o inject.o)
+HIL_LIB_OBJS := $(addprefix $(BUILD)/harness/,scenario.o proxy.o results.o inject.o sweep.o journal.o flashmodel.o)
 HIL_LIBS := -lyaml -lelf -lpcap
 # Board backend: libgpiod v1.6 (power relay, NRST, BOOT0), libusb-1.0 (hub port power, ST-LINK lookup).
 USB_CFLAGS := $(shell pkg-config --cflags libusb-1.0 2>/dev/null || echo -I/usr/include/libusb-1.0)

@@ -49,6 +49,13 @@ int hil_flash_erase(struct hil_flash *f, uint32_t sector, enum hil_torn torn)
          * erased, the rest keeps its old contents. */
         memset(&f->mem[off], LAYOUT_FLASH_ERASED, size / 2u);
         return 0;
+    case HIL_TORN_BITS:
+        /* Cut while the erase pulses were raising the cells: half of the
+         * bits of every byte already read 1. */
+        for (uint32_t i = 0; i < size; i++) {
+            f->mem[off + i] |= 0x55u;
+        }
+        return 0;
     case HIL_TORN_ALL:
     default:
         /* Only complete operations count as applied. */
@@ -71,6 +78,16 @@ int hil_flash_program(struct hil_flash *f, uint32_t addr, const void *data,
     case HIL_TORN_HALF:
         n = (len / 2u) & ~3u;
         break;
+    case HIL_TORN_BITS: {
+        /* Cut while the cells were being programmed: of the bits that
+         * should clear, only those under 0xAA have. */
+        const uint8_t *bsrc = data;
+        uint8_t *bdst = &f->mem[addr - LAYOUT_FLASH_BASE];
+        for (uint32_t i = 0; i < len; i++) {
+            bdst[i] &= (uint8_t)(bsrc[i] | 0x55u);
+        }
+        return 0;
+    }
     case HIL_TORN_ALL:
     default:
         n = len;

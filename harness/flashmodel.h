@@ -17,6 +17,8 @@ enum hil_torn {
     HIL_TORN_NONE = 0, /**< nothing written / sector unchanged */
     HIL_TORN_HALF = 1, /**< program: first half of the bytes (rounded down to a word); erase: first half of the sector is 0xFF */
     HIL_TORN_ALL = 2,  /**< the operation completed just before the cut */
+    HIL_TORN_BITS = 3, /**< program: every byte only partly programmed (new = old & (data | 0x55));
+                            erase: every byte partly erased (old | 0x55) */
 };
 
 struct hil_flash {

@@ -27,6 +27,8 @@
 #include "scenario.h"
 #include "board_cli.h"
 #include "board_profile.h"
+#include "sweep.h"
+#include "sweep_run.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE  2
@@ -60,6 +62,10 @@ static const char usage_text[] =
     "      --board RIG.yaml    run on the real board this profile describes (platform board, -j 1)\n"
     "      --flash-image FILE  start every scenario from this 1 MB flash dump\n"
     "      --link uart|spi     run every scenario over this update link (overrides `link:`)\n"
+    "      --case ID           only sweep cases whose id matches (glob; repeatable)\n"
+    "      --shard K/N         run only every Nth scenario/case from the Kth (1-based)\n"
+    "      --seed N            seed of every sweep's sampling (default: the sweep's own)\n"
+    "      --no-journal        run every sweep case the slow way (no crash states from the journal)\n"
     "\n"
     "Each scenario runs in build/work/<id>/ (console.log, events.log, fotactl logs).\n"
     "Prints `PASS id (t s)` / `FAIL id: ...` per scenario, then `N passed, N failed`.\n"
@@ -75,6 +81,7 @@ struct cli {
     int nfilters;
     struct hil_run_opts run;
     char fotactl_default[PATH_MAX + 16];
+    struct hil_sweep_opts sweep;
 };
 
 static int usage(FILE *out, int code)
@@ -267,6 +274,7 @@ static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct
     }
     int next = 0;
     int active = 0;
+    int done = 0, failed = 0;
     while (next < n || active > 0) {
         while (next < n && active < c->jobs) {
             const struct hil_scenario *s = sel[next];
@@ -280,6 +288,14 @@ static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct
                 res[next].message = strdup(c->run.board != NULL ? skip_why : "not for platform " HIL_PLATFORM);
                 hil_result_print(&res[next], stdout);
                 fflush(stdout);
+                next++;
+                continue;
+            }
+            if (hil_sweep_shortcut(s, sel, res, n, &res[next])) {
+                if (res[next].status == HIL_FAIL || c->run.verbose) {
+                    hil_result_print(&res[next], stdout);
+                }
+                hil_progress(++done, n, failed += res[next].status == HIL_FAIL);
                 next++;
                 continue;
             }
@@ -353,7 +369,10 @@ static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct
             }
             struct hil_result *r = &res[w->index];
             finish_worker(w, sel[w->index], c, r);
-            hil_result_print(r, stdout);
+            if (!hil_sweep_is_case(sel[w->index]) || r->status != HIL_PASS || c->run.verbose) {
+                hil_result_print(r, stdout);
+            }
+            hil_progress(++done, n, failed += r->status == HIL_FAIL);
             fflush(stdout);
             w->pid = 0;
             active--;
@@ -366,6 +385,12 @@ static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct
     free(res);
     free(ws);
     return 0;
+}
+
+/* hil_sweep_after_run's way back into run_all (cases re-run the slow way). */
+static void rerun_slow(void *ctx, struct hil_scenario **items, int n, struct hil_results *out)
+{
+    run_all(ctx, items, n, out);
 }
 
 static int write_report(const char *path, const struct hil_results *rs, bool junit)
@@ -461,7 +486,7 @@ int main(int argc, char **argv)
     c.run.icount_shift = 4;
 
     enum { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP, O_BOARD, O_FLASH_IMAGE,
-           O_LINK };
+           O_LINK, O_CASE, O_SHARD, O_SEED, O_NOJOURNAL };
     static const struct option longopts[] = {
         { "jobs", required_argument, NULL, 'j' },
         { "junit", required_argument, NULL, O_JUNIT },
@@ -480,6 +505,10 @@ int main(int argc, char **argv)
         { "pcap", required_argument, NULL, O_PCAP },
         { "board", required_argument, NULL, O_BOARD },
         { "flash-image", required_argument, NULL, O_FLASH_IMAGE },
+        { "case", required_argument, NULL, O_CASE },
+        { "shard", required_argument, NULL, O_SHARD },
+        { "seed", required_argument, NULL, O_SEED },
+        { "no-journal", no_argument, NULL, O_NOJOURNAL },
         { NULL, 0, NULL, 0 },
     };
     optind = 2;
@@ -542,6 +571,25 @@ int main(int argc, char **argv)
             break;
         }
         case O_FLASH_IMAGE: c.run.flash_image = optarg; break;
+        case O_CASE: push(&c.sweep.cases, &c.sweep.ncases, optarg); break;
+        case O_SHARD:
+            if (sscanf(optarg, "%d/%d", &c.sweep.shard_k, &c.sweep.shard_n) != 2 || c.sweep.shard_n < 1 ||
+                c.sweep.shard_k < 1 || c.sweep.shard_k > c.sweep.shard_n) {
+                fprintf(stderr, "fota-hil: --shard needs K/N with 1 <= K <= N, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_SEED: {
+            char *end = NULL;
+            c.sweep.seed = strtoull(optarg, &end, 0);
+            if (end == optarg || *end != '\0') {
+                fprintf(stderr, "fota-hil: --seed needs a number, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            c.sweep.seed_set = true;
+            break;
+        }
+        case O_NOJOURNAL: c.sweep.no_journal = true; break;
         case 'h':
         case O_HELP:
             return usage(stdout, 0);
@@ -586,7 +634,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "fota-hil: no scenario matches\n");
         }
         struct hil_results rs = { 0 };
-        run_all(&c, sel, nsel, &rs);
+        struct hil_sweep_plan plan;
+        hil_sweep_cli_setup(argv[0], &c.run, &c.sweep, sel, nsel);
+        hil_sweep_plan_build(sel, nsel, &c.run, &c.sweep, &plan);
+        for (int i = 0; i < plan.pre.count; i++) {
+            hil_results_add(&rs, &plan.pre.items[i]);
+        }
+        run_all(&c, plan.items, plan.count, &rs);
+        hil_sweep_after_run(&plan, &rs, rerun_slow, &c);
         hil_results_print_summary(&rs, stdout);
         fflush(stdout);
         if (c.junit != NULL && write_report(c.junit, &rs, true) != 0) {
@@ -599,8 +654,10 @@ int main(int argc, char **argv)
             code = EXIT_FAILED;
         }
         hil_results_free(&rs);
+        hil_sweep_plan_free(&plan);
     }
     free(sel);
+    free(c.sweep.cases);
     free(c.tags);
     free(c.filters);
     hil_scenario_list_free(&list);

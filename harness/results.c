@@ -37,6 +37,7 @@ void hil_results_add(struct hil_results *rs, const struct hil_result *r)
     d->file = dup_or_null(r->file);
     d->message = dup_or_null(r->message);
     d->console = dup_or_null(r->console);
+    d->props = dup_or_null(r->props);
 }
 
 void hil_result_clear(struct hil_result *r)
@@ -45,6 +46,7 @@ void hil_result_clear(struct hil_result *r)
     free(r->file);
     free(r->message);
     free(r->console);
+    free(r->props);
     memset(r, 0, sizeof(*r));
 }
 
@@ -199,6 +201,41 @@ static void xml_attr(FILE *out, const char *s)
     }
 }
 
+static char *g_suite_props;
+
+void hil_results_set_suite_props(const char *props)
+{
+    free(g_suite_props);
+    g_suite_props = dup_or_null(props);
+}
+
+/* "key=value" lines as JUnit <property> elements (provenance, case facts). */
+static void write_props(FILE *out, const char *props, const char *indent)
+{
+    fprintf(out, "%s<properties>\n", indent);
+    for (const char *p = props; *p != '\0';) {
+        const char *eol = strchr(p, '\n');
+        size_t n = eol != NULL ? (size_t)(eol - p) : strlen(p);
+        const char *eq = memchr(p, '=', n);
+        if (eq != NULL) {
+            char *k = strndup(p, (size_t)(eq - p));
+            char *v = strndup(eq + 1, n - (size_t)(eq - p) - 1);
+            if (k == NULL || v == NULL) {
+                abort();
+            }
+            fprintf(out, "%s  <property name=\"", indent);
+            xml_attr(out, k);
+            fputs("\" value=\"", out);
+            xml_attr(out, v);
+            fputs("\"/>\n", out);
+            free(k);
+            free(v);
+        }
+        p += n + (eol != NULL ? 1 : 0);
+    }
+    fprintf(out, "%s</properties>\n", indent);
+}
+
 int hil_results_write_junit(const struct hil_results *rs, FILE *out)
 {
     double total = 0.0;
@@ -210,6 +247,9 @@ int hil_results_write_junit(const struct hil_results *rs, FILE *out)
             rs->count, hil_results_count(rs, HIL_FAIL), hil_results_count(rs, HIL_SKIP), total);
     fprintf(out, "  <testsuite name=\"fota-hil\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
             rs->count, hil_results_count(rs, HIL_FAIL), hil_results_count(rs, HIL_SKIP), total);
+    if (g_suite_props != NULL && g_suite_props[0] != '\0') {
+        write_props(out, g_suite_props, "    ");
+    }
     for (int i = 0; i < rs->count; i++) {
         const struct hil_result *r = &rs->items[i];
         const char *id = r->id != NULL ? r->id : "?";
@@ -231,6 +271,9 @@ int hil_results_write_junit(const struct hil_results *rs, FILE *out)
         }
         fputs(">\n", out);
         free(cls);
+        if (r->props != NULL && r->props[0] != '\0') {
+            write_props(out, r->props, "      ");
+        }
         if (r->status == HIL_FAIL) {
             const char *msg = r->message != NULL ? r->message : "failed";
             const char *nl = strchr(msg, '\n');
@@ -308,20 +351,23 @@ int hil_results_write_tap(const struct hil_results *rs, FILE *out)
 int hil_result_encode(const struct hil_result *r, char **buf, size_t *len)
 {
     const char *msg = r->message != NULL ? r->message : "";
+    const char *props = r->props != NULL ? r->props : "";
     size_t ml = strlen(msg);
+    size_t pl = strlen(props);
     char head[96];
-    int hl = snprintf(head, sizeof(head), "HILR %d %.6f %zu\n", (int)r->status, r->seconds, ml);
+    int hl = snprintf(head, sizeof(head), "HILR %d %.6f %zu %zu\n", (int)r->status, r->seconds, ml, pl);
     if (hl < 0 || (size_t)hl >= sizeof(head)) {
         return FOTA_EINVAL;
     }
-    char *b = malloc((size_t)hl + ml);
+    char *b = malloc((size_t)hl + ml + pl);
     if (b == NULL) {
         return FOTA_ENOMEM;
     }
     memcpy(b, head, (size_t)hl);
     memcpy(b + hl, msg, ml);
+    memcpy(b + (size_t)hl + ml, props, pl);
     *buf = b;
-    *len = (size_t)hl + ml;
+    *len = (size_t)hl + ml + pl;
     return 0;
 }
 
@@ -338,10 +384,13 @@ int hil_result_decode(const char *buf, size_t len, struct hil_result *r)
     int st = 0;
     double secs = 0;
     size_t ml = 0;
-    if (sscanf(head, "HILR %d %lf %zu", &st, &secs, &ml) != 3 || st < HIL_PASS || st > HIL_SKIP ||
-        ml != len - hl - 1) {
+    size_t pl = 0;
+    if (sscanf(head, "HILR %d %lf %zu %zu", &st, &secs, &ml, &pl) != 4 || st < HIL_PASS || st > HIL_SKIP ||
+        ml > len - hl - 1 || pl != len - hl - 1 - ml) {
         return FOTA_EINVAL;
     }
+    free(r->props);
+    r->props = pl > 0 ? strndup(nl + 1 + ml, pl) : NULL;
     char *m = malloc(ml + 1);
     if (m == NULL) {
         return FOTA_ENOMEM;

@@ -20,6 +20,7 @@ struct hil_result {
     double seconds;
     char *message;        /**< FAIL: what went wrong (may span lines); SKIP: why */
     char *console;        /**< full console log text, JUnit system-out (may be NULL) */
+    char *props;          /**< "key=value" lines: JUnit <properties> (flash_sha256, bricked, ...; may be NULL) */
 };
 
 struct hil_results {
@@ -54,6 +55,9 @@ void hil_xml_escape(FILE *out, const char *s);
  * @return 0; FOTA_EIO.
  */
 int hil_results_write_junit(const struct hil_results *rs, FILE *out);
+
+/** Provenance "key=value" lines written as the testsuite's <properties> (NULL: none). */
+void hil_results_set_suite_props(const char *props);
 
 /** TAP version 13 with a YAML diagnostic block per failure. @return 0; FOTA_EIO. */
 int hil_results_write_tap(const struct hil_results *rs, FILE *out);

@@ -5,6 +5,7 @@
  * line of the offending node's start mark.
  */
 #include "scenario.h"
+#include "sweep.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -995,7 +996,7 @@ static int parse_flash(struct pctx *c, yaml_node_t *n, struct hil_scenario *s)
 static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario *s)
 {
     static const char *const keys[] = { "id", "description", "tags", "platforms", "timeout_ms",
-                                        "flash", "steps", "requires", "link", NULL };
+                                        "flash", "steps", "requires", "link", "sweep", NULL };
     s->line = line_of(root);
     s->timeout_ms = HIL_DEFAULT_SCENARIO_TIMEOUT_MS;
     s->flash.bootloader = xstrdup(HIL_DEFAULT_BOOTLOADER_BIN);
@@ -1073,6 +1074,12 @@ static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario
         if (parse_step(c, node(c, seq->data.sequence.items.start[i]), &s->steps[i]) != 0) {
             return FOTA_EINVAL;
         }
+    }
+    if ((k = find_kv(kv, cnt, "sweep")) != NULL) {
+        /* hil_sweep_parse writes its own file:line message. */
+        int src = hil_sweep_parse(c->file, c->doc, k->val, s, c->err, c->errlen);
+        c->failed = c->failed || src != 0;
+        return src;
     }
     return 0;
 }
@@ -1230,6 +1237,7 @@ void hil_scenario_free(struct hil_scenario *s)
     free(s->flash.slot_a);
     free(s->flash.slot_b);
     free(s->flash.file);
+    hil_sweep_free(s->sweep);
     free(s);
 }
 

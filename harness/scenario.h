@@ -95,6 +95,7 @@ enum hil_update_expect {
     HIL_UPD_OK = 0,          /**< fotactl exits 0 */
     HIL_UPD_FAIL = 1,        /**< fotactl exits non-zero */
     HIL_UPD_INTERRUPTED = 2, /**< a power cut happened while it ran */
+    HIL_UPD_ANY = 3,         /**< any outcome (sweep cases: a flash fault may or may not fail it) */
 };
 
 struct hil_update {
@@ -168,6 +169,8 @@ struct hil_scenario {
     int nsteps;
     char **requires;              /**< rig capabilities (board_profile.h hil_board_provides) */
     int nrequires;
+    struct hil_sweep *sweep;      /**< the `sweep:` block (sweep.h), NULL if none */
+    struct hil_case *sweep_case;  /**< set on a case expanded from a sweep (sweep.h), else NULL */
 };
 
 struct hil_scenario_list {

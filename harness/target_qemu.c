@@ -615,6 +615,8 @@ static int qemu_serve_erase(struct qemu_target *q, const uint32_t regs[16])
     switch (v.action) {
     case HIL_ACT_FAIL:
         return qemu_return(q, true, (uint32_t)qemu_fail_rc(&v), lr);
+    case HIL_ACT_DROP:
+        return qemu_return(q, true, 0, lr); /* reported done, nothing stuck */
     case HIL_ACT_CUT:
         hil_flash_erase(q->base.flash, sector, v.torn);
         qemu_cut(q, "cut during erase");
@@ -670,6 +672,8 @@ static int qemu_serve_program(struct qemu_target *q, const uint32_t regs[16])
     switch (v.action) {
     case HIL_ACT_FAIL:
         return qemu_return(q, true, (uint32_t)qemu_fail_rc(&v), lr);
+    case HIL_ACT_DROP:
+        return qemu_return(q, true, 0, lr); /* reported done, nothing stuck */
     case HIL_ACT_CUT:
         hil_flash_program(q->base.flash, addr, data, len, v.torn);
         qemu_cut(q, "cut during program");

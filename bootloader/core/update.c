@@ -102,8 +102,17 @@ static int update_erase(uint8_t slot, uint32_t size)
  * size if none), [R, size) must be all 0xFF, *crc = CRC-32 of [0, R) as
  * stored. @return 1 if resumable, 0 if not (the caller erases), <0 never;
  * *rc receives a port read error.
+ *
+ * NOTE: a prefix that covers the header is resumable only if the stored
+ * header is byte for byte the one BEGIN carries. The prefix CRC alone
+ * cannot tell: the header ends with its own CRC-32, so the CRC-32 of every
+ * valid header is the same constant (the CRC residue), and two versions
+ * whose first payload bytes agree have equal prefix CRCs (found by the
+ * power-cut sweep: a cut after the first chunk of 2.0.0, then 3.0.0
+ * resumed on top of it and failed END with ECRC).
  */
-static int update_find_resume(uint8_t slot, uint32_t size, uint32_t *resume, uint32_t *crc, int *rc)
+static int update_find_resume(uint8_t slot, uint32_t size, const struct image_header *h, uint32_t *resume,
+                              uint32_t *crc, int *rc)
 {
     uint32_t base = LAYOUT_SLOT_ADDR(slot);
     uint32_t r = size, off;
@@ -122,6 +131,16 @@ static int update_find_resume(uint8_t slot, uint32_t size, uint32_t *resume, uin
     }
     if (r < size && !bl_flash_is_erased(base + r, size - r, rc)) {
         return 0;
+    }
+    if (r >= IMAGE_HEADER_SIZE) {
+        struct image_header stored;
+        if (port_flash_read(base, &stored, sizeof(stored)) != 0) {
+            *rc = FOTA_EIO;
+            return 0;
+        }
+        if (memcmp(&stored, h, sizeof(stored)) != 0) {
+            return 0;
+        }
     }
     *crc = 0;
     for (off = 0; off < r;) {
@@ -174,7 +193,7 @@ static int update_begin(struct update_ctx *u, const struct proto_frame *req, str
 
     u->image_size = IMAGE_HEADER_SIZE + h.ih_size;
     if ((flags & PROTO_BEGIN_F_FRESH) ||
-        !update_find_resume(slot, u->image_size, &resume, &crc, &rc)) {
+        !update_find_resume(slot, u->image_size, &h, &resume, &crc, &rc)) {
         if (rc == 0) {
             rc = update_erase(slot, u->image_size);
         }
@@ -189,6 +208,24 @@ static int update_begin(struct update_ctx *u, const struct proto_frame *req, str
     u->target = slot;
     u->next = resume;
     u->in_progress = 1;
+#ifdef FOTA_TEST_BROKEN_COMMIT_BEFORE_VERIFY
+    /* TEST-ONLY BREAKAGE, built only by tests/sweep (BL_CFLAGS_EXTRA): the
+     * new image is committed PENDING before a byte of it is written, let
+     * alone verified, so a power cut during the transfer leaves a record
+     * naming bytes that are not in the slot. The power-cut sweep must
+     * catch it (tests/sweep/broken-commit.sh). */
+    {
+        struct meta_record r = u->rec;
+        r.mr_slot[slot].ms_version = h.ih_version;
+        r.mr_slot[slot].ms_size = h.ih_size;
+        r.mr_slot[slot].ms_crc32 = h.ih_crc32;
+        r.mr_slot[slot].ms_state = META_SLOT_PENDING;
+        r.mr_trial_slot = slot;
+        if (meta_commit(&r) == 0) {
+            u->rec = r;
+        }
+    }
+#endif
 
     bl_line_start(&l);
     bl_line_str(&l, "update begin slot=");

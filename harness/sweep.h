@@ -1,0 +1,154 @@
+/**
+ * @file sweep.h
+ * @brief Fault sweeps: a `sweep:` block turns one scenario into many cases
+ * (docs/SCENARIOS.md "Sweeps"), each with a stable id such as
+ * `power.cut.update@program:17:torn-half`.
+ *
+ * Families (one per sweep block):
+ *  - power_cut: a cut at every program and/or erase operation of the swept
+ *    update step, each torn none/half/all/bits. Run fast by default: the
+ *    crash state is built from the step's journal (journal.h) and only the
+ *    recovery (the steps after the swept one, starting with power_on) runs.
+ *  - flash_fault: the Nth program operation fails (returns FOTA_EFLASH) or
+ *    silently does not stick; the update runs on, then power is cycled.
+ *  - link: corrupt / drop the Nth DATA frame to the target.
+ *  - bitflip: one bit flipped in the stored image or the newest metadata
+ *    record after the update (built from the journal, recovery only).
+ *
+ * Case ids: `<scenario id>@<what>`:
+ *   @program:17:torn-half  @erase:2:torn-none   (power_cut)
+ *   @program:17:fail       @program:17:nostick  (flash_fault)
+ *   @corrupt:DATA:3        @drop:DATA:3         (link)
+ *   @bitflip:0x08080a31.5                        (bitflip: address.bit)
+ */
+#ifndef HIL_SWEEP_H
+#define HIL_SWEEP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include "journal.h"
+#include "scenario.h"
+
+enum hil_sweep_family {
+    HIL_SWEEP_POWER_CUT = 1,
+    HIL_SWEEP_FLASH_FAULT = 2,
+    HIL_SWEEP_LINK = 3,
+    HIL_SWEEP_BITFLIP = 4,
+};
+
+enum hil_case_kind {
+    HIL_CASE_CUT = 1,
+    HIL_CASE_FAIL = 2,
+    HIL_CASE_NOSTICK = 3,
+    HIL_CASE_CORRUPT = 4,
+    HIL_CASE_DROP = 5,
+    HIL_CASE_BITFLIP = 6,
+};
+
+#define HIL_SWEEP_DEFAULT_VERIFY 1u
+#define HIL_SWEEP_DEFAULT_SEED   1u
+#define HIL_SWEEP_DEFAULT_FLIPS  16u
+#define HIL_SWEEP_CORRUPT_BYTE   20u  /* a byte inside a DATA frame's payload */
+
+/** A parsed `sweep:` block. */
+struct hil_sweep {
+    int line;
+    int step;                      /**< 1-based index of the swept update step */
+    enum hil_sweep_family family;
+    bool on[3];                    /**< indexed by enum hil_op_kind: program / erase */
+    enum hil_fault_region region;
+    bool torn[4];                  /**< indexed by enum hil_torn */
+    bool fail, nostick;            /**< flash_fault kinds */
+    bool corrupt, drop;            /**< link kinds */
+    enum hil_fault_region flip_region; /**< bitflip: HIL_FREGION_SLOT (the updated image) or META */
+    uint32_t from, to, stride;     /**< n range (to 0: the last) */
+    uint32_t sample;               /**< 0: every n in the range; else a seeded sample of this many */
+    uint64_t seed;
+    bool journal;                  /**< power_cut/bitflip: build crash states from the journal */
+    uint32_t verify;               /**< power_cut: cases also run the slow way to check the journal */
+};
+
+/** One case of a sweep. */
+struct hil_case {
+    const struct hil_scenario *parent;
+    const struct hil_journal *journal; /**< the parent's recorded journal (may be NULL) */
+    enum hil_case_kind kind;
+    enum hil_op_kind on;           /**< op kind (cut, fail, nostick) */
+    uint32_t n;                    /**< op count in the step (kind + region), or DATA frame number */
+    enum hil_torn torn;
+    uint32_t flip_addr;
+    uint8_t flip_bit;
+    int op_index;                  /**< journal index of the op (cut), -1 if unknown */
+    bool fast;                     /**< crash state from the journal, run only the recovery */
+    bool verify;                   /**< a slow run that checks the journal */
+    int same_as;                   /**< fast: index of an earlier case with the same crash state, -1 */
+    char id[192];
+    char state_sha256[65];         /**< fast: SHA-256 of the crash state */
+    /* runtime, in the worker running the case */
+    uint32_t step_ops;             /**< ops seen in the swept step */
+    uint32_t kind_seen;            /**< matching ops seen (fail / nostick) */
+    bool window_closed;            /**< a boot after an op: past the journal's window */
+    bool diverged;
+    uint32_t diverged_at;          /**< 1-based op of the step that differed */
+    bool fired;
+};
+
+/**
+ * Parse a `sweep:` mapping node of @p doc into @p s->sweep (the scenario's
+ * steps are already parsed: the swept step is checked against them).
+ * @param err receives `file:line: what is wrong`
+ * @return 0; FOTA_EINVAL.
+ */
+int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario *s,
+                    char *err, size_t errlen);
+
+void hil_sweep_free(struct hil_sweep *sw);
+
+/**
+ * Expand the sweep of @p s into cases, in a stable order (the order of ids
+ * never depends on timing): for power_cut, torn variant outermost, then
+ * erase before program, then n. Power-cut and bitflip expansion needs the
+ * journal @p j (the operation counts come from it); link needs only the
+ * image size.
+ * @return 0 and a malloc'ed array; FOTA_EINVAL (no journal where one is
+ *         needed, or nothing to sweep: the message in @p err); FOTA_ENOMEM.
+ */
+int hil_sweep_expand(const struct hil_scenario *s, const struct hil_journal *j, struct hil_case **out,
+                     int *count, char *err, size_t errlen);
+
+/** Format a case id into c->id from its fields. */
+void hil_case_format_id(struct hil_case *c);
+
+/** The n values chosen by @p sw from 1..@p total (range, stride, sample). @return count written to @p out (size total). */
+uint32_t hil_sweep_select(const struct hil_sweep *sw, uint32_t total, uint32_t *out);
+
+/** splitmix64: the seeded generator of samples. */
+uint64_t hil_sweep_rand(uint64_t *state);
+
+/* ---- hooks the runner calls while running a case scenario ---- */
+
+/** Fast cases: the crash state. @return 0; FOTA_ERANGE. */
+int hil_case_compose_flash(const struct hil_case *c, struct hil_flash *f);
+
+/** Every flash op: divergence guard, fail / nostick verdicts. @p step is the runner's 1-based step. */
+void hil_case_on_flash_op(struct hil_case *c, int step, const struct hil_flash_op *op,
+                          struct hil_flash_verdict *v);
+
+/** A boot: closes the journal window of the swept step once an op was seen. */
+void hil_case_on_boot(struct hil_case *c, int step);
+
+/**
+ * Key=value properties of a result, one per line: flash_sha256, bricked,
+ * and for cases: mode (fast|slow), seed, diverged.
+ * @return malloc'ed text.
+ */
+char *hil_case_props(const struct hil_case *c, const struct hil_flash *f);
+
+/** The command that re-runs case @p id of @p file (malloc'ed). */
+char *hil_case_rerun_command(const char *id, const char *file);
+
+/** Program name and options the re-run command repeats (set once by main). */
+void hil_sweep_set_command(const char *argv0, const char *extra_opts);
+
+#endif /* HIL_SWEEP_H */

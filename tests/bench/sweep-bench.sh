@@ -1,0 +1,53 @@
+#!/bin/sh
+# make bench: QEMU boots per second; power-cut fault points per second per
+# core with and without the journal; wall time of the exhaustive power-cut
+# sweep of the 256 KB update (scenarios/sweep.power_cut_256k.yaml).
+# Usage: sweep-bench.sh FOTA_HIL [JOBS]. Measured in this one run.
+set -u
+HIL=${1:?usage: sweep-bench.sh FOTA_HIL [JOBS]}
+JOBS=${2:-$(nproc)}
+OUT=build/bench
+mkdir -p "$OUT"
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+
+# Time from start to the JOURNAL line (the recording) and to the end.
+timed_sweep() { # $1 log, rest: fota-hil args
+    log=$1; shift
+    t0=$(now); tj=""
+    "$HIL" run "$@" 2>&1 | while IFS= read -r line; do
+        case "$line" in JOURNAL*) echo "T_JOURNAL $(now)";; esac
+        printf '%s\n' "$line"
+    done >"$log"
+    t1=$(now)
+    tj=$(sed -n 's/^T_JOURNAL //p' "$log" | head -n 1)
+    echo "$t0 ${tj:-$t0} $t1"
+}
+
+echo "== fota-hil bench ($JOBS jobs, $(nproc) cores, $(qemu-system-arm --version | head -n 1))"
+
+N=20
+t0=$(now)
+i=0
+while [ $i -lt $N ]; do
+    "$HIL" run -j 1 --work-dir "$OUT/boot" tests/bench/boot.yaml >/dev/null 2>&1 || { echo "bench: boot scenario failed"; exit 1; }
+    i=$((i + 1))
+done
+t1=$(now)
+echo "QEMU boots per second (cold boot to a confirmed app, 1 core): $(calc %.1f "$N / ($t1 - $t0)")"
+
+set -- $(timed_sweep "$OUT/sweep.log" -j "$JOBS" --work-dir "$OUT/work" scenarios/sweep.power_cut_256k.yaml)
+s0=$1 sj=$2 s1=$3
+cases=$(sed -n 's/^SWEEP [^:]*: \([0-9]*\) cases.*/\1/p' "$OUT/sweep.log")
+grep -E '^(JOURNAL|SWEEP|[0-9]+ passed)' "$OUT/sweep.log"
+echo "exhaustive power-cut sweep of the 256 KB update: ${cases:-?} cases in $(calc %.1f "$s1 - $s0") s wall on $JOBS cores (recording the clean update: $(calc %.1f "$sj - $s0") s; cases: $(calc %.1f "$s1 - $sj") s)"
+echo "fault points per second per core, journal replay (recovery only): $(calc %.2f "${cases:-0} / ($s1 - $sj) / $JOBS")"
+
+# The slow way: one cut, the whole 256 KB update re-run in QEMU up to it
+# (op 130 of 260), then the recovery; on one core.
+set -- $(timed_sweep "$OUT/slow.log" -j 1 --no-journal --work-dir "$OUT/slow" \
+    --case "sweep.power_cut_256k@program:128:torn-half" scenarios/sweep.power_cut_256k.yaml)
+s0=$1 sj=$2 s1=$3
+grep -E '^(FAIL|[0-9]+ passed)' "$OUT/slow.log"
+echo "fault points per second per core, slow way (the update re-run up to the cut): $(calc %.3f "1 / ($s1 - $sj)")"
+grep -q ', 0 failed' "$OUT/sweep.log"

@@ -1,0 +1,307 @@
+/**
+ * @file sweep-test.c
+ * @brief Sweeps: parsing of `sweep:` blocks (and their file:line errors),
+ * expansion into cases with stable ids, sampling by seed, the journal's
+ * crash states, and the divergence guard.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fota/errors.h"
+#include "fota/layout.h"
+#include "journal.h"
+#include "sweep.h"
+
+static const char base_yaml[] =
+    "id: power.cut.update\n"
+    "steps:\n"
+    "  - power_on\n"
+    "  - update: build/images/demo-2.0.0-B.img\n"
+    "  - power_on\n"
+    "  - expect_console: 'x'\n";
+
+static int parse(const char *sweep_block, struct hil_scenario_list *list, char *err, size_t errlen)
+{
+    char buf[2048];
+    snprintf(buf, sizeof(buf), "%s%s", base_yaml, sweep_block);
+    return hil_scenario_parse_buffer("t.yaml", buf, strlen(buf), list, err, errlen);
+}
+
+/* A journal of: erase sector 8, 4 programs in slot B, 1 program in meta. */
+static uint8_t chunk[4][1024];
+static uint8_t rec[64];
+
+static void make_journal(struct hil_journal *j)
+{
+    static struct hil_flash f;
+    hil_flash_init(&f);
+    memset(j, 0, sizeof(*j));
+    assert_int_equal(hil_journal_begin(j, &f), 0);
+    struct hil_flash_op e = { .kind = HIL_OP_ERASE, .region = HIL_REGION_SLOT_B, .sector = 8,
+                              .addr = LAYOUT_SLOT_B_ADDR, .len = LAYOUT_SECTOR_SIZE(8) };
+    assert_int_equal(hil_journal_add(j, &e), 0);
+    for (int i = 0; i < 4; i++) {
+        memset(chunk[i], 0x10 + i, sizeof(chunk[i]));
+        struct hil_flash_op p = { .kind = HIL_OP_PROGRAM, .region = HIL_REGION_SLOT_B, .sector = 8,
+                                  .addr = LAYOUT_SLOT_B_ADDR + (uint32_t)i * 1024u, .len = 1024, .data = chunk[i] };
+        assert_int_equal(hil_journal_add(j, &p), 0);
+    }
+    memset(rec, 0x42, sizeof(rec));
+    struct hil_flash_op m = { .kind = HIL_OP_PROGRAM, .region = HIL_REGION_META, .sector = 2,
+                              .addr = LAYOUT_META0_ADDR, .len = 64, .data = rec };
+    assert_int_equal(hil_journal_add(j, &m), 0);
+    static struct hil_flash all;
+    assert_int_equal(hil_journal_build(j, 6, HIL_TORN_NONE, &all), 0);
+    hil_journal_close(j, &all);
+}
+
+static void test_hil_sweep_parse_defaults(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    char err[512];
+    assert_int_equal(parse("sweep:\n  power_cut: all\n", &l, err, sizeof(err)), 0);
+    const struct hil_sweep *sw = l.items[0]->sweep;
+    assert_non_null(sw);
+    assert_int_equal(sw->family, HIL_SWEEP_POWER_CUT);
+    assert_int_equal(sw->step, 2); /* the first update step */
+    assert_true(sw->on[HIL_OP_PROGRAM] && sw->on[HIL_OP_ERASE]);
+    assert_true(sw->torn[HIL_TORN_NONE] && sw->torn[HIL_TORN_HALF] && sw->torn[HIL_TORN_ALL]);
+    assert_false(sw->torn[HIL_TORN_BITS]);
+    assert_true(sw->journal);
+    hil_scenario_list_free(&l);
+}
+
+static void test_hil_sweep_parse_bad_blocks_name_the_line(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    char err[512];
+    assert_int_equal(parse("sweep:\n  power_cut: {on: [program, flip]}\n", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "t.yaml:8: sweep: on must be program|erase"));
+    assert_int_equal(parse("sweep:\n  power_cut: all\n  link: drop\n", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "t.yaml:9: sweep: 'link': a sweep block sweeps one family"));
+    assert_int_equal(parse("sweep:\n  step: 1\n  power_cut: all\n", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "step 1 is not an update step"));
+    assert_int_equal(parse("sweep:\n  power_cut: all\n  frames: 3\n", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "t.yaml:9: sweep: unknown key 'frames'"));
+    assert_int_equal(parse("sweep:\n  power_cut: all\n  n: {from: 5, to: 2}\n", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "n.to (2) is below n.from (5)"));
+    assert_int_equal(l.count, 0);
+}
+
+static void test_hil_sweep_parse_needs_power_on_after_the_step(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    char err[512];
+    const char *y = "id: a.b\nsweep: {power_cut: all}\nsteps:\n  - power_on\n  - update: x.img\n"
+                    "  - expect_console: 'x'\n";
+    assert_int_equal(hil_scenario_parse_buffer("u.yaml", y, strlen(y), &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "u.yaml:2: sweep: the step after the swept update (step 2) must be power_on"));
+}
+
+static void test_hil_sweep_expand_every_op_and_torn_state(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    char err[512];
+    assert_int_equal(parse("sweep:\n  power_cut: {torn: [none, half, bits, all]}\n  verify: 1\n", &l, err,
+                           sizeof(err)), 0);
+    struct hil_journal j;
+    make_journal(&j);
+    assert_true(j.consistent);
+    struct hil_case *c = NULL;
+    int n = 0;
+    assert_int_equal(hil_sweep_expand(l.items[0], &j, &c, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 4 * (1 + 5)); /* 4 torn states x (1 erase + 5 programs) */
+    /* Stable order: torn outermost, erase before program, then n. */
+    assert_string_equal(c[0].id, "power.cut.update@erase:1:torn-none");
+    assert_string_equal(c[1].id, "power.cut.update@program:1:torn-none");
+    assert_string_equal(c[5].id, "power.cut.update@program:5:torn-none");
+    assert_string_equal(c[6].id, "power.cut.update@erase:1:torn-half");
+    assert_string_equal(c[n - 1].id, "power.cut.update@program:5:torn-all");
+    assert_int_equal(c[5].op_index, 5);
+    int fast = 0, verify = 0;
+    for (int i = 0; i < n; i++) {
+        fast += c[i].fast;
+        verify += c[i].verify;
+        assert_false(c[i].fast && c[i].verify);
+    }
+    assert_int_equal(verify, 1);
+    assert_int_equal(fast, n - 1);
+    free(c);
+    hil_journal_free(&j);
+    hil_scenario_list_free(&l);
+}
+
+static void test_hil_sweep_select_range_stride_and_sample(void **state)
+{
+    (void)state;
+    struct hil_sweep sw = { .from = 3, .to = 9, .stride = 3, .seed = 1 };
+    uint32_t out[64];
+    assert_int_equal(hil_sweep_select(&sw, 20, out), 3);
+    assert_int_equal(out[0], 3);
+    assert_int_equal(out[1], 6);
+    assert_int_equal(out[2], 9);
+    struct hil_sweep s2 = { .from = 1, .stride = 1, .sample = 5, .seed = 42 };
+    uint32_t a[64], b[64];
+    assert_int_equal(hil_sweep_select(&s2, 50, a), 5);
+    assert_int_equal(hil_sweep_select(&s2, 50, b), 5);
+    assert_memory_equal(a, b, sizeof(uint32_t) * 5); /* same seed, same sample */
+    for (int i = 1; i < 5; i++) {
+        assert_true(a[i - 1] < a[i]);
+    }
+    s2.seed = 43;
+    assert_int_equal(hil_sweep_select(&s2, 50, b), 5);
+    assert_memory_not_equal(a, b, sizeof(uint32_t) * 5);
+}
+
+static void test_hil_case_format_id_each_kind(void **state)
+{
+    (void)state;
+    struct hil_scenario p = { .id = "s.x" };
+    struct hil_case c = { .parent = &p, .kind = HIL_CASE_CUT, .on = HIL_OP_PROGRAM, .n = 417, .torn = HIL_TORN_HALF };
+    hil_case_format_id(&c);
+    assert_string_equal(c.id, "s.x@program:417:torn-half");
+    c.kind = HIL_CASE_NOSTICK;
+    hil_case_format_id(&c);
+    assert_string_equal(c.id, "s.x@program:417:nostick");
+    c.kind = HIL_CASE_DROP;
+    c.n = 3;
+    hil_case_format_id(&c);
+    assert_string_equal(c.id, "s.x@drop:DATA:3");
+    c.kind = HIL_CASE_BITFLIP;
+    c.flip_addr = 0x08080a31u;
+    c.flip_bit = 5;
+    hil_case_format_id(&c);
+    assert_string_equal(c.id, "s.x@bitflip:0x08080a31.5");
+    hil_sweep_set_command("build/host/fota-hil", "");
+    char *cmd = hil_case_rerun_command("s.x@drop:DATA:3", "scenarios/s.x.yaml");
+    assert_string_equal(cmd, "build/host/fota-hil run --case 's.x@drop:DATA:3' scenarios/s.x.yaml");
+    free(cmd);
+}
+
+static void test_hil_journal_build_torn_states(void **state)
+{
+    (void)state;
+    struct hil_journal j;
+    make_journal(&j);
+    static struct hil_flash f;
+    const uint32_t b = LAYOUT_SLOT_B_ADDR - LAYOUT_FLASH_BASE;
+    /* Cut at program #2 (index 2), torn none: chunk 0 in, chunk 1 erased. */
+    assert_int_equal(hil_journal_build(&j, 2, HIL_TORN_NONE, &f), 0);
+    assert_int_equal(f.mem[b], 0x10);
+    assert_int_equal(f.mem[b + 1024], 0xFF);
+    /* torn half: the first 512 bytes of chunk 1 only. */
+    assert_int_equal(hil_journal_build(&j, 2, HIL_TORN_HALF, &f), 0);
+    assert_int_equal(f.mem[b + 1024 + 511], 0x11);
+    assert_int_equal(f.mem[b + 1024 + 512], 0xFF);
+    /* torn bits: 0x11 only partly programmed: 0xFF & (0x11 | 0x55) = 0x55. */
+    assert_int_equal(hil_journal_build(&j, 2, HIL_TORN_BITS, &f), 0);
+    assert_int_equal(f.mem[b + 1024], 0x55);
+    /* torn all of i == torn none of i + 1. */
+    static struct hil_flash g;
+    assert_int_equal(hil_journal_build(&j, 2, HIL_TORN_ALL, &f), 0);
+    assert_int_equal(hil_journal_build(&j, 3, HIL_TORN_NONE, &g), 0);
+    assert_memory_equal(f.mem, g.mem, sizeof(f.mem));
+    assert_int_equal(hil_journal_build(&j, 7, HIL_TORN_NONE, &f), FOTA_ERANGE);
+    hil_journal_free(&j);
+}
+
+static void test_hil_journal_check_op_detects_divergence(void **state)
+{
+    (void)state;
+    struct hil_journal j;
+    make_journal(&j);
+    struct hil_flash_op p = { .kind = HIL_OP_PROGRAM, .region = HIL_REGION_SLOT_B,
+                              .addr = LAYOUT_SLOT_B_ADDR + 1024u, .len = 1024, .data = chunk[1] };
+    assert_int_equal(hil_journal_check_op(&j, 2, &p), 0);
+    assert_int_equal(hil_journal_check_op(&j, 3, &p), FOTA_EPROTO);  /* another address */
+    uint8_t other[1024];
+    memcpy(other, chunk[1], sizeof(other));
+    other[700] ^= 1;
+    p.data = other;
+    assert_int_equal(hil_journal_check_op(&j, 2, &p), FOTA_EPROTO);  /* other bytes */
+    assert_int_equal(hil_journal_check_op(&j, 6, &p), FOTA_EPROTO);  /* past the end */
+    hil_journal_free(&j);
+}
+
+static void test_hil_case_on_flash_op_marks_a_diverged_slow_run(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    char err[512];
+    assert_int_equal(parse("sweep:\n  power_cut: all\n", &l, err, sizeof(err)), 0);
+    struct hil_journal j;
+    make_journal(&j);
+    struct hil_case c = { .parent = l.items[0], .journal = &j, .kind = HIL_CASE_CUT, .fast = false };
+    struct hil_flash_verdict v = { 0 };
+    struct hil_flash_op e = { .kind = HIL_OP_ERASE, .region = HIL_REGION_SLOT_B, .sector = 8,
+                              .addr = LAYOUT_SLOT_B_ADDR, .len = LAYOUT_SECTOR_SIZE(8) };
+    hil_case_on_flash_op(&c, 1, &e, &v);   /* another step: not compared */
+    assert_int_equal(c.step_ops, 0);
+    hil_case_on_flash_op(&c, 2, &e, &v);
+    assert_false(c.diverged);
+    /* A retransmitted chunk programmed again where the journal has chunk 1. */
+    struct hil_flash_op p = { .kind = HIL_OP_PROGRAM, .region = HIL_REGION_SLOT_B,
+                              .addr = LAYOUT_SLOT_B_ADDR, .len = 1024, .data = chunk[0] };
+    hil_case_on_flash_op(&c, 2, &p, &v);
+    hil_case_on_flash_op(&c, 2, &p, &v);
+    assert_true(c.diverged);
+    assert_int_equal(c.diverged_at, 3);
+    assert_int_equal(v.action, HIL_ACT_APPLY);
+    hil_journal_free(&j);
+    hil_scenario_list_free(&l);
+}
+
+static void test_hil_case_on_flash_op_fails_the_nth_program(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    char err[512];
+    assert_int_equal(parse("sweep:\n  flash_fault: nostick\n", &l, err, sizeof(err)), 0);
+    struct hil_case c = { .parent = l.items[0], .kind = HIL_CASE_NOSTICK, .on = HIL_OP_PROGRAM, .n = 2 };
+    struct hil_flash_op p = { .kind = HIL_OP_PROGRAM, .region = HIL_REGION_SLOT_B, .addr = LAYOUT_SLOT_B_ADDR,
+                              .len = 4, .data = (const uint8_t *)"abcd" };
+    struct hil_flash_verdict v = { 0 };
+    hil_case_on_flash_op(&c, 2, &p, &v);
+    assert_int_equal(v.action, HIL_ACT_APPLY);
+    hil_case_on_flash_op(&c, 2, &p, &v);
+    assert_int_equal(v.action, HIL_ACT_DROP);
+    hil_scenario_list_free(&l);
+}
+
+static void test_hil_flash_bootable_needs_a_confirmed_verified_image(void **state)
+{
+    (void)state;
+    static struct hil_flash f;
+    char why[160];
+    hil_flash_init(&f);
+    assert_false(hil_flash_bootable(&f, why, sizeof(why)));
+    assert_string_equal(why, "no valid metadata record");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hil_sweep_parse_defaults),
+        cmocka_unit_test(test_hil_sweep_parse_bad_blocks_name_the_line),
+        cmocka_unit_test(test_hil_sweep_parse_needs_power_on_after_the_step),
+        cmocka_unit_test(test_hil_sweep_expand_every_op_and_torn_state),
+        cmocka_unit_test(test_hil_sweep_select_range_stride_and_sample),
+        cmocka_unit_test(test_hil_case_format_id_each_kind),
+        cmocka_unit_test(test_hil_journal_build_torn_states),
+        cmocka_unit_test(test_hil_journal_check_op_detects_divergence),
+        cmocka_unit_test(test_hil_case_on_flash_op_marks_a_diverged_slow_run),
+        cmocka_unit_test(test_hil_case_on_flash_op_fails_the_nth_program),
+        cmocka_unit_test(test_hil_flash_bootable_needs_a_confirmed_verified_image),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,19 @@
+# tests/sweep/build.mk: the QEMU test that the power-cut sweep catches a
+# deliberately broken bootloader. That bootloader is built by a second make
+# into build/fw-broken/ with -DFOTA_TEST_BROKEN_COMMIT_BEFORE_VERIFY (never
+# into build/fw/).
+
+BROKEN_FW := build/fw-broken
+SWEEP_BROKEN_TEST := $(BUILD)/tests/sweep/broken-commit
+
+.PHONY: fw-broken
+fw-broken:
+	$(Q)$(MAKE) --no-print-directory FW=$(BROKEN_FW) \
+		BL_CFLAGS_EXTRA=-DFOTA_TEST_BROKEN_COMMIT_BEFORE_VERIFY $(BROKEN_FW)/bootloader.elf $(BROKEN_FW)/bootloader.bin
+
+# A wrapper so QEMU_TESTS stays a list of executables.
+$(SWEEP_BROKEN_TEST): tests/sweep/broken-commit.sh fw-broken $(FOTA_HIL)
+	@mkdir -p $(dir $@)
+	$(Q)printf '#!/bin/sh\nexec tests/sweep/broken-commit.sh %s\n' '$(FOTA_HIL)' > $@ && chmod +x $@
+
+QEMU_TESTS += $(SWEEP_BROKEN_TEST)
