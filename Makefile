@@ -91,6 +91,9 @@ bench: check-deps firmware host $(BENCHES)
 clean:
 	rm -rf build
 
+# Keep every intermediate file (test objects made by pattern rules): make's
+# closing `rm` would otherwise be the last line of `make test`. NOTE: no
+# fragment may name .SECONDARY prerequisites; that cancels this form.
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -26,4 +26,3 @@ bl-units: $(BL_UNIT_TESTS)
 	$(Q)set -e; for t in $(BL_UNIT_TESTS); do echo "== $$t"; $$t; done
 
 # Keep the objects (make would delete them as intermediates of the pattern rule).
-.SECONDARY: $(BL_FAKES_OBJS) $(patsubst %,$(BL_TEST_DIR)/%-test.o,$(BL_TEST_UNITS))

@@ -22,4 +22,3 @@ $(REPORT_TEST_DIR)/report-render-test: $(REPORT_TEST_DIR)/report-render-test.o |
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(filter %.o,$^) $(CMOCKA_LIBS)
 
-.SECONDARY: $(REPORT_TEST_DIR)/report-test.o $(REPORT_TEST_DIR)/report-render-test.o

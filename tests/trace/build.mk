@@ -26,5 +26,4 @@ $(TRACE_TEST_DIR)/%-test: $(TRACE_TEST_DIR)/%-test.o $(TRACE_TEST_DIR)/trace_sam
 # suite-trace-test runs fota-hil, so it needs it built.
 $(TRACE_TEST_DIR)/suite-trace-test: | $(FOTA_HIL)
 
-.SECONDARY: $(TRACE_TEST_DIR)/trace-test.o $(TRACE_TEST_DIR)/dissector-test.o $(TRACE_TEST_DIR)/trace_sample.o \
 	$(TRACE_TEST_DIR)/tshark_check.o $(TRACE_TEST_DIR)/suite-trace-test.o
