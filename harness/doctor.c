@@ -129,6 +129,16 @@ static void doc_line(void *ctx, const char *line)
     }
 }
 
+/* build/work/<cmd>/ (openocd.log goes there, as for a run's workdir). */
+static const char *doc_workdir(const char *cmd, char *out, size_t len)
+{
+    snprintf(out, len, "build/work/%s", cmd);
+    (void)mkdir("build", 0755);
+    (void)mkdir("build/work", 0755);
+    (void)mkdir(out, 0755);
+    return out;
+}
+
 static int doc_parse(int argc, char **argv, const char *cmd, const char **board, const char **elf, int *timeout_ms,
                      const char **out)
 {
@@ -244,7 +254,10 @@ int hil_doctor_main(int argc, char **argv)
         struct hil_flash *flash = calloc(1, sizeof(*flash));
         struct doc_con con = { 0 };
         struct hil_target_hooks hooks = { .ctx = &con, .on_console_line = doc_line };
-        struct hil_board_opts o = { .profile = p, .bootloader_elf = elf, .workdir = "." };
+        char wd[64];
+        struct hil_board_opts o = {
+            .profile = p, .bootloader_elf = elf, .workdir = doc_workdir("doctor", wd, sizeof(wd)),
+        };
         struct hil_target *t = NULL;
         int rc = flash != NULL ? hil_board_create(&o, flash, &hooks, &t) : FOTA_ENOMEM;
         if (rc != 0) {
@@ -311,7 +324,8 @@ int hil_dump_main(int argc, char **argv)
         return 2;
     }
     struct hil_flash *flash = calloc(1, sizeof(*flash));
-    struct hil_board_opts o = { .profile = p, .workdir = "." };
+    char wd[64];
+    struct hil_board_opts o = { .profile = p, .workdir = doc_workdir("dump", wd, sizeof(wd)) };
     struct hil_target *t = NULL;
     int rc = flash != NULL ? hil_board_create(&o, flash, NULL, &t) : FOTA_ENOMEM;
     if (rc == 0) {

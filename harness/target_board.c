@@ -24,6 +24,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,6 +53,7 @@
 #define BOARD_MAX_OP       4096   /* program ops larger than this are reported without data */
 #define BOARD_AIRCR        0xE000ED0Cu
 #define BOARD_AIRCR_RESET  0x05FA0004u /* VECTKEY | SYSRESETREQ */
+#define BOARD_DBGMCU_IDCODE 0xE0042000u /* RM0090 38.6.1; DEV_ID = bits 11:0 */
 
 enum board_bp { BP_ERASE, BP_PROGRAM, BP_JUMP, BP_RESET, BP_COUNT };
 
@@ -307,6 +310,28 @@ static int board_start_openocd(struct board_target *b)
     return 0;
 }
 
+/* The last line of openocd.log that says "Error" (else its last line). */
+static void board_ocd_last_error(const struct board_target *b, char *out, size_t len)
+{
+    char path[4096], line[256];
+    snprintf(path, sizeof(path), "%s/openocd.log", b->workdir);
+    snprintf(out, len, "no output");
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        return;
+    }
+    bool error_seen = false;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        line[strcspn(line, "\r\n")] = '\0';
+        bool is_error = strstr(line, "Error") != NULL || strstr(line, "error") != NULL;
+        if (line[0] != '\0' && (is_error || !error_seen)) {
+            snprintf(out, len, "%s", line);
+            error_seen = error_seen || is_error;
+        }
+    }
+    fclose(f);
+}
+
 /* One connect attempt to "HOST:PORT" or "unix:PATH". @return fd or -1. */
 static int board_connect_once(const char *address)
 {
@@ -339,6 +364,12 @@ static int board_connect_once(const char *address)
             close(fd);
             fd = -1;
         }
+        if (fd >= 0) {
+            /* One small packet per request, as GDB: without this, Nagle
+             * and delayed ACKs add ~40 ms to every round trip. */
+            int one = 1;
+            (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        }
     }
     freeaddrinfo(res);
     return fd;
@@ -362,12 +393,20 @@ static int board_debug_up(struct board_target *b)
         int st;
         if (b->ocd_pid > 0 && waitpid(b->ocd_pid, &st, WNOHANG) == b->ocd_pid) {
             b->ocd_pid = -1;
-            return board_fail(b, FOTA_EIO, "openocd exited (status %d) before serving %s; see %s/openocd.log",
-                              WIFEXITED(st) ? WEXITSTATUS(st) : -1, p->debug.address, b->workdir);
+            char last[200];
+            board_ocd_last_error(b, last, sizeof(last));
+            return board_fail(b, FOTA_EIO, "openocd exited (status %d) before serving %s: \"%s\"; see %s/openocd.log",
+                              WIFEXITED(st) ? WEXITSTATUS(st) : -1, p->debug.address, last, b->workdir);
         }
         if (board_now_ms() >= deadline) {
-            return board_fail(b, FOTA_ETIMEOUT, "gdbserver %s not reachable within %u ms: %s", p->debug.address,
-                              p->debug.connect_ms, strerror(last_errno));
+            char last[240] = "";
+            if (b->ocd_pid > 0) {
+                char l[180];
+                board_ocd_last_error(b, l, sizeof(l));
+                snprintf(last, sizeof(last), " (openocd running, never served it; its log ends \"%.150s\")", l);
+            }
+            return board_fail(b, FOTA_ETIMEOUT, "gdbserver %s not reachable within %u ms: %s%s", p->debug.address,
+                              p->debug.connect_ms, strerror(last_errno), last);
         }
         board_sleep_us(2000);
     }
@@ -389,6 +428,21 @@ static int board_debug_up(struct board_target *b)
     }
     if (rc != 0) {
         return board_fail(b, rc, "gdbserver %s: %s", p->debug.address, b->rsp ? hil_rsp_error(b->rsp) : "");
+    }
+    if (p->debug.chip_id != HIL_BOARD_CHIP_ID_ANY) {
+        /* Never run a scenario on another chip than the profile names
+         * (a second board on the same host, the wrong ST-LINK). */
+        uint32_t id = 0;
+        rc = hil_rsp_read_mem(b->rsp, BOARD_DBGMCU_IDCODE, &id, sizeof(id));
+        if (rc != 0) {
+            return board_fail(b, rc, "chip id: read DBGMCU_IDCODE over %s: %s", p->debug.address,
+                              hil_rsp_error(b->rsp));
+        }
+        if ((id & 0xFFFu) != p->debug.chip_id) {
+            return board_fail(b, FOTA_EINVAL, "chip id: DEV_ID 0x%03x, expected 0x%03x (%s:%d debug.chip_id; "
+                              "STM32F405/407 is 0x413): another chip, or another ST-LINK", id & 0xFFFu,
+                              p->debug.chip_id, p->file, p->debug.src_line);
+        }
     }
     return 0;
 }

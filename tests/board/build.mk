@@ -22,9 +22,9 @@ UNIT_TESTS += $(BOARD_TEST_DIR)/board_profile-test $(BOARD_TEST_DIR)/power-test
 # The board target against the stand-in board (QEMU + ptys + fake gpio).
 BOARD_TARGET_OBJS := $(addprefix $(BUILD)/harness/,target_board.o board_profile.o gpio.o power.o power_usb.o \
 	rsp.o elfsym.o flashmodel.o) $(BOARD_FAKES) $(BUILD)/tests/fakes/standin_board.o
-CFLAGS_target_board-test := -Iharness $(HIL_FIX_DEFS)
+CFLAGS_target_board-test := -Iharness $(HIL_FIX_DEFS) -DFAKE_OPENOCD='"$(BOARD_TEST_DIR)/bin/openocd"'
 $(BOARD_TEST_DIR)/target_board-test: $(BOARD_TEST_DIR)/target_board-test.o $(BOARD_TARGET_OBJS) $(BUILD)/libfotacore.a \
-		| $(HIL_FIX_BIN)
+		| $(HIL_FIX_BIN) $(BOARD_TEST_DIR)/bin/openocd
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $(filter %.o %.a,$^) -o $@ $(CMOCKA_LIBS) -lyaml -lelf -lpthread
 
 QEMU_TESTS += $(BOARD_TEST_DIR)/target_board-test
@@ -32,3 +32,24 @@ QEMU_TESTS += $(BOARD_TEST_DIR)/target_board-test
 # CLI checks without hardware: doctor, run --board skips, --flash-image.
 export FOTA_HIL
 QEMU_TESTS += tests/board/doctor-test.sh
+
+# A stand-in `openocd` executable (tests/board/fake_openocd.c): checks the
+# command line the backend builds, serves RSP on its gdb_port by proxying
+# to the stand-in's QEMU gdbstub, implements vFlash* and DBGMCU_IDCODE.
+FAKE_OPENOCD := $(BOARD_TEST_DIR)/bin/openocd
+$(FAKE_OPENOCD): $(BOARD_TEST_DIR)/fake_openocd.o
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@
+
+# fota-hil linked with the fake libgpiod and libusb and a whole stand-in
+# rig (tests/board/standin_rig.c), for tests only: doctor, dump and
+# run --board against the stand-in (tests/board/standin-run-test.sh).
+STANDIN_HIL := $(BOARD_TEST_DIR)/fota-hil-standin
+CFLAGS_standin_rig := $(USB_CFLAGS)
+$(STANDIN_HIL): $(HIL_OBJS) $(BOARD_TEST_DIR)/standin_rig.o $(BOARD_FAKES) $(BUILD)/tests/fakes/standin_board.o \
+		$(BUILD)/libfotacore.a | $(FOTACTL)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $(filter %.o %.a,$^) -o $@ -lyaml -lelf -lpcap -lpthread
+
+run-qemu-tests: $(STANDIN_HIL) $(FAKE_OPENOCD)
+QEMU_TESTS += tests/board/standin-run-test.sh

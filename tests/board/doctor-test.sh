@@ -39,8 +39,8 @@ check "doctor: malformed profile is file:line, exit 2" \
 cat "$W/out4"
 check "run --board skips a scenario needing a relay the rig lacks" \
     "$(has "$W/out4" 'SKIP board.needs_relay: requires power_relay, which board norelay')"
-"$HIL" run --board $D/norelay.yaml --work-dir "$W/work" scenarios/image.bad_sha.yaml > "$W/out5" 2>&1
-check "run --board skips qemu-only scenarios" "$(has "$W/out5" 'SKIP image.bad_sha: not for platform board')"
+"$HIL" run --board $D/norelay.yaml --work-dir "$W/work" scenarios/power.cut.meta_commit_complete.yaml > "$W/out5" 2>&1
+check "run --board skips qemu-only scenarios" "$(has "$W/out5" 'SKIP power.cut.meta_commit_complete: not for platform board')"
 
 # --flash-image: a 1 MB dump with demo 3.0.0 in slot A replaces the scenario's flash.
 python3 - "$W/dump.bin" <<'PY'

@@ -24,6 +24,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "fota/errors.h"
 #include "fota/layout.h"
@@ -37,6 +40,10 @@
 #endif
 #ifndef HIL_FIXTURE_BIN
 #define HIL_FIXTURE_BIN "build/fw/tests/harness/fixture.bin"
+#endif
+
+#ifndef FAKE_OPENOCD
+#define FAKE_OPENOCD "build/san/tests/board/bin/openocd"
 #endif
 
 #define FIX_MODE_OFF   0xE0000u
@@ -187,6 +194,8 @@ static int setup(void **state)
     if (mkdtemp(c->dir) == NULL) {
         return -1;
     }
+    unsetenv("FAKE_OPENOCD_HANG");
+    unsetenv("FAKE_OPENOCD_IDCODE");
     fake_gpiod_reset();
     fake_gpiod_add_chip(CHIP, "standin", 16);
     if (standin_start(&c->sb, c->dir, CHIP, 3, 4) != 0) {
@@ -338,6 +347,164 @@ static void test_board_power_on_programs_initial_flash(void **state)
     assert_int_equal(fake_gpiod_value(CHIP, 3), 0);
 }
 
+/* ---- openocd started by the backend: the stand-in `openocd` executable
+ * (tests/board/fake_openocd.c) checks its command line and proxies RSP to
+ * the stand-in's QEMU gdbstub, implementing vFlash* and DBGMCU_IDCODE. ---- */
+
+/* A TCP port nobody listens on now. */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t sl = sizeof(sin);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+    close(fd);
+    return ntohs(sin.sin_port);
+}
+
+static int ocd_port;
+
+static void make_ocd_target(struct ctx *c, const char *serial, const char *chip_id, bool program, int connect_ms)
+{
+    char prof[1400], sock[128];
+    ocd_port = free_port();
+    snprintf(sock, sizeof(sock), "%s/gdb.sock", c->dir);
+    setenv("FAKE_OPENOCD_TARGET", sock, 1);
+    setenv("FAKE_OPENOCD_STLINK", "STANDIN01,OTHER02", 1);
+    snprintf(prof, sizeof(prof),
+             "board: standin\n"
+             "debug: {gdbserver: openocd, openocd: '" FAKE_OPENOCD "', address: 'localhost:%d', stlink_serial: '%s',"
+             " chip_id: %s, connect_ms: %d}\n"
+             "power: {driver: gpio, chip: " CHIP ", line: 3, off_ms: 0, settle_ms: 0}\n"
+             "nrst: {chip: " CHIP ", line: 4, active: low}\n"
+             "console: {tty: %s}\n"
+             "link: {tty: %s}\n",
+             ocd_port, serial, chip_id, connect_ms, c->sb.con_tty, c->sb.link_tty);
+    char err[512];
+    int rc = hil_board_profile_parse("standin.yaml", prof, strlen(prof), &c->prof, err, sizeof(err));
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", err);
+    }
+    assert_int_equal(rc, 0);
+    struct hil_board_opts o = {
+        .profile = c->prof, .bootloader_elf = HIL_FIXTURE_ELF, .workdir = c->dir, .program = program,
+    };
+    struct hil_target_hooks h = { .ctx = c, .on_flash_op = on_flash_op, .on_console_line = on_line,
+                                  .on_event = on_event };
+    assert_int_equal(hil_board_create(&o, &c->flash, &h, &c->t), 0);
+}
+
+/* @return how often @p what occurs in the workdir's openocd.log. */
+static int ocd_log_count(const struct ctx *c, const char *what)
+{
+    char path[128], line[1024];
+    snprintf(path, sizeof(path), "%s/openocd.log", c->dir);
+    FILE *f = fopen(path, "r");
+    int n = 0;
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+        n += strstr(line, what) != NULL;
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    return n;
+}
+
+static void assert_error_has(const struct ctx *c, const char *want)
+{
+    const char *e = hil_board_error(c->t);
+    if (strstr(e, want) == NULL) {
+        fprintf(stderr, "error: %s\nwanted: %s\n", e, want);
+    }
+    assert_non_null(strstr(e, want));
+}
+
+/* The backend starts openocd with the interface, the ST-LINK serial after
+ * it, the target, its gdb port and hardware breakpoints; the first
+ * power-on programs the one sector that differs with vFlashErase /
+ * vFlashWrite / vFlashDone (observe mode: the chip's flash is only
+ * written through them), and the chip boots what they wrote. */
+static void test_board_openocd_programs_with_vflash(void **state)
+{
+    struct ctx *c = *state;
+    write_chip(c, 0xFFFFFFFFu, 0xFF);
+    make_ocd_target(c, "STANDIN01", "0x413", true, 10000);
+    memcpy(&c->flash.mem[LAYOUT_SECTOR_OFFSET(5)], "\xde\xad\xbe\xef", 4);
+    assert_int_equal(c->t->ops->power_on(c->t), 0);
+    assert_true(run_until(c, "FIX: boot n=1 s5=deadbeefffffffff", 20000));
+    assert_int_equal(count_events(c, HIL_EV_BOOT), 1); /* breakpoints set through openocd */
+    assert_int_equal(c->t->ops->power_off(c->t), 0);
+    char argv[256];
+    snprintf(argv, sizeof(argv), "argv: '-f' 'interface/stlink.cfg' '-c' 'adapter serial STANDIN01' '-f' "
+             "'target/stm32f4x.cfg' '-c' 'gdb_port %d' '-c' 'gdb_breakpoint_override hard'", ocd_port);
+    assert_int_equal(ocd_log_count(c, argv), 1);
+    assert_int_equal(ocd_log_count(c, "monitor 'reset halt'"), 1);
+    assert_int_equal(ocd_log_count(c, "vFlashErase"), 1); /* only the sector that differs */
+    assert_int_equal(ocd_log_count(c, "vFlashErase 0x08020000 0x20000"), 1);
+    assert_int_equal(ocd_log_count(c, "vFlashWrite 0x08020000 4 bytes"), 1); /* up to the last non-0xFF byte */
+    assert_int_equal(ocd_log_count(c, "vFlashDone: wrote 4 bytes"), 1);
+    /* A second power-on: the chip already holds the model, nothing is programmed. */
+    assert_int_equal(c->t->ops->power_on(c->t), 0);
+    assert_true(run_until(c, "FIX: boot n=1", 20000));
+    assert_int_equal(c->t->ops->power_off(c->t), 0);
+    assert_int_equal(ocd_log_count(c, "vFlashErase"), 1);
+    /* And it reads back halted, through openocd. */
+    uint8_t got[8];
+    assert_int_equal(hil_board_read(c->t, LAYOUT_SLOT_A_ADDR, got, sizeof(got)), 0);
+    assert_memory_equal(got, "\xde\xad\xbe\xef\xff\xff\xff\xff", 8);
+    assert_int_equal(ocd_log_count(c, "Listening on port"), 3);
+}
+
+/* openocd exits at once (no ST-LINK with that serial): power_on fails
+ * with openocd's own last error line, and the supply is off again. */
+static void test_board_openocd_exits_at_once(void **state)
+{
+    struct ctx *c = *state;
+    write_chip(c, 0xFFFFFFFFu, 0xFF);
+    make_ocd_target(c, "NOSUCH99", "0x413", false, 10000);
+    assert_int_equal(c->t->ops->power_on(c->t), FOTA_EIO);
+    assert_false(c->t->powered);
+    char want[256];
+    snprintf(want, sizeof(want), "openocd exited (status 1) before serving localhost:%d: \"Error: open failed\"; "
+             "see %s/openocd.log", ocd_port, c->dir);
+    assert_error_has(c, want);
+    assert_int_equal(fake_gpiod_value(CHIP, 3), 0);
+}
+
+/* openocd keeps running but never opens its port: the wait ends at
+ * connect_ms with what its log last said; openocd is stopped. */
+static void test_board_openocd_never_opens_its_port(void **state)
+{
+    struct ctx *c = *state;
+    write_chip(c, 0xFFFFFFFFu, 0xFF);
+    setenv("FAKE_OPENOCD_HANG", "1", 1);
+    make_ocd_target(c, "STANDIN01", "0x413", false, 300);
+    assert_int_equal(c->t->ops->power_on(c->t), FOTA_EIO);
+    char want[256];
+    snprintf(want, sizeof(want), "gdbserver localhost:%d not reachable within 300 ms: Connection refused "
+             "(openocd running, never served it; its log ends \"Info : Target voltage: 0.000000\")", ocd_port);
+    assert_error_has(c, want);
+    assert_int_equal(fake_gpiod_value(CHIP, 3), 0);
+}
+
+/* A chip whose DBGMCU_IDCODE is not the profile's: refused before any
+ * breakpoint or programming. */
+static void test_board_openocd_wrong_chip_id(void **state)
+{
+    struct ctx *c = *state;
+    write_chip(c, 0xFFFFFFFFu, 0xFF);
+    setenv("FAKE_OPENOCD_IDCODE", "0x20036419", 1); /* an STM32F42x */
+    make_ocd_target(c, "STANDIN01", "0x413", true, 10000);
+    memcpy(&c->flash.mem[LAYOUT_SECTOR_OFFSET(5)], "\xde\xad\xbe\xef", 4);
+    assert_int_equal(c->t->ops->power_on(c->t), FOTA_EIO);
+    assert_error_has(c, "chip id: DEV_ID 0x419, expected 0x413 (standin.yaml:2 debug.chip_id; STM32F405/407 is "
+                        "0x413): another chip, or another ST-LINK");
+    assert_int_equal(ocd_log_count(c, "vFlashErase"), 0);
+    assert_int_equal(fake_gpiod_value(CHIP, 3), 0);
+}
+
 static void test_hil_board_create_missing_gpio_chip(void **state)
 {
     struct ctx *c = *state;
@@ -359,6 +526,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_board_cut_serve_torn_half, setup, teardown),
         cmocka_unit_test_setup_teardown(test_board_reset_pulses_nrst, setup, teardown),
         cmocka_unit_test_setup_teardown(test_board_power_on_programs_initial_flash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_board_openocd_programs_with_vflash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_board_openocd_exits_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_board_openocd_never_opens_its_port, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_board_openocd_wrong_chip_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hil_board_create_missing_gpio_chip, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -105,6 +105,7 @@ static void sb_power_on(struct standin *s)
     s->socks[1] = link;
     s->gen++;
     pthread_mutex_unlock(&s->mu);
+    (void)standin_relay_start(s); /* a forked process has none yet */
     if (write(s->wake[1], "w", 1) < 0) {
         /* the relay polls with a timeout anyway */
     }
@@ -245,7 +246,35 @@ int standin_start(struct standin *s, const char *dir, const char *chip_name, uns
         return -1;
     }
     pthread_mutex_init(&s->mu, NULL);
-    return pthread_create(&s->relay, NULL, sb_relay, s) == 0 ? 0 : -1;
+    return standin_relay_start(s);
+}
+
+int standin_relay_start(struct standin *s)
+{
+    if (s->relay_running) {
+        return 0;
+    }
+    s->stop = false;
+    if (pthread_create(&s->relay, NULL, sb_relay, s) != 0) {
+        return -1;
+    }
+    s->relay_running = true;
+    return 0;
+}
+
+void standin_relay_stop(struct standin *s)
+{
+    if (!s->relay_running) {
+        return;
+    }
+    pthread_mutex_lock(&s->mu);
+    s->stop = true;
+    pthread_mutex_unlock(&s->mu);
+    if (write(s->wake[1], "w", 1) < 0) {
+        /* the relay polls with a timeout anyway */
+    }
+    pthread_join(s->relay, NULL);
+    s->relay_running = false;
 }
 
 void standin_stop(struct standin *s)
@@ -255,10 +284,7 @@ void standin_stop(struct standin *s)
         waitpid(s->qemu, NULL, 0);
         s->qemu = -1;
     }
-    pthread_mutex_lock(&s->mu);
-    s->stop = true;
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->relay, NULL);
+    standin_relay_stop(s);
     for (int i = 0; i < 2; i++) {
         if (s->socks[i] >= 0) {
             close(s->socks[i]);

@@ -36,6 +36,7 @@ struct standin {
     int slaves[2];            /**< kept open: the ptys stay raw and never hang up */
     int wake[2];
     pthread_t relay;
+    bool relay_running;       /**< in this process (a fork has no relay until power-on starts one) */
     pthread_mutex_t mu;
     unsigned int gen;
     bool stop;
@@ -49,6 +50,15 @@ int standin_start(struct standin *s, const char *dir, const char *chip_name, uns
                   unsigned int nrst_line);
 /** Kill QEMU if running, stop the relay, close everything. */
 void standin_stop(struct standin *s);
+/**
+ * Stop the relay thread (it is started again by the next power-on, or by
+ * standin_relay_start). For a process that forks while the stand-in lives
+ * (pthread_atfork): a relay in the parent would steal the bytes a forked
+ * harness worker's relay must carry.
+ */
+void standin_relay_stop(struct standin *s);
+/** Start the relay thread in this process if it is not running. @return 0 or -1. */
+int standin_relay_start(struct standin *s);
 /** The fake_gpiod change callback (ctx = struct standin *). */
 void standin_gpio_cb(void *ctx, const char *chip, unsigned int line, int value);
 
