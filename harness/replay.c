@@ -182,6 +182,8 @@ int hil_replay_plan_build(const char *path, struct hil_replay_plan *plan)
     bool corrupt_pending = false;  /* a to_host corruption for the next to_host frame */
     uint32_t corrupt_off = 0;
     bool cut_pending = false;      /* a FLASH cut was seen: the next POWER cut is its consequence */
+    uint32_t sends = 0;            /* host->target frames so far */
+    uint32_t ops_since[3] = { 0 }; /* flash ops per kind since the last of them */
     while ((rc = hil_trace_read_next(rd, &r)) == 0 || (rc != FOTA_ENOENT && rc != FOTA_EIO)) {
         packet++;
         if (rc != 0) {
@@ -196,7 +198,9 @@ int hil_replay_plan_build(const char *path, struct hil_replay_plan *plan)
         memset(&st, 0, sizeof(st));
         st.packet = packet;
         bool step = false;
-        if (r.kind == HIL_TRACE_FRAME && r.dir == HIL_TRACE_DIR_TO_TARGET && r.frame.len > 0) {
+        /* ROM-path units (AN3155/AN4286) are not update frames: not replayed. */
+        bool fota_link = r.proto == HIL_TRACE_PROTO_FOTA;
+        if (r.kind == HIL_TRACE_FRAME && fota_link && r.dir == HIL_TRACE_DIR_TO_TARGET && r.frame.len > 0) {
             st.kind = HIL_RP_SEND;
             st.bytes = dup_bytes(r.frame.bytes, r.frame.len);
             st.len = r.frame.len;
@@ -205,7 +209,9 @@ int hil_replay_plan_build(const char *path, struct hil_replay_plan *plan)
                 break;
             }
             step = true;
-        } else if (r.kind == HIL_TRACE_FRAME && r.dir == HIL_TRACE_DIR_TO_HOST && open_send >= 0) {
+            sends++;
+            memset(ops_since, 0, sizeof(ops_since));
+        } else if (r.kind == HIL_TRACE_FRAME && fota_link && r.dir == HIL_TRACE_DIR_TO_HOST && open_send >= 0) {
             struct hil_replay_step *s = &plan->steps[open_send];
             uint8_t *b = dup_bytes(r.frame.bytes, r.frame.len);
             if (b == NULL) {
@@ -225,14 +231,20 @@ int hil_replay_plan_build(const char *path, struct hil_replay_plan *plan)
             } else {
                 free(b);
             }
-        } else if (r.kind == HIL_TRACE_FAULT && r.dir == HIL_TRACE_DIR_TO_HOST) {
+        } else if (r.kind == HIL_TRACE_FAULT && fota_link && r.dir == HIL_TRACE_DIR_TO_HOST) {
             if (r.fault.kind == HIL_TRACE_FAULT_CORRUPT) {
                 corrupt_pending = true;
                 corrupt_off = r.fault.offset;
             } else if (r.fault.kind == HIL_TRACE_FAULT_DROP && open_send >= 0) {
                 plan->steps[open_send].answer_dropped = true;
             }
-        } else if (r.kind == HIL_TRACE_FLASH && r.flash.verdict != HIL_ACT_APPLY) {
+        } else if (r.kind == HIL_TRACE_FLASH) {
+            if (r.flash.op < 3) {
+                ops_since[r.flash.op]++;
+            }
+            if (r.flash.verdict == HIL_ACT_APPLY) {
+                continue;
+            }
             struct hil_replay_verdict *n = realloc(plan->verdicts, sizeof(*n) * (size_t)(plan->nverdicts + 1));
             if (n == NULL) {
                 rc = FOTA_ENOMEM;
@@ -243,6 +255,8 @@ int hil_replay_plan_build(const char *path, struct hil_replay_plan *plan)
             memset(v, 0, sizeof(*v));
             v->op = r.flash.op;
             v->kind_seq = r.flash.kind_seq;
+            v->after_send = sends;
+            v->nth = ops_since[r.flash.op];
             v->v.action = r.flash.verdict;
             v->v.torn = r.flash.torn;
             v->v.fail_rc = r.flash.rc;
@@ -339,6 +353,8 @@ struct rp {
     bool link_dead;
     struct proto_parser parser;
     uint8_t cur[PROTO_MAX_FRAME];  /* bytes of the frame being received */
+    uint32_t sent;                 /* host->target frames sent (plan SEND steps) */
+    uint32_t ops_since[3];         /* flash ops per kind since the last of them */
     size_t cur_len;
     struct rx_frame rx[RP_MAX_RX];
     int nrx;
@@ -383,9 +399,10 @@ static void rp_log(struct rp *p, const char *fmt, ...)
 static void hook_flash(void *ctx, const struct hil_flash_op *op, struct hil_flash_verdict *v)
 {
     struct rp *p = ctx;
+    uint32_t nth = op->kind < 3 ? ++p->ops_since[op->kind] : 0;
     for (int i = 0; i < p->plan->nverdicts; i++) {
         const struct hil_replay_verdict *pv = &p->plan->verdicts[i];
-        if (pv->op == op->kind && pv->kind_seq == op->kind_seq) {
+        if (pv->op == op->kind && pv->after_send == p->sent && pv->nth == nth) {
             *v = pv->v;
             rp_log(p, "flash %s #%u: verdict %d as captured", op->kind == HIL_OP_ERASE ? "erase" : "program",
                    op->kind_seq, (int)v->action);
@@ -627,6 +644,8 @@ static int run_plan(struct rp *p)
             hil_replay_describe(st->bytes, st->len, d, sizeof(d));
             rp_log(p, "link > %s (capture packet %u)", d, st->packet);
             p->nrx = 0;
+            p->sent++;
+            memset(p->ops_since, 0, sizeof(p->ops_since));
             send_bytes(p, st->bytes, st->len);
             int seq = frame_seq(st->bytes, st->len);
             struct rx_frame got;

@@ -47,9 +47,18 @@ struct hil_replay_step {
 };
 
 /** A flash verdict the capture shows (cut or fail), to be given again. */
+/*
+ * A flash verdict of the capture (cut, fail), anchored to the link: it
+ * applies to the nth operation of its kind after the capture's
+ * after_send-th host->target frame. Anchoring to frames, not to the global
+ * operation count, keeps replay right when the capture's run had
+ * operations the replay does not repeat before that frame (boots, resets).
+ */
 struct hil_replay_verdict {
     enum hil_op_kind op;
-    uint32_t kind_seq;
+    uint32_t kind_seq;      /**< the capture's global count (for messages) */
+    uint32_t after_send;    /**< host->target frames sent before it (0: before the first) */
+    uint32_t nth;           /**< 1-based among ops of this kind since that frame */
     struct hil_flash_verdict v;
 };
 

@@ -447,17 +447,26 @@ static void rom_step(struct hil_rom *r, struct hil_buf *out)
     }
 }
 
+/* rom_step, then tell the on_unit hook if that completed a unit (have
+ * back at 0, or the power was cut; rom_step leaves buf as it was). */
+static void rom_step_unit(struct hil_rom *r, struct hil_buf *out)
+{
+    uint32_t unit_len = r->have;
+    size_t before = out->len;
+    bool ignored = r->state == ROM_S_SYNC && r->buf[0] != HIL_ROM_SYNC;
+    rom_step(r, out);
+    if (r->hooks.on_unit != NULL && !ignored && (r->have == 0 || r->cut)) {
+        r->hooks.on_unit(r->hooks.ctx, r->buf, unit_len, out->data + before, out->len - before);
+    }
+}
+
 void hil_rom_feed(struct hil_rom *r, const uint8_t *in, size_t n, struct hil_buf *out)
 {
     for (size_t i = 0; i < n && !r->cut && !r->go; i++) {
         r->bytes_in++;
         r->buf[r->have++] = in[i];
-        if (r->state == ROM_S_CMD && r->have == 1 && in[i] == HIL_ROM_SYNC) {
-            rom_step(r, out);
-            continue;
-        }
-        if (r->have >= r->need) {
-            rom_step(r, out);
+        if ((r->state == ROM_S_CMD && r->have == 1 && in[i] == HIL_ROM_SYNC) || r->have >= r->need) {
+            rom_step_unit(r, out);
         }
     }
 }

@@ -100,6 +100,14 @@ struct hil_rom_hooks {
     enum hil_rom_answer (*on_command)(void *ctx, uint8_t cmd, uint32_t n);
     /** One line for the event log. */
     void (*log)(void *ctx, const char *line);
+    /**
+     * Optional (run trace): a unit of the protocol is complete: the host's
+     * bytes @p in (0x7F, a command pair, an address + checksum, N [+ data]
+     * + checksum, an erase list + checksum) and the ROM's whole answer to
+     * it @p out (empty: silent fault or power cut). Bytes before the first
+     * 0x7F, which the ROM ignores, are not reported.
+     */
+    void (*on_unit)(void *ctx, const uint8_t *in, size_t in_len, const uint8_t *out, size_t out_len);
 };
 
 struct hil_rom {

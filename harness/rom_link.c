@@ -119,6 +119,9 @@ static enum hil_rom_answer romlink_on_command(void *ctx, uint8_t cmd, uint32_t n
         }
         if (f->rom_cmd == cmd && f->n == n) {
             rl->fired[i] = true;
+            if (rl->ops.fault != NULL) {
+                rl->ops.fault(rl->ops.ctx, f->kind == HIL_FAULT_ROM_NACK, cmd, n);
+            }
             return f->kind == HIL_FAULT_ROM_NACK ? HIL_ROM_FORCE_NACK : HIL_ROM_SILENT;
         }
     }

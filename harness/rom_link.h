@@ -23,6 +23,8 @@ struct hil_romlink_ops {
     void *ctx;
     /** NRST pulsed (or GO): @p to_rom = BOOT0 was high (enter system memory). */
     void (*nrst)(void *ctx, bool to_rom, const char *why);
+    /** Optional (run trace): a rom_nack (@p nack) or rom_silent fault fired on the @p n th @p cmd. */
+    void (*fault)(void *ctx, bool nack, uint8_t cmd, uint32_t n);
 };
 
 #define HIL_ROMLINK_LINE 64

@@ -469,10 +469,30 @@ static void rom_log(void *ctx, const char *line)
     evlog(ctx, "%s", line);
 }
 
+/* Run-trace hooks of the ROM and the SPI bus (runtrace.h). */
+static void rom_unit(void *ctx, const uint8_t *in, size_t in_len, const uint8_t *out, size_t out_len)
+{
+    struct run *r = ctx;
+    hil_runtrace_rom_unit(&r->rt, HIL_TRACE_PROTO_AN3155, in, in_len, out, out_len);
+}
+
+static void rom_fault(void *ctx, bool nack, uint8_t cmd, uint32_t n)
+{
+    struct run *r = ctx;
+    hil_runtrace_rom_fault(&r->rt, HIL_TRACE_PROTO_AN3155, nack, cmd, n);
+}
+
+static void spi_fault(void *ctx, enum hil_dir dir, enum hil_fault_kind kind, uint32_t n, uint32_t byte,
+                      uint32_t param)
+{
+    struct run *r = ctx;
+    hil_runtrace_spi_fault(&r->rt, dir, kind, n, byte, param);
+}
+
 /* BOOT0 high at reset: the device runs its system memory, QEMU stays off. */
 static int enter_rom(struct run *r)
 {
-    struct hil_rom_hooks h = { .ctx = r, .on_flash_op = hook_flash_op, .log = rom_log };
+    struct hil_rom_hooks h = { .ctx = r, .on_flash_op = hook_flash_op, .log = rom_log, .on_unit = rom_unit };
     evlog(r, "rom: BOOT0 high at reset: the emulated ST ROM bootloader (AN3155) answers on USART1");
     return hil_romlink_enter(&r->rl, r->flash, &h);
 }
@@ -1262,11 +1282,12 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
     r->proxy.log_ctx = r;
     hil_proxy_init(&r->proxy, NULL, 0);
     r->inject.cut_fault = -1;
-    struct hil_romlink_ops rlo = { .ctx = r, .nrst = rom_nrst };
+    struct hil_romlink_ops rlo = { .ctx = r, .nrst = rom_nrst, .fault = rom_fault };
     hil_romlink_init(&r->rl, &rlo);
     r->spi = (o->link_override ? o->link : s->link) == HIL_LINK_SPI;
     r->spi_bus.log = rom_log;
     r->spi_bus.log_ctx = r;
+    r->spi_bus.fault = spi_fault;
     hil_spi_init(&r->spi_bus, NULL, 0);
 
     memset(out, 0, sizeof(*out));
@@ -1301,6 +1322,7 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
             evlog(r, "cannot create %s/%s: running without a trace", r->workdir, HIL_RUNTRACE_FILE);
         }
         hil_runtrace_tap(&r->rt, &r->proxy);
+        r->rt.spi = r->spi; /* update-protocol frames carried over SPI */
     }
     if (rc == 0) {
         r->flash = calloc(1, sizeof(*r->flash));

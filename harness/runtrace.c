@@ -59,7 +59,8 @@ static void tap_wire(void *ctx, enum hil_dir dir, uint32_t n, const uint8_t *byt
 {
     struct hil_runtrace *rt = ctx;
     enum hil_trace_dir td = dir == HIL_DIR_TO_TARGET ? HIL_TRACE_DIR_TO_TARGET : HIL_TRACE_DIR_TO_HOST;
-    (void)hil_trace_frame(rt->t, hil_runtrace_now(rt), td, n, bytes, len);
+    (void)hil_trace_link_frame(rt->t, hil_runtrace_now(rt), td, HIL_TRACE_LINK_FLAGS(HIL_TRACE_PROTO_FOTA, rt->spi),
+                               n, bytes, len);
 }
 
 static void tap_fault(void *ctx, enum hil_dir dir, enum hil_fault_kind kind, uint32_t n, uint32_t byte)
@@ -83,7 +84,55 @@ static void tap_fault(void *ctx, enum hil_dir dir, enum hil_fault_kind kind, uin
     default:
         return; /* power cuts appear as FLASH verdicts */
     }
-    (void)hil_trace_fault(rt->t, hil_runtrace_now(rt), td, tk, n, offset, 0);
+    (void)hil_trace_link_fault(rt->t, hil_runtrace_now(rt), td, HIL_TRACE_LINK_FLAGS(HIL_TRACE_PROTO_FOTA, rt->spi),
+                               tk, n, offset, 0);
+}
+
+void hil_runtrace_rom_unit(struct hil_runtrace *rt, enum hil_trace_proto proto, const uint8_t *in,
+                           size_t in_len, const uint8_t *out, size_t out_len)
+{
+    if (rt->t == NULL) {
+        return;
+    }
+    /* AN3155 is the USART ROM, AN4286 the SPI one. */
+    uint8_t link = HIL_TRACE_LINK_FLAGS(proto, proto == HIL_TRACE_PROTO_AN4286);
+    uint64_t now = hil_runtrace_now(rt);
+    if (in_len > 0) {
+        (void)hil_trace_link_frame(rt->t, now, HIL_TRACE_DIR_TO_TARGET, link, ++rt->rom_units[0], in, in_len);
+    }
+    if (out_len > 0) {
+        (void)hil_trace_link_frame(rt->t, now, HIL_TRACE_DIR_TO_HOST, link, ++rt->rom_units[1], out, out_len);
+    }
+}
+
+void hil_runtrace_rom_fault(struct hil_runtrace *rt, enum hil_trace_proto proto, bool nack, uint8_t cmd,
+                            uint32_t n)
+{
+    uint8_t link = HIL_TRACE_LINK_FLAGS(proto, proto == HIL_TRACE_PROTO_AN4286);
+    (void)hil_trace_link_fault(rt->t, hil_runtrace_now(rt), HIL_TRACE_DIR_TO_HOST, link,
+                               nack ? HIL_TRACE_FAULT_ROM_NACK : HIL_TRACE_FAULT_ROM_SILENT, n,
+                               HIL_TRACE_NO_OFFSET, cmd);
+}
+
+void hil_runtrace_spi_fault(struct hil_runtrace *rt, enum hil_dir dir, enum hil_fault_kind kind, uint32_t n,
+                            uint32_t byte, uint32_t param)
+{
+    /* hil_fault_kind -> FAULT kind; the order of the SPI kinds differs. */
+    static const struct { enum hil_fault_kind from; enum hil_trace_fault_kind to; } map[] = {
+        { HIL_FAULT_SPI_DROP, HIL_TRACE_FAULT_SPI_DROP },
+        { HIL_FAULT_SPI_CORRUPT, HIL_TRACE_FAULT_SPI_CORRUPT },
+        { HIL_FAULT_SPI_CS_RELEASE, HIL_TRACE_FAULT_SPI_CS_RELEASE },
+        { HIL_FAULT_SPI_BIT_SHIFT, HIL_TRACE_FAULT_SPI_BIT_SHIFT },
+        { HIL_FAULT_SPI_MISO_STUCK, HIL_TRACE_FAULT_SPI_MISO_STUCK },
+    };
+    enum hil_trace_dir td = dir == HIL_DIR_TO_TARGET ? HIL_TRACE_DIR_TO_TARGET : HIL_TRACE_DIR_TO_HOST;
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (map[i].from == kind) {
+            (void)hil_trace_link_fault(rt->t, hil_runtrace_now(rt), td,
+                                       HIL_TRACE_LINK_FLAGS(HIL_TRACE_PROTO_FOTA, true), map[i].to, n, byte, param);
+            return;
+        }
+    }
 }
 
 void hil_runtrace_tap(struct hil_runtrace *rt, struct hil_proxy *p)

@@ -37,6 +37,8 @@ struct hil_runtrace {
     struct hil_trace *t;          /**< NULL: not tracing */
     uint64_t t0_us;               /**< CLOCK_MONOTONIC at open */
     enum hil_pcap_mode mode;
+    bool spi;                     /**< the update link is SPI: FRAME/FAULT flag it */
+    uint32_t rom_units[2];        /**< ROM-path units per direction (to target, to host) */
     char path[PATH_MAX + 16];
 };
 
@@ -55,6 +57,28 @@ int hil_runtrace_open(struct hil_runtrace *rt, const char *workdir, enum hil_pca
 
 /** Install the wire and fault taps of @p p that write FRAME and FAULT records. */
 void hil_runtrace_tap(struct hil_runtrace *rt, struct hil_proxy *p);
+
+/**
+ * One ROM-bootloader unit (rom_an3155.h on_unit hook): the host's bytes
+ * @p in (a sync, a command pair, an address + checksum, a length + data +
+ * checksum...) as a host->target FRAME, then the ROM's answer @p out
+ * (when @p out_len > 0) as a target->host FRAME, both flagged @p proto.
+ */
+void hil_runtrace_rom_unit(struct hil_runtrace *rt, enum hil_trace_proto proto, const uint8_t *in,
+                           size_t in_len, const uint8_t *out, size_t out_len);
+
+/** A ROM command fault (rom_nack / rom_silent) on the @p n th command @p cmd. */
+void hil_runtrace_rom_fault(struct hil_runtrace *rt, enum hil_trace_proto proto, bool nack, uint8_t cmd,
+                            uint32_t n);
+
+/**
+ * An SPI bus fault (spi_link.h fault hook): @p kind one of the
+ * HIL_FAULT_SPI_*, on write (@p dir to target) or read transfer @p n;
+ * @p byte the byte offset (corrupt, cs_release) or HIL_TRACE_NO_OFFSET;
+ * @p param see HIL_TRACE_FAULT_SPI_MISO_STUCK.
+ */
+void hil_runtrace_spi_fault(struct hil_runtrace *rt, enum hil_dir dir, enum hil_fault_kind kind, uint32_t n,
+                            uint32_t byte, uint32_t param);
 
 /** Save @p f as flash-initial.bin next to the trace (no-op when not tracing). */
 void hil_runtrace_save_flash(struct hil_runtrace *rt, const struct hil_flash *f);

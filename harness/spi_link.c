@@ -12,6 +12,7 @@ void hil_spi_init(struct hil_spi *s, const struct hil_fault *faults, int nfaults
 {
     struct hil_buf q = s->miso_q;
     void (*log)(void *, const char *) = s->log;
+    void (*fault)(void *, enum hil_dir, enum hil_fault_kind, uint32_t, uint32_t, uint32_t) = s->fault;
     void *ctx = s->log_ctx;
     memset(s, 0, sizeof(*s));
     s->miso_q = q;
@@ -19,6 +20,7 @@ void hil_spi_init(struct hil_spi *s, const struct hil_fault *faults, int nfaults
     s->faults = faults;
     s->nfaults = faults != NULL ? nfaults : 0;
     s->log = log;
+    s->fault = fault;
     s->log_ctx = ctx;
 }
 
@@ -45,6 +47,14 @@ static void spi_log(struct hil_spi *s, const char *fmt, ...)
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
     s->log(s->log_ctx, line);
+}
+
+static void spi_fired(struct hil_spi *s, int i, enum hil_dir dir, uint32_t n, uint32_t byte, uint32_t param)
+{
+    s->fired[i] = true;
+    if (s->fault != NULL) {
+        s->fault(s->log_ctx, dir, s->faults[i].kind, n, byte, param);
+    }
 }
 
 /* The first armed fault of @p kind for count @p n (dir checked for corrupt). */
@@ -74,24 +84,24 @@ static void spi_transfer(struct hil_spi *s, const uint8_t *mosi_in, size_t len, 
         uint32_t n = ++s->writes;
         int i;
         if ((i = spi_fault(s, HIL_FAULT_SPI_DROP, n, -1)) >= 0) {
-            s->fired[i] = true;
+            spi_fired(s, i, HIL_DIR_TO_TARGET, n, 0xFFFFFFFFu, 0);
             deliver = 0;
             clock_out = 0;
             spi_log(s, "spi: FAULT drop write transfer #%u (%zu bytes)", n, len);
         }
         if ((i = spi_fault(s, HIL_FAULT_SPI_CORRUPT, n, HIL_DIR_TO_TARGET)) >= 0 && s->faults[i].byte < len) {
-            s->fired[i] = true;
+            spi_fired(s, i, HIL_DIR_TO_TARGET, n, s->faults[i].byte, 0);
             m[s->faults[i].byte] ^= 0xFFu;
             spi_log(s, "spi: FAULT corrupt MOSI byte %u of write transfer #%u", s->faults[i].byte, n);
         }
         if ((i = spi_fault(s, HIL_FAULT_SPI_CS_RELEASE, n, -1)) >= 0 && s->faults[i].byte < len) {
-            s->fired[i] = true;
+            spi_fired(s, i, HIL_DIR_TO_TARGET, n, s->faults[i].byte, 0);
             deliver = clock_out = s->faults[i].byte;
             spi_log(s, "spi: FAULT NSS released after %u of %zu bytes of write transfer #%u",
                     s->faults[i].byte, len, n);
         }
         if ((i = spi_fault(s, HIL_FAULT_SPI_BIT_SHIFT, n, -1)) >= 0) {
-            s->fired[i] = true;
+            spi_fired(s, i, HIL_DIR_TO_TARGET, n, 0xFFFFFFFFu, 0);
             uint8_t carry = 0;
             for (size_t k = 0; k < len; k++) {
                 uint8_t b = m[k];
@@ -119,14 +129,14 @@ static void spi_transfer(struct hil_spi *s, const uint8_t *mosi_in, size_t len, 
         uint32_t n = ++s->reads;
         int i;
         if ((i = spi_fault(s, HIL_FAULT_SPI_MISO_STUCK, n, -1)) >= 0) {
-            s->fired[i] = true;
             s->stuck_left = s->faults[i].n;
             s->stuck_value = (uint8_t)s->faults[i].byte;
+            spi_fired(s, i, HIL_DIR_TO_HOST, n, 0xFFFFFFFFu, (uint32_t)s->stuck_value << 16 | (s->stuck_left & 0xFFFFu));
             spi_log(s, "spi: FAULT MISO stuck at 0x%02x for %u read transfers from #%u", s->stuck_value,
                     s->stuck_left, n);
         }
         if ((i = spi_fault(s, HIL_FAULT_SPI_CORRUPT, n, HIL_DIR_TO_HOST)) >= 0 && s->faults[i].byte < from_q) {
-            s->fired[i] = true;
+            spi_fired(s, i, HIL_DIR_TO_HOST, n, s->faults[i].byte, 0);
             miso[s->faults[i].byte] ^= 0xFFu;
             spi_log(s, "spi: FAULT corrupt MISO byte %u of read transfer #%u", s->faults[i].byte, n);
         }

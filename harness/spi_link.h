@@ -51,6 +51,11 @@ struct hil_spi {
     bool bad;                          /* a malformed request: the stream is unusable */
     uint64_t mosi_bytes, miso_bytes, transfers;
     void (*log)(void *ctx, const char *line);
+    /** Optional (run trace, ctx log_ctx): fault @p kind fired on transfer
+     *  @p n (dir to_target: write, to_host: read); @p byte its byte offset or
+     *  0xFFFFFFFF; @p param MISO_STUCK: value << 16 | count, else 0. */
+    void (*fault)(void *ctx, enum hil_dir dir, enum hil_fault_kind kind, uint32_t n, uint32_t byte,
+                  uint32_t param);
     void *log_ctx;
 };
 

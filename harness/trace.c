@@ -152,13 +152,19 @@ static int link_dir_ok(enum hil_trace_dir dir)
 int hil_trace_frame(struct hil_trace *t, uint64_t ts_us, enum hil_trace_dir dir,
                     uint32_t index, const uint8_t *bytes, size_t len)
 {
+    return hil_trace_link_frame(t, ts_us, dir, 0, index, bytes, len);
+}
+
+int hil_trace_link_frame(struct hil_trace *t, uint64_t ts_us, enum hil_trace_dir dir, uint8_t link,
+                         uint32_t index, const uint8_t *bytes, size_t len)
+{
     if (t == NULL) {
         return 0;
     }
     if (!link_dir_ok(dir) || (bytes == NULL && len != 0)) {
         return FOTA_EINVAL;
     }
-    rec_header(t, HIL_TRACE_FRAME, dir, 0);
+    rec_header(t, HIL_TRACE_FRAME, dir, (uint8_t)(link & (HIL_TRACE_F_PROTO_MASK | HIL_TRACE_F_SPI)));
     put_u32(t->buf + HIL_TRACE_HDR_SIZE, index);
     return rec_emit(t, ts_us, rec_tail(t, 4, bytes, len));
 }
@@ -167,13 +173,20 @@ int hil_trace_fault(struct hil_trace *t, uint64_t ts_us, enum hil_trace_dir dir,
                     enum hil_trace_fault_kind kind, uint32_t frame, uint32_t offset,
                     uint32_t param)
 {
+    return hil_trace_link_fault(t, ts_us, dir, 0, kind, frame, offset, param);
+}
+
+int hil_trace_link_fault(struct hil_trace *t, uint64_t ts_us, enum hil_trace_dir dir, uint8_t link,
+                         enum hil_trace_fault_kind kind, uint32_t frame, uint32_t offset,
+                         uint32_t param)
+{
     if (t == NULL) {
         return 0;
     }
-    if (!link_dir_ok(dir) || kind < HIL_TRACE_FAULT_CORRUPT || kind > HIL_TRACE_FAULT_STALL) {
+    if (!link_dir_ok(dir) || kind < HIL_TRACE_FAULT_CORRUPT || kind > HIL_TRACE_FAULT_ROM_SILENT) {
         return FOTA_EINVAL;
     }
-    rec_header(t, HIL_TRACE_FAULT, dir, 0);
+    rec_header(t, HIL_TRACE_FAULT, dir, (uint8_t)(link & (HIL_TRACE_F_PROTO_MASK | HIL_TRACE_F_SPI)));
     uint8_t *b = t->buf + HIL_TRACE_HDR_SIZE;
     b[0] = (uint8_t)kind;
     put_u32(b + 1, frame);
@@ -339,6 +352,12 @@ int hil_trace_read_next(struct hil_trace_reader *r, struct hil_trace_rec *rec)
     rec->kind = (enum hil_trace_kind)p[1];
     rec->dir = (enum hil_trace_dir)p[2];
     rec->flags = p[3];
+    rec->proto = HIL_TRACE_PROTO_FOTA;
+    rec->spi = false;
+    if (rec->kind == HIL_TRACE_FRAME || rec->kind == HIL_TRACE_FAULT) {
+        rec->proto = (enum hil_trace_proto)((p[3] & HIL_TRACE_F_PROTO_MASK) >> HIL_TRACE_F_PROTO_SHIFT);
+        rec->spi = (p[3] & HIL_TRACE_F_SPI) != 0;
+    }
     const uint8_t *b = p + HIL_TRACE_HDR_SIZE;
     size_t blen = n - HIL_TRACE_HDR_SIZE;
     switch (rec->kind) {
@@ -414,8 +433,17 @@ const char *hil_trace_dir_name(enum hil_trace_dir d)
 
 const char *hil_trace_fault_name(enum hil_trace_fault_kind k)
 {
-    static const char *const names[] = { "?", "corrupt", "drop", "disconnect", "stall" };
+    static const char *const names[] = {
+        "?", "corrupt", "drop", "disconnect", "stall", "spi_drop", "spi_corrupt",
+        "spi_cs_release", "spi_bit_shift", "spi_miso_stuck", "rom_nack", "rom_silent",
+    };
     return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
+}
+
+const char *hil_trace_proto_name(enum hil_trace_proto p)
+{
+    static const char *const names[] = { "fota", "an3155", "an4286" };
+    return (unsigned)p < sizeof(names) / sizeof(names[0]) ? names[p] : "?";
 }
 
 const char *hil_trace_power_name(enum hil_trace_power ev)

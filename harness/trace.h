@@ -14,7 +14,9 @@
  *            HIL_TRACE_VERSION (1), so 0xF1 in this version
  *   1   1    kind   enum hil_trace_kind
  *   2   1    dir    enum hil_trace_dir (0 for records that have none)
- *   3   1    flags  HIL_TRACE_F_*
+ *   3   1    flags  HIL_TRACE_F_*; FRAME and FAULT records also carry
+ *            the link protocol (bits 2-3, enum hil_trace_proto) and the
+ *            physical link (bit 4, HIL_TRACE_F_SPI) in it
  *   4   2    length of the whole record, header included (= pcap caplen)
  *   6   ..   body, per kind:
  *
@@ -49,6 +51,7 @@
 #ifndef HIL_TRACE_H
 #define HIL_TRACE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 #include "target.h"
@@ -70,6 +73,28 @@
 /* Header flags. */
 #define HIL_TRACE_F_TRUNC   0x01u  /**< variable part cut at HIL_TRACE_MAX_BYTES */
 #define HIL_TRACE_F_SHA     0x02u  /**< FLASH: sha256_prefix is valid */
+/*
+ * FRAME/FAULT: which protocol the bytes are (enum hil_trace_proto) and on
+ * which physical link. Added without a version bump: these bits were 0 in
+ * every record written before, which reads as "update protocol on the
+ * UART", what those records were (docs/TRACE.md, Versioning).
+ * NOTE: file format: bit positions and enum values never change.
+ */
+#define HIL_TRACE_F_PROTO_SHIFT 2u
+#define HIL_TRACE_F_PROTO_MASK  0x0Cu  /**< bits 2-3: enum hil_trace_proto */
+#define HIL_TRACE_F_SPI         0x10u  /**< bit 4: link is SPI (0: UART) */
+
+/** The link protocol of a FRAME/FAULT record (flags bits 2-3). */
+enum hil_trace_proto {
+    HIL_TRACE_PROTO_FOTA = 0,   /**< fota-hil update protocol (proto.h frames) */
+    HIL_TRACE_PROTO_AN3155 = 1, /**< ST ROM bootloader, USART (AN3155) */
+    HIL_TRACE_PROTO_AN4286 = 2, /**< ST ROM bootloader, SPI (AN4286) */
+};
+
+/** The FRAME/FAULT flag bits for protocol @p proto on link @p spi. */
+#define HIL_TRACE_LINK_FLAGS(proto, spi) \
+    ((uint8_t)((((unsigned)(proto) << HIL_TRACE_F_PROTO_SHIFT) & HIL_TRACE_F_PROTO_MASK) | \
+               ((spi) ? HIL_TRACE_F_SPI : 0u)))
 
 enum hil_trace_kind {
     HIL_TRACE_FRAME = 1,
@@ -91,6 +116,15 @@ enum hil_trace_fault_kind {
     HIL_TRACE_FAULT_DROP = 2,       /**< frame removed from the stream */
     HIL_TRACE_FAULT_DISCONNECT = 3, /**< updater's side closed at this frame */
     HIL_TRACE_FAULT_STALL = 4,      /**< frame held back for param ms */
+    /* SPI bus faults (spi_link.h); frame = the write or read transfer count. */
+    HIL_TRACE_FAULT_SPI_DROP = 5,   /**< write transfer never reached the slave */
+    HIL_TRACE_FAULT_SPI_CORRUPT = 6, /**< MOSI/MISO byte at offset xor 0xFF */
+    HIL_TRACE_FAULT_SPI_CS_RELEASE = 7, /**< NSS released after offset bytes */
+    HIL_TRACE_FAULT_SPI_BIT_SHIFT = 8, /**< write transfer shifted by one bit */
+    HIL_TRACE_FAULT_SPI_MISO_STUCK = 9, /**< MISO stuck: param = value << 16 | count */
+    /* ROM command faults (rom_link.h); frame = the command's count per code. */
+    HIL_TRACE_FAULT_ROM_NACK = 10,  /**< command NACKed; param = command code */
+    HIL_TRACE_FAULT_ROM_SILENT = 11, /**< command unanswered; param = command code */
 };
 
 enum hil_trace_power {
@@ -141,6 +175,18 @@ int hil_trace_frame(struct hil_trace *t, uint64_t ts_us, enum hil_trace_dir dir,
                     uint32_t index, const uint8_t *bytes, size_t len);
 
 /**
+ * hil_trace_frame() for any link protocol and physical link.
+ * @param link   HIL_TRACE_LINK_FLAGS(proto, spi); other bits are ignored
+ * @param index  1-based unit count in @p dir (0: unknown). AN3155/AN4286:
+ *               one record per unit: host->target a sync, a command
+ *               with its complement, an address with its checksum, a
+ *               length (+ data) with its checksum; target->host the ROM's
+ *               whole answer to that unit (ACKs, data)
+ */
+int hil_trace_link_frame(struct hil_trace *t, uint64_t ts_us, enum hil_trace_dir dir, uint8_t link,
+                         uint32_t index, const uint8_t *bytes, size_t len);
+
+/**
  * A link fault the injector applied.
  * @param frame   1-based frame index in @p dir it hit
  * @param offset  byte offset in that frame (CORRUPT), else HIL_TRACE_NO_OFFSET
@@ -149,6 +195,11 @@ int hil_trace_frame(struct hil_trace *t, uint64_t ts_us, enum hil_trace_dir dir,
 int hil_trace_fault(struct hil_trace *t, uint64_t ts_us, enum hil_trace_dir dir,
                     enum hil_trace_fault_kind kind, uint32_t frame, uint32_t offset,
                     uint32_t param);
+
+/** hil_trace_fault() with the link flags (HIL_TRACE_LINK_FLAGS) of the link it hit. */
+int hil_trace_link_fault(struct hil_trace *t, uint64_t ts_us, enum hil_trace_dir dir, uint8_t link,
+                         enum hil_trace_fault_kind kind, uint32_t frame, uint32_t offset,
+                         uint32_t param);
 
 /**
  * A flash operation and its verdict. For programs with data the first 8
@@ -195,6 +246,8 @@ struct hil_trace_rec {
     enum hil_trace_kind kind;
     enum hil_trace_dir dir;
     uint8_t flags;              /**< HIL_TRACE_F_* */
+    enum hil_trace_proto proto; /**< FRAME/FAULT: from flags bits 2-3 (else 0) */
+    bool spi;                   /**< FRAME/FAULT: HIL_TRACE_F_SPI (else false) */
     union {
         struct {
             uint32_t index;
@@ -246,5 +299,6 @@ const char *hil_trace_kind_name(enum hil_trace_kind k);
 const char *hil_trace_dir_name(enum hil_trace_dir d);
 const char *hil_trace_fault_name(enum hil_trace_fault_kind k);
 const char *hil_trace_power_name(enum hil_trace_power ev);
+const char *hil_trace_proto_name(enum hil_trace_proto p);   /**< "fota", "an3155", "an4286" */
 
 #endif /* HIL_TRACE_H */

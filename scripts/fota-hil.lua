@@ -36,7 +36,32 @@ local fota_errs = {
 local roles = { [1] = "bootloader", [2] = "app" }
 local slots = { [0] = "A", [1] = "B", [0xFF] = "none" }
 local crc_status = { [0] = "Bad", [1] = "Good", [2] = "Unverified" }
-local fault_kinds = { [1] = "corrupt", [2] = "drop", [3] = "disconnect", [4] = "stall" }
+local fault_kinds = {
+    [1] = "corrupt", [2] = "drop", [3] = "disconnect", [4] = "stall",
+    [5] = "spi_drop", [6] = "spi_corrupt", [7] = "spi_cs_release", [8] = "spi_bit_shift",
+    [9] = "spi_miso_stuck", [10] = "rom_nack", [11] = "rom_silent",
+}
+-- FRAME/FAULT flags bits 2-3 (trace.h enum hil_trace_proto), bit 4 the link.
+local link_protos = { [0] = "fota-hil", [1] = "AN3155", [2] = "AN4286" }
+local phys_links = { [0] = "UART", [1] = "SPI" }
+-- ST ROM bootloader commands (AN3155 section 3 Table 2; AN4286 the same codes).
+local ROM_ACK, ROM_NACK, ROM_SYNC, ROM_SOF = 0x79, 0x1F, 0x7F, 0x5A
+local rom_cmds = {
+    [0x00] = "GET", [0x01] = "GV", [0x02] = "GID", [0x11] = "RM", [0x21] = "GO",
+    [0x31] = "WM", [0x43] = "ER", [0x44] = "EER", [0x63] = "WP", [0x73] = "WUP",
+    [0x82] = "RP", [0x92] = "RUP",
+}
+local rom_cmd_long = {
+    [0x00] = "Get", [0x01] = "Get Version", [0x02] = "Get ID", [0x11] = "Read Memory",
+    [0x21] = "Go", [0x31] = "Write Memory", [0x43] = "Erase", [0x44] = "Extended Erase",
+    [0x63] = "Write Protect", [0x73] = "Write Unprotect", [0x82] = "Readout Protect",
+    [0x92] = "Readout Unprotect",
+}
+local rom_acks = { [0x79] = "ACK", [0x1F] = "NACK" }
+local rom_units = {
+    [1] = "sync", [2] = "command", [3] = "address", [4] = "read length", [5] = "write data",
+    [6] = "erase list", [7] = "answer", [8] = "ACK confirmation", [9] = "unknown",
+}
 local flash_ops = { [1] = "erase", [2] = "program" }
 local regions = { [0] = "other", [1] = "boot", [2] = "meta", [3] = "slot_a", [4] = "slot_b" }
 local verdicts = { [0] = "applied", [1] = "cut", [2] = "failed" }
@@ -56,6 +81,28 @@ local f = {
     rec_trunc   = ProtoField.bool("fotahil.rec.flags.trunc", "Truncated", 8, nil, 0x01),
     rec_sha     = ProtoField.bool("fotahil.rec.flags.sha", "SHA-256 prefix valid", 8, nil, 0x02),
     rec_len     = ProtoField.uint16("fotahil.rec.len", "Record length", base.DEC),
+    rec_proto   = ProtoField.uint8("fotahil.rec.flags.proto", "Link protocol", base.DEC, link_protos, 0x0C),
+    rec_spi     = ProtoField.uint8("fotahil.rec.flags.link", "Physical link", base.DEC, phys_links, 0x10),
+
+    rom_unit    = ProtoField.uint8("fotahil.rom.unit", "ROM unit", base.DEC, rom_units),
+    rom_sync    = ProtoField.uint8("fotahil.rom.sync", "Sync (autobaud)", base.HEX),
+    rom_sof     = ProtoField.uint8("fotahil.rom.sof", "Start of frame", base.HEX),
+    rom_cmd     = ProtoField.uint8("fotahil.rom.cmd", "Command", base.HEX, rom_cmds),
+    rom_cmd_cpl = ProtoField.uint8("fotahil.rom.cmd_complement", "Command complement", base.HEX),
+    rom_addr    = ProtoField.uint32("fotahil.rom.addr", "Address", base.HEX),
+    rom_n       = ProtoField.uint16("fotahil.rom.n", "N (count - 1)", base.DEC),
+    rom_len     = ProtoField.uint16("fotahil.rom.len", "Byte count (N + 1)", base.DEC),
+    rom_data    = ProtoField.bytes("fotahil.rom.data", "Data"),
+    rom_cksum   = ProtoField.uint8("fotahil.rom.cksum", "Checksum", base.HEX),
+    rom_cksum_calc = ProtoField.uint8("fotahil.rom.cksum.computed", "Computed checksum", base.HEX),
+    rom_cksum_status = ProtoField.uint8("fotahil.rom.cksum_status", "Checksum status", base.DEC, crc_status),
+    rom_ack     = ProtoField.uint8("fotahil.rom.ack", "Answer", base.HEX, rom_acks),
+    rom_version = ProtoField.uint8("fotahil.rom.version", "Bootloader version", base.HEX),
+    rom_pid     = ProtoField.uint16("fotahil.rom.pid", "Product ID", base.HEX),
+    rom_erase_code = ProtoField.uint16("fotahil.rom.erase.code", "Special erase", base.HEX,
+        { [0xFFFF] = "mass erase", [0xFFFE] = "bank 1", [0xFFFD] = "bank 2" }),
+    rom_erase_sector = ProtoField.uint16("fotahil.rom.erase.sector", "Sector", base.DEC),
+    rom_filler  = ProtoField.bytes("fotahil.rom.filler", "Dummy/filler bytes"),
 
     frame_index = ProtoField.uint32("fotahil.frame.index", "Frame index", base.DEC),
     frame_garbage = ProtoField.bytes("fotahil.frame.garbage", "Bytes before sync"),
@@ -155,6 +202,10 @@ local e = {
         expert.group.SEQUENCE, expert.severity.WARN),
     power = ProtoExpert.new("fotahil.expert.power", "Power loss or unplanned reset",
         expert.group.SEQUENCE, expert.severity.NOTE),
+    rom_nack = ProtoExpert.new("fotahil.expert.rom_nack", "NACK from the ROM bootloader",
+        expert.group.RESPONSE_CODE, expert.severity.WARN),
+    rom_cksum = ProtoExpert.new("fotahil.expert.rom_cksum", "ROM bootloader checksum mismatch",
+        expert.group.CHECKSUM, expert.severity.ERROR),
     unknown = ProtoExpert.new("fotahil.expert.unknown", "Unknown value",
         expert.group.UNDECODED, expert.severity.WARN),
 }
@@ -194,9 +245,15 @@ end
 -- Per-capture state for the retransmission mark, filled on the first pass.
 local retrans_of = {}
 local last_data_offset = nil
+-- ROM-path context (filled on the first pass, keyed by packet number): a
+-- unit's meaning depends on the command before it (AN3155 section 3).
+local rom_ctx = {}
+local rom_state = {}
 function p.init()
     retrans_of = {}
     last_data_offset = nil
+    rom_ctx = {}
+    rom_state = {}
 end
 
 -- ---- frames ----------------------------------------------------------
@@ -361,6 +418,258 @@ local function dissect_frame(tvb, pinfo, tree, off, dir)
     return table.concat(info, " ")
 end
 
+
+-- ---- ST ROM bootloader (AN3155 USART, AN4286 SPI) ----------------------
+-- Phases of the host's next unit.
+local PH_CMD, PH_ADDR, PH_READ_LEN, PH_WRITE, PH_ERASE = 2, 3, 4, 5, 6
+
+local function xor8(tvb, off, len)
+    local x = 0
+    for i = off, off + len - 1 do x = bxor(x, tvb(i, 1):uint()) end
+    return x
+end
+
+-- Checksum item with status and expert info on mismatch.
+local function rom_cksum_item(tree, tvb, off, calc, info)
+    local got = tvb(off, 1):uint()
+    local ci = tree:add(f.rom_cksum, tvb(off, 1))
+    tree:add(f.rom_cksum_calc, tvb(off, 1), calc):set_generated()
+    tree:add(f.rom_cksum_status, tvb(off, 1), (got == calc) and 1 or 0):set_generated()
+    if got ~= calc then
+        ci:add_proto_expert_info(e.rom_cksum, string.format("Checksum 0x%02x, computed 0x%02x", got, calc))
+        info[#info + 1] = "[BAD CHECKSUM]"
+    end
+end
+
+local function rom_ack_item(tree, tvb, off, info)
+    local a = tvb(off, 1):uint()
+    local it = tree:add(f.rom_ack, tvb(off, 1))
+    if a == ROM_NACK then
+        it:add_proto_expert_info(e.rom_nack)
+    end
+    info[#info + 1] = rom_acks[a] or string.format("0x%02x", a)
+    return a
+end
+
+-- The meaning of this packet: computed once (first pass) from the stream
+-- state of its protocol, then kept for later passes.
+local function rom_context(pinfo, proto, dir, tvb, off, n)
+    local c = rom_ctx[pinfo.number]
+    if c ~= nil then return c end
+    local st = rom_state[proto]
+    if st == nil then
+        st = { phase = PH_CMD, cmd = nil, answered = true, last_phase = nil }
+        rom_state[proto] = st
+    end
+    c = {}
+    if dir == 1 then
+        local b0 = n > 0 and tvb(off, 1):uint() or nil
+        if not st.answered then st.phase = PH_CMD end -- unanswered (silent): the ROM waits for a command
+        if n == 1 and (b0 == ROM_SYNC or b0 == ROM_SOF) then
+            c.unit = 1
+            st.phase = PH_CMD
+        elseif n == 1 and proto == 2 and b0 == ROM_ACK then
+            c.unit = 8 -- AN4286 ACK procedure: the host acknowledges
+        else
+            c.unit = st.phase
+            local cmdlen = (proto == 2 and b0 == ROM_SOF) and 3 or 2
+            if c.unit ~= PH_CMD and n == cmdlen and
+                band(bxor(tvb(off + n - 2, 1):uint(), tvb(off + n - 1, 1):uint()), 0xFF) == 0xFF and
+                not (c.unit == PH_READ_LEN) then
+                c.unit = PH_CMD -- a command where data was expected: the host gave up
+            end
+            c.cmd = st.cmd
+            if c.unit == PH_CMD then
+                c.cmd = tvb(off + cmdlen - 2, 1):uint()
+                st.cmd = c.cmd
+                if c.cmd == 0x11 or c.cmd == 0x21 or c.cmd == 0x31 then
+                    st.phase = PH_ADDR
+                elseif c.cmd == 0x44 then
+                    st.phase = PH_ERASE
+                else
+                    st.phase = PH_CMD
+                end
+            elseif c.unit == PH_ADDR then
+                st.phase = (st.cmd == 0x11) and PH_READ_LEN or ((st.cmd == 0x31) and PH_WRITE or PH_CMD)
+            else
+                st.phase = PH_CMD
+            end
+            st.answered = false
+        end
+        if c.unit == 1 then st.answered = false end
+        st.last_unit = c.unit
+        st.last_cmd = c.cmd
+    else
+        c.unit = 7
+        c.answers = st.last_unit
+        c.cmd = st.last_cmd
+        st.answered = true
+        -- a NACK (after any filler) sends the ROM back to waiting for a command
+        for i = off, off + n - 1 do
+            local b = tvb(i, 1):uint()
+            if b == ROM_NACK then st.phase = PH_CMD; break end
+            if b == ROM_ACK then break end
+        end
+    end
+    rom_ctx[pinfo.number] = c
+    return c
+end
+
+local function cmd_name(c)
+    if c == nil then return "?" end
+    return rom_cmds[c] or string.format("0x%02x", c)
+end
+
+-- One ROM unit in tvb[off ..]; proto 1 = AN3155, 2 = AN4286.
+local function dissect_rom(tvb, pinfo, tree, off, dir, proto)
+    local n = tvb:len() - off
+    local arrow = (dir == 1) and "H->T" or ((dir == 2) and "T->H" or "?")
+    local info = { arrow, link_protos[proto] or "?" }
+    if n <= 0 then
+        tree:add_proto_expert_info(e.short, "Empty ROM unit")
+        return table.concat(info, " ") .. " (empty)"
+    end
+    local c = rom_context(pinfo, proto, dir, tvb, off, n)
+    tree:add(f.rom_unit, tvb(off, n), c.unit):set_generated()
+    if c.unit == 1 then
+        if tvb(off, 1):uint() == ROM_SOF then
+            tree:add(f.rom_sof, tvb(off, 1))
+        else
+            tree:add(f.rom_sync, tvb(off, 1))
+        end
+        info[#info + 1] = "SYNC"
+    elseif c.unit == 8 then
+        tree:add(f.rom_ack, tvb(off, 1))
+        info[#info + 1] = "ACK (host)"
+    elseif c.unit == PH_CMD then
+        local o = off
+        if proto == 2 and tvb(o, 1):uint() == ROM_SOF and n >= 3 then
+            tree:add(f.rom_sof, tvb(o, 1))
+            o = o + 1
+        end
+        if off + n - o < 2 then
+            tree:add_proto_expert_info(e.short, "Command cut short")
+            info[#info + 1] = "[cut short]"
+            return table.concat(info, " ")
+        end
+        local cmd = tvb(o, 1):uint()
+        local ci = tree:add(f.rom_cmd, tvb(o, 1))
+        if rom_cmds[cmd] == nil then ci:add_proto_expert_info(e.unknown, "Unknown ROM command") end
+        ci:append_text(" (" .. (rom_cmd_long[cmd] or "?") .. ")")
+        tree:add(f.rom_cmd_cpl, tvb(o + 1, 1))
+        info[#info + 1] = cmd_name(cmd)
+        rom_cksum_item(tree, tvb, o + 1, bxor(cmd, 0xFF), info)
+    elseif c.unit == PH_ADDR then
+        if n < 5 then
+            tree:add_proto_expert_info(e.short, "Address cut short")
+            return table.concat(info, " ") .. " " .. cmd_name(c.cmd) .. " address [cut short]"
+        end
+        tree:add(f.rom_addr, tvb(off, 4))
+        info[#info + 1] = cmd_name(c.cmd) .. string.format(" addr=0x%08x", tvb(off, 4):uint())
+        rom_cksum_item(tree, tvb, off + 4, xor8(tvb, off, 4), info)
+    elseif c.unit == PH_READ_LEN then
+        if n < 2 then
+            tree:add_proto_expert_info(e.short, "Length cut short")
+            return table.concat(info, " ") .. " RM length [cut short]"
+        end
+        local nn = tvb(off, 1):uint()
+        tree:add(f.rom_n, tvb(off, 1))
+        tree:add(f.rom_len, tvb(off, 1), nn + 1):set_generated()
+        info[#info + 1] = "RM len=" .. (nn + 1)
+        rom_cksum_item(tree, tvb, off + 1, bxor(nn, 0xFF), info)
+    elseif c.unit == PH_WRITE then
+        local nn = tvb(off, 1):uint()
+        tree:add(f.rom_n, tvb(off, 1))
+        tree:add(f.rom_len, tvb(off, 1), nn + 1):set_generated()
+        info[#info + 1] = "WM len=" .. (nn + 1)
+        if n < nn + 3 then
+            if n > 1 then tree:add(f.rom_data, tvb(off + 1, n - 1)) end
+            tree:add_proto_expert_info(e.short, "Write data cut short")
+            info[#info + 1] = "[cut short]"
+        else
+            tree:add(f.rom_data, tvb(off + 1, nn + 1))
+            rom_cksum_item(tree, tvb, off + nn + 2, xor8(tvb, off, nn + 2), info)
+        end
+    elseif c.unit == PH_ERASE then
+        if n < 3 then
+            tree:add_proto_expert_info(e.short, "Erase cut short")
+            return table.concat(info, " ") .. " EER [cut short]"
+        end
+        local nn = tvb(off, 2):uint()
+        if nn >= 0xFFF0 then
+            tree:add(f.rom_erase_code, tvb(off, 2))
+            info[#info + 1] = string.format("EER special 0x%04x", nn)
+            rom_cksum_item(tree, tvb, off + 2, xor8(tvb, off, 2), info)
+        else
+            tree:add(f.rom_n, tvb(off, 2))
+            tree:add(f.rom_len, tvb(off, 2), nn + 1):set_generated()
+            info[#info + 1] = "EER sectors=" .. (nn + 1)
+            if n < 2 + 2 * (nn + 1) + 1 then
+                tree:add_proto_expert_info(e.short, "Sector list cut short")
+                info[#info + 1] = "[cut short]"
+            else
+                for i = 0, nn do
+                    tree:add(f.rom_erase_sector, tvb(off + 2 + 2 * i, 2))
+                end
+                rom_cksum_item(tree, tvb, off + 2 + 2 * (nn + 1), xor8(tvb, off, 2 + 2 * (nn + 1)), info)
+            end
+        end
+    else -- answer
+        local o = off
+        -- AN4286: the slave clocks dummy bytes until its answer is ready
+        while o < off + n and tvb(o, 1):uint() ~= ROM_ACK and tvb(o, 1):uint() ~= ROM_NACK do
+            o = o + 1
+        end
+        if o > off then
+            tree:add(f.rom_filler, tvb(off, o - off))
+        end
+        if o >= off + n then
+            tree:add_proto_expert_info(e.short, "No ACK or NACK in the answer")
+            return table.concat(info, " ") .. " no answer byte"
+        end
+        local a = rom_ack_item(tree, tvb, o, info)
+        o = o + 1
+        local rest = off + n - o
+        if a == ROM_ACK and c.answers == PH_CMD and rest > 0 then
+            if c.cmd == 0x00 and rest >= 2 then -- GET: N, version, N commands, ACK
+                local nn = tvb(o, 1):uint()
+                tree:add(f.rom_n, tvb(o, 1))
+                tree:add(f.rom_version, tvb(o + 1, 1))
+                local cnt = math.min(nn, rest - 2)
+                if cnt > 0 then tree:add(f.rom_data, tvb(o + 2, cnt)) end
+                info[#info + 1] = string.format("GET v%x.%x %d commands", rshift(tvb(o + 1, 1):uint(), 4),
+                    band(tvb(o + 1, 1):uint(), 0x0F), nn)
+                o = o + 2 + cnt
+            elseif c.cmd == 0x01 and rest >= 3 then -- GV: version, 2 option bytes, ACK
+                tree:add(f.rom_version, tvb(o, 1))
+                tree:add(f.rom_data, tvb(o + 1, 2))
+                info[#info + 1] = string.format("GV v%x.%x", rshift(tvb(o, 1):uint(), 4), band(tvb(o, 1):uint(), 0x0F))
+                o = o + 3
+            elseif c.cmd == 0x02 and rest >= 3 then -- GID: N = 1, PID, ACK
+                tree:add(f.rom_n, tvb(o, 1))
+                tree:add(f.rom_pid, tvb(o + 1, 2))
+                info[#info + 1] = string.format("GID pid=0x%04x", tvb(o + 1, 2):uint())
+                o = o + 3
+            end
+            if o < off + n then
+                rom_ack_item(tree, tvb, o, info)
+                o = o + 1
+            end
+        elseif a == ROM_ACK and c.answers == PH_READ_LEN and rest > 0 then
+            tree:add(f.rom_data, tvb(o, rest))
+            tree:add(f.rom_len, tvb(o, rest), rest):set_generated()
+            info[#info + 1] = "data len=" .. rest
+            o = o + rest
+        end
+        if o < off + n then
+            tree:add(f.rom_filler, tvb(o, off + n - o))
+        end
+        info[#info + 1] = "(to " .. (rom_units[c.answers] or "?") ..
+            ((c.cmd ~= nil and c.answers ~= 1) and (" " .. cmd_name(c.cmd)) or "") .. ")"
+    end
+    return table.concat(info, " ")
+end
+
 -- ---- records ---------------------------------------------------------
 function p.dissector(tvb, pinfo, root)
     pinfo.cols.protocol = "FOTA-HIL"
@@ -390,6 +699,12 @@ function p.dissector(tvb, pinfo, root)
     local fl = tree:add(f.rec_flags, tvb(3, 1))
     fl:add(f.rec_trunc, tvb(3, 1))
     fl:add(f.rec_sha, tvb(3, 1))
+    local proto = 0
+    if kind == 1 or kind == 2 then
+        fl:add(f.rec_proto, tvb(3, 1))
+        fl:add(f.rec_spi, tvb(3, 1))
+        proto = rshift(band(tvb(3, 1):uint(), 0x0C), 2)
+    end
     local rl = tree:add_le(f.rec_len, tvb(4, 2))
     if tvb(4, 2):le_uint() ~= n then
         rl:add_proto_expert_info(e.short, "Record length disagrees with the packet")
@@ -408,7 +723,12 @@ function p.dissector(tvb, pinfo, root)
             return n
         end
         tree:add_le(f.frame_index, tvb(b, 4))
-        info = dissect_frame(tvb, pinfo, tree, b + 4, dir)
+        if proto == 1 or proto == 2 then
+            info = dissect_rom(tvb, pinfo, tree, b + 4, dir, proto)
+        else
+            info = dissect_frame(tvb, pinfo, tree, b + 4, dir)
+        end
+        if band(tvb(3, 1):uint(), 0x10) ~= 0 then info = info .. " [SPI]" end
         if band(tvb(3, 1):uint(), 0x01) ~= 0 then
             tree:add_proto_expert_info(e.short, "Frame bytes truncated by the trace writer")
         end
@@ -425,7 +745,9 @@ function p.dissector(tvb, pinfo, root)
         tree:add_le(f.fault_param, tvb(b + 9, 4))
         local what = fault_kinds[k] or "?"
         ki:add_proto_expert_info(e.fault, "Link fault: " .. what)
-        info = "FAULT " .. what .. " " .. (dirs[dir] or "?") .. " frame " .. tvb(b + 1, 4):le_uint()
+        local unit = (k >= 5 and k <= 9) and " transfer " or ((k >= 10) and " command #" or " frame ")
+        info = "FAULT " .. what .. " " .. (dirs[dir] or "?") .. unit .. tvb(b + 1, 4):le_uint()
+        if k >= 10 then info = info .. " " .. cmd_name(tvb(b + 9, 4):le_uint()) end
         if fo ~= 0xFFFFFFFF then info = info .. " offset " .. fo end
         if k == 4 then info = info .. " " .. tvb(b + 9, 4):le_uint() .. " ms" end
     elseif kind == 3 then -- FLASH

@@ -11,6 +11,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +42,10 @@ static const char *const g_ids[] = {
 };
 #define NIDS ((int)(sizeof(g_ids) / sizeof(g_ids[0])))
 
+/* ROM path (AN3155 units, a NACK and a silent command fault) and SPI link faults. */
+#define ROM_ID "rom.an3155.nack_timeout"
+#define SPI_ID "link.spi.transfer_faults"
+
 static int run_cmd(const char *fmt, ...)
 {
     char cmd[4096];
@@ -60,7 +65,7 @@ static int setup(void **state)
     if (mkdtemp(g_dir) == NULL) {
         return -1;
     }
-    char filters[512] = "";
+    char filters[512] = " --filter '" ROM_ID "' --filter '" SPI_ID "'";
     for (int i = 0; i < NIDS; i++) {
         size_t u = strlen(filters);
         snprintf(filters + u, sizeof(filters) - u, " --filter '%s'", g_ids[i]);
@@ -215,6 +220,118 @@ static void test_runtrace_pcap_corner_cases(void **state)
     tc_free(&recs);
 }
 
+/* ROM-path and SPI traces: tshark decodes every field (AN3155 units included) as C does. */
+static void test_runtrace_rom_spi_every_field_decoded(void **state)
+{
+    (void)state;
+    const char *ids[] = { ROM_ID, SPI_ID };
+    for (int i = 0; i < 2; i++) {
+        struct tc_recs recs;
+        load(ids[i], &recs);
+        tc_row *want = tc_expect(recs.recs, recs.count);
+        assert_non_null(want);
+        char pcap[512];
+        snprintf(pcap, sizeof(pcap), "%s/work/%s/trace.pcap", g_dir, ids[i]);
+        int bad = tc_compare(pcap, (const tc_row *)want, recs.count, g_dir);
+        free(want);
+        tc_free(&recs);
+        assert_int_equal(bad, 0);
+    }
+}
+
+/* The ROM trace agrees with events.log: one record per fired ROM fault,
+ * every WRITE MEMORY data unit comes right after its FLASH program, the
+ * syncs the ROM logged are there. */
+static void test_runtrace_rom_matches_events_log(void **state)
+{
+    (void)state;
+    struct tc_recs recs;
+    load(ROM_ID, &recs);
+    char ev[512];
+    snprintf(ev, sizeof(ev), "%s/work/%s/events.log", g_dir, ROM_ID);
+    int rom_faults = 0, syncs = 0, writes = 0, units = 0, nacks = 0;
+    uint32_t addr = 0;
+    bool have_addr = false;
+    int phase = 0; /* 0 command, 1 WM address, 2 WM data */
+    for (int k = 0; k < recs.count; k++) {
+        const struct hil_trace_rec *r = &recs.recs[k];
+        if (r->kind == HIL_TRACE_FAULT && r->proto == HIL_TRACE_PROTO_AN3155) {
+            rom_faults++;
+            assert_true(r->fault.kind == HIL_TRACE_FAULT_ROM_NACK || r->fault.kind == HIL_TRACE_FAULT_ROM_SILENT);
+        }
+        if (r->kind != HIL_TRACE_FRAME || r->proto != HIL_TRACE_PROTO_AN3155) {
+            continue;
+        }
+        units++;
+        assert_false(r->spi);
+        const uint8_t *b = r->frame.bytes;
+        if (r->dir == HIL_TRACE_DIR_TO_HOST) {
+            nacks += b[0] == 0x1Fu;
+            continue;
+        }
+        if (r->frame.len == 1 && b[0] == 0x7Fu) {
+            syncs++;
+        } else if (r->frame.len == 2 && b[0] == 0x31u && b[1] == 0xCEu) {
+            phase = 1;
+            continue;
+        } else if (phase == 1 && r->frame.len == 5) {
+            addr = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+            have_addr = true;
+            phase = 2;
+            continue;
+        } else if (phase == 2 && have_addr && r->frame.len == b[0] + 3u) {
+            /* the write is programmed: a unit is recorded once the ROM
+             * answered, so its FLASH record comes just before it */
+            int j = k - 1;
+            while (j >= 0 && recs.recs[j].kind != HIL_TRACE_FLASH) {
+                j--;
+            }
+            assert_true(j >= 0);
+            assert_int_equal(recs.recs[j].flash.op, HIL_OP_PROGRAM);
+            assert_int_equal(recs.recs[j].flash.addr, addr);
+            assert_int_equal(recs.recs[j].flash.len, b[0] + 1u);
+            writes++;
+        }
+        phase = 0;
+        have_addr = false;
+    }
+    assert_true(units > 20);
+    assert_true(writes > 2);
+    assert_int_equal(count_lines(ev, "rom: FAULT"), rom_faults);
+    assert_true(rom_faults >= 2);
+    assert_true(nacks >= 1);
+    assert_int_equal(count_lines(ev, "rom: 0x7F autobaud"), syncs);
+    tc_free(&recs);
+}
+
+/* The SPI trace: every update frame flagged SPI, one FAULT per SPI fault logged. */
+static void test_runtrace_spi_matches_events_log(void **state)
+{
+    (void)state;
+    struct tc_recs recs;
+    load(SPI_ID, &recs);
+    char ev[512];
+    snprintf(ev, sizeof(ev), "%s/work/%s/events.log", g_dir, SPI_ID);
+    int frames = 0, spi_faults = 0;
+    for (int k = 0; k < recs.count; k++) {
+        const struct hil_trace_rec *r = &recs.recs[k];
+        if (r->kind == HIL_TRACE_FRAME) {
+            assert_true(r->spi);
+            assert_int_equal(r->proto, HIL_TRACE_PROTO_FOTA);
+            frames += r->frame.index != 0;
+        } else if (r->kind == HIL_TRACE_FAULT && r->fault.kind >= HIL_TRACE_FAULT_SPI_DROP &&
+                   r->fault.kind <= HIL_TRACE_FAULT_SPI_MISO_STUCK) {
+            assert_true(r->spi);
+            spi_faults++;
+        }
+    }
+    assert_true(frames > 4);
+    assert_int_equal(count_lines(ev, "spi: FAULT"), spi_faults);
+    assert_true(spi_faults >= 4);
+    assert_int_equal(count_lines(ev, "] link > #") + count_lines(ev, "] link < #"), frames);
+    tc_free(&recs);
+}
+
 /* Without --pcap all a passing case leaves no trace. */
 static void test_runtrace_close_pass_deletes_pcap(void **state)
 {
@@ -325,6 +442,9 @@ int main(void)
         cmocka_unit_test(test_runtrace_pcap_every_field_decoded),
         cmocka_unit_test(test_runtrace_pcap_matches_events_log),
         cmocka_unit_test(test_runtrace_pcap_corner_cases),
+        cmocka_unit_test(test_runtrace_rom_spi_every_field_decoded),
+        cmocka_unit_test(test_runtrace_rom_matches_events_log),
+        cmocka_unit_test(test_runtrace_spi_matches_events_log),
         cmocka_unit_test(test_runtrace_close_pass_deletes_pcap),
         cmocka_unit_test(test_hil_replay_main_same_verdict),
         cmocka_unit_test(test_hil_replay_main_tampered_reports_difference),

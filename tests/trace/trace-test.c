@@ -55,6 +55,8 @@ static void check_rec(const struct sample_rec *want, const struct hil_trace_rec 
     assert_int_equal(got->kind, w->kind);
     assert_int_equal(got->dir, w->dir);
     assert_int_equal(got->flags, w->flags);
+    assert_int_equal(got->proto, w->proto);
+    assert_int_equal(got->spi, w->spi);
     switch (w->kind) {
     case HIL_TRACE_FRAME:
         assert_int_equal(got->frame.index, w->frame.index);
@@ -95,7 +97,7 @@ static void test_hil_trace_read_next_every_kind(void **state)
 {
     (void)state;
     assert_int_equal(sample_write(g_path, &g_sample), 0);
-    assert_int_equal(g_sample.count, 32);
+    assert_int_equal(g_sample.count, 64);
     struct hil_trace_reader *r = NULL;
     assert_int_equal(hil_trace_read_open(g_path, &r), 0);
     int seen[6] = { 0 };

@@ -6,6 +6,7 @@
  */
 #include "trace_sample.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "fota/errors.h"
@@ -55,6 +56,29 @@ static int raw_frame(struct hil_trace *t, struct sample_rec *r, uint32_t index, 
     r->rec.flags = n > HIL_TRACE_MAX_BYTES ? HIL_TRACE_F_TRUNC : 0;
     return hil_trace_frame(t, r->rec.ts_us, r->rec.dir, index, r->bytes, n);
 }
+
+/* A ROM-path or SPI FRAME record of @p n bytes with link flags. */
+static int link_frame(struct hil_trace *t, struct sample *s, enum hil_trace_dir dir, enum hil_trace_proto proto,
+                      bool spi, uint32_t index, const uint8_t *bytes, size_t n)
+{
+    struct sample_rec *r = next(s, HIL_TRACE_FRAME, dir);
+    memcpy(r->bytes, bytes, n);
+    r->given_len = n;
+    r->rec.frame.index = index;
+    r->rec.frame.bytes = r->bytes;
+    r->rec.frame.len = n;
+    r->rec.proto = proto;
+    r->rec.spi = spi;
+    r->rec.flags = HIL_TRACE_LINK_FLAGS(proto, spi);
+    return hil_trace_link_frame(t, r->rec.ts_us, dir, r->rec.flags, index, r->bytes, n);
+}
+
+#define ROM_UNIT(t, s, dir, idx, ...) \
+    link_frame((t), (s), (dir), HIL_TRACE_PROTO_AN3155, false, (idx), (const uint8_t[]){ __VA_ARGS__ }, \
+               sizeof((const uint8_t[]){ __VA_ARGS__ }))
+#define SPIROM_UNIT(t, s, dir, idx, ...) \
+    link_frame((t), (s), (dir), HIL_TRACE_PROTO_AN4286, true, (idx), (const uint8_t[]){ __VA_ARGS__ }, \
+               sizeof((const uint8_t[]){ __VA_ARGS__ }))
 
 static int fault(struct hil_trace *t, struct sample *s, enum hil_trace_dir dir,
                  enum hil_trace_fault_kind kind, uint32_t fr, uint32_t off, uint32_t param)
@@ -249,6 +273,65 @@ int sample_write(const char *path, struct sample *s)
     struct hil_flash_op e2 = { HIL_OP_ERASE, HIL_REGION_SLOT_B, 9, 0x080A0000u, 0x20000u, NULL, 10, 3 };
     struct hil_flash_verdict cut_all = { HIL_ACT_CUT, HIL_TORN_ALL, 0 };
     rc |= flash(t, s, &e2, &cut_all, NULL);
+
+    /* 32..55: an AN3155 session (ROM path, UART), one record per unit. */
+    rc |= ROM_UNIT(t, s, T, 1, 0x7F);
+    rc |= ROM_UNIT(t, s, H, 1, 0x79);
+    rc |= ROM_UNIT(t, s, T, 2, 0x00, 0xFF);                          /* 34 GET */
+    rc |= ROM_UNIT(t, s, H, 2, 0x79, 0x0B, 0x31, 0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63,
+                   0x73, 0x82, 0x92, 0x79);
+    rc |= ROM_UNIT(t, s, T, 3, 0x02, 0xFD);                          /* 36 GET ID */
+    rc |= ROM_UNIT(t, s, H, 3, 0x79, 0x01, 0x04, 0x13, 0x79);
+    rc |= ROM_UNIT(t, s, T, 4, 0x31, 0xCE);                          /* 38 WRITE MEMORY */
+    rc |= ROM_UNIT(t, s, H, 4, 0x79);
+    rc |= ROM_UNIT(t, s, T, 5, 0x08, 0x08, 0x00, 0x00, 0x00);        /* 40 address, xor 0x00 */
+    rc |= ROM_UNIT(t, s, H, 5, 0x79);
+    rc |= ROM_UNIT(t, s, T, 6, 0x03, 0xDE, 0xAD, 0xBE, 0xEF, 0x00);  /* 42 N=3, bad checksum (0x21 is right) */
+    rc |= ROM_UNIT(t, s, H, 6, 0x1F);                                /* 43 NACK */
+    rc |= ROM_UNIT(t, s, T, 7, 0x11, 0xEE);                          /* 44 READ MEMORY */
+    rc |= ROM_UNIT(t, s, H, 7, 0x79);
+    rc |= ROM_UNIT(t, s, T, 8, 0x08, 0x00, 0x80, 0x00, 0x88);        /* 46 address 0x08008000 */
+    rc |= ROM_UNIT(t, s, H, 8, 0x79);
+    rc |= ROM_UNIT(t, s, T, 9, 0x0F, 0xF0);                          /* 48 16 bytes */
+    rc |= ROM_UNIT(t, s, H, 9, 0x79, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+    rc |= ROM_UNIT(t, s, T, 10, 0x44, 0xBB);                         /* 50 EXTENDED ERASE */
+    rc |= ROM_UNIT(t, s, H, 10, 0x79);
+    rc |= ROM_UNIT(t, s, T, 11, 0x00, 0x01, 0x00, 0x05, 0x00, 0x06, 0x02); /* 52 sectors 5, 6 */
+    rc |= ROM_UNIT(t, s, H, 11, 0x79);
+    rc |= ROM_UNIT(t, s, T, 12, 0x21, 0x00);                         /* 54 GO, bad complement */
+    rc |= ROM_UNIT(t, s, H, 12, 0x1F);
+    /* 56: a ROM command fault; 57: an SPI fault; 58: an update frame over SPI */
+    {
+        struct sample_rec *r = next(s, HIL_TRACE_FAULT, H);
+        r->rec.fault.kind = HIL_TRACE_FAULT_ROM_NACK;
+        r->rec.fault.frame = 3;
+        r->rec.fault.offset = HIL_TRACE_NO_OFFSET;
+        r->rec.fault.param = 0x31;
+        r->rec.proto = HIL_TRACE_PROTO_AN3155;
+        r->rec.flags = HIL_TRACE_LINK_FLAGS(HIL_TRACE_PROTO_AN3155, false);
+        rc |= hil_trace_link_fault(t, r->rec.ts_us, H, r->rec.flags, HIL_TRACE_FAULT_ROM_NACK, 3,
+                                   HIL_TRACE_NO_OFFSET, 0x31);
+        r = next(s, HIL_TRACE_FAULT, H);
+        r->rec.fault.kind = HIL_TRACE_FAULT_SPI_MISO_STUCK;
+        r->rec.fault.frame = 4;
+        r->rec.fault.offset = HIL_TRACE_NO_OFFSET;
+        r->rec.fault.param = 0xFF0002u; /* MISO stuck at 0xFF for 2 read transfers */
+        r->rec.spi = true;
+        r->rec.flags = HIL_TRACE_F_SPI;
+        rc |= hil_trace_link_fault(t, r->rec.ts_us, H, r->rec.flags, HIL_TRACE_FAULT_SPI_MISO_STUCK, 4,
+                                   HIL_TRACE_NO_OFFSET, 0xFF0002u);
+        size_t n = 0;
+        uint8_t hello[PROTO_MAX_FRAME];
+        rc |= proto_encode(PROTO_T_HELLO, 1, NULL, 0, hello, sizeof(hello), &n);
+        rc |= link_frame(t, s, T, HIL_TRACE_PROTO_FOTA, true, 1, hello, n);
+    }
+    /* 59..63: AN4286 (SPI ROM): sync frame, GET ID with start of frame, the
+     * answer after a dummy byte, the host's ACK of the ACK procedure. */
+    rc |= SPIROM_UNIT(t, s, T, 1, 0x5A);
+    rc |= SPIROM_UNIT(t, s, T, 2, 0x5A, 0x02, 0xFD);
+    rc |= SPIROM_UNIT(t, s, H, 1, 0xA5, 0x79, 0x01, 0x04, 0x13, 0x79);
+    rc |= SPIROM_UNIT(t, s, T, 3, 0x79);
+    rc |= SPIROM_UNIT(t, s, T, 4, 0x5A, 0x11, 0xEE);                /* 63 READ MEMORY */
 
     int crc = hil_trace_close(t);
     return rc != 0 ? rc : crc;
