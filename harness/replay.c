@@ -182,7 +182,7 @@ int hil_replay_plan_build(const char *path, struct hil_replay_plan *plan)
     bool corrupt_pending = false;  /* a to_host corruption for the next to_host frame */
     uint32_t corrupt_off = 0;
     bool cut_pending = false;      /* a FLASH cut was seen: the next POWER cut is its consequence */
-    uint32_t sends = 0;            /* host->target frames so far */
+    uint32_t nsent = 0;            /* host->target frames so far */
     uint32_t ops_since[3] = { 0 }; /* flash ops per kind since the last of them */
     while ((rc = hil_trace_read_next(rd, &r)) == 0 || (rc != FOTA_ENOENT && rc != FOTA_EIO)) {
         packet++;
@@ -209,7 +209,7 @@ int hil_replay_plan_build(const char *path, struct hil_replay_plan *plan)
                 break;
             }
             step = true;
-            sends++;
+            nsent++;
             memset(ops_since, 0, sizeof(ops_since));
         } else if (r.kind == HIL_TRACE_FRAME && fota_link && r.dir == HIL_TRACE_DIR_TO_HOST && open_send >= 0) {
             struct hil_replay_step *s = &plan->steps[open_send];
@@ -255,7 +255,7 @@ int hil_replay_plan_build(const char *path, struct hil_replay_plan *plan)
             memset(v, 0, sizeof(*v));
             v->op = r.flash.op;
             v->kind_seq = r.flash.kind_seq;
-            v->after_send = sends;
+            v->after_send = nsent;
             v->nth = ops_since[r.flash.op];
             v->v.action = r.flash.verdict;
             v->v.torn = r.flash.torn;

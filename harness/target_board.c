@@ -314,6 +314,9 @@ static int board_start_openocd(struct board_target *b)
 static void board_ocd_last_error(const struct board_target *b, char *out, size_t len)
 {
     char path[4096], line[256];
+    if (len == 0) {
+        return;
+    }
     snprintf(path, sizeof(path), "%s/openocd.log", b->workdir);
     snprintf(out, len, "no output");
     FILE *f = fopen(path, "r");
@@ -325,7 +328,11 @@ static void board_ocd_last_error(const struct board_target *b, char *out, size_t
         line[strcspn(line, "\r\n")] = '\0';
         bool is_error = strstr(line, "Error") != NULL || strstr(line, "error") != NULL;
         if (line[0] != '\0' && (is_error || !error_seen)) {
-            snprintf(out, len, "%s", line);
+            /* Truncating a long log line to the caller's buffer is intended. */
+            size_t n = strlen(line);
+            n = n < len ? n : len - 1;
+            memcpy(out, line, n);
+            out[n] = '\0';
             error_seen = error_seen || is_error;
         }
     }
