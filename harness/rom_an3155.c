@@ -83,10 +83,39 @@ void hil_rom_init(struct hil_rom *r, struct hil_flash *flash, const struct hil_r
     r->need = 1;
 }
 
+/* Queue one SPI answer byte with its flags (rom_an4286.c clocks it out). */
+static void rom_spi_push(struct hil_rom *r, uint16_t v)
+{
+    if (r->spi_qt < sizeof(r->spi_q) / sizeof(r->spi_q[0])) {
+        r->spi_q[r->spi_qt++] = v;
+    }
+}
+
+/* One answer byte. USART: straight out. SPI (AN4286 3.x): into the
+ * MISO queue; the first byte after an ACK waits for the master's dummy
+ * byte (HIL_ROM_SPI_HOLD), as every AN4286 data phase starts with one. */
 static void rom_put(struct hil_rom *r, struct hil_buf *out, uint8_t b)
 {
-    hil_buf_append(out, &b, 1);
     r->bytes_out++;
+    if (r->link == HIL_ROM_LINK_SPI) {
+        rom_spi_push(r, (uint16_t)(b | (r->spi_seg ? HIL_ROM_SPI_HOLD : 0u)));
+        r->spi_seg = false;
+        return;
+    }
+    hil_buf_append(out, &b, 1);
+}
+
+/* ACK or NACK. SPI: AN4286 2.2 get-ACK procedure: the master clocks a
+ * dummy byte (answered busy 0xA5), polls until ACK/NACK, then sends 0x79. */
+static void rom_ack(struct hil_rom *r, struct hil_buf *out, uint8_t b)
+{
+    r->bytes_out++;
+    if (r->link == HIL_ROM_LINK_SPI) {
+        rom_spi_push(r, (uint16_t)(b | HIL_ROM_SPI_HOLD | HIL_ROM_SPI_ACKB));
+        r->spi_seg = true;
+        return;
+    }
+    hil_buf_append(out, &b, 1);
 }
 
 /* Wait for the next command (section 3: after every command, or a NACK). */
@@ -206,7 +235,7 @@ static void rom_command(struct hil_rom *r, struct hil_buf *out)
     if ((uint8_t)(cmd ^ r->buf[1]) != 0xFFu || !known) {
         rom_log(r, "rom: NACK command 0x%02x 0x%02x (%s)", cmd, r->buf[1],
                 known ? "complement mismatch" : "unsupported");
-        rom_put(r, out, HIL_ROM_NACK);
+        rom_ack(r, out, HIL_ROM_NACK);
         rom_expect_cmd(r);
         return;
     }
@@ -214,7 +243,7 @@ static void rom_command(struct hil_rom *r, struct hil_buf *out)
     enum hil_rom_answer a = r->hooks.on_command != NULL ? r->hooks.on_command(r->hooks.ctx, cmd, n) : HIL_ROM_ANSWER;
     if (a == HIL_ROM_FORCE_NACK) {
         rom_log(r, "rom: FAULT NACK to %s #%u", hil_rom_cmd_name(cmd), n);
-        rom_put(r, out, HIL_ROM_NACK);
+        rom_ack(r, out, HIL_ROM_NACK);
         rom_expect_cmd(r);
         return;
     }
@@ -224,7 +253,7 @@ static void rom_command(struct hil_rom *r, struct hil_buf *out)
         return;
     }
     r->cmd = cmd;
-    rom_put(r, out, HIL_ROM_ACK);
+    rom_ack(r, out, HIL_ROM_ACK);
     switch (cmd) {
     case HIL_ROM_GET: /* 3.1 */
         rom_put(r, out, (uint8_t)sizeof(rom_cmds));
@@ -232,21 +261,23 @@ static void rom_command(struct hil_rom *r, struct hil_buf *out)
         for (size_t i = 0; i < sizeof(rom_cmds); i++) {
             rom_put(r, out, rom_cmds[i]);
         }
-        rom_put(r, out, HIL_ROM_ACK);
+        rom_ack(r, out, HIL_ROM_ACK);
         rom_expect_cmd(r);
         return;
-    case HIL_ROM_GET_VERSION: /* 3.2 */
+    case HIL_ROM_GET_VERSION: /* AN3155 3.2: version + 2 option bytes; AN4286 3.2: version only */
         rom_put(r, out, HIL_ROM_VERSION);
-        rom_put(r, out, 0x00);
-        rom_put(r, out, 0x00);
-        rom_put(r, out, HIL_ROM_ACK);
+        if (r->link != HIL_ROM_LINK_SPI) {
+            rom_put(r, out, 0x00);
+            rom_put(r, out, 0x00);
+        }
+        rom_ack(r, out, HIL_ROM_ACK);
         rom_expect_cmd(r);
         return;
     case HIL_ROM_GET_ID: /* 3.3 */
         rom_put(r, out, 1);
         rom_put(r, out, (uint8_t)(HIL_ROM_PID >> 8));
         rom_put(r, out, (uint8_t)HIL_ROM_PID);
-        rom_put(r, out, HIL_ROM_ACK);
+        rom_ack(r, out, HIL_ROM_ACK);
         rom_expect_cmd(r);
         return;
     case HIL_ROM_READ:
@@ -260,7 +291,7 @@ static void rom_command(struct hil_rom *r, struct hil_buf *out)
     default:
         /* Protection commands: readout protection is not modelled. */
         rom_log(r, "rom: %s not modelled: NACK", hil_rom_cmd_name(cmd));
-        rom_put(r, out, HIL_ROM_NACK);
+        rom_ack(r, out, HIL_ROM_NACK);
         rom_expect_cmd(r);
         return;
     }
@@ -278,12 +309,12 @@ static void rom_address(struct hil_rom *r, struct hil_buf *out)
     if (!ok) {
         rom_log(r, "rom: NACK %s address 0x%08x (checksum %s)", hil_rom_cmd_name(r->cmd), a,
                 rom_xor(r->buf, 4) == r->buf[4] ? "ok, invalid address" : "bad");
-        rom_put(r, out, HIL_ROM_NACK);
+        rom_ack(r, out, HIL_ROM_NACK);
         rom_expect_cmd(r);
         return;
     }
     r->addr = a;
-    rom_put(r, out, HIL_ROM_ACK);
+    rom_ack(r, out, HIL_ROM_ACK);
     if (r->cmd == HIL_ROM_READ) {
         rom_expect(r, ROM_S_READ_LEN, 2);
     } else if (r->cmd == HIL_ROM_WRITE) {
@@ -299,15 +330,16 @@ static void rom_read(struct hil_rom *r, struct hil_buf *out)
 {
     uint32_t len = (uint32_t)r->buf[0] + 1u;
     if ((uint8_t)(r->buf[0] ^ r->buf[1]) != 0xFFu || !rom_readable(r->addr, len)) {
-        rom_put(r, out, HIL_ROM_NACK);
+        rom_ack(r, out, HIL_ROM_NACK);
         rom_expect_cmd(r);
         return;
     }
     uint8_t data[256];
     rom_read_bytes(r, r->addr, data, len);
-    rom_put(r, out, HIL_ROM_ACK);
-    hil_buf_append(out, data, len);
-    r->bytes_out += len;
+    rom_ack(r, out, HIL_ROM_ACK);
+    for (uint32_t i = 0; i < len; i++) {
+        rom_put(r, out, data[i]);
+    }
     rom_expect_cmd(r);
 }
 
@@ -339,7 +371,7 @@ static void rom_write(struct hil_rom *r, struct hil_buf *out)
     if (!ok) {
         rom_log(r, "rom: NACK WRITE MEMORY 0x%08x+%u", r->addr, len);
     }
-    rom_put(r, out, ok ? HIL_ROM_ACK : HIL_ROM_NACK);
+    rom_ack(r, out, ok ? HIL_ROM_ACK : HIL_ROM_NACK);
     rom_expect_cmd(r);
 }
 
@@ -369,7 +401,7 @@ static void rom_erase(struct hil_rom *r, struct hil_buf *out)
     }
     if (!ok) {
         rom_log(r, "rom: NACK EXTENDED ERASE (bad checksum or sector)");
-        rom_put(r, out, HIL_ROM_NACK);
+        rom_ack(r, out, HIL_ROM_NACK);
         rom_expect_cmd(r);
         return;
     }
@@ -385,7 +417,7 @@ static void rom_erase(struct hil_rom *r, struct hil_buf *out)
             return;
         }
     }
-    rom_put(r, out, HIL_ROM_ACK);
+    rom_ack(r, out, HIL_ROM_ACK);
     rom_expect_cmd(r);
 }
 
@@ -394,19 +426,24 @@ static void rom_step(struct hil_rom *r, struct hil_buf *out)
 {
     switch (r->state) {
     case ROM_S_SYNC:
-        if (r->buf[0] == HIL_ROM_SYNC) {
+        if (r->link == HIL_ROM_LINK_SPI && r->buf[0] == HIL_ROM_SPI_SOF) {
+            r->synced = true;
+            rom_log(r, "rom: SPI synchronization 0x5A: ACK (AN4286)");
+            rom_ack(r, out, HIL_ROM_ACK);
+            rom_expect_cmd(r);
+        } else if (r->link != HIL_ROM_LINK_SPI && r->buf[0] == HIL_ROM_SYNC) {
             r->synced = true;
             rom_log(r, "rom: 0x7F autobaud: ACK");
-            rom_put(r, out, HIL_ROM_ACK);
+            rom_ack(r, out, HIL_ROM_ACK);
             rom_expect_cmd(r);
         } else {
             r->have = 0; /* the ROM ignores everything before 0x7F */
         }
         return;
     case ROM_S_CMD:
-        if (r->have == 1 && r->buf[0] == HIL_ROM_SYNC) {
+        if (r->link != HIL_ROM_LINK_SPI && r->have == 1 && r->buf[0] == HIL_ROM_SYNC) {
             /* Section 2 / rom_an3155.h: a second 0x7F is answered NACK. */
-            rom_put(r, out, HIL_ROM_NACK);
+            rom_ack(r, out, HIL_ROM_NACK);
             r->have = 0;
             return;
         }
@@ -433,7 +470,7 @@ static void rom_step(struct hil_rom *r, struct hil_buf *out)
         if (n < 0xFFF0u && n + 1u > LAYOUT_FLASH_SECTORS) {
             /* More sectors than the F40x has (12): the list cannot be
              * valid; answered at once (not from AN3155: a modelling choice). */
-            rom_put(r, out, HIL_ROM_NACK);
+            rom_ack(r, out, HIL_ROM_NACK);
             rom_expect_cmd(r);
         }
         return;
@@ -448,25 +485,59 @@ static void rom_step(struct hil_rom *r, struct hil_buf *out)
 }
 
 /* rom_step, then tell the on_unit hook if that completed a unit (have
- * back at 0, or the power was cut; rom_step leaves buf as it was). */
+ * back at 0, or the power was cut; rom_step leaves buf as it was). The
+ * answer is what rom_step wrote: to @p out on USART, to spi_q on SPI
+ * (where @p out is NULL; the trace gets the bytes without queue flags). */
 static void rom_step_unit(struct hil_rom *r, struct hil_buf *out)
 {
     uint32_t unit_len = r->have;
-    size_t before = out->len;
+    size_t before = out != NULL ? out->len : 0;
+    uint32_t q_before = r->spi_qt;
     bool ignored = r->state == ROM_S_SYNC && r->buf[0] != HIL_ROM_SYNC;
     rom_step(r, out);
-    if (r->hooks.on_unit != NULL && !ignored && (r->have == 0 || r->cut)) {
+    if (r->hooks.on_unit == NULL || ignored || (r->have != 0 && !r->cut)) {
+        return;
+    }
+    if (out != NULL) {
         r->hooks.on_unit(r->hooks.ctx, r->buf, unit_len, out->data + before, out->len - before);
+        return;
+    }
+    uint8_t ans[sizeof(r->spi_q) / sizeof(r->spi_q[0])];
+    size_t n = 0;
+    for (uint32_t i = q_before <= r->spi_qt ? q_before : 0; i < r->spi_qt; i++) {
+        ans[n++] = (uint8_t)r->spi_q[i];
+    }
+    r->hooks.on_unit(r->hooks.ctx, r->buf, unit_len, ans, n);
+}
+
+void hil_rom_engine_byte(struct hil_rom *r, uint8_t b, struct hil_buf *out)
+{
+    if (r->cut || r->go) {
+        return;
+    }
+    r->bytes_in++;
+    if (r->link == HIL_ROM_LINK_SPI && r->state == ROM_S_CMD && r->have == 0 && !r->spi_sof) {
+        /* AN4286 3: every command frame starts with SOF 0x5A; anything
+         * else between frames (a stray dummy byte) is skipped. */
+        r->spi_sof = b == HIL_ROM_SPI_SOF;
+        return;
+    }
+    r->buf[r->have++] = b;
+    if (r->link != HIL_ROM_LINK_SPI && r->state == ROM_S_CMD && r->have == 1 && b == HIL_ROM_SYNC) {
+        rom_step_unit(r, out);
+        return;
+    }
+    if (r->have >= r->need) {
+        if (r->state == ROM_S_CMD) {
+            r->spi_sof = false;
+        }
+        rom_step_unit(r, out);
     }
 }
 
 void hil_rom_feed(struct hil_rom *r, const uint8_t *in, size_t n, struct hil_buf *out)
 {
     for (size_t i = 0; i < n && !r->cut && !r->go; i++) {
-        r->bytes_in++;
-        r->buf[r->have++] = in[i];
-        if ((r->state == ROM_S_CMD && r->have == 1 && in[i] == HIL_ROM_SYNC) || r->have >= r->need) {
-            rom_step_unit(r, out);
-        }
+        hil_rom_engine_byte(r, in[i], out);
     }
 }

@@ -68,6 +68,16 @@
 #define HIL_ROM_VERSION 0x31u
 #define HIL_ROM_PID   0x0413u /**< STM32F405/407/415/417 (AN2606) */
 #define HIL_ROM_RAM_SIZE 0x20000u
+#define HIL_ROM_SPI_SOF  0x5Au  /**< AN4286 2.1/3: synchronization byte and start of every command frame */
+#define HIL_ROM_SPI_BUSY 0xA5u  /**< AN4286: MISO while the ROM has nothing to say (dummy/busy byte) */
+#define HIL_ROM_SPI_HOLD 0x100u /**< spi_q flag: one busy byte before this one (the master's dummy) */
+#define HIL_ROM_SPI_ACKB 0x200u /**< spi_q flag: an ACK/NACK; the master must answer 0x79 after it */
+
+/** Which link the ROM serves (AN2606: it locks to the first interface that syncs). */
+enum hil_rom_link {
+    HIL_ROM_LINK_USART = 0, /**< AN3155: 0x7F, answers as a byte stream */
+    HIL_ROM_LINK_SPI = 1,   /**< AN4286: 0x5A, answers clocked out by the master (rom_an4286.h) */
+};
 
 /** AN3155 command codes (section 3, Table 2). */
 enum hil_rom_cmd {
@@ -122,6 +132,13 @@ struct hil_rom {
     uint32_t addr;
     uint32_t cmd_count[256];
     bool synced;
+    uint8_t link;             /**< enum hil_rom_link, fixed at init */
+    /* SPI framing (rom_an4286.c): answer bytes | HIL_ROM_SPI_* flags. */
+    uint16_t spi_q[2 * 260 + 32];
+    uint32_t spi_qh, spi_qt;
+    bool spi_seg;             /* the next answer byte starts a data phase */
+    bool spi_sof;             /* SOF 0x5A of the current command frame seen */
+    bool spi_wait_ack;        /* ACK/NACK clocked out: the master's 0x79 is due */
     bool cut;                 /**< a flash verdict cut the power: nothing more happens */
     bool go;                  /**< GO was acknowledged: leave the ROM */
     uint32_t go_addr;
@@ -142,6 +159,13 @@ void hil_rom_init(struct hil_rom *r, struct hil_flash *flash, const struct hil_r
  * r->cut or r->go nothing more is consumed or answered.
  */
 void hil_rom_feed(struct hil_rom *r, const uint8_t *in, size_t n, struct hil_buf *out);
+
+/**
+ * The shared command engine (AN3155 section 3 = AN4286 section 3): one
+ * byte from the host, after the link's framing. USART answers go to
+ * @p out; SPI answers go to r->spi_q (clocked out by rom_an4286.c).
+ */
+void hil_rom_engine_byte(struct hil_rom *r, uint8_t b, struct hil_buf *out);
 
 /** @return a static name for an AN3155 command ("WRITE MEMORY"), "?" if unknown. */
 const char *hil_rom_cmd_name(uint8_t cmd);

@@ -35,6 +35,7 @@
 #include "proxy.h"
 #include "runtrace.h"
 #include "rom_link.h"
+#include "rom_an4286.h"
 #include "spi_link.h"
 #include "sweep.h"
 #include "target.h"
@@ -58,6 +59,7 @@ struct run_update {
     struct hil_buf to_target;      /**< proxy output waiting for the link fd */
     struct hil_buf to_host;        /**< proxy output waiting for the pty master */
     char log_path[PATH_MAX + 32];
+    bool spi_master;               /**< the updater's pty carries spi-emu transfers (spi_link.h) */
 };
 
 struct run {
@@ -470,16 +472,23 @@ static void rom_log(void *ctx, const char *line)
 }
 
 /* Run-trace hooks of the ROM and the SPI bus (runtrace.h). */
+/* The ROM's framing decides the trace protocol: AN4286 on SPI1, AN3155 on USART1. */
+static enum hil_trace_proto rom_trace_proto(const struct run *r)
+{
+    return r->rl.rom != NULL && r->rl.rom->link == HIL_ROM_LINK_SPI ? HIL_TRACE_PROTO_AN4286
+                                                                     : HIL_TRACE_PROTO_AN3155;
+}
+
 static void rom_unit(void *ctx, const uint8_t *in, size_t in_len, const uint8_t *out, size_t out_len)
 {
     struct run *r = ctx;
-    hil_runtrace_rom_unit(&r->rt, HIL_TRACE_PROTO_AN3155, in, in_len, out, out_len);
+    hil_runtrace_rom_unit(&r->rt, rom_trace_proto(r), in, in_len, out, out_len);
 }
 
 static void rom_fault(void *ctx, bool nack, uint8_t cmd, uint32_t n)
 {
     struct run *r = ctx;
-    hil_runtrace_rom_fault(&r->rt, HIL_TRACE_PROTO_AN3155, nack, cmd, n);
+    hil_runtrace_rom_fault(&r->rt, rom_trace_proto(r), nack, cmd, n);
 }
 
 static void spi_fault(void *ctx, enum hil_dir dir, enum hil_fault_kind kind, uint32_t n, uint32_t byte,
@@ -493,7 +502,7 @@ static void spi_fault(void *ctx, enum hil_dir dir, enum hil_fault_kind kind, uin
 static int enter_rom(struct run *r)
 {
     struct hil_rom_hooks h = { .ctx = r, .on_flash_op = hook_flash_op, .log = rom_log, .on_unit = rom_unit };
-    evlog(r, "rom: BOOT0 high at reset: the emulated ST ROM bootloader (AN3155) answers on USART1");
+    evlog(r, "rom: BOOT0 high at reset: the emulated ST ROM bootloader answers on USART1 (AN3155) or SPI1 (AN4286), whichever syncs first (AN2606)");
     return hil_romlink_enter(&r->rl, r->flash, &h);
 }
 
@@ -519,6 +528,20 @@ static void rom_nrst(void *ctx, bool to_rom, const char *why)
         r->target_error = true;
         evlog(r, "rom: the target did not start: %s", fota_strerror(rc));
     }
+}
+
+/* The ROM on SPI1 (AN4286), clocked byte by byte by the bus (spi_link.h).
+ * AN2606: the ROM serves the first interface that syncs, so an unsynced
+ * ROM takes SPI when the master clocks it. */
+static uint8_t rom_spi_clock(void *ctx, uint8_t mosi)
+{
+    struct run *r = ctx;
+    struct hil_rom *rom = r->rl.rom;
+    if (!rom->synced && rom->link != HIL_ROM_LINK_SPI) {
+        rom->link = HIL_ROM_LINK_SPI;
+        evlog(r, "rom: SPI1 clocked before any sync: the ROM serves SPI (AN4286)");
+    }
+    return hil_rom_spi_clock(rom, mosi);
 }
 
 static void rom_feed(struct run *r, const uint8_t *buf, size_t n)
@@ -613,7 +636,7 @@ static void pump(struct run *r, int max_ms)
                 hil_proxy_feed(&r->proxy, HIL_DIR_TO_HOST, buf, (size_t)got, &tmp);
                 if (r->spi) {
                     hil_spi_from_slave(&r->spi_bus, tmp.data, tmp.len); /* waits for the master's clock */
-                } else if (r->u.master >= 0) {
+                } else if (r->u.master >= 0 && !r->u.spi_master) {
                     hil_buf_append(&r->u.to_host, tmp.data, tmp.len);
                 }
                 hil_buf_free(&tmp);
@@ -631,14 +654,26 @@ static void pump(struct run *r, int max_ms)
         if ((re & (POLLIN | POLLHUP | POLLERR)) != 0) {
             uint8_t buf[4096];
             ssize_t got = read(r->u.master, buf, sizeof(buf));
-            if (got > 0 && r->rl.in_rom) {
+            if (got > 0 && r->rl.in_rom && r->u.spi_master) {
+                /* ST's ROM bootloader on SPI1 (AN4286): the bus clocks it byte by byte. */
+                struct hil_buf none = { 0 };
+                r->spi_bus.slave_clock = rom_spi_clock;
+                r->spi_bus.slave_ctx = r;
+                hil_spi_from_master(&r->spi_bus, buf, (size_t)got, &none, &r->u.to_host);
+                r->spi_bus.slave_clock = NULL;
+                hil_buf_free(&none);
+                if (r->rl.in_rom && r->rl.rom->go) {
+                    r->rl.rom->go = false;
+                    rom_nrst(r, false, "GO");
+                }
+            } else if (got > 0 && r->rl.in_rom) {
                 rom_feed(r, buf, (size_t)got); /* the device runs ST's ROM bootloader */
             } else if (got > 0) {
                 struct hil_buf tmp = { 0 };
                 struct hil_buf mosi = { 0 };
                 const uint8_t *in = buf;
                 size_t in_len = (size_t)got;
-                if (r->spi) {
+                if (r->spi || r->u.spi_master) {
                     /* The updater is SPI master: its pty carries transfers (spi_link.h). */
                     hil_spi_from_master(&r->spi_bus, buf, (size_t)got, &mosi, &r->u.to_host);
                     in = mosi.data;
@@ -908,20 +943,24 @@ static int spawn_updater(struct run *r, const struct hil_step *st, const char *s
     }
     char bootctl[300];
     argv[argc++] = (char *)r->o->fotactl;
-    if (u->protocol == HIL_PROTO_AN3155) {
+    if (u->protocol == HIL_PROTO_AN3155 || u->protocol == HIL_PROTO_AN4286) {
         /* fotactl rom install drives BOOT0/NRST through the rig's boot.sock. */
         snprintf(bootctl, sizeof(bootctl), "unix:%s", r->rl.path);
         argv[argc++] = "rom";
         argv[argc++] = "install";
         argv[argc++] = "--boot-ctl";
         argv[argc++] = bootctl;
+        if (u->protocol == HIL_PROTO_AN4286) {
+            argv[argc++] = "--proto";
+            argv[argc++] = "an4286";
+        }
     } else {
         argv[argc++] = "update";
     }
     char spi_port[160];
     argv[argc++] = "--port";
     argv[argc++] = (char *)slave_path;
-    if (r->spi && u->protocol == HIL_PROTO_FOTA) {
+    if ((r->spi && u->protocol == HIL_PROTO_FOTA) || u->protocol == HIL_PROTO_AN4286) {
         snprintf(spi_port, sizeof(spi_port), "spi-emu:%s", slave_path); /* fotactl is the SPI master */
         argv[argc - 1] = spi_port;
     }
@@ -1052,7 +1091,8 @@ static int do_update(struct run *r, const struct hil_step *st)
     hil_proxy_restart_dir(&r->proxy, HIL_DIR_TO_HOST);
     hil_romlink_arm(&r->rl, u->faults, u->nfaults);
     hil_spi_init(&r->spi_bus, u->faults, u->nfaults);
-    if (u->protocol == HIL_PROTO_AN3155 && hil_romlink_listen(&r->rl, r->workdir) != 0) {
+    r->u.spi_master = (r->spi && u->protocol == HIL_PROTO_FOTA) || u->protocol == HIL_PROTO_AN4286;
+    if ((u->protocol == HIL_PROTO_AN3155 || u->protocol == HIL_PROTO_AN4286) && hil_romlink_listen(&r->rl, r->workdir) != 0) {
         return step_fail(r, "cannot serve %s/boot.sock: %s", r->workdir, strerror(errno));
     }
     for (int i = 0; i < u->nfaults; i++) {
@@ -1112,7 +1152,7 @@ static int do_update(struct run *r, const struct hil_step *st)
         const struct hil_fault *f = &u->faults[i];
         bool fired = f->kind == HIL_FAULT_POWER_CUT ? r->inject.fired[i] : hil_proxy_fault_fired(&r->proxy, i);
         if (f->kind >= HIL_FAULT_SPI_DROP && f->kind <= HIL_FAULT_SPI_BIT_SHIFT) {
-            fired = r->spi && hil_spi_fired(&r->spi_bus, i);
+            fired = (r->spi || r->u.spi_master) && hil_spi_fired(&r->spi_bus, i);
             if (!fired) {
                 size_t used = strlen(unfired);
                 snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (%s transfer %u) never fired: "

@@ -313,7 +313,7 @@ static const struct name_val rom_cmd_names[] = {
     { "write", 0x31 }, { "erase", 0x44 },
 };
 static const struct name_val upd_proto_names[] = {
-    { "fota", HIL_PROTO_FOTA }, { "an3155", HIL_PROTO_AN3155 },
+    { "fota", HIL_PROTO_FOTA }, { "an3155", HIL_PROTO_AN3155 }, { "an4286", HIL_PROTO_AN4286 },
 };
 static const struct name_val frame_type_names[] = {
     { "HELLO", PROTO_T_HELLO }, { "ENTER_UPDATE", PROTO_T_ENTER_UPDATE }, { "BEGIN", PROTO_T_BEGIN },

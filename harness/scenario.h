@@ -88,6 +88,7 @@ struct hil_fault {
 enum hil_update_proto {
     HIL_PROTO_FOTA = 0,      /**< fotactl update: the fota-hil protocol (proto.h) */
     HIL_PROTO_AN3155 = 1,    /**< fotactl rom install: ST's ROM bootloader over USART */
+    HIL_PROTO_AN4286 = 2,    /**< fotactl rom install --proto an4286: ST's ROM bootloader over SPI1 */
 };
 
 /** What an update step expects from the updater. */

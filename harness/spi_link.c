@@ -14,7 +14,11 @@ void hil_spi_init(struct hil_spi *s, const struct hil_fault *faults, int nfaults
     void (*log)(void *, const char *) = s->log;
     void (*fault)(void *, enum hil_dir, enum hil_fault_kind, uint32_t, uint32_t, uint32_t) = s->fault;
     void *ctx = s->log_ctx;
+    uint8_t (*clock)(void *, uint8_t) = s->slave_clock;
+    void *sctx = s->slave_ctx;
     memset(s, 0, sizeof(*s));
+    s->slave_clock = clock;
+    s->slave_ctx = sctx;
     s->miso_q = q;
     s->miso_q.len = 0;
     s->faults = faults;
@@ -111,18 +115,30 @@ static void spi_transfer(struct hil_spi *s, const uint8_t *mosi_in, size_t len, 
             spi_log(s, "spi: FAULT clock glitch: write transfer #%u shifted by one bit", n);
         }
     }
-    if (deliver > 0) {
-        hil_buf_append(mosi, m, deliver);
-    }
     s->mosi_bytes += deliver;
-    /* MISO: the queue's bytes, idle once it runs dry. */
-    size_t from_q = clock_out < s->miso_q.len ? clock_out : s->miso_q.len;
-    if (from_q > 0) {
-        memcpy(miso, s->miso_q.data, from_q);
-    }
-    memset(miso + from_q, HIL_SPI_IDLE, len - from_q);
-    if (from_q > 0) {
-        hil_buf_consume(&s->miso_q, from_q);
+    size_t from_q;
+    if (s->slave_clock != NULL) {
+        /* Byte-synchronous slave: MISO is its answer in the same byte time. */
+        from_q = 0;
+        for (size_t k = 0; k < len; k++) {
+            miso[k] = k < deliver ? s->slave_clock(s->slave_ctx, m[k]) : HIL_SPI_IDLE;
+            if (miso[k] != HIL_SPI_IDLE && miso[k] != 0xA5u) {
+                from_q = k + 1; /* clocked data (not idle, not the ROM's busy byte) */
+            }
+        }
+    } else {
+        if (deliver > 0) {
+            hil_buf_append(mosi, m, deliver);
+        }
+        /* MISO: the queue's bytes, idle once it runs dry. */
+        from_q = clock_out < s->miso_q.len ? clock_out : s->miso_q.len;
+        if (from_q > 0) {
+            memcpy(miso, s->miso_q.data, from_q);
+        }
+        memset(miso + from_q, HIL_SPI_IDLE, len - from_q);
+        if (from_q > 0) {
+            hil_buf_consume(&s->miso_q, from_q);
+        }
     }
     s->miso_bytes += from_q;
     if (!write && from_q > 0) {

@@ -57,6 +57,11 @@ struct hil_spi {
     void (*fault)(void *ctx, enum hil_dir dir, enum hil_fault_kind kind, uint32_t n, uint32_t byte,
                   uint32_t param);
     void *log_ctx;
+    /** A byte-synchronous slave (the AN4286 ROM, rom_an4286.h): when set,
+     *  every delivered MOSI byte goes to it and its return value is MISO
+     *  (the queue and READY are not used; undelivered bytes read 0xFF). */
+    uint8_t (*slave_clock)(void *ctx, uint8_t mosi);
+    void *slave_ctx;
 };
 
 /** Reset the bus (queue emptied, counters zero) with an update step's faults. */

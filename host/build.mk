@@ -11,6 +11,7 @@ FOTAHOST_SRCS := \
 	host/lib/link_posix.c \
 	host/lib/platform_posix.c \
 	host/lib/an3155.c \
+	host/lib/an4286.c \
 	host/lib/link_spi.c \
 	host/lib/rom_update.c
 FOTAHOST_OBJS := $(FOTAHOST_SRCS:%.c=$(BUILD)/%.o)

@@ -21,10 +21,10 @@ enum { ROM_EXIT_OK = 0, ROM_EXIT_REFUSED = 1, ROM_EXIT_USAGE = 2, ROM_EXIT_LINK 
 static void rom_usage(FILE *f)
 {
     fprintf(f,
-        "usage: fotactl rom install --port PORT [--proto an3155] [--baud N] [--boot-ctl SPEC] [--go]\n"
+        "usage: fotactl rom install --port PORT [--proto an3155|an4286] [--baud N] [--boot-ctl SPEC] [--go]\n"
         "                           [--no-verify] [--force] [--timeout-ms N] [--retries N] [-v] [-q] IMG\n"
-        "       fotactl rom id      --port PORT [--proto an3155] [--baud N] [--boot-ctl SPEC]\n"
-        "       fotactl rom go      --port PORT [--proto an3155] [--baud N] [--addr HEX]\n"
+        "       fotactl rom id      --port PORT [--proto an3155|an4286] [--baud N] [--boot-ctl SPEC]\n"
+        "       fotactl rom go      --port PORT [--proto an3155|an4286] [--baud N] [--addr HEX]\n"
         "\n"
         "  install  ST ROM bootloader path: BOOT0 high + NRST (--boot-ctl), sync, GET ID (0x0413),\n"
         "           read the metadata, erase + write the inactive slot (256-byte blocks, read back\n"
@@ -129,8 +129,10 @@ int fotactl_cmd_rom(int argc, char **argv)
     }
     if (strcmp(proto, "an3155") == 0) {
         ops = &fh_an3155_ops;
+    } else if (strcmp(proto, "an4286") == 0) {
+        ops = &fh_an4286_ops; /* --port spi-emu:PATH or spidev:DEV[@HZ] */
     } else {
-        return rom_bad("--proto '%s': expected an3155", proto);
+        return rom_bad("--proto '%s': expected an3155 or an4286", proto);
     }
     bool is_install = strcmp(sub, "install") == 0;
     if (is_install && optind != argc - 1) {

@@ -271,5 +271,9 @@ void fh_rom_init(struct fh_rom *r, const struct fh_rom_ops *ops, struct fh_link 
 
 void fh_rom_flush(struct fh_rom *r)
 {
+    if (r->ops != NULL && r->ops->flush != NULL) {
+        r->ops->flush(r);
+        return;
+    }
     an3155_flush(r);
 }

@@ -174,6 +174,19 @@ static void spi_close(struct fh_link *l)
 
 static const struct fh_link_ops spi_ops = { .read = spi_read, .write = spi_write, .close = spi_close };
 
+int fh_link_spi_xfer(struct fh_link *l, const uint8_t *mosi, uint8_t *miso, size_t len)
+{
+    uint8_t zero[FH_SPI_MAX_XFER];
+    if (l == NULL || l->ops != &spi_ops || len > FH_SPI_MAX_XFER) {
+        return FOTA_EINVAL;
+    }
+    if (mosi == NULL) {
+        memset(zero, FH_SPI_DUMMY, len);
+        mosi = zero;
+    }
+    return spi_xfer((struct spi_link *)l, mosi, miso, len);
+}
+
 int fh_link_open_spi(const char *spec, struct fh_link **out, struct fh_msg *m)
 {
     struct spi_link *s;

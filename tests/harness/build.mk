@@ -45,6 +45,12 @@ $(HIL_TEST_DIR)/rom_an3155-test: $(HIL_TEST_DIR)/rom_an3155-test.o $(BUILD)/harn
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS) -lpthread
 UNIT_TESTS += $(HIL_TEST_DIR)/rom_an3155-test
 
+# The same ROM on SPI1 (AN4286): byte-level unit tests.
+$(HIL_TEST_DIR)/rom_an4286-test: $(HIL_TEST_DIR)/rom_an4286-test.o $(BUILD)/harness/rom_an4286.o \
+		$(BUILD)/harness/rom_an3155.o $(BUILD)/harness/flashmodel.o $(BUILD)/harness/proxy.o $(BUILD)/libfotacore.a
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(HIL_TEST_DIR)/rom_an4286-test
+
 # `make bench`: every update path for a 256 KB image, modelled on an F407
 # and measured in emulation where the rig emulates it.
 $(HIL_TEST_DIR)/link-bench.o: HOST_CFLAGS += -Ihost/include

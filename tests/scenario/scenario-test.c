@@ -295,7 +295,7 @@ static void test_parse_rom_path_malformed(void **state)
     (void)state;
     parse_bad("id: a.b\nsteps:\n  - power_on: {boot0: up}\n", "t.yaml:3: boot0 must be one of low|high, got 'up'");
     parse_bad("id: a.b\nsteps:\n  - power_on: {boot1: high}\n", "t.yaml:3: unknown key 'boot1' in power_on");
-    parse_bad("id: a.b\nsteps:\n  - update: {image: x, protocol: an9999}\n", "update protocol must be one of fota|an3155, got 'an9999'");
+    parse_bad("id: a.b\nsteps:\n  - update: {image: x, protocol: an9999}\n", "update protocol must be one of fota|an3155|an4286, got 'an9999'");
     parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: rom_nack, cmd: write}]}\n",
               "rom_nack fault needs 'cmd'");
     parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: rom_nack, cmd: fly, n: 1}]}\n",

@@ -75,6 +75,16 @@ int fh_link_open(const char *spec, uint32_t baud, struct fh_link **out, struct f
  */
 int fh_link_open_spi(const char *spec, struct fh_link **out, struct fh_msg *m);
 
+/**
+ * One full-duplex SPI transfer on a link opened by fh_link_open_spi():
+ * @p len bytes out on MOSI (NULL: 0x00 dummies), @p len bytes in on MISO
+ * (@p miso may be NULL). For byte-level protocols (AN4286).
+ * @return 0; FOTA_EINVAL (not an SPI link, @p len > 4096); FOTA_EIO
+ *         (spidev ioctl failed); FOTA_ETIMEOUT (spi-emu: no answer in 2 s);
+ *         FOTA_EPROTO (spi-emu: malformed answer).
+ */
+int fh_link_spi_xfer(struct fh_link *l, const uint8_t *mosi, uint8_t *miso, size_t len);
+
 /** Serial port or pty slave at @p path. Errors as fh_link_open(). */
 int fh_link_open_serial(const char *path, uint32_t baud, struct fh_link **out, struct fh_msg *m);
 /** Unix stream socket at @p path. Errors as fh_link_open(). */

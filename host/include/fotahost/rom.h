@@ -50,6 +50,8 @@ struct fh_rom_ops {
     int (*erase)(struct fh_rom *r, const uint16_t *sectors, uint32_t n, struct fh_msg *m);
     /** GO to @p addr. */
     int (*go)(struct fh_rom *r, uint32_t addr, struct fh_msg *m);
+    /** Drop a late answer before a retry (NULL: read the link for 20 ms). */
+    void (*flush)(struct fh_rom *r);
 };
 
 /** A ROM session over a link. */
@@ -69,6 +71,9 @@ struct fh_rom {
 
 /** The AN3155 (USART) protocol. */
 extern const struct fh_rom_ops fh_an3155_ops;
+/** The AN4286 (SPI) protocol; its link must come from fh_link_open_spi()
+ *  (every operation fails FOTA_EINVAL otherwise). */
+extern const struct fh_rom_ops fh_an4286_ops;
 
 /**
  * Start a session: @p r filled with @p ops, @p link and the defaults.
