@@ -26,4 +26,3 @@ $(TRACE_TEST_DIR)/%-test: $(TRACE_TEST_DIR)/%-test.o $(TRACE_TEST_DIR)/trace_sam
 # suite-trace-test runs fota-hil, so it needs it built.
 $(TRACE_TEST_DIR)/suite-trace-test: | $(FOTA_HIL)
 
-	$(TRACE_TEST_DIR)/tshark_check.o $(TRACE_TEST_DIR)/suite-trace-test.o
