@@ -177,3 +177,20 @@ int hil_flash_sector_of(uint32_t addr)
     }
     return -1; /* cannot happen: Table 5 covers the whole megabyte */
 }
+
+enum hil_region hil_flash_region_of(uint32_t addr)
+{
+    if (addr >= LAYOUT_BOOT_ADDR && addr < LAYOUT_BOOT_ADDR + LAYOUT_BOOT_SIZE) {
+        return HIL_REGION_BOOT;
+    }
+    if (addr >= LAYOUT_META0_ADDR && addr < LAYOUT_META1_ADDR + LAYOUT_META_SECTOR_SIZE) {
+        return HIL_REGION_META;
+    }
+    if (addr >= LAYOUT_SLOT_A_ADDR && addr < LAYOUT_SLOT_A_ADDR + LAYOUT_SLOT_SIZE) {
+        return HIL_REGION_SLOT_A;
+    }
+    if (addr >= LAYOUT_SLOT_B_ADDR && addr < LAYOUT_SLOT_B_ADDR + LAYOUT_SLOT_SIZE) {
+        return HIL_REGION_SLOT_B;
+    }
+    return HIL_REGION_OTHER;
+}

@@ -60,4 +60,16 @@ int hil_flash_save(const struct hil_flash *f, const char *path);
 /** Sector number holding absolute @p addr, or -1 if outside the flash. */
 int hil_flash_sector_of(uint32_t addr);
 
+/** Which layout region an operation touches (fota/layout.h). */
+enum hil_region {
+    HIL_REGION_OTHER = 0,
+    HIL_REGION_BOOT = 1,
+    HIL_REGION_META = 2,
+    HIL_REGION_SLOT_A = 3,
+    HIL_REGION_SLOT_B = 4,
+};
+
+/** The layout region (fota/layout.h) holding absolute @p addr; HIL_REGION_OTHER outside them. */
+enum hil_region hil_flash_region_of(uint32_t addr);
+
 #endif /* HIL_FLASHMODEL_H */

@@ -178,22 +178,6 @@ static uint8_t rom_xor(const uint8_t *p, uint32_t n)
     return x;
 }
 
-static enum hil_region rom_region_of(uint32_t addr)
-{
-    if (addr >= LAYOUT_BOOT_ADDR && addr < LAYOUT_BOOT_ADDR + LAYOUT_BOOT_SIZE) {
-        return HIL_REGION_BOOT;
-    }
-    if (addr >= LAYOUT_META0_ADDR && addr < LAYOUT_META1_ADDR + LAYOUT_META_SECTOR_SIZE) {
-        return HIL_REGION_META;
-    }
-    if (addr >= LAYOUT_SLOT_A_ADDR && addr < LAYOUT_SLOT_A_ADDR + LAYOUT_SLOT_SIZE) {
-        return HIL_REGION_SLOT_A;
-    }
-    if (addr >= LAYOUT_SLOT_B_ADDR && addr < LAYOUT_SLOT_B_ADDR + LAYOUT_SLOT_SIZE) {
-        return HIL_REGION_SLOT_B;
-    }
-    return HIL_REGION_OTHER;
-}
 
 /* Ask the hook about a flash op and apply it. @return false if the power was cut. */
 static bool rom_flash_op(struct hil_rom *r, struct hil_flash_op *op)
@@ -353,7 +337,7 @@ static void rom_write(struct hil_rom *r, struct hil_buf *out)
         if (ok) {
             struct hil_flash_op op = {
                 .kind = HIL_OP_PROGRAM,
-                .region = rom_region_of(r->addr),
+                .region = hil_flash_region_of(r->addr),
                 .sector = (uint32_t)hil_flash_sector_of(r->addr),
                 .addr = r->addr,
                 .len = len,
@@ -408,7 +392,7 @@ static void rom_erase(struct hil_rom *r, struct hil_buf *out)
     for (uint32_t i = 0; i < count; i++) {
         struct hil_flash_op op = {
             .kind = HIL_OP_ERASE,
-            .region = rom_region_of(LAYOUT_FLASH_BASE + LAYOUT_SECTOR_OFFSET(sectors[i])),
+            .region = hil_flash_region_of(LAYOUT_FLASH_BASE + LAYOUT_SECTOR_OFFSET(sectors[i])),
             .sector = sectors[i],
             .addr = LAYOUT_FLASH_BASE + LAYOUT_SECTOR_OFFSET(sectors[i]),
             .len = LAYOUT_SECTOR_SIZE(sectors[i]),

@@ -23,15 +23,6 @@
 
 enum hil_op_kind { HIL_OP_ERASE = 1, HIL_OP_PROGRAM = 2 };
 
-/** Which layout region an operation touches (fota/layout.h). */
-enum hil_region {
-    HIL_REGION_OTHER = 0,
-    HIL_REGION_BOOT = 1,
-    HIL_REGION_META = 2,
-    HIL_REGION_SLOT_A = 3,
-    HIL_REGION_SLOT_B = 4,
-};
-
 struct hil_flash_op {
     enum hil_op_kind kind;
     enum hil_region region;

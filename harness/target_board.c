@@ -524,22 +524,6 @@ static void board_take_down(struct board_target *b)
 
 /* ---- flash ---- */
 
-static enum hil_region board_region_of(uint32_t addr)
-{
-    if (addr >= LAYOUT_BOOT_ADDR && addr < LAYOUT_BOOT_ADDR + LAYOUT_BOOT_SIZE) {
-        return HIL_REGION_BOOT;
-    }
-    if (addr >= LAYOUT_META0_ADDR && addr < LAYOUT_META1_ADDR + LAYOUT_META_SECTOR_SIZE) {
-        return HIL_REGION_META;
-    }
-    if (addr >= LAYOUT_SLOT_A_ADDR && addr < LAYOUT_SLOT_A_ADDR + LAYOUT_SLOT_SIZE) {
-        return HIL_REGION_SLOT_A;
-    }
-    if (addr >= LAYOUT_SLOT_B_ADDR && addr < LAYOUT_SLOT_B_ADDR + LAYOUT_SLOT_SIZE) {
-        return HIL_REGION_SLOT_B;
-    }
-    return HIL_REGION_OTHER;
-}
 
 /* Program the flash model onto the chip, sector by sector, skipping the
  * sectors that already hold the same bytes. */
@@ -740,7 +724,7 @@ static int board_flash_stop(struct board_target *b, const uint32_t regs[16], boo
         op.data = data;
         op.sector = (uint32_t)hil_flash_sector_of(op.addr);
     }
-    op.region = board_region_of(op.addr);
+    op.region = hil_flash_region_of(op.addr);
     struct hil_flash_verdict v;
     uint32_t gen = b->gen;
     board_ask(b, &op, &v);

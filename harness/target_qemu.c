@@ -548,22 +548,6 @@ static int qemu_step_over(struct qemu_target *q, uint32_t addr)
     return rc;
 }
 
-static enum hil_region qemu_region_of(uint32_t addr)
-{
-    if (addr >= LAYOUT_BOOT_ADDR && addr < LAYOUT_BOOT_ADDR + LAYOUT_BOOT_SIZE) {
-        return HIL_REGION_BOOT;
-    }
-    if (addr >= LAYOUT_META0_ADDR && addr < LAYOUT_META1_ADDR + LAYOUT_META_SECTOR_SIZE) {
-        return HIL_REGION_META;
-    }
-    if (addr >= LAYOUT_SLOT_A_ADDR && addr < LAYOUT_SLOT_A_ADDR + LAYOUT_SLOT_SIZE) {
-        return HIL_REGION_SLOT_A;
-    }
-    if (addr >= LAYOUT_SLOT_B_ADDR && addr < LAYOUT_SLOT_B_ADDR + LAYOUT_SLOT_SIZE) {
-        return HIL_REGION_SLOT_B;
-    }
-    return HIL_REGION_OTHER;
-}
 
 /* Ask the runner; @return with *v filled (zeroed = apply). */
 static void qemu_ask(struct qemu_target *q, struct hil_flash_op *op, struct hil_flash_verdict *v)
@@ -601,7 +585,7 @@ static int qemu_serve_erase(struct qemu_target *q, const uint32_t regs[16])
     uint32_t addr = LAYOUT_FLASH_BASE + LAYOUT_SECTOR_OFFSET(sector);
     struct hil_flash_op op = {
         .kind = HIL_OP_ERASE,
-        .region = qemu_region_of(addr),
+        .region = hil_flash_region_of(addr),
         .sector = sector,
         .addr = addr,
         .len = LAYOUT_SECTOR_SIZE(sector),
@@ -657,7 +641,7 @@ static int qemu_serve_program(struct qemu_target *q, const uint32_t regs[16])
     }
     struct hil_flash_op op = {
         .kind = HIL_OP_PROGRAM,
-        .region = qemu_region_of(addr),
+        .region = hil_flash_region_of(addr),
         .sector = (uint32_t)hil_flash_sector_of(addr),
         .addr = addr,
         .len = len,

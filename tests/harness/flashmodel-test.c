@@ -52,6 +52,25 @@ static void test_hil_flash_init_all_erased(void **state)
     assert_int_equal(fm->erases, 0);
 }
 
+static void test_hil_flash_region_of_boundaries(void **state)
+{
+    (void)state;
+    assert_int_equal(hil_flash_region_of(LAYOUT_BOOT_ADDR), HIL_REGION_BOOT);
+    assert_int_equal(hil_flash_region_of(LAYOUT_BOOT_ADDR + LAYOUT_BOOT_SIZE - 1u), HIL_REGION_BOOT);
+    assert_int_equal(hil_flash_region_of(LAYOUT_META0_ADDR), HIL_REGION_META);
+    assert_int_equal(hil_flash_region_of(LAYOUT_META1_ADDR + LAYOUT_META_SECTOR_SIZE - 1u), HIL_REGION_META);
+    /* sector 4 is reserved */
+    assert_int_equal(hil_flash_region_of(LAYOUT_META1_ADDR + LAYOUT_META_SECTOR_SIZE), HIL_REGION_OTHER);
+    assert_int_equal(hil_flash_region_of(LAYOUT_SLOT_A_ADDR - 1u), HIL_REGION_OTHER);
+    assert_int_equal(hil_flash_region_of(LAYOUT_SLOT_A_ADDR), HIL_REGION_SLOT_A);
+    assert_int_equal(hil_flash_region_of(LAYOUT_SLOT_A_ADDR + LAYOUT_SLOT_SIZE - 1u), HIL_REGION_SLOT_A);
+    assert_int_equal(hil_flash_region_of(LAYOUT_SLOT_B_ADDR), HIL_REGION_SLOT_B);
+    assert_int_equal(hil_flash_region_of(LAYOUT_SLOT_B_ADDR + LAYOUT_SLOT_SIZE - 1u), HIL_REGION_SLOT_B);
+    /* sector 11 is reserved; outside the flash */
+    assert_int_equal(hil_flash_region_of(LAYOUT_SLOT_B_ADDR + LAYOUT_SLOT_SIZE), HIL_REGION_OTHER);
+    assert_int_equal(hil_flash_region_of(0x20000000u), HIL_REGION_OTHER);
+}
+
 static void test_hil_flash_sector_of_table5(void **state)
 {
     (void)state;
@@ -170,6 +189,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_hil_flash_init_all_erased, setup, teardown),
+        cmocka_unit_test(test_hil_flash_region_of_boundaries),
         cmocka_unit_test_setup_teardown(test_hil_flash_sector_of_table5, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hil_flash_program_only_clears_bits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hil_flash_erase_whole_sector_only, setup, teardown),
