@@ -418,10 +418,14 @@ static int origin_exit(const struct fh_update_result *res, int rc)
 static void print_stats(const struct fh_update_stats *s)
 {
     printf("stats: frames %u, retransmits %u, nacks %u, timeouts %u, bad %u, stray %u, "
-           "bytes sent %u, received %u, data %u, resume %u%s\n",
+           "bytes sent %u, received %u, data %u, resume %u%s",
            (unsigned)s->frames_sent, (unsigned)s->retransmits, (unsigned)s->nacks, (unsigned)s->timeouts,
            (unsigned)s->bad_frames, (unsigned)s->stray, (unsigned)s->bytes_sent, (unsigned)s->bytes_received,
            (unsigned)s->data_bytes, (unsigned)s->resume_offset, s->fresh ? " (fresh)" : "");
+    if (s->restarts != 0) {
+        printf(", restarts %u", (unsigned)s->restarts);
+    }
+    printf("\n");
 }
 
 static int cmd_update(int argc, char **argv)

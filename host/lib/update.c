@@ -23,6 +23,12 @@
 /* transact() outcomes that are not enum fota_err (negative: never on the wire). */
 #define XACT_NACK    (-1)
 #define XACT_BADRSP  (-2)
+#define XACT_RESTART (-3) /* update_pass(): an application answers; go back to the bootloader */
+
+/* How often one fh_update() goes back through ENTER_UPDATE after an
+ * application answered BEGIN, DATA or END (the bootloader's update-mode
+ * idle timeout ran out, or it reset): bounded, so it cannot loop. */
+#define FH_MAX_RESTARTS 2u
 
 struct master {
     struct fh_link *l;
@@ -199,16 +205,20 @@ static int transact(struct master *mm, uint8_t type, uint16_t len, uint32_t time
     return FOTA_ETIMEOUT;
 }
 
-/* The target said no: record it. */
-static int target_fail(struct master *mm, uint8_t type, const char *detail)
+/* The target said no (status @p st): record it. */
+static int target_fail_st(struct master *mm, uint8_t type, int st, const char *detail)
 {
-    int st = mm->rsp[0];
-
     mm->res->origin = FH_ORIGIN_TARGET;
     mm->res->target_status = st;
     mm->res->failed_type = type;
     return fh_msg_set(&mm->res->msg, st, "target refused %s: %s%s%s", proto_type_name(type),
                       fota_strerror(st), detail[0] != '\0' ? " " : "", detail);
+}
+
+/* The target said no in the awaited response: record it. */
+static int target_fail(struct master *mm, uint8_t type, const char *detail)
+{
+    return target_fail_st(mm, type, mm->rsp[0], detail);
 }
 
 static int do_hello(struct master *mm, struct fh_hello *h)
@@ -370,35 +380,47 @@ static int reach_bootloader(struct master *mm, struct fh_hello *h, uint32_t img_
     return rc;
 }
 
-static int run_update(struct master *mm, struct fh_link *l, const uint8_t *img, size_t img_len,
-                      const struct fh_update_opts *o, struct fh_update_result *res)
+/*
+ * BEGIN, DATA or END went unanswered (timeouts, NACKs) or was refused
+ * EBUSY: did the bootloader give up (its update-mode idle timeout) or reset
+ * into the new image, so that an application answers now? HELLO tells.
+ * Whatever do_hello() records is undone: the caller reports its own failure.
+ * @return 1 (an application answers, @p h holds its HELLO), 0 otherwise.
+ */
+static int app_answers(struct master *mm, struct fh_hello *h)
 {
-    struct fh_update_opts defaults;
-    struct fh_hello h;
-    uint32_t load, ver, img_slot, chunk, off, total, stall = 0;
-    uint32_t tries, retx;
-    char vbuf[16], abuf[16];
+    struct fh_update_result *res = mm->res;
+    enum fh_origin origin = res->origin;
+    int target_status = res->target_status;
+    uint8_t failed_type = res->failed_type;
+    struct fh_msg msg = res->msg;
     int rc;
 
-    master_init(mm, l, o, &defaults, res);
-    o = mm->o;
-    tries = o->retries + 1u;
-    if (l == NULL || img == NULL || img_len <= IMAGE_HEADER_SIZE || img_len > UINT32_MAX) {
-        res->origin = FH_ORIGIN_LOCAL;
-        return fh_msg_set(&res->msg, FOTA_EINVAL, "no image, or an image of %zu bytes", img_len);
-    }
-    total = (uint32_t)img_len;
-    load = proto_get_u32(img + offsetof(struct image_header, ih_load_addr));
-    ver = proto_get_u32(img + offsetof(struct image_header, ih_version));
-    fh_version_format(ver, vbuf, sizeof(vbuf));
-    if (load == LAYOUT_SLOT_A_ADDR) {
-        img_slot = LAYOUT_SLOT_A;
-    } else if (load == LAYOUT_SLOT_B_ADDR) {
-        img_slot = LAYOUT_SLOT_B;
-    } else {
-        res->origin = FH_ORIGIN_LOCAL;
-        return fh_msg_set(&res->msg, FOTA_EINVAL, "image load address 0x%08X is no slot base", (unsigned)load);
-    }
+    trace(mm, "   is an application answering now? (the bootloader may have timed out or reset)");
+    rc = do_hello(mm, h);
+    res->origin = origin;
+    res->target_status = target_status;
+    res->failed_type = failed_type;
+    res->msg = msg;
+    return rc == 0 && h->role == PROTO_ROLE_APP;
+}
+
+/*
+ * One pass: reach the bootloader, BEGIN, DATA, END. @p fresh_first asks for
+ * BEGIN FRESH; with @p may_restart, an application answering BEGIN, DATA
+ * or END (app_answers()) ends the pass with XACT_RESTART.
+ * @return 0; XACT_RESTART; fh_update()'s failures.
+ */
+static int update_pass(struct master *mm, const uint8_t *img, uint32_t total, uint32_t ver,
+                       uint32_t img_slot, const char *vbuf, int fresh_first, int may_restart)
+{
+    const struct fh_update_opts *o = mm->o;
+    struct fh_update_result *res = mm->res;
+    struct fh_hello h, now;
+    uint32_t chunk, off, stall = 0;
+    uint32_t tries = o->retries + 1u, retx;
+    char abuf[16];
+    int rc;
 
     /* 1. HELLO, ENTER_UPDATE if an application answers. */
     rc = reach_bootloader(mm, &h, img_slot, total, vbuf);
@@ -420,7 +442,7 @@ static int run_update(struct master *mm, struct fh_link *l, const uint8_t *img, 
     chunk = h.max_data < PROTO_MAX_DATA ? h.max_data : PROTO_MAX_DATA;
 
     /* 3. BEGIN: resume if the target's prefix is ours, else FRESH. */
-    mm->req_payload[0] = o->fresh ? PROTO_BEGIN_F_FRESH : 0u;
+    mm->req_payload[0] = fresh_first ? PROTO_BEGIN_F_FRESH : 0u;
     memcpy(&mm->req_payload[1], img, IMAGE_HEADER_SIZE);
     for (;;) {
         uint32_t r_off, r_crc;
@@ -428,6 +450,17 @@ static int run_update(struct master *mm, struct fh_link *l, const uint8_t *img, 
 
         trace(mm, "-> BEGIN%s v%s size=%u", fresh ? " FRESH" : "", vbuf, (unsigned)total);
         rc = transact(mm, PROTO_T_BEGIN, (uint16_t)(1u + IMAGE_HEADER_SIZE), o->long_timeout_ms, tries);
+        if (may_restart && (rc == FOTA_ETIMEOUT || (rc == 0 && mm->rsp[0] == FOTA_EBUSY))) {
+            int st = rc == 0 ? mm->rsp[0] : 0;
+
+            if (app_answers(mm, &now)) {
+                res->failed_type = PROTO_T_BEGIN;
+                return XACT_RESTART;
+            }
+            if (st != 0) {
+                return target_fail_st(mm, PROTO_T_BEGIN, st, "(and no application answers HELLO)");
+            }
+        }
         if (rc != 0) {
             return link_fail(mm, rc, PROTO_T_BEGIN,
                              rc == FOTA_ETIMEOUT ? "no answer to BEGIN" : "BEGIN failed");
@@ -484,6 +517,20 @@ static int run_update(struct master *mm, struct fh_link *l, const uint8_t *img, 
         memcpy(&mm->req_payload[4], img + off, n);
         trace(mm, "-> DATA off=%u len=%u", (unsigned)off, (unsigned)n);
         rc = transact(mm, PROTO_T_DATA, (uint16_t)(4u + n), o->timeout_ms, tries);
+        if (may_restart && (rc == FOTA_ETIMEOUT || (rc == 0 && mm->rsp[0] == FOTA_EBUSY))) {
+            int st = rc == 0 ? mm->rsp[0] : 0;
+
+            if (app_answers(mm, &now)) {
+                res->failed_type = PROTO_T_DATA;
+                return XACT_RESTART;
+            }
+            if (st != 0) {
+                char d[64];
+
+                (void)snprintf(d, sizeof(d), "(offset %u; and no application answers HELLO)", (unsigned)off);
+                return target_fail_st(mm, PROTO_T_DATA, st, d);
+            }
+        }
         if (rc != 0) {
             char what[96];
 
@@ -531,6 +578,39 @@ static int run_update(struct master *mm, struct fh_link *l, const uint8_t *img, 
     trace(mm, "-> END");
     retx = res->stats.retransmits;
     rc = transact(mm, PROTO_T_END, 0, o->long_timeout_ms, tries);
+    if (rc == FOTA_ETIMEOUT || (rc == 0 && mm->rsp[0] == FOTA_EBUSY)) {
+        /* END may have succeeded with its answer lost, and the bootloader
+         * reset into the trial of the new image: then the new image answers
+         * HELLO, as an application running in the image's slot. Else the
+         * bootloader gave up before END: go back to it. */
+        int st = rc == 0 ? mm->rsp[0] : 0;
+        int app = app_answers(mm, &now);
+
+        if (app) {
+            if (now.active_slot == img_slot && now.active_version == ver) {
+                res->origin = FH_ORIGIN_NONE;
+                res->failed_type = 0;
+                res->target_status = 0;
+                fh_msg_set(&res->msg, 0, "END's answer was lost, but the device is running the new image v%s "
+                           "from slot %s in trial", vbuf, slot_name((uint8_t)img_slot));
+                return 0;
+            }
+            if (may_restart) {
+                res->failed_type = PROTO_T_END;
+                return XACT_RESTART;
+            }
+        }
+        if (st != 0) {
+            char d[96];
+
+            fh_version_format(now.active_version, abuf, sizeof(abuf));
+            (void)snprintf(d, sizeof(d), "(%s; %s%s%s%s)",
+                           res->stats.retransmits != retx ? "after a retransmission" : "first try",
+                           app ? "application v" : "no application answers HELLO", app ? abuf : "",
+                           app ? " runs in slot " : "", app ? slot_name(now.active_slot) : "");
+            return target_fail_st(mm, PROTO_T_END, st, d);
+        }
+    }
     if (rc != 0) {
         return link_fail(mm, rc, PROTO_T_END,
                          rc == FOTA_ETIMEOUT ? "no answer to END (the target may have installed the image; "
@@ -547,6 +627,46 @@ static int run_update(struct master *mm, struct fh_link *l, const uint8_t *img, 
     res->origin = FH_ORIGIN_NONE;
     fh_msg_set(&res->msg, 0, "slot %s: image v%s installed, pending trial boot", slot_name(h.target_slot), vbuf);
     return 0;
+}
+
+static int run_update(struct master *mm, struct fh_link *l, const uint8_t *img, size_t img_len,
+                      const struct fh_update_opts *o, struct fh_update_result *res)
+{
+    struct fh_update_opts defaults;
+    uint32_t load, ver, img_slot, total, restarts;
+    char vbuf[16];
+    int rc;
+
+    master_init(mm, l, o, &defaults, res);
+    o = mm->o;
+    if (l == NULL || img == NULL || img_len <= IMAGE_HEADER_SIZE || img_len > UINT32_MAX) {
+        res->origin = FH_ORIGIN_LOCAL;
+        return fh_msg_set(&res->msg, FOTA_EINVAL, "no image, or an image of %zu bytes", img_len);
+    }
+    total = (uint32_t)img_len;
+    load = proto_get_u32(img + offsetof(struct image_header, ih_load_addr));
+    ver = proto_get_u32(img + offsetof(struct image_header, ih_version));
+    fh_version_format(ver, vbuf, sizeof(vbuf));
+    if (load == LAYOUT_SLOT_A_ADDR) {
+        img_slot = LAYOUT_SLOT_A;
+    } else if (load == LAYOUT_SLOT_B_ADDR) {
+        img_slot = LAYOUT_SLOT_B;
+    } else {
+        res->origin = FH_ORIGIN_LOCAL;
+        return fh_msg_set(&res->msg, FOTA_EINVAL, "image load address 0x%08X is no slot base", (unsigned)load);
+    }
+
+    /* A restart resumes (BEGIN without FRESH): the prefix CRC decides. */
+    for (restarts = 0;; restarts++) {
+        rc = update_pass(mm, img, total, ver, img_slot, vbuf, o->fresh && restarts == 0,
+                         restarts < FH_MAX_RESTARTS);
+        if (rc != XACT_RESTART) {
+            return rc;
+        }
+        res->stats.restarts++;
+        trace(mm, "   an application answers %s: back to the bootloader (restart %u of %u)",
+              proto_type_name(res->failed_type), (unsigned)(restarts + 1u), (unsigned)FH_MAX_RESTARTS);
+    }
 }
 
 int fh_update(struct fh_link *l, const uint8_t *img, size_t img_len,

@@ -57,6 +57,15 @@ static void send_frame(struct fake_session *s, uint8_t type, uint8_t seq, const 
     if (d->lose_rsp != 0 && d->n_rsp == d->lose_rsp) {
         return;
     }
+    if (d->reboot_app_rsp != 0 && d->n_rsp == d->reboot_app_rsp) {
+        d->role = PROTO_ROLE_APP;
+        d->active_slot = d->reboot_slot;
+        d->active_version = d->reboot_version;
+        d->target_slot = d->reboot_slot == LAYOUT_SLOT_A ? LAYOUT_SLOT_B : LAYOUT_SLOT_A;
+        d->img_size = 0; /* RAM state of the update is gone, the slot stays */
+        d->next = 0;
+        return;
+    }
     if (proto_encode(type, seq, pl, len, out, sizeof(out), &n) != 0) {
         return;
     }
@@ -170,6 +179,10 @@ static void do_data(struct fake_session *s, const struct proto_frame *f)
     uint32_t off, n, i;
     int st = FOTA_OK;
 
+    if (d->role != PROTO_ROLE_BOOTLOADER) {
+        rsp_status(s, f, FOTA_EBUSY); /* as apps/demo/link.c: ENTER_UPDATE first */
+        return;
+    }
     if (d->img_size == 0 || f->len < 5) {
         rsp_status(s, f, f->len < 5 ? FOTA_ESIZE : FOTA_EPROTO);
         return;
@@ -204,6 +217,10 @@ static void do_end(struct fake_session *s, const struct proto_frame *f)
     int st = FOTA_OK;
 
     d->n_end++;
+    if (d->role != PROTO_ROLE_BOOTLOADER) {
+        rsp_status(s, f, FOTA_EBUSY);
+        return;
+    }
     if (d->img_size == 0 || d->next != d->img_size) {
         st = FOTA_EPROTO;
     } else {

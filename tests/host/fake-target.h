@@ -35,6 +35,11 @@ struct fake_dev {
     uint32_t corrupt_rsp;     /**< flip a payload bit in the Nth response */
     uint32_t garbage_before_rsp; /**< write junk bytes before the Nth response */
     uint32_t disconnect_at_data; /**< close the link on receiving the Nth DATA (not processed) */
+    uint32_t reboot_app_rsp;  /**< lose the Nth response and "reset" into an application (the
+                                   bootloader's idle timeout ran out, or it reset into the new image):
+                                   role APP, active reboot_slot / reboot_version, BEGIN state lost */
+    uint8_t reboot_slot;      /**< with reboot_app_rsp: the slot the application runs from */
+    uint32_t reboot_version;  /**< with reboot_app_rsp: its version */
     /* the slot: image bytes (header included), 0xFF = erased */
     uint8_t flash[LAYOUT_SLOT_SIZE];
     /* state */

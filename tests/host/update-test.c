@@ -398,6 +398,66 @@ static void test_fh_update_enter_update_response_lost(void **state)
     assert_true(fx->dev.n_enter >= 1);
 }
 
+static void test_fh_update_begin_answer_lost_app_rebooted(void **state)
+{
+    struct fixture *fx = *state;
+    const uint32_t have = 4u * PROTO_MAX_DATA;
+
+    /* A resumable prefix, then BEGIN's answer is lost and the bootloader
+     * gives up (idle timeout): the old application answers the retries. */
+    memcpy(fx->dev.flash, fx->img, have);
+    fx->dev.reboot_app_rsp = 2; /* HELLO, BEGIN */
+    fx->dev.reboot_slot = LAYOUT_SLOT_A;
+    fx->dev.reboot_version = IMAGE_VERSION(1, 0, 0);
+    short_timeouts(fx);
+    fx->opts.long_timeout_ms = 250;
+    assert_int_equal(run(fx), 0);
+    assert_int_equal(fx->res.origin, FH_ORIGIN_NONE);
+    assert_installed(fx);
+    assert_int_equal(fx->res.stats.restarts, 1);
+    assert_int_equal(fx->dev.n_enter, 1);
+    assert_true(fx->dev.n_begin >= 3); /* lost, EBUSY from the app, resumed */
+    assert_int_equal(fx->dev.n_fresh, 0);
+    assert_int_equal(fx->res.stats.resume_offset, have);
+    assert_int_equal(fx->dev.n_program, CHUNKS(IMG_LEN, PROTO_MAX_DATA) - 4u);
+    assert_int_equal(fx->res.hello.role, PROTO_ROLE_BOOTLOADER);
+}
+
+static void test_fh_update_end_answer_lost_device_in_trial(void **state)
+{
+    struct fixture *fx = *state;
+
+    /* END verifies and commits, its answer is lost, the bootloader resets
+     * into the trial of v2.0.0 in slot B, which answers the retries. */
+    fx->dev.reboot_app_rsp = 2u + CHUNKS(IMG_LEN, PROTO_MAX_DATA) + 1u; /* HELLO, BEGIN, DATA..., END */
+    fx->dev.reboot_slot = LAYOUT_SLOT_B;
+    fx->dev.reboot_version = IMAGE_VERSION(2, 0, 0);
+    short_timeouts(fx);
+    fx->opts.long_timeout_ms = 250;
+    assert_int_equal(run(fx), 0);
+    assert_int_equal(fx->res.origin, FH_ORIGIN_NONE);
+    assert_installed(fx);
+    assert_int_equal(fx->dev.n_end, 2); /* committed, then EBUSY from the new image */
+    assert_int_equal(fx->dev.role, PROTO_ROLE_APP);
+    assert_int_equal(fx->dev.n_enter, 0);
+    assert_int_equal(fx->res.stats.restarts, 0);
+    assert_non_null(strstr(fx->res.msg.text, "END's answer was lost"));
+    assert_non_null(strstr(fx->res.msg.text, "v2.0.0 from slot B in trial"));
+}
+
+static void test_fh_update_begin_busy_bootloader_not_restarted(void **state)
+{
+    struct fixture *fx = *state;
+
+    /* The bootloader itself answers EBUSY: no going round in circles. */
+    fx->dev.begin_status = FOTA_EBUSY;
+    short_timeouts(fx);
+    assert_int_equal(run(fx), FOTA_EBUSY);
+    assert_int_equal(fx->res.origin, FH_ORIGIN_TARGET);
+    assert_int_equal(fx->res.failed_type, PROTO_T_BEGIN);
+    assert_int_equal(fx->res.stats.restarts, 0); /* HELLO shows the bootloader: no restart */
+}
+
 static void test_fh_update_no_answer_times_out(void **state)
 {
     struct fixture *fx = *state;
@@ -521,6 +581,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fh_update_bad_sha_refused_at_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_update_app_enters_update_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_update_enter_update_response_lost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fh_update_begin_answer_lost_app_rebooted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fh_update_end_answer_lost_device_in_trial, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fh_update_begin_busy_bootloader_not_restarted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_update_no_answer_times_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_update_data_retry_budget_spent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_update_peer_closed, setup, teardown),

@@ -76,6 +76,7 @@ struct fh_update_stats {
     uint32_t data_bytes;      /**< image bytes acknowledged by DATA responses */
     uint32_t resume_offset;   /**< where this run started sending DATA, bytes */
     uint32_t fresh;           /**< 1 if BEGIN FRESH was sent */
+    uint32_t restarts;        /**< returns to the bootloader after an application answered BEGIN/DATA/END */
 };
 
 /** A HELLO response (fota/proto.h). */
@@ -130,11 +131,22 @@ int fh_hello(struct fh_link *l, const struct fh_update_opts *o, struct fh_hello 
  * in chunks of min(max_data, PROTO_MAX_DATA) bytes, following the
  * target's next_offset; END.
  *
+ * Lost answers: if BEGIN, DATA or END goes unanswered (timeouts, NACKs) or
+ * is refused FOTA_EBUSY and a HELLO then shows an application (the
+ * bootloader's update-mode idle timeout ran out, or it reset), go back
+ * through ENTER_UPDATE and BEGIN without FRESH (the prefix CRC decides
+ * what is resumed), at most twice (stats.restarts). If END goes
+ * unanswered or is refused EBUSY and the application answering HELLO runs
+ * the image's version from the image's slot, END succeeded and its answer
+ * was lost: 0, with a message saying the device runs the new image in
+ * trial.
+ *
  * @param l        the link
  * @param img      image bytes, @p img_len of them (IMAGE_HEADER_SIZE + ih_size)
  * @param o        options (NULL: defaults)
  * @param res      receives origin, status, stats, HELLO and a message (required)
- * @return 0 (END answered OK: the target will try the image at next boot);
+ * @return 0 (END answered OK: the target will try the image at next boot;
+ *         or END's answer was lost and the new image runs in trial);
  *         FOTA_EINVAL (NULL/short image, FH_ORIGIN_LOCAL); FOTA_ESLOT /
  *         FOTA_ESIZE (local refusal, FH_ORIGIN_LOCAL); FOTA_ETIMEOUT (retry
  *         budget spent), FOTA_ECONN, FOTA_EIO, FOTA_EPROTO, FOTA_EVERSION
