@@ -21,10 +21,14 @@
 #define CLOCK_PLLQ        7u
 /* 168 MHz at 2.7-3.6 V needs 5 wait states (RM0090 3.5.1 Table 10). */
 #define CLOCK_FLASH_WS    5u
-/* PLL lock is ~100 us (DS8626 Table 35 tLOCK max 100 us); HSI start-up
- * ~4 us. A few thousand polls of an AHB register cover both many times at
- * 16 MHz; under QEMU the loops simply run out. */
-#define CLOCK_SPIN_MAX    100000u
+/* Bound of a ready-bit wait, in loop iterations. The slowest wait is the
+ * PLL lock, at most 100 us (DS8626 Table 35 tLOCK) = 1600 cycles of the
+ * 16 MHz HSI we run on until the switch; one iteration (AHB load, test,
+ * branch) takes at least 4 cycles, so 400 iterations cover it and 4096
+ * cover it 10 times over. Under QEMU (RCC unimplemented, reads 0) every
+ * iteration is an MMIO exit of ~0.4 us wall time and the waits run out:
+ * the old bound of 100000 cost ~77 ms per boot (docs/ARCHITECTURE.md). */
+#define CLOCK_SPIN_MAX    4096u
 
 static volatile uint32_t clock_tick_ms;
 
