@@ -13,7 +13,10 @@
  * commit, the application's confirm) belong to the next boot, not to the
  * update session, and whether the step is still running when they happen
  * is a race with the updater's exit: cutting the window at that boot keeps
- * the journal the same from run to run.
+ * the journal the same from run to run. A sweep with `through` (sweep.h)
+ * records a window of several steps instead (the update, the trial boot,
+ * the confirm): boots inside it do not close it, the end of its last step
+ * does, and which step an operation happened in does not matter.
  *
  * Guards: hil_journal_close() checks that base + every operation equals
  * the model at the close (nothing escaped the journal); a slow run of a

@@ -85,6 +85,7 @@ struct run {
     bool died;
     char died_detail[256];
     bool target_error;
+    bool case_cut;                 /**< a sweep case's cut fired: skip to the step after its window */
     /* link */
     int link_fd;                   /**< link fd as last seen, -1 */
     bool link_dead;                /**< EOF/error on link_fd: stop polling it until it changes */
@@ -277,17 +278,37 @@ static int step_fail(struct run *r, const char *fmt, ...)
 
 /* ---- hooks (called from the target's service()) ---- */
 
+/* The last step of the journal window being recorded (journal.h). */
+static int journal_last(const struct hil_run_opts *o)
+{
+    return o->journal_through > o->journal_step ? o->journal_through : o->journal_step;
+}
+
+static bool in_journal_window(const struct run *r)
+{
+    return r->o->journal != NULL && r->step >= r->o->journal_step && r->step <= journal_last(r->o);
+}
+
 static void hook_flash_op(void *ctx, const struct hil_flash_op *op, struct hil_flash_verdict *v)
 {
     struct run *r = ctx;
     int which = -1;
     bool cut = hil_inject_op(&r->inject, op, v, &which);
-    if (r->o->journal != NULL && r->step == r->o->journal_step) {
+    if (in_journal_window(r)) {
         (void)hil_journal_add(r->o->journal, op);
     }
     hil_case_on_flash_op(r->s->sweep_case, r->step, op, v);
     if (v->action == HIL_ACT_FAIL || v->action == HIL_ACT_DROP) {
         evlog(r, "FAULT flash op#%u %s (sweep case)", op->seq, v->action == HIL_ACT_FAIL ? "fails" : "does not stick");
+    }
+    if (!cut && v->action == HIL_ACT_CUT) {
+        /* A sweep case's cut (sweep.h): the rest of the window is skipped. */
+        r->case_cut = true;
+        evlog(r, "FAULT power_cut at %s #%u of the sweep window (step %d), torn %s (sweep case)",
+              op->kind == HIL_OP_ERASE ? "erase" : "program", r->s->sweep_case->n, r->step, torn_name(v->torn));
+        if (r->u.active) {
+            r->u.interrupted = true;
+        }
     }
     hil_runtrace_flash(&r->rt, op, v);
     if (op->kind == HIL_OP_ERASE) {
@@ -353,8 +374,8 @@ static void hook_event(void *ctx, const struct hil_event *ev)
     hil_runtrace_event(&r->rt, ev);
     switch (ev->kind) {
     case HIL_EV_BOOT:
-        if (r->o->journal != NULL && r->step == r->o->journal_step) {
-            hil_journal_on_boot(r->o->journal, r->flash);
+        if (in_journal_window(r) && journal_last(r->o) == r->o->journal_step) {
+            hil_journal_on_boot(r->o->journal, r->flash); /* one-step window: ends at this boot */
         }
         hil_case_on_boot(r->s->sweep_case, r->step);
         r->boots++;
@@ -838,6 +859,9 @@ static void describe_expect(const struct hil_expect *e, char *buf, size_t len)
 
 static int check_target(struct run *r)
 {
+    if (r->case_cut) {
+        return -1; /* the power is off for good in this window: the step loop goes on after it */
+    }
     if (r->target_error) {
         return step_fail(r, "the target's debug link broke (see events.log)");
     }
@@ -1405,18 +1429,33 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
             rc = -1;
         }
     }
+    const struct hil_case *sc = s->sweep_case;
+    int window_end = sc != NULL && !sc->fast ? sc->parent->sweep->through : 0;
     for (int i = 0; rc == 0 && i < s->nsteps; i++) {
         r->step = i + 1;
         if (o->journal != NULL && r->step == o->journal_step && hil_journal_begin(o->journal, r->flash) != 0) {
             rc = -1;
             break;
         }
-        if (run_step(r, &s->steps[i]) != 0) {
+        if (run_step(r, &s->steps[i]) != 0 && !(r->case_cut && r->step <= window_end)) {
             rc = -1;
         }
-        if (o->journal != NULL && r->step == o->journal_step) {
+        if (o->journal != NULL && r->step == journal_last(o)) {
             hil_journal_close(o->journal, r->flash); /* recorded: the rest is not needed */
             break;
+        }
+        if (rc == 0 && r->case_cut) {
+            /* The power is off: on with the step after the window (power_on). */
+            if (r->step < window_end) {
+                evlog(r, "sweep case: power cut in step %d; steps %d-%d skipped", r->step, r->step + 1, window_end);
+                i = window_end - 1;
+            }
+            r->case_cut = false;
+        }
+        if (rc == 0 && r->step == window_end && sc->kind == HIL_CASE_CUT && !sc->fired) {
+            rc = step_fail(r, "the sweep case's cut (%s #%u) never fired: the window (steps %d-%d) had only %u "
+                           "such operations", sc->on == HIL_OP_ERASE ? "erase" : "program", sc->n,
+                           sc->parent->sweep->step, window_end, sc->kind_seen);
         }
     }
     if (r->u.active) {

@@ -27,8 +27,9 @@ struct hil_run_opts {
     const char *flash_image;      /**< non-NULL: start from this 1 MB dump instead of the scenario's flash */
     bool link_override;           /**< --link given: use `link` for every scenario */
     enum hil_link link;           /**< the override's link */
-    struct hil_journal *journal;  /**< record the flash ops of step journal_step here, then stop (journal.h) */
+    struct hil_journal *journal;  /**< record the flash ops of steps journal_step..journal_through here, then stop (journal.h) */
     int journal_step;             /**< 1-based */
+    int journal_through;          /**< 1-based last step of the window; <= journal_step: that step alone */
 };
 
 /**

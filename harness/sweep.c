@@ -223,6 +223,7 @@ struct top_ctx {
     struct hil_scenario *s;
     int families;
     yaml_node_t *step_node;
+    yaml_node_t *through_node;
 };
 
 static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
@@ -236,6 +237,15 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
         }
         sw->step = (int)st;
         t->step_node = v;
+        return 0;
+    }
+    if (strcmp(key, "through") == 0) {
+        uint32_t st;
+        if (sp_u32(p, v, "through", 1, &st) != 0) {
+            return FOTA_EINVAL;
+        }
+        sw->through = (int)st;
+        t->through_node = v;
         return 0;
     }
     if (strcmp(key, "seed") == 0) {
@@ -317,8 +327,8 @@ int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario
     sw->journal = true;
     sw->verify = HIL_SWEEP_DEFAULT_VERIFY;
     struct top_ctx t = { .sw = sw, .s = s };
-    static const char *const keys[] = { "step", "power_cut", "flash_fault", "link", "bitflip", "n", "seed",
-                                        "journal", "verify", NULL };
+    static const char *const keys[] = { "step", "through", "power_cut", "flash_fault", "link", "bitflip", "n",
+                                        "seed", "journal", "verify", NULL };
     int rc = sp_map(&p, n, "sweep", keys, top_pair, &t);
     if (rc == 0 && t.families == 0) {
         rc = sp_fail(&p, n, "nothing to sweep: give one of power_cut, flash_fault, link, bitflip");
@@ -343,10 +353,29 @@ int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario
         rc = sp_fail(&p, n, "the swept update step (line %d) must not have faults of its own",
                      s->steps[sw->step - 1].line);
     }
+    if (rc == 0 && sw->through == 0) {
+        sw->through = sw->step;
+    }
+    yaml_node_t *thn = t.through_node != NULL ? t.through_node : n;
+    if (rc == 0 && (sw->through < sw->step || sw->through > s->nsteps)) {
+        rc = sp_fail(&p, thn, "through (%d) must be a step from the swept step (%d) to the last (%d)",
+                     sw->through, sw->step, s->nsteps);
+    }
+    if (rc == 0 && sw->through > sw->step && sw->family != HIL_SWEEP_POWER_CUT && sw->family != HIL_SWEEP_BITFLIP) {
+        rc = sp_fail(&p, thn, "through: only power_cut and bitflip sweeps journal a window of several steps");
+    }
+    for (int i = sw->step; rc == 0 && i < sw->through; i++) {
+        if (s->steps[i].kind == HIL_STEP_UPDATE || s->steps[i].kind == HIL_STEP_POWER_CUT) {
+            rc = sp_fail(&p, thn, "through: step %d (line %d) inside the window must not be %s: the window "
+                         "is one update and what the device does after it", i + 1, s->steps[i].line,
+                         hil_step_name(s->steps[i].kind));
+        }
+    }
     bool needs_power_on = sw->family != HIL_SWEEP_LINK;
-    if (rc == 0 && needs_power_on && (sw->step >= s->nsteps || s->steps[sw->step].kind != HIL_STEP_POWER_ON)) {
-        rc = sp_fail(&p, n, "the step after the swept update (step %d) must be power_on: the recovery of "
-                     "every case starts from a cold boot", sw->step);
+    if (rc == 0 && needs_power_on && (sw->through >= s->nsteps || s->steps[sw->through].kind != HIL_STEP_POWER_ON)) {
+        rc = sp_fail(&p, n, "the step after the %s (step %d) must be power_on: the recovery of "
+                     "every case starts from a cold boot", sw->through > sw->step ? "window" : "swept update",
+                     sw->through);
     }
     if (rc != 0) {
         free(sw);
@@ -690,7 +719,7 @@ int hil_case_compose_flash(const struct hil_case *c, struct hil_flash *f)
 void hil_case_on_flash_op(struct hil_case *c, int step, const struct hil_flash_op *op,
                           struct hil_flash_verdict *v)
 {
-    if (c == NULL || c->fast || step != c->parent->sweep->step) {
+    if (c == NULL || c->fast || step < c->parent->sweep->step || step > c->parent->sweep->through) {
         return;
     }
     const struct hil_sweep *sw = c->parent->sweep;
@@ -700,17 +729,25 @@ void hil_case_on_flash_op(struct hil_case *c, int step, const struct hil_flash_o
         c->diverged = true;
         c->diverged_at = index + 1;
     }
-    if ((c->kind == HIL_CASE_FAIL || c->kind == HIL_CASE_NOSTICK) && op->kind == c->on &&
-        hil_fault_region_matches(sw->region, op->region) && ++c->kind_seen == c->n && !c->fired) {
+    bool mine = c->kind == HIL_CASE_CUT || c->kind == HIL_CASE_FAIL || c->kind == HIL_CASE_NOSTICK;
+    if (mine && op->kind == c->on && hil_fault_region_matches(sw->region, op->region) &&
+        ++c->kind_seen == c->n && !c->fired) {
         c->fired = true;
-        v->action = c->kind == HIL_CASE_FAIL ? HIL_ACT_FAIL : HIL_ACT_DROP;
-        v->fail_rc = FOTA_EFLASH;
+        if (c->kind == HIL_CASE_CUT) {
+            v->action = HIL_ACT_CUT;
+            v->torn = c->torn;
+            v->fail_rc = 0;
+        } else {
+            v->action = c->kind == HIL_CASE_FAIL ? HIL_ACT_FAIL : HIL_ACT_DROP;
+            v->fail_rc = FOTA_EFLASH;
+        }
     }
 }
 
 void hil_case_on_boot(struct hil_case *c, int step)
 {
-    if (c != NULL && step == c->parent->sweep->step && c->step_ops > 0) {
+    if (c != NULL && step == c->parent->sweep->step && c->parent->sweep->through == c->parent->sweep->step &&
+        c->step_ops > 0) {
         c->window_closed = true;
     }
 }

@@ -9,6 +9,9 @@
  *    update step, each torn none/half/all/bits. Run fast by default: the
  *    crash state is built from the step's journal (journal.h) and only the
  *    recovery (the steps after the swept one, starting with power_on) runs.
+ *    With `through: M` the window runs on through step M (the trial boot
+ *    and the application's confirm after the update), and the recovery
+ *    starts after step M.
  *  - flash_fault: the Nth program operation fails (returns FOTA_EFLASH) or
  *    silently does not stick; the update runs on, then power is cycled.
  *  - link: corrupt / drop the Nth DATA frame to the target.
@@ -55,6 +58,7 @@ enum hil_case_kind {
 struct hil_sweep {
     int line;
     int step;                      /**< 1-based index of the swept update step */
+    int through;                   /**< 1-based last step of the journal window (>= step; default step) */
     enum hil_sweep_family family;
     bool on[3];                    /**< indexed by enum hil_op_kind: program / erase */
     enum hil_fault_region region;
@@ -87,7 +91,7 @@ struct hil_case {
     char state_sha256[65];         /**< fast: SHA-256 of the crash state */
     /* runtime, in the worker running the case */
     uint32_t step_ops;             /**< ops seen in the swept step */
-    uint32_t kind_seen;            /**< matching ops seen (fail / nostick) */
+    uint32_t kind_seen;            /**< matching ops seen in the window (cut, fail, nostick) */
     bool window_closed;            /**< a boot after an op: past the journal's window */
     bool diverged;
     uint32_t diverged_at;          /**< 1-based op of the step that differed */
@@ -131,11 +135,16 @@ uint64_t hil_sweep_rand(uint64_t *state);
 /** Fast cases: the crash state. @return 0; FOTA_ERANGE. */
 int hil_case_compose_flash(const struct hil_case *c, struct hil_flash *f);
 
-/** Every flash op: divergence guard, fail / nostick verdicts. @p step is the runner's 1-based step. */
+/**
+ * Every flash op: divergence guard, and the verdicts of slow cases: the
+ * cut (HIL_ACT_CUT with the case's torn state) or fail / nostick at the
+ * case's Nth matching op of the window [sweep step, through].
+ * @p step is the runner's 1-based step.
+ */
 void hil_case_on_flash_op(struct hil_case *c, int step, const struct hil_flash_op *op,
                           struct hil_flash_verdict *v);
 
-/** A boot: closes the journal window of the swept step once an op was seen. */
+/** A boot: closes a one-step journal window once an op was seen (not with `through`). */
 void hil_case_on_boot(struct hil_case *c, int step);
 
 /**

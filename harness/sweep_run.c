@@ -79,8 +79,8 @@ static struct hil_scenario *case_scenario(struct hil_sweep_entry *e, struct hil_
         c->fast = false;
     }
     if (c->fast) {
-        s->steps = p->steps + sw->step;
-        s->nsteps = p->nsteps - sw->step;
+        s->steps = p->steps + sw->through;
+        s->nsteps = p->nsteps - sw->through;
         return s;
     }
     bool cycle = c->kind == HIL_CASE_FAIL || c->kind == HIL_CASE_NOSTICK;
@@ -95,13 +95,12 @@ static struct hil_scenario *case_scenario(struct hil_sweep_entry *e, struct hil_
     f->frame_type = -1;
     switch (c->kind) {
     case HIL_CASE_CUT:
-        f->kind = HIL_FAULT_POWER_CUT;
-        f->on = c->on;
-        f->region = sw->region;
-        f->n_kind = HIL_FN_NUMBER;
-        f->n = c->n;
-        f->torn = c->torn;
-        st->update.expect = HIL_UPD_INTERRUPTED;
+        /* The runner's case hook cuts at the Nth matching op of the window
+         * (hil_case_on_flash_op), in the update or after it (`through`),
+         * then the run goes on after the window. */
+        st->update.expect = HIL_UPD_ANY;
+        free(f);
+        f = NULL;
         break;
     case HIL_CASE_CORRUPT:
     case HIL_CASE_DROP:
@@ -190,6 +189,7 @@ int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_
         struct hil_run_opts ro = *o;
         ro.journal = &e->journal;
         ro.journal_step = e->sw.step;
+        ro.journal_through = e->sw.through;
         /* Without -icount: the journal is the sequence of flash operations,
          * fixed by the update's data, not by guest timing (host timing under
          * -icount is no more deterministic), and the emulated UART delivers
@@ -230,8 +230,10 @@ int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_
             continue;
         }
         e->recorded = true;
-        printf("JOURNAL %s: %u flash ops in step %d, %d cases (%s)\n", s->id, e->journal.count, e->sw.step,
-               e->ncases, !e->sw.journal || e->sw.family == HIL_SWEEP_LINK || e->sw.family == HIL_SWEEP_FLASH_FAULT ?
+        char steps[32];
+        snprintf(steps, sizeof(steps), e->sw.through > e->sw.step ? "steps %d-%d" : "step %d", e->sw.step,
+                 e->sw.through);
+        printf("JOURNAL %s: %u flash ops in %s, %d cases (%s)\n", s->id, e->journal.count, steps, e->ncases, !e->sw.journal || e->sw.family == HIL_SWEEP_LINK || e->sw.family == HIL_SWEEP_FLASH_FAULT ?
                "each case runs the update" : "crash states from the journal, recovery only");
         fflush(stdout);
         find_duplicates(e);

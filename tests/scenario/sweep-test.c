@@ -107,6 +107,87 @@ static void test_hil_sweep_parse_needs_power_on_after_the_step(void **state)
     assert_non_null(strstr(err, "u.yaml:2: sweep: the step after the swept update (step 2) must be power_on"));
 }
 
+/* update (2), then the trial boot and the confirm (3, 4), then the recovery (5). */
+static int parse_window(const char *sweep_block, struct hil_scenario_list *list, char *err, size_t errlen)
+{
+    char buf[2048];
+    snprintf(buf, sizeof(buf),
+             "id: trial.cut\n%s"
+             "steps:\n"
+             "  - power_on\n"
+             "  - update: build/images/demo-2.0.0-B.img\n"
+             "  - expect_console: 'trial'\n"
+             "  - expect_console: 'confirmed'\n"
+             "  - power_on\n"
+             "  - update: build/images/demo-3.0.0-B.img\n"
+             "  - power_on\n",
+             sweep_block);
+    return hil_scenario_parse_buffer("w.yaml", buf, strlen(buf), list, err, errlen);
+}
+
+static void test_hil_sweep_parse_through_window(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    char err[512];
+    assert_int_equal(parse("sweep:\n  power_cut: all\n", &l, err, sizeof(err)), 0);
+    assert_int_equal(l.items[0]->sweep->through, l.items[0]->sweep->step); /* default: one step */
+    hil_scenario_list_free(&l);
+
+    assert_int_equal(parse_window("sweep: {power_cut: all, through: 4}\n", &l, err, sizeof(err)), 0);
+    assert_int_equal(l.items[0]->sweep->step, 2);
+    assert_int_equal(l.items[0]->sweep->through, 4);
+    hil_scenario_list_free(&l);
+    assert_int_equal(parse_window("sweep: {bitflip: {region: meta}, through: 4}\n", &l, err, sizeof(err)), 0);
+    hil_scenario_list_free(&l);
+
+    /* The step after the window must be power_on. */
+    assert_int_equal(parse_window("sweep: {power_cut: all, through: 3}\n", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "w.yaml:2: sweep: the step after the window (step 3) must be power_on"));
+    /* Below the swept step, past the last step. */
+    assert_int_equal(parse_window("sweep: {power_cut: all, through: 1}\n", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "w.yaml:2: sweep: through (1) must be a step from the swept step (2)"));
+    assert_int_equal(parse_window("sweep: {power_cut: all, through: 9}\n", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "through (9) must be a step from the swept step (2) to the last (7)"));
+    /* A second update inside the window. */
+    assert_int_equal(parse_window("sweep: {power_cut: all, through: 6}\n", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "through: step 6 (line"));
+    /* Families that run the update per case do not take a window. */
+    assert_int_equal(parse_window("sweep: {flash_fault: fail, through: 4}\n", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "through: only power_cut and bitflip sweeps"));
+    assert_int_equal(l.count, 0);
+}
+
+static void test_hil_case_on_flash_op_cuts_the_nth_op_of_the_window(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    char err[512];
+    assert_int_equal(parse_window("sweep: {power_cut: all, through: 4}\n", &l, err, sizeof(err)), 0);
+    /* A slow case: the 2nd program op of steps 2-4, torn half. */
+    struct hil_case c = { .parent = l.items[0], .kind = HIL_CASE_CUT, .on = HIL_OP_PROGRAM, .n = 2,
+                          .torn = HIL_TORN_HALF };
+    struct hil_flash_op p = { .kind = HIL_OP_PROGRAM, .region = HIL_REGION_META, .addr = LAYOUT_META0_ADDR,
+                              .len = 4, .data = (const uint8_t *)"abcd" };
+    struct hil_flash_verdict v = { 0 };
+    hil_case_on_flash_op(&c, 1, &p, &v);   /* before the window: not counted */
+    hil_case_on_flash_op(&c, 2, &p, &v);   /* the update's op: 1st */
+    assert_int_equal(v.action, HIL_ACT_APPLY);
+    hil_case_on_boot(&c, 2);               /* the reset after END does not close a window with through */
+    assert_false(c.window_closed);
+    hil_case_on_flash_op(&c, 3, &p, &v);   /* the trial boot's op: 2nd */
+    assert_int_equal(v.action, HIL_ACT_CUT);
+    assert_int_equal(v.torn, HIL_TORN_HALF);
+    assert_true(c.fired);
+    struct hil_flash_verdict after = { 0 };
+    hil_case_on_flash_op(&c, 4, &p, &after); /* fires once */
+    assert_int_equal(after.action, HIL_ACT_APPLY);
+    assert_int_equal(c.kind_seen, 3);
+    hil_case_on_flash_op(&c, 5, &p, &after); /* after the window: not counted */
+    assert_int_equal(c.kind_seen, 3);
+    hil_scenario_list_free(&l);
+}
+
 static void test_hil_sweep_expand_every_op_and_torn_state(void **state)
 {
     (void)state;
@@ -294,6 +375,8 @@ int main(void)
         cmocka_unit_test(test_hil_sweep_parse_defaults),
         cmocka_unit_test(test_hil_sweep_parse_bad_blocks_name_the_line),
         cmocka_unit_test(test_hil_sweep_parse_needs_power_on_after_the_step),
+        cmocka_unit_test(test_hil_sweep_parse_through_window),
+        cmocka_unit_test(test_hil_case_on_flash_op_cuts_the_nth_op_of_the_window),
         cmocka_unit_test(test_hil_sweep_expand_every_op_and_torn_state),
         cmocka_unit_test(test_hil_sweep_select_range_stride_and_sample),
         cmocka_unit_test(test_hil_case_format_id_each_kind),
