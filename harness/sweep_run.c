@@ -544,6 +544,12 @@ void hil_sweep_cli_setup(const char *argv0, const struct hil_run_opts *o, const 
     if (o->icount_shift != 4 && u < sizeof(extra)) {
         u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--icount %d ", o->icount_shift);
     }
+    if (o->link_override && u < sizeof(extra)) {
+        u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--link %s ", o->link == HIL_LINK_SPI ? "spi" : "uart");
+    }
+    if (o->watchdog_scale > 0.0 && o->watchdog_scale != 1.0 && u < sizeof(extra)) {
+        u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--watchdog-scale %g ", o->watchdog_scale);
+    }
     if (so->seed_set && u < sizeof(extra)) {
         u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--seed %llu ", (unsigned long long)so->seed);
     }

@@ -30,3 +30,9 @@ h1=$(grep -A8 "name=\"${id#*.}\"" "$OUT/first.xml" | sed -n 's/.*name="flash_sha
 h2=$(grep -A8 "name=\"${id#*.}\"" "$OUT/again.xml" | sed -n 's/.*name="flash_sha256" value="\([0-9a-f]*\)".*/\1/p' | head -n 1)
 [ -n "$h1" ] && [ "$h1" = "$h2" ] || fail "final flash differs between runs: '$h1' vs '$h2'"
 echo "broken-commit: ok (same verdict, flash sha256 $h1)"
+# Over the SPI link the printed command must carry --link spi, or the
+# re-run would take the UART link and test something else.
+"$HIL" run -j 1 --link spi --bootloader-elf build/fw-broken/bootloader.elf --work-dir "$OUT/w3" \
+    --case "$id" tests/sweep/broken.yaml >"$OUT/spi.log" 2>&1 && fail "the SPI run of $id passed"
+grep -q "re-run: .* --link spi --case '$id'" "$OUT/spi.log" || fail "SPI re-run command lacks --link spi (see $OUT/spi.log)"
+echo "broken-commit: ok over SPI too (re-run command carries --link spi)"
