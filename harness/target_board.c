@@ -26,6 +26,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,6 +51,8 @@
 #define BOARD_RSP_MS       5000   /* one GDB request/reply */
 #define BOARD_NRST_PULSE_MS 20    /* NRST low time for a reset (RM0090 6.1.2 needs > 20 us) */
 #define BOARD_CON_LINE     512
+#define BOARD_CON_QUIET_MS 50     /* after a cut: console bytes still in flight (tty, USB-serial latency) */
+#define BOARD_CON_GRACE_MS 500    /* ... at most this long */
 #define BOARD_MAX_OP       4096   /* program ops larger than this are reported without data */
 #define BOARD_AIRCR        0xE000ED0Cu
 #define BOARD_AIRCR_RESET  0x05FA0004u /* VECTKEY | SYSRESETREQ */
@@ -224,6 +227,21 @@ static void board_console_drain(struct board_target *b)
             }
             b->con_line[b->con_len++] = c;
         }
+    }
+}
+
+/* Drain the console until it has been quiet for BOARD_CON_QUIET_MS (at
+ * most BOARD_CON_GRACE_MS): bytes the chip sent before a cut may still be
+ * in the tty layer or a USB-serial adapter. */
+static void board_console_settle(struct board_target *b)
+{
+    int64_t end = board_now_ms() + BOARD_CON_GRACE_MS;
+    while (b->con_fd >= 0 && board_now_ms() < end) {
+        struct pollfd pfd = { .fd = b->con_fd, .events = POLLIN };
+        if (poll(&pfd, 1, BOARD_CON_QUIET_MS) <= 0) {
+            return;
+        }
+        board_console_drain(b);
     }
 }
 
@@ -669,6 +687,7 @@ static void board_cut_at_op(struct board_target *b, const struct hil_flash_op *o
     int prc = b->power != NULL ? hil_power_set(b->power, false) : FOTA_ENOTSUP;
     b->off_at_ms = board_now_ms();
     board_debug_down(b);
+    board_console_settle(b); /* what the chip sent before the cut is real output */
     b->base.powered = false;
     b->jump_pending = false;
     b->gen++;

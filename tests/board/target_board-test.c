@@ -480,10 +480,11 @@ static void test_board_openocd_never_opens_its_port(void **state)
     struct ctx *c = *state;
     write_chip(c, 0xFFFFFFFFu, 0xFF);
     setenv("FAKE_OPENOCD_HANG", "1", 1);
-    make_ocd_target(c, "STANDIN01", "0x413", false, 300);
+    /* 1500 ms: long enough for the fake to start and log under load. */
+    make_ocd_target(c, "STANDIN01", "0x413", false, 1500);
     assert_int_equal(c->t->ops->power_on(c->t), FOTA_EIO);
     char want[256];
-    snprintf(want, sizeof(want), "gdbserver localhost:%d not reachable within 300 ms: Connection refused "
+    snprintf(want, sizeof(want), "gdbserver localhost:%d not reachable within 1500 ms: Connection refused "
              "(openocd running, never served it; its log ends \"Info : Target voltage: 0.000000\")", ocd_port);
     assert_error_has(c, want);
     assert_int_equal(fake_gpiod_value(CHIP, 3), 0);
