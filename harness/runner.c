@@ -151,7 +151,7 @@ static const char *region_name(enum hil_region rg)
 
 static const char *torn_name(enum hil_torn t)
 {
-    return t == HIL_TORN_HALF ? "half" : t == HIL_TORN_ALL ? "all" : "none";
+    return t == HIL_TORN_HALF ? "half" : t == HIL_TORN_ALL ? "all" : t == HIL_TORN_BITS ? "bits" : "none";
 }
 
 int hil_rmtree_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw);
@@ -302,10 +302,18 @@ static void hook_flash_op(void *ctx, const struct hil_flash_op *op, struct hil_f
         evlog(r, "FAULT flash op#%u %s (sweep case)", op->seq, v->action == HIL_ACT_FAIL ? "fails" : "does not stick");
     }
     if (!cut && v->action == HIL_ACT_CUT) {
-        /* A sweep case's cut (sweep.h): the rest of the window is skipped. */
-        r->case_cut = true;
-        evlog(r, "FAULT power_cut at %s #%u of the sweep window (step %d), torn %s (sweep case)",
-              op->kind == HIL_OP_ERASE ? "erase" : "program", r->s->sweep_case->n, r->step, torn_name(v->torn));
+        const struct hil_case *c = r->s->sweep_case;
+        if (c->kind == HIL_CASE_MULTI_CUT) {
+            /* do_multi_update powers on and runs the next attempt. */
+            evlog(r, "FAULT power_cut at %s op#%u, matching op %u of the step's attempts, torn %s (sweep case: "
+                  "cut %u of %u)", op->kind == HIL_OP_ERASE ? "erase" : "program", op->seq, c->kind_seen,
+                  torn_name(v->torn), c->cuts_fired, c->ncuts);
+        } else {
+            /* A sweep case's one cut (sweep.h): the rest of the window is skipped. */
+            r->case_cut = true;
+            evlog(r, "FAULT power_cut at %s #%u of the sweep window (step %d), torn %s (sweep case)",
+                  op->kind == HIL_OP_ERASE ? "erase" : "program", c->n, r->step, torn_name(v->torn));
+        }
         if (r->u.active) {
             r->u.interrupted = true;
         }
@@ -1161,8 +1169,12 @@ static int do_update(struct run *r, const struct hil_step *st)
     }
     char status_text[64] = "";
     if (outcome == HIL_UPD_INTERRUPTED) {
-        snprintf(status_text, sizeof(status_text), "power cut by the fault at line %d",
-                 r->inject.cut_fault >= 0 ? u->faults[r->inject.cut_fault].line : 0);
+        if (r->inject.cut_fault >= 0) {
+            snprintf(status_text, sizeof(status_text), "power cut by the fault at line %d",
+                     u->faults[r->inject.cut_fault].line);
+        } else {
+            snprintf(status_text, sizeof(status_text), "power cut by the sweep case");
+        }
     } else if (outcome >= 0 && WIFEXITED(r->u.status)) {
         snprintf(status_text, sizeof(status_text), "fotactl exit %d", WEXITSTATUS(r->u.status));
     } else if (outcome >= 0 && WIFSIGNALED(r->u.status)) {
@@ -1232,6 +1244,8 @@ static int do_update(struct run *r, const struct hil_step *st)
     return 0;
 }
 
+static int do_multi_update(struct run *r, const struct hil_step *st);
+
 static int run_step(struct run *r, const struct hil_step *st)
 {
     struct hil_target *t = r->t;
@@ -1279,11 +1293,142 @@ static int run_step(struct run *r, const struct hil_step *st)
     case HIL_STEP_CONSOLE_ABSENT:
         return do_console_absent(r, st);
     case HIL_STEP_UPDATE:
-        return do_update(r, st);
+        return hil_case_is_multi_step(r->s->sweep_case, r->step) ? do_multi_update(r, st) : do_update(r, st);
     case HIL_STEP_EXPECT:
         return do_expect(r, st);
     }
     return step_fail(r, "unknown step");
+}
+
+/* ---- multi_cut sweep cases (sweep.h) ---- */
+
+/* Has the image of the last update attempt landed: the slot it is linked
+ * for holds its header byte for byte (the header carries the payload's
+ * SHA-256), and the newest record has that slot pending, trial or
+ * confirmed (only END's verification commits PENDING)? */
+static bool update_landed(struct run *r)
+{
+    struct image_header h;
+    FILE *f = fopen(r->u.image, "rb");
+    bool got = f != NULL && fread(&h, sizeof(h), 1, f) == 1;
+    if (f != NULL) {
+        fclose(f);
+    }
+    int slot = got ? slot_of_vectors(h.ih_load_addr) : -1;
+    struct meta_record m;
+    if (slot < 0 || !newest_meta(r->flash, &m)) {
+        return false;
+    }
+    uint8_t st = m.mr_slot[slot].ms_state;
+    return (st == META_SLOT_PENDING || st == META_SLOT_TRIAL || st == META_SLOT_CONFIRMED) &&
+           memcmp(&r->flash->mem[LAYOUT_SLOT_ADDR((uint32_t)slot) - LAYOUT_FLASH_BASE], &h, sizeof(h)) == 0;
+}
+
+/* The swept update is over: wait (at most HIL_DEFAULT_EXPECT_TIMEOUT_MS)
+ * until the newest record has no slot pending or in trial (the new image
+ * confirmed, or rejected), then cut the power. The steps after the swept
+ * one start with power_on, as in every case, from a flash that does not
+ * depend on when the updater exited. */
+static int settle_and_cut(struct run *r, const struct hil_step *st)
+{
+    uint64_t until = now_ms() + HIL_DEFAULT_EXPECT_TIMEOUT_MS;
+    for (;;) {
+        struct meta_record m;
+        bool busy = false;
+        for (int s = 0; r->t->powered && s < 2 && newest_meta(r->flash, &m); s++) {
+            busy = busy || m.mr_slot[s].ms_state == META_SLOT_PENDING || m.mr_slot[s].ms_state == META_SLOT_TRIAL;
+        }
+        if (!busy) {
+            break;
+        }
+        if (now_ms() >= until) {
+            evlog(r, "multi_cut: a slot is still pending or in trial after %u ms", HIL_DEFAULT_EXPECT_TIMEOUT_MS);
+            break;
+        }
+        if (check_target(r) != 0) {
+            return -1;
+        }
+        pump(r, wait_slice(r, until));
+    }
+    evlog(r, "multi_cut: the update is over; power cut before the steps after the swept one");
+    struct hil_step cut = { .kind = HIL_STEP_POWER_CUT, .line = st->line };
+    return run_step(r, &cut);
+}
+
+/* Keep attempt @p a's updater log as fotactl.step<N>.attempt<a>.log; its path into @p path. */
+static void keep_attempt_log(struct run *r, uint32_t a, char *path, size_t len)
+{
+    snprintf(path, len, "%s/fotactl.step%d.attempt%u.log", r->workdir, r->step, a);
+    if (rename(r->u.log_path, path) != 0) {
+        snprintf(path, len, "%s", r->u.log_path);
+    }
+}
+
+/*
+ * A multi_cut case's swept update: attempt 1, then after each cut the
+ * device is powered on and the same update runs again (fotactl's BEGIN
+ * resumes at the first all-0xFF chunk) until every cut fired; that last
+ * attempt must end ok. An attempt that ends ok before the next cut (the
+ * update finished) or an image that already landed (a cut after the
+ * commit that installs it: the updater has nothing to resume, and a new
+ * attempt would race the boot of the new image) ends the attempts early,
+ * noted in events.log. An attempt that fails without a cut fails the step.
+ */
+static int do_multi_update(struct run *r, const struct hil_step *st)
+{
+    struct hil_case *c = r->s->sweep_case;
+    struct hil_step attempt = *st;
+    attempt.update.expect = HIL_UPD_ANY; /* a cut, or the end of the update */
+    for (uint32_t a = 1;; a++) {
+        bool last = c->cuts_fired >= c->ncuts;
+        hil_case_attempt_begin(c); /* before the power-on: its boot's operations count, whenever they come */
+        if (a > 1) {
+            evlog(r, "multi_cut: %u of %u cuts made; power on for attempt %u", c->cuts_fired, c->ncuts, a);
+            struct hil_step on = { .kind = HIL_STEP_POWER_ON, .line = st->line };
+            if (run_step(r, &on) != 0) {
+                return -1;
+            }
+            if (update_landed(r)) {
+                evlog(r, "multi_cut: %s has landed already (slot pending, trial or confirmed): no attempt %u, "
+                      "%u of %u cuts made", r->u.image, a, c->cuts_fired, c->ncuts);
+                break;
+            }
+        }
+        if (last) {
+            evlog(r, "multi_cut: attempt %u, after the last cut: must end ok", a);
+        } else {
+            evlog(r, "multi_cut: attempt %u, cut %u of %u at matching op %u (%u counted so far)", a,
+                  c->cuts_fired + 1, c->ncuts, c->cut_at[c->cuts_fired], c->kind_seen);
+        }
+        int rc = do_update(r, last ? st : &attempt);
+        char log[PATH_MAX + 64];
+        keep_attempt_log(r, a, log, sizeof(log));
+        if (rc != 0) {
+            msg_add(r, "\nmulti_cut: that was attempt %u of the swept update, after %u of %u cuts (events.log)", a,
+                    c->cuts_fired, c->ncuts);
+            return -1;
+        }
+        if (last) {
+            break;
+        }
+        if (r->u.interrupted) {
+            continue;
+        }
+        int status = r->u.status;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            evlog(r, "multi_cut: attempt %u ended ok after %u matching ops, before cut %u at op %u: the update "
+                  "finished; %u of %u cuts made", a, c->kind_seen, c->cuts_fired + 1, c->cut_at[c->cuts_fired],
+                  c->cuts_fired, c->ncuts);
+            break;
+        }
+        char tail[1024];
+        tail_file(log, 6, tail, sizeof(tail));
+        return step_fail(r, "attempt %u: fotactl %s %d without a power cut (%u of %u cuts made, the next at "
+                         "matching op %u); fotactl output:\n%s", a, WIFEXITED(status) ? "exit" : "killed by signal",
+                         WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), c->cuts_fired, c->ncuts,
+                         c->cut_at[c->cuts_fired], tail);
+    }
+    return settle_and_cut(r, st);
 }
 
 static int compose_flash(struct run *r, const struct hil_scenario *s)

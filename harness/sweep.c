@@ -218,12 +218,41 @@ static int flip_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t 
     return sp_u32(p, v, "bitflip.sample", 1, &sw->sample);
 }
 
+static int mc_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    struct hil_sweep *sw = ctx;
+    bool cuts = strcmp(key, "cuts") == 0;
+    if (cuts || strcmp(key, "runs") == 0) {
+        uint32_t *out = cuts ? &sw->cuts : &sw->runs;
+        uint32_t max = cuts ? HIL_SWEEP_MAX_CUTS : HIL_SWEEP_MAX_RUNS;
+        int rc = sp_u32(p, v, cuts ? "multi_cut.cuts" : "multi_cut.runs", 1, out);
+        if (rc == 0 && *out > max) {
+            rc = sp_fail(p, v, "multi_cut.%s must be at most %u, got %u", key, max, *out);
+        }
+        return rc;
+    }
+    return pc_pair(p, key, k, v, sw); /* on, region, torn: as for power_cut */
+}
+
+/* `multi_cut: {cuts, runs, on, region, torn}`; cuts and runs are required. */
+static int parse_multi_cut(struct sp *p, yaml_node_t *v, struct hil_sweep *sw)
+{
+    static const char *const keys[] = { "cuts", "runs", "on", "region", "torn", NULL };
+    sw->family = HIL_SWEEP_MULTI_CUT;
+    int rc = sp_map(p, v, "multi_cut", keys, mc_pair, sw);
+    if (rc == 0 && (sw->cuts == 0 || sw->runs == 0)) {
+        rc = sp_fail(p, v, "multi_cut needs cuts (cuts per case) and runs (cases), e.g. {cuts: 3, runs: 12}");
+    }
+    return rc;
+}
+
 struct top_ctx {
     struct hil_sweep *sw;
     struct hil_scenario *s;
     int families;
     yaml_node_t *step_node;
     yaml_node_t *through_node;
+    yaml_node_t *fast_key;         /**< the last of n / journal / verify given (not for multi_cut) */
 };
 
 static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
@@ -254,6 +283,9 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
         sw->seed = seed;
         return rc;
     }
+    if (strcmp(key, "journal") == 0 || strcmp(key, "verify") == 0 || strcmp(key, "n") == 0) {
+        t->fast_key = k;
+    }
     if (strcmp(key, "journal") == 0) {
         return sp_bool(p, v, "journal", &sw->journal);
     }
@@ -274,8 +306,8 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
     }
     t->families++;
     if (t->families > 1) {
-        return sp_fail(p, k, "'%s': a sweep block sweeps one family (power_cut, flash_fault, link or "
-                       "bitflip); write one scenario per family", key);
+        return sp_fail(p, k, "'%s': a sweep block sweeps one family (power_cut, flash_fault, link, "
+                       "bitflip or multi_cut); write one scenario per family", key);
     }
     if (strcmp(key, "power_cut") == 0) {
         sw->family = HIL_SWEEP_POWER_CUT;
@@ -302,6 +334,9 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
         sw->drop = f[1];
         return rc;
     }
+    if (strcmp(key, "multi_cut") == 0) {
+        return parse_multi_cut(p, v, sw);
+    }
     sw->family = HIL_SWEEP_BITFLIP;
     sw->sample = HIL_SWEEP_DEFAULT_FLIPS;
     static const char *const keys[] = { "region", "sample", NULL };
@@ -327,11 +362,15 @@ int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario
     sw->journal = true;
     sw->verify = HIL_SWEEP_DEFAULT_VERIFY;
     struct top_ctx t = { .sw = sw, .s = s };
-    static const char *const keys[] = { "step", "through", "power_cut", "flash_fault", "link", "bitflip", "n",
-                                        "seed", "journal", "verify", NULL };
+    static const char *const keys[] = { "step", "through", "power_cut", "flash_fault", "link", "bitflip",
+                                        "multi_cut", "n", "seed", "journal", "verify", NULL };
     int rc = sp_map(&p, n, "sweep", keys, top_pair, &t);
     if (rc == 0 && t.families == 0) {
-        rc = sp_fail(&p, n, "nothing to sweep: give one of power_cut, flash_fault, link, bitflip");
+        rc = sp_fail(&p, n, "nothing to sweep: give one of power_cut, flash_fault, link, bitflip, multi_cut");
+    }
+    if (rc == 0 && sw->family == HIL_SWEEP_MULTI_CUT && t.fast_key != NULL) {
+        rc = sp_fail(&p, t.fast_key, "'%s' does not apply to multi_cut: its cases run the update the slow way, "
+                     "at cut positions drawn from the seed", sp_scalar(t.fast_key));
     }
     if (rc == 0 && sw->to != 0 && sw->to < sw->from) {
         rc = sp_fail(&p, n, "n.to (%u) is below n.from (%u)", sw->to, sw->from);
@@ -458,6 +497,15 @@ void hil_case_format_id(struct hil_case *c)
     case HIL_CASE_BITFLIP:
         snprintf(c->id, sizeof(c->id), "%s@bitflip:0x%08x.%u", pid, c->flip_addr, c->flip_bit);
         break;
+    case HIL_CASE_MULTI_CUT: {
+        /* position-torn, not position/torn: the id is also a workdir name */
+        size_t len = (size_t)snprintf(c->id, sizeof(c->id), "%s@cuts:", pid);
+        for (uint32_t i = 0; i < c->ncuts && i < HIL_SWEEP_MAX_CUTS && len < sizeof(c->id); i++) {
+            len += (size_t)snprintf(c->id + len, sizeof(c->id) - len, "%s%u-%s", i > 0 ? "," : "", c->cut_at[i],
+                                    torn_word(c->cut_torn[i]));
+        }
+        break;
+    }
     }
 }
 
@@ -586,6 +634,73 @@ static int expand_flips(const struct hil_scenario *s, const struct hil_journal *
     return 0;
 }
 
+/* multi_cut: `runs` seeded draws of min(cuts, T) distinct positions among the T matching
+ * operations of the journal, each cut with a torn state from the set; no two cases alike. */
+static int expand_multi(const struct hil_scenario *s, const struct hil_journal *j, struct caselist *l,
+                        char *err, size_t errlen)
+{
+    const struct hil_sweep *sw = s->sweep;
+    static const enum hil_torn order[4] = { HIL_TORN_NONE, HIL_TORN_HALF, HIL_TORN_BITS, HIL_TORN_ALL };
+    enum hil_torn torns[4];
+    uint32_t ntorn = 0;
+    for (int t = 0; t < 4; t++) {
+        if (sw->torn[order[t]]) {
+            torns[ntorn++] = order[t];
+        }
+    }
+    uint32_t total = (sw->on[HIL_OP_ERASE] ? hil_journal_count(j, HIL_OP_ERASE, sw->region) : 0) +
+                     (sw->on[HIL_OP_PROGRAM] ? hil_journal_count(j, HIL_OP_PROGRAM, sw->region) : 0);
+    uint32_t m = sw->cuts < total ? sw->cuts : total;
+    if (m == 0 || ntorn == 0) {
+        return 0; /* the caller reports "selects no case" */
+    }
+    uint32_t *pool = calloc(total, sizeof(*pool));
+    if (pool == NULL) {
+        return FOTA_ENOMEM;
+    }
+    uint64_t st = sw->seed;
+    int first = l->n;
+    int rc = 0;
+    for (uint32_t tries = 0; rc == 0 && (uint32_t)(l->n - first) < sw->runs && tries < sw->runs * 64u; tries++) {
+        for (uint32_t i = 0; i < total; i++) {
+            pool[i] = i + 1;
+        }
+        for (uint32_t i = 0; i < m; i++) { /* partial Fisher-Yates: m distinct positions */
+            uint32_t k = i + (uint32_t)(hil_sweep_rand(&st) % (total - i));
+            uint32_t tmp = pool[i];
+            pool[i] = pool[k];
+            pool[k] = tmp;
+        }
+        qsort(pool, m, sizeof(*pool), cmp_u32);
+        struct hil_case *c = push_case(l, s, j);
+        if (c == NULL) {
+            rc = FOTA_ENOMEM;
+            break;
+        }
+        c->kind = HIL_CASE_MULTI_CUT;
+        c->ncuts = m;
+        for (uint32_t i = 0; i < m; i++) {
+            c->cut_at[i] = pool[i];
+            c->cut_torn[i] = torns[hil_sweep_rand(&st) % ntorn];
+        }
+        hil_case_format_id(c);
+        if (strlen(c->id) + 1 >= sizeof(c->id)) {
+            snprintf(err, errlen, "%s:%d: sweep: multi_cut: a case id of %u cuts does not fit in %zu characters "
+                     "(fewer cuts, or a shorter scenario id)", s->file, sw->line, m, sizeof(c->id) - 1);
+            rc = FOTA_EINVAL;
+            break;
+        }
+        for (int k = first; k < l->n - 1; k++) {
+            if (strcmp(l->v[k].id, c->id) == 0) {
+                l->n--; /* drawn before: draw again */
+                break;
+            }
+        }
+    }
+    free(pool);
+    return rc;
+}
+
 int hil_sweep_expand(const struct hil_scenario *s, const struct hil_journal *j, struct hil_case **out,
                      int *count, char *err, size_t errlen)
 {
@@ -668,6 +783,9 @@ int hil_sweep_expand(const struct hil_scenario *s, const struct hil_journal *j, 
     case HIL_SWEEP_BITFLIP:
         rc = expand_flips(s, j, &l, err, errlen);
         break;
+    case HIL_SWEEP_MULTI_CUT:
+        rc = expand_multi(s, j, &l, err, errlen);
+        break;
     }
     if (rc == 0 && l.n == 0) {
         snprintf(err, errlen, "%s:%d: sweep: selects no case (the swept step has no matching operation "
@@ -716,6 +834,27 @@ int hil_case_compose_flash(const struct hil_case *c, struct hil_flash *f)
     return hil_journal_build(c->journal, (uint32_t)c->op_index, c->torn, f);
 }
 
+/* multi_cut: count the matching ops in the attempt's window; cut at the next position. */
+static void multi_cut_op(struct hil_case *c, const struct hil_flash_op *op, struct hil_flash_verdict *v)
+{
+    const struct hil_sweep *sw = c->parent->sweep;
+    if (c->window_closed) {
+        return;
+    }
+    c->step_ops++;
+    if (!sw->on[op->kind] || !hil_fault_region_matches(sw->region, op->region)) {
+        return;
+    }
+    c->kind_seen++;
+    if (c->cuts_fired < c->ncuts && c->kind_seen == c->cut_at[c->cuts_fired]) {
+        v->action = HIL_ACT_CUT;
+        v->torn = c->cut_torn[c->cuts_fired];
+        v->fail_rc = 0;
+        c->cuts_fired++;
+        c->fired = c->cuts_fired == c->ncuts;
+    }
+}
+
 void hil_case_on_flash_op(struct hil_case *c, int step, const struct hil_flash_op *op,
                           struct hil_flash_verdict *v)
 {
@@ -723,6 +862,10 @@ void hil_case_on_flash_op(struct hil_case *c, int step, const struct hil_flash_o
         return;
     }
     const struct hil_sweep *sw = c->parent->sweep;
+    if (c->kind == HIL_CASE_MULTI_CUT) {
+        multi_cut_op(c, op, v);
+        return;
+    }
     uint32_t index = c->step_ops++;
     if (c->journal != NULL && c->journal->base != NULL && !c->window_closed && !c->diverged &&
         hil_journal_check_op(c->journal, index, op) != 0) {
@@ -752,6 +895,19 @@ void hil_case_on_boot(struct hil_case *c, int step)
     }
 }
 
+bool hil_case_is_multi_step(const struct hil_case *c, int step)
+{
+    return c != NULL && c->kind == HIL_CASE_MULTI_CUT && step == c->parent->sweep->step;
+}
+
+void hil_case_attempt_begin(struct hil_case *c)
+{
+    if (c != NULL) {
+        c->step_ops = 0;
+        c->window_closed = false;
+    }
+}
+
 char *hil_case_props(const struct hil_case *c, const struct hil_flash *f)
 {
     char hex[65];
@@ -770,7 +926,10 @@ char *hil_case_props(const struct hil_case *c, const struct hil_flash *f)
             n += snprintf(buf + n, sizeof(buf) - (size_t)n, "journal_ops=%u\n", c->journal->count);
         }
         if (c->diverged && n > 0 && (size_t)n < sizeof(buf)) {
-            snprintf(buf + n, sizeof(buf) - (size_t)n, "diverged=%u\n", c->diverged_at);
+            n += snprintf(buf + n, sizeof(buf) - (size_t)n, "diverged=%u\n", c->diverged_at);
+        }
+        if (c->kind == HIL_CASE_MULTI_CUT && n > 0 && (size_t)n < sizeof(buf)) {
+            snprintf(buf + n, sizeof(buf) - (size_t)n, "cuts_fired=%u/%u\n", c->cuts_fired, c->ncuts);
         }
     }
     return strdup(buf);

@@ -17,12 +17,20 @@
  *  - link: corrupt / drop the Nth DATA frame to the target.
  *  - bitflip: one bit flipped in the stored image or the newest metadata
  *    record after the update (built from the journal, recovery only).
+ *  - multi_cut: seeded runs with several cuts in one update (mcuboot's
+ *    run_perm_with_random_fails): each case draws `cuts` positions among
+ *    the matching operations of the swept step, counted cumulatively over
+ *    the attempts; after each cut the device is powered on and the same
+ *    update runs again (the updater resumes) until every cut fired and an
+ *    attempt completes. Always run the slow way.
  *
  * Case ids: `<scenario id>@<what>`:
  *   @program:17:torn-half  @erase:2:torn-none   (power_cut)
  *   @program:17:fail       @program:17:nostick  (flash_fault)
  *   @corrupt:DATA:3        @drop:DATA:3         (link)
  *   @bitflip:0x08080a31.5                        (bitflip: address.bit)
+ *   @cuts:2-half,4-all,5-none                    (multi_cut: position-torn of each cut;
+ *                                                 '-', not '/': the id names a workdir)
  */
 #ifndef HIL_SWEEP_H
 #define HIL_SWEEP_H
@@ -38,6 +46,7 @@ enum hil_sweep_family {
     HIL_SWEEP_FLASH_FAULT = 2,
     HIL_SWEEP_LINK = 3,
     HIL_SWEEP_BITFLIP = 4,
+    HIL_SWEEP_MULTI_CUT = 5,
 };
 
 enum hil_case_kind {
@@ -47,12 +56,15 @@ enum hil_case_kind {
     HIL_CASE_CORRUPT = 4,
     HIL_CASE_DROP = 5,
     HIL_CASE_BITFLIP = 6,
+    HIL_CASE_MULTI_CUT = 7,
 };
 
 #define HIL_SWEEP_DEFAULT_VERIFY 1u
 #define HIL_SWEEP_DEFAULT_SEED   1u
 #define HIL_SWEEP_DEFAULT_FLIPS  16u
 #define HIL_SWEEP_CORRUPT_BYTE   20u  /* a byte inside a DATA frame's payload */
+#define HIL_SWEEP_MAX_CUTS       8u   /* multi_cut: cuts per case (the id must fit hil_case.id) */
+#define HIL_SWEEP_MAX_RUNS       10000u /* multi_cut: cases per sweep (each runs the slow way) */
 
 /** A parsed `sweep:` block. */
 struct hil_sweep {
@@ -71,6 +83,8 @@ struct hil_sweep {
     uint64_t seed;
     bool journal;                  /**< power_cut/bitflip: build crash states from the journal */
     uint32_t verify;               /**< power_cut: cases also run the slow way to check the journal */
+    uint32_t cuts;                 /**< multi_cut: cuts per case, 1..HIL_SWEEP_MAX_CUTS */
+    uint32_t runs;                 /**< multi_cut: cases (seeded draws), 1..HIL_SWEEP_MAX_RUNS */
 };
 
 /** One case of a sweep. */
@@ -89,6 +103,11 @@ struct hil_case {
     int same_as;                   /**< fast: index of an earlier case with the same crash state, -1 */
     char id[192];
     char state_sha256[65];         /**< fast: SHA-256 of the crash state */
+    /* multi_cut: cut i fires at the cut_at[i]th matching op (ascending) of the swept step,
+     * counted over every attempt, leaving it torn cut_torn[i] */
+    uint32_t ncuts;
+    uint32_t cut_at[HIL_SWEEP_MAX_CUTS];
+    enum hil_torn cut_torn[HIL_SWEEP_MAX_CUTS];
     /* runtime, in the worker running the case */
     uint32_t step_ops;             /**< ops seen in the swept step */
     uint32_t kind_seen;            /**< matching ops seen in the window (cut, fail, nostick) */
@@ -96,6 +115,7 @@ struct hil_case {
     bool diverged;
     uint32_t diverged_at;          /**< 1-based op of the step that differed */
     bool fired;
+    uint32_t cuts_fired;           /**< multi_cut: cuts made so far */
 };
 
 /**
@@ -112,11 +132,19 @@ void hil_sweep_free(struct hil_sweep *sw);
 /**
  * Expand the sweep of @p s into cases, in a stable order (the order of ids
  * never depends on timing): for power_cut, torn variant outermost, then
- * erase before program, then n. Power-cut and bitflip expansion needs the
- * journal @p j (the operation counts come from it); link needs only the
- * image size.
+ * erase before program, then n; for multi_cut, the order of the seeded
+ * draws. Power-cut, multi_cut and bitflip expansion needs the journal @p j
+ * (the operation counts come from it); link needs only the image size.
+ *
+ * multi_cut: T = the journal's operations of the `on` kinds in `region`;
+ * each case draws min(cuts, T) distinct positions in 1..T (sorted) and a
+ * torn state per cut from the `torn` set, with hil_sweep_rand seeded by
+ * sw->seed. A draw equal to an earlier case's is drawn again (at most
+ * 64 x runs draws in all), so there are fewer than `runs` cases only when
+ * T and the torn set do not allow that many different ones.
  * @return 0 and a malloc'ed array; FOTA_EINVAL (no journal where one is
- *         needed, or nothing to sweep: the message in @p err); FOTA_ENOMEM.
+ *         needed, nothing to sweep, or a case id longer than hil_case.id:
+ *         the message in @p err); FOTA_ENOMEM.
  */
 int hil_sweep_expand(const struct hil_scenario *s, const struct hil_journal *j, struct hil_case **out,
                      int *count, char *err, size_t errlen);
@@ -138,7 +166,8 @@ int hil_case_compose_flash(const struct hil_case *c, struct hil_flash *f);
 /**
  * Every flash op: divergence guard, and the verdicts of slow cases: the
  * cut (HIL_ACT_CUT with the case's torn state) or fail / nostick at the
- * case's Nth matching op of the window [sweep step, through].
+ * case's Nth matching op of the window [sweep step, through], and the
+ * multi_cut cuts (HIL_ACT_CUT with each cut's torn state).
  * @p step is the runner's 1-based step.
  */
 void hil_case_on_flash_op(struct hil_case *c, int step, const struct hil_flash_op *op,
@@ -146,6 +175,22 @@ void hil_case_on_flash_op(struct hil_case *c, int step, const struct hil_flash_o
 
 /** A boot: closes a one-step journal window once an op was seen (not with `through`). */
 void hil_case_on_boot(struct hil_case *c, int step);
+
+/**
+ * @return true if runner step @p step (1-based) of case @p c is a swept
+ * update that the runner repeats after each cut (multi_cut); false for
+ * NULL or any other case or step.
+ */
+bool hil_case_is_multi_step(const struct hil_case *c, int step);
+
+/**
+ * multi_cut: an attempt of the swept update begins. Reopens the window in
+ * which operations are counted (it closes at the first boot after an
+ * operation of the attempt, as the journal's does: the trial commit after
+ * END belongs to the next boot, not to the update). The count of matching
+ * operations goes on from the previous attempts.
+ */
+void hil_case_attempt_begin(struct hil_case *c);
 
 /**
  * Key=value properties of a result, one per line: flash_sha256, bricked,

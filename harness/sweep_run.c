@@ -83,6 +83,11 @@ static struct hil_scenario *case_scenario(struct hil_sweep_entry *e, struct hil_
         s->nsteps = p->nsteps - sw->through;
         return s;
     }
+    if (c->kind == HIL_CASE_MULTI_CUT) {
+        /* The parent's steps as they are: the runner repeats the swept
+         * update after each cut (runner.c do_multi_update). */
+        return s;
+    }
     bool cycle = c->kind == HIL_CASE_FAIL || c->kind == HIL_CASE_NOSTICK;
     s->nsteps = p->nsteps + (cycle ? 1 : 0);
     s->steps = xcalloc((size_t)s->nsteps, sizeof(*s->steps));
@@ -233,7 +238,9 @@ int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_
         char steps[32];
         snprintf(steps, sizeof(steps), e->sw.through > e->sw.step ? "steps %d-%d" : "step %d", e->sw.step,
                  e->sw.through);
-        printf("JOURNAL %s: %u flash ops in %s, %d cases (%s)\n", s->id, e->journal.count, steps, e->ncases, !e->sw.journal || e->sw.family == HIL_SWEEP_LINK || e->sw.family == HIL_SWEEP_FLASH_FAULT ?
+        printf("JOURNAL %s: %u flash ops in %s, %d cases (%s)\n", s->id, e->journal.count, steps,
+               e->ncases, !e->sw.journal || e->sw.family == HIL_SWEEP_LINK || e->sw.family == HIL_SWEEP_FLASH_FAULT ||
+               e->sw.family == HIL_SWEEP_MULTI_CUT ?
                "each case runs the update" : "crash states from the journal, recovery only");
         fflush(stdout);
         find_duplicates(e);

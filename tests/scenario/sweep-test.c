@@ -6,6 +6,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -359,6 +360,236 @@ static void test_hil_case_on_flash_op_fails_the_nth_program(void **state)
     hil_scenario_list_free(&l);
 }
 
+static void test_hil_sweep_parse_multi_cut(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    char err[512];
+    assert_int_equal(parse("sweep:\n  multi_cut: {cuts: 3, runs: 12, on: program, region: slot, torn: [half, all]}\n"
+                           "  seed: 5\n", &l, err, sizeof(err)), 0);
+    const struct hil_sweep *sw = l.items[0]->sweep;
+    assert_int_equal(sw->family, HIL_SWEEP_MULTI_CUT);
+    assert_int_equal(sw->cuts, 3);
+    assert_int_equal(sw->runs, 12);
+    assert_int_equal(sw->seed, 5);
+    assert_int_equal(sw->step, 2);
+    assert_true(sw->on[HIL_OP_PROGRAM]);
+    assert_false(sw->on[HIL_OP_ERASE]);
+    assert_int_equal(sw->region, HIL_FREGION_SLOT);
+    assert_false(sw->torn[HIL_TORN_NONE]);
+    assert_true(sw->torn[HIL_TORN_HALF] && sw->torn[HIL_TORN_ALL]);
+    hil_scenario_list_free(&l);
+    /* Defaults: program and erase, any region, torn none/half/all. */
+    assert_int_equal(parse("sweep:\n  multi_cut: {cuts: 1, runs: 1}\n", &l, err, sizeof(err)), 0);
+    sw = l.items[0]->sweep;
+    assert_true(sw->on[HIL_OP_PROGRAM] && sw->on[HIL_OP_ERASE]);
+    assert_int_equal(sw->region, HIL_FREGION_ANY);
+    assert_true(sw->torn[HIL_TORN_NONE] && sw->torn[HIL_TORN_HALF] && sw->torn[HIL_TORN_ALL]);
+    assert_false(sw->torn[HIL_TORN_BITS]);
+    hil_scenario_list_free(&l);
+}
+
+static void test_hil_sweep_parse_multi_cut_bad_values_name_the_line(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *block;
+        const char *err;
+    } bad[] = {
+        { "sweep:\n  multi_cut: {cuts: 0, runs: 4}\n", "t.yaml:8: sweep: multi_cut.cuts must be a number >= 1, got '0'" },
+        { "sweep:\n  multi_cut: {cuts: 9, runs: 4}\n", "t.yaml:8: sweep: multi_cut.cuts must be at most 8, got 9" },
+        { "sweep:\n  multi_cut: {cuts: 2, runs: 10001}\n", "t.yaml:8: sweep: multi_cut.runs must be at most 10000" },
+        { "sweep:\n  multi_cut: {cuts: 2, runs: many}\n", "t.yaml:8: sweep: multi_cut.runs must be a number >= 1, got 'many'" },
+        { "sweep:\n  multi_cut: {cuts: 2}\n", "t.yaml:8: sweep: multi_cut needs cuts (cuts per case) and runs (cases)" },
+        { "sweep:\n  multi_cut: {cuts: 2, runs: 3, fails: 1}\n", "t.yaml:8: sweep: unknown key 'fails' in multi_cut "
+          "(expected one of: cuts, runs, on, region, torn)" },
+        { "sweep:\n  multi_cut: {cuts: 2, runs: 3, torn: [none, twisted]}\n",
+          "t.yaml:8: sweep: torn must be none|half|all|bits (or a list of them), got 'twisted'" },
+        { "sweep:\n  multi_cut: {cuts: 2, runs: 3, region: slot_c}\n", "t.yaml:8: sweep: region must be " },
+        { "sweep:\n  multi_cut: 3\n", "t.yaml:8: sweep: multi_cut must be a mapping" },
+        { "sweep:\n  multi_cut: {cuts: 2, runs: 3}\n  n: 4\n", "t.yaml:9: sweep: 'n' does not apply to multi_cut" },
+        { "sweep:\n  verify: 2\n  multi_cut: {cuts: 2, runs: 3}\n", "t.yaml:8: sweep: 'verify' does not apply to multi_cut" },
+        { "sweep:\n  multi_cut: {cuts: 2, runs: 3}\n  power_cut: all\n", "t.yaml:9: sweep: 'power_cut': a sweep block "
+          "sweeps one family" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct hil_scenario_list l = { 0 };
+        char err[512] = "";
+        assert_int_equal(parse(bad[i].block, &l, err, sizeof(err)), FOTA_EINVAL);
+        if (strstr(err, bad[i].err) == NULL) {
+            fail_msg("block %zu: expected '%s' in '%s'", i, bad[i].err, err);
+        }
+        assert_int_equal(l.count, 0);
+    }
+}
+
+/* Expand @p block against make_journal's journal (1 erase, 5 programs). */
+static int expand_multi(const char *block, struct hil_scenario_list *l, struct hil_journal *j, struct hil_case **c,
+                        char *err, size_t errlen)
+{
+    assert_int_equal(parse(block, l, err, errlen), 0);
+    make_journal(j);
+    int n = 0;
+    int rc = hil_sweep_expand(l->items[0], j, c, &n, err, errlen);
+    return rc == 0 ? n : -rc;
+}
+
+static void test_hil_sweep_expand_multi_cut_draws_sorted_distinct_positions(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    struct hil_journal j;
+    struct hil_case *c = NULL;
+    char err[512];
+    int n = expand_multi("sweep:\n  multi_cut: {cuts: 3, runs: 12, torn: [none, half, all]}\n  seed: 5\n", &l, &j, &c,
+                         err, sizeof(err));
+    assert_int_equal(n, 12);
+    bool seen_torn[4] = { false };
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(c[i].kind, HIL_CASE_MULTI_CUT);
+        assert_false(c[i].fast);
+        assert_int_equal(c[i].ncuts, 3);
+        for (uint32_t k = 0; k < c[i].ncuts; k++) {
+            assert_in_range(c[i].cut_at[k], 1, 6); /* T = 1 erase + 5 programs */
+            if (k > 0) {
+                assert_true(c[i].cut_at[k - 1] < c[i].cut_at[k]);
+            }
+            assert_true(c[i].cut_torn[k] == HIL_TORN_NONE || c[i].cut_torn[k] == HIL_TORN_HALF ||
+                        c[i].cut_torn[k] == HIL_TORN_ALL);
+            seen_torn[c[i].cut_torn[k]] = true;
+        }
+        /* The id says everything about the case. */
+        static const char *const w[4] = { "none", "half", "all", "bits" };
+        char want[192];
+        snprintf(want, sizeof(want), "power.cut.update@cuts:%u-%s,%u-%s,%u-%s", c[i].cut_at[0], w[c[i].cut_torn[0]],
+                 c[i].cut_at[1], w[c[i].cut_torn[1]], c[i].cut_at[2], w[c[i].cut_torn[2]]);
+        assert_string_equal(c[i].id, want);
+        for (int k = 0; k < i; k++) {
+            assert_string_not_equal(c[k].id, c[i].id);
+        }
+    }
+    assert_true(seen_torn[HIL_TORN_NONE] && seen_torn[HIL_TORN_HALF] && seen_torn[HIL_TORN_ALL]);
+    /* Same seed, same ids in the same order; another seed, other ids. */
+    struct hil_case *again = NULL;
+    int m = 0;
+    assert_int_equal(hil_sweep_expand(l.items[0], &j, &again, &m, err, sizeof(err)), 0);
+    assert_int_equal(m, n);
+    for (int i = 0; i < n; i++) {
+        assert_string_equal(again[i].id, c[i].id);
+    }
+    free(again);
+    l.items[0]->sweep->seed = 6;
+    assert_int_equal(hil_sweep_expand(l.items[0], &j, &again, &m, err, sizeof(err)), 0);
+    assert_int_equal(m, n);
+    int same = 0;
+    for (int i = 0; i < n; i++) {
+        same += strcmp(again[i].id, c[i].id) == 0;
+    }
+    assert_true(same < n / 2);
+    free(again);
+    free(c);
+    hil_journal_free(&j);
+    hil_scenario_list_free(&l);
+}
+
+static void test_hil_sweep_expand_multi_cut_clamps_to_the_ops(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    struct hil_journal j;
+    struct hil_case *c = NULL;
+    char err[512];
+    /* 8 cuts of 6 ops: every op is cut; one torn state: only one such case, however many runs. */
+    int n = expand_multi("sweep:\n  multi_cut: {cuts: 8, runs: 12, torn: half}\n", &l, &j, &c, err, sizeof(err));
+    assert_int_equal(n, 1);
+    assert_int_equal(c[0].ncuts, 6);
+    for (uint32_t k = 0; k < 6; k++) {
+        assert_int_equal(c[0].cut_at[k], k + 1);
+    }
+    assert_string_equal(c[0].id, "power.cut.update@cuts:1-half,2-half,3-half,4-half,5-half,6-half");
+    free(c);
+    hil_journal_free(&j);
+    hil_scenario_list_free(&l);
+    /* The region and kind filter T: the one erase. */
+    n = expand_multi("sweep:\n  multi_cut: {cuts: 3, runs: 4, on: erase, torn: [none, all]}\n", &l, &j, &c, err,
+                     sizeof(err));
+    assert_int_equal(n, 2);
+    assert_string_equal(c[0].id, c[0].cut_torn[0] == HIL_TORN_NONE ? "power.cut.update@cuts:1-none"
+                                                                    : "power.cut.update@cuts:1-all");
+    assert_int_equal(c[0].ncuts, 1);
+    assert_int_not_equal(c[0].cut_torn[0], c[1].cut_torn[0]);
+    free(c);
+    hil_journal_free(&j);
+    hil_scenario_list_free(&l);
+    /* No matching op: no case, with the sweep's line. */
+    n = expand_multi("sweep:\n  multi_cut: {cuts: 2, runs: 4, on: erase, region: meta}\n", &l, &j, &c, err,
+                     sizeof(err));
+    assert_int_equal(n, -FOTA_EINVAL);
+    assert_non_null(strstr(err, "t.yaml:8: sweep: selects no case"));
+    hil_journal_free(&j);
+    hil_scenario_list_free(&l);
+}
+
+static void test_hil_case_on_flash_op_cuts_at_cumulative_positions(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    char err[512];
+    assert_int_equal(parse("sweep:\n  multi_cut: {cuts: 2, runs: 1, on: program}\n", &l, err, sizeof(err)), 0);
+    struct hil_case c = { .parent = l.items[0], .kind = HIL_CASE_MULTI_CUT, .ncuts = 2, .cut_at = { 2, 4 },
+                          .cut_torn = { HIL_TORN_HALF, HIL_TORN_ALL } };
+    assert_true(hil_case_is_multi_step(&c, 2));
+    assert_false(hil_case_is_multi_step(&c, 4));
+    assert_false(hil_case_is_multi_step(NULL, 2));
+    struct hil_flash_op p = { .kind = HIL_OP_PROGRAM, .region = HIL_REGION_SLOT_B, .addr = LAYOUT_SLOT_B_ADDR,
+                              .len = 4, .data = (const uint8_t *)"abcd" };
+    struct hil_flash_op e = { .kind = HIL_OP_ERASE, .region = HIL_REGION_SLOT_B, .sector = 8,
+                              .addr = LAYOUT_SLOT_B_ADDR, .len = LAYOUT_SECTOR_SIZE(8) };
+    struct hil_flash_verdict v = { 0 };
+    /* Attempt 1: program #1 applies, an erase does not count, program #2 is cut torn half. */
+    hil_case_attempt_begin(&c);
+    hil_case_on_flash_op(&c, 2, &p, &v);
+    assert_int_equal(v.action, HIL_ACT_APPLY);
+    hil_case_on_flash_op(&c, 2, &e, &v);
+    assert_int_equal(v.action, HIL_ACT_APPLY);
+    hil_case_on_flash_op(&c, 1, &p, &v); /* another step */
+    assert_int_equal(v.action, HIL_ACT_APPLY);
+    hil_case_on_flash_op(&c, 2, &p, &v);
+    assert_int_equal(v.action, HIL_ACT_CUT);
+    assert_int_equal(v.torn, HIL_TORN_HALF);
+    assert_int_equal(c.cuts_fired, 1);
+    /* Attempt 2: counting goes on (#3); a boot after an op closes the window. */
+    memset(&v, 0, sizeof(v));
+    hil_case_attempt_begin(&c);
+    hil_case_on_boot(&c, 2);             /* the power-on boot: no op yet, window stays open */
+    hil_case_on_flash_op(&c, 2, &p, &v);
+    assert_int_equal(v.action, HIL_ACT_APPLY);
+    hil_case_on_boot(&c, 2);             /* the reset after END */
+    hil_case_on_flash_op(&c, 2, &p, &v); /* the trial commit: not counted */
+    assert_int_equal(v.action, HIL_ACT_APPLY);
+    assert_int_equal(c.kind_seen, 3);
+    /* Attempt 3: #4 is cut torn all; nothing after the last cut. */
+    hil_case_attempt_begin(&c);
+    hil_case_on_flash_op(&c, 2, &p, &v);
+    assert_int_equal(v.action, HIL_ACT_CUT);
+    assert_int_equal(v.torn, HIL_TORN_ALL);
+    assert_int_equal(c.cuts_fired, 2);
+    memset(&v, 0, sizeof(v));
+    hil_case_attempt_begin(&c);
+    for (int i = 0; i < 8; i++) {
+        hil_case_on_flash_op(&c, 2, &p, &v);
+        assert_int_equal(v.action, HIL_ACT_APPLY);
+    }
+    assert_false(c.diverged);
+    static struct hil_flash f;
+    hil_flash_init(&f);
+    char *props = hil_case_props(&c, &f);
+    assert_non_null(strstr(props, "mode=slow\n"));
+    assert_non_null(strstr(props, "cuts_fired=2/2\n"));
+    free(props);
+    hil_scenario_list_free(&l);
+}
+
 static void test_hil_flash_bootable_needs_a_confirmed_verified_image(void **state)
 {
     (void)state;
@@ -385,6 +616,11 @@ int main(void)
         cmocka_unit_test(test_hil_case_on_flash_op_marks_a_diverged_slow_run),
         cmocka_unit_test(test_hil_case_on_flash_op_fails_the_nth_program),
         cmocka_unit_test(test_hil_flash_bootable_needs_a_confirmed_verified_image),
+        cmocka_unit_test(test_hil_sweep_parse_multi_cut),
+        cmocka_unit_test(test_hil_sweep_parse_multi_cut_bad_values_name_the_line),
+        cmocka_unit_test(test_hil_sweep_expand_multi_cut_draws_sorted_distinct_positions),
+        cmocka_unit_test(test_hil_sweep_expand_multi_cut_clamps_to_the_ops),
+        cmocka_unit_test(test_hil_case_on_flash_op_cuts_at_cumulative_positions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
