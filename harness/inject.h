@@ -37,7 +37,7 @@ uint32_t hil_fault_resolve_n(const struct hil_fault *f, uint64_t image_size);
 /** @return true if an operation in @p r is in the fault region @p fr. */
 bool hil_fault_region_matches(enum hil_fault_region fr, enum hil_region r);
 
-/** Arm for one update step (faults of other kinds are ignored). */
+/** Arm for one update step (faults of other kinds, and power cuts at a frame, are ignored). */
 void hil_inject_arm(struct hil_inject *in, const struct hil_fault *faults, int nfaults,
                     uint64_t image_size);
 

@@ -54,6 +54,9 @@ struct hil_journal {
     bool closed;              /**< the window ended (a boot after an operation, or the step's end) */
     bool consistent;          /**< base + ops == model at the close */
     char final_sha256[65];    /**< hex SHA-256 of base + all ops */
+    uint32_t frames[256];     /**< to_target frames per type byte (enum proto_type) the link
+                                   proxy saw during the whole step, set by the runner when
+                                   the step ends (a link sweep's `cut` cases, sweep.h) */
 };
 
 /** Start recording: copy @p flash as the base. @return 0; FOTA_ENOMEM. */

@@ -109,22 +109,26 @@ static bool apply_faults(struct hil_proxy *p, enum hil_dir d, uint32_t n, uint8_
     what[0] = '\0';
     for (int i = 0; i < p->nfaults; i++) {
         const struct hil_fault *f = &p->faults[i];
-        if (f->kind == HIL_FAULT_POWER_CUT) {
-            continue;
+        if (f->kind == HIL_FAULT_POWER_CUT && !hil_fault_at_frame(f)) {
+            continue; /* at a flash operation: inject.h */
         }
         if (f->frame_type < 0 ? f->frame != n : (f->frame_type != (int)type || f->frame != type_n)) {
             continue;
         }
         size_t used = strlen(what);
-        if (f->kind == HIL_FAULT_DISCONNECT) {
+        if (f->kind == HIL_FAULT_DISCONNECT || f->kind == HIL_FAULT_POWER_CUT) {
+            /* The frame and the rest are withheld: the updater's side goes
+             * (disconnect), or the power (stop-and-wait: the target has
+             * answered the previous frame and waits for this one). */
             if (d != HIL_DIR_TO_TARGET) {
                 continue;
             }
-            p->disconnected = true;
+            bool cut = f->kind == HIL_FAULT_POWER_CUT;
+            *(cut ? &p->power_cut : &p->disconnected) = true;
             p->fired[i] = true;
             forward = false;
             tap_fault(p, d, f->kind, n, 0);
-            snprintf(what + used, whatlen - used, "%sdisconnect", used ? "," : "");
+            snprintf(what + used, whatlen - used, "%s%s", used ? "," : "", cut ? "power_cut" : "disconnect");
         } else if (f->dir != d) {
             continue;
         } else if (f->kind == HIL_FAULT_DROP) {
@@ -197,8 +201,8 @@ void hil_proxy_feed(struct hil_proxy *p, enum hil_dir d, const uint8_t *in, size
                     struct hil_buf *out)
 {
     for (size_t i = 0; i < n; i++) {
-        if (d == HIL_DIR_TO_TARGET && p->disconnected) {
-            return; /* the updater's side is gone */
+        if (d == HIL_DIR_TO_TARGET && (p->disconnected || p->power_cut)) {
+            return; /* the updater's side is gone, or the target is off */
         }
         feed_byte(p, d, in[i], out);
     }

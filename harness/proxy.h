@@ -8,7 +8,9 @@
  * update step). A candidate frame is held back until the parser has seen
  * its last byte; then the link faults of the update step are applied to it
  * (corrupt: xor 0xFF one byte; drop: remove it; disconnect: close the
- * updater's side instead of forwarding it) and it is passed on. Bytes that
+ * updater's side instead of forwarding it; power_cut at a frame: withhold
+ * it and raise power_cut, the runner then cuts the target's power) and it
+ * is passed on. Bytes that
  * belong to no frame are passed on with the next frame (the receivers
  * skip them anyway) or when the parser gives up on a header. No I/O here:
  * the runner feeds bytes and writes what comes out, so this is unit-tested
@@ -67,10 +69,12 @@ typedef void (*hil_proxy_fault_fn)(void *ctx, enum hil_dir dir, enum hil_fault_k
 
 struct hil_proxy {
     struct hil_proxy_dir dir[2];            /**< indexed by enum hil_dir */
-    const struct hil_fault *faults;         /**< the update step's (power_cut ones ignored) */
+    const struct hil_fault *faults;         /**< the update step's (power cuts at flash ops ignored) */
     int nfaults;
     bool fired[HIL_PROXY_MAX_FAULTS];
     bool disconnected;                      /**< a disconnect fault fired: close the updater's side */
+    bool power_cut;                         /**< a power_cut at a frame fired: the frame was withheld;
+                                                 the runner cuts the target's power */
     hil_proxy_log_fn log;
     void *log_ctx;
     hil_proxy_wire_fn wire;                 /**< kept by hil_proxy_init, like log */
@@ -87,7 +91,8 @@ void hil_proxy_init(struct hil_proxy *p, const struct hil_fault *faults, int nfa
 
 /**
  * Feed @p n bytes travelling in direction @p d; append what is to be
- * forwarded to @p out. After a disconnect, to_target bytes are swallowed.
+ * forwarded to @p out. After a disconnect or a power cut at a frame,
+ * to_target bytes are swallowed.
  */
 void hil_proxy_feed(struct hil_proxy *p, enum hil_dir d, const uint8_t *in, size_t n,
                     struct hil_buf *out);

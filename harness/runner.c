@@ -583,6 +583,23 @@ static void rom_feed(struct run *r, const uint8_t *buf, size_t n)
     }
 }
 
+/* A power_cut fault at a frame fired in the proxy (the frame was
+ * withheld): cut the power now, as a verdict at a flash operation does
+ * (hook_flash_op), so the update step ends "interrupted". */
+static void cut_at_frame(struct run *r)
+{
+    evlog(r, "FAULT power_cut before to_target frame #%u: power off", r->proxy.dir[HIL_DIR_TO_TARGET].frames);
+    r->u.interrupted = true;
+    r->u.to_target.len = 0;
+    r->running_slot = -1;
+    if (r->t->powered) {
+        int rc = r->t->ops->power_off(r->t);
+        if (rc != 0) {
+            evlog(r, "power_off failed: %s", fota_strerror(rc));
+        }
+    }
+}
+
 /* One round: poll everything for at most @p max_ms, then service it. */
 static void pump(struct run *r, int max_ms)
 {
@@ -718,6 +735,9 @@ static void pump(struct run *r, int max_ms)
                 if (r->proxy.disconnected) {
                     evlog(r, "FAULT disconnect: closing the updater's side of the link");
                     close_updater_side(r);
+                }
+                if (r->proxy.power_cut && r->u.active && !r->u.interrupted) {
+                    cut_at_frame(r);
                 }
             } else if (got == 0 || (errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
                 /* The updater closed its port; nothing more will come. */
@@ -1128,7 +1148,10 @@ static int do_update(struct run *r, const struct hil_step *st)
         return step_fail(r, "cannot serve %s/boot.sock: %s", r->workdir, strerror(errno));
     }
     for (int i = 0; i < u->nfaults; i++) {
-        if (u->faults[i].kind == HIL_FAULT_POWER_CUT) {
+        if (hil_fault_at_frame(&u->faults[i])) {
+            evlog(r, "armed: power_cut before to_target %s frame %u", u->faults[i].frame_type >= 0 ?
+                  proto_type_name((uint8_t)u->faults[i].frame_type) : "(any type)", u->faults[i].frame);
+        } else if (u->faults[i].kind == HIL_FAULT_POWER_CUT) {
             evlog(r, "armed: power_cut on %s in region %d at n=%u torn %s", u->faults[i].on == HIL_OP_ERASE ?
                   "erase" : "program", (int)u->faults[i].region, r->inject.n[i], torn_name(u->faults[i].torn));
         }
@@ -1167,11 +1190,18 @@ static int do_update(struct run *r, const struct hil_step *st)
         }
         pump(r, wait_slice(r, until));
     }
+    if (r->o->journal != NULL && r->step == r->o->journal_step) {
+        /* The frames of the clean run (a link sweep's `cut` cases count them). */
+        memcpy(r->o->journal->frames, r->proxy.dir[HIL_DIR_TO_TARGET].type_frames, sizeof(r->o->journal->frames));
+    }
     char status_text[64] = "";
     if (outcome == HIL_UPD_INTERRUPTED) {
-        if (r->inject.cut_fault >= 0) {
-            snprintf(status_text, sizeof(status_text), "power cut by the fault at line %d",
-                     u->faults[r->inject.cut_fault].line);
+        int cf = r->inject.cut_fault;
+        for (int i = 0; cf < 0 && i < u->nfaults; i++) {
+            cf = hil_fault_at_frame(&u->faults[i]) && hil_proxy_fault_fired(&r->proxy, i) ? i : -1;
+        }
+        if (cf >= 0) {
+            snprintf(status_text, sizeof(status_text), "power cut by the fault at line %d", u->faults[cf].line);
         } else {
             snprintf(status_text, sizeof(status_text), "power cut by the sweep case");
         }
@@ -1186,7 +1216,8 @@ static int do_update(struct run *r, const struct hil_step *st)
     char unfired[512] = "";
     for (int i = 0; i < u->nfaults && i < HIL_INJECT_MAX_FAULTS; i++) {
         const struct hil_fault *f = &u->faults[i];
-        bool fired = f->kind == HIL_FAULT_POWER_CUT ? r->inject.fired[i] : hil_proxy_fault_fired(&r->proxy, i);
+        bool at_op = f->kind == HIL_FAULT_POWER_CUT && !hil_fault_at_frame(f);
+        bool fired = at_op ? r->inject.fired[i] : hil_proxy_fault_fired(&r->proxy, i);
         if (f->kind >= HIL_FAULT_SPI_DROP && f->kind <= HIL_FAULT_SPI_BIT_SHIFT) {
             fired = (r->spi || r->u.spi_master) && hil_spi_fired(&r->spi_bus, i);
             if (!fired) {
@@ -1212,7 +1243,7 @@ static int do_update(struct run *r, const struct hil_step *st)
             continue;
         }
         size_t used = strlen(unfired);
-        if (f->kind == HIL_FAULT_POWER_CUT) {
+        if (at_op) {
             snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (power_cut at op %u) never fired: "
                      "only %u matching %s ops", used ? "; " : "", f->line, r->inject.n[i], r->inject.seen[i],
                      f->on == HIL_OP_ERASE ? "erase" : "program");

@@ -509,7 +509,7 @@ static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
     f->kind = (enum hil_fault_kind)v;
 
     /* Keys each kind takes (kind itself always). */
-    static const char *const pc_keys[] = { "on", "region", "n", "torn", NULL };
+    static const char *const pc_keys[] = { "on", "region", "n", "torn", "frame", "type", "dir", NULL };
     static const char *const co_keys[] = { "dir", "frame", "type", "byte", NULL };
     static const char *const dr_keys[] = { "dir", "frame", "type", NULL };
     static const char *const dc_keys[] = { "dir", "frame", "type", NULL };
@@ -537,11 +537,27 @@ static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
         }
     }
 
-    if (f->kind == HIL_FAULT_POWER_CUT) {
+    if (f->kind == HIL_FAULT_POWER_CUT && find_kv(kv, cnt, "frame") != NULL) {
+        /* At a frame (frame, type, dir): parsed with the link faults below. */
+        static const char *const op_only[] = { "on", "region", "n", "torn", NULL };
+        for (const char *const *m = op_only; *m != NULL; m++) {
+            if ((k = find_kv(kv, cnt, *m)) != NULL) {
+                return FAIL(c, k->knode, "key '%s' does not apply to a power_cut at a frame (it takes frame, "
+                            "type, dir)", *m);
+            }
+        }
+    } else if (f->kind == HIL_FAULT_POWER_CUT) {
         struct kv *on = find_kv(kv, cnt, "on");
         struct kv *nn = find_kv(kv, cnt, "n");
+        static const char *const frame_only[] = { "type", "dir", NULL };
+        for (const char *const *m = frame_only; *m != NULL; m++) {
+            if ((k = find_kv(kv, cnt, *m)) != NULL) {
+                return FAIL(c, k->knode, "key '%s' applies to a power_cut at a frame only (give 'frame')", *m);
+            }
+        }
         if (on == NULL) {
-            return FAIL(c, n, "power_cut fault needs 'on' (program|erase)");
+            return FAIL(c, n, "power_cut fault needs 'on' (program|erase) and 'n', or 'frame' (a frame to "
+                        "the target)");
         }
         if (nn == NULL) {
             return FAIL(c, n, "power_cut fault needs 'n' (a count from 1, 'last' or 'middle')");
@@ -613,11 +629,11 @@ static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
             return FOTA_EINVAL;
         }
         f->dir = (enum hil_dir)v;
-    } else if (f->kind != HIL_FAULT_DISCONNECT) {
+    } else if (f->kind != HIL_FAULT_DISCONNECT && f->kind != HIL_FAULT_POWER_CUT) {
         return FAIL(c, n, "%s fault needs 'dir' (to_target|to_host)", hil_fault_kind_name(f->kind));
     }
-    if (f->kind == HIL_FAULT_DISCONNECT && f->dir != HIL_DIR_TO_TARGET) {
-        return FAIL(c, dir->val, "disconnect counts to_target frames only");
+    if ((f->kind == HIL_FAULT_DISCONNECT || f->kind == HIL_FAULT_POWER_CUT) && f->dir != HIL_DIR_TO_TARGET) {
+        return FAIL(c, dir->val, "%s counts to_target frames only", hil_fault_kind_name(f->kind));
     }
     if (fr == NULL) {
         return FAIL(c, n, "%s fault needs 'frame' (a count from 1)", hil_fault_kind_name(f->kind));

@@ -27,7 +27,8 @@
 
 /** Which fault a `faults:` entry injects. */
 enum hil_fault_kind {
-    HIL_FAULT_POWER_CUT = 1, /**< at the Nth flash op of a kind/region */
+    HIL_FAULT_POWER_CUT = 1, /**< at the Nth flash op of a kind/region, or (frame > 0) just
+                                  before the Nth to_target frame (hil_fault_at_frame) */
     HIL_FAULT_CORRUPT = 2,   /**< xor 0xFF one byte of the Nth frame */
     HIL_FAULT_DROP = 3,      /**< remove the Nth frame from the stream */
     HIL_FAULT_DISCONNECT = 4,/**< close the updater's side at the Nth to_target frame */
@@ -74,15 +75,25 @@ struct hil_fault {
     enum hil_fault_n n_kind;
     uint32_t n;                   /**< 1-based; for LAST/MIDDLE resolved by the runner */
     enum hil_torn torn;
-    /* corrupt, drop, disconnect */
+    /* corrupt, drop, disconnect; power_cut at a frame */
     enum hil_dir dir;
-    uint32_t frame;               /**< 1-based frame count in that direction */
+    uint32_t frame;               /**< 1-based frame count in that direction; 0: not given */
     int frame_type;               /**< -1: count every frame; else count only frames of
                                        this type (enum proto_type, RSP bit included) */
     uint32_t byte;                /**< corrupt: offset in the frame (0 = SYNC0) */
     /* rom_nack, rom_silent (n above is the 1-based count of that command) */
     uint8_t rom_cmd;              /**< AN3155 command code (enum hil_rom_cmd) */
 };
+
+/**
+ * @return true if @p f is a power_cut at a link frame (`frame:` given: the
+ * power goes just before the Nth to_target frame, of `type` if given, would
+ * reach the target; harness/proxy.h) rather than at a flash operation.
+ */
+static inline bool hil_fault_at_frame(const struct hil_fault *f)
+{
+    return f->kind == HIL_FAULT_POWER_CUT && f->frame > 0;
+}
 
 /** Which updater an update step runs. */
 enum hil_update_proto {

@@ -150,7 +150,7 @@ static const char *const op_names[] = { "program", "erase", NULL };
 static const char *const torn_names[] = { "none", "half", "all", "bits", NULL };
 static const char *const region_names[] = { "any", "slot", "meta", "slot_a", "slot_b", NULL };
 static const char *const ff_names[] = { "fail", "nostick", NULL };
-static const char *const link_names[] = { "corrupt", "drop", NULL };
+static const char *const link_names[] = { "corrupt", "drop", "cut", NULL };
 static const char *const flip_names[] = { "slot", "meta", NULL };
 
 static int region_of_name(struct sp *p, yaml_node_t *v, enum hil_fault_region *out, const char *const *names)
@@ -190,6 +190,20 @@ static int pc_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v
         return sp_names(p, v, "torn", torn_names, sw->torn);
     }
     return region_of_name(p, v, &sw->region, region_names);
+}
+
+/* flash_fault: {kind, on, region}: on and region as for power_cut. */
+static int ff_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    struct hil_sweep *sw = ctx;
+    if (strcmp(key, "kind") == 0) {
+        bool f[2] = { false };
+        int rc = sp_names(p, v, "flash_fault kind", ff_names, f);
+        sw->fail = f[0];
+        sw->nostick = f[1];
+        return rc;
+    }
+    return pc_pair(p, key, k, v, ctx);
 }
 
 static int n_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
@@ -319,19 +333,25 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
     }
     if (strcmp(key, "flash_fault") == 0) {
         sw->family = HIL_SWEEP_FLASH_FAULT;
+        sw->on[HIL_OP_ERASE] = false; /* program operations unless `on` says */
+        if (v != NULL && v->type == YAML_MAPPING_NODE) {
+            static const char *const keys[] = { "kind", "on", "region", NULL };
+            sw->fail = sw->nostick = true;
+            return sp_map(p, v, "flash_fault", keys, ff_pair, sw);
+        }
         bool f[2] = { false };
         int rc = sp_names(p, v, "flash_fault", ff_names, f);
         sw->fail = f[0];
         sw->nostick = f[1];
-        sw->on[HIL_OP_ERASE] = false;
         return rc;
     }
     if (strcmp(key, "link") == 0) {
         sw->family = HIL_SWEEP_LINK;
-        bool f[2] = { false };
+        bool f[3] = { false };
         int rc = sp_names(p, v, "link", link_names, f);
         sw->corrupt = f[0];
         sw->drop = f[1];
+        sw->cut = f[2];
         return rc;
     }
     if (strcmp(key, "multi_cut") == 0) {
@@ -410,7 +430,8 @@ int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario
                          hil_step_name(s->steps[i].kind));
         }
     }
-    bool needs_power_on = sw->family != HIL_SWEEP_LINK;
+    /* Every family but link corrupt/drop ends its cases with the power off. */
+    bool needs_power_on = sw->family != HIL_SWEEP_LINK || sw->cut;
     if (rc == 0 && needs_power_on && (sw->through >= s->nsteps || s->steps[sw->through].kind != HIL_STEP_POWER_ON)) {
         rc = sp_fail(&p, n, "the step after the %s (step %d) must be power_on: the recovery of "
                      "every case starts from a cold boot", sw->through > sw->step ? "window" : "swept update",
@@ -493,6 +514,9 @@ void hil_case_format_id(struct hil_case *c)
     case HIL_CASE_CORRUPT:
     case HIL_CASE_DROP:
         snprintf(c->id, sizeof(c->id), "%s@%s:DATA:%u", pid, c->kind == HIL_CASE_DROP ? "drop" : "corrupt", c->n);
+        break;
+    case HIL_CASE_LINK_CUT:
+        snprintf(c->id, sizeof(c->id), "%s@cut:%s:%u", pid, proto_type_name(c->frame_type), c->n);
         break;
     case HIL_CASE_BITFLIP:
         snprintf(c->id, sizeof(c->id), "%s@bitflip:0x%08x.%u", pid, c->flip_addr, c->flip_bit);
@@ -701,6 +725,83 @@ static int expand_multi(const struct hil_scenario *s, const struct hil_journal *
     return rc;
 }
 
+/* One case like @p like (kind, on, frame_type) per n the sweep selects from 1..@p total. */
+static int push_selected(struct caselist *l, const struct hil_scenario *s, const struct hil_journal *j,
+                         uint32_t total, const struct hil_case *like)
+{
+    uint32_t *ns = calloc((size_t)total + 1, sizeof(*ns));
+    if (ns == NULL) {
+        return FOTA_ENOMEM;
+    }
+    uint32_t cnt = hil_sweep_select(s->sweep, total, ns);
+    for (uint32_t i = 0; i < cnt; i++) {
+        struct hil_case *c = push_case(l, s, j);
+        if (c == NULL) {
+            free(ns);
+            return FOTA_ENOMEM;
+        }
+        c->kind = like->kind;
+        c->on = like->on;
+        c->frame_type = like->frame_type;
+        c->n = ns[i];
+        hil_case_format_id(c);
+    }
+    free(ns);
+    return 0;
+}
+
+/* flash_fault: fail before nostick, then erase before program, then n. */
+static int expand_flash_faults(const struct hil_scenario *s, const struct hil_journal *j, struct caselist *l)
+{
+    const struct hil_sweep *sw = s->sweep;
+    static const enum hil_op_kind kinds[2] = { HIL_OP_ERASE, HIL_OP_PROGRAM };
+    int rc = 0;
+    for (int kind = HIL_CASE_FAIL; kind <= HIL_CASE_NOSTICK && rc == 0; kind++) {
+        if ((kind == HIL_CASE_FAIL && !sw->fail) || (kind == HIL_CASE_NOSTICK && !sw->nostick)) {
+            continue;
+        }
+        for (int k = 0; k < 2 && rc == 0; k++) {
+            struct hil_case like = { .kind = (enum hil_case_kind)kind, .on = kinds[k] };
+            if (sw->on[kinds[k]]) {
+                rc = push_selected(l, s, j, hil_journal_count(j, kinds[k], sw->region), &like);
+            }
+        }
+    }
+    return rc;
+}
+
+/* link: corrupt and drop of DATA frames, then cut before each frame of the
+ * types whose count in a clean update is fixed, in protocol order. HELLO
+ * is left out: the updater retries it until the device answers, so its
+ * count depends on boot timing. ENTER_UPDATE, BEGIN and END: the first
+ * one, if the clean run (the journal) sent one; DATA: every frame of the
+ * image. */
+static int expand_link(const struct hil_scenario *s, const struct hil_journal *j, struct caselist *l,
+                       char *err, size_t errlen)
+{
+    const struct hil_sweep *sw = s->sweep;
+    struct stat st;
+    const char *img = s->steps[sw->step - 1].update.image;
+    if (stat(img, &st) != 0) {
+        snprintf(err, errlen, "%s:%d: sweep: cannot read image %s: %s", s->file, sw->line, img, strerror(errno));
+        return FOTA_EINVAL;
+    }
+    uint32_t data = hil_data_frames((uint64_t)st.st_size);
+    struct hil_case corrupt = { .kind = HIL_CASE_CORRUPT, .frame_type = PROTO_T_DATA };
+    struct hil_case drop = { .kind = HIL_CASE_DROP, .frame_type = PROTO_T_DATA };
+    int rc = sw->corrupt ? push_selected(l, s, j, data, &corrupt) : 0;
+    if (rc == 0 && sw->drop) {
+        rc = push_selected(l, s, j, data, &drop);
+    }
+    static const uint8_t order[4] = { PROTO_T_ENTER_UPDATE, PROTO_T_BEGIN, PROTO_T_DATA, PROTO_T_END };
+    for (int i = 0; i < 4 && rc == 0 && sw->cut; i++) {
+        struct hil_case cut = { .kind = HIL_CASE_LINK_CUT, .frame_type = order[i] };
+        uint32_t total = order[i] == PROTO_T_DATA ? data : (j->frames[order[i]] > 0 ? 1u : 0u);
+        rc = push_selected(l, s, j, total, &cut);
+    }
+    return rc;
+}
+
 int hil_sweep_expand(const struct hil_scenario *s, const struct hil_journal *j, struct hil_case **out,
                      int *count, char *err, size_t errlen)
 {
@@ -713,7 +814,7 @@ int hil_sweep_expand(const struct hil_scenario *s, const struct hil_journal *j, 
         snprintf(err, errlen, "%s:%d: no sweep block", s->file, s->line);
         return FOTA_EINVAL;
     }
-    bool needs_journal = sw->family != HIL_SWEEP_LINK;
+    bool needs_journal = sw->family != HIL_SWEEP_LINK || sw->cut;
     if (needs_journal && (j == NULL || j->base == NULL)) {
         snprintf(err, errlen, "%s:%d: sweep: no journal of the swept step (the clean run did not get there)",
                  s->file, sw->line);
@@ -723,63 +824,12 @@ int hil_sweep_expand(const struct hil_scenario *s, const struct hil_journal *j, 
     case HIL_SWEEP_POWER_CUT:
         rc = expand_cuts(s, j, &l);
         break;
-    case HIL_SWEEP_FLASH_FAULT: {
-        uint32_t total = hil_journal_count(j, HIL_OP_PROGRAM, sw->region);
-        uint32_t *ns = calloc((size_t)total + 1, sizeof(*ns));
-        if (ns == NULL) {
-            return FOTA_ENOMEM;
-        }
-        uint32_t cnt = hil_sweep_select(sw, total, ns);
-        for (int kind = HIL_CASE_FAIL; kind <= HIL_CASE_NOSTICK && rc == 0; kind++) {
-            if ((kind == HIL_CASE_FAIL && !sw->fail) || (kind == HIL_CASE_NOSTICK && !sw->nostick)) {
-                continue;
-            }
-            for (uint32_t i = 0; i < cnt; i++) {
-                struct hil_case *c = push_case(&l, s, j);
-                if (c == NULL) {
-                    rc = FOTA_ENOMEM;
-                    break;
-                }
-                c->kind = (enum hil_case_kind)kind;
-                c->on = HIL_OP_PROGRAM;
-                c->n = ns[i];
-                hil_case_format_id(c);
-            }
-        }
-        free(ns);
+    case HIL_SWEEP_FLASH_FAULT:
+        rc = expand_flash_faults(s, j, &l);
         break;
-    }
-    case HIL_SWEEP_LINK: {
-        struct stat st;
-        const char *img = s->steps[sw->step - 1].update.image;
-        if (stat(img, &st) != 0) {
-            snprintf(err, errlen, "%s:%d: sweep: cannot read image %s: %s", s->file, sw->line, img, strerror(errno));
-            return FOTA_EINVAL;
-        }
-        uint32_t total = hil_data_frames((uint64_t)st.st_size);
-        uint32_t *ns = calloc((size_t)total + 1, sizeof(*ns));
-        if (ns == NULL) {
-            return FOTA_ENOMEM;
-        }
-        uint32_t cnt = hil_sweep_select(sw, total, ns);
-        for (int kind = HIL_CASE_CORRUPT; kind <= HIL_CASE_DROP && rc == 0; kind++) {
-            if ((kind == HIL_CASE_CORRUPT && !sw->corrupt) || (kind == HIL_CASE_DROP && !sw->drop)) {
-                continue;
-            }
-            for (uint32_t i = 0; i < cnt; i++) {
-                struct hil_case *c = push_case(&l, s, j);
-                if (c == NULL) {
-                    rc = FOTA_ENOMEM;
-                    break;
-                }
-                c->kind = (enum hil_case_kind)kind;
-                c->n = ns[i];
-                hil_case_format_id(c);
-            }
-        }
-        free(ns);
+    case HIL_SWEEP_LINK:
+        rc = expand_link(s, j, &l, err, errlen);
         break;
-    }
     case HIL_SWEEP_BITFLIP:
         rc = expand_flips(s, j, &l, err, errlen);
         break;

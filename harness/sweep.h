@@ -12,9 +12,12 @@
  *    With `through: M` the window runs on through step M (the trial boot
  *    and the application's confirm after the update), and the recovery
  *    starts after step M.
- *  - flash_fault: the Nth program operation fails (returns FOTA_EFLASH) or
- *    silently does not stick; the update runs on, then power is cycled.
- *  - link: corrupt / drop the Nth DATA frame to the target.
+ *  - flash_fault: the Nth program (and/or erase) operation fails (returns
+ *    FOTA_EFLASH) or silently does not stick; the update runs on, then
+ *    power is cycled.
+ *  - link: corrupt / drop the Nth DATA frame to the target, or cut the
+ *    power just before the Nth ENTER_UPDATE, BEGIN, DATA or END frame
+ *    reaches it (the steps after the swept one, from power_on, recover).
  *  - bitflip: one bit flipped in the stored image or the newest metadata
  *    record after the update (built from the journal, recovery only).
  *  - multi_cut: seeded runs with several cuts in one update (mcuboot's
@@ -27,7 +30,9 @@
  * Case ids: `<scenario id>@<what>`:
  *   @program:17:torn-half  @erase:2:torn-none   (power_cut)
  *   @program:17:fail       @program:17:nostick  (flash_fault)
+ *   @erase:2:fail          @erase:2:nostick     (flash_fault on erase)
  *   @corrupt:DATA:3        @drop:DATA:3         (link)
+ *   @cut:ENTER_UPDATE:1  @cut:BEGIN:1  @cut:DATA:3  @cut:END:1  (link cut)
  *   @bitflip:0x08080a31.5                        (bitflip: address.bit)
  *   @cuts:2-half,4-all,5-none                    (multi_cut: position-torn of each cut;
  *                                                 '-', not '/': the id names a workdir)
@@ -57,6 +62,7 @@ enum hil_case_kind {
     HIL_CASE_DROP = 5,
     HIL_CASE_BITFLIP = 6,
     HIL_CASE_MULTI_CUT = 7,
+    HIL_CASE_LINK_CUT = 8,         /**< power cut just before the Nth to_target frame of a type */
 };
 
 #define HIL_SWEEP_DEFAULT_VERIFY 1u
@@ -72,11 +78,12 @@ struct hil_sweep {
     int step;                      /**< 1-based index of the swept update step */
     int through;                   /**< 1-based last step of the journal window (>= step; default step) */
     enum hil_sweep_family family;
-    bool on[3];                    /**< indexed by enum hil_op_kind: program / erase */
+    bool on[3];                    /**< indexed by enum hil_op_kind: program / erase (power_cut,
+                                        flash_fault) */
     enum hil_fault_region region;
     bool torn[4];                  /**< indexed by enum hil_torn */
     bool fail, nostick;            /**< flash_fault kinds */
-    bool corrupt, drop;            /**< link kinds */
+    bool corrupt, drop, cut;       /**< link kinds */
     enum hil_fault_region flip_region; /**< bitflip: HIL_FREGION_SLOT (the updated image) or META */
     uint32_t from, to, stride;     /**< n range (to 0: the last) */
     uint32_t sample;               /**< 0: every n in the range; else a seeded sample of this many */
@@ -93,7 +100,8 @@ struct hil_case {
     const struct hil_journal *journal; /**< the parent's recorded journal (may be NULL) */
     enum hil_case_kind kind;
     enum hil_op_kind on;           /**< op kind (cut, fail, nostick) */
-    uint32_t n;                    /**< op count in the step (kind + region), or DATA frame number */
+    uint32_t n;                    /**< op count in the step (kind + region), or frame number (of frame_type) */
+    uint8_t frame_type;            /**< link cases: the type counted (enum proto_type; DATA for corrupt/drop) */
     enum hil_torn torn;
     uint32_t flip_addr;
     uint8_t flip_bit;
@@ -133,8 +141,14 @@ void hil_sweep_free(struct hil_sweep *sw);
  * Expand the sweep of @p s into cases, in a stable order (the order of ids
  * never depends on timing): for power_cut, torn variant outermost, then
  * erase before program, then n; for multi_cut, the order of the seeded
- * draws. Power-cut, multi_cut and bitflip expansion needs the journal @p j
- * (the operation counts come from it); link needs only the image size.
+ * draws; for flash_fault, fail before nostick, then erase before program,
+ * then n; for link, corrupt, drop, then cut in frame order (ENTER_UPDATE,
+ * BEGIN, DATA 1..N, END). Power-cut, multi_cut, flash-fault and bitflip
+ * expansion, and link `cut`, need the journal @p j of the clean run
+ * (operation counts; for `cut`, which of ENTER_UPDATE, BEGIN and END the
+ * clean update sent: j->frames); link corrupt/drop need only the image size
+ * (DATA frames: hil_data_frames). `n` selects counts per operation kind or
+ * frame type.
  *
  * multi_cut: T = the journal's operations of the `on` kinds in `region`;
  * each case draws min(cuts, T) distinct positions in 1..T (sorted) and a
@@ -143,8 +157,9 @@ void hil_sweep_free(struct hil_sweep *sw);
  * 64 x runs draws in all), so there are fewer than `runs` cases only when
  * T and the torn set do not allow that many different ones.
  * @return 0 and a malloc'ed array; FOTA_EINVAL (no journal where one is
- *         needed, nothing to sweep, or a case id longer than hil_case.id:
- *         the message in @p err); FOTA_ENOMEM.
+ *         needed, an unreadable image, nothing to sweep, or a case id longer
+ *         than hil_case.id: the message in @p err, `file:line: sweep: ...`);
+ *         FOTA_ENOMEM.
  */
 int hil_sweep_expand(const struct hil_scenario *s, const struct hil_journal *j, struct hil_case **out,
                      int *count, char *err, size_t errlen);
@@ -165,10 +180,10 @@ int hil_case_compose_flash(const struct hil_case *c, struct hil_flash *f);
 
 /**
  * Every flash op: divergence guard, and the verdicts of slow cases: the
- * cut (HIL_ACT_CUT with the case's torn state) or fail / nostick at the
- * case's Nth matching op of the window [sweep step, through], and the
- * multi_cut cuts (HIL_ACT_CUT with each cut's torn state).
- * @p step is the runner's 1-based step.
+ * cut (HIL_ACT_CUT with the case's torn state) or fail / nostick (program
+ * or erase, as the case says) at the case's Nth matching op of the window
+ * [sweep step, through], and the multi_cut cuts (HIL_ACT_CUT with each
+ * cut's torn state). @p step is the runner's 1-based step.
  */
 void hil_case_on_flash_op(struct hil_case *c, int step, const struct hil_flash_op *op,
                           struct hil_flash_verdict *v);

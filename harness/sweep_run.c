@@ -115,6 +115,15 @@ static struct hil_scenario *case_scenario(struct hil_sweep_entry *e, struct hil_
         f->frame_type = PROTO_T_DATA;
         f->byte = HIL_SWEEP_CORRUPT_BYTE;
         break;
+    case HIL_CASE_LINK_CUT:
+        /* A power_cut at a frame (proxy.h): the steps after the swept one
+         * (from power_on, hil_sweep_parse checks) are the recovery. */
+        f->kind = HIL_FAULT_POWER_CUT;
+        f->dir = HIL_DIR_TO_TARGET;
+        f->frame = c->n;
+        f->frame_type = c->frame_type;
+        st->update.expect = HIL_UPD_INTERRUPTED;
+        break;
     default:
         /* fail / nostick: the runner's case hook decides the Nth op; the
          * update may or may not fail; then the power is cycled. */
@@ -562,6 +571,9 @@ void hil_sweep_cli_setup(const char *argv0, const struct hil_run_opts *o, const 
     }
     if (so->no_journal && u < sizeof(extra)) {
         u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--no-journal ");
+    }
+    if (o->link_override && u < sizeof(extra)) {
+        u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--link %s ", o->link == HIL_LINK_SPI ? "spi" : "uart");
     }
     if (u > 0 && u < sizeof(extra)) {
         extra[u - 1] = '\0';

@@ -38,7 +38,7 @@ enum hil_action {
     HIL_ACT_APPLY = 0,      /**< perform it, return 0 to the guest */
     HIL_ACT_CUT = 1,        /**< apply v->torn of it, then cut power (QEMU killed) */
     HIL_ACT_FAIL = 2,       /**< do nothing, return v->fail_rc to the guest */
-    HIL_ACT_DROP = 3,       /**< do nothing, return 0: a write that silently does not stick */
+    HIL_ACT_DROP = 3,       /**< do nothing, return 0: a program or erase that silently does not stick */
 };
 
 struct hil_flash_verdict {

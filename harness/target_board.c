@@ -753,6 +753,10 @@ static int board_flash_stop(struct board_target *b, const uint32_t regs[16], boo
     switch (v.action) {
     case HIL_ACT_FAIL:
         return board_return(b, (uint32_t)(v.fail_rc != 0 ? v.fail_rc : FOTA_EFLASH), lr);
+    case HIL_ACT_DROP:
+        /* Reported done, nothing stuck: the function returns 0 before the
+         * chip runs it (in either flash_ops mode), the model is unchanged. */
+        return board_return(b, 0, lr);
     case HIL_ACT_CUT:
         board_cut_at_op(b, &op, &v, pc, lr);
         return 0;

@@ -314,6 +314,27 @@ static void test_board_cut_serve_torn_half(void **state)
     assert_true(run_until(c, "FIX: boot n=1 s5=0001020304050607", 20000));
 }
 
+/* A verdict that the operation does not stick (sweep flash_fault nostick):
+ * the function returns 0 before the chip runs it (observe mode: its body
+ * would answer 90), and the model keeps the sector as it was. */
+static void test_board_drop_verdict_skips_the_op(void **state)
+{
+    struct ctx *c = *state;
+    write_chip(c, FIX_MODE_FLASH, 0xA5);
+    make_target(c, "observe", false);
+    c->at_seq = 4; /* erase sector 3 */
+    c->verdict.action = HIL_ACT_DROP;
+    uint8_t *m1 = &c->flash.mem[LAYOUT_META1_ADDR - LAYOUT_FLASH_BASE];
+    memset(m1, 0x5A, 128);
+    assert_int_equal(c->t->ops->power_on(c->t), 0);
+    assert_true(run_until(c, "FIX: done", 20000));
+    assert_true(find_line(c, "FIX: erase rc=90") >= 0);  /* the chip ran the others */
+    assert_true(find_line(c, "FIX: erase3 rc=0") >= 0);  /* this one it never ran */
+    assert_int_equal(m1[100], 0x5A);
+    assert_int_equal(c->n_ops, 5);
+    assert_int_equal(c->t->ops->power_off(c->t), 0);
+}
+
 /* NRST pulse: the chip restarts, the backend sees Reset_Handler again. */
 static void test_board_reset_pulses_nrst(void **state)
 {
@@ -525,6 +546,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_board_service_observes_flash_ops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_board_cut_reads_back_what_the_chip_holds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_board_cut_serve_torn_half, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_board_drop_verdict_skips_the_op, setup, teardown),
         cmocka_unit_test_setup_teardown(test_board_reset_pulses_nrst, setup, teardown),
         cmocka_unit_test_setup_teardown(test_board_power_on_programs_initial_flash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_board_openocd_programs_with_vflash, setup, teardown),

@@ -345,6 +345,26 @@ static void test_fail_verdict_returns_code_to_guest(void **state)
     ctx_free(c);
 }
 
+/* An erase that does not stick (sweep flash_fault nostick on erase): the
+ * guest hears success, the sector keeps its bytes, the model counts no erase. */
+static void test_drop_verdict_on_erase_reports_done_leaves_sector(void **state)
+{
+    (void)state;
+    struct ctx *c = ctx_new(FIX_MODE_FLASH, NULL, 0);
+    c->at_seq = 4; /* erase sector 3 */
+    c->verdict.action = HIL_ACT_DROP;
+    uint8_t *m1 = &c->flash.mem[LAYOUT_META1_ADDR - LAYOUT_FLASH_BASE];
+    memset(m1, 0x5A, 128);
+    assert_int_equal(c->t->ops->power_on(c->t), 0);
+    assert_true(run_until(c, until_line, "FIX: done", 10000));
+    assert_true(find_line(c, "FIX: erase3 rc=0") >= 0);
+    assert_int_equal(c->flash.erases, 1); /* sector 5 only */
+    assert_int_equal(m1[100], 0x5A);      /* beyond the program after it: never erased */
+    assert_int_equal(m1[1], 0x5A & 1);    /* the program ANDed into the old bytes */
+    assert_int_equal(m1[63], 0x5A & 63);
+    ctx_free(c);
+}
+
 static void test_cut_program_half_then_power_on_from_model(void **state)
 {
     (void)state;
@@ -541,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_create_rejects_bad_elf),
         cmocka_unit_test(test_power_on_flash_ops_served_and_read_back),
         cmocka_unit_test(test_fail_verdict_returns_code_to_guest),
+        cmocka_unit_test(test_drop_verdict_on_erase_reports_done_leaves_sector),
         cmocka_unit_test(test_cut_program_half_then_power_on_from_model),
         cmocka_unit_test(test_cut_erase_half_and_none),
         cmocka_unit_test(test_watchdog_model_fires_on_hang),

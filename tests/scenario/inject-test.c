@@ -110,6 +110,25 @@ static void test_inject_erase_and_meta_counts(void **state)
     assert_false(in.fired[1]);
 }
 
+/* A power cut at a link frame is the proxy's (proxy.h): the injector never
+ * fires it, whatever its flash-op fields hold. */
+static void test_inject_ignores_a_power_cut_at_a_frame(void **state)
+{
+    (void)state;
+    struct hil_fault f = { .kind = HIL_FAULT_POWER_CUT, .dir = HIL_DIR_TO_TARGET, .frame = 1,
+                           .frame_type = PROTO_T_DATA, .on = HIL_OP_PROGRAM, .n = 1 };
+    struct hil_inject in;
+    hil_inject_arm(&in, &f, 1, 4096);
+    for (int i = 0; i < 8; i++) {
+        struct hil_flash_op o = op(i % 2 ? HIL_OP_PROGRAM : HIL_OP_ERASE, HIL_REGION_SLOT_B);
+        struct hil_flash_verdict v = { 0 };
+        assert_false(hil_inject_op(&in, &o, &v, NULL));
+        assert_int_equal(v.action, HIL_ACT_APPLY);
+    }
+    assert_false(in.cut);
+    assert_false(in.fired[0]);
+}
+
 static void test_inject_disarmed_never_cuts(void **state)
 {
     (void)state;
@@ -132,6 +151,7 @@ int main(void)
         cmocka_unit_test(test_inject_cuts_at_last_program),
         cmocka_unit_test(test_inject_erase_and_meta_counts),
         cmocka_unit_test(test_inject_disarmed_never_cuts),
+        cmocka_unit_test(test_inject_ignores_a_power_cut_at_a_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

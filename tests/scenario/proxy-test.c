@@ -254,6 +254,53 @@ static void test_proxy_two_faults_same_frame(void **state)
     hil_buf_free(&out);
 }
 
+/* A power cut at the 2nd DATA frame: the frames before it go through, it
+ * and everything after it (the target is off) are withheld. */
+static void test_proxy_power_cut_withholds_the_frame_and_the_rest(void **state)
+{
+    (void)state;
+    static struct stream s;
+    static struct hil_proxy p;
+    make_stream(&s);
+    struct hil_fault f = { .kind = HIL_FAULT_POWER_CUT, .dir = HIL_DIR_TO_TARGET, .frame = 2,
+                           .frame_type = PROTO_T_DATA };
+    assert_true(hil_fault_at_frame(&f));
+    hil_proxy_init(&p, &f, 1);
+    struct hil_buf out = { 0 };
+    hil_proxy_feed(&p, HIL_DIR_TO_TARGET, s.bytes, s.off[3] - 1, &out);
+    assert_false(p.power_cut); /* the frame is not complete yet */
+    hil_proxy_feed(&p, HIL_DIR_TO_TARGET, s.bytes + s.off[3] - 1, s.len - (s.off[3] - 1), &out);
+    assert_true(p.power_cut);
+    assert_true(hil_proxy_fault_fired(&p, 0));
+    assert_int_equal(out.len, s.off[3]); /* HELLO, BEGIN, DATA #1 */
+    assert_memory_equal(out.data, s.bytes, s.off[3]);
+    assert_int_equal(p.dir[HIL_DIR_TO_TARGET].frames, 4); /* END never parsed: swallowed */
+    hil_proxy_feed(&p, HIL_DIR_TO_TARGET, s.bytes, s.flen[0], &out);
+    assert_int_equal(out.len, s.off[3]);
+    /* The other direction is not affected. */
+    hil_proxy_feed(&p, HIL_DIR_TO_HOST, s.bytes, s.flen[0], &out);
+    assert_int_equal(out.len, s.off[3] + s.flen[0]);
+    hil_buf_free(&out);
+}
+
+/* A power cut at a flash operation (no frame) is the injector's (inject.h), never the proxy's. */
+static void test_proxy_ignores_a_power_cut_at_a_flash_op(void **state)
+{
+    (void)state;
+    static struct stream s;
+    static struct hil_proxy p;
+    make_stream(&s);
+    struct hil_fault f = { .kind = HIL_FAULT_POWER_CUT, .on = HIL_OP_PROGRAM, .n = 1, .frame_type = -1 };
+    assert_false(hil_fault_at_frame(&f));
+    hil_proxy_init(&p, &f, 1);
+    struct hil_buf out = { 0 };
+    hil_proxy_feed(&p, HIL_DIR_TO_TARGET, s.bytes, s.len, &out);
+    assert_false(p.power_cut);
+    assert_false(hil_proxy_fault_fired(&p, 0));
+    assert_int_equal(out.len, s.len);
+    hil_buf_free(&out);
+}
+
 static void test_buf_append_consume(void **state)
 {
     (void)state;
@@ -284,6 +331,8 @@ int main(void)
         cmocka_unit_test(test_proxy_restart_forgets_partial_frame),
         cmocka_unit_test(test_proxy_garbage_never_stalls),
         cmocka_unit_test(test_proxy_two_faults_same_frame),
+        cmocka_unit_test(test_proxy_power_cut_withholds_the_frame_and_the_rest),
+        cmocka_unit_test(test_proxy_ignores_a_power_cut_at_a_flash_op),
         cmocka_unit_test(test_buf_append_consume),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -158,12 +158,15 @@ static void test_parse_faults(void **state)
         "        - {kind: disconnect, frame: 9, type: DATA}\n"
         "        - kind: power_cut\n"
         "          on: program\n"
-        "          n: 2\n";
+        "          n: 2\n"
+        "        - {kind: power_cut, frame: 3, type: DATA}\n"
+        "        - {kind: power_cut, dir: to_target, frame: 1, type: END}\n"
+        "        - {kind: power_cut, frame: 6}\n";
     struct hil_scenario_list l;
     struct hil_scenario *s = parse_ok(text, &l);
     struct hil_update *u = &s->steps[0].update;
     assert_int_equal(u->expect, HIL_UPD_FAIL);
-    assert_int_equal(u->nfaults, 9);
+    assert_int_equal(u->nfaults, 12);
     struct hil_fault *f = u->faults;
     assert_int_equal(f[0].kind, HIL_FAULT_POWER_CUT);
     assert_int_equal(f[0].on, HIL_OP_PROGRAM);
@@ -197,6 +200,21 @@ static void test_parse_faults(void **state)
     assert_int_equal(f[8].region, HIL_FREGION_ANY);
     assert_int_equal(f[8].n, 2);
     assert_int_equal(f[8].line, 15);
+    assert_false(hil_fault_at_frame(&f[0]));
+    assert_false(hil_fault_at_frame(&f[8]));
+    /* power_cut at a frame: the Nth to_target frame (of a type), no flash-op fields. */
+    assert_int_equal(f[9].kind, HIL_FAULT_POWER_CUT);
+    assert_true(hil_fault_at_frame(&f[9]));
+    assert_int_equal(f[9].frame, 3);
+    assert_int_equal(f[9].frame_type, PROTO_T_DATA);
+    assert_int_equal(f[9].dir, HIL_DIR_TO_TARGET);
+    assert_int_equal((int)f[9].on, 0);
+    assert_int_equal(f[9].line, 18);
+    assert_true(hil_fault_at_frame(&f[10]));
+    assert_int_equal(f[10].frame_type, PROTO_T_END);
+    assert_true(hil_fault_at_frame(&f[11]));
+    assert_int_equal(f[11].frame, 6);
+    assert_int_equal(f[11].frame_type, -1);
     hil_scenario_list_free(&l);
 }
 
@@ -378,7 +396,19 @@ static void test_parse_malformed(void **state)
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, on: program, n: 1, torn: most}\n",
           "t.yaml:6: torn must be one of none|half|all, got 'most'" },
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, on: program, n: 1, frame: 2}\n",
-          "t.yaml:6: key 'frame' does not apply to a power_cut fault" },
+          "t.yaml:6: key 'on' does not apply to a power_cut at a frame (it takes frame, type, dir)" },
+        { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, frame: 2, torn: half}\n",
+          "t.yaml:6: key 'torn' does not apply to a power_cut at a frame" },
+        { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, frame: 2, dir: to_host}\n",
+          "t.yaml:6: power_cut counts to_target frames only" },
+        { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, frame: 1, type: DATA_RSP}\n",
+          "t.yaml:6: frame type DATA_RSP never travels to_target" },
+        { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, frame: 0}\n",
+          "t.yaml:6: frame must be at least 1" },
+        { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, on: erase, n: 1, type: DATA}\n",
+          "t.yaml:6: key 'type' applies to a power_cut at a frame only (give 'frame')" },
+        { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, type: DATA}\n",
+          "t.yaml:6: key 'type' applies to a power_cut at a frame only" },
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: corrupt, frame: 2, byte: 1}\n",
           "t.yaml:6: corrupt fault needs 'dir'" },
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: corrupt, dir: sideways, frame: 2, byte: 1}\n",

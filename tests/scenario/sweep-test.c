@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "fota/errors.h"
 #include "fota/layout.h"
+#include "fota/proto.h"
 #include "journal.h"
 #include "sweep.h"
 
@@ -259,6 +261,16 @@ static void test_hil_case_format_id_each_kind(void **state)
     c.n = 3;
     hil_case_format_id(&c);
     assert_string_equal(c.id, "s.x@drop:DATA:3");
+    c.kind = HIL_CASE_LINK_CUT;
+    c.frame_type = PROTO_T_ENTER_UPDATE;
+    c.n = 1;
+    hil_case_format_id(&c);
+    assert_string_equal(c.id, "s.x@cut:ENTER_UPDATE:1");
+    c.kind = HIL_CASE_FAIL;
+    c.on = HIL_OP_ERASE;
+    c.n = 2;
+    hil_case_format_id(&c);
+    assert_string_equal(c.id, "s.x@erase:2:fail");
     c.kind = HIL_CASE_BITFLIP;
     c.flip_addr = 0x08080a31u;
     c.flip_bit = 5;
@@ -343,6 +355,13 @@ static void test_hil_case_on_flash_op_marks_a_diverged_slow_run(void **state)
     hil_scenario_list_free(&l);
 }
 
+/* An erase of slot B's first sector and a small program there, as the target reports them. */
+static const struct hil_flash_op erase_b = { .kind = HIL_OP_ERASE, .region = HIL_REGION_SLOT_B, .sector = 8,
+                                             .addr = LAYOUT_SLOT_B_ADDR, .len = LAYOUT_SECTOR_SIZE(8) };
+static const struct hil_flash_op program_b = { .kind = HIL_OP_PROGRAM, .region = HIL_REGION_SLOT_B,
+                                               .addr = LAYOUT_SLOT_B_ADDR, .len = 4,
+                                               .data = (const uint8_t *)"abcd" };
+
 static void test_hil_case_on_flash_op_fails_the_nth_program(void **state)
 {
     (void)state;
@@ -350,8 +369,7 @@ static void test_hil_case_on_flash_op_fails_the_nth_program(void **state)
     char err[512];
     assert_int_equal(parse("sweep:\n  flash_fault: nostick\n", &l, err, sizeof(err)), 0);
     struct hil_case c = { .parent = l.items[0], .kind = HIL_CASE_NOSTICK, .on = HIL_OP_PROGRAM, .n = 2 };
-    struct hil_flash_op p = { .kind = HIL_OP_PROGRAM, .region = HIL_REGION_SLOT_B, .addr = LAYOUT_SLOT_B_ADDR,
-                              .len = 4, .data = (const uint8_t *)"abcd" };
+    const struct hil_flash_op p = program_b;
     struct hil_flash_verdict v = { 0 };
     hil_case_on_flash_op(&c, 2, &p, &v);
     assert_int_equal(v.action, HIL_ACT_APPLY);
@@ -590,6 +608,214 @@ static void test_hil_case_on_flash_op_cuts_at_cumulative_positions(void **state)
     hil_scenario_list_free(&l);
 }
 
+/* A scenario updating with @p image (a file the link family stats), then @p after, with @p sweep. */
+static int parse_update(const char *image, const char *after, const char *sweep, struct hil_scenario_list *l,
+                        char *err, size_t errlen)
+{
+    char buf[2048];
+    snprintf(buf, sizeof(buf), "id: link.x\nsweep:\n%s\nsteps:\n  - power_on\n  - update: %s\n  - %s\n", sweep,
+             image, after);
+    return hil_scenario_parse_buffer("l.yaml", buf, strlen(buf), l, err, errlen);
+}
+
+/* A file of @p size bytes (an "image" for the link family's DATA count). */
+static void make_image(char *path, size_t len, size_t size)
+{
+    snprintf(path, len, "/tmp/sweep-test-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)size), 0);
+    close(fd);
+}
+
+static void test_hil_sweep_parse_link_cut_needs_power_on_after_the_step(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    char err[512];
+    /* corrupt / drop: the update completes, any step may follow (today's rule). */
+    assert_int_equal(parse_update("x.img", "expect_console: 'x'", "  link: [corrupt, drop]", &l, err,
+                                  sizeof(err)), 0);
+    assert_false(l.items[0]->sweep->cut);
+    hil_scenario_list_free(&l);
+    /* cut: the power is off after the swept step, so power_on must follow. */
+    assert_int_equal(parse_update("x.img", "expect_console: 'x'", "  link: [corrupt, cut]", &l, err,
+                                  sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "l.yaml:3: sweep: the step after the swept update (step 2) must be power_on"));
+    assert_int_equal(parse_update("x.img", "power_on", "  link: cut", &l, err, sizeof(err)), 0);
+    const struct hil_sweep *sw = l.items[0]->sweep;
+    assert_true(sw->cut);
+    assert_false(sw->corrupt || sw->drop);
+    hil_scenario_list_free(&l);
+    assert_int_equal(parse_update("x.img", "power_on", "  link: [drop, cutt]", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "l.yaml:3: sweep: link must be corrupt|drop|cut (or a list of them), got 'cutt'"));
+}
+
+static void test_hil_sweep_expand_link_cut_frames_in_protocol_order(void **state)
+{
+    (void)state;
+    char img[64];
+    make_image(img, sizeof(img), 3760); /* 4 DATA frames */
+    struct hil_scenario_list l = { 0 };
+    char err[512];
+    assert_int_equal(parse_update(img, "power_on", "  link: [corrupt, drop, cut]", &l, err, sizeof(err)), 0);
+    struct hil_journal j;
+    make_journal(&j);
+    j.frames[PROTO_T_HELLO] = 7; /* retried while the device boots: never swept */
+    j.frames[PROTO_T_ENTER_UPDATE] = 1;
+    j.frames[PROTO_T_BEGIN] = 1;
+    j.frames[PROTO_T_DATA] = 4;
+    j.frames[PROTO_T_END] = 1;
+    struct hil_case *c = NULL;
+    int n = 0;
+    assert_int_equal(hil_sweep_expand(l.items[0], &j, &c, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 4 + 4 + (1 + 1 + 4 + 1));
+    assert_string_equal(c[0].id, "link.x@corrupt:DATA:1"); /* the existing ids are unchanged */
+    assert_string_equal(c[7].id, "link.x@drop:DATA:4");
+    assert_string_equal(c[8].id, "link.x@cut:ENTER_UPDATE:1");
+    assert_string_equal(c[9].id, "link.x@cut:BEGIN:1");
+    assert_string_equal(c[10].id, "link.x@cut:DATA:1");
+    assert_string_equal(c[13].id, "link.x@cut:DATA:4");
+    assert_string_equal(c[14].id, "link.x@cut:END:1");
+    assert_int_equal(c[10].kind, HIL_CASE_LINK_CUT);
+    assert_int_equal(c[10].frame_type, PROTO_T_DATA);
+    assert_int_equal(c[14].frame_type, PROTO_T_END);
+    for (int i = 0; i < n; i++) {
+        assert_false(c[i].fast);
+    }
+    free(c);
+    /* No ENTER_UPDATE in the clean run (the bootloader answered HELLO): no such case. */
+    j.frames[PROTO_T_ENTER_UPDATE] = 0;
+    assert_int_equal(hil_sweep_expand(l.items[0], &j, &c, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 4 + 4 + 6);
+    assert_string_equal(c[8].id, "link.x@cut:BEGIN:1");
+    free(c);
+    /* cut needs the clean run's frame counts. */
+    assert_int_equal(hil_sweep_expand(l.items[0], NULL, &c, &n, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "l.yaml:3: sweep: no journal of the swept step"));
+    hil_scenario_list_free(&l);
+    /* n selects counts per frame type: from 2, only DATA 2..4 remain. */
+    assert_int_equal(parse_update(img, "power_on", "  link: cut\n  n: {from: 2}", &l, err, sizeof(err)), 0);
+    assert_int_equal(hil_sweep_expand(l.items[0], &j, &c, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(c[0].id, "link.x@cut:DATA:2");
+    free(c);
+    hil_scenario_list_free(&l);
+    /* corrupt / drop alone still need no journal. */
+    assert_int_equal(parse_update(img, "power_on", "  link: drop", &l, err, sizeof(err)), 0);
+    assert_int_equal(hil_sweep_expand(l.items[0], NULL, &c, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 4);
+    free(c);
+    hil_scenario_list_free(&l);
+    hil_journal_free(&j);
+    unlink(img);
+}
+
+static void test_hil_sweep_parse_flash_fault_list_and_mapping(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    char err[512];
+    /* The list form: program operations only. */
+    assert_int_equal(parse("sweep:\n  flash_fault: [fail, nostick]\n", &l, err, sizeof(err)), 0);
+    const struct hil_sweep *sw = l.items[0]->sweep;
+    assert_int_equal(sw->family, HIL_SWEEP_FLASH_FAULT);
+    assert_true(sw->fail && sw->nostick);
+    assert_true(sw->on[HIL_OP_PROGRAM]);
+    assert_false(sw->on[HIL_OP_ERASE]);
+    hil_scenario_list_free(&l);
+    /* The mapping form: kind, on, region. */
+    assert_int_equal(parse("sweep:\n  flash_fault: {kind: nostick, on: [program, erase], region: slot}\n", &l,
+                           err, sizeof(err)), 0);
+    sw = l.items[0]->sweep;
+    assert_false(sw->fail);
+    assert_true(sw->nostick);
+    assert_true(sw->on[HIL_OP_PROGRAM] && sw->on[HIL_OP_ERASE]);
+    assert_int_equal(sw->region, HIL_FREGION_SLOT);
+    hil_scenario_list_free(&l);
+    /* Defaults of the mapping: both kinds, program only (as the list form). */
+    assert_int_equal(parse("sweep:\n  flash_fault: {on: erase}\n", &l, err, sizeof(err)), 0);
+    sw = l.items[0]->sweep;
+    assert_true(sw->fail && sw->nostick);
+    assert_true(sw->on[HIL_OP_ERASE]);
+    assert_false(sw->on[HIL_OP_PROGRAM]);
+    hil_scenario_list_free(&l);
+    assert_int_equal(parse("sweep:\n  flash_fault: {}\n", &l, err, sizeof(err)), 0);
+    assert_true(l.items[0]->sweep->on[HIL_OP_PROGRAM]);
+    assert_false(l.items[0]->sweep->on[HIL_OP_ERASE]);
+    hil_scenario_list_free(&l);
+    /* Bad input names the line. */
+    assert_int_equal(parse("sweep:\n  flash_fault: {kind: [fail, melt]}\n", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "t.yaml:8: sweep: flash_fault kind must be fail|nostick (or a list of them), "
+                           "got 'melt'"));
+    assert_int_equal(parse("sweep:\n  flash_fault:\n    on: [erase, read]\n", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "t.yaml:9: sweep: on must be program|erase (or a list of them), got 'read'"));
+    assert_int_equal(parse("sweep:\n  flash_fault: {kind: fail, torn: half}\n", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "t.yaml:8: sweep: unknown key 'torn' in flash_fault (expected one of: kind, on, "
+                           "region)"));
+    assert_int_equal(parse("sweep:\n  flash_fault: {kind: []}\n", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "t.yaml:8: sweep: flash_fault kind is empty"));
+    assert_int_equal(l.count, 0);
+}
+
+static void test_hil_sweep_expand_flash_fault_on_erase(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    char err[512];
+    struct hil_journal j;
+    make_journal(&j); /* 1 erase, 5 programs */
+    assert_int_equal(parse("sweep:\n  flash_fault: {kind: [fail, nostick], on: [program, erase]}\n", &l, err,
+                           sizeof(err)), 0);
+    struct hil_case *c = NULL;
+    int n = 0;
+    assert_int_equal(hil_sweep_expand(l.items[0], &j, &c, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 2 * (1 + 5));
+    /* fail before nostick, erase before program, then n. */
+    assert_string_equal(c[0].id, "power.cut.update@erase:1:fail");
+    assert_int_equal(c[0].on, HIL_OP_ERASE);
+    assert_string_equal(c[1].id, "power.cut.update@program:1:fail");
+    assert_string_equal(c[5].id, "power.cut.update@program:5:fail");
+    assert_string_equal(c[6].id, "power.cut.update@erase:1:nostick");
+    assert_string_equal(c[11].id, "power.cut.update@program:5:nostick");
+    free(c);
+    hil_scenario_list_free(&l);
+    /* The list form keeps today's cases: programs only. */
+    assert_int_equal(parse("sweep:\n  flash_fault: [fail, nostick]\n", &l, err, sizeof(err)), 0);
+    assert_int_equal(hil_sweep_expand(l.items[0], &j, &c, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 2 * 5);
+    assert_string_equal(c[0].id, "power.cut.update@program:1:fail");
+    free(c);
+    hil_scenario_list_free(&l);
+    /* Erase only in the meta region: this journal has none. */
+    assert_int_equal(parse("sweep:\n  flash_fault: {on: erase, region: meta}\n", &l, err, sizeof(err)), 0);
+    assert_int_equal(hil_sweep_expand(l.items[0], &j, &c, &n, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "t.yaml:8: sweep: selects no case"));
+    hil_scenario_list_free(&l);
+    hil_journal_free(&j);
+}
+
+static void test_hil_case_on_flash_op_fails_the_nth_erase(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    char err[512];
+    assert_int_equal(parse("sweep:\n  flash_fault: {kind: fail, on: erase}\n", &l, err, sizeof(err)), 0);
+    struct hil_case c = { .parent = l.items[0], .kind = HIL_CASE_FAIL, .on = HIL_OP_ERASE, .n = 2 };
+    struct hil_flash_verdict v = { 0 };
+    hil_case_on_flash_op(&c, 2, &erase_b, &v);
+    hil_case_on_flash_op(&c, 2, &program_b, &v); /* programs do not count */
+    hil_case_on_flash_op(&c, 2, &program_b, &v);
+    assert_int_equal(v.action, HIL_ACT_APPLY);
+    hil_case_on_flash_op(&c, 2, &erase_b, &v);
+    assert_int_equal(v.action, HIL_ACT_FAIL);
+    assert_int_equal(v.fail_rc, FOTA_EFLASH);
+    struct hil_flash_verdict w = { 0 };
+    hil_case_on_flash_op(&c, 2, &erase_b, &w); /* fires once */
+    assert_int_equal(w.action, HIL_ACT_APPLY);
+    hil_scenario_list_free(&l);
+}
+
 static void test_hil_flash_bootable_needs_a_confirmed_verified_image(void **state)
 {
     (void)state;
@@ -615,6 +841,11 @@ int main(void)
         cmocka_unit_test(test_hil_journal_check_op_detects_divergence),
         cmocka_unit_test(test_hil_case_on_flash_op_marks_a_diverged_slow_run),
         cmocka_unit_test(test_hil_case_on_flash_op_fails_the_nth_program),
+        cmocka_unit_test(test_hil_sweep_parse_link_cut_needs_power_on_after_the_step),
+        cmocka_unit_test(test_hil_sweep_expand_link_cut_frames_in_protocol_order),
+        cmocka_unit_test(test_hil_sweep_parse_flash_fault_list_and_mapping),
+        cmocka_unit_test(test_hil_sweep_expand_flash_fault_on_erase),
+        cmocka_unit_test(test_hil_case_on_flash_op_fails_the_nth_erase),
         cmocka_unit_test(test_hil_flash_bootable_needs_a_confirmed_verified_image),
         cmocka_unit_test(test_hil_sweep_parse_multi_cut),
         cmocka_unit_test(test_hil_sweep_parse_multi_cut_bad_values_name_the_line),
