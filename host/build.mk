@@ -10,6 +10,7 @@ FOTAHOST_SRCS := \
 	host/lib/update.c \
 	host/lib/link_posix.c \
 	host/lib/platform_posix.c \
+	host/lib/stm32rom.c \
 	host/lib/an3155.c \
 	host/lib/an4286.c \
 	host/lib/link_spi.c \

@@ -7,6 +7,7 @@ HOST_UNIT_TESTS := \
 	$(HOST_TEST_DIR)/image-test \
 	$(HOST_TEST_DIR)/link-test \
 	$(HOST_TEST_DIR)/update-test \
+	$(HOST_TEST_DIR)/stm32rom-test \
 	$(HOST_TEST_DIR)/fotactl-test \
 	$(HOST_TEST_DIR)/e2e-test
 UNIT_TESTS += $(HOST_UNIT_TESTS)
@@ -26,6 +27,9 @@ endef
 $(HOST_TEST_DIR)/image-test: $(HOST_TEST_DIR)/image-test.o $(HOST_TEST_LIBS)
 	$(HOST_TEST_LINK)
 $(HOST_TEST_DIR)/link-test: $(HOST_TEST_DIR)/link-test.o $(HOST_TEST_LIBS)
+	$(HOST_TEST_LINK)
+# stm32rom-test: the ROM masters against a scripted ROM (socketpair, pty).
+$(HOST_TEST_DIR)/stm32rom-test: $(HOST_TEST_DIR)/stm32rom-test.o $(HOST_TEST_LIBS)
 	$(HOST_TEST_LINK)
 $(HOST_TEST_DIR)/update-test: $(HOST_TEST_DIR)/update-test.o $(HOST_TEST_DIR)/fake-target.o $(HOST_TEST_LIBS)
 	$(HOST_TEST_LINK)

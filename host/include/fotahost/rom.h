@@ -1,7 +1,9 @@
 /**
  * @file rom.h
  * @brief Masters for ST's built-in ROM (system memory) bootloader, as a
- * product's ESP32 drives it: AN3155 over USART (host/lib/an3155.c), and
+ * product's ESP32 drives it: one command layer (host/lib/stm32rom.c) over
+ * AN3155 USART framing (host/lib/an3155.c) and AN4286 SPI framing
+ * (host/lib/an4286.c), and
  * the ROM-path install of a fota-hil image (host/lib/rom_update.c):
  * assert BOOT0, pulse NRST, program the inactive slot, append the metadata
  * record that marks it pending, release BOOT0, reset; the fota-hil
@@ -34,24 +36,80 @@
 #define FH_ROM_DEFAULT_RETRIES 3u
 
 struct fh_rom;
+struct fh_rom_framing;
 
-/** One ROM bootloader protocol. */
+/**
+ * One ROM bootloader protocol. fh_an3155_ops and fh_an4286_ops are the
+ * one command layer (host/lib/stm32rom.c: AN3155 section 3 = AN4286
+ * section 3) over two framings (host/lib/an3155.c, host/lib/an4286.c).
+ *
+ * Every operation waits at most r->timeout_ms for each answer of the ROM
+ * (an erase's final ACK: r->erase_timeout_ms), tries once (the retries are the
+ * caller's: fh_rom_install(), with fh_rom_flush() in between) and returns
+ * 0 or an enum fota_err, saying what went wrong in the optional @p m:
+ *   - FOTA_EINVAL: arguments out of range (nothing sent), or for AN4286 a
+ *     link that is not SPI (fh_link_open_spi());
+ *   - FOTA_EPROTO: a NACK (counted in r->nacks), an answer that is neither
+ *     ACK nor NACK, a malformed answer (AN4286 over spi-emu: a bad
+ *     transfer answer);
+ *   - FOTA_ETIMEOUT: no answer in time;
+ *   - FOTA_ECONN, FOTA_EIO: the link (closed, OS error).
+ * Addresses are absolute (0x0800_0000 = flash sector 0), lengths bytes.
+ */
 struct fh_rom_ops {
     const char *name;  /**< "an3155" */
-    /** Synchronise (AN3155: 0x7F -> ACK; a NACK means already synchronised). */
+    /**
+     * Synchronise: AN3155 2 (0x7F, autobaud), AN4286 2.1 (0x5A, then the
+     * get-ACK procedure). ACK, or NACK (already synchronised: not counted
+     * in r->nacks), is success.
+     * @return 0; FOTA_EPROTO (another answer); FOTA_ETIMEOUT; link errors.
+     */
     int (*sync)(struct fh_rom *r, struct fh_msg *m);
-    /** GET ID: the product ID (0x0413 for the F40x). */
+    /**
+     * GET ID (AN3155 3.3, AN4286 3.3): the product ID.
+     * @param pid  receives it (0x0413 for the F40x), only on success
+     * @return 0; FOTA_EPROTO (NACK, or N != 1: not a 2-byte ID);
+     *         FOTA_ETIMEOUT; link errors.
+     */
     int (*get_id)(struct fh_rom *r, uint16_t *pid, struct fh_msg *m);
-    /** READ MEMORY of 1..256 bytes. */
+    /**
+     * READ MEMORY (AN3155 3.4, AN4286 3.4) of @p len bytes at @p addr.
+     * @param buf  receives @p len bytes
+     * @param len  1..FH_ROM_MAX_BLOCK (256)
+     * @return 0; FOTA_EINVAL (@p len out of range); FOTA_EPROTO (command,
+     *         address or length NACKed: e.g. an address outside memory);
+     *         FOTA_ETIMEOUT; link errors.
+     */
     int (*read)(struct fh_rom *r, uint32_t addr, void *buf, uint32_t len, struct fh_msg *m);
-    /** WRITE MEMORY of 4..256 bytes, a multiple of 4. */
+    /**
+     * WRITE MEMORY (AN3155 3.6, AN4286 3.6) of @p len bytes at @p addr;
+     * the last ACK comes once the flash is programmed.
+     * @param len  4..FH_ROM_MAX_BLOCK (256), a multiple of 4
+     * @return 0; FOTA_EINVAL (@p len); FOTA_EPROTO (a NACK: bad address,
+     *         program failure); FOTA_ETIMEOUT; link errors.
+     */
     int (*write)(struct fh_rom *r, uint32_t addr, const void *buf, uint32_t len, struct fh_msg *m);
-    /** EXTENDED ERASE of @p n sectors (numbers 0..11). */
+    /**
+     * EXTENDED ERASE (AN3155 3.8, AN4286 3.7) of a list of sectors; the
+     * last ACK comes once erased, within r->erase_timeout_ms.
+     * @param sectors  @p n sector numbers (0..11 on the F40x, RM0090 Table 5)
+     * @param n        1..12
+     * @return 0; FOTA_EINVAL (@p n); FOTA_EPROTO (NACK: a bad sector);
+     *         FOTA_ETIMEOUT; link errors.
+     */
     int (*erase)(struct fh_rom *r, const uint16_t *sectors, uint32_t n, struct fh_msg *m);
-    /** GO to @p addr. */
+    /**
+     * GO (AN3155 3.5, AN4286 3.5) to @p addr (flash or SRAM); the ROM
+     * jumps after acknowledging the address.
+     * @return 0; FOTA_EPROTO (NACK: an address it cannot run);
+     *         FOTA_ETIMEOUT; link errors.
+     */
     int (*go)(struct fh_rom *r, uint32_t addr, struct fh_msg *m);
     /** Drop a late answer before a retry (NULL: read the link for 20 ms). */
     void (*flush)(struct fh_rom *r);
+    /** The framing under the shared command layer (host/lib/stm32rom.h);
+     *  NULL for a protocol that implements the operations itself. */
+    const struct fh_rom_framing *framing;
 };
 
 /** A ROM session over a link. */
@@ -69,20 +127,28 @@ struct fh_rom {
     uint32_t nacks;
 };
 
-/** The AN3155 (USART) protocol. */
+/** The AN3155 (USART) protocol: any byte link (serial port, pty, socket). */
 extern const struct fh_rom_ops fh_an3155_ops;
 /** The AN4286 (SPI) protocol; its link must come from fh_link_open_spi()
- *  (every operation fails FOTA_EINVAL otherwise). */
+ *  (every operation fails FOTA_EINVAL otherwise). Transfer errors of
+ *  fh_link_spi_xfer() come through as they are (FOTA_ETIMEOUT, FOTA_EPROTO,
+ *  FOTA_EIO). */
 extern const struct fh_rom_ops fh_an4286_ops;
 
 /**
- * Start a session: @p r filled with @p ops, @p link and the defaults.
- * The link stays the caller's.
+ * Start a session: @p r filled with @p ops, @p link and the defaults
+ * (FH_ROM_DEFAULT_TIMEOUT_MS, FH_ROM_DEFAULT_ERASE_TIMEOUT_MS,
+ * FH_ROM_DEFAULT_RETRIES; counters zero). The link stays the caller's.
  */
 void fh_rom_init(struct fh_rom *r, const struct fh_rom_ops *ops, struct fh_link *link);
 
-/** Discard bytes that arrive within 20 ms (a late answer to a timed-out
- *  command) so a retried command starts clean. */
+/**
+ * Drop a late answer to a timed-out or NACKed command so a retried command
+ * starts clean: r->ops->flush (AN4286: clock out up to 300 bytes until an
+ * ACK/NACK and acknowledge it, AN4286 2.2), or without one (AN3155) read
+ * and discard the link until 20 ms pass without a byte. Errors end it
+ * quietly (the retried command meets them).
+ */
 void fh_rom_flush(struct fh_rom *r);
 
 /**
