@@ -29,14 +29,7 @@
 #define FH_SPI_MAX_XFER   4096u
 #define FH_SPI_POLL_MS    1u      /* between READY samples / spidev polls */
 #define FH_SPI_DUMMY      0x00u   /* MOSI while reading: never PROTO_SYNC0 */
-/* spi-emu: how long to wait for the rig's answer to one transfer. A
- * transfer on a real bus cannot time out, and the rig answers every
- * request at once unless it is starved (a loaded machine stalled it for
- * over 2 s, the old limit): then fotactl gave up, the late answer was read
- * as the next transfer's, and the link went out of step (EPROTO). So wait
- * long, and after a timeout or a malformed answer refuse every further
- * transfer (FOTA_EIO) rather than read a stale answer. */
-#define FH_SPI_EMU_ANSWER_MS 30000u
+#define FH_SPI_EMU_ANSWER_MS 2000u
 
 struct spi_link {
     struct fh_link base; /* first */
@@ -45,10 +38,7 @@ struct spi_link {
     uint32_t hz;
     int emu;
     int ready;           /* spi-emu: READY as last reported */
-    int out_of_step;     /* spi-emu: an answer was missed or malformed */
 };
-
-static int spi_emu_exchange(struct spi_link *s, const uint8_t *mosi, uint8_t *miso, size_t len);
 
 /* One transfer: @p len bytes out, @p len bytes in (@p miso may be NULL). */
 static int spi_xfer(struct spi_link *s, const uint8_t *mosi, uint8_t *miso, size_t len)
@@ -63,19 +53,6 @@ static int spi_xfer(struct spi_link *s, const uint8_t *mosi, uint8_t *miso, size
         t.bits_per_word = 8;
         return ioctl(s->spidev, SPI_IOC_MESSAGE(1), &t) < 0 ? FOTA_EIO : 0;
     }
-    if (s->out_of_step) {
-        return FOTA_EIO;
-    }
-    int rc = spi_emu_exchange(s, mosi, miso, len);
-    if (rc == FOTA_ETIMEOUT || rc == FOTA_EPROTO) {
-        s->out_of_step = 1;
-    }
-    return rc;
-}
-
-/* spi-emu: one request and its answer (see the file comment). */
-static int spi_emu_exchange(struct spi_link *s, const uint8_t *mosi, uint8_t *miso, size_t len)
-{
     uint8_t hdr[4] = { 'T', (uint8_t)len, (uint8_t)(len >> 8), 0 };
     int rc = fh_link_write(s->tty, hdr, 3);
     if (rc == 0 && len > 0) {

@@ -13,7 +13,6 @@
 #include <pty.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -296,83 +295,6 @@ static void test_fh_link_open_tcp_bad_specs(void **state)
     assert_null(l);
 }
 
-/* Read one spi-emu request ('T' len16 MOSI) from the rig's side of the pty. */
-static size_t rig_read_request(int master, uint8_t *mosi, size_t cap)
-{
-    uint8_t h[3];
-    size_t have = 0;
-    while (have < sizeof(h)) {
-        ssize_t r = read(master, h + have, sizeof(h) - have);
-        if (r <= 0) {
-            return 0;
-        }
-        have += (size_t)r;
-    }
-    size_t len = (size_t)(h[1] | h[2] << 8);
-    for (have = 0; h[0] == 'T' && len <= cap && have < len;) {
-        ssize_t r = read(master, mosi + have, len - have);
-        if (r <= 0) {
-            return 0;
-        }
-        have += (size_t)r;
-    }
-    return h[0] == 'T' && len <= cap ? len : 0;
-}
-
-/* spi-emu: a rig stalled for 2.5 s (a loaded machine) still gets its
- * answer read as this transfer's; a malformed answer puts the link out
- * of step for good (EIO), never read as the next transfer's. */
-static void test_fh_link_spi_emu_late_answer_and_out_of_step(void **state)
-{
-    struct fh_link *l = NULL;
-    struct termios t;
-    char name[128], spec[160];
-    int master = -1, slave = -1;
-    uint8_t mosi[4] = { 1, 2, 3, 4 }, miso[4] = { 0 };
-
-    (void)state;
-    assert_int_equal(openpty(&master, &slave, name, NULL, NULL), 0);
-    assert_int_equal(tcgetattr(master, &t), 0);
-    cfmakeraw(&t);
-    assert_int_equal(tcsetattr(master, TCSANOW, &t), 0);
-    snprintf(spec, sizeof(spec), "spi-emu:%s", name);
-    assert_int_equal(fh_link_open_spi(spec, &l, NULL), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        uint8_t in[16];
-        size_t n = rig_read_request(master, in, sizeof(in));
-        usleep(2500 * 1000);
-        uint8_t ans[4 + 16] = { 't', 1, (uint8_t)n, 0 };
-        for (size_t i = 0; i < n; i++) {
-            ans[4 + i] = (uint8_t)(in[i] ^ 0xA0u);
-        }
-        _exit(write(master, ans, 4 + n) == (ssize_t)(4 + n) ? 0 : 1);
-    }
-    assert_int_equal(fh_link_spi_xfer(l, mosi, miso, sizeof(mosi)), 0);
-    for (size_t i = 0; i < sizeof(miso); i++) {
-        assert_int_equal(miso[i], mosi[i] ^ 0xA0u);
-    }
-    int st = -1;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    assert_int_equal(st, 0);
-    /* A malformed answer (wrong length): EPROTO, then EIO without I/O. */
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        uint8_t in[16];
-        (void)rig_read_request(master, in, sizeof(in));
-        static const uint8_t bad[6] = { 't', 0, 2, 0, 0xFF, 0xFF };
-        _exit(write(master, bad, sizeof(bad)) == (ssize_t)sizeof(bad) ? 0 : 1);
-    }
-    assert_int_equal(fh_link_spi_xfer(l, mosi, miso, sizeof(mosi)), FOTA_EPROTO);
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    assert_int_equal(fh_link_spi_xfer(l, mosi, miso, sizeof(mosi)), FOTA_EIO);
-    fh_link_close(l);
-    close(slave);
-    close(master);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,7 +308,6 @@ int main(void)
         cmocka_unit_test(test_fh_link_open_unix),
         cmocka_unit_test(test_fh_link_open_tcp),
         cmocka_unit_test(test_fh_link_open_tcp_bad_specs),
-        cmocka_unit_test(test_fh_link_spi_emu_late_answer_and_out_of_step),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
