@@ -13,10 +13,13 @@
  *   request  'T' len_lo len_hi MOSI[len]         one chip-select period;
  *                                               len 0 samples READY only
  *   answer   't' flags len_lo len_hi MISO[len]   flags bit 0: READY after it
+ * The rig answers every request, in order; an answer later than
+ * FH_SPI_EMU_ANSWER_MS is owed and skipped before the next transfer.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +41,66 @@ struct spi_link {
     uint32_t hz;
     int emu;
     int ready;           /* spi-emu: READY as last reported */
+    uint32_t owed;       /* spi-emu: answers to transfers that timed out, still to come */
 };
+
+/*
+ * spi-emu: read @p n answer bytes into @p buf (NULL: drop them). Times out
+ * only when nothing arrives for FH_SPI_EMU_ANSWER_MS (the rig writes each
+ * answer at once, so its bytes follow their header closely).
+ * @return 0; FOTA_ETIMEOUT (*got bytes came); link errors.
+ */
+static int emu_read(struct spi_link *s, uint8_t *buf, size_t n, size_t *got)
+{
+    uint8_t sink[256];
+    *got = 0;
+    while (*got < n) {
+        size_t want = n - *got, k = 0;
+        uint8_t *dst = buf != NULL ? buf + *got : sink;
+        if (buf == NULL && want > sizeof(sink)) {
+            want = sizeof(sink);
+        }
+        int rc = fh_link_read(s->tty, dst, want, FH_SPI_EMU_ANSWER_MS, &k);
+        if (rc != 0) {
+            return rc;
+        }
+        if (k == 0) {
+            return FOTA_ETIMEOUT;
+        }
+        *got += k;
+    }
+    return 0;
+}
+
+/*
+ * spi-emu: one answer, 't' flags len16 MISO[len], to a transfer of @p len
+ * bytes (SIZE_MAX: an owed answer of any length, dropped). The rig answers
+ * every request, in order: an answer that does not come in time is owed
+ * (s->owed) and skipped before the next transfer, so a late answer is
+ * never taken for the next one's.
+ * @return 0; FOTA_ETIMEOUT (nothing came); FOTA_EPROTO (malformed or cut
+ *         short: the stream is lost); link errors.
+ */
+static int emu_answer(struct spi_link *s, size_t len, uint8_t *miso)
+{
+    uint8_t ah[4];
+    size_t got = 0;
+    int rc = emu_read(s, ah, sizeof(ah), &got);
+    if (rc == FOTA_ETIMEOUT && got == 0) {
+        s->owed++;
+        return FOTA_ETIMEOUT;
+    }
+    if (rc != 0) {
+        return rc == FOTA_ETIMEOUT ? FOTA_EPROTO : rc;
+    }
+    size_t alen = (size_t)(ah[2] | ah[3] << 8);
+    if (ah[0] != 't' || (len != SIZE_MAX && alen != len)) {
+        return FOTA_EPROTO;
+    }
+    s->ready = (ah[1] & 1u) != 0;
+    rc = emu_read(s, len != SIZE_MAX ? miso : NULL, alen, &got);
+    return rc == FOTA_ETIMEOUT ? FOTA_EPROTO : rc;
+}
 
 /* One transfer: @p len bytes out, @p len bytes in (@p miso may be NULL). */
 static int spi_xfer(struct spi_link *s, const uint8_t *mosi, uint8_t *miso, size_t len)
@@ -53,6 +115,14 @@ static int spi_xfer(struct spi_link *s, const uint8_t *mosi, uint8_t *miso, size
         t.bits_per_word = 8;
         return ioctl(s->spidev, SPI_IOC_MESSAGE(1), &t) < 0 ? FOTA_EIO : 0;
     }
+    /* Late answers first: they belong to earlier transfers. */
+    while (s->owed > 0) {
+        s->owed--;
+        int rc = emu_answer(s, SIZE_MAX, NULL);
+        if (rc != 0) {
+            return rc;
+        }
+    }
     uint8_t hdr[4] = { 'T', (uint8_t)len, (uint8_t)(len >> 8), 0 };
     int rc = fh_link_write(s->tty, hdr, 3);
     if (rc == 0 && len > 0) {
@@ -61,43 +131,7 @@ static int spi_xfer(struct spi_link *s, const uint8_t *mosi, uint8_t *miso, size
     if (rc != 0) {
         return rc;
     }
-    /* The answer: 't' flags len16 MISO. */
-    uint8_t ah[4];
-    size_t have = 0;
-    uint32_t start = fh_now_ms();
-    while (have < 4) {
-        size_t got = 0;
-        uint32_t spent = fh_now_ms() - start;
-        if (spent >= FH_SPI_EMU_ANSWER_MS) {
-            return FOTA_ETIMEOUT;
-        }
-        rc = fh_link_read(s->tty, ah + have, 4 - have, FH_SPI_EMU_ANSWER_MS - spent, &got);
-        if (rc != 0) {
-            return rc;
-        }
-        have += got;
-    }
-    if (ah[0] != 't' || (size_t)(ah[2] | ah[3] << 8) != len) {
-        return FOTA_EPROTO;
-    }
-    s->ready = (ah[1] & 1u) != 0;
-    uint8_t sink[256];
-    have = 0;
-    while (have < len) {
-        size_t got = 0;
-        uint8_t *dst = miso != NULL ? miso + have : sink;
-        size_t want = miso != NULL ? len - have : (len - have < sizeof(sink) ? len - have : sizeof(sink));
-        uint32_t spent = fh_now_ms() - start;
-        if (spent >= FH_SPI_EMU_ANSWER_MS) {
-            return FOTA_ETIMEOUT;
-        }
-        rc = fh_link_read(s->tty, dst, want, FH_SPI_EMU_ANSWER_MS - spent, &got);
-        if (rc != 0) {
-            return rc;
-        }
-        have += got;
-    }
-    return 0;
+    return emu_answer(s, len, miso);
 }
 
 static int spi_write(struct fh_link *l, const void *buf, size_t len)
@@ -107,6 +141,9 @@ static int spi_write(struct fh_link *l, const void *buf, size_t len)
     while (len > 0) {
         size_t n = len < FH_SPI_MAX_XFER ? len : FH_SPI_MAX_XFER;
         int rc = spi_xfer(s, p, NULL, n);
+        if (rc == FOTA_ETIMEOUT && s->emu) {
+            rc = 0; /* the request is on its way; its answer (only READY) is owed */
+        }
         if (rc != 0) {
             return rc;
         }
@@ -127,33 +164,38 @@ static int spi_read(struct fh_link *l, void *buf, size_t cap, uint32_t timeout_m
     }
     memset(dummy, FH_SPI_DUMMY, sizeof(dummy));
     for (;;) {
-        int rc;
+        int rc = 0;
         if (s->emu && !s->ready) {
             rc = spi_xfer(s, NULL, NULL, 0); /* sample READY */
-            if (rc != 0) {
-                return rc;
-            }
         }
-        if (!s->emu || s->ready) {
+        if (rc == 0 && (!s->emu || s->ready)) {
             size_t n = cap < sizeof(dummy) ? cap : sizeof(dummy);
             rc = spi_xfer(s, dummy, buf, n);
-            if (rc != 0) {
-                return rc;
+            if (rc == 0) {
+                /* A chunk of nothing but idle 0xFF is "nothing came" (so a
+                 * read can time out); otherwise every byte goes up: idle
+                 * bytes around a frame are skipped by the frame parser, and
+                 * 0xFF inside one is data. (A response with 32 consecutive
+                 * 0xFF bytes at a chunk boundary would be lost and retried;
+                 * none exists.) */
+                const uint8_t *b = buf;
+                size_t k = 0;
+                while (k < n && b[k] == 0xFFu) {
+                    k++;
+                }
+                if (k < n) {
+                    *got = n;
+                    return 0;
+                }
             }
-            /* A chunk of nothing but idle 0xFF is "nothing came" (so a read
-             * can time out); otherwise every byte goes up: idle bytes around
-             * a frame are skipped by the frame parser, and 0xFF inside one
-             * is data. (A response with 32 consecutive 0xFF bytes at a
-             * chunk boundary would be lost and retried; none exists.) */
-            const uint8_t *b = buf;
-            size_t k = 0;
-            while (k < n && b[k] == 0xFFu) {
-                k++;
-            }
-            if (k < n) {
-                *got = n;
-                return 0;
-            }
+        }
+        if (rc == FOTA_ETIMEOUT && s->emu) {
+            /* spi-emu: the answer is late (owed); nothing came this round. A
+             * response clocked out by a late read transfer is lost with it,
+             * as on a noisy wire: the protocol retransmits. */
+            s->ready = 0;
+        } else if (rc != 0) {
+            return rc;
         }
         if (fh_now_ms() - start >= timeout_ms) {
             return 0;

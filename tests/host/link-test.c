@@ -1,6 +1,7 @@
 /*
  * Transports (host/lib/link_posix.c) over real descriptors: socketpair,
- * pty (openpty), Unix and TCP listening sockets.
+ * pty (openpty), Unix and TCP listening sockets; the spi-emu SPI master
+ * (host/lib/link_spi.c) against a pty standing in for the rig.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -164,6 +165,71 @@ static void test_fh_link_open_serial_pty(void **state)
     fh_link_close(l);
 }
 
+/* Read exactly @p n bytes from the rig's side (a pty master), 1 s budget. */
+static void rig_read(int master, uint8_t *buf, size_t n)
+{
+    size_t have = 0;
+    uint32_t start = fh_now_ms();
+
+    while (have < n) {
+        ssize_t r = read(master, buf + have, n - have);
+
+        assert_true(r > 0);
+        have += (size_t)r;
+        assert_true(fh_now_ms() - start < 1000u);
+    }
+}
+
+/*
+ * spi-emu (host/lib/link_spi.c) when the rig answers late: a transfer
+ * whose answer has not come in 2 s times out, and that answer, when it
+ * comes, is skipped instead of being read as the next transfer's; a frame
+ * write whose answer is late counts as sent. (Before, the stream went out
+ * of step: the next transfer read the late answer's bytes.)
+ */
+static void test_fh_link_spi_emu_late_answer_is_skipped(void **state)
+{
+    struct fh_link *l = NULL;
+    struct termios t;
+    char name[128], spec[160];
+    int master = -1, slave = -1;
+    uint8_t req[8], miso[4];
+    static const uint8_t mosi1[4] = { 1, 2, 3, 4 }, mosi2[4] = { 5, 6, 7, 8 };
+
+    (void)state;
+    assert_int_equal(openpty(&master, &slave, name, NULL, NULL), 0);
+    assert_int_equal(tcgetattr(master, &t), 0);
+    cfmakeraw(&t);
+    assert_int_equal(tcsetattr(master, TCSANOW, &t), 0);
+    snprintf(spec, sizeof(spec), "spi-emu:%s", name);
+    assert_int_equal(fh_link_open(spec, 115200, &l, NULL), 0);
+    /* Transfer 1: the rig does not answer within 2 s. */
+    assert_int_equal(fh_link_spi_xfer(l, mosi1, miso, 4), FOTA_ETIMEOUT);
+    rig_read(master, req, 7);
+    assert_memory_equal(req, "T\4\0\1\2\3\4", 7);
+    /* Its answer comes late, and (ahead of time) the answer to transfer 2. */
+    assert_int_equal(write(master, "t\0\4\0AAAA", 8), 8);
+    assert_int_equal(write(master, "t\1\4\0BBBB", 8), 8);
+    assert_int_equal(fh_link_spi_xfer(l, mosi2, miso, 4), 0);
+    assert_memory_equal(miso, "BBBB", 4);
+    rig_read(master, req, 7);
+    assert_memory_equal(req, "T\4\0\5\6\7\10", 7);
+    /* A frame write whose answer is late is sent all the same. */
+    assert_int_equal(fh_link_write(l, mosi1, 4), 0);
+    rig_read(master, req, 7);
+    assert_memory_equal(req, "T\4\0\1\2\3\4", 7);
+    assert_int_equal(write(master, "t\0\4\0\377\377\377\377", 8), 8); /* its late answer */
+    assert_int_equal(write(master, "t\0\2\0CC", 6), 6);
+    assert_int_equal(fh_link_spi_xfer(l, NULL, miso, 2), 0);
+    assert_memory_equal(miso, "CC", 2);
+    /* An answer of the wrong length is a broken stream. */
+    assert_int_equal(write(master, "t\0\3\0DDD", 7), 7);
+    assert_int_equal(fh_link_spi_xfer(l, NULL, miso, 2), FOTA_EPROTO);
+    fh_link_close(l);
+    close(slave);
+    close(master);
+}
+
 static void test_fh_link_open_serial_baud(void **state)
 {
     struct fh_link *l = NULL;
@@ -303,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_fh_link_peer_closed),
         cmocka_unit_test(test_fh_link_from_fd_rejects_bad_fd),
         cmocka_unit_test(test_fh_link_open_serial_pty),
+        cmocka_unit_test(test_fh_link_spi_emu_late_answer_is_skipped),
         cmocka_unit_test(test_fh_link_open_serial_baud),
         cmocka_unit_test(test_fh_link_open_serial_errors),
         cmocka_unit_test(test_fh_link_open_unix),

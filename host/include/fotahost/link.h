@@ -80,8 +80,9 @@ int fh_link_open_spi(const char *spec, struct fh_link **out, struct fh_msg *m);
  * @p len bytes out on MOSI (NULL: 0x00 dummies), @p len bytes in on MISO
  * (@p miso may be NULL). For byte-level protocols (AN4286).
  * @return 0; FOTA_EINVAL (not an SPI link, @p len > 4096); FOTA_EIO
- *         (spidev ioctl failed); FOTA_ETIMEOUT (spi-emu: no answer in 2 s);
- *         FOTA_EPROTO (spi-emu: malformed answer).
+ *         (spidev ioctl failed); FOTA_ETIMEOUT (spi-emu: no answer in 2 s;
+ *         it is skipped when it comes, before the next transfer);
+ *         FOTA_EPROTO (spi-emu: malformed answer, or one cut short).
  */
 int fh_link_spi_xfer(struct fh_link *l, const uint8_t *mosi, uint8_t *miso, size_t len);
 
