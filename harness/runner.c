@@ -314,9 +314,6 @@ static void hook_flash_op(void *ctx, const struct hil_flash_op *op, struct hil_f
             evlog(r, "FAULT power_cut at %s #%u of the sweep window (step %d), torn %s (sweep case)",
                   op->kind == HIL_OP_ERASE ? "erase" : "program", c->n, r->step, torn_name(v->torn));
         }
-        if (r->u.active) {
-            r->u.interrupted = true;
-        }
     }
     hil_runtrace_flash(&r->rt, op, v);
     if (op->kind == HIL_OP_ERASE) {
@@ -329,9 +326,9 @@ static void hook_flash_op(void *ctx, const struct hil_flash_op *op, struct hil_f
         evlog(r, "FAULT power_cut at %s #%u in region %s, torn %s (fault at line %d)",
               op->kind == HIL_OP_ERASE ? "erase" : "program", r->inject.seen[which],
               region_name(op->region), torn_name(f->torn), f->line);
-        if (r->u.active) {
-            r->u.interrupted = true;
-        }
+    }
+    if (v->action == HIL_ACT_CUT && r->u.active) {
+        r->u.interrupted = true; /* a fault's or a sweep case's cut: the update cannot finish */
     }
 }
 

@@ -95,22 +95,18 @@ static struct hil_scenario *case_scenario(struct hil_sweep_entry *e, struct hil_
     memcpy(s->steps + sw->step + (cycle ? 1 : 0), p->steps + sw->step,
            sizeof(*s->steps) * (size_t)(p->nsteps - sw->step));
     struct hil_step *st = &s->steps[sw->step - 1];
-    struct hil_fault *f = xcalloc(1, sizeof(*f));
-    f->line = sw->line;
-    f->frame_type = -1;
+    struct hil_fault *f = NULL; /* a fault of the swept step, for the kinds the proxy injects */
     switch (c->kind) {
     case HIL_CASE_CUT:
         /* The runner's case hook cuts at the Nth matching op of the window
          * (hil_case_on_flash_op), in the update or after it (`through`),
          * then the run goes on after the window. */
         st->update.expect = HIL_UPD_ANY;
-        free(f);
-        f = NULL;
         break;
     case HIL_CASE_CORRUPT:
     case HIL_CASE_DROP:
+        f = xcalloc(1, sizeof(*f));
         f->kind = c->kind == HIL_CASE_DROP ? HIL_FAULT_DROP : HIL_FAULT_CORRUPT;
-        f->dir = HIL_DIR_TO_TARGET;
         f->frame = c->n;
         f->frame_type = PROTO_T_DATA;
         f->byte = HIL_SWEEP_CORRUPT_BYTE;
@@ -118,8 +114,8 @@ static struct hil_scenario *case_scenario(struct hil_sweep_entry *e, struct hil_
     case HIL_CASE_LINK_CUT:
         /* A power_cut at a frame (proxy.h): the steps after the swept one
          * (from power_on, hil_sweep_parse checks) are the recovery. */
+        f = xcalloc(1, sizeof(*f));
         f->kind = HIL_FAULT_POWER_CUT;
-        f->dir = HIL_DIR_TO_TARGET;
         f->frame = c->n;
         f->frame_type = c->frame_type;
         st->update.expect = HIL_UPD_INTERRUPTED;
@@ -131,9 +127,11 @@ static struct hil_scenario *case_scenario(struct hil_sweep_entry *e, struct hil_
         s->steps[sw->step].kind = HIL_STEP_POWER_CUT;
         s->steps[sw->step].line = st->line;
         s->steps[sw->step].re_ok = false;
-        free(f);
-        f = NULL;
         break;
+    }
+    if (f != NULL) {
+        f->line = sw->line;
+        f->dir = HIL_DIR_TO_TARGET;
     }
     st->update.faults = f;
     st->update.nfaults = f != NULL ? 1 : 0;
@@ -245,8 +243,11 @@ int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_
         }
         e->recorded = true;
         char steps[32];
-        snprintf(steps, sizeof(steps), e->sw.through > e->sw.step ? "steps %d-%d" : "step %d", e->sw.step,
-                 e->sw.through);
+        if (e->sw.through > e->sw.step) {
+            snprintf(steps, sizeof(steps), "steps %d-%d", e->sw.step, e->sw.through);
+        } else {
+            snprintf(steps, sizeof(steps), "step %d", e->sw.step);
+        }
         printf("JOURNAL %s: %u flash ops in %s, %d cases (%s)\n", s->id, e->journal.count, steps,
                e->ncases, !e->sw.journal || e->sw.family == HIL_SWEEP_LINK || e->sw.family == HIL_SWEEP_FLASH_FAULT ||
                e->sw.family == HIL_SWEEP_MULTI_CUT ?
