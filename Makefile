@@ -50,7 +50,7 @@ UNIT_TESTS :=
 QEMU_TESTS :=
 BENCHES :=
 
-.PHONY: all firmware host test test-san suite bench deps clean check-deps units run-qemu-tests
+.PHONY: all firmware host test test-san check-layers suite bench deps clean check-deps units run-qemu-tests
 all: check-deps firmware host
 
 include scripts/deps.mk
@@ -64,12 +64,12 @@ firmware: $(FIRMWARE)
 host: $(HOST_PROGS)
 
 # Compile rules. Host objects mirror the source tree under $(BUILD).
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(CFLAGS_$(notdir $(basename $<))) -c $< -o $@
 
-$(FW)/%.o: %.c
+$(FW)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  ARMCC   $<")
 	$(Q)$(ARM_CC) $(ARM_CFLAGS) $(FW_CFLAGS) -c $< -o $@
@@ -83,7 +83,11 @@ units: $(UNIT_TESTS)
 test: check-deps
 	$(Q)$(MAKE) --no-print-directory SAN=1 test-san
 
-test-san: firmware host units run-qemu-tests
+test-san: check-layers firmware host units run-qemu-tests
+
+# The harness's folders are layers; no file includes one above its own.
+check-layers:
+	$(Q)scripts/check-layers.sh
 
 bench: check-deps firmware host $(BENCHES)
 	$(Q)set -e; for b in $(BENCHES); do $$b; done

@@ -2,10 +2,12 @@
 # runner, link proxy, fault injector, results, CLI, and the QEMU backend).
 # Links the host build of the bootloader core for crc32/proto/meta/image.
 
-HIL_SRCS := $(wildcard harness/*.c)
+HIL_SRCS := $(wildcard harness/*/*.c)
 HIL_OBJS := $(HIL_SRCS:%.c=$(BUILD)/%.o)
+# Layers include each other as "layer/file.h".
+$(BUILD)/harness/%.o: HOST_CFLAGS += -Iharness
 # What the unit tests (tests/scenario) link: no CLI, no runner, no backend.
-HIL_LIB_OBJS := $(addprefix $(BUILD)/harness/,scenario.o proxy.o results.o inject.o sweep.o journal.o flashmodel.o)
+HIL_LIB_OBJS := $(addprefix $(BUILD)/harness/,scenario/scenario.o link/proxy.o scenario/results.o scenario/inject.o scenario/sweep.o scenario/journal.o target/flashmodel.o)
 HIL_LIBS := -lyaml -lelf -lpcap
 # Board backend: libgpiod v1.6 (power relay, NRST, BOOT0), libusb-1.0 (hub port power, ST-LINK lookup).
 USB_CFLAGS := $(shell pkg-config --cflags libusb-1.0 2>/dev/null || echo -I/usr/include/libusb-1.0)

@@ -1,5 +1,5 @@
 -- fota-hil.lua: Wireshark/tshark dissector for fota-hil run traces
--- (harness/trace.h, docs/TRACE.md): pcap files of link type DLT_USER0
+-- (harness/trace/trace.h, docs/TRACE.md): pcap files of link type DLT_USER0
 -- (147), one record per packet: update-protocol frames, link faults, flash
 -- operations, power events, console lines.
 --

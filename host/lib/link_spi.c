@@ -9,7 +9,7 @@
  *                 return what came back on MISO. Idle MISO is 0xFF and the
  *                 frame parser skips it like any byte outside a frame.
  *
- * spi-emu wire format (the rig, harness/spi_link.h), over a pty:
+ * spi-emu wire format (the rig, harness/link/spi_link.h), over a pty:
  *   request  'T' len_lo len_hi MOSI[len]         one chip-select period;
  *                                               len 0 samples READY only
  *   answer   't' flags len_lo len_hi MISO[len]   flags bit 0: READY after it

@@ -12,7 +12,7 @@
  * transport (host/lib/an3155.c, host/lib/an4286.c) only says how bytes
  * travel: how a command frame starts, how an ACK is waited for, how a data
  * phase is clocked in. The harness side has the same split
- * (harness/rom_an3155.c: one command engine; harness/rom_an4286.c: SPI).
+ * (harness/link/rom_an3155.c: one command engine; harness/link/rom_an4286.c: SPI).
  */
 #ifndef FOTAHOST_STM32ROM_H
 #define FOTAHOST_STM32ROM_H

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "fota/errors.h"
-#include "board_profile.h"
+#include "target/board_profile.h"
 
 static char err[1024];
 

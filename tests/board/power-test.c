@@ -16,9 +16,9 @@
 #include <cmocka.h>
 
 #include "fota/errors.h"
-#include "gpio.h"
-#include "power.h"
-#include "usbdev.h"
+#include "target/gpio.h"
+#include "target/power.h"
+#include "target/usbdev.h"
 #include "../fakes/fake_gpiod.h"
 #include "../fakes/fake_libusb.h"
 

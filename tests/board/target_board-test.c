@@ -30,8 +30,8 @@
 
 #include "fota/errors.h"
 #include "fota/layout.h"
-#include "board_profile.h"
-#include "target_board.h"
+#include "target/board_profile.h"
+#include "target/target_board.h"
 #include "../fakes/fake_gpiod.h"
 #include "../fakes/standin_board.h"
 

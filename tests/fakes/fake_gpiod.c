@@ -1,7 +1,7 @@
 /**
  * @file fake_gpiod.c
  * @brief The fake libgpiod v1.6 (fake_gpiod.h): the subset of <gpiod.h>
- * harness/gpio.c uses, with the library's own signatures and errno rules.
+ * harness/target/gpio.c uses, with the library's own signatures and errno rules.
  */
 #include "fake_gpiod.h"
 

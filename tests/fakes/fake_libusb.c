@@ -1,6 +1,6 @@
 /**
  * @file fake_libusb.c
- * @brief The fake libusb-1.0 (fake_libusb.h): the subset harness/power_usb.c
+ * @brief The fake libusb-1.0 (fake_libusb.h): the subset harness/target/power_usb.c
  * uses, with libusb's signatures and error codes.
  */
 #include "fake_libusb.h"

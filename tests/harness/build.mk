@@ -16,19 +16,19 @@ $(HIL_FIX_BIN): $(HIL_FIX_ELF)
 	$(Q)$(ARM_OBJCOPY) -O binary $< $@
 
 # The backend's objects (the runner's harness/build.mk links the same ones).
-HIL_QEMU_OBJS := $(addprefix $(BUILD)/harness/,flashmodel.o elfsym.o rsp.o target_qemu.o)
+HIL_QEMU_OBJS := $(addprefix $(BUILD)/harness/,target/flashmodel.o target/elfsym.o target/rsp.o target/target_qemu.o)
 HIL_TEST_DIR := $(BUILD)/tests/harness
 HIL_FIX_DEFS := -DHIL_FIXTURE_ELF='"$(HIL_FIX_ELF)"' -DHIL_FIXTURE_BIN='"$(HIL_FIX_BIN)"'
 CFLAGS_target_qemu-test := $(HIL_FIX_DEFS)
 CFLAGS_elfsym-test := $(HIL_FIX_DEFS)
 
-$(HIL_TEST_DIR)/flashmodel-test: $(HIL_TEST_DIR)/flashmodel-test.o $(BUILD)/harness/flashmodel.o
+$(HIL_TEST_DIR)/flashmodel-test: $(HIL_TEST_DIR)/flashmodel-test.o $(BUILD)/harness/target/flashmodel.o
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 
-$(HIL_TEST_DIR)/elfsym-test: $(HIL_TEST_DIR)/elfsym-test.o $(BUILD)/harness/elfsym.o | $(HIL_FIX_ELF)
+$(HIL_TEST_DIR)/elfsym-test: $(HIL_TEST_DIR)/elfsym-test.o $(BUILD)/harness/target/elfsym.o | $(HIL_FIX_ELF)
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $(filter %.o,$^) -o $@ $(CMOCKA_LIBS) -lelf
 
-$(HIL_TEST_DIR)/rsp-test: $(HIL_TEST_DIR)/rsp-test.o $(BUILD)/harness/rsp.o
+$(HIL_TEST_DIR)/rsp-test: $(HIL_TEST_DIR)/rsp-test.o $(BUILD)/harness/target/rsp.o
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 
 $(HIL_TEST_DIR)/target_qemu-test: $(HIL_TEST_DIR)/target_qemu-test.o $(HIL_QEMU_OBJS) | $(HIL_FIX_BIN)
@@ -40,21 +40,21 @@ QEMU_TESTS += $(HIL_TEST_DIR)/target_qemu-test
 # The emulated ST ROM bootloader (AN3155): unit tests, our host master
 # against it, and Debian's stm32flash over a pty (the independent check).
 $(HIL_TEST_DIR)/rom_an3155-test.o: HOST_CFLAGS += -Ihost/include
-$(HIL_TEST_DIR)/rom_an3155-test: $(HIL_TEST_DIR)/rom_an3155-test.o $(BUILD)/harness/rom_an3155.o \
-		$(BUILD)/harness/flashmodel.o $(BUILD)/harness/proxy.o $(FOTAHOST_LIB) $(BUILD)/libfotacore.a
+$(HIL_TEST_DIR)/rom_an3155-test: $(HIL_TEST_DIR)/rom_an3155-test.o $(BUILD)/harness/link/rom_an3155.o \
+		$(BUILD)/harness/target/flashmodel.o $(BUILD)/harness/link/proxy.o $(FOTAHOST_LIB) $(BUILD)/libfotacore.a
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS) -lpthread
 UNIT_TESTS += $(HIL_TEST_DIR)/rom_an3155-test
 
 # The same ROM on SPI1 (AN4286): byte-level unit tests.
-$(HIL_TEST_DIR)/rom_an4286-test: $(HIL_TEST_DIR)/rom_an4286-test.o $(BUILD)/harness/rom_an4286.o \
-		$(BUILD)/harness/rom_an3155.o $(BUILD)/harness/flashmodel.o $(BUILD)/harness/proxy.o $(BUILD)/libfotacore.a
+$(HIL_TEST_DIR)/rom_an4286-test: $(HIL_TEST_DIR)/rom_an4286-test.o $(BUILD)/harness/link/rom_an4286.o \
+		$(BUILD)/harness/link/rom_an3155.o $(BUILD)/harness/target/flashmodel.o $(BUILD)/harness/link/proxy.o $(BUILD)/libfotacore.a
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 UNIT_TESTS += $(HIL_TEST_DIR)/rom_an4286-test
 
 # `make bench`: every update path for a 256 KB image, modelled on an F407
 # and measured in emulation where the rig emulates it.
 $(HIL_TEST_DIR)/link-bench.o: HOST_CFLAGS += -Ihost/include
-$(HIL_TEST_DIR)/link-bench: $(HIL_TEST_DIR)/link-bench.o $(BUILD)/harness/rom_an3155.o \
-		$(BUILD)/harness/flashmodel.o $(BUILD)/harness/proxy.o $(FOTAHOST_LIB) $(BUILD)/libfotacore.a
+$(HIL_TEST_DIR)/link-bench: $(HIL_TEST_DIR)/link-bench.o $(BUILD)/harness/link/rom_an3155.o \
+		$(BUILD)/harness/target/flashmodel.o $(BUILD)/harness/link/proxy.o $(FOTAHOST_LIB) $(BUILD)/libfotacore.a
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ -lpthread
 BENCHES += $(HIL_TEST_DIR)/link-bench

@@ -1,6 +1,6 @@
 /**
  * @file elfsym-test.c
- * @brief Unit tests of the ELF symbol reader (harness/elfsym.c) against
+ * @brief Unit tests of the ELF symbol reader (harness/target/elfsym.c) against
  * the QEMU test fixture's ELF (tests/harness/fixtures/fixture.c).
  */
 #include <setjmp.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "fota/errors.h"
-#include "../../harness/elfsym.h"
+#include "target/elfsym.h"
 
 #ifndef HIL_FIXTURE_ELF
 #define HIL_FIXTURE_ELF "build/fw/tests/harness/fixture.elf"

@@ -1,6 +1,6 @@
 /**
  * @file flashmodel-test.c
- * @brief Unit tests of the harness flash model (harness/flashmodel.c):
+ * @brief Unit tests of the harness flash model (harness/target/flashmodel.c):
  * RM0090 sector map, erase/program semantics, torn states, range errors.
  */
 #include <setjmp.h>
@@ -16,7 +16,7 @@
 
 #include "fota/errors.h"
 #include "fota/layout.h"
-#include "../../harness/flashmodel.h"
+#include "target/flashmodel.h"
 
 static struct hil_flash *fm;
 

@@ -34,7 +34,7 @@
 #include "fota/proto.h"
 #include "fotahost/image.h"
 #include "fotahost/rom.h"
-#include "../../harness/rom_an3155.h"
+#include "link/rom_an3155.h"
 
 #define IMG_APP_BYTES (256u * 1024u)
 #define T_PROG_WORD_S 16e-6   /* DS8626 tprog typ, x32 */

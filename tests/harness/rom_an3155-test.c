@@ -1,6 +1,6 @@
 /**
  * @file rom_an3155-test.c
- * @brief The emulated ST ROM bootloader (harness/rom_an3155.c), AN3155:
+ * @brief The emulated ST ROM bootloader (harness/link/rom_an3155.c), AN3155:
  * byte-level unit tests, then two independent checks: Debian's stm32flash
  * (an AN3155 client nobody here wrote) over a pty, and our own host master
  * (host/lib/an3155.c + rom_update.c) over a socketpair.
@@ -29,7 +29,7 @@
 #include "fota/layout.h"
 #include "fota/meta.h"
 #include "fotahost/rom.h"
-#include "../../harness/rom_an3155.h"
+#include "link/rom_an3155.h"
 
 static struct hil_flash *fm;
 static struct hil_rom *rom;

@@ -1,6 +1,6 @@
 /**
  * @file rom_an4286-test.c
- * @brief The emulated ST ROM bootloader on SPI1 (harness/rom_an4286.c,
+ * @brief The emulated ST ROM bootloader on SPI1 (harness/link/rom_an4286.c,
  * AN4286 framing over rom_an3155.c's command engine): byte-level tests
  * that play the master's side of AN4286 2.1, 2.2 and 3 by hand.
  */
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fota/layout.h"
-#include "../../harness/rom_an4286.h"
+#include "link/rom_an4286.h"
 
 static struct hil_flash *fm;
 static struct hil_rom *rom;

@@ -1,6 +1,6 @@
 /**
  * @file rsp-test.c
- * @brief Unit tests of the GDB RSP client (harness/rsp.c) against a
+ * @brief Unit tests of the GDB RSP client (harness/target/rsp.c) against a
  * scripted stub on the other end of a socketpair: framing, checksums,
  * acks, escaping, run-length decoding, malformed replies, timeouts, stop
  * replies and the interrupt byte.
@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "fota/errors.h"
-#include "../../harness/rsp.h"
+#include "target/rsp.h"
 
 struct fix {
     struct hil_rsp *r;

@@ -25,7 +25,7 @@
 
 #include "fota/errors.h"
 #include "fota/layout.h"
-#include "../../harness/target.h"
+#include "target/target.h"
 
 #ifndef HIL_FIXTURE_ELF
 #define HIL_FIXTURE_ELF "build/fw/tests/harness/fixture.elf"

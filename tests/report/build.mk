@@ -1,12 +1,12 @@
-# tests/report: `fota-hil report` (harness/report.c) and the pure parts of
-# `fota-hil replay` (harness/replay.c). report-test: unit tests (JUnit
+# tests/report: `fota-hil report` (harness/cli/report.c) and the pure parts of
+# `fota-hil replay` (harness/cli/replay.c). report-test: unit tests (JUnit
 # parsing, slot decoding, answer comparison). report-render-test (QEMU):
 # runs the test-only scenarios in tests/report/scenarios/ (one fails on
 # purpose), writes the report and renders it in headless Chromium
 # (skipped, not passed, when Chromium cannot start).
 
 REPORT_TEST_DIR := $(BUILD)/tests/report
-REPORT_LIB_OBJS = $(filter-out $(BUILD)/harness/main.o,$(HIL_OBJS))
+REPORT_LIB_OBJS = $(filter-out $(BUILD)/harness/cli/main.o,$(HIL_OBJS))
 UNIT_TESTS += $(REPORT_TEST_DIR)/report-test
 QEMU_TESTS += $(REPORT_TEST_DIR)/report-render-test
 CFLAGS_report-test := -Iharness

@@ -1,8 +1,8 @@
 /**
  * @file report-test.c
- * @brief Unit tests of the report's inputs (harness/report.c: JUnit read
+ * @brief Unit tests of the report's inputs (harness/cli/report.c: JUnit read
  * back, final slot states, bricked) and of replay's answer comparison
- * (harness/replay.c).
+ * (harness/cli/replay.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,9 +16,9 @@
 
 #include "fota/errors.h"
 #include "fota/proto.h"
-#include "replay.h"
-#include "report.h"
-#include "results.h"
+#include "cli/replay.h"
+#include "cli/report.h"
+#include "scenario/results.h"
 
 static void test_hil_report_parse_junit_round_trip(void **state)
 {

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "fota/proto.h"
-#include "inject.h"
+#include "scenario/inject.h"
 
 static void test_data_frames_rounds_up(void **state)
 {

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "fota/proto.h"
-#include "proxy.h"
+#include "link/proxy.h"
 
 /* Encode a frame; @return its length. */
 static size_t frame(uint8_t type, uint8_t seq, const void *payload, uint16_t len, uint8_t *out)

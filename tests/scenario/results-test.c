@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "fota/errors.h"
-#include "results.h"
+#include "scenario/results.h"
 
 /* Run @p fn into a memory stream; @return the text (free it). */
 static char *capture_results(int (*fn)(const struct hil_results *, FILE *), const struct hil_results *rs)

@@ -18,7 +18,7 @@
 #include "fota/layout.h"
 #include "fota/meta.h"
 #include "fota/proto.h"
-#include "scenario.h"
+#include "scenario/scenario.h"
 
 static char err[1024];
 

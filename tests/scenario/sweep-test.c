@@ -18,8 +18,8 @@
 #include "fota/errors.h"
 #include "fota/layout.h"
 #include "fota/proto.h"
-#include "journal.h"
-#include "sweep.h"
+#include "scenario/journal.h"
+#include "scenario/sweep.h"
 
 static const char base_yaml[] =
     "id: power.cut.update\n"

@@ -1,4 +1,4 @@
-# tests/trace: the run-trace writer/reader (harness/trace.c) and the
+# tests/trace: the run-trace writer/reader (harness/trace/trace.c) and the
 # Wireshark dissector (scripts/fota-hil.lua, checked through tshark).
 # Both binaries link the shared sample trace (trace_sample.c), the tshark
 # comparison (tshark_check.c) and libpcap. suite-trace-test (QEMU) runs real
@@ -18,7 +18,7 @@ CFLAGS_dissector-test := -Iharness $(TRACE_LUA_DEF)
 CFLAGS_suite-trace-test := -Iharness -DHIL_FOTA_HIL='"$(FOTA_HIL)"'
 
 $(TRACE_TEST_DIR)/%-test: $(TRACE_TEST_DIR)/%-test.o $(TRACE_TEST_DIR)/trace_sample.o \
-		$(TRACE_TEST_DIR)/tshark_check.o $(BUILD)/harness/trace.o $(BUILD)/libfotacore.a
+		$(TRACE_TEST_DIR)/tshark_check.o $(BUILD)/harness/trace/trace.o $(BUILD)/libfotacore.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libfotacore.a $(CMOCKA_LIBS) -lpcap

@@ -20,7 +20,7 @@
 #include "fota/crc32.h"
 #include "fota/errors.h"
 #include "fota/proto.h"
-#include "trace.h"
+#include "trace/trace.h"
 #include "trace_sample.h"
 #include "tshark_check.h"
 

@@ -25,7 +25,7 @@
 #include "fota/crc32.h"
 #include "fota/errors.h"
 #include "fota/proto.h"
-#include "trace.h"
+#include "trace/trace.h"
 #include "tshark_check.h"
 
 #ifndef HIL_FOTA_HIL

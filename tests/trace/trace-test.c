@@ -1,6 +1,6 @@
 /**
  * @file trace-test.c
- * @brief Trace writer and reader (harness/trace.c): a trace with every
+ * @brief Trace writer and reader (harness/trace/trace.c): a trace with every
  * record kind read back with hil_trace_read_*() and, byte by byte against
  * the documented layout, with plain libpcap; argument and format errors.
  */
@@ -16,7 +16,7 @@
 #include <pcap/pcap.h>
 
 #include "fota/errors.h"
-#include "trace.h"
+#include "trace/trace.h"
 #include "trace_sample.h"
 
 static char g_dir[64];

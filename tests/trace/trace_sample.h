@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
-#include "trace.h"
+#include "trace/trace.h"
 
 #define SAMPLE_MAX_RECS 72
 

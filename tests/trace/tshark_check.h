@@ -10,7 +10,7 @@
 #define TSHARK_CHECK_H
 
 #include <stdint.h>
-#include "trace.h"
+#include "trace/trace.h"
 
 /* The columns asked from tshark, in order. */
 enum tc_col {

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include "fota/layout.h"
 
-/** How much of the operation at a power cut reaches the cells (as harness/flashmodel.h). */
+/** How much of the operation at a power cut reaches the cells (as harness/target/flashmodel.h). */
 enum sim_torn {
     SIM_TORN_NONE = 0, /**< nothing written / sector unchanged */
     SIM_TORN_HALF = 1, /**< program: first (len / 2) & ~3 bytes; erase: first half of the sector */

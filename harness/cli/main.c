@@ -1,0 +1,666 @@
+/**
+ * @file main.c
+ * @brief fota-hil command line: `run` scenarios (in parallel workers),
+ * `list` their ids. Exit status: 0 all passed, 1 a scenario failed,
+ * 2 bad input or usage.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fota/errors.h"
+#include "cli/replay.h"
+#include "cli/report.h"
+#include "scenario/results.h"
+#include "run/runner.h"
+#include "scenario/scenario.h"
+#include "cli/board_cli.h"
+#include "target/board_profile.h"
+#include "scenario/sweep.h"
+#include "run/sweep_run.h"
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE  2
+#define HIL_PLATFORM "qemu"
+
+static const char usage_text[] =
+    "usage: fota-hil run [options] PATH...   run scenarios\n"
+    "       fota-hil list [--tag T] [--filter GLOB] PATH...   print scenario ids\n"
+    "       fota-hil replay [options] CAPTURE.pcap   replay a captured session (replay --help)\n"
+    "       fota-hil report [--work-dir DIR] [-o FILE] RESULTS_DIR   HTML report of a suite run\n"
+    "       fota-hil doctor --board RIG.yaml   check a real-board rig (docs/BOARDS.md)\n"
+    "       fota-hil dump --board RIG.yaml OUT.bin   save a board's flash\n"
+    "       fota-hil --help\n"
+    "\n"
+    "PATH is a scenario file (.yaml) or a directory (all *.yaml in it, sorted).\n"
+    "\n"
+    "run options:\n"
+    "  -j, --jobs N            scenarios in parallel (default: number of cores)\n"
+    "      --junit FILE        write JUnit XML\n"
+    "      --tap FILE          write TAP version 13\n"
+    "      --tag T             only scenarios tagged T (repeatable: any of them)\n"
+    "      --filter GLOB       only ids matching GLOB (repeatable: any of them)\n"
+    "  -v, --verbose           echo console lines and events on stderr\n"
+    "      --fotactl PATH      updater (default: fotactl next to fota-hil)\n"
+    "      --bootloader-elf P  bootloader ELF for symbols (default build/fw/bootloader.elf)\n"
+    "      --qemu PATH         qemu-system-arm to use\n"
+    "      --work-dir DIR      workdirs go to DIR/<id>/ (default build/work)\n"
+    "      --icount N          QEMU -icount shift (default 4; -1 disables)\n"
+    "      --watchdog-scale X  wall ms per modelled watchdog ms (default 1.0; raise on slow hosts)\n"
+    "      --pcap WHICH        keep build/work/<id>/trace.pcap for: failed (default), all, none\n"
+    "      --board RIG.yaml    run on the real board this profile describes (platform board, -j 1)\n"
+    "      --flash-image FILE  start every scenario from this 1 MB flash dump\n"
+    "      --link uart|spi     run every scenario over this update link (overrides `link:`)\n"
+    "      --case ID           only sweep cases whose id matches (glob; repeatable)\n"
+    "      --shard K/N         run only every Nth scenario/case from the Kth (1-based)\n"
+    "      --seed N            seed of every sweep's sampling (default: the sweep's own)\n"
+    "      --no-journal        run every sweep case the slow way (no crash states from the journal)\n"
+    "\n"
+    "Each scenario runs in build/work/<id>/ (console.log, events.log, fotactl logs).\n"
+    "Prints `PASS id (t s)` / `FAIL id: ...` per scenario, then `N passed, N failed`.\n"
+    "Exit status: 0 all passed, 1 a scenario failed, 2 bad input or usage.\n";
+
+struct cli {
+    int jobs;
+    const char *junit;
+    const char *tap;
+    const char **tags;
+    int ntags;
+    const char **filters;
+    int nfilters;
+    struct hil_run_opts run;
+    char fotactl_default[PATH_MAX + 16];
+    struct hil_sweep_opts sweep;
+};
+
+static int usage(FILE *out, int code)
+{
+    fputs(usage_text, out);
+    return code;
+}
+
+static int yaml_filter(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".yaml") == 0;
+}
+
+/* Parse every PATH into @p list. @return 0; non-zero after printing the error. */
+static int load_paths(char **paths, int npaths, struct hil_scenario_list *list)
+{
+    char err[1024];
+    for (int i = 0; i < npaths; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) != 0) {
+            fprintf(stderr, "fota-hil: %s: %s\n", paths[i], strerror(errno));
+            return -1;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            struct dirent **ents = NULL;
+            int n = scandir(paths[i], &ents, yaml_filter, alphasort);
+            if (n < 0) {
+                fprintf(stderr, "fota-hil: %s: %s\n", paths[i], strerror(errno));
+                return -1;
+            }
+            int rc = 0;
+            for (int j = 0; j < n; j++) {
+                char path[PATH_MAX];
+                size_t dl = strlen(paths[i]);
+                snprintf(path, sizeof(path), "%s%s%s", paths[i],
+                         dl > 0 && paths[i][dl - 1] == '/' ? "" : "/", ents[j]->d_name);
+                if (rc == 0 && hil_scenario_parse_file(path, list, err, sizeof(err)) != 0) {
+                    fprintf(stderr, "%s\n", err);
+                    rc = -1;
+                }
+                free(ents[j]);
+            }
+            free(ents);
+            if (rc != 0) {
+                return rc;
+            }
+        } else if (hil_scenario_parse_file(paths[i], list, err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s\n", err);
+            return -1;
+        }
+    }
+    if (hil_scenario_check_unique(list, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static bool selected(const struct cli *c, const struct hil_scenario *s)
+{
+    if (c->ntags > 0) {
+        bool any = false;
+        for (int i = 0; i < c->ntags && !any; i++) {
+            any = hil_scenario_has_tag(s, c->tags[i]);
+        }
+        if (!any) {
+            return false;
+        }
+    }
+    if (c->nfilters > 0) {
+        bool any = false;
+        for (int i = 0; i < c->nfilters && !any; i++) {
+            any = fnmatch(c->filters[i], s->id, 0) == 0;
+        }
+        if (!any) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void push(const char ***v, int *n, const char *s)
+{
+    const char **nv = realloc(*v, sizeof(*nv) * (size_t)(*n + 1));
+    if (nv == NULL) {
+        abort();
+    }
+    nv[(*n)++] = s;
+    *v = nv;
+}
+
+/* ---- parallel workers ---- */
+
+struct worker {
+    pid_t pid;
+    int fd;
+    int index;
+    char *buf;
+    size_t len;
+    size_t cap;
+};
+
+static void worker_main(const struct hil_scenario *s, const struct hil_run_opts *o, int fd)
+{
+    struct hil_result r;
+    int rc = hil_run_scenario(s, o, &r);
+    if (rc != 0) {
+        memset(&r, 0, sizeof(r));
+        r.status = HIL_FAIL;
+        r.message = strdup("runner: out of memory");
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    if (hil_result_encode(&r, &buf, &len) == 0) {
+        size_t off = 0;
+        while (off < len) {
+            ssize_t n = write(fd, buf + off, len - off);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                break;
+            }
+            off += (size_t)n;
+        }
+    }
+    close(fd);
+    fflush(NULL);
+    _exit(0);
+}
+
+static void finish_worker(struct worker *w, const struct hil_scenario *s, const struct cli *c,
+                          struct hil_result *res)
+{
+    int status = 0;
+    while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    memset(res, 0, sizeof(*res));
+    if (hil_result_decode(w->buf != NULL ? w->buf : "", w->len, res) != 0) {
+        char msg[160];
+        if (WIFSIGNALED(status)) {
+            snprintf(msg, sizeof(msg), "the worker running this scenario died (signal %d)", WTERMSIG(status));
+        } else {
+            snprintf(msg, sizeof(msg), "the worker running this scenario exited (%d) without a result",
+                     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        }
+        res->status = HIL_FAIL;
+        res->message = strdup(msg);
+    }
+    res->id = strdup(s->id);
+    res->file = strdup(s->file);
+    res->line = s->line;
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof(path), "%s/%s/console.log", c->run.work_root, s->id);
+    res->console = hil_read_text_file(path, 1024u * 1024u);
+    free(w->buf);
+    w->buf = NULL;
+    w->len = 0;
+    w->cap = 0;
+    close(w->fd);
+    w->fd = -1;
+}
+
+/* A board run skips scenarios not for platform board or needing what the rig lacks. */
+static bool hil_board_skip(const struct hil_board_profile *b, const struct hil_scenario *s, char *why, size_t len)
+{
+    if (b == NULL) {
+        return false;
+    }
+    if (!hil_scenario_on_platform(s, "board")) {
+        snprintf(why, len, "not for platform board");
+        return true;
+    }
+    for (int i = 0; i < s->nrequires; i++) {
+        if (!hil_board_provides(b, s->requires[i])) {
+            snprintf(why, len, "requires %s, which board %s (%s) does not offer", s->requires[i], b->name, b->file);
+            return true;
+        }
+    }
+    return false;
+}
+
+static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct hil_results *out)
+{
+    struct hil_result *res = calloc((size_t)n + 1, sizeof(*res));
+    struct worker *ws = calloc((size_t)c->jobs + 1, sizeof(*ws));
+    if (res == NULL || ws == NULL) {
+        abort();
+    }
+    int next = 0;
+    int active = 0;
+    int done = 0, failed = 0;
+    while (next < n || active > 0) {
+        while (next < n && active < c->jobs) {
+            const struct hil_scenario *s = sel[next];
+            char skip_why[256];
+            if (hil_board_skip(c->run.board, s, skip_why, sizeof(skip_why)) ||
+                (c->run.board == NULL && !hil_scenario_on_platform(s, HIL_PLATFORM))) {
+                res[next].status = HIL_SKIP;
+                res[next].id = strdup(s->id);
+                res[next].file = strdup(s->file);
+                res[next].line = s->line;
+                res[next].message = strdup(c->run.board != NULL ? skip_why : "not for platform " HIL_PLATFORM);
+                hil_result_print(&res[next], stdout);
+                fflush(stdout);
+                next++;
+                continue;
+            }
+            if (hil_sweep_shortcut(s, sel, res, n, &res[next])) {
+                if (res[next].status == HIL_FAIL || c->run.verbose) {
+                    hil_result_print(&res[next], stdout);
+                }
+                hil_progress(++done, n, failed += res[next].status == HIL_FAIL);
+                next++;
+                continue;
+            }
+            int p[2];
+            if (pipe2(p, O_CLOEXEC) != 0) {
+                perror("fota-hil: pipe");
+                exit(EXIT_USAGE);
+            }
+            fflush(NULL);
+            pid_t pid = fork();
+            if (pid < 0) {
+                perror("fota-hil: fork");
+                exit(EXIT_USAGE);
+            }
+            if (pid == 0) {
+                close(p[0]);
+                worker_main(s, &c->run, p[1]);
+            }
+            close(p[1]);
+            struct worker *w = NULL;
+            for (int i = 0; i < c->jobs; i++) {
+                if (ws[i].pid == 0) {
+                    w = &ws[i];
+                    break;
+                }
+            }
+            w->pid = pid;
+            w->fd = p[0];
+            w->index = next;
+            w->len = 0;
+            active++;
+            next++;
+        }
+        if (active == 0) {
+            continue;
+        }
+        struct pollfd pfd[64];
+        int map[64];
+        int np = 0;
+        for (int i = 0; i < c->jobs && np < 64; i++) {
+            if (ws[i].pid != 0) {
+                pfd[np].fd = ws[i].fd;
+                pfd[np].events = POLLIN;
+                pfd[np].revents = 0;
+                map[np++] = i;
+            }
+        }
+        if (poll(pfd, (nfds_t)np, -1) < 0) {
+            continue;
+        }
+        for (int k = 0; k < np; k++) {
+            if (pfd[k].revents == 0) {
+                continue;
+            }
+            struct worker *w = &ws[map[k]];
+            if (w->len + 4096 > w->cap) {
+                w->cap = w->cap == 0 ? 8192 : w->cap * 2;
+                char *nb = realloc(w->buf, w->cap);
+                if (nb == NULL) {
+                    abort();
+                }
+                w->buf = nb;
+            }
+            ssize_t got = read(w->fd, w->buf + w->len, w->cap - w->len);
+            if (got > 0) {
+                w->len += (size_t)got;
+                continue;
+            }
+            if (got < 0 && errno == EINTR) {
+                continue;
+            }
+            struct hil_result *r = &res[w->index];
+            finish_worker(w, sel[w->index], c, r);
+            if (!hil_sweep_is_case(sel[w->index]) || r->status != HIL_PASS || c->run.verbose) {
+                hil_result_print(r, stdout);
+            }
+            hil_progress(++done, n, failed += r->status == HIL_FAIL);
+            fflush(stdout);
+            w->pid = 0;
+            active--;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        hil_results_add(out, &res[i]);
+        hil_result_clear(&res[i]);
+    }
+    free(res);
+    free(ws);
+    return 0;
+}
+
+/* hil_sweep_after_run's way back into run_all (cases re-run the slow way). */
+static void rerun_slow(void *ctx, struct hil_scenario **items, int n, struct hil_results *out)
+{
+    run_all(ctx, items, n, out);
+}
+
+static int write_report(const char *path, const struct hil_results *rs, bool junit)
+{
+    /* Create the report's directory if needed (build/results/...). */
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", path);
+    for (char *p = dir + 1; *p != '\0'; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            (void)mkdir(dir, 0777);
+            *p = '/';
+        }
+    }
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        fprintf(stderr, "fota-hil: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    int rc = junit ? hil_results_write_junit(rs, f) : hil_results_write_tap(rs, f);
+    if (fclose(f) != 0 || rc != 0) {
+        fprintf(stderr, "fota-hil: %s: write failed\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+static void default_fotactl(struct cli *c)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0) {
+        snprintf(c->fotactl_default, sizeof(c->fotactl_default), "build/host/fotactl");
+        return;
+    }
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+    }
+    snprintf(c->fotactl_default, sizeof(c->fotactl_default), "%s/fotactl", exe);
+}
+
+static int parse_int(const char *s, int min, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > 4096) {
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        return usage(stderr, EXIT_USAGE);
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        return usage(stdout, 0);
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "replay") == 0) {
+        return hil_replay_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "report") == 0) {
+        return hil_report_main(argc - 1, argv + 1);
+    }
+    bool is_run = strcmp(cmd, "run") == 0;
+    bool is_list = strcmp(cmd, "list") == 0;
+    if (strcmp(cmd, "doctor") == 0) {
+        return hil_doctor_main(argc, argv);
+    }
+    if (strcmp(cmd, "dump") == 0) {
+        return hil_dump_main(argc, argv);
+    }
+    if (!is_run && !is_list) {
+        fprintf(stderr, "fota-hil: unknown command '%s'\n", cmd);
+        return usage(stderr, EXIT_USAGE);
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    struct cli c = { 0 };
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    c.jobs = cores > 0 ? (int)cores : 1;
+    default_fotactl(&c);
+    c.run.fotactl = c.fotactl_default;
+    c.run.bootloader_elf = "build/fw/bootloader.elf";
+    c.run.qemu = NULL;
+    c.run.work_root = "build/work";
+    c.run.icount_shift = 4;
+
+    enum { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP, O_BOARD, O_FLASH_IMAGE,
+           O_LINK, O_CASE, O_SHARD, O_SEED, O_NOJOURNAL };
+    static const struct option longopts[] = {
+        { "jobs", required_argument, NULL, 'j' },
+        { "junit", required_argument, NULL, O_JUNIT },
+        { "tap", required_argument, NULL, O_TAP },
+        { "tag", required_argument, NULL, O_TAG },
+        { "filter", required_argument, NULL, O_FILTER },
+        { "verbose", no_argument, NULL, 'v' },
+        { "fotactl", required_argument, NULL, O_FOTACTL },
+        { "bootloader-elf", required_argument, NULL, O_ELF },
+        { "qemu", required_argument, NULL, O_QEMU },
+        { "work-dir", required_argument, NULL, O_WORK },
+        { "icount", required_argument, NULL, O_ICOUNT },
+        { "watchdog-scale", required_argument, NULL, O_WDSCALE },
+        { "link", required_argument, NULL, O_LINK },
+        { "help", no_argument, NULL, O_HELP },
+        { "pcap", required_argument, NULL, O_PCAP },
+        { "board", required_argument, NULL, O_BOARD },
+        { "flash-image", required_argument, NULL, O_FLASH_IMAGE },
+        { "case", required_argument, NULL, O_CASE },
+        { "shard", required_argument, NULL, O_SHARD },
+        { "seed", required_argument, NULL, O_SEED },
+        { "no-journal", no_argument, NULL, O_NOJOURNAL },
+        { NULL, 0, NULL, 0 },
+    };
+    optind = 2;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "+j:vh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'j':
+            if (parse_int(optarg, 1, &c.jobs) != 0) {
+                fprintf(stderr, "fota-hil: -j needs a number >= 1, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_JUNIT: c.junit = optarg; break;
+        case O_TAP: c.tap = optarg; break;
+        case O_TAG: push(&c.tags, &c.ntags, optarg); break;
+        case O_FILTER: push(&c.filters, &c.nfilters, optarg); break;
+        case 'v': c.run.verbose = true; break;
+        case O_FOTACTL: c.run.fotactl = optarg; break;
+        case O_ELF: c.run.bootloader_elf = optarg; break;
+        case O_QEMU: c.run.qemu = optarg; break;
+        case O_WORK: c.run.work_root = optarg; break;
+        case O_LINK:
+            if (strcmp(optarg, "uart") != 0 && strcmp(optarg, "spi") != 0) {
+                fprintf(stderr, "fota-hil: --link must be uart or spi, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            c.run.link_override = true;
+            c.run.link = strcmp(optarg, "spi") == 0 ? HIL_LINK_SPI : HIL_LINK_UART;
+            break;
+        case O_ICOUNT:
+            if (parse_int(optarg, -1, &c.run.icount_shift) != 0) {
+                fprintf(stderr, "fota-hil: --icount needs a number >= -1, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_WDSCALE: {
+            char *end = NULL;
+            double v = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(v > 0.0) || v > 1000.0) {
+                fprintf(stderr, "fota-hil: --watchdog-scale needs a number > 0, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            c.run.watchdog_scale = v;
+            break;
+        }
+        case O_PCAP:
+            if (hil_pcap_mode_parse(optarg, &c.run.pcap) != 0) {
+                fprintf(stderr, "fota-hil: --pcap needs failed, all or none, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_BOARD: {
+            char err[1024];
+            struct hil_board_profile *bp = NULL;
+            if (hil_board_profile_load(optarg, &bp, err, sizeof(err)) != 0) {
+                fprintf(stderr, "%s\n", err);
+                return EXIT_USAGE;
+            }
+            c.run.board = bp; /* lives until exit */
+            break;
+        }
+        case O_FLASH_IMAGE: c.run.flash_image = optarg; break;
+        case O_CASE: push(&c.sweep.cases, &c.sweep.ncases, optarg); break;
+        case O_SHARD:
+            if (sscanf(optarg, "%d/%d", &c.sweep.shard_k, &c.sweep.shard_n) != 2 || c.sweep.shard_n < 1 ||
+                c.sweep.shard_k < 1 || c.sweep.shard_k > c.sweep.shard_n) {
+                fprintf(stderr, "fota-hil: --shard needs K/N with 1 <= K <= N, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_SEED: {
+            char *end = NULL;
+            c.sweep.seed = strtoull(optarg, &end, 0);
+            if (end == optarg || *end != '\0') {
+                fprintf(stderr, "fota-hil: --seed needs a number, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            c.sweep.seed_set = true;
+            break;
+        }
+        case O_NOJOURNAL: c.sweep.no_journal = true; break;
+        case 'h':
+        case O_HELP:
+            return usage(stdout, 0);
+        default:
+            return usage(stderr, EXIT_USAGE);
+        }
+    }
+    if (is_list && (c.junit != NULL || c.tap != NULL)) {
+        fprintf(stderr, "fota-hil: list takes only --tag and --filter\n");
+        return EXIT_USAGE;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "fota-hil: %s needs at least one PATH\n", cmd);
+        return usage(stderr, EXIT_USAGE);
+    }
+
+    if (c.run.board != NULL) {
+        c.jobs = 1; /* one board, one scenario at a time */
+    }
+    struct hil_scenario_list list = { 0 };
+    if (load_paths(argv + optind, argc - optind, &list) != 0) {
+        hil_scenario_list_free(&list);
+        return EXIT_USAGE;
+    }
+    struct hil_scenario **sel = calloc((size_t)list.count + 1, sizeof(*sel));
+    if (sel == NULL) {
+        abort();
+    }
+    int nsel = 0;
+    for (int i = 0; i < list.count; i++) {
+        if (selected(&c, list.items[i])) {
+            sel[nsel++] = list.items[i];
+        }
+    }
+    int code = 0;
+    if (is_list) {
+        for (int i = 0; i < nsel; i++) {
+            printf("%s\n", sel[i]->id);
+        }
+    } else {
+        if (nsel == 0) {
+            fprintf(stderr, "fota-hil: no scenario matches\n");
+        }
+        struct hil_results rs = { 0 };
+        struct hil_sweep_plan plan;
+        hil_sweep_cli_setup(argv[0], &c.run, &c.sweep, sel, nsel);
+        hil_sweep_plan_build(sel, nsel, &c.run, &c.sweep, &plan);
+        for (int i = 0; i < plan.pre.count; i++) {
+            hil_results_add(&rs, &plan.pre.items[i]);
+        }
+        run_all(&c, plan.items, plan.count, &rs);
+        hil_sweep_after_run(&plan, &rs, rerun_slow, &c);
+        hil_results_print_summary(&rs, stdout);
+        fflush(stdout);
+        if (c.junit != NULL && write_report(c.junit, &rs, true) != 0) {
+            code = EXIT_USAGE;
+        }
+        if (c.tap != NULL && write_report(c.tap, &rs, false) != 0) {
+            code = EXIT_USAGE;
+        }
+        if (code == 0 && hil_results_count(&rs, HIL_FAIL) > 0) {
+            code = EXIT_FAILED;
+        }
+        hil_results_free(&rs);
+        hil_sweep_plan_free(&plan);
+    }
+    free(sel);
+    free(c.sweep.cases);
+    free(c.tags);
+    free(c.filters);
+    hil_scenario_list_free(&list);
+    hil_board_profile_free((struct hil_board_profile *)c.run.board);
+    return code;
+}

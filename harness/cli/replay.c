@@ -1,0 +1,889 @@
+/**
+ * @file replay.c
+ * @brief Replay of a captured update session against a fresh emulated
+ * target (see replay.h).
+ */
+#include "cli/replay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fota/errors.h"
+#include "fota/layout.h"
+#include "fota/proto.h"
+#include "run/runner.h"
+#include "trace/runtrace.h"
+
+#define RP_ANSWER_WAIT_MS   5000u  /* longest wait for an answer the capture has */
+#define RP_HELLO_RETRY_MS   300u   /* HELLO re-sent this often while unanswered (target booting) */
+#define RP_QUIET_MIN_MS     100u
+#define RP_QUIET_MAX_MS     5000u
+#define RP_GAP_MAX_MS       30000u
+#define RP_SYNC_WAIT_MS     15000u /* for a jump or a power cut the capture shows */
+#define RP_MAX_RX           16
+
+/* ---- frames ---- */
+
+/* Parse the first frame in @p b. @return PROTO_FEED_FRAME, _BAD_CRC or _MORE (none). */
+static int parse_frame(const uint8_t *b, size_t n, struct proto_frame *out)
+{
+    static struct proto_parser p;
+    proto_parser_init(&p);
+    for (size_t i = 0; i < n; i++) {
+        int r = proto_parser_feed(&p, b[i]);
+        if (r == PROTO_FEED_FRAME || r == PROTO_FEED_BAD_CRC) {
+            *out = p.frame;
+            return r;
+        }
+    }
+    return PROTO_FEED_MORE;
+}
+
+void hil_replay_describe(const uint8_t *bytes, size_t len, char *out, size_t outlen)
+{
+    static struct proto_frame f;
+    int r = bytes != NULL ? parse_frame(bytes, len, &f) : PROTO_FEED_MORE;
+    if (r == PROTO_FEED_MORE) {
+        snprintf(out, outlen, bytes == NULL ? "no answer" : "%zu bytes without a frame", len);
+        return;
+    }
+    int u = snprintf(out, outlen, "%s seq=%u", proto_type_name(f.type), f.seq);
+    if (((f.type & PROTO_T_RSP) != 0) && f.len >= 1 && u > 0 && (size_t)u < outlen) {
+        u += snprintf(out + u, outlen - (size_t)u, " %s", f.payload[0] == 0 ? "OK" : fota_strerror(f.payload[0]));
+    }
+    if (u > 0 && (size_t)u < outlen) {
+        if (f.type == (PROTO_T_DATA | PROTO_T_RSP) && f.len >= PROTO_DATA_RSP_LEN) {
+            snprintf(out + u, outlen - (size_t)u, " next=%u", proto_get_u32(f.payload + 1));
+        } else if (f.type == (PROTO_T_BEGIN | PROTO_T_RSP) && f.len >= PROTO_BEGIN_RSP_LEN) {
+            snprintf(out + u, outlen - (size_t)u, " resume=%u prefix_crc=0x%08x", proto_get_u32(f.payload + 1),
+                     proto_get_u32(f.payload + 5));
+        } else if (f.type == PROTO_T_DATA && f.len >= 4) {
+            snprintf(out + u, outlen - (size_t)u, " off=%u len=%u", proto_get_u32(f.payload), f.len - 4u);
+        } else if (f.type == (PROTO_T_HELLO | PROTO_T_RSP) && f.len >= PROTO_HELLO_RSP_LEN) {
+            snprintf(out + u, outlen - (size_t)u, " role=%u active=%u target=%u", f.payload[2], f.payload[3],
+                     f.payload[8]);
+        }
+    }
+    if (r == PROTO_FEED_BAD_CRC) {
+        size_t l = strlen(out);
+        snprintf(out + l, outlen - l, " [BAD CRC]");
+    }
+}
+
+int hil_replay_compare(const uint8_t *want, size_t want_len, const uint8_t *got, size_t got_len,
+                       char *why, size_t whylen)
+{
+    char dw[160], dg[160];
+    hil_replay_describe(want, want_len, dw, sizeof(dw));
+    hil_replay_describe(got, got_len, dg, sizeof(dg));
+    why[0] = '\0';
+    if (want == NULL && got == NULL) {
+        return 0;
+    }
+    if (want == NULL || got == NULL) {
+        snprintf(why, whylen, "captured: %s; replay: %s", dw, dg);
+        return 1;
+    }
+    static struct proto_frame fw, fg;
+    int rw = parse_frame(want, want_len, &fw);
+    int rg = parse_frame(got, got_len, &fg);
+    const char *what = NULL;
+    if (rw != rg) {
+        what = "CRC status";
+    } else if (rw == PROTO_FEED_MORE) {
+        what = want_len != got_len || memcmp(want, got, want_len) != 0 ? "bytes" : NULL;
+    } else if (fw.type != fg.type) {
+        what = "type";
+    } else if (fw.seq != fg.seq) {
+        what = "seq";
+    } else if ((fw.type & PROTO_T_RSP) != 0 && fw.len >= 1 && fg.len >= 1 && fw.payload[0] != fg.payload[0]) {
+        what = "status";
+    } else if (fw.len != fg.len || memcmp(fw.payload, fg.payload, fw.len) != 0) {
+        what = "payload";
+    }
+    if (what == NULL) {
+        return 0;
+    }
+    snprintf(why, whylen, "%s differs: captured %s; replay %s", what, dw, dg);
+    return 1;
+}
+
+/* ---- the plan ---- */
+
+static int plan_push(struct hil_replay_plan *p, const struct hil_replay_step *s)
+{
+    struct hil_replay_step *n = realloc(p->steps, sizeof(*n) * (size_t)(p->nsteps + 1));
+    if (n == NULL) {
+        return FOTA_ENOMEM;
+    }
+    p->steps = n;
+    p->steps[p->nsteps++] = *s;
+    return 0;
+}
+
+static uint8_t *dup_bytes(const uint8_t *b, size_t n)
+{
+    uint8_t *d = malloc(n + 1);
+    if (d != NULL && n > 0) {
+        memcpy(d, b, n);
+    }
+    return d;
+}
+
+/* Undo a corruption (xor 0xFF at @p off of the frame) in @p b: the frame
+ * may follow line noise, so try every start whose repair gives a good CRC. */
+static void undo_corrupt(uint8_t *b, size_t n, uint32_t off)
+{
+    struct proto_frame f;
+    for (size_t s = 0; s + off < n; s++) {
+        b[s + off] ^= 0xFFu;
+        if (parse_frame(b + s, n - s, &f) == PROTO_FEED_FRAME) {
+            return;
+        }
+        b[s + off] ^= 0xFFu;
+    }
+}
+
+static int frame_seq(const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i + 3 < n; i++) {
+        if (b[i] == PROTO_SYNC0 && b[i + 1] == PROTO_SYNC1) {
+            return b[i + 3];
+        }
+    }
+    return -1;
+}
+
+int hil_replay_plan_build(const char *path, struct hil_replay_plan *plan)
+{
+    memset(plan, 0, sizeof(*plan));
+    struct hil_trace_reader *rd = NULL;
+    int rc = hil_trace_read_open(path, &rd);
+    if (rc != 0) {
+        fprintf(stderr, "%s: not a fota-hil trace (%s)\n", path, fota_strerror(rc));
+        return rc;
+    }
+    struct hil_trace_rec r;
+    uint32_t packet = 0;
+    uint64_t done_ts = 0;          /* capture time the previous step completed */
+    bool first = true;
+    int open_send = -1;            /* index of the SEND still collecting its answer */
+    bool corrupt_pending = false;  /* a to_host corruption for the next to_host frame */
+    uint32_t corrupt_off = 0;
+    bool cut_pending = false;      /* a FLASH cut was seen: the next POWER cut is its consequence */
+    uint32_t nsent = 0;            /* host->target frames so far */
+    uint32_t ops_since[3] = { 0 }; /* flash ops per kind since the last of them */
+    while ((rc = hil_trace_read_next(rd, &r)) == 0 || (rc != FOTA_ENOENT && rc != FOTA_EIO)) {
+        packet++;
+        if (rc != 0) {
+            fprintf(stderr, "%s: packet %u: %s\n", path, packet, fota_strerror(rc));
+            break;
+        }
+        if (first) {
+            done_ts = r.ts_us;
+            first = false;
+        }
+        struct hil_replay_step st;
+        memset(&st, 0, sizeof(st));
+        st.packet = packet;
+        bool step = false;
+        /* ROM-path units (AN3155/AN4286) are not update frames: not replayed. */
+        bool fota_link = r.proto == HIL_TRACE_PROTO_FOTA;
+        if (r.kind == HIL_TRACE_FRAME && fota_link && r.dir == HIL_TRACE_DIR_TO_TARGET && r.frame.len > 0) {
+            st.kind = HIL_RP_SEND;
+            st.bytes = dup_bytes(r.frame.bytes, r.frame.len);
+            st.len = r.frame.len;
+            if (st.bytes == NULL) {
+                rc = FOTA_ENOMEM;
+                break;
+            }
+            step = true;
+            nsent++;
+            memset(ops_since, 0, sizeof(ops_since));
+        } else if (r.kind == HIL_TRACE_FRAME && fota_link && r.dir == HIL_TRACE_DIR_TO_HOST && open_send >= 0) {
+            struct hil_replay_step *s = &plan->steps[open_send];
+            uint8_t *b = dup_bytes(r.frame.bytes, r.frame.len);
+            if (b == NULL) {
+                rc = FOTA_ENOMEM;
+                break;
+            }
+            if (corrupt_pending) {
+                undo_corrupt(b, r.frame.len, corrupt_off);
+                corrupt_pending = false;
+            }
+            int want_seq = frame_seq(s->bytes, s->len);
+            if (s->answer == NULL && want_seq >= 0 && frame_seq(b, r.frame.len) == want_seq) {
+                s->answer = b;
+                s->answer_len = r.frame.len;
+                s->answer_packet = packet;
+                done_ts = r.ts_us;
+            } else {
+                free(b);
+            }
+        } else if (r.kind == HIL_TRACE_FAULT && fota_link && r.dir == HIL_TRACE_DIR_TO_HOST) {
+            if (r.fault.kind == HIL_TRACE_FAULT_CORRUPT) {
+                corrupt_pending = true;
+                corrupt_off = r.fault.offset;
+            } else if (r.fault.kind == HIL_TRACE_FAULT_DROP && open_send >= 0) {
+                plan->steps[open_send].answer_dropped = true;
+            }
+        } else if (r.kind == HIL_TRACE_FLASH) {
+            if (r.flash.op < 3) {
+                ops_since[r.flash.op]++;
+            }
+            if (r.flash.verdict == HIL_ACT_APPLY) {
+                continue;
+            }
+            struct hil_replay_verdict *n = realloc(plan->verdicts, sizeof(*n) * (size_t)(plan->nverdicts + 1));
+            if (n == NULL) {
+                rc = FOTA_ENOMEM;
+                break;
+            }
+            plan->verdicts = n;
+            struct hil_replay_verdict *v = &plan->verdicts[plan->nverdicts++];
+            memset(v, 0, sizeof(*v));
+            v->op = r.flash.op;
+            v->kind_seq = r.flash.kind_seq;
+            v->after_send = nsent;
+            v->nth = ops_since[r.flash.op];
+            v->v.action = r.flash.verdict;
+            v->v.torn = r.flash.torn;
+            v->v.fail_rc = r.flash.rc;
+            cut_pending = r.flash.verdict == HIL_ACT_CUT;
+        } else if (r.kind == HIL_TRACE_POWER) {
+            plan->has_power = true;
+            step = true;
+            switch (r.power.event) {
+            case HIL_TRACE_PWR_ON: st.kind = HIL_RP_POWER_ON; break;
+            case HIL_TRACE_PWR_RESET: st.kind = HIL_RP_RESET; break;
+            case HIL_TRACE_PWR_CUT:
+                st.kind = HIL_RP_POWER_CUT;
+                st.value = cut_pending ? 1u : 0u; /* 1: the target cuts itself (flash verdict) */
+                cut_pending = false;
+                break;
+            case HIL_TRACE_PWR_JUMP:
+                st.kind = HIL_RP_JUMP;
+                st.value = r.power.value;
+                break;
+            default:
+                step = false;
+                break;
+            }
+        }
+        if (!step) {
+            continue;
+        }
+        if (open_send >= 0) {
+            struct hil_replay_step *s = &plan->steps[open_send];
+            if (s->answer == NULL) {
+                s->quiet_us = r.ts_us - (r.ts_us >= done_ts ? done_ts : r.ts_us);
+                done_ts = r.ts_us;
+            }
+        }
+        st.gap_us = r.ts_us >= done_ts ? r.ts_us - done_ts : 0;
+        done_ts = r.ts_us;
+        corrupt_pending = false;
+        int prc = plan_push(plan, &st);
+        if (prc != 0) {
+            free(st.bytes);
+            rc = prc;
+            break;
+        }
+        open_send = st.kind == HIL_RP_SEND ? plan->nsteps - 1 : -1;
+    }
+    hil_trace_read_close(rd);
+    if (rc == FOTA_ENOENT) {
+        rc = 0;
+    }
+    if (rc == 0) {
+        int sends = 0;
+        for (int i = 0; i < plan->nsteps; i++) {
+            sends += plan->steps[i].kind == HIL_RP_SEND;
+        }
+        if (sends == 0) {
+            fprintf(stderr, "%s: no host->target frame to replay\n", path);
+            rc = FOTA_ENOENT;
+        }
+    }
+    if (rc != 0) {
+        hil_replay_plan_free(plan);
+    }
+    return rc;
+}
+
+void hil_replay_plan_free(struct hil_replay_plan *plan)
+{
+    for (int i = 0; i < plan->nsteps; i++) {
+        free(plan->steps[i].bytes);
+        free(plan->steps[i].answer);
+    }
+    free(plan->steps);
+    free(plan->verdicts);
+    memset(plan, 0, sizeof(*plan));
+}
+
+/* ---- running it ---- */
+
+struct rx_frame {
+    uint8_t bytes[PROTO_MAX_FRAME];
+    size_t len;
+};
+
+struct rp {
+    struct hil_target *t;
+    struct hil_flash *flash;
+    const struct hil_replay_plan *plan;
+    FILE *console;
+    FILE *events;
+    struct hil_trace *trace;
+    uint64_t t0;
+    bool verbose;
+    int link_fd;
+    bool link_dead;
+    struct proto_parser parser;
+    uint8_t cur[PROTO_MAX_FRAME];  /* bytes of the frame being received */
+    uint32_t sent;                 /* host->target frames sent (plan SEND steps) */
+    uint32_t ops_since[3];         /* flash ops per kind since the last of them */
+    size_t cur_len;
+    struct rx_frame rx[RP_MAX_RX];
+    int nrx;
+    uint32_t *jumps;
+    int njumps;
+    bool died;
+    bool target_error;
+};
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t rp_us(const struct rp *p)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u - p->t0) * 1000u;
+}
+
+static void rp_log(struct rp *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void rp_log(struct rp *p, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    double s = (double)(mono_ms() - p->t0) / 1000.0;
+    if (p->events != NULL) {
+        fprintf(p->events, "[%9.3f] %s\n", s, buf);
+    }
+    if (p->verbose) {
+        fprintf(stderr, "[replay %8.3f] %s\n", s, buf);
+    }
+}
+
+static void hook_flash(void *ctx, const struct hil_flash_op *op, struct hil_flash_verdict *v)
+{
+    struct rp *p = ctx;
+    uint32_t nth = op->kind < 3 ? ++p->ops_since[op->kind] : 0;
+    for (int i = 0; i < p->plan->nverdicts; i++) {
+        const struct hil_replay_verdict *pv = &p->plan->verdicts[i];
+        if (pv->op == op->kind && pv->after_send == p->sent && pv->nth == nth) {
+            *v = pv->v;
+            rp_log(p, "flash %s #%u: verdict %d as captured", op->kind == HIL_OP_ERASE ? "erase" : "program",
+                   op->kind_seq, (int)v->action);
+        }
+    }
+    (void)hil_trace_flash_op(p->trace, rp_us(p), op, v);
+}
+
+static void hook_console(void *ctx, const char *line)
+{
+    struct rp *p = ctx;
+    if (p->console != NULL) {
+        fprintf(p->console, "%s\n", line);
+    }
+    rp_log(p, "console: %s", line);
+    (void)hil_trace_console(p->trace, rp_us(p), line);
+}
+
+static void hook_event(void *ctx, const struct hil_event *ev)
+{
+    struct rp *p = ctx;
+    (void)hil_trace_event(p->trace, rp_us(p), ev);
+    if (ev->kind == HIL_EV_JUMP) {
+        uint32_t *n = realloc(p->jumps, sizeof(*n) * (size_t)(p->njumps + 1));
+        if (n != NULL) {
+            p->jumps = n;
+            p->jumps[p->njumps++] = ev->value;
+        }
+        rp_log(p, "event: jump to 0x%08x", ev->value);
+    } else if (ev->kind == HIL_EV_DIED) {
+        p->died = true;
+        rp_log(p, "event: target died: %s", ev->detail != NULL ? ev->detail : "?");
+    } else {
+        rp_log(p, "event: kind %d value 0x%x %s", (int)ev->kind, ev->value, ev->detail != NULL ? ev->detail : "");
+    }
+}
+
+static void rx_byte(struct rp *p, uint8_t b)
+{
+    if (p->cur_len < sizeof(p->cur)) {
+        p->cur[p->cur_len++] = b;
+    }
+    int r = proto_parser_feed(&p->parser, b);
+    if (r == PROTO_FEED_MORE) {
+        return;
+    }
+    if (r == PROTO_FEED_FRAME || r == PROTO_FEED_BAD_CRC) {
+        (void)hil_trace_frame(p->trace, rp_us(p), HIL_TRACE_DIR_TO_HOST, 0, p->cur, p->cur_len);
+        char d[160];
+        hil_replay_describe(p->cur, p->cur_len, d, sizeof(d));
+        rp_log(p, "link < %s", d);
+        if (p->nrx < RP_MAX_RX) {
+            memcpy(p->rx[p->nrx].bytes, p->cur, p->cur_len);
+            p->rx[p->nrx].len = p->cur_len;
+            p->nrx++;
+        }
+    }
+    p->cur_len = 0;
+}
+
+static void pump(struct rp *p, int max_ms)
+{
+    struct pollfd fds[40];
+    int timeout = max_ms < 0 ? 0 : max_ms;
+    int link = p->t->ops->link_fd(p->t);
+    if (link != p->link_fd) {
+        p->link_fd = link;
+        p->link_dead = false;
+        proto_parser_init(&p->parser);
+        p->cur_len = 0;
+        if (link >= 0) {
+            int fl = fcntl(link, F_GETFL);
+            if (fl >= 0) {
+                fcntl(link, F_SETFL, fl | O_NONBLOCK);
+            }
+        }
+    }
+    int tn = p->t->ops->poll_fds(p->t, fds, 32, &timeout);
+    if (tn < 0) {
+        tn = 0;
+    }
+    int n = tn, i_link = -1;
+    if (p->link_fd >= 0 && !p->link_dead) {
+        i_link = n;
+        fds[n].fd = p->link_fd;
+        fds[n].events = POLLIN;
+        fds[n].revents = 0;
+        n++;
+    }
+    if (poll(fds, (nfds_t)n, timeout) < 0) {
+        for (int i = 0; i < n; i++) {
+            fds[i].revents = 0;
+        }
+    }
+    if (p->t->ops->service(p->t, fds, tn) != 0) {
+        p->target_error = true;
+    }
+    if (i_link >= 0 && p->t->ops->link_fd(p->t) == p->link_fd && (fds[i_link].revents & (POLLIN | POLLHUP | POLLERR))) {
+        uint8_t buf[4096];
+        ssize_t got = read(p->link_fd, buf, sizeof(buf));
+        if (got > 0) {
+            for (ssize_t i = 0; i < got; i++) {
+                rx_byte(p, buf[i]);
+            }
+        } else if (got == 0 || (errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
+            p->link_dead = true;
+        }
+    }
+}
+
+static void pump_for(struct rp *p, uint64_t ms)
+{
+    uint64_t until = mono_ms() + ms;
+    while (mono_ms() < until && !p->target_error) {
+        uint64_t left = until - mono_ms();
+        pump(p, left > 50 ? 50 : (int)left);
+    }
+}
+
+static void send_bytes(struct rp *p, const uint8_t *b, size_t n)
+{
+    (void)hil_trace_frame(p->trace, rp_us(p), HIL_TRACE_DIR_TO_TARGET, 0, b, n);
+    if (p->link_fd < 0 || p->link_dead || !p->t->powered) {
+        rp_log(p, "link > dropped (target off)");
+        return;
+    }
+    size_t off = 0;
+    uint64_t until = mono_ms() + 1000;
+    while (off < n && mono_ms() < until) {
+        ssize_t w = write(p->link_fd, b + off, n - off);
+        if (w > 0) {
+            off += (size_t)w;
+        } else if (w < 0 && (errno == EAGAIN || errno == EINTR || errno == EWOULDBLOCK)) {
+            pump(p, 5);
+        } else {
+            break;
+        }
+    }
+}
+
+/* Wait up to @p ms for a frame with @p seq (or a NACK); take it out of rx. */
+static bool wait_answer(struct rp *p, int seq, uint64_t ms, const struct hil_replay_step *st, struct rx_frame *out)
+{
+    uint64_t start = mono_ms();
+    uint64_t next_retry = start + RP_HELLO_RETRY_MS;
+    struct proto_frame f;
+    bool hello = parse_frame(st->bytes, st->len, &f) != PROTO_FEED_MORE && f.type == PROTO_T_HELLO;
+    for (;;) {
+        for (int i = 0; i < p->nrx; i++) {
+            if (frame_seq(p->rx[i].bytes, p->rx[i].len) == seq) {
+                *out = p->rx[i];
+                memmove(&p->rx[i], &p->rx[i + 1], sizeof(p->rx[0]) * (size_t)(p->nrx - i - 1));
+                p->nrx--;
+                return true;
+            }
+        }
+        uint64_t now = mono_ms();
+        if (now - start >= ms || p->target_error || p->died) {
+            return false;
+        }
+        if (hello && st->answer != NULL && now >= next_retry) {
+            send_bytes(p, st->bytes, st->len); /* like the host: HELLO until answered */
+            next_retry = now + RP_HELLO_RETRY_MS;
+        }
+        pump(p, 20);
+    }
+}
+
+static uint64_t clamp_ms(uint64_t us, uint64_t lo, uint64_t hi)
+{
+    uint64_t ms = us / 1000u;
+    return ms < lo ? lo : ms > hi ? hi : ms;
+}
+
+/* @return number of differences. */
+static int run_plan(struct rp *p)
+{
+    const struct hil_replay_plan *plan = p->plan;
+    int diffs = 0, exchanges = 0, jumps_seen = 0;
+    uint32_t captured_jumps[64];
+    int ncj = 0;
+    if (!plan->has_power) {
+        int rc = p->t->ops->power_on(p->t);
+        if (rc != 0) {
+            fprintf(stderr, "replay: the target did not start: %s\n", fota_strerror(rc));
+            return -1;
+        }
+    }
+    for (int i = 0; i < plan->nsteps && !p->target_error; i++) {
+        const struct hil_replay_step *st = &plan->steps[i];
+        pump_for(p, clamp_ms(st->gap_us, 0, RP_GAP_MAX_MS));
+        switch (st->kind) {
+        case HIL_RP_POWER_ON:
+            rp_log(p, "power on (capture packet %u)", st->packet);
+            if (p->t->powered) {
+                p->t->ops->power_off(p->t);
+            }
+            if (p->t->ops->power_on(p->t) != 0) {
+                fprintf(stderr, "replay: the target did not start\n");
+                return -1;
+            }
+            break;
+        case HIL_RP_POWER_CUT:
+            if (st->value != 0) {
+                uint64_t until = mono_ms() + RP_SYNC_WAIT_MS;
+                while (p->t->powered && mono_ms() < until && !p->target_error) {
+                    pump(p, 20);
+                }
+                if (p->t->powered) {
+                    printf("DIFF packet %u: the capture shows a power cut at a flash operation; "
+                           "the replay never reached it\n", st->packet);
+                    diffs++;
+                    p->t->ops->power_off(p->t);
+                }
+            } else if (p->t->powered) {
+                rp_log(p, "power cut (capture packet %u)", st->packet);
+                p->t->ops->power_off(p->t);
+            }
+            break;
+        case HIL_RP_RESET:
+            rp_log(p, "reset (capture packet %u)", st->packet);
+            if (p->t->powered) {
+                p->t->ops->reset(p->t);
+            }
+            break;
+        case HIL_RP_JUMP: {
+            if (ncj < 64) {
+                captured_jumps[ncj++] = st->value;
+            }
+            jumps_seen++;
+            uint64_t until = mono_ms() + RP_SYNC_WAIT_MS;
+            while (p->njumps < jumps_seen && mono_ms() < until && !p->target_error) {
+                pump(p, 20);
+            }
+            break;
+        }
+        case HIL_RP_SEND: {
+            char d[160];
+            hil_replay_describe(st->bytes, st->len, d, sizeof(d));
+            rp_log(p, "link > %s (capture packet %u)", d, st->packet);
+            p->nrx = 0;
+            p->sent++;
+            memset(p->ops_since, 0, sizeof(p->ops_since));
+            send_bytes(p, st->bytes, st->len);
+            int seq = frame_seq(st->bytes, st->len);
+            struct rx_frame got;
+            bool have = false;
+            if (st->answer != NULL || st->answer_dropped) {
+                have = seq >= 0 && wait_answer(p, seq, RP_ANSWER_WAIT_MS, st, &got);
+            } else {
+                have = seq >= 0 && wait_answer(p, seq, clamp_ms(st->quiet_us, RP_QUIET_MIN_MS, RP_QUIET_MAX_MS),
+                                               st, &got);
+            }
+            exchanges++;
+            char why[400];
+            struct proto_frame f;
+            bool is_hello = parse_frame(st->bytes, st->len, &f) != PROTO_FEED_MORE && f.type == PROTO_T_HELLO;
+            if (st->answer == NULL && st->answer_dropped) {
+                if (!have) {
+                    printf("DIFF packet %u (%s): the rig dropped the captured answer; the replay has none\n",
+                           st->packet, d);
+                    diffs++;
+                }
+            } else if (hil_replay_compare(st->answer, st->answer_len, have ? got.bytes : NULL, have ? got.len : 0,
+                                          why, sizeof(why)) != 0) {
+                if (st->answer == NULL && is_hello) {
+                    printf("note packet %u (%s): answered in the replay, not in the capture (timing)\n",
+                           st->packet, d);
+                } else {
+                    printf("DIFF packet %u (%s) -> packet %u: %s\n", st->packet, d, st->answer_packet, why);
+                    diffs++;
+                }
+            }
+            break;
+        }
+        }
+    }
+    /* Jumps after the last step: give the target time to make them. */
+    uint64_t until = mono_ms() + RP_SYNC_WAIT_MS;
+    while (p->njumps < ncj && mono_ms() < until && !p->target_error) {
+        pump(p, 20);
+    }
+    pump_for(p, 300);
+    int nj = p->njumps < ncj ? ncj : p->njumps;
+    for (int j = 0; j < nj; j++) {
+        if (j >= ncj || j >= p->njumps || captured_jumps[j] != p->jumps[j]) {
+            char c[24] = "none", r[24] = "none";
+            if (j < ncj) {
+                snprintf(c, sizeof(c), "0x%08x", captured_jumps[j]);
+            }
+            if (j < p->njumps) {
+                snprintf(r, sizeof(r), "0x%08x", p->jumps[j]);
+            }
+            printf("DIFF jump %d: captured %s; replay %s\n", j + 1, c, r);
+            diffs++;
+        }
+    }
+    if (p->target_error) {
+        printf("DIFF the target's debug link broke during the replay\n");
+        diffs++;
+    }
+    printf("replayed %d frames, %d jumps; %d difference%s\n", exchanges, p->njumps, diffs, diffs == 1 ? "" : "s");
+    return diffs;
+}
+
+/* ---- command line ---- */
+
+static const char replay_usage[] =
+    "usage: fota-hil replay [options] CAPTURE.pcap\n"
+    "\n"
+    "Feeds the host->target frames of a captured session (a fota-hil run trace) to a\n"
+    "fresh emulated target, waits for each answer like the host did, and reports every\n"
+    "difference from the captured answers (type, seq, status, payload) and in the\n"
+    "application jumps. Power on/cut/reset and flash cuts in the capture are given again.\n"
+    "\n"
+    "  --flash-image FILE      start from a whole 1 MB flash dump (e.g. a field unit's);\n"
+    "                          default: flash-initial.bin beside the capture if there is one\n"
+    "  --bootloader FILE       else: bootloader at 0x08000000 (default build/fw/bootloader.bin)\n"
+    "  --slot-a FILE|none      slot A image (default build/images/demo-1.0.0-A.img)\n"
+    "  --slot-b FILE|none      slot B image (default none)\n"
+    "  --bootloader-elf P      symbols (default build/fw/bootloader.elf)\n"
+    "  --qemu PATH             qemu-system-arm to use\n"
+    "  --work-dir DIR          console.log, events.log, replay.pcap go here (default build/work/replay)\n"
+    "  --icount N              QEMU -icount shift (default 4)\n"
+    "  -v, --verbose           echo events on stderr\n"
+    "\n"
+    "Exit status: 0 same verdict (no difference), 1 differences, 2 bad input or usage.\n";
+
+int hil_replay_main(int argc, char **argv)
+{
+    const char *image = NULL, *boot = "build/fw/bootloader.bin", *slot_a = "build/images/demo-1.0.0-A.img";
+    const char *slot_b = NULL, *elf = "build/fw/bootloader.elf", *qemu = NULL, *work = "build/work/replay";
+    int icount = 4;
+    bool verbose = false;
+    bool flash_given = false;
+    enum { O_IMG = 256, O_BOOT, O_A, O_B, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_HELP };
+    static const struct option longopts[] = {
+        { "flash-image", required_argument, NULL, O_IMG },
+        { "bootloader", required_argument, NULL, O_BOOT },
+        { "slot-a", required_argument, NULL, O_A },
+        { "slot-b", required_argument, NULL, O_B },
+        { "bootloader-elf", required_argument, NULL, O_ELF },
+        { "qemu", required_argument, NULL, O_QEMU },
+        { "work-dir", required_argument, NULL, O_WORK },
+        { "icount", required_argument, NULL, O_ICOUNT },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, O_HELP },
+        { NULL, 0, NULL, 0 },
+    };
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case O_IMG: image = optarg; flash_given = true; break;
+        case O_BOOT: boot = optarg; flash_given = true; break;
+        case O_A: slot_a = strcmp(optarg, "none") == 0 ? NULL : optarg; flash_given = true; break;
+        case O_B: slot_b = strcmp(optarg, "none") == 0 ? NULL : optarg; flash_given = true; break;
+        case O_ELF: elf = optarg; break;
+        case O_QEMU: qemu = optarg; break;
+        case O_WORK: work = optarg; break;
+        case O_ICOUNT: icount = atoi(optarg); break;
+        case 'v': verbose = true; break;
+        case 'h':
+        case O_HELP:
+            fputs(replay_usage, stdout);
+            return 0;
+        default:
+            fputs(replay_usage, stderr);
+            return 2;
+        }
+    }
+    if (optind + 1 != argc) {
+        fputs(replay_usage, stderr);
+        return 2;
+    }
+    const char *capture = argv[optind];
+    /* No flash given: the flash the run started from, kept beside a suite trace. */
+    char initial[PATH_MAX + 32];
+    if (!flash_given) {
+        snprintf(initial, sizeof(initial), "%s", capture);
+        char *slash = strrchr(initial, '/');
+        size_t dir = slash != NULL ? (size_t)(slash - initial + 1) : 0;
+        snprintf(initial + dir, sizeof(initial) - dir, "%s", HIL_RUNTRACE_FLASH_FILE);
+        if (access(initial, R_OK) == 0) {
+            image = initial;
+            printf("flash: %s (the run's initial flash)\n", initial);
+        }
+    }
+    struct hil_replay_plan plan;
+    if (hil_replay_plan_build(capture, &plan) != 0) {
+        return 2;
+    }
+    struct rp *p = calloc(1, sizeof(*p));
+    struct hil_flash *flash = calloc(1, sizeof(*flash));
+    if (p == NULL || flash == NULL) {
+        abort();
+    }
+    hil_flash_init(flash);
+    struct { const char *path; uint32_t addr; } parts[] = {
+        { image, LAYOUT_FLASH_BASE },
+        { image == NULL ? boot : NULL, LAYOUT_BOOT_ADDR },
+        { image == NULL ? slot_a : NULL, LAYOUT_SLOT_A_ADDR },
+        { image == NULL ? slot_b : NULL, LAYOUT_SLOT_B_ADDR },
+    };
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        if (parts[i].path != NULL && hil_flash_load_file(flash, parts[i].addr, parts[i].path) != 0) {
+            fprintf(stderr, "fota-hil replay: %s: cannot load: %s\n", parts[i].path, strerror(errno));
+            hil_replay_plan_free(&plan);
+            free(flash);
+            free(p);
+            return 2;
+        }
+    }
+    (void)hil_rmtree(work);
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof(cmd), "%s", work);
+    for (char *c = cmd + 1; *c != '\0'; c++) {
+        if (*c == '/') {
+            *c = '\0';
+            (void)mkdir(cmd, 0777);
+            *c = '/';
+        }
+    }
+    (void)mkdir(work, 0777);
+    char abs_work[PATH_MAX];
+    if (realpath(work, abs_work) == NULL) {
+        fprintf(stderr, "fota-hil replay: %s: %s\n", work, strerror(errno));
+        hil_replay_plan_free(&plan);
+        free(flash);
+        free(p);
+        return 2;
+    }
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/console.log", abs_work);
+    p->console = fopen(path, "we");
+    snprintf(path, sizeof(path), "%s/events.log", abs_work);
+    p->events = fopen(path, "we");
+    snprintf(path, sizeof(path), "%s/replay.pcap", abs_work);
+    if (hil_trace_open(path, &p->trace) != 0) {
+        p->trace = NULL;
+    }
+    p->plan = &plan;
+    p->flash = flash;
+    p->t0 = mono_ms();
+    p->link_fd = -1;
+    p->verbose = verbose;
+    proto_parser_init(&p->parser);
+    signal(SIGPIPE, SIG_IGN);
+    struct hil_qemu_opts qo = {
+        .qemu = qemu,
+        .bootloader_elf = elf,
+        .workdir = abs_work,
+        .icount_shift = icount,
+        .verbose = verbose,
+    };
+    struct hil_target_hooks hooks = {
+        .ctx = p,
+        .on_flash_op = hook_flash,
+        .on_console_line = hook_console,
+        .on_event = hook_event,
+    };
+    int code = 2;
+    if (hil_qemu_create(&qo, flash, &hooks, &p->t) != 0 || p->t == NULL) {
+        fprintf(stderr, "fota-hil replay: cannot create the QEMU target (bootloader ELF %s)\n", elf);
+    } else {
+        int diffs = run_plan(p);
+        code = diffs < 0 ? 2 : diffs == 0 ? 0 : 1;
+        printf("verdict: %s\n", code == 0 ? "same as the capture" : code == 1 ? "DIFFERENT from the capture" :
+               "replay failed");
+        p->t->ops->destroy(p->t);
+    }
+    if (p->console != NULL) {
+        fclose(p->console);
+    }
+    if (p->events != NULL) {
+        fclose(p->events);
+    }
+    (void)hil_trace_close(p->trace);
+    free(p->jumps);
+    hil_replay_plan_free(&plan);
+    free(flash);
+    free(p);
+    return code;
+}

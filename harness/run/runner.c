@@ -1,0 +1,1691 @@
+/**
+ * @file runner.c
+ * @brief One scenario against one target (see runner.h).
+ *
+ * Everything happens in one poll loop (pump()): the target's fds and
+ * timers, the link proxy's two ends (pty master of the updater, the
+ * target's link fd) and the updater process (pidfd). Steps only decide how
+ * long to pump and what to check in between.
+ */
+#include "run/runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fota/errors.h"
+#include "fota/image.h"
+#include "fota/layout.h"
+#include "fota/meta.h"
+#include "scenario/inject.h"
+#include "scenario/journal.h"
+#include "link/proxy.h"
+#include "trace/runtrace.h"
+#include "link/rom_link.h"
+#include "link/rom_an4286.h"
+#include "link/spi_link.h"
+#include "scenario/sweep.h"
+#include "target/target.h"
+#include "target/target_board.h"
+
+#define HIL_PUMP_SLICE_MS   50     /* longest single poll while a step waits */
+#define HIL_MSG_MAX         8192
+#define HIL_TAIL_LINES      10     /* console lines quoted in a failure */
+#define HIL_CONSOLE_FILE_MAX (1024u * 1024u)
+
+struct run_update {
+    bool active;
+    int master;                    /**< pty master (updater's side), -1 closed */
+    int slave;                     /**< kept open so the master never sees HUP early */
+    pid_t pid;
+    int pidfd;
+    bool exited;
+    int status;
+    bool interrupted;              /**< a fault cut the power while it ran */
+    char image[PATH_MAX];          /**< the image sent ({target} resolved, journal.h) */
+    struct hil_buf to_target;      /**< proxy output waiting for the link fd */
+    struct hil_buf to_host;        /**< proxy output waiting for the pty master */
+    char log_path[PATH_MAX + 32];
+    bool spi_master;               /**< the updater's pty carries spi-emu transfers (spi_link.h) */
+};
+
+struct run {
+    const struct hil_scenario *s;
+    const struct hil_run_opts *o;
+    char workdir[PATH_MAX];
+    struct hil_flash *flash;
+    struct hil_target *t;
+    FILE *console_log;
+    FILE *event_log;
+    uint64_t t0;
+    uint64_t deadline;             /**< scenario timeout */
+    /* console */
+    char **lines;
+    size_t nlines;
+    size_t cap;
+    size_t cursor;                 /**< first line expect_console looks at */
+    /* what the device does */
+    int running_slot;              /**< slot of the last jump since the last boot, -1 none */
+    uint32_t boots;
+    uint32_t jumps;
+    uint32_t watchdogs;
+    bool died;
+    char died_detail[256];
+    bool target_error;
+    bool case_cut;                 /**< a sweep case's cut fired: skip to the step after its window */
+    /* link */
+    int link_fd;                   /**< link fd as last seen, -1 */
+    bool link_dead;                /**< EOF/error on link_fd: stop polling it until it changes */
+    struct hil_proxy proxy;
+    struct hil_inject inject;
+    struct run_update u;
+    struct hil_runtrace rt;        /**< trace.pcap (runtrace.h) */
+    struct hil_romlink rl;         /**< ROM-bootloader path: BOOT0/NRST control, emulated ROM */
+    bool spi;                      /**< the update link is SPI (link: spi, or --link spi) */
+    struct hil_spi spi_bus;        /**< emulated SPI bus between the updater and the slave */
+    /* verdict */
+    int step;                      /**< 1-based step being run */
+    char msg[HIL_MSG_MAX];
+};
+
+/* ---- small helpers ---- */
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static double elapsed_s(const struct run *r)
+{
+    return (double)(now_ms() - r->t0) / 1000.0;
+}
+
+static void evlog(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void evlog(struct run *r, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (r->event_log != NULL) {
+        fprintf(r->event_log, "[%9.3f] %s\n", elapsed_s(r), buf);
+    }
+    if (r->o->verbose) {
+        fprintf(stderr, "[%s %8.3f] %s\n", r->s->id, elapsed_s(r), buf);
+    }
+}
+
+static const char *slot_name(int slot)
+{
+    return slot == LAYOUT_SLOT_A ? "A" : slot == LAYOUT_SLOT_B ? "B" : "none";
+}
+
+static const char *region_name(enum hil_region rg)
+{
+    switch (rg) {
+    case HIL_REGION_BOOT: return "boot";
+    case HIL_REGION_META: return "meta";
+    case HIL_REGION_SLOT_A: return "slot_a";
+    case HIL_REGION_SLOT_B: return "slot_b";
+    case HIL_REGION_OTHER: break;
+    }
+    return "other";
+}
+
+static const char *torn_name(enum hil_torn t)
+{
+    return t == HIL_TORN_HALF ? "half" : t == HIL_TORN_ALL ? "all" : t == HIL_TORN_BITS ? "bits" : "none";
+}
+
+int hil_rmtree_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw);
+int hil_rmtree_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    int rc = (flag == FTW_DP) ? rmdir(path) : unlink(path);
+    return rc != 0 && errno != ENOENT ? -1 : 0;
+}
+
+int hil_rmtree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        return errno == ENOENT ? 0 : FOTA_EIO;
+    }
+    return nftw(path, hil_rmtree_cb, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : FOTA_EIO;
+}
+
+static int mkdir_p(const char *path)
+{
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp)) {
+        return FOTA_EINVAL;
+    }
+    for (char *p = tmp + 1; *p != '\0'; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
+                return FOTA_EIO;
+            }
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
+        return FOTA_EIO;
+    }
+    return 0;
+}
+
+char *hil_read_text_file(const char *path, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    long size = 0;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        size = ftell(f);
+    }
+    if (size < 0) {
+        size = 0;
+    }
+    long start = (size_t)size > max ? size - (long)max : 0;
+    fseek(f, start, SEEK_SET);
+    size_t want = (size_t)(size - start);
+    char *buf = malloc(want + 1);
+    if (buf == NULL) {
+        fclose(f);
+        return NULL;
+    }
+    size_t n = fread(buf, 1, want, f);
+    buf[n] = '\0';
+    fclose(f);
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] == '\0') {
+            buf[i] = '?';
+        }
+    }
+    return buf;
+}
+
+/* Append to r->msg. */
+static void msg_add(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void msg_add(struct run *r, const char *fmt, ...)
+{
+    size_t used = strlen(r->msg);
+    if (used + 1 >= sizeof(r->msg)) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->msg + used, sizeof(r->msg) - used, fmt, ap);
+    va_end(ap);
+}
+
+/* Record the failure of the current step (first one wins). @return -1. */
+static int step_fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int step_fail(struct run *r, const char *fmt, ...)
+{
+    if (r->msg[0] != '\0') {
+        return -1;
+    }
+    const struct hil_step *st = r->step >= 1 ? &r->s->steps[r->step - 1] : NULL;
+    if (st != NULL) {
+        snprintf(r->msg, sizeof(r->msg), "step %d %s: ", r->step, hil_step_name(st->kind));
+    }
+    size_t used = strlen(r->msg);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->msg + used, sizeof(r->msg) - used, fmt, ap);
+    va_end(ap);
+    if (st != NULL) {
+        msg_add(r, " (%s:%d)", r->s->file, st->line);
+    }
+    if (r->died) {
+        msg_add(r, "; target died: %s", r->died_detail);
+    }
+    if (r->nlines == 0) {
+        msg_add(r, "; no console output");
+    } else {
+        msg_add(r, "; last console lines:");
+        size_t from = r->nlines > HIL_TAIL_LINES ? r->nlines - HIL_TAIL_LINES : 0;
+        for (size_t i = from; i < r->nlines; i++) {
+            msg_add(r, "\n| %s", r->lines[i]);
+        }
+    }
+    evlog(r, "FAIL step %d", r->step);
+    return -1;
+}
+
+/* ---- hooks (called from the target's service()) ---- */
+
+/* The last step of the journal window being recorded (journal.h). */
+static int journal_last(const struct hil_run_opts *o)
+{
+    return o->journal_through > o->journal_step ? o->journal_through : o->journal_step;
+}
+
+static bool in_journal_window(const struct run *r)
+{
+    return r->o->journal != NULL && r->step >= r->o->journal_step && r->step <= journal_last(r->o);
+}
+
+static void hook_flash_op(void *ctx, const struct hil_flash_op *op, struct hil_flash_verdict *v)
+{
+    struct run *r = ctx;
+    int which = -1;
+    bool cut = hil_inject_op(&r->inject, op, v, &which);
+    if (in_journal_window(r)) {
+        (void)hil_journal_add(r->o->journal, op);
+    }
+    hil_case_on_flash_op(r->s->sweep_case, r->step, op, v);
+    if (v->action == HIL_ACT_FAIL || v->action == HIL_ACT_DROP) {
+        evlog(r, "FAULT flash op#%u %s (sweep case)", op->seq, v->action == HIL_ACT_FAIL ? "fails" : "does not stick");
+    }
+    if (!cut && v->action == HIL_ACT_CUT) {
+        const struct hil_case *c = r->s->sweep_case;
+        if (c->kind == HIL_CASE_MULTI_CUT) {
+            /* do_multi_update powers on and runs the next attempt. */
+            evlog(r, "FAULT power_cut at %s op#%u, matching op %u of the step's attempts, torn %s (sweep case: "
+                  "cut %u of %u)", op->kind == HIL_OP_ERASE ? "erase" : "program", op->seq, c->kind_seen,
+                  torn_name(v->torn), c->cuts_fired, c->ncuts);
+        } else {
+            /* A sweep case's one cut (sweep.h): the rest of the window is skipped. */
+            r->case_cut = true;
+            evlog(r, "FAULT power_cut at %s #%u of the sweep window (step %d), torn %s (sweep case)",
+                  op->kind == HIL_OP_ERASE ? "erase" : "program", c->n, r->step, torn_name(v->torn));
+        }
+    }
+    hil_runtrace_flash(&r->rt, op, v);
+    if (op->kind == HIL_OP_ERASE) {
+        evlog(r, "flash erase sector %u (%s) op#%u", op->sector, region_name(op->region), op->seq);
+    } else {
+        evlog(r, "flash program 0x%08x+%u (%s) op#%u", op->addr, op->len, region_name(op->region), op->seq);
+    }
+    if (cut) {
+        const struct hil_fault *f = &r->inject.faults[which];
+        evlog(r, "FAULT power_cut at %s #%u in region %s, torn %s (fault at line %d)",
+              op->kind == HIL_OP_ERASE ? "erase" : "program", r->inject.seen[which],
+              region_name(op->region), torn_name(f->torn), f->line);
+    }
+    if (v->action == HIL_ACT_CUT && r->u.active) {
+        r->u.interrupted = true; /* a fault's or a sweep case's cut: the update cannot finish */
+    }
+}
+
+static void hook_console_line(void *ctx, const char *line)
+{
+    struct run *r = ctx;
+    if (r->nlines == r->cap) {
+        size_t cap = r->cap == 0 ? 256 : r->cap * 2;
+        char **n = realloc(r->lines, cap * sizeof(*n));
+        if (n == NULL) {
+            abort();
+        }
+        r->lines = n;
+        r->cap = cap;
+    }
+    char *d = strdup(line);
+    if (d == NULL) {
+        abort();
+    }
+    r->lines[r->nlines++] = d;
+    hil_runtrace_console(&r->rt, line);
+    if (r->console_log != NULL) {
+        fprintf(r->console_log, "%s\n", line);
+    }
+    if (r->event_log != NULL) {
+        fprintf(r->event_log, "[%9.3f] console: %s\n", elapsed_s(r), line);
+    }
+    if (r->o->verbose) {
+        fprintf(stderr, "[%s %8.3f] | %s\n", r->s->id, elapsed_s(r), line);
+    }
+}
+
+static int slot_of_vectors(uint32_t vectors)
+{
+    for (int s = 0; s < (int)LAYOUT_SLOT_COUNT; s++) {
+        uint32_t base = LAYOUT_SLOT_ADDR((uint32_t)s);
+        if (vectors >= base && vectors < base + LAYOUT_SLOT_SIZE) {
+            return s;
+        }
+    }
+    return -1;
+}
+
+static void hook_event(void *ctx, const struct hil_event *ev)
+{
+    struct run *r = ctx;
+    const char *detail = ev->detail != NULL ? ev->detail : "";
+    hil_runtrace_event(&r->rt, ev);
+    switch (ev->kind) {
+    case HIL_EV_BOOT:
+        if (in_journal_window(r) && journal_last(r->o) == r->o->journal_step) {
+            hil_journal_on_boot(r->o->journal, r->flash); /* one-step window: ends at this boot */
+        }
+        hil_case_on_boot(r->s->sweep_case, r->step);
+        r->boots++;
+        r->running_slot = -1;
+        evlog(r, "event: boot #%u %s", r->boots, detail);
+        break;
+    case HIL_EV_JUMP:
+        r->jumps++;
+        r->running_slot = slot_of_vectors(ev->value);
+        evlog(r, "event: jump to 0x%08x (slot %s) %s", ev->value, slot_name(r->running_slot), detail);
+        break;
+    case HIL_EV_WATCHDOG:
+        r->watchdogs++;
+        r->running_slot = -1;
+        evlog(r, "event: watchdog expired %s", detail);
+        break;
+    case HIL_EV_POWER_OFF:
+        r->running_slot = -1;
+        evlog(r, "event: power off %s", detail);
+        break;
+    case HIL_EV_DIED:
+        r->died = true;
+        r->running_slot = -1;
+        snprintf(r->died_detail, sizeof(r->died_detail), "%s", ev->detail != NULL ? ev->detail : "?");
+        evlog(r, "event: target died: %s", detail);
+        break;
+    case HIL_EV_WATCHDOG_START:
+        evlog(r, "event: watchdog started (%u ms) %s", ev->value, detail);
+        break;
+    default:
+        evlog(r, "event: kind %d value 0x%x %s", (int)ev->kind, ev->value, detail);
+        break;
+    }
+}
+
+static void proxy_log(void *ctx, enum hil_dir dir, uint32_t n, const struct proto_frame *f,
+                      bool crc_ok, const char *fault)
+{
+    struct run *r = ctx;
+    char extra[48] = "";
+    if (f->type == PROTO_T_DATA && f->len >= 4) {
+        snprintf(extra, sizeof(extra), " offset %u", proto_get_u32(f->payload));
+    } else if ((f->type & PROTO_T_RSP) != 0 && f->len >= 1) {
+        snprintf(extra, sizeof(extra), " status %u", f->payload[0]);
+    }
+    evlog(r, "link %s #%u %s seq %u len %u%s%s%s%s", dir == HIL_DIR_TO_TARGET ? ">" : "<", n,
+          proto_type_name(f->type), f->seq, f->len, extra, crc_ok ? "" : " BAD-CRC",
+          fault[0] != '\0' ? " FAULT " : "", fault);
+}
+
+/* ---- the poll loop ---- */
+
+static void set_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) {
+        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    }
+}
+
+static void close_updater_side(struct run *r)
+{
+    if (r->u.master >= 0) {
+        close(r->u.master);
+        r->u.master = -1;
+    }
+    if (r->u.slave >= 0) {
+        close(r->u.slave);
+        r->u.slave = -1;
+    }
+    r->u.to_host.len = 0;
+}
+
+static void reap_child(struct run *r, bool block)
+{
+    if (r->u.pid <= 0 || r->u.exited) {
+        return;
+    }
+    int status = 0;
+    pid_t p = waitpid(r->u.pid, &status, block ? 0 : WNOHANG);
+    if (p == r->u.pid) {
+        r->u.exited = true;
+        r->u.status = status;
+        if (r->u.pidfd >= 0) {
+            close(r->u.pidfd);
+            r->u.pidfd = -1;
+        }
+    }
+}
+
+static void write_out(int fd, struct hil_buf *b)
+{
+    while (b->len > 0) {
+        ssize_t n = write(fd, b->data, b->len);
+        if (n > 0) {
+            hil_buf_consume(b, (size_t)n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return;
+        }
+        b->len = 0; /* the other end is gone: the bytes are lost, as on a wire */
+        return;
+    }
+}
+
+/* ---- ROM-bootloader path (rom_link.h) ---- */
+
+static void rom_log(void *ctx, const char *line)
+{
+    evlog(ctx, "%s", line);
+}
+
+/* Run-trace hooks of the ROM and the SPI bus (runtrace.h). */
+/* The ROM's framing decides the trace protocol: AN4286 on SPI1, AN3155 on USART1. */
+static enum hil_trace_proto rom_trace_proto(const struct run *r)
+{
+    return r->rl.rom != NULL && r->rl.rom->link == HIL_ROM_LINK_SPI ? HIL_TRACE_PROTO_AN4286
+                                                                     : HIL_TRACE_PROTO_AN3155;
+}
+
+static void rom_unit(void *ctx, const uint8_t *in, size_t in_len, const uint8_t *out, size_t out_len)
+{
+    struct run *r = ctx;
+    hil_runtrace_rom_unit(&r->rt, rom_trace_proto(r), in, in_len, out, out_len);
+}
+
+static void rom_fault(void *ctx, bool nack, uint8_t cmd, uint32_t n)
+{
+    struct run *r = ctx;
+    hil_runtrace_rom_fault(&r->rt, rom_trace_proto(r), nack, cmd, n);
+}
+
+static void spi_fault(void *ctx, enum hil_dir dir, enum hil_fault_kind kind, uint32_t n, uint32_t byte,
+                      uint32_t param)
+{
+    struct run *r = ctx;
+    hil_runtrace_spi_fault(&r->rt, dir, kind, n, byte, param);
+}
+
+/* BOOT0 high at reset: the device runs its system memory, QEMU stays off. */
+static int enter_rom(struct run *r)
+{
+    struct hil_rom_hooks h = { .ctx = r, .on_flash_op = hook_flash_op, .log = rom_log, .on_unit = rom_unit };
+    evlog(r, "rom: BOOT0 high at reset: the emulated ST ROM bootloader answers on USART1 (AN3155) or SPI1 (AN4286), whichever syncs first (AN2606)");
+    return hil_romlink_enter(&r->rl, r->flash, &h);
+}
+
+/* NRST pulsed on boot.sock (or GO): restart into the ROM or into flash. */
+static void rom_nrst(void *ctx, bool to_rom, const char *why)
+{
+    struct run *r = ctx;
+    struct hil_target *t = r->t;
+    evlog(r, "rom: %s with BOOT0 %s", why, to_rom ? "high" : "low");
+    if (to_rom) {
+        if (t->powered) {
+            t->ops->power_off(t);
+        }
+        r->running_slot = -1;
+        if (enter_rom(r) != 0) {
+            r->target_error = true;
+        }
+        return;
+    }
+    hil_romlink_leave(&r->rl);
+    int rc = t->powered ? t->ops->reset(t) : t->ops->power_on(t);
+    if (rc != 0) {
+        r->target_error = true;
+        evlog(r, "rom: the target did not start: %s", fota_strerror(rc));
+    }
+}
+
+/* The ROM on SPI1 (AN4286), clocked byte by byte by the bus (spi_link.h).
+ * AN2606: the ROM serves the first interface that syncs, so an unsynced
+ * ROM takes SPI when the master clocks it. */
+static uint8_t rom_spi_clock(void *ctx, uint8_t mosi)
+{
+    struct run *r = ctx;
+    struct hil_rom *rom = r->rl.rom;
+    if (!rom->synced && rom->link != HIL_ROM_LINK_SPI) {
+        rom->link = HIL_ROM_LINK_SPI;
+        evlog(r, "rom: SPI1 clocked before any sync: the ROM serves SPI (AN4286)");
+    }
+    return hil_rom_spi_clock(rom, mosi);
+}
+
+static void rom_feed(struct run *r, const uint8_t *buf, size_t n)
+{
+    struct hil_rom *rom = r->rl.rom;
+    hil_rom_feed(rom, buf, n, &r->u.to_host);
+    if (rom->go) {
+        rom->go = false;
+        rom_nrst(r, false, "GO");
+    }
+}
+
+/* A power_cut fault at a frame fired in the proxy (the frame was
+ * withheld): cut the power now, as a verdict at a flash operation does
+ * (hook_flash_op), so the update step ends "interrupted". */
+static void cut_at_frame(struct run *r)
+{
+    evlog(r, "FAULT power_cut before to_target frame #%u: power off", r->proxy.dir[HIL_DIR_TO_TARGET].frames);
+    r->u.interrupted = true;
+    r->u.to_target.len = 0;
+    r->running_slot = -1;
+    if (r->t->powered) {
+        int rc = r->t->ops->power_off(r->t);
+        if (rc != 0) {
+            evlog(r, "power_off failed: %s", fota_strerror(rc));
+        }
+    }
+}
+
+/* One round: poll everything for at most @p max_ms, then service it. */
+static void pump(struct run *r, int max_ms)
+{
+    struct pollfd fds[40];
+    int timeout = max_ms < 0 ? 0 : max_ms;
+    struct hil_target *t = r->t;
+
+    int link = t->ops->link_fd(t);
+    if (link != r->link_fd) {
+        evlog(r, "link fd %d -> %d", r->link_fd, link);
+        r->link_fd = link;
+        r->link_dead = false;
+        hil_proxy_restart_dir(&r->proxy, HIL_DIR_TO_HOST);
+        r->u.to_target.len = 0;
+        if (link >= 0) {
+            set_nonblock(link);
+        }
+    }
+
+    int tn = t->ops->poll_fds(t, fds, 32, &timeout);
+    if (tn < 0) {
+        tn = 0;
+    }
+    int n = tn;
+    int i_link = -1, i_master = -1, i_pid = -1;
+    if (r->link_fd >= 0 && !r->link_dead) {
+        i_link = n;
+        fds[n].fd = r->link_fd;
+        fds[n].events = (short)(POLLIN | (r->u.to_target.len > 0 ? POLLOUT : 0));
+        fds[n].revents = 0;
+        n++;
+    }
+    if (r->u.master >= 0) {
+        i_master = n;
+        fds[n].fd = r->u.master;
+        fds[n].events = (short)(POLLIN | (r->u.to_host.len > 0 ? POLLOUT : 0));
+        fds[n].revents = 0;
+        n++;
+    }
+    if (r->u.pid > 0 && !r->u.exited) {
+        if (r->u.pidfd >= 0) {
+            i_pid = n;
+            fds[n].fd = r->u.pidfd;
+            fds[n].events = POLLIN;
+            fds[n].revents = 0;
+            n++;
+        } else if (timeout > 20) {
+            timeout = 20; /* no pidfd: poll for the child's exit */
+        }
+    }
+    int i_rom = n;
+    n += hil_romlink_poll_fds(&r->rl, &fds[n], 4);
+    int pr = poll(fds, (nfds_t)n, timeout);
+    if (pr < 0 && errno != EINTR) {
+        evlog(r, "poll: %s", strerror(errno));
+    }
+    if (pr < 0) {
+        for (int i = 0; i < n; i++) {
+            fds[i].revents = 0;
+        }
+    }
+
+    int rc = t->ops->service(t, fds, tn);
+    if (rc != 0 && !r->target_error) {
+        r->target_error = true;
+        evlog(r, "target service failed: %s", fota_strerror(rc));
+    }
+
+    /* The link fd may have been closed while servicing (power cut). */
+    if (i_link >= 0 && t->ops->link_fd(t) == r->link_fd) {
+        short re = fds[i_link].revents;
+        if ((re & POLLOUT) != 0) {
+            write_out(r->link_fd, &r->u.to_target);
+        }
+        if ((re & (POLLIN | POLLHUP | POLLERR)) != 0) {
+            uint8_t buf[4096];
+            ssize_t got = read(r->link_fd, buf, sizeof(buf));
+            if (got > 0) {
+                struct hil_buf tmp = { 0 };
+                hil_proxy_feed(&r->proxy, HIL_DIR_TO_HOST, buf, (size_t)got, &tmp);
+                if (r->spi) {
+                    hil_spi_from_slave(&r->spi_bus, tmp.data, tmp.len); /* waits for the master's clock */
+                } else if (r->u.master >= 0 && !r->u.spi_master) {
+                    hil_buf_append(&r->u.to_host, tmp.data, tmp.len);
+                }
+                hil_buf_free(&tmp);
+            } else if (got == 0 || (errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
+                r->link_dead = true;
+                evlog(r, "link fd %d: %s", r->link_fd, got == 0 ? "closed" : strerror(errno));
+            }
+        }
+    }
+    if (i_master >= 0 && r->u.master >= 0) {
+        short re = fds[i_master].revents;
+        if ((re & POLLOUT) != 0) {
+            write_out(r->u.master, &r->u.to_host);
+        }
+        if ((re & (POLLIN | POLLHUP | POLLERR)) != 0) {
+            uint8_t buf[4096];
+            ssize_t got = read(r->u.master, buf, sizeof(buf));
+            if (got > 0 && r->rl.in_rom && r->u.spi_master) {
+                /* ST's ROM bootloader on SPI1 (AN4286): the bus clocks it byte by byte. */
+                struct hil_buf none = { 0 };
+                r->spi_bus.slave_clock = rom_spi_clock;
+                r->spi_bus.slave_ctx = r;
+                hil_spi_from_master(&r->spi_bus, buf, (size_t)got, &none, &r->u.to_host);
+                r->spi_bus.slave_clock = NULL;
+                hil_buf_free(&none);
+                if (r->rl.in_rom && r->rl.rom->go) {
+                    r->rl.rom->go = false;
+                    rom_nrst(r, false, "GO");
+                }
+            } else if (got > 0 && r->rl.in_rom) {
+                rom_feed(r, buf, (size_t)got); /* the device runs ST's ROM bootloader */
+            } else if (got > 0) {
+                struct hil_buf tmp = { 0 };
+                struct hil_buf mosi = { 0 };
+                const uint8_t *in = buf;
+                size_t in_len = (size_t)got;
+                if (r->spi || r->u.spi_master) {
+                    /* The updater is SPI master: its pty carries transfers (spi_link.h). */
+                    hil_spi_from_master(&r->spi_bus, buf, (size_t)got, &mosi, &r->u.to_host);
+                    in = mosi.data;
+                    in_len = mosi.len;
+                }
+                hil_proxy_feed(&r->proxy, HIL_DIR_TO_TARGET, in, in_len, &tmp);
+                hil_buf_free(&mosi);
+                if (r->link_fd >= 0 && !r->link_dead) {
+                    hil_buf_append(&r->u.to_target, tmp.data, tmp.len);
+                    write_out(r->link_fd, &r->u.to_target);
+                }
+                hil_buf_free(&tmp);
+                if (r->proxy.disconnected) {
+                    evlog(r, "FAULT disconnect: closing the updater's side of the link");
+                    close_updater_side(r);
+                }
+                if (r->proxy.power_cut && r->u.active && !r->u.interrupted) {
+                    cut_at_frame(r);
+                }
+            } else if (got == 0 || (errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
+                /* The updater closed its port; nothing more will come. */
+                close_updater_side(r);
+            }
+        }
+    }
+    if (n > i_rom) {
+        hil_romlink_service(&r->rl);
+    }
+    if (i_pid >= 0 && (fds[i_pid].revents & POLLIN) != 0) {
+        reap_child(r, false);
+    } else if (r->u.pid > 0 && r->u.pidfd < 0) {
+        reap_child(r, false);
+    }
+}
+
+/* Pump until @p until (absolute ms) or @p done says so. */
+static bool scenario_timed_out(struct run *r)
+{
+    return now_ms() >= r->deadline;
+}
+
+static int wait_slice(struct run *r, uint64_t until)
+{
+    uint64_t now = now_ms();
+    uint64_t end = until < r->deadline ? until : r->deadline;
+    if (now >= end) {
+        return 0;
+    }
+    uint64_t left = end - now;
+    return left > HIL_PUMP_SLICE_MS ? HIL_PUMP_SLICE_MS : (int)left;
+}
+
+/* ---- device state from the flash model ---- */
+
+static bool newest_meta(const struct hil_flash *f, struct meta_record *out)
+{
+    static const uint32_t sectors[2] = { LAYOUT_META0_ADDR, LAYOUT_META1_ADDR };
+    bool found = false;
+    for (int s = 0; s < 2; s++) {
+        for (uint32_t i = 0; i < META_RECORDS_PER_SECTOR; i++) {
+            struct meta_record rec;
+            memcpy(&rec, &f->mem[sectors[s] - LAYOUT_FLASH_BASE + i * META_RECORD_SIZE], sizeof(rec));
+            if (meta_record_check(&rec) != 0) {
+                continue;
+            }
+            if (!found || rec.mr_seq > out->mr_seq) {
+                *out = rec;
+                found = true;
+            }
+        }
+    }
+    return found;
+}
+
+static bool slot_version(const struct hil_flash *f, int slot, uint32_t *ver)
+{
+    struct image_header h;
+    memcpy(&h, &f->mem[LAYOUT_SLOT_ADDR((uint32_t)slot) - LAYOUT_FLASH_BASE], sizeof(h));
+    if (h.ih_magic != IMAGE_MAGIC) {
+        return false;
+    }
+    *ver = h.ih_version;
+    return true;
+}
+
+/* Check an expect step now; describe what is the case in @p got. */
+static bool expect_holds(struct run *r, const struct hil_expect *e, char *got, size_t gotlen)
+{
+    bool ok = true;
+    char ver[16] = "?";
+    uint32_t v = 0;
+    bool have_ver = r->running_slot >= 0 && slot_version(r->flash, r->running_slot, &v);
+    if (have_ver) {
+        hil_format_version(v, ver, sizeof(ver));
+    }
+    struct meta_record m;
+    memset(&m, 0, sizeof(m));
+    bool have_meta = newest_meta(r->flash, &m);
+    if (e->has_running) {
+        if (r->running_slot != e->running_slot) {
+            ok = false;
+        } else if (e->has_running_version && (!have_ver || v != e->running_version)) {
+            ok = false;
+        }
+    }
+    int active = HIL_SLOT_NONE;
+    if (have_meta && m.mr_active < LAYOUT_SLOT_COUNT) {
+        active = m.mr_active;
+    }
+    if (e->has_active && active != e->active) {
+        ok = false;
+    }
+    for (int s = 0; s < 2; s++) {
+        if (e->has_slot_state[s]) {
+            uint8_t st = have_meta ? m.mr_slot[s].ms_state : (uint8_t)META_SLOT_EMPTY;
+            if (!have_meta || st != e->slot_state[s]) {
+                ok = false;
+            }
+        }
+    }
+    char running[48];
+    if (r->running_slot >= 0) {
+        snprintf(running, sizeof(running), "slot %s v%s", slot_name(r->running_slot), ver);
+    } else {
+        snprintf(running, sizeof(running), "nothing (no jump since the last boot)");
+    }
+    if (have_meta) {
+        char va[16], vb[16];
+        hil_format_version(m.mr_slot[0].ms_version, va, sizeof(va));
+        hil_format_version(m.mr_slot[1].ms_version, vb, sizeof(vb));
+        snprintf(got, gotlen, "running %s; meta seq=%u active=%s trial=%s A=%s/%s B=%s/%s", running,
+                 m.mr_seq, slot_name(active),
+                 m.mr_trial_slot < LAYOUT_SLOT_COUNT ? slot_name(m.mr_trial_slot) : "none",
+                 meta_state_name(m.mr_slot[0].ms_state), va, meta_state_name(m.mr_slot[1].ms_state), vb);
+    } else {
+        snprintf(got, gotlen, "running %s; no valid metadata record (factory state)", running);
+    }
+    return ok;
+}
+
+static void describe_expect(const struct hil_expect *e, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    size_t u = 0;
+    if (e->has_running) {
+        char ver[16] = "";
+        if (e->has_running_version) {
+            hil_format_version(e->running_version, ver, sizeof(ver));
+        }
+        u += (size_t)snprintf(buf + u, len - u, "running slot %s%s%s", slot_name(e->running_slot),
+                              ver[0] ? " v" : "", ver);
+    }
+    if (e->has_active && u < len) {
+        u += (size_t)snprintf(buf + u, len - u, "%sactive=%s", u ? ", " : "", slot_name(e->active));
+    }
+    for (int s = 0; s < 2 && u < len; s++) {
+        if (e->has_slot_state[s]) {
+            u += (size_t)snprintf(buf + u, len - u, "%s%s=%s", u ? ", " : "", s == 0 ? "A" : "B",
+                                  meta_state_name(e->slot_state[s]));
+        }
+    }
+}
+
+/* ---- steps ---- */
+
+static int check_target(struct run *r)
+{
+    if (r->case_cut) {
+        return -1; /* the power is off for good in this window: the step loop goes on after it */
+    }
+    if (r->target_error) {
+        return step_fail(r, "the target's debug link broke (see events.log)");
+    }
+    if (scenario_timed_out(r)) {
+        return step_fail(r, "scenario timeout_ms %u exceeded", r->s->timeout_ms);
+    }
+    return 0;
+}
+
+static int do_wait(struct run *r, uint32_t ms)
+{
+    uint64_t until = now_ms() + ms;
+    while (now_ms() < until) {
+        if (check_target(r) != 0) {
+            return -1;
+        }
+        pump(r, wait_slice(r, until));
+    }
+    return 0;
+}
+
+static int do_expect_console(struct run *r, const struct hil_step *st)
+{
+    uint64_t until = now_ms() + st->timeout_ms;
+    for (;;) {
+        for (size_t i = r->cursor; i < r->nlines; i++) {
+            if (regexec(&st->re, r->lines[i], 0, NULL, 0) == 0) {
+                r->cursor = i + 1;
+                return 0;
+            }
+        }
+        if (now_ms() >= until) {
+            return step_fail(r, "expected /%s/ within %u ms", st->regex, st->timeout_ms);
+        }
+        if (check_target(r) != 0) {
+            return -1;
+        }
+        pump(r, wait_slice(r, until));
+    }
+}
+
+static int do_console_absent(struct run *r, const struct hil_step *st)
+{
+    for (size_t i = 0; i < r->nlines; i++) {
+        if (regexec(&st->re, r->lines[i], 0, NULL, 0) == 0) {
+            return step_fail(r, "/%s/ must not appear, but console line %zu is '%s'", st->regex, i + 1,
+                             r->lines[i]);
+        }
+    }
+    return 0;
+}
+
+static int do_expect(struct run *r, const struct hil_step *st)
+{
+    uint64_t until = now_ms() + st->expect.timeout_ms;
+    char got[512];
+    for (;;) {
+        if (expect_holds(r, &st->expect, got, sizeof(got))) {
+            return 0;
+        }
+        if (now_ms() >= until) {
+            char want[256];
+            describe_expect(&st->expect, want, sizeof(want));
+            return step_fail(r, "expected %s within %u ms; got %s", want, st->expect.timeout_ms, got);
+        }
+        if (check_target(r) != 0) {
+            return -1;
+        }
+        pump(r, wait_slice(r, until));
+    }
+}
+
+static void tail_file(const char *path, int lines, char *out, size_t len)
+{
+    out[0] = '\0';
+    char *text = hil_read_text_file(path, 16384);
+    if (text == NULL) {
+        return;
+    }
+    size_t n = strlen(text);
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r')) {
+        text[--n] = '\0';
+    }
+    int seen = 0;
+    size_t start = 0;
+    for (size_t i = n; i > 0; i--) {
+        if (text[i - 1] == '\n' && ++seen == lines) {
+            start = i;
+            break;
+        }
+    }
+    snprintf(out, len, "%s", text + start);
+    free(text);
+}
+
+static int spawn_updater(struct run *r, const struct hil_step *st, const char *slave_path)
+{
+    const struct hil_update *u = &st->update;
+    int argc = 0;
+    char **argv = calloc((size_t)u->nargs + 12, sizeof(char *));
+    if (argv == NULL) {
+        return FOTA_ENOMEM;
+    }
+    char bootctl[300];
+    argv[argc++] = (char *)r->o->fotactl;
+    if (u->protocol == HIL_PROTO_AN3155 || u->protocol == HIL_PROTO_AN4286) {
+        /* fotactl rom install drives BOOT0/NRST through the rig's boot.sock. */
+        snprintf(bootctl, sizeof(bootctl), "unix:%s", r->rl.path);
+        argv[argc++] = "rom";
+        argv[argc++] = "install";
+        argv[argc++] = "--boot-ctl";
+        argv[argc++] = bootctl;
+        if (u->protocol == HIL_PROTO_AN4286) {
+            argv[argc++] = "--proto";
+            argv[argc++] = "an4286";
+        }
+    } else {
+        argv[argc++] = "update";
+    }
+    char spi_port[160];
+    argv[argc++] = "--port";
+    argv[argc++] = (char *)slave_path;
+    if ((r->spi && u->protocol == HIL_PROTO_FOTA) || u->protocol == HIL_PROTO_AN4286) {
+        snprintf(spi_port, sizeof(spi_port), "spi-emu:%s", slave_path); /* fotactl is the SPI master */
+        argv[argc - 1] = spi_port;
+    }
+    for (int i = 0; i < u->nargs; i++) {
+        argv[argc++] = u->args[i];
+    }
+    argv[argc++] = r->u.image;
+    argv[argc] = NULL;
+
+    char cmd[1024] = "";
+    for (int i = 0; i < argc; i++) {
+        size_t used = strlen(cmd);
+        snprintf(cmd + used, sizeof(cmd) - used, "%s%s", i ? " " : "", argv[i]);
+    }
+    evlog(r, "spawn: %s", cmd);
+    int logfd = open(r->u.log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        free(argv);
+        if (logfd >= 0) {
+            close(logfd);
+        }
+        return FOTA_EIO;
+    }
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+        }
+        if (logfd >= 0) {
+            dup2(logfd, 1);
+            dup2(logfd, 2);
+        }
+        for (int fd = 3; fd < 4096; fd++) {
+            close(fd);
+        }
+        signal(SIGPIPE, SIG_DFL);
+        execv(argv[0], argv);
+        fprintf(stderr, "fota-hil: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    free(argv);
+    if (logfd >= 0) {
+        close(logfd);
+    }
+    r->u.pid = pid;
+    r->u.exited = false;
+    r->u.pidfd = -1;
+#ifdef SYS_pidfd_open
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pfd >= 0) {
+        fcntl(pfd, F_SETFD, FD_CLOEXEC);
+        r->u.pidfd = pfd;
+    }
+#endif
+    return 0;
+}
+
+static void kill_updater(struct run *r)
+{
+    if (r->u.pid > 0 && !r->u.exited) {
+        kill(r->u.pid, SIGKILL);
+        reap_child(r, true);
+    }
+}
+
+static void end_update(struct run *r)
+{
+    kill_updater(r);
+    close_updater_side(r);
+    if (r->u.pidfd >= 0) {
+        close(r->u.pidfd);
+        r->u.pidfd = -1;
+    }
+    r->u.pid = 0;
+    r->u.active = false;
+    r->u.to_target.len = 0;
+    r->u.to_host.len = 0;
+    hil_inject_disarm(&r->inject);
+    hil_proxy_init(&r->proxy, NULL, 0);
+}
+
+static int open_pty(struct run *r, char *slave_path, size_t len)
+{
+    int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0) {
+        return FOTA_EIO;
+    }
+    if (grantpt(m) != 0 || unlockpt(m) != 0 || ptsname_r(m, slave_path, len) != 0) {
+        close(m);
+        return FOTA_EIO;
+    }
+    int s = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s < 0) {
+        close(m);
+        return FOTA_EIO;
+    }
+    struct termios tio;
+    if (tcgetattr(s, &tio) == 0) {
+        cfmakeraw(&tio);
+        tcsetattr(s, TCSANOW, &tio);
+    }
+    set_nonblock(m);
+    r->u.master = m;
+    r->u.slave = s;
+    return 0;
+}
+
+static int do_update(struct run *r, const struct hil_step *st)
+{
+    const struct hil_update *u = &st->update;
+    struct stat sb;
+    hil_image_path_for(u->image, r->flash, r->u.image, sizeof(r->u.image));
+    if (stat(r->u.image, &sb) != 0) {
+        return step_fail(r, "cannot read image %s: %s", r->u.image, strerror(errno));
+    }
+    if (access(r->o->fotactl, X_OK) != 0) {
+        return step_fail(r, "updater %s is not executable: %s (build it, or pass --fotactl)",
+                         r->o->fotactl, strerror(errno));
+    }
+    r->u.to_target.len = 0;
+    r->u.to_host.len = 0;
+    r->u.interrupted = false;
+    snprintf(r->u.log_path, sizeof(r->u.log_path), "%s/fotactl.step%d.log", r->workdir, r->step);
+    hil_inject_arm(&r->inject, u->faults, u->nfaults, (uint64_t)sb.st_size);
+    hil_proxy_init(&r->proxy, u->faults, u->nfaults);
+    hil_proxy_restart_dir(&r->proxy, HIL_DIR_TO_HOST);
+    hil_romlink_arm(&r->rl, u->faults, u->nfaults);
+    hil_spi_init(&r->spi_bus, u->faults, u->nfaults);
+    r->u.spi_master = (r->spi && u->protocol == HIL_PROTO_FOTA) || u->protocol == HIL_PROTO_AN4286;
+    if ((u->protocol == HIL_PROTO_AN3155 || u->protocol == HIL_PROTO_AN4286) && hil_romlink_listen(&r->rl, r->workdir) != 0) {
+        return step_fail(r, "cannot serve %s/boot.sock: %s", r->workdir, strerror(errno));
+    }
+    for (int i = 0; i < u->nfaults; i++) {
+        if (hil_fault_at_frame(&u->faults[i])) {
+            evlog(r, "armed: power_cut before to_target %s frame %u", u->faults[i].frame_type >= 0 ?
+                  proto_type_name((uint8_t)u->faults[i].frame_type) : "(any type)", u->faults[i].frame);
+        } else if (u->faults[i].kind == HIL_FAULT_POWER_CUT) {
+            evlog(r, "armed: power_cut on %s in region %d at n=%u torn %s", u->faults[i].on == HIL_OP_ERASE ?
+                  "erase" : "program", (int)u->faults[i].region, r->inject.n[i], torn_name(u->faults[i].torn));
+        }
+    }
+    char slave_path[128];
+    if (open_pty(r, slave_path, sizeof(slave_path)) != 0) {
+        end_update(r);
+        return step_fail(r, "cannot open a pty: %s", strerror(errno));
+    }
+    r->u.active = true;
+    if (spawn_updater(r, st, slave_path) != 0) {
+        end_update(r);
+        return step_fail(r, "cannot start %s: %s", r->o->fotactl, strerror(errno));
+    }
+    uint64_t until = now_ms() + u->timeout_ms;
+    int outcome = -1; /* enum hil_update_expect; -1 while running */
+    bool timed_out = false;
+    for (;;) {
+        if (r->u.interrupted) {
+            /* Power is gone: the update cannot finish; the updater is stopped. */
+            kill_updater(r);
+            outcome = HIL_UPD_INTERRUPTED;
+            break;
+        }
+        if (r->u.exited) {
+            outcome = (WIFEXITED(r->u.status) && WEXITSTATUS(r->u.status) == 0) ? HIL_UPD_OK : HIL_UPD_FAIL;
+            break;
+        }
+        if (now_ms() >= until) {
+            timed_out = true;
+            break;
+        }
+        if (check_target(r) != 0) {
+            end_update(r);
+            return -1;
+        }
+        pump(r, wait_slice(r, until));
+    }
+    if (r->o->journal != NULL && r->step == r->o->journal_step) {
+        /* The frames of the clean run (a link sweep's `cut` cases count them). */
+        memcpy(r->o->journal->frames, r->proxy.dir[HIL_DIR_TO_TARGET].type_frames, sizeof(r->o->journal->frames));
+    }
+    char status_text[64] = "";
+    if (outcome == HIL_UPD_INTERRUPTED) {
+        int cf = r->inject.cut_fault;
+        for (int i = 0; cf < 0 && i < u->nfaults; i++) {
+            cf = hil_fault_at_frame(&u->faults[i]) && hil_proxy_fault_fired(&r->proxy, i) ? i : -1;
+        }
+        if (cf >= 0) {
+            snprintf(status_text, sizeof(status_text), "power cut by the fault at line %d", u->faults[cf].line);
+        } else {
+            snprintf(status_text, sizeof(status_text), "power cut by the sweep case");
+        }
+    } else if (outcome >= 0 && WIFEXITED(r->u.status)) {
+        snprintf(status_text, sizeof(status_text), "fotactl exit %d", WEXITSTATUS(r->u.status));
+    } else if (outcome >= 0 && WIFSIGNALED(r->u.status)) {
+        snprintf(status_text, sizeof(status_text), "fotactl killed by signal %d", WTERMSIG(r->u.status));
+    }
+    const char *outcome_name = outcome >= 0 ? hil_update_expect_name((enum hil_update_expect)outcome) : "timeout";
+    evlog(r, "update done: %s (%s)", outcome_name, status_text);
+    /* Faults that never fired mean the scenario does not test what it says. */
+    char unfired[512] = "";
+    for (int i = 0; i < u->nfaults && i < HIL_INJECT_MAX_FAULTS; i++) {
+        const struct hil_fault *f = &u->faults[i];
+        bool at_op = f->kind == HIL_FAULT_POWER_CUT && !hil_fault_at_frame(f);
+        bool fired = at_op ? r->inject.fired[i] : hil_proxy_fault_fired(&r->proxy, i);
+        if (f->kind >= HIL_FAULT_SPI_DROP && f->kind <= HIL_FAULT_SPI_BIT_SHIFT) {
+            fired = (r->spi || r->u.spi_master) && hil_spi_fired(&r->spi_bus, i);
+            if (!fired) {
+                size_t used = strlen(unfired);
+                snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (%s transfer %u) never fired: "
+                         "%s; %u write and %u read transfers", used ? "; " : "", f->line,
+                         hil_fault_kind_name(f->kind), f->frame, r->spi ? "link spi" : "the link is not spi",
+                         r->spi_bus.writes, r->spi_bus.reads);
+            }
+            continue;
+        }
+        if (f->kind == HIL_FAULT_ROM_NACK || f->kind == HIL_FAULT_ROM_SILENT) {
+            fired = hil_romlink_fired(&r->rl, i);
+            if (!fired) {
+                size_t used = strlen(unfired);
+                snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (%s %s #%u) never fired: "
+                         "the ROM saw %u such commands", used ? "; " : "", f->line, hil_fault_kind_name(f->kind),
+                         hil_rom_cmd_name(f->rom_cmd), f->n, r->rl.rom ? r->rl.rom->cmd_count[f->rom_cmd] : 0);
+            }
+            continue;
+        }
+        if (fired) {
+            continue;
+        }
+        size_t used = strlen(unfired);
+        if (at_op) {
+            snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (power_cut at op %u) never fired: "
+                     "only %u matching %s ops", used ? "; " : "", f->line, r->inject.n[i], r->inject.seen[i],
+                     f->on == HIL_OP_ERASE ? "erase" : "program");
+        } else {
+            snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (%s %s frame %u) never fired: "
+                     "%u such frames went %s", used ? "; " : "", f->line, hil_fault_kind_name(f->kind),
+                     f->frame_type >= 0 ? proto_type_name((uint8_t)f->frame_type) : "any", f->frame,
+                     f->frame_type >= 0 ? r->proxy.dir[f->dir].type_frames[(uint8_t)f->frame_type] :
+                     r->proxy.dir[f->dir].frames, f->dir == HIL_DIR_TO_TARGET ? "to the target" : "to the host");
+        }
+    }
+    end_update(r);
+    hil_romlink_unlisten(&r->rl);
+    hil_romlink_arm(&r->rl, NULL, 0);
+    char tail[1024];
+    tail_file(r->u.log_path, 6, tail, sizeof(tail));
+    if (timed_out) {
+        return step_fail(r, "fotactl did not finish within %u ms (killed); fotactl output:\n%s",
+                         u->timeout_ms, tail);
+    }
+    if (outcome != (int)u->expect && u->expect != HIL_UPD_ANY) {
+        return step_fail(r, "expected %s, got %s (%s)%s%s; fotactl output:\n%s", hil_update_expect_name(u->expect),
+                         outcome_name, status_text,
+                         unfired[0] ? "; " : "", unfired, tail);
+    }
+    if (unfired[0] != '\0') {
+        return step_fail(r, "%s", unfired);
+    }
+    return 0;
+}
+
+static int do_multi_update(struct run *r, const struct hil_step *st);
+
+static int run_step(struct run *r, const struct hil_step *st)
+{
+    struct hil_target *t = r->t;
+    int rc;
+    evlog(r, "step %d: %s (line %d)", r->step, hil_step_name(st->kind), st->line);
+    switch (st->kind) {
+    case HIL_STEP_POWER_ON:
+        r->cursor = r->nlines;
+        hil_runtrace_power(&r->rt, HIL_TRACE_PWR_ON, "power_on step");
+        hil_romlink_leave(&r->rl);
+        if (st->boot0_high) {
+            if (t->powered) {
+                return step_fail(r, "the target is already on");
+            }
+            r->rl.boot0 = true;
+            return enter_rom(r) == 0 ? 0 : step_fail(r, "out of memory");
+        }
+        r->rl.boot0 = false;
+        rc = t->ops->power_on(t);
+        if (rc != 0) {
+            return step_fail(r, "the target did not start: %s", fota_strerror(rc));
+        }
+        pump(r, 0);
+        return check_target(r);
+    case HIL_STEP_POWER_CUT:
+        hil_romlink_leave(&r->rl);
+        rc = t->ops->power_off(t);
+        r->running_slot = -1;
+        if (rc != 0) {
+            return step_fail(r, "power_off failed: %s", fota_strerror(rc));
+        }
+        return 0;
+    case HIL_STEP_RESET:
+        hil_runtrace_power(&r->rt, HIL_TRACE_PWR_RESET, "reset step");
+        rc = t->ops->reset(t);
+        if (rc != 0) {
+            return step_fail(r, "reset failed: %s%s", fota_strerror(rc),
+                             rc == FOTA_EBUSY ? " (the target is off)" : "");
+        }
+        return check_target(r);
+    case HIL_STEP_WAIT_MS:
+        return do_wait(r, st->ms);
+    case HIL_STEP_EXPECT_CONSOLE:
+        return do_expect_console(r, st);
+    case HIL_STEP_CONSOLE_ABSENT:
+        return do_console_absent(r, st);
+    case HIL_STEP_UPDATE:
+        return hil_case_is_multi_step(r->s->sweep_case, r->step) ? do_multi_update(r, st) : do_update(r, st);
+    case HIL_STEP_EXPECT:
+        return do_expect(r, st);
+    }
+    return step_fail(r, "unknown step");
+}
+
+/* ---- multi_cut sweep cases (sweep.h) ---- */
+
+/* Has the image of the last update attempt landed: the slot it is linked
+ * for holds its header byte for byte (the header carries the payload's
+ * SHA-256), and the newest record has that slot pending, trial or
+ * confirmed (only END's verification commits PENDING)? */
+static bool update_landed(struct run *r)
+{
+    struct image_header h;
+    FILE *f = fopen(r->u.image, "rb");
+    bool got = f != NULL && fread(&h, sizeof(h), 1, f) == 1;
+    if (f != NULL) {
+        fclose(f);
+    }
+    int slot = got ? slot_of_vectors(h.ih_load_addr) : -1;
+    struct meta_record m;
+    if (slot < 0 || !newest_meta(r->flash, &m)) {
+        return false;
+    }
+    uint8_t st = m.mr_slot[slot].ms_state;
+    return (st == META_SLOT_PENDING || st == META_SLOT_TRIAL || st == META_SLOT_CONFIRMED) &&
+           memcmp(&r->flash->mem[LAYOUT_SLOT_ADDR((uint32_t)slot) - LAYOUT_FLASH_BASE], &h, sizeof(h)) == 0;
+}
+
+/* The swept update is over: wait (at most HIL_DEFAULT_EXPECT_TIMEOUT_MS)
+ * until the newest record has no slot pending or in trial (the new image
+ * confirmed, or rejected), then cut the power. The steps after the swept
+ * one start with power_on, as in every case, from a flash that does not
+ * depend on when the updater exited. */
+static int settle_and_cut(struct run *r, const struct hil_step *st)
+{
+    uint64_t until = now_ms() + HIL_DEFAULT_EXPECT_TIMEOUT_MS;
+    for (;;) {
+        struct meta_record m;
+        bool busy = false;
+        for (int s = 0; r->t->powered && s < 2 && newest_meta(r->flash, &m); s++) {
+            busy = busy || m.mr_slot[s].ms_state == META_SLOT_PENDING || m.mr_slot[s].ms_state == META_SLOT_TRIAL;
+        }
+        if (!busy) {
+            break;
+        }
+        if (now_ms() >= until) {
+            evlog(r, "multi_cut: a slot is still pending or in trial after %u ms", HIL_DEFAULT_EXPECT_TIMEOUT_MS);
+            break;
+        }
+        if (check_target(r) != 0) {
+            return -1;
+        }
+        pump(r, wait_slice(r, until));
+    }
+    evlog(r, "multi_cut: the update is over; power cut before the steps after the swept one");
+    struct hil_step cut = { .kind = HIL_STEP_POWER_CUT, .line = st->line };
+    return run_step(r, &cut);
+}
+
+/* Keep attempt @p a's updater log as fotactl.step<N>.attempt<a>.log; its path into @p path. */
+static void keep_attempt_log(struct run *r, uint32_t a, char *path, size_t len)
+{
+    snprintf(path, len, "%s/fotactl.step%d.attempt%u.log", r->workdir, r->step, a);
+    if (rename(r->u.log_path, path) != 0) {
+        snprintf(path, len, "%s", r->u.log_path);
+    }
+}
+
+/*
+ * A multi_cut case's swept update: attempt 1, then after each cut the
+ * device is powered on and the same update runs again (fotactl's BEGIN
+ * resumes at the first all-0xFF chunk) until every cut fired; that last
+ * attempt must end ok. An attempt that ends ok before the next cut (the
+ * update finished) or an image that already landed (a cut after the
+ * commit that installs it: the updater has nothing to resume, and a new
+ * attempt would race the boot of the new image) ends the attempts early,
+ * noted in events.log. An attempt that fails without a cut fails the step.
+ */
+static int do_multi_update(struct run *r, const struct hil_step *st)
+{
+    struct hil_case *c = r->s->sweep_case;
+    struct hil_step attempt = *st;
+    attempt.update.expect = HIL_UPD_ANY; /* a cut, or the end of the update */
+    for (uint32_t a = 1;; a++) {
+        bool last = c->cuts_fired >= c->ncuts;
+        hil_case_attempt_begin(c); /* before the power-on: its boot's operations count, whenever they come */
+        if (a > 1) {
+            evlog(r, "multi_cut: %u of %u cuts made; power on for attempt %u", c->cuts_fired, c->ncuts, a);
+            struct hil_step on = { .kind = HIL_STEP_POWER_ON, .line = st->line };
+            if (run_step(r, &on) != 0) {
+                return -1;
+            }
+            if (update_landed(r)) {
+                evlog(r, "multi_cut: %s has landed already (slot pending, trial or confirmed): no attempt %u, "
+                      "%u of %u cuts made", r->u.image, a, c->cuts_fired, c->ncuts);
+                break;
+            }
+        }
+        if (last) {
+            evlog(r, "multi_cut: attempt %u, after the last cut: must end ok", a);
+        } else {
+            evlog(r, "multi_cut: attempt %u, cut %u of %u at matching op %u (%u counted so far)", a,
+                  c->cuts_fired + 1, c->ncuts, c->cut_at[c->cuts_fired], c->kind_seen);
+        }
+        int rc = do_update(r, last ? st : &attempt);
+        char log[PATH_MAX + 64];
+        keep_attempt_log(r, a, log, sizeof(log));
+        if (rc != 0) {
+            msg_add(r, "\nmulti_cut: that was attempt %u of the swept update, after %u of %u cuts (events.log)", a,
+                    c->cuts_fired, c->ncuts);
+            return -1;
+        }
+        if (last) {
+            break;
+        }
+        if (r->u.interrupted) {
+            continue;
+        }
+        int status = r->u.status;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            evlog(r, "multi_cut: attempt %u ended ok after %u matching ops, before cut %u at op %u: the update "
+                  "finished; %u of %u cuts made", a, c->kind_seen, c->cuts_fired + 1, c->cut_at[c->cuts_fired],
+                  c->cuts_fired, c->ncuts);
+            break;
+        }
+        char tail[1024];
+        tail_file(log, 6, tail, sizeof(tail));
+        return step_fail(r, "attempt %u: fotactl %s %d without a power cut (%u of %u cuts made, the next at "
+                         "matching op %u); fotactl output:\n%s", a, WIFEXITED(status) ? "exit" : "killed by signal",
+                         WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), c->cuts_fired, c->ncuts,
+                         c->cut_at[c->cuts_fired], tail);
+    }
+    return settle_and_cut(r, st);
+}
+
+static int compose_flash(struct run *r, const struct hil_scenario *s)
+{
+    hil_flash_init(r->flash);
+    if (s->sweep_case != NULL && s->sweep_case->fast) {
+        /* A sweep case: the crash state built from the journal (sweep.h). */
+        if (hil_case_compose_flash(s->sweep_case, r->flash) != 0) {
+            snprintf(r->msg, sizeof(r->msg), "flash: cannot build the crash state of %s from the journal", s->id);
+            return -1;
+        }
+        return 0;
+    }
+    if (r->o->flash_image != NULL) {
+        /* --flash-image: a dump (e.g. `fota-hil dump` of a field unit) replaces the scenario's flash. */
+        int rc = hil_flash_load_file(r->flash, LAYOUT_FLASH_BASE, r->o->flash_image);
+        if (rc != 0) {
+            snprintf(r->msg, sizeof(r->msg), "--flash-image %s: %s", r->o->flash_image, fota_strerror(rc));
+            return -1;
+        }
+        evlog(r, "flash from --flash-image %s", r->o->flash_image);
+        return 0;
+    }
+    struct { const char *path; uint32_t addr; const char *what; } parts[] = {
+        { s->flash.file, LAYOUT_FLASH_BASE, "flash file" },
+        { s->flash.bootloader, LAYOUT_BOOT_ADDR, "bootloader" },
+        { s->flash.slot_a, LAYOUT_SLOT_A_ADDR, "slot_a" },
+        { s->flash.slot_b, LAYOUT_SLOT_B_ADDR, "slot_b" },
+    };
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        if (parts[i].path == NULL) {
+            continue;
+        }
+        int rc = hil_flash_load_file(r->flash, parts[i].addr, parts[i].path);
+        if (rc != 0) {
+            snprintf(r->msg, sizeof(r->msg), "flash: cannot load %s %s: %s%s%s", parts[i].what, parts[i].path,
+                     fota_strerror(rc), rc == FOTA_EIO ? ": " : "", rc == FOTA_EIO ? strerror(errno) : "");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o, struct hil_result *out)
+{
+    struct run *r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        return FOTA_ENOMEM;
+    }
+    r->s = s;
+    r->o = o;
+    r->t0 = now_ms();
+    r->deadline = r->t0 + s->timeout_ms;
+    r->running_slot = -1;
+    r->link_fd = -1;
+    r->u.master = -1;
+    r->u.slave = -1;
+    r->u.pidfd = -1;
+    r->proxy.log = proxy_log;
+    r->proxy.log_ctx = r;
+    hil_proxy_init(&r->proxy, NULL, 0);
+    r->inject.cut_fault = -1;
+    struct hil_romlink_ops rlo = { .ctx = r, .nrst = rom_nrst, .fault = rom_fault };
+    hil_romlink_init(&r->rl, &rlo);
+    r->spi = (o->link_override ? o->link : s->link) == HIL_LINK_SPI;
+    r->spi_bus.log = rom_log;
+    r->spi_bus.log_ctx = r;
+    r->spi_bus.fault = spi_fault;
+    hil_spi_init(&r->spi_bus, NULL, 0);
+
+    memset(out, 0, sizeof(*out));
+    out->id = strdup(s->id);
+    out->file = strdup(s->file);
+    out->line = s->line;
+
+    snprintf(r->workdir, sizeof(r->workdir), "%s/%s", o->work_root, s->id);
+    int rc = 0;
+    if (hil_rmtree(r->workdir) != 0 || mkdir_p(r->workdir) != 0) {
+        snprintf(r->msg, sizeof(r->msg), "cannot create workdir %s: %s", r->workdir, strerror(errno));
+        rc = -1;
+    }
+    char abs_workdir[PATH_MAX];
+    if (rc == 0 && realpath(r->workdir, abs_workdir) == NULL) {
+        snprintf(abs_workdir, sizeof(abs_workdir), "%s", r->workdir);
+    }
+    if (rc == 0) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof(path), "%s/console.log", r->workdir);
+        r->console_log = fopen(path, "we");
+        snprintf(path, sizeof(path), "%s/events.log", r->workdir);
+        r->event_log = fopen(path, "we");
+        if (r->console_log != NULL) {
+            setvbuf(r->console_log, NULL, _IOLBF, 0);
+        }
+        if (r->event_log != NULL) {
+            setvbuf(r->event_log, NULL, _IOLBF, 0);
+        }
+        evlog(r, "scenario %s (%s:%d)", s->id, s->file, s->line);
+        if (hil_runtrace_open(&r->rt, r->workdir, o->pcap) != 0) {
+            evlog(r, "cannot create %s/%s: running without a trace", r->workdir, HIL_RUNTRACE_FILE);
+        }
+        hil_runtrace_tap(&r->rt, &r->proxy);
+        r->rt.spi = r->spi; /* update-protocol frames carried over SPI */
+    }
+    if (rc == 0) {
+        r->flash = calloc(1, sizeof(*r->flash));
+        if (r->flash == NULL) {
+            snprintf(r->msg, sizeof(r->msg), "out of memory");
+            rc = -1;
+        } else {
+            rc = compose_flash(r, s);
+            if (rc == 0) {
+                hil_runtrace_save_flash(&r->rt, r->flash);
+            }
+        }
+    }
+    if (rc == 0) {
+        struct hil_qemu_opts qo = {
+            .qemu = o->qemu,
+            .bootloader_elf = o->bootloader_elf,
+            .workdir = abs_workdir,
+            .icount_shift = o->icount_shift,
+            .watchdog_scale = o->watchdog_scale,
+            .verbose = o->verbose,
+            .link_spi = r->spi,
+        };
+        struct hil_target_hooks hooks = {
+            .ctx = r,
+            .on_flash_op = hook_flash_op,
+            .on_console_line = hook_console_line,
+            .on_event = hook_event,
+        };
+        struct hil_board_opts bo = {
+            .profile = o->board, .bootloader_elf = o->bootloader_elf, .workdir = abs_workdir,
+            .program = true, .verbose = o->verbose,
+        };
+        int crc = o->board != NULL ? hil_board_create(&bo, r->flash, &hooks, &r->t)
+                                   : hil_qemu_create(&qo, r->flash, &hooks, &r->t);
+        if (crc != 0 || r->t == NULL) {
+            snprintf(r->msg, sizeof(r->msg), "cannot create the %s target (bootloader ELF %s): %s",
+                     o->board != NULL ? "board" : "QEMU", o->bootloader_elf, fota_strerror(crc));
+            r->t = NULL;
+            rc = -1;
+        }
+    }
+    const struct hil_case *sc = s->sweep_case;
+    int window_end = sc != NULL && !sc->fast ? sc->parent->sweep->through : 0;
+    for (int i = 0; rc == 0 && i < s->nsteps; i++) {
+        r->step = i + 1;
+        if (o->journal != NULL && r->step == o->journal_step && hil_journal_begin(o->journal, r->flash) != 0) {
+            rc = -1;
+            break;
+        }
+        if (run_step(r, &s->steps[i]) != 0 && !(r->case_cut && r->step <= window_end)) {
+            rc = -1;
+        }
+        if (o->journal != NULL && r->step == journal_last(o)) {
+            hil_journal_close(o->journal, r->flash); /* recorded: the rest is not needed */
+            break;
+        }
+        if (rc == 0 && r->case_cut) {
+            /* The power is off: on with the step after the window (power_on). */
+            if (r->step < window_end) {
+                evlog(r, "sweep case: power cut in step %d; steps %d-%d skipped", r->step, r->step + 1, window_end);
+                i = window_end - 1;
+            }
+            r->case_cut = false;
+        }
+        if (rc == 0 && r->step == window_end && sc->kind == HIL_CASE_CUT && !sc->fired) {
+            rc = step_fail(r, "the sweep case's cut (%s #%u) never fired: the window (steps %d-%d) had only %u "
+                           "such operations", sc->on == HIL_OP_ERASE ? "erase" : "program", sc->n,
+                           sc->parent->sweep->step, window_end, sc->kind_seen);
+        }
+    }
+    if (r->u.active) {
+        end_update(r);
+    }
+    if (r->t != NULL) {
+        r->t->ops->destroy(r->t);
+        r->t = NULL;
+    }
+    hil_romlink_unlisten(&r->rl);
+    free(r->rl.rom);
+    hil_spi_free(&r->spi_bus);
+    if (rc != 0 && r->flash != NULL) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof(path), "%s/flash-at-failure.bin", r->workdir);
+        (void)hil_flash_save(r->flash, path);
+    }
+    out->seconds = elapsed_s(r);
+    out->status = rc == 0 ? HIL_PASS : HIL_FAIL;
+    if (rc != 0) {
+        out->message = strdup(r->msg[0] != '\0' ? r->msg : "failed");
+    }
+    if (r->flash != NULL) {
+        out->props = hil_case_props(s->sweep_case, r->flash);
+        evlog(r, "final flash sha256 %.64s", out->props != NULL ? out->props + strlen("flash_sha256=") : "?");
+    }
+    if (rc != 0 && s->sweep_case != NULL) {
+        char *cmd = hil_case_rerun_command(s->id, s->file);
+        size_t ml = strlen(out->message) + (cmd != NULL ? strlen(cmd) : 0) + 16;
+        char *m = malloc(ml);
+        if (m != NULL && cmd != NULL) {
+            snprintf(m, ml, "%s\nre-run: %s", out->message, cmd);
+            free(out->message);
+            out->message = m;
+        } else {
+            free(m);
+        }
+        free(cmd);
+    }
+    evlog(r, "%s in %.2f s", rc == 0 ? "PASS" : "FAIL", out->seconds);
+    (void)hil_runtrace_close(&r->rt, rc != 0);
+    if (r->console_log != NULL) {
+        fclose(r->console_log);
+    }
+    if (r->event_log != NULL) {
+        fclose(r->event_log);
+    }
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/console.log", r->workdir);
+    out->console = hil_read_text_file(path, HIL_CONSOLE_FILE_MAX);
+    for (size_t i = 0; i < r->nlines; i++) {
+        free(r->lines[i]);
+    }
+    free(r->lines);
+    hil_buf_free(&r->u.to_target);
+    hil_buf_free(&r->u.to_host);
+    free(r->flash);
+    free(r);
+    return 0;
+}

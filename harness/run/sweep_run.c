@@ -1,0 +1,626 @@
+/**
+ * @file sweep_run.c
+ * @brief Sweep planning, re-check and summary (see sweep_run.h).
+ */
+#include "run/sweep_run.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fota/errors.h"
+#include "fota/proto.h"
+#include "fota/sha256.h"
+#include "scenario/journal.h"
+#include "scenario/sweep.h"
+
+struct hil_sweep_entry {
+    struct hil_scenario *parent;
+    struct hil_sweep sw;          /**< the parent's block with --seed / --no-journal applied */
+    struct hil_journal journal;
+    struct hil_case *cases;
+    int ncases;
+    struct hil_scenario **case_s; /**< one scenario per case (NULL when not selected) */
+    bool recorded;
+};
+
+static void *xcalloc(size_t n, size_t sz)
+{
+    void *p = calloc(n == 0 ? 1 : n, sz);
+    if (p == NULL) {
+        fprintf(stderr, "fota-hil: out of memory\n");
+        abort();
+    }
+    return p;
+}
+
+static void push_item(struct hil_sweep_plan *plan, struct hil_scenario *s)
+{
+    struct hil_scenario **n = realloc(plan->items, sizeof(*n) * (size_t)(plan->count + 1));
+    if (n == NULL) {
+        abort();
+    }
+    plan->items = n;
+    plan->items[plan->count++] = s;
+}
+
+static bool glob_any(const struct hil_sweep_opts *so, const char *id, bool prefix)
+{
+    if (so->ncases == 0) {
+        return true;
+    }
+    for (int i = 0; i < so->ncases; i++) {
+        char pat[512];
+        snprintf(pat, sizeof(pat), "%s", so->cases[i]);
+        char *at = prefix ? strchr(pat, '@') : NULL;
+        if (at != NULL) {
+            *at = '\0';
+        }
+        if (fnmatch(pat, id, 0) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The scenario that runs case @p c: shares the parent's strings and compiled regexes. */
+static struct hil_scenario *case_scenario(struct hil_sweep_entry *e, struct hil_case *c, bool force_slow)
+{
+    const struct hil_scenario *p = e->parent;
+    const struct hil_sweep *sw = &e->sw;
+    struct hil_scenario *s = xcalloc(1, sizeof(*s));
+    *s = *p;
+    s->id = c->id;
+    s->sweep = NULL;
+    s->sweep_case = c;
+    if (force_slow) {
+        c->fast = false;
+    }
+    if (c->fast) {
+        s->steps = p->steps + sw->through;
+        s->nsteps = p->nsteps - sw->through;
+        return s;
+    }
+    if (c->kind == HIL_CASE_MULTI_CUT) {
+        /* The parent's steps as they are: the runner repeats the swept
+         * update after each cut (runner.c do_multi_update). */
+        return s;
+    }
+    bool cycle = c->kind == HIL_CASE_FAIL || c->kind == HIL_CASE_NOSTICK;
+    s->nsteps = p->nsteps + (cycle ? 1 : 0);
+    s->steps = xcalloc((size_t)s->nsteps, sizeof(*s->steps));
+    memcpy(s->steps, p->steps, sizeof(*s->steps) * (size_t)sw->step);
+    memcpy(s->steps + sw->step + (cycle ? 1 : 0), p->steps + sw->step,
+           sizeof(*s->steps) * (size_t)(p->nsteps - sw->step));
+    struct hil_step *st = &s->steps[sw->step - 1];
+    struct hil_fault *f = NULL; /* a fault of the swept step, for the kinds the proxy injects */
+    switch (c->kind) {
+    case HIL_CASE_CUT:
+        /* The runner's case hook cuts at the Nth matching op of the window
+         * (hil_case_on_flash_op), in the update or after it (`through`),
+         * then the run goes on after the window. */
+        st->update.expect = HIL_UPD_ANY;
+        break;
+    case HIL_CASE_CORRUPT:
+    case HIL_CASE_DROP:
+        f = xcalloc(1, sizeof(*f));
+        f->kind = c->kind == HIL_CASE_DROP ? HIL_FAULT_DROP : HIL_FAULT_CORRUPT;
+        f->frame = c->n;
+        f->frame_type = PROTO_T_DATA;
+        f->byte = HIL_SWEEP_CORRUPT_BYTE;
+        break;
+    case HIL_CASE_LINK_CUT:
+        /* A power_cut at a frame (proxy.h): the steps after the swept one
+         * (from power_on, hil_sweep_parse checks) are the recovery. */
+        f = xcalloc(1, sizeof(*f));
+        f->kind = HIL_FAULT_POWER_CUT;
+        f->frame = c->n;
+        f->frame_type = c->frame_type;
+        st->update.expect = HIL_UPD_INTERRUPTED;
+        break;
+    default:
+        /* fail / nostick: the runner's case hook decides the Nth op; the
+         * update may or may not fail; then the power is cycled. */
+        st->update.expect = HIL_UPD_ANY;
+        s->steps[sw->step].kind = HIL_STEP_POWER_CUT;
+        s->steps[sw->step].line = st->line;
+        s->steps[sw->step].re_ok = false;
+        break;
+    }
+    if (f != NULL) {
+        f->line = sw->line;
+        f->dir = HIL_DIR_TO_TARGET;
+    }
+    st->update.faults = f;
+    st->update.nfaults = f != NULL ? 1 : 0;
+    return s;
+}
+
+static void free_case_scenario(struct hil_scenario *s, const struct hil_scenario *parent, int sweep_step)
+{
+    if (s == NULL) {
+        return;
+    }
+    if (s->steps < parent->steps || s->steps >= parent->steps + parent->nsteps) {
+        free(s->steps[sweep_step - 1].update.faults);
+        free(s->steps);
+    }
+    free(s);
+}
+
+/* Mark fast cases whose crash state another fast case has. */
+static void find_duplicates(struct hil_sweep_entry *e)
+{
+    for (int i = 0; i < e->ncases; i++) {
+        struct hil_case *c = &e->cases[i];
+        if (!c->fast || c->kind != HIL_CASE_CUT || c->torn != HIL_TORN_ALL || c->op_index < 0) {
+            continue;
+        }
+        for (int k = 0; k < e->ncases; k++) {
+            const struct hil_case *d = &e->cases[k];
+            if (k != i && d->fast && d->kind == HIL_CASE_CUT && d->torn == HIL_TORN_NONE &&
+                d->op_index == c->op_index + 1) {
+                c->same_as = k;
+                break;
+            }
+        }
+    }
+}
+
+int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_opts *o,
+                         const struct hil_sweep_opts *so, struct hil_sweep_plan *plan)
+{
+    memset(plan, 0, sizeof(*plan));
+    plan->sweeps = xcalloc((size_t)n, sizeof(*plan->sweeps));
+    struct hil_scenario **all = NULL;
+    int nall = 0;
+    for (int i = 0; i < n; i++) {
+        struct hil_scenario *s = sel[i];
+        if (s->sweep == NULL) {
+            if (so->ncases == 0 || glob_any(so, s->id, false)) {
+                all = realloc(all, sizeof(*all) * (size_t)(nall + 1));
+                all[nall++] = s;
+            }
+            continue;
+        }
+        if (!glob_any(so, s->id, true) || !hil_scenario_on_platform(s, "qemu")) {
+            continue;
+        }
+        struct hil_sweep_entry *e = &plan->sweeps[plan->nsweeps++];
+        e->parent = s;
+        e->sw = *s->sweep;
+        if (so->seed_set) {
+            e->sw.seed = so->seed;
+        }
+        if (so->no_journal) {
+            e->sw.journal = false;
+        }
+        /* The clean run, recorded up to the end of the swept step. */
+        struct hil_run_opts ro = *o;
+        ro.journal = &e->journal;
+        ro.journal_step = e->sw.step;
+        ro.journal_through = e->sw.through;
+        /* Without -icount: the journal is the sequence of flash operations,
+         * fixed by the update's data, not by guest timing (host timing under
+         * -icount is no more deterministic), and the emulated UART delivers
+         * bytes 2.5x as fast (256 KB: 9 s instead of 23 s). Every case runs
+         * with -icount; journal.consistent still checks the recording. */
+        ro.icount_shift = -1;
+        struct hil_result res;
+        int rc = hil_run_scenario(s, &ro, &res);
+        char err[1024] = "";
+        if (rc == 0 && res.status != HIL_PASS) {
+            snprintf(err, sizeof(err), "the clean run of the sweep (up to step %d) failed: %s", e->sw.step,
+                     res.message != NULL ? res.message : "?");
+        } else if (rc == 0 && !e->journal.consistent) {
+            snprintf(err, sizeof(err), "the journal of step %d does not reproduce the flash at its end "
+                     "(an operation escaped it): journal mode off for this sweep", e->sw.step);
+            fprintf(stderr, "fota-hil: %s: %s\n", s->id, err);
+            err[0] = '\0';
+            e->sw.journal = false;
+        }
+        hil_result_clear(&res);
+        if (rc == 0 && err[0] == '\0') {
+            /* hil_sweep_expand reads the block from the scenario: point it at the adjusted copy. */
+            struct hil_sweep *keep = s->sweep;
+            s->sweep = &e->sw;
+            rc = hil_sweep_expand(s, &e->journal, &e->cases, &e->ncases, err, sizeof(err));
+            s->sweep = keep;
+        }
+        if (err[0] != '\0' || rc != 0) {
+            struct hil_result f = { 0 };
+            f.id = strdup(s->id);
+            f.file = strdup(s->file);
+            f.line = s->sweep->line;
+            f.status = HIL_FAIL;
+            f.message = strdup(err[0] != '\0' ? err : fota_strerror(rc));
+            hil_result_print(&f, stdout);
+            hil_results_add(&plan->pre, &f);
+            hil_result_clear(&f);
+            continue;
+        }
+        e->recorded = true;
+        char steps[32];
+        if (e->sw.through > e->sw.step) {
+            snprintf(steps, sizeof(steps), "steps %d-%d", e->sw.step, e->sw.through);
+        } else {
+            snprintf(steps, sizeof(steps), "step %d", e->sw.step);
+        }
+        printf("JOURNAL %s: %u flash ops in %s, %d cases (%s)\n", s->id, e->journal.count, steps,
+               e->ncases, !e->sw.journal || e->sw.family == HIL_SWEEP_LINK || e->sw.family == HIL_SWEEP_FLASH_FAULT ||
+               e->sw.family == HIL_SWEEP_MULTI_CUT ?
+               "each case runs the update" : "crash states from the journal, recovery only");
+        fflush(stdout);
+        find_duplicates(e);
+        e->case_s = xcalloc((size_t)e->ncases, sizeof(*e->case_s));
+        for (int k = 0; k < e->ncases; k++) {
+            struct hil_case *c = &e->cases[k];
+            if (!glob_any(so, c->id, false)) {
+                continue;
+            }
+            /* The parent's sweep pointer must see the adjusted block at run time. */
+            e->case_s[k] = case_scenario(e, c, false);
+            all = realloc(all, sizeof(*all) * (size_t)(nall + 1));
+            all[nall++] = e->case_s[k];
+        }
+        /* Cases read parent->sweep at run time: give them the adjusted copy. */
+        *s->sweep = e->sw;
+    }
+    for (int i = 0; i < nall; i++) {
+        if (so->shard_n == 0 || i % so->shard_n == so->shard_k - 1) {
+            push_item(plan, all[i]);
+        }
+    }
+    free(all);
+    return 0;
+}
+
+static bool prop_has(const char *props, const char *key)
+{
+    if (props == NULL) {
+        return false;
+    }
+    size_t kl = strlen(key);
+    for (const char *p = props; *p != '\0';) {
+        if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
+            return true;
+        }
+        const char *nl = strchr(p, '\n');
+        if (nl == NULL) {
+            break;
+        }
+        p = nl + 1;
+    }
+    return false;
+}
+
+static bool prop_is(const char *props, const char *kv)
+{
+    if (props == NULL) {
+        return false;
+    }
+    size_t l = strlen(kv);
+    for (const char *p = props; *p != '\0';) {
+        if (strncmp(p, kv, l) == 0 && (p[l] == '\n' || p[l] == '\0')) {
+            return true;
+        }
+        const char *nl = strchr(p, '\n');
+        if (nl == NULL) {
+            break;
+        }
+        p = nl + 1;
+    }
+    return false;
+}
+
+static int result_of(const struct hil_results *rs, const char *id)
+{
+    for (int i = 0; i < rs->count; i++) {
+        if (rs->items[i].id != NULL && strcmp(rs->items[i].id, id) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+int hil_sweep_plan_recheck(struct hil_sweep_plan *plan, const struct hil_results *rs,
+                           struct hil_scenario ***again, int **index_of)
+{
+    int cnt = 0;
+    *again = NULL;
+    *index_of = NULL;
+    for (int i = 0; i < plan->nsweeps; i++) {
+        struct hil_sweep_entry *e = &plan->sweeps[i];
+        bool diverged = false;
+        for (int k = 0; k < e->ncases && !diverged; k++) {
+            int ri = e->case_s != NULL && e->case_s[k] != NULL ? result_of(rs, e->cases[k].id) : -1;
+            if (ri >= 0 && e->cases[k].verify && prop_has(rs->items[ri].props, "diverged")) {
+                diverged = true;
+            }
+        }
+        if (!diverged) {
+            continue;
+        }
+        fprintf(stdout, "JOURNAL %s: a verify case diverged from the journal: re-running its fast cases the slow way\n",
+                e->parent->id);
+        for (int k = 0; k < e->ncases; k++) {
+            int ri = e->case_s[k] != NULL ? result_of(rs, e->cases[k].id) : -1;
+            if (ri < 0 || !e->cases[k].fast) {
+                continue;
+            }
+            free_case_scenario(e->case_s[k], e->parent, e->sw.step);
+            e->case_s[k] = case_scenario(e, &e->cases[k], true);
+            *again = realloc(*again, sizeof(**again) * (size_t)(cnt + 1));
+            *index_of = realloc(*index_of, sizeof(**index_of) * (size_t)(cnt + 1));
+            (*again)[cnt] = e->case_s[k];
+            (*index_of)[cnt] = ri;
+            cnt++;
+        }
+    }
+    return cnt;
+}
+
+void hil_sweep_plan_summary(const struct hil_sweep_plan *plan, const struct hil_results *rs, FILE *out)
+{
+    for (int i = 0; i < plan->nsweeps; i++) {
+        const struct hil_sweep_entry *e = &plan->sweeps[i];
+        if (!e->recorded) {
+            continue;
+        }
+        int ran = 0, failed = 0, bricked = 0, fast = 0;
+        for (int k = 0; k < e->ncases; k++) {
+            int ri = e->case_s[k] != NULL ? result_of(rs, e->cases[k].id) : -1;
+            if (ri < 0) {
+                continue;
+            }
+            ran++;
+            failed += rs->items[ri].status == HIL_FAIL;
+            bricked += prop_is(rs->items[ri].props, "bricked=1");
+            fast += prop_is(rs->items[ri].props, "mode=journal");
+        }
+        if (ran == 0) {
+            continue;
+        }
+        fprintf(out, "SWEEP %s: %d cases (%d from the journal), %d failed, %d bricked (brick rate %.2f %%), seed %llu\n",
+                e->parent->id, ran, fast, failed, bricked, 100.0 * bricked / ran, (unsigned long long)e->sw.seed);
+    }
+}
+
+void hil_sweep_plan_free(struct hil_sweep_plan *plan)
+{
+    for (int i = 0; i < plan->nsweeps; i++) {
+        struct hil_sweep_entry *e = &plan->sweeps[i];
+        for (int k = 0; e->case_s != NULL && k < e->ncases; k++) {
+            free_case_scenario(e->case_s[k], e->parent, e->sw.step);
+        }
+        free(e->case_s);
+        free(e->cases);
+        hil_journal_free(&e->journal);
+    }
+    free(plan->sweeps);
+    free(plan->items);
+    hil_results_free(&plan->pre);
+    memset(plan, 0, sizeof(*plan));
+}
+
+bool hil_sweep_is_case(const struct hil_scenario *s)
+{
+    return s != NULL && s->sweep_case != NULL;
+}
+
+bool hil_sweep_shortcut(const struct hil_scenario *s, struct hil_scenario *const *items,
+                        const struct hil_result *results, int n, struct hil_result *out)
+{
+    const struct hil_case *c = s->sweep_case;
+    if (c == NULL || !c->fast || c->same_as < 0) {
+        return false;
+    }
+    /* The original: the torn-none cut at the next operation (find_duplicates). */
+    for (int i = 0; i < n; i++) {
+        const struct hil_case *d = items[i]->sweep_case;
+        if (d == NULL || d->parent != c->parent || d->op_index != c->op_index + 1 || d->torn != HIL_TORN_NONE ||
+            d->kind != HIL_CASE_CUT || !d->fast || results[i].id == NULL) {
+            continue;
+        }
+        const struct hil_result *r = &results[i];
+        memset(out, 0, sizeof(*out));
+        out->id = strdup(s->id);
+        out->file = strdup(s->file);
+        out->line = s->line;
+        out->status = r->status;
+        out->seconds = 0.0;
+        out->console = r->console != NULL ? strdup(r->console) : NULL;
+        out->props = r->props != NULL ? strdup(r->props) : NULL;
+        if (r->status == HIL_FAIL) {
+            char *cmd = hil_case_rerun_command(s->id, s->file);
+            size_t ml = strlen(r->message != NULL ? r->message : "") + strlen(d->id) + (cmd ? strlen(cmd) : 0) + 96;
+            out->message = malloc(ml);
+            if (out->message != NULL) {
+                snprintf(out->message, ml, "same crash state as %s, which failed: %s\nre-run: %s", d->id,
+                         r->message != NULL ? r->message : "?", cmd != NULL ? cmd : "?");
+            }
+            free(cmd);
+        }
+        return true;
+    }
+    return false;
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void hil_progress(int done, int total, int failed)
+{
+    static double t0;
+    static int tty = -1;
+    if (tty < 0) {
+        tty = isatty(2) ? 1 : 0;
+        t0 = mono_s();
+    }
+    if (!tty || total < 2) {
+        return;
+    }
+    double el = mono_s() - t0;
+    double rate = el > 0 ? done / el : 0;
+    int eta = rate > 0 ? (int)((total - done) / rate) : 0;
+    fprintf(stderr, "\r\033[K[%d/%d] %d failed, %.1f/s, ETA %d:%02d", done, total, failed, rate, eta / 60, eta % 60);
+    if (done == total) {
+        fputs("\r\033[K", stderr);
+    }
+    fflush(stderr);
+}
+
+void hil_sweep_after_run(struct hil_sweep_plan *plan, struct hil_results *rs, hil_run_fn run, void *ctx)
+{
+    struct hil_scenario **again = NULL;
+    int *index_of = NULL;
+    int n = hil_sweep_plan_recheck(plan, rs, &again, &index_of);
+    if (n > 0) {
+        struct hil_results second = { 0 };
+        run(ctx, again, n, &second);
+        for (int i = 0; i < n && i < second.count; i++) {
+            hil_result_clear(&rs->items[index_of[i]]);
+            rs->items[index_of[i]] = second.items[i];
+            memset(&second.items[i], 0, sizeof(second.items[i]));
+        }
+        hil_results_free(&second);
+    }
+    free(again);
+    free(index_of);
+    hil_sweep_plan_summary(plan, rs, stdout);
+}
+
+/* First line of a command's output into @p buf (empty on failure). */
+static void first_line(const char *cmd, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    FILE *p = popen(cmd, "r");
+    if (p == NULL) {
+        return;
+    }
+    if (fgets(buf, (int)len, p) == NULL) {
+        buf[0] = '\0';
+    }
+    pclose(p);
+    buf[strcspn(buf, "\r\n")] = '\0';
+}
+
+static void file_sha256(const char *path, char hex[65])
+{
+    FILE *f = fopen(path, "rb");
+    snprintf(hex, 65, "missing");
+    if (f == NULL) {
+        return;
+    }
+    struct sha256_ctx c;
+    sha256_init(&c);
+    uint8_t buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof(buf), f)) > 0) {
+        sha256_update(&c, buf, got);
+    }
+    fclose(f);
+    uint8_t d[SHA256_DIGEST_SIZE];
+    sha256_final(&c, d);
+    for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++) {
+        snprintf(&hex[2 * i], 3, "%02x", d[i]);
+    }
+}
+
+static void props_add(char **props, size_t *len, const char *key, const char *val)
+{
+    char probe[700];
+    snprintf(probe, sizeof(probe), "%s=", key);
+    if (*props != NULL && strstr(*props, probe) != NULL) {
+        return; /* each file once */
+    }
+    size_t add = strlen(key) + strlen(val) + 3;
+    char *n = realloc(*props, *len + add);
+    if (n == NULL) {
+        abort();
+    }
+    snprintf(n + *len, add, "%s=%s\n", key, val);
+    *props = n;
+    *len += add - 1;
+}
+
+void hil_sweep_cli_setup(const char *argv0, const struct hil_run_opts *o, const struct hil_sweep_opts *so,
+                         struct hil_scenario **sel, int n)
+{
+    char extra[1024] = "";
+    size_t u = 0;
+    if (strcmp(o->bootloader_elf, "build/fw/bootloader.elf") != 0) {
+        u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--bootloader-elf %s ", o->bootloader_elf);
+    }
+    if (o->icount_shift != 4 && u < sizeof(extra)) {
+        u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--icount %d ", o->icount_shift);
+    }
+    if (o->link_override && u < sizeof(extra)) {
+        u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--link %s ", o->link == HIL_LINK_SPI ? "spi" : "uart");
+    }
+    if (o->watchdog_scale > 0.0 && o->watchdog_scale != 1.0 && u < sizeof(extra)) {
+        u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--watchdog-scale %g ", o->watchdog_scale);
+    }
+    if (so->seed_set && u < sizeof(extra)) {
+        u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--seed %llu ", (unsigned long long)so->seed);
+    }
+    if (so->no_journal && u < sizeof(extra)) {
+        u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--no-journal ");
+    }
+    if (o->link_override && u < sizeof(extra)) {
+        u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--link %s ", o->link == HIL_LINK_SPI ? "spi" : "uart");
+    }
+    if (u > 0 && u < sizeof(extra)) {
+        extra[u - 1] = '\0';
+    }
+    hil_sweep_set_command(argv0, extra);
+
+    char *props = NULL;
+    size_t len = 0;
+    char line[512];
+    first_line("git describe --always --dirty --tags 2>/dev/null", line, sizeof(line));
+    props_add(&props, &len, "git_describe", line[0] ? line : "unknown");
+    first_line("qemu-system-arm --version 2>/dev/null", line, sizeof(line));
+    if (o->qemu != NULL) {
+        char cmd[600];
+        snprintf(cmd, sizeof(cmd), "'%s' --version 2>/dev/null", o->qemu);
+        first_line(cmd, line, sizeof(line));
+    }
+    props_add(&props, &len, "qemu_version", line[0] ? line : "unknown");
+    if (so->seed_set) {
+        snprintf(line, sizeof(line), "%llu", (unsigned long long)so->seed);
+        props_add(&props, &len, "seed", line);
+    }
+    char hex[65];
+    char key[600];
+    file_sha256(o->bootloader_elf, hex);
+    snprintf(key, sizeof(key), "sha256:%s", o->bootloader_elf);
+    props_add(&props, &len, key, hex);
+    for (int i = 0; i < n; i++) {
+        const struct hil_scenario *s = sel[i];
+        const char *files[4] = { s->flash.bootloader, s->flash.slot_a, s->flash.slot_b, s->flash.file };
+        for (int f = 0; f < 4; f++) {
+            if (files[f] != NULL) {
+                snprintf(key, sizeof(key), "sha256:%s", files[f]);
+                file_sha256(files[f], hex);
+                props_add(&props, &len, key, hex);
+            }
+        }
+        for (int k = 0; k < s->nsteps; k++) {
+            const char *img = s->steps[k].kind == HIL_STEP_UPDATE ? s->steps[k].update.image : NULL;
+            if (img != NULL && strstr(img, "{target}") == NULL) {
+                snprintf(key, sizeof(key), "sha256:%s", img);
+                file_sha256(img, hex);
+                props_add(&props, &len, key, hex);
+            }
+        }
+    }
+    hil_results_set_suite_props(props);
+    free(props);
+}

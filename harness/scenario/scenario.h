@@ -1,0 +1,238 @@
+/**
+ * @file scenario.h
+ * @brief Scenario files (scenarios/NAME.yaml): the data model and the parser.
+ *
+ * A scenario file holds one or more YAML documents, one scenario each. The
+ * schema is documented, with an example per step and per fault, in
+ * docs/SCENARIOS.md. Parsing uses libyaml's document API; every node keeps
+ * the line of its start mark, so a malformed file is reported as
+ * `file:line: what is wrong` and never crashes the harness.
+ */
+#ifndef HIL_SCENARIO_H
+#define HIL_SCENARIO_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <regex.h>
+#include "target/target.h"
+
+/* Defaults when a scenario does not say. */
+#define HIL_DEFAULT_SCENARIO_TIMEOUT_MS 120000u
+#define HIL_DEFAULT_CONSOLE_TIMEOUT_MS  10000u
+#define HIL_DEFAULT_EXPECT_TIMEOUT_MS   10000u
+#define HIL_DEFAULT_UPDATE_TIMEOUT_MS   60000u
+#define HIL_DEFAULT_BOOTLOADER_BIN      "build/fw/bootloader.bin"
+#define HIL_DEFAULT_SLOT_A_IMAGE        "build/images/demo-1.0.0-A.img"
+
+/** Which fault a `faults:` entry injects. */
+enum hil_fault_kind {
+    HIL_FAULT_POWER_CUT = 1, /**< at the Nth flash op of a kind/region, or (frame > 0) just
+                                  before the Nth to_target frame (hil_fault_at_frame) */
+    HIL_FAULT_CORRUPT = 2,   /**< xor 0xFF one byte of the Nth frame */
+    HIL_FAULT_DROP = 3,      /**< remove the Nth frame from the stream */
+    HIL_FAULT_DISCONNECT = 4,/**< close the updater's side at the Nth to_target frame */
+    HIL_FAULT_ROM_NACK = 5,  /**< ROM path: NACK the Nth command `cmd` (rom_an3155.h) */
+    HIL_FAULT_ROM_SILENT = 6,/**< ROM path: no answer to the Nth command `cmd` */
+    /* SPI link (spi_link.h): `transfer` N -> frame, `count` -> n, `value` -> byte */
+    HIL_FAULT_SPI_DROP = 7,
+    HIL_FAULT_SPI_CORRUPT = 8,
+    HIL_FAULT_SPI_CS_RELEASE = 9,
+    HIL_FAULT_SPI_MISO_STUCK = 10,
+    HIL_FAULT_SPI_BIT_SHIFT = 11,
+};
+
+/** The update link a scenario runs over (`link:`, or fota-hil run --link). */
+enum hil_link {
+    HIL_LINK_UART = 0,
+    HIL_LINK_SPI = 1,
+};
+
+/** Region filter of a power_cut fault. */
+enum hil_fault_region {
+    HIL_FREGION_ANY = 0,
+    HIL_FREGION_SLOT = 1,    /**< either slot */
+    HIL_FREGION_META = 2,
+    HIL_FREGION_SLOT_A = 3,
+    HIL_FREGION_SLOT_B = 4,
+};
+
+/** How a power_cut fault's N is given. */
+enum hil_fault_n {
+    HIL_FN_NUMBER = 0,       /**< n: 7 */
+    HIL_FN_LAST = 1,         /**< n: last  = number of DATA frames of the image */
+    HIL_FN_MIDDLE = 2,       /**< n: middle = (last + 1) / 2 */
+};
+
+enum hil_dir { HIL_DIR_TO_TARGET = 0, HIL_DIR_TO_HOST = 1 };
+
+struct hil_fault {
+    enum hil_fault_kind kind;
+    int line;                     /**< 1-based line in the scenario file */
+    /* power_cut */
+    enum hil_op_kind on;          /**< HIL_OP_PROGRAM / HIL_OP_ERASE */
+    enum hil_fault_region region;
+    enum hil_fault_n n_kind;
+    uint32_t n;                   /**< 1-based; for LAST/MIDDLE resolved by the runner */
+    enum hil_torn torn;
+    /* corrupt, drop, disconnect; power_cut at a frame */
+    enum hil_dir dir;
+    uint32_t frame;               /**< 1-based frame count in that direction; 0: not given */
+    int frame_type;               /**< -1: count every frame; else count only frames of
+                                       this type (enum proto_type, RSP bit included) */
+    uint32_t byte;                /**< corrupt: offset in the frame (0 = SYNC0) */
+    /* rom_nack, rom_silent (n above is the 1-based count of that command) */
+    uint8_t rom_cmd;              /**< AN3155 command code (enum hil_rom_cmd) */
+};
+
+/**
+ * @return true if @p f is a power_cut at a link frame (`frame:` given: the
+ * power goes just before the Nth to_target frame, of `type` if given, would
+ * reach the target; harness/link/proxy.h) rather than at a flash operation.
+ */
+static inline bool hil_fault_at_frame(const struct hil_fault *f)
+{
+    return f->kind == HIL_FAULT_POWER_CUT && f->frame > 0;
+}
+
+/** Which updater an update step runs. */
+enum hil_update_proto {
+    HIL_PROTO_FOTA = 0,      /**< fotactl update: the fota-hil protocol (proto.h) */
+    HIL_PROTO_AN3155 = 1,    /**< fotactl rom install: ST's ROM bootloader over USART */
+    HIL_PROTO_AN4286 = 2,    /**< fotactl rom install --proto an4286: ST's ROM bootloader over SPI1 */
+};
+
+/** What an update step expects from the updater. */
+enum hil_update_expect {
+    HIL_UPD_OK = 0,          /**< fotactl exits 0 */
+    HIL_UPD_FAIL = 1,        /**< fotactl exits non-zero */
+    HIL_UPD_INTERRUPTED = 2, /**< a power cut happened while it ran */
+    HIL_UPD_ANY = 3,         /**< any outcome (sweep cases: a flash fault may or may not fail it) */
+};
+
+struct hil_update {
+    char *image;
+    enum hil_update_expect expect;
+    char **args;                  /**< extra fotactl arguments */
+    int nargs;
+    uint32_t timeout_ms;
+    struct hil_fault *faults;
+    int nfaults;
+    enum hil_update_proto protocol; /**< `protocol:`, default fota */
+};
+
+#define HIL_SLOT_NONE (-1)
+
+/** The `expect:` step: every present field must hold at the same instant. */
+struct hil_expect {
+    bool has_running;
+    int running_slot;             /**< LAYOUT_SLOT_A/B */
+    bool has_running_version;
+    uint32_t running_version;     /**< IMAGE_VERSION() */
+    bool has_active;
+    int active;                   /**< LAYOUT_SLOT_A/B or HIL_SLOT_NONE */
+    bool has_slot_state[2];
+    uint8_t slot_state[2];        /**< enum meta_slot_state */
+    uint32_t timeout_ms;
+};
+
+enum hil_step_kind {
+    HIL_STEP_POWER_ON = 1,
+    HIL_STEP_POWER_CUT,
+    HIL_STEP_RESET,
+    HIL_STEP_WAIT_MS,
+    HIL_STEP_EXPECT_CONSOLE,
+    HIL_STEP_CONSOLE_ABSENT,
+    HIL_STEP_UPDATE,
+    HIL_STEP_EXPECT,
+};
+
+struct hil_step {
+    enum hil_step_kind kind;
+    int line;
+    uint32_t ms;                  /**< wait_ms */
+    bool boot0_high;              /**< power_on: {boot0: high}: start in the ST ROM bootloader */
+    char *regex;                  /**< expect_console / console_absent (source text) */
+    regex_t re;                   /**< compiled, REG_EXTENDED | REG_NOSUB */
+    bool re_ok;
+    uint32_t timeout_ms;          /**< expect_console */
+    struct hil_update update;
+    struct hil_expect expect;
+};
+
+struct hil_scenario {
+    char *file;
+    int line;                     /**< line of the document start */
+    char *id;
+    char *description;
+    char **tags;
+    int ntags;
+    char **platforms;
+    int nplatforms;
+    uint32_t timeout_ms;
+    enum hil_link link;           /**< `link: uart|spi`, default uart */
+    struct {
+        char *bootloader;         /**< NULL: none */
+        char *slot_a;             /**< NULL: erased */
+        char *slot_b;
+        char *file;               /**< whole 1 MB dump; excludes the three above */
+    } flash;
+    struct hil_step *steps;
+    int nsteps;
+    char **requires;              /**< rig capabilities (board_profile.h hil_board_provides) */
+    int nrequires;
+    struct hil_sweep *sweep;      /**< the `sweep:` block (sweep.h), NULL if none */
+    struct hil_case *sweep_case;  /**< set on a case expanded from a sweep (sweep.h), else NULL */
+};
+
+struct hil_scenario_list {
+    struct hil_scenario **items;
+    int count;
+};
+
+/**
+ * Parse @p len bytes of YAML named @p file (for messages) and append each
+ * document's scenario to @p list.
+ * @param err  receives `file:line: what is wrong` on failure
+ * @return 0; FOTA_EINVAL (malformed; nothing appended); FOTA_ENOMEM.
+ */
+int hil_scenario_parse_buffer(const char *file, const char *buf, size_t len,
+                              struct hil_scenario_list *list, char *err, size_t errlen);
+
+/** Read and parse @p path. @return as above, FOTA_EIO (unreadable). */
+int hil_scenario_parse_file(const char *path, struct hil_scenario_list *list,
+                            char *err, size_t errlen);
+
+/**
+ * Check that ids are unique across @p list.
+ * @return 0; FOTA_EINVAL with `file:line: duplicate id ...` in @p err.
+ */
+int hil_scenario_check_unique(const struct hil_scenario_list *list, char *err, size_t errlen);
+
+void hil_scenario_free(struct hil_scenario *s);
+void hil_scenario_list_free(struct hil_scenario_list *list);
+
+/** @return true if @p s carries tag @p tag. */
+bool hil_scenario_has_tag(const struct hil_scenario *s, const char *tag);
+/** @return true if @p s may run on @p platform. */
+bool hil_scenario_on_platform(const struct hil_scenario *s, const char *platform);
+
+/** Names for messages. */
+const char *hil_step_name(enum hil_step_kind k);
+const char *hil_fault_kind_name(enum hil_fault_kind k);
+const char *hil_update_expect_name(enum hil_update_expect e);
+
+/** Parse "x.y.z" into IMAGE_VERSION(). @return 0; FOTA_EINVAL. */
+int hil_parse_version(const char *s, uint32_t *out);
+/** Format IMAGE_VERSION() as "x.y.z" into @p buf (>= 16 bytes). */
+void hil_format_version(uint32_t v, char *buf, size_t len);
+
+/**
+ * Number of DATA frames that carry an image file of @p file_size bytes:
+ * ceil(file_size / PROTO_MAX_DATA). The bootloader programs each DATA
+ * payload with exactly one port_flash_program call (ARCHITECTURE.md), so
+ * this is `n: last` of a power_cut on program in a slot region.
+ */
+uint32_t hil_data_frames(uint64_t file_size);
+
+#endif /* HIL_SCENARIO_H */

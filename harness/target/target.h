@@ -1,0 +1,154 @@
+/**
+ * @file target.h
+ * @brief One interface to a device under test (labgrid's split: the runner
+ * drives a target through these operations; QEMU implements them today, a
+ * real board later, so a scenario runs on either unchanged).
+ *
+ * The runner owns the event loop: it asks the target for the fds it wants
+ * polled (plus a timeout for its timers, e.g. the watchdog model), polls
+ * them together with its own (link proxy, updater process), then lets the
+ * target service its ready fds. While servicing, the target reports what
+ * happens through the hooks: every flash operation *before* it is applied
+ * (the runner's fault injector decides: apply, cut power with a torn state,
+ * or make the operation fail), console lines, boots, jumps, watchdog
+ * expiries and power events.
+ */
+#ifndef HIL_TARGET_H
+#define HIL_TARGET_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <poll.h>
+#include "target/flashmodel.h"
+
+enum hil_op_kind { HIL_OP_ERASE = 1, HIL_OP_PROGRAM = 2 };
+
+struct hil_flash_op {
+    enum hil_op_kind kind;
+    enum hil_region region;
+    uint32_t sector;        /**< erase: sector number; program: sector of addr */
+    uint32_t addr;          /**< program: absolute address; erase: sector start */
+    uint32_t len;           /**< program: bytes; erase: sector size */
+    const uint8_t *data;    /**< program: the bytes the guest asked for */
+    uint32_t seq;           /**< 1-based count of flash ops since the run began (all power cycles) */
+    uint32_t kind_seq;      /**< 1-based count of ops of this kind since the run began */
+};
+
+enum hil_action {
+    HIL_ACT_APPLY = 0,      /**< perform it, return 0 to the guest */
+    HIL_ACT_CUT = 1,        /**< apply v->torn of it, then cut power (QEMU killed) */
+    HIL_ACT_FAIL = 2,       /**< do nothing, return v->fail_rc to the guest */
+    HIL_ACT_DROP = 3,       /**< do nothing, return 0: a program or erase that silently does not stick */
+};
+
+struct hil_flash_verdict {
+    enum hil_action action;
+    enum hil_torn torn;     /**< for HIL_ACT_CUT */
+    int fail_rc;            /**< for HIL_ACT_FAIL: an enum fota_err */
+};
+
+enum hil_event_kind {
+    HIL_EV_BOOT = 1,        /**< the bootloader's reset handler ran (power-on or reset) */
+    HIL_EV_JUMP = 2,        /**< port_jump(vectors): an application is being started */
+    HIL_EV_WATCHDOG = 3,    /**< the IWDG model expired; the target was reset */
+    HIL_EV_POWER_OFF = 4,   /**< power was cut (by a verdict or power_off) */
+    HIL_EV_DIED = 5,        /**< the emulator exited on its own (detail has why) */
+    HIL_EV_WATCHDOG_START = 6, /**< port_watchdog_start(value = timeout ms) */
+};
+
+struct hil_event {
+    enum hil_event_kind kind;
+    uint32_t value;         /**< JUMP: vectors address; WATCHDOG_START: timeout ms */
+    const char *detail;     /**< optional text */
+};
+
+struct hil_target_hooks {
+    void *ctx;
+    /** Decide the fate of a flash op; leave *v zeroed to apply it. */
+    void (*on_flash_op)(void *ctx, const struct hil_flash_op *op, struct hil_flash_verdict *v);
+    /** One console line (USART2), without the line ending. */
+    void (*on_console_line)(void *ctx, const char *line);
+    void (*on_event)(void *ctx, const struct hil_event *ev);
+};
+
+struct hil_target;
+
+/** What the chip runs after reset (STM32 BOOT0 pin, RM0090 2.4). */
+enum hil_boot_mode {
+    HIL_BOOT_FLASH = 0,     /**< BOOT0 low: the bootloader in flash */
+    HIL_BOOT_ROM = 1,       /**< BOOT0 high (BOOT1 low): ST's ROM bootloader (AN2606) */
+};
+
+struct hil_target_ops {
+    const char *name;       /**< "qemu", "board" */
+    /** Start from the flash model (cold boot). @return 0; FOTA_EIO; FOTA_EBUSY (already on). */
+    int (*power_on)(struct hil_target *t);
+    /** Cut power now; the flash model keeps what was applied. @return 0. */
+    int (*power_off)(struct hil_target *t);
+    /** Warm reset (NRST): flash and SRAM kept. @return 0; FOTA_EBUSY (off). */
+    int (*reset)(struct hil_target *t);
+    /**
+     * Fill @p fds (at most @p max) with what the target needs polled and
+     * lower *timeout_ms (never raise it) if a timer is due sooner.
+     * @return number of entries used.
+     */
+    int (*poll_fds)(struct hil_target *t, struct pollfd *fds, int max, int *timeout_ms);
+    /**
+     * Handle ready fds (the entries poll_fds filled, with revents) and due
+     * timers; call the hooks. @return 0; FOTA_EIO (the debug link broke).
+     */
+    int (*service)(struct hil_target *t, struct pollfd *fds, int n);
+    /** fd carrying the update link's bytes (USART1), -1 while off. */
+    int (*link_fd)(struct hil_target *t);
+    void (*destroy)(struct hil_target *t);
+    /**
+     * Optional (NULL: not offered, e.g. QEMU): choose what the next reset
+     * or power-on boots. @return 0; FOTA_ENOTSUP (nothing wired); FOTA_EIO.
+     */
+    int (*set_boot_mode)(struct hil_target *t, enum hil_boot_mode mode);
+};
+
+struct hil_target {
+    const struct hil_target_ops *ops;
+    struct hil_target_hooks hooks;
+    struct hil_flash *flash; /**< the model; owned by the runner */
+    bool powered;
+};
+
+/** Options for the QEMU backend. */
+struct hil_qemu_opts {
+    const char *qemu;            /**< executable, default "qemu-system-arm" */
+    const char *bootloader_elf;  /**< for symbol addresses (libelf) */
+    const char *workdir;         /**< sockets and flash file go here */
+    int icount_shift;            /**< -icount shift=N,sleep=off; <0 disables */
+    bool verbose;
+    /**
+     * Wall-clock milliseconds per modelled IWDG millisecond (0 means 1.0).
+     * The IWDG model counts wall-clock time while the guest runs (time the
+     * harness holds it stopped at a breakpoint is not counted): guest time
+     * under -icount is not observable without stopping the guest, and a
+     * hang is caught at any scale. Raise it on slow or loaded machines.
+     */
+    double watchdog_scale;
+    /**
+     * Serve the link strap as SPI (port_link_strap returns PORT_LINK_SPI)
+     * and the SPI1 slave functions port_spi_rx/port_spi_tx: link_fd()
+     * then carries the slave's byte streams (MOSI in, MISO queue out)
+     * instead of USART1. The symbols are optional: a bootloader without
+     * them runs over USART1 (and a SPI scenario fails to get answers).
+     */
+    bool link_spi;
+};
+
+/**
+ * Create a QEMU target (machine netduinoplus2). Reads the HIL-served
+ * symbols from opts->bootloader_elf. Does not start QEMU.
+ * @return 0 and *out; FOTA_EINVAL (missing option, or the compiler cloned
+ *         or merged a HIL-served function so a breakpoint would miss calls);
+ *         FOTA_ENOENT (a symbol is missing from the ELF); FOTA_EIO (ELF
+ *         unreadable); FOTA_ENOMEM. Reasons are printed on stderr.
+ */
+int hil_qemu_create(const struct hil_qemu_opts *opts, struct hil_flash *flash,
+                    const struct hil_target_hooks *hooks, struct hil_target **out);
+
+#endif /* HIL_TARGET_H */
