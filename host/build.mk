@@ -36,3 +36,33 @@ $(FOTACTL): $(BUILD)/host/fotactl.o $(BUILD)/host/fotactl_rom.o $(FOTAHOST_LIB) 
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(BUILD)/host/fotactl.o $(BUILD)/host/fotactl_rom.o $(FOTAHOST_LIB) \
 		$(FOTACORE_LIB)
+
+# host/bridge: the FOTA bridge (docs/BRIDGE.md). libfotabridge.a holds the
+# portable logic and its Linux ports; fota-bridge is the daemon.
+FOTABRIDGE_SRCS := \
+	host/bridge/bridge.c \
+	host/bridge/download.c \
+	host/bridge/clock_linux.c \
+	host/bridge/file_replace.c \
+	host/bridge/stage_linux.c \
+	host/bridge/store_linux.c \
+	host/bridge/http_curl.c \
+	host/bridge/status_json.c \
+	host/bridge/mqtt_mosq.c \
+	host/bridge/deliver_fotahost.c \
+	host/bridge/config.c
+FOTABRIDGE_LIB := $(BUILD)/libfotabridge.a
+FOTABRIDGE_LIBS := -lcurl -lmosquitto -ljansson -lyaml
+FOTA_BRIDGE := $(BUILD)/fota-bridge
+
+HOST_PROGS += $(FOTA_BRIDGE)
+
+$(FOTABRIDGE_LIB): $(FOTABRIDGE_SRCS:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FOTA_BRIDGE): $(BUILD)/host/bridge/fota-bridge.o $(FOTABRIDGE_LIB) $(FOTAHOST_LIB) $(FOTACORE_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(FOTABRIDGE_LIBS)

@@ -13,6 +13,7 @@ PKGS=(
   tshark
   chromium
   stm32flash
+  mosquitto lighttpd libcurl4-openssl-dev libmosquitto-dev libjansson-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do

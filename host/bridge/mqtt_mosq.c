@@ -1,0 +1,122 @@
+/*
+ * The bridge's MQTT side on Linux (bridge_linux.h), libmosquitto (MQTT
+ * 3.1.1): status reports published retained at QoS 1 (a dashboard that
+ * subscribes later, or after a bridge restart, gets the last state at
+ * once), and any message on the trigger topic asks for a check.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <mosquitto.h>
+#include "bridge_linux.h"
+
+static void mqtt_on_connect(struct mosquitto *mosq, void *ctx, int rc)
+{
+    struct fb_mqtt *q = ctx;
+
+    q->connected = rc == 0;
+    if (rc == 0 && q->trigger_topic[0] != '\0') {
+        mosquitto_subscribe(mosq, NULL, q->trigger_topic, 1);
+    }
+}
+
+static void mqtt_on_disconnect(struct mosquitto *mosq, void *ctx, int rc)
+{
+    struct fb_mqtt *q = ctx;
+
+    (void)mosq;
+    (void)rc;
+    q->connected = false;
+}
+
+static void mqtt_on_message(struct mosquitto *mosq, void *ctx, const struct mosquitto_message *msg)
+{
+    struct fb_mqtt *q = ctx;
+
+    (void)mosq;
+    if (q->trigger_topic[0] != '\0' && strcmp(msg->topic, q->trigger_topic) == 0 && !msg->retain) {
+        q->n_triggers++;
+        if (q->bridge != NULL) {
+            fb_trigger(q->bridge);
+        }
+    }
+}
+
+static int mqtt_topics(struct fb_mqtt *q, const char *status_topic, const char *trigger_topic, struct fh_msg *m)
+{
+    int n1 = snprintf(q->status_topic, sizeof(q->status_topic), "%s", status_topic);
+    int n2 = snprintf(q->trigger_topic, sizeof(q->trigger_topic), "%s", trigger_topic ? trigger_topic : "");
+
+    if (n1 <= 0 || (size_t)n1 >= sizeof(q->status_topic) || n2 < 0 || (size_t)n2 >= sizeof(q->trigger_topic)) {
+        return fh_msg_set(m, FOTA_EINVAL, "MQTT topic empty or longer than %zu bytes", sizeof(q->status_topic) - 1u);
+    }
+    return 0;
+}
+
+int fb_mqtt_open(struct fb_mqtt *q, const char *id, const char *host, int port, const char *status_topic,
+                 const char *trigger_topic, struct fh_msg *m)
+{
+    struct mosquitto *mosq;
+    int rc;
+
+    memset(q, 0, sizeof(*q));
+    rc = mqtt_topics(q, status_topic, trigger_topic, m);
+    if (rc != 0) {
+        return rc;
+    }
+    mosquitto_lib_init();
+    mosq = mosquitto_new(id, true, q);
+    if (mosq == NULL) {
+        return fh_msg_set(m, FOTA_ENOMEM, "mosquitto_new failed");
+    }
+    q->mosq = mosq;
+    mosquitto_connect_callback_set(mosq, mqtt_on_connect);
+    mosquitto_disconnect_callback_set(mosq, mqtt_on_disconnect);
+    mosquitto_message_callback_set(mosq, mqtt_on_message);
+    rc = mosquitto_connect(mosq, host, port, 30);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        fh_msg_set(m, FOTA_ECONN, "MQTT %s:%d: %s", host, port, mosquitto_strerror(rc));
+        fb_mqtt_close(q);
+        return FOTA_ECONN;
+    }
+    return 0;
+}
+
+int fb_mqtt_loop(struct fb_mqtt *q, uint32_t timeout_ms)
+{
+    int rc = mosquitto_loop(q->mosq, (int)timeout_ms, 1);
+
+    if (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST) {
+        rc = mosquitto_reconnect(q->mosq);
+    }
+    return rc == MOSQ_ERR_SUCCESS ? 0 : FOTA_ECONN;
+}
+
+void fb_mqtt_close(struct fb_mqtt *q)
+{
+    if (q->mosq != NULL) {
+        mosquitto_disconnect(q->mosq);
+        mosquitto_loop(q->mosq, 100, 1); /* let the DISCONNECT out */
+        mosquitto_destroy(q->mosq);
+        q->mosq = NULL;
+    }
+    mosquitto_lib_cleanup();
+}
+
+static void mqtt_publish_status(void *ctx, const struct fb_status *s)
+{
+    struct fb_mqtt *q = ctx;
+    char *text = fb_status_json(s);
+
+    if (text == NULL) {
+        return;
+    }
+    if (mosquitto_publish(q->mosq, NULL, q->status_topic, (int)strlen(text), text, 1, true) == MOSQ_ERR_SUCCESS) {
+        q->n_published++;
+    }
+    free(text);
+    /* Hand the message to the socket now: an update may block for a while. */
+    (void)mosquitto_loop(q->mosq, 0, 1);
+}
+
+const struct fb_status_ops fb_mqtt_status_ops = { mqtt_publish_status };
