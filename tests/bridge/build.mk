@@ -1,0 +1,20 @@
+# tests/bridge: the FOTA bridge (host/bridge, docs/BRIDGE.md) against real
+# servers each test starts on 127.0.0.1: lighttpd and mosquitto (Debian).
+
+BRIDGE_TEST_DIR := $(BUILD)/tests/bridge
+BRIDGE_TEST_HELPERS := $(BRIDGE_TEST_DIR)/servers.o $(BRIDGE_TEST_DIR)/relay.o $(BRIDGE_TEST_DIR)/fixture.o \
+	$(BUILD)/tests/host/fake-target.o
+BRIDGE_UNIT_TESTS := \
+	$(BRIDGE_TEST_DIR)/bridge-test \
+	$(BRIDGE_TEST_DIR)/mqtt-test \
+	$(BRIDGE_TEST_DIR)/e2e-test
+UNIT_TESTS += $(BRIDGE_UNIT_TESTS)
+
+$(BRIDGE_TEST_DIR)/%.o: HOST_CFLAGS += $(FOTAHOST_CFLAGS) -Ihost/bridge -Itests/host
+
+$(BRIDGE_TEST_DIR)/%-test: $(BRIDGE_TEST_DIR)/%-test.o $(BRIDGE_TEST_HELPERS) $(FOTABRIDGE_LIB) $(FOTAHOST_LIB) \
+		$(FOTACORE_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(filter %.o,$^) $(FOTABRIDGE_LIB) $(FOTAHOST_LIB) $(FOTACORE_LIB) \
+		$(FOTABRIDGE_LIBS) $(CMOCKA_LIBS) -lpthread
