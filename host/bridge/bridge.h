@@ -212,7 +212,8 @@ struct fb_config {
 #define FB_DEFAULT_BACKOFF_MAX_MS 300000u
 #define FB_DEFAULT_RETRIES    5u
 
-/** The bridge. Fields are read-only for callers (tests read the counters). */
+/** The bridge. Fields are read-only for callers (tests read the counters; a test may set
+ *  next_check_ms to start in the waiting state). */
 struct fb {
     struct fb_config cfg;
     struct fb_ports p;

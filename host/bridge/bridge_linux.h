@@ -65,6 +65,7 @@ struct fb_mqtt {
     uint32_t n_triggers;
     uint32_t n_published;
     bool connected;
+    bool subscribed;            /**< the broker acknowledged the trigger subscription */
 };
 extern const struct fb_status_ops fb_mqtt_status_ops;
 /**

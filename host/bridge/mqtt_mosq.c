@@ -29,6 +29,15 @@ static void mqtt_on_disconnect(struct mosquitto *mosq, void *ctx, int rc)
     q->connected = false;
 }
 
+static void mqtt_on_subscribe(struct mosquitto *mosq, void *ctx, int mid, int n, const int *qos)
+{
+    struct fb_mqtt *q = ctx;
+
+    (void)mosq;
+    (void)mid;
+    q->subscribed = n >= 1 && qos[0] <= 2;
+}
+
 static void mqtt_on_message(struct mosquitto *mosq, void *ctx, const struct mosquitto_message *msg)
 {
     struct fb_mqtt *q = ctx;
@@ -73,6 +82,7 @@ int fb_mqtt_open(struct fb_mqtt *q, const char *id, const char *host, int port, 
     mosquitto_connect_callback_set(mosq, mqtt_on_connect);
     mosquitto_disconnect_callback_set(mosq, mqtt_on_disconnect);
     mosquitto_message_callback_set(mosq, mqtt_on_message);
+    mosquitto_subscribe_callback_set(mosq, mqtt_on_subscribe);
     rc = mosquitto_connect(mosq, host, port, 30);
     if (rc != MOSQ_ERR_SUCCESS) {
         fh_msg_set(m, FOTA_ECONN, "MQTT %s:%d: %s", host, port, mosquitto_strerror(rc));
