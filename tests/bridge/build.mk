@@ -7,7 +7,8 @@ BRIDGE_TEST_HELPERS := $(BRIDGE_TEST_DIR)/servers.o $(BRIDGE_TEST_DIR)/relay.o $
 BRIDGE_UNIT_TESTS := \
 	$(BRIDGE_TEST_DIR)/bridge-test \
 	$(BRIDGE_TEST_DIR)/mqtt-test \
-	$(BRIDGE_TEST_DIR)/e2e-test
+	$(BRIDGE_TEST_DIR)/e2e-test \
+	$(BRIDGE_TEST_DIR)/fota-bridge-test
 UNIT_TESTS += $(BRIDGE_UNIT_TESTS)
 
 $(BRIDGE_TEST_DIR)/%.o: HOST_CFLAGS += $(FOTAHOST_CFLAGS) -Ihost/bridge -Itests/host
@@ -18,3 +19,7 @@ $(BRIDGE_TEST_DIR)/%-test: $(BRIDGE_TEST_DIR)/%-test.o $(BRIDGE_TEST_HELPERS) $(
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(filter %.o,$^) $(FOTABRIDGE_LIB) $(FOTAHOST_LIB) $(FOTACORE_LIB) \
 		$(FOTABRIDGE_LIBS) $(CMOCKA_LIBS) -lpthread
+
+# fota-bridge-test runs the real daemon.
+$(BRIDGE_TEST_DIR)/fota-bridge-test.o: HOST_CFLAGS += -DFOTA_BRIDGE_PATH='"$(abspath $(FOTA_BRIDGE))"'
+$(BRIDGE_TEST_DIR)/fota-bridge-test: $(FOTA_BRIDGE)
