@@ -404,7 +404,7 @@ static const char *frame_class(const struct hil_trace_rec *r)
 int hil_report_timeline(const char *pcap, FILE *out)
 {
     struct hil_trace_reader *rd = NULL;
-    int rc = hil_trace_read_open(pcap, &rd);
+    int rc = hil_trace_read_open(pcap, &rd, NULL, 0);
     if (rc != 0) {
         return rc;
     }
@@ -417,7 +417,7 @@ int hil_report_timeline(const char *pcap, FILE *out)
         }
     }
     hil_trace_read_close(rd);
-    rc = hil_trace_read_open(pcap, &rd);
+    rc = hil_trace_read_open(pcap, &rd, NULL, 0);
     if (rc != 0) {
         return rc;
     }
@@ -511,7 +511,7 @@ struct tput {
 static bool trace_throughput(const char *pcap, double *kbps)
 {
     struct hil_trace_reader *rd = NULL;
-    if (hil_trace_read_open(pcap, &rd) != 0) {
+    if (hil_trace_read_open(pcap, &rd, NULL, 0) != 0) {
         return false;
     }
     struct hil_trace_rec r;

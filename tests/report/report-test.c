@@ -4,6 +4,8 @@
  * back, final slot states, bricked) and of replay's answer comparison
  * (harness/cli/replay.c).
  */
+#include <dirent.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -19,7 +22,9 @@
 #include "fota/proto.h"
 #include "cli/replay.h"
 #include "cli/report.h"
+#include "run/runner.h"
 #include "scenario/results.h"
+#include "trace/trace.h"
 
 /* JUnit text of three results as hil_results_write_junit writes it (malloc'ed). */
 static char *junit_of(const struct hil_result *a, const struct hil_result *b, const struct hil_result *c)
@@ -212,6 +217,119 @@ static void test_hil_replay_compare_same_and_differences(void **state)
     assert_non_null(strstr(why, "CRC"));
 }
 
+/* Run `fota-hil replay ARGS` in-process. @return its stderr (malloc'ed); *code its exit status. */
+static char *replay_stderr(int argc, char **argv, int *code)
+{
+    char path[] = "/tmp/replay-err.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    assert_true(dup2(fd, 2) >= 0);
+    *code = hil_replay_main(argc, argv);
+    fflush(stderr);
+    assert_true(dup2(saved, 2) >= 0);
+    close(saved);
+    char *text = calloc(1, 4096);
+    assert_non_null(text);
+    assert_true(pread(fd, text, 4095, 0) >= 0);
+    close(fd);
+    unlink(path);
+    return text;
+}
+
+static void test_hil_replay_main_missing_capture(void **state)
+{
+    (void)state;
+    char *argv[] = { "replay", "/nonexistent-dir/capture.pcap", NULL };
+    int code = -1;
+    char *err = replay_stderr(2, argv, &code);
+    assert_int_equal(code, 2);
+    assert_string_equal(err, "/nonexistent-dir/capture.pcap: No such file or directory\n");
+    free(err);
+}
+
+/* What a killed capture leaves: a record cut short. */
+static void test_hil_replay_main_truncated_capture(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/replay-cut.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct hil_trace *t = NULL;
+    assert_int_equal(hil_trace_open(path, &t), 0);
+    static const uint8_t frame[12] = { 0xA5, 0x5A, 1, 0, 0, 0 };
+    assert_int_equal(hil_trace_frame(t, 1000, HIL_TRACE_DIR_TO_TARGET, 0, frame, sizeof(frame)), 0);
+    assert_int_equal(hil_trace_frame(t, 2000, HIL_TRACE_DIR_TO_TARGET, 1, frame, sizeof(frame)), 0);
+    assert_int_equal(hil_trace_close(t), 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    long rec = (st.st_size - 24) / 2; /* two records of the same size after the 24-byte file header */
+    assert_int_equal(truncate(path, st.st_size - 4), 0);
+    char *argv[] = { "replay", path, NULL };
+    int code = -1;
+    char *err = replay_stderr(2, argv, &code);
+    char want[128];
+    snprintf(want, sizeof(want), "%s: truncated pcap record at byte %ld\n", path, 24 + rec);
+    assert_int_equal(code, 2);
+    assert_string_equal(err, want);
+    free(err);
+    unlink(path);
+}
+
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    }
+    closedir(d);
+    return n;
+}
+
+static void touch(const char *dir, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+}
+
+/* --work-dir naming a directory replay did not make is refused and left as it was. */
+static void test_hil_replay_prepare_workdir_refuses_foreign_dir(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/replay-work.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char abs[PATH_MAX];
+    touch(dir, "precious.txt");
+    assert_int_equal(hil_replay_prepare_workdir(dir, abs, sizeof(abs)), FOTA_EBUSY);
+    assert_int_equal(count_entries(dir), 1);
+    char file[300];
+    snprintf(file, sizeof(file), "%s/precious.txt", dir);
+    assert_int_equal(hil_replay_prepare_workdir(file, abs, sizeof(abs)), FOTA_EBUSY);
+    assert_int_equal(unlink(file), 0);
+    /* empty: taken and marked; marked: cleared */
+    assert_int_equal(hil_replay_prepare_workdir(dir, abs, sizeof(abs)), 0);
+    assert_string_equal(abs, dir);
+    touch(dir, "console.log");
+    assert_int_equal(count_entries(dir), 2);
+    assert_int_equal(hil_replay_prepare_workdir(dir, abs, sizeof(abs)), 0);
+    assert_int_equal(count_entries(dir), 1);
+    snprintf(file, sizeof(file), "%s/" HIL_REPLAY_MARKER, dir);
+    assert_int_equal(access(file, F_OK), 0);
+    /* missing: created with its parents */
+    char sub[300];
+    snprintf(sub, sizeof(sub), "%s/a/b", dir);
+    assert_int_equal(hil_replay_prepare_workdir(sub, abs, sizeof(abs)), 0);
+    assert_int_equal(count_entries(sub), 1);
+    assert_int_equal(hil_rmtree(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +340,9 @@ int main(void)
         cmocka_unit_test(test_hil_report_reproduce_sweep_case_uses_case),
         cmocka_unit_test(test_hil_report_write_sweep_table_and_reproduce),
         cmocka_unit_test(test_hil_replay_compare_same_and_differences),
+        cmocka_unit_test(test_hil_replay_main_missing_capture),
+        cmocka_unit_test(test_hil_replay_main_truncated_capture),
+        cmocka_unit_test(test_hil_replay_prepare_workdir_refuses_foreign_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
