@@ -139,6 +139,38 @@ static const char *doc_workdir(const char *cmd, char *out, size_t len)
     return out;
 }
 
+static const char doctor_usage[] =
+    "usage: fota-hil doctor --board RIG.yaml [--bootloader-elf P] [--timeout-ms N]\n"
+    "\n"
+    "Checks every resource a real-board rig profile names (docs/BOARDS.md), one line\n"
+    "each (ok / FAIL with the reason / skip): the profile, console and link ttys, NRST\n"
+    "and BOOT0 GPIO lines, the power driver, openocd and the ST-LINK; then, if all are\n"
+    "there, reads the chip id over the debug link and power-cycles the board until a\n"
+    "console line arrives.\n"
+    "\n"
+    "  --board RIG.yaml        the rig profile (required)\n"
+    "  --bootloader-elf P      bootloader ELF for symbols (default build/fw/bootloader.elf)\n"
+    "  --timeout-ms N          wait for the first console line after power-on (default 5000)\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "Exit status: 0 every check passed, 1 a check failed, 2 bad profile or usage.\n";
+
+static const char dump_usage[] =
+    "usage: fota-hil dump --board RIG.yaml OUT.bin\n"
+    "\n"
+    "Reads the whole 1 MB flash of the board the rig profile describes over its debug\n"
+    "link and saves it to OUT.bin, for a reproducible QEMU run with\n"
+    "`fota-hil run --flash-image OUT.bin` (docs/BOARDS.md).\n"
+    "\n"
+    "  --board RIG.yaml        the rig profile (required)\n"
+    "  --bootloader-elf P      bootloader ELF for symbols (default build/fw/bootloader.elf)\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "Exit status: 0 saved, 1 the board could not be read or OUT.bin written, 2 bad\n"
+    "profile or usage.\n";
+
+/* Options of `doctor` (@p out NULL) or `dump` (@p out: the output file).
+ * @return -1 to go on; else the exit status (0 after --help, 2 usage error). */
 static int doc_parse(int argc, char **argv, const char *cmd, const char **board, const char **elf, int *timeout_ms,
                      const char **out)
 {
@@ -146,41 +178,200 @@ static int doc_parse(int argc, char **argv, const char *cmd, const char **board,
         { "board", required_argument, NULL, 'b' },
         { "bootloader-elf", required_argument, NULL, 'e' },
         { "timeout-ms", required_argument, NULL, 't' },
+        { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    const char *usage = out != NULL ? dump_usage : doctor_usage;
     optind = 2;
     int opt;
-    while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
         switch (opt) {
         case 'b': *board = optarg; break;
         case 'e': *elf = optarg; break;
-        case 't': *timeout_ms = atoi(optarg); break;
-        default: return -1;
+        case 't':
+            if (out != NULL) {
+                fputs(usage, stderr);
+                return 2;
+            }
+            *timeout_ms = atoi(optarg);
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            fputs(usage, stderr);
+            return 2;
         }
     }
     if (*board == NULL) {
-        fprintf(stderr, "fota-hil %s: needs --board RIG.yaml\n", cmd);
-        return -1;
+        fprintf(stderr, "fota-hil %s: needs --board RIG.yaml (fota-hil %s --help)\n", cmd, cmd);
+        return 2;
+    }
+    if (optind != argc - (out != NULL ? 1 : 0)) {
+        fputs(usage, stderr);
+        return 2;
     }
     if (out != NULL) {
-        if (optind != argc - 1) {
-            fprintf(stderr, "usage: fota-hil dump --board RIG.yaml OUT.bin\n");
-            return -1;
-        }
         *out = argv[optind];
-    } else if (optind != argc) {
-        fprintf(stderr, "usage: fota-hil doctor --board RIG.yaml [--bootloader-elf P] [--timeout-ms N]\n");
-        return -1;
     }
-    return 0;
+    return -1;
+}
+
+/* The update link, NRST and BOOT0 lines. @return all present and usable. */
+static bool doc_wiring(struct doc *d, const struct hil_board_profile *p)
+{
+    bool wired = doc_node(d, "console", p->console.path, true);
+    if (p->link.path != NULL) {
+        wired = doc_node(d, "link", p->link.path, true) && wired;
+    } else if (p->spidev != NULL) {
+        wired = doc_node(d, "link spidev", p->spidev, false) && wired;
+        doc_fail(d, "link spidev", "the update link over SPI is not served yet: wire USART1 to a tty");
+        wired = false;
+    } else {
+        doc_skip("link", "no update link in the profile: update steps cannot run");
+    }
+    if (p->has_nrst) {
+        wired = doc_gpio(d, "nrst", &p->nrst) && wired;
+    }
+    if (p->has_boot0) {
+        wired = doc_gpio(d, "boot0", &p->boot0) && wired;
+    }
+    return wired;
+}
+
+/* The power driver. @return the board can be power-cycled. */
+static bool doc_power(struct doc *d, const struct hil_board_profile *p)
+{
+    char w[64], err[1024];
+    switch (p->power.kind) {
+    case HIL_POWER_GPIO:
+        return doc_gpio(d, "power relay", &p->power.gpio);
+    case HIL_POWER_USB_HUB:
+    case HIL_POWER_COMMAND:
+        snprintf(w, sizeof(w), "power %s", p->power.kind == HIL_POWER_USB_HUB ? "usb hub" : "command");
+        if (hil_power_check(&p->power, err, sizeof(err)) != 0) {
+            doc_fail(d, w, err);
+            return false;
+        }
+        doc_ok(w);
+        return true;
+    case HIL_POWER_NONE:
+        doc_skip("power", "driver none: scenarios that require power_relay are skipped");
+        return false;
+    }
+    return false;
+}
+
+/* openocd and the ST-LINK, when the profile uses them. @return both there. */
+static bool doc_debug(struct doc *d, const struct hil_board_profile *p)
+{
+    if (p->debug.server != HIL_GDBSERVER_OPENOCD) {
+        return true;
+    }
+    bool ok = true;
+    char w[256], err[1024], sn[128];
+    snprintf(w, sizeof(w), "openocd executable '%s'", p->debug.openocd);
+    if (!doc_in_path(p->debug.openocd)) {
+        doc_fail(d, w, "not found (apt-get install openocd)");
+        ok = false;
+    } else {
+        doc_ok(w);
+    }
+    snprintf(w, sizeof(w), "ST-LINK%s%s", p->debug.stlink_serial ? " serial " : "",
+             p->debug.stlink_serial ? p->debug.stlink_serial : "");
+    if (hil_stlink_find(p->debug.stlink_serial, sn, sizeof(sn), err, sizeof(err)) != 0) {
+        doc_fail(d, w, err);
+        ok = false;
+    } else {
+        doc_ok(w);
+    }
+    return ok;
+}
+
+/* DBGMCU_IDCODE over the debug link, checked against the profile's chip id. */
+static void doc_chip_id(struct doc *d, const struct hil_board_profile *p, struct hil_target *t)
+{
+    char w[256], err[256];
+    uint32_t id = 0;
+    int rc = hil_board_read(t, DBGMCU_IDCODE, &id, sizeof(id));
+    snprintf(w, sizeof(w), "chip id over %s", p->debug.address);
+    if (rc != 0) {
+        doc_fail(d, w, hil_board_error(t));
+    } else if (p->debug.chip_id != HIL_BOARD_CHIP_ID_ANY && (id & 0xFFFu) != p->debug.chip_id) {
+        snprintf(err, sizeof(err), "DEV_ID 0x%03x, expected 0x%03x (STM32F405/407 is 0x413)", id & 0xFFFu,
+                 p->debug.chip_id);
+        doc_fail(d, w, err);
+    } else {
+        snprintf(w, sizeof(w), "chip id over %s: DEV_ID 0x%03x", p->debug.address, id & 0xFFFu);
+        doc_ok(w);
+    }
+}
+
+/* Power on and wait (at most @p timeout_ms) for a console line; power off. */
+static void doc_power_cycle(struct doc *d, const struct hil_board_profile *p, struct hil_target *t,
+                            struct doc_con *con, int timeout_ms)
+{
+    const char *what = "power cycle seen on the console";
+    if (t->ops->power_on(t) != 0) {
+        doc_fail(d, what, hil_board_error(t));
+        return;
+    }
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long ms = 0;
+    while (con->lines == 0 && t->powered && ms < timeout_ms) {
+        struct pollfd fds[8];
+        int to = 50;
+        int n = t->ops->poll_fds(t, fds, 8, &to);
+        poll(fds, (nfds_t)n, to);
+        t->ops->service(t, fds, n);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+    }
+    (void)t->ops->power_off(t);
+    char msg[512];
+    if (con->lines == 0) {
+        snprintf(msg, sizeof(msg), "no console line within %d ms after power-on (check TX->RX wiring, "
+                 "baud %u, and that the relay really switches)", timeout_ms, p->console.baud);
+        doc_fail(d, what, msg);
+    } else {
+        snprintf(msg, sizeof(msg), "%s: \"%s\"", what, con->first);
+        doc_ok(msg);
+    }
+}
+
+/* The checks that need the board: chip id, then a power cycle if it can be cycled. */
+static void doc_live(struct doc *d, const struct hil_board_profile *p, const char *elf, bool can_power,
+                     int timeout_ms)
+{
+    struct hil_flash *flash = calloc(1, sizeof(*flash));
+    struct doc_con con = { 0 };
+    struct hil_target_hooks hooks = { .ctx = &con, .on_console_line = doc_line };
+    char wd[64];
+    struct hil_board_opts o = {
+        .profile = p, .bootloader_elf = elf, .workdir = doc_workdir("doctor", wd, sizeof(wd)),
+    };
+    struct hil_target *t = NULL;
+    int rc = flash != NULL ? hil_board_create(&o, flash, &hooks, &t) : FOTA_ENOMEM;
+    if (rc != 0) {
+        doc_fail(d, "board backend", fota_strerror(rc));
+    } else {
+        doc_chip_id(d, p, t);
+        if (can_power) {
+            doc_power_cycle(d, p, t, &con, timeout_ms);
+        }
+        t->ops->destroy(t);
+    }
+    free(flash);
 }
 
 int hil_doctor_main(int argc, char **argv)
 {
     const char *board = NULL, *elf = NULL;
     int timeout_ms = 5000;
-    if (doc_parse(argc, argv, "doctor", &board, &elf, &timeout_ms, NULL) != 0) {
-        return 2;
+    int code = doc_parse(argc, argv, "doctor", &board, &elf, &timeout_ms, NULL);
+    if (code >= 0) {
+        return code;
     }
     char err[1024];
     struct hil_board_profile *p = NULL;
@@ -193,117 +384,15 @@ int hil_doctor_main(int argc, char **argv)
     char w[512];
     snprintf(w, sizeof(w), "profile %s (board %s)", board, p->name);
     doc_ok(w);
-    bool wired = doc_node(&d, "console", p->console.path, true);
-    if (p->link.path != NULL) {
-        wired = doc_node(&d, "link", p->link.path, true) && wired;
-    } else if (p->spidev != NULL) {
-        wired = doc_node(&d, "link spidev", p->spidev, false) && wired;
-        doc_fail(&d, "link spidev", "the update link over SPI is not served yet: wire USART1 to a tty");
-        wired = false;
-    } else {
-        doc_skip("link", "no update link in the profile: update steps cannot run");
-    }
-    if (p->has_nrst) {
-        wired = doc_gpio(&d, "nrst", &p->nrst) && wired;
-    }
-    if (p->has_boot0) {
-        wired = doc_gpio(&d, "boot0", &p->boot0) && wired;
-    }
-    bool can_power = false;
-    switch (p->power.kind) {
-    case HIL_POWER_GPIO:
-        can_power = doc_gpio(&d, "power relay", &p->power.gpio);
-        break;
-    case HIL_POWER_USB_HUB:
-    case HIL_POWER_COMMAND:
-        snprintf(w, sizeof(w), "power %s", p->power.kind == HIL_POWER_USB_HUB ? "usb hub" : "command");
-        if (hil_power_check(&p->power, err, sizeof(err)) != 0) {
-            doc_fail(&d, w, err);
-        } else {
-            doc_ok(w);
-            can_power = true;
-        }
-        break;
-    case HIL_POWER_NONE:
-        doc_skip("power", "driver none: scenarios that require power_relay are skipped");
-        break;
-    }
+    bool wired = doc_wiring(&d, p);
+    bool can_power = doc_power(&d, p);
     wired = wired && (can_power || p->power.kind == HIL_POWER_NONE);
-    if (p->debug.server == HIL_GDBSERVER_OPENOCD) {
-        snprintf(w, sizeof(w), "openocd executable '%s'", p->debug.openocd);
-        if (!doc_in_path(p->debug.openocd)) {
-            doc_fail(&d, w, "not found (apt-get install openocd)");
-            wired = false;
-        } else {
-            doc_ok(w);
-        }
-        char sn[128];
-        snprintf(w, sizeof(w), "ST-LINK%s%s", p->debug.stlink_serial ? " serial " : "",
-                 p->debug.stlink_serial ? p->debug.stlink_serial : "");
-        if (hil_stlink_find(p->debug.stlink_serial, sn, sizeof(sn), err, sizeof(err)) != 0) {
-            doc_fail(&d, w, err);
-            wired = false;
-        } else {
-            doc_ok(w);
-        }
-    }
+    wired = doc_debug(&d, p) && wired;
     if (!wired) {
         doc_skip("chip id", "needs the resources above");
         doc_skip("power cycle seen on the console", "needs the resources above");
     } else {
-        struct hil_flash *flash = calloc(1, sizeof(*flash));
-        struct doc_con con = { 0 };
-        struct hil_target_hooks hooks = { .ctx = &con, .on_console_line = doc_line };
-        char wd[64];
-        struct hil_board_opts o = {
-            .profile = p, .bootloader_elf = elf, .workdir = doc_workdir("doctor", wd, sizeof(wd)),
-        };
-        struct hil_target *t = NULL;
-        int rc = flash != NULL ? hil_board_create(&o, flash, &hooks, &t) : FOTA_ENOMEM;
-        if (rc != 0) {
-            doc_fail(&d, "board backend", fota_strerror(rc));
-        } else {
-            uint32_t id = 0;
-            rc = hil_board_read(t, DBGMCU_IDCODE, &id, sizeof(id));
-            snprintf(w, sizeof(w), "chip id over %s", p->debug.address);
-            if (rc != 0) {
-                doc_fail(&d, w, hil_board_error(t));
-            } else if (p->debug.chip_id != HIL_BOARD_CHIP_ID_ANY && (id & 0xFFFu) != p->debug.chip_id) {
-                snprintf(err, sizeof(err), "DEV_ID 0x%03x, expected 0x%03x (STM32F405/407 is 0x413)", id & 0xFFFu,
-                         p->debug.chip_id);
-                doc_fail(&d, w, err);
-            } else {
-                snprintf(w, sizeof(w), "chip id over %s: DEV_ID 0x%03x", p->debug.address, id & 0xFFFu);
-                doc_ok(w);
-            }
-            if (can_power && t->ops->power_on(t) == 0) {
-                struct timespec t0, now;
-                clock_gettime(CLOCK_MONOTONIC, &t0);
-                long ms = 0;
-                while (con.lines == 0 && t->powered && ms < timeout_ms) {
-                    struct pollfd fds[8];
-                    int to = 50;
-                    int n = t->ops->poll_fds(t, fds, 8, &to);
-                    poll(fds, (nfds_t)n, to);
-                    t->ops->service(t, fds, n);
-                    clock_gettime(CLOCK_MONOTONIC, &now);
-                    ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
-                }
-                (void)t->ops->power_off(t);
-                if (con.lines == 0) {
-                    snprintf(err, sizeof(err), "no console line within %d ms after power-on (check TX->RX wiring, "
-                             "baud %u, and that the relay really switches)", timeout_ms, p->console.baud);
-                    doc_fail(&d, "power cycle seen on the console", err);
-                } else {
-                    snprintf(w, sizeof(w), "power cycle seen on the console: \"%s\"", con.first);
-                    doc_ok(w);
-                }
-            } else if (can_power) {
-                doc_fail(&d, "power cycle seen on the console", hil_board_error(t));
-            }
-            t->ops->destroy(t);
-        }
-        free(flash);
+        doc_live(&d, p, elf, can_power, timeout_ms);
     }
     printf("%s\n", d.failed == 0 ? "doctor: all checks passed" : "doctor: some checks failed");
     hil_board_profile_free(p);
@@ -314,8 +403,9 @@ int hil_dump_main(int argc, char **argv)
 {
     const char *board = NULL, *elf = NULL, *out = NULL;
     int timeout_ms = 0;
-    if (doc_parse(argc, argv, "dump", &board, &elf, &timeout_ms, &out) != 0) {
-        return 2;
+    int code = doc_parse(argc, argv, "dump", &board, &elf, &timeout_ms, &out);
+    if (code >= 0) {
+        return code;
     }
     char err[1024];
     struct hil_board_profile *p = NULL;
@@ -325,7 +415,7 @@ int hil_dump_main(int argc, char **argv)
     }
     struct hil_flash *flash = calloc(1, sizeof(*flash));
     char wd[64];
-    struct hil_board_opts o = { .profile = p, .workdir = doc_workdir("dump", wd, sizeof(wd)) };
+    struct hil_board_opts o = { .profile = p, .bootloader_elf = elf, .workdir = doc_workdir("dump", wd, sizeof(wd)) };
     struct hil_target *t = NULL;
     int rc = flash != NULL ? hil_board_create(&o, flash, NULL, &t) : FOTA_ENOMEM;
     if (rc == 0) {

@@ -5,6 +5,7 @@
  */
 #include "cli/replay.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -165,156 +166,200 @@ static int frame_seq(const uint8_t *b, size_t n)
     return -1;
 }
 
+/* What plan_build carries from one capture record to the next. */
+struct plan_state {
+    struct hil_replay_plan *plan;
+    uint32_t packet;
+    uint64_t done_ts;          /* capture time the previous step completed */
+    bool first;
+    int open_send;             /* index of the SEND still collecting its answer */
+    bool corrupt_pending;      /* a to_host corruption for the next to_host frame */
+    uint32_t corrupt_off;
+    bool cut_pending;          /* a FLASH cut was seen: the next POWER cut is its consequence */
+    uint32_t nsent;            /* host->target frames so far */
+    uint32_t ops_since[3];     /* flash ops per kind since the last of them */
+};
+
+/* A target->host frame: the answer of the open SEND if its seq matches. */
+static int plan_answer(struct plan_state *ps, const struct hil_trace_rec *r)
+{
+    struct hil_replay_step *s = &ps->plan->steps[ps->open_send];
+    uint8_t *b = dup_bytes(r->frame.bytes, r->frame.len);
+    if (b == NULL) {
+        return FOTA_ENOMEM;
+    }
+    if (ps->corrupt_pending) {
+        undo_corrupt(b, r->frame.len, ps->corrupt_off);
+        ps->corrupt_pending = false;
+    }
+    int want_seq = frame_seq(s->bytes, s->len);
+    if (s->answer == NULL && want_seq >= 0 && frame_seq(b, r->frame.len) == want_seq) {
+        s->answer = b;
+        s->answer_len = r->frame.len;
+        s->answer_packet = ps->packet;
+        ps->done_ts = r->ts_us;
+    } else {
+        free(b);
+    }
+    return 0;
+}
+
+/* A FLASH record: counted; a cut or fail becomes a verdict to give again. */
+static int plan_flash(struct plan_state *ps, const struct hil_trace_rec *r)
+{
+    if (r->flash.op < 3) {
+        ps->ops_since[r->flash.op]++;
+    }
+    if (r->flash.verdict == HIL_ACT_APPLY) {
+        return 0;
+    }
+    struct hil_replay_plan *plan = ps->plan;
+    struct hil_replay_verdict *n = realloc(plan->verdicts, sizeof(*n) * (size_t)(plan->nverdicts + 1));
+    if (n == NULL) {
+        return FOTA_ENOMEM;
+    }
+    plan->verdicts = n;
+    struct hil_replay_verdict *v = &plan->verdicts[plan->nverdicts++];
+    memset(v, 0, sizeof(*v));
+    v->op = r->flash.op;
+    v->kind_seq = r->flash.kind_seq;
+    v->after_send = ps->nsent;
+    v->nth = r->flash.op < 3 ? ps->ops_since[r->flash.op] : 0;
+    v->v.action = r->flash.verdict;
+    v->v.torn = r->flash.torn;
+    v->v.fail_rc = r->flash.rc;
+    ps->cut_pending = r->flash.verdict == HIL_ACT_CUT;
+    return 0;
+}
+
+/* A POWER record into step @p st. @return true if it is a step to replay. */
+static bool plan_power(struct plan_state *ps, const struct hil_trace_rec *r, struct hil_replay_step *st)
+{
+    ps->plan->has_power = true;
+    switch (r->power.event) {
+    case HIL_TRACE_PWR_ON: st->kind = HIL_RP_POWER_ON; return true;
+    case HIL_TRACE_PWR_RESET: st->kind = HIL_RP_RESET; return true;
+    case HIL_TRACE_PWR_CUT:
+        st->kind = HIL_RP_POWER_CUT;
+        st->value = ps->cut_pending ? 1u : 0u; /* 1: the target cuts itself (flash verdict) */
+        ps->cut_pending = false;
+        return true;
+    case HIL_TRACE_PWR_JUMP:
+        st->kind = HIL_RP_JUMP;
+        st->value = r->power.value;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Append step @p st (taken at capture time @p ts): closes the open SEND's quiet time. */
+static int plan_step(struct plan_state *ps, uint64_t ts, struct hil_replay_step *st)
+{
+    if (ps->open_send >= 0) {
+        struct hil_replay_step *s = &ps->plan->steps[ps->open_send];
+        if (s->answer == NULL) {
+            s->quiet_us = ts - (ts >= ps->done_ts ? ps->done_ts : ts);
+            ps->done_ts = ts;
+        }
+    }
+    st->gap_us = ts >= ps->done_ts ? ts - ps->done_ts : 0;
+    ps->done_ts = ts;
+    ps->corrupt_pending = false;
+    int rc = plan_push(ps->plan, st);
+    if (rc != 0) {
+        free(st->bytes);
+        return rc;
+    }
+    ps->open_send = st->kind == HIL_RP_SEND ? ps->plan->nsteps - 1 : -1;
+    return 0;
+}
+
+/* One capture record into the plan. */
+static int plan_record(struct plan_state *ps, const struct hil_trace_rec *r)
+{
+    struct hil_replay_step st;
+    memset(&st, 0, sizeof(st));
+    st.packet = ps->packet;
+    /* ROM-path units (AN3155/AN4286) are not update frames: not replayed. */
+    bool fota_link = r->proto == HIL_TRACE_PROTO_FOTA;
+    if (r->kind == HIL_TRACE_FRAME && fota_link && r->dir == HIL_TRACE_DIR_TO_TARGET && r->frame.len > 0) {
+        st.kind = HIL_RP_SEND;
+        st.bytes = dup_bytes(r->frame.bytes, r->frame.len);
+        st.len = r->frame.len;
+        if (st.bytes == NULL) {
+            return FOTA_ENOMEM;
+        }
+        ps->nsent++;
+        memset(ps->ops_since, 0, sizeof(ps->ops_since));
+        return plan_step(ps, r->ts_us, &st);
+    }
+    if (r->kind == HIL_TRACE_FRAME && fota_link && r->dir == HIL_TRACE_DIR_TO_HOST && ps->open_send >= 0) {
+        return plan_answer(ps, r);
+    }
+    if (r->kind == HIL_TRACE_FAULT && fota_link && r->dir == HIL_TRACE_DIR_TO_HOST) {
+        if (r->fault.kind == HIL_TRACE_FAULT_CORRUPT) {
+            ps->corrupt_pending = true;
+            ps->corrupt_off = r->fault.offset;
+        } else if (r->fault.kind == HIL_TRACE_FAULT_DROP && ps->open_send >= 0) {
+            ps->plan->steps[ps->open_send].answer_dropped = true;
+        }
+        return 0;
+    }
+    if (r->kind == HIL_TRACE_FLASH) {
+        return plan_flash(ps, r);
+    }
+    if (r->kind == HIL_TRACE_POWER && plan_power(ps, r, &st)) {
+        return plan_step(ps, r->ts_us, &st);
+    }
+    return 0;
+}
+
+/* Every record of @p rd into the plan. @return 0 at the end of the capture; else the error, printed. */
+static int plan_read(struct hil_trace_reader *rd, const char *path, struct plan_state *ps)
+{
+    struct hil_trace_rec r;
+    int rc;
+    while ((rc = hil_trace_read_next(rd, &r)) == 0) {
+        ps->packet++;
+        if (ps->first) {
+            ps->done_ts = r.ts_us;
+            ps->first = false;
+        }
+        rc = plan_record(ps, &r);
+        if (rc != 0) {
+            fprintf(stderr, "%s: packet %u: %s\n", path, ps->packet, fota_strerror(rc));
+            return rc;
+        }
+    }
+    if (rc == FOTA_EIO) {
+        fprintf(stderr, "%s\n", hil_trace_read_error(rd));
+    } else if (rc != FOTA_ENOENT) {
+        fprintf(stderr, "%s: packet %u: %s\n", path, ps->packet + 1, fota_strerror(rc));
+    }
+    return rc == FOTA_ENOENT ? 0 : rc;
+}
+
 int hil_replay_plan_build(const char *path, struct hil_replay_plan *plan)
 {
     memset(plan, 0, sizeof(*plan));
     struct hil_trace_reader *rd = NULL;
-    int rc = hil_trace_read_open(path, &rd);
+    char why[PATH_MAX + 256];
+    int rc = hil_trace_read_open(path, &rd, why, sizeof(why));
     if (rc != 0) {
-        fprintf(stderr, "%s: not a fota-hil trace (%s)\n", path, fota_strerror(rc));
+        fprintf(stderr, "%s\n", why);
         return rc;
     }
-    struct hil_trace_rec r;
-    uint32_t packet = 0;
-    uint64_t done_ts = 0;          /* capture time the previous step completed */
-    bool first = true;
-    int open_send = -1;            /* index of the SEND still collecting its answer */
-    bool corrupt_pending = false;  /* a to_host corruption for the next to_host frame */
-    uint32_t corrupt_off = 0;
-    bool cut_pending = false;      /* a FLASH cut was seen: the next POWER cut is its consequence */
-    uint32_t nsent = 0;            /* host->target frames so far */
-    uint32_t ops_since[3] = { 0 }; /* flash ops per kind since the last of them */
-    while ((rc = hil_trace_read_next(rd, &r)) == 0 || (rc != FOTA_ENOENT && rc != FOTA_EIO)) {
-        packet++;
-        if (rc != 0) {
-            fprintf(stderr, "%s: packet %u: %s\n", path, packet, fota_strerror(rc));
-            break;
-        }
-        if (first) {
-            done_ts = r.ts_us;
-            first = false;
-        }
-        struct hil_replay_step st;
-        memset(&st, 0, sizeof(st));
-        st.packet = packet;
-        bool step = false;
-        /* ROM-path units (AN3155/AN4286) are not update frames: not replayed. */
-        bool fota_link = r.proto == HIL_TRACE_PROTO_FOTA;
-        if (r.kind == HIL_TRACE_FRAME && fota_link && r.dir == HIL_TRACE_DIR_TO_TARGET && r.frame.len > 0) {
-            st.kind = HIL_RP_SEND;
-            st.bytes = dup_bytes(r.frame.bytes, r.frame.len);
-            st.len = r.frame.len;
-            if (st.bytes == NULL) {
-                rc = FOTA_ENOMEM;
-                break;
-            }
-            step = true;
-            nsent++;
-            memset(ops_since, 0, sizeof(ops_since));
-        } else if (r.kind == HIL_TRACE_FRAME && fota_link && r.dir == HIL_TRACE_DIR_TO_HOST && open_send >= 0) {
-            struct hil_replay_step *s = &plan->steps[open_send];
-            uint8_t *b = dup_bytes(r.frame.bytes, r.frame.len);
-            if (b == NULL) {
-                rc = FOTA_ENOMEM;
-                break;
-            }
-            if (corrupt_pending) {
-                undo_corrupt(b, r.frame.len, corrupt_off);
-                corrupt_pending = false;
-            }
-            int want_seq = frame_seq(s->bytes, s->len);
-            if (s->answer == NULL && want_seq >= 0 && frame_seq(b, r.frame.len) == want_seq) {
-                s->answer = b;
-                s->answer_len = r.frame.len;
-                s->answer_packet = packet;
-                done_ts = r.ts_us;
-            } else {
-                free(b);
-            }
-        } else if (r.kind == HIL_TRACE_FAULT && fota_link && r.dir == HIL_TRACE_DIR_TO_HOST) {
-            if (r.fault.kind == HIL_TRACE_FAULT_CORRUPT) {
-                corrupt_pending = true;
-                corrupt_off = r.fault.offset;
-            } else if (r.fault.kind == HIL_TRACE_FAULT_DROP && open_send >= 0) {
-                plan->steps[open_send].answer_dropped = true;
-            }
-        } else if (r.kind == HIL_TRACE_FLASH) {
-            if (r.flash.op < 3) {
-                ops_since[r.flash.op]++;
-            }
-            if (r.flash.verdict == HIL_ACT_APPLY) {
-                continue;
-            }
-            struct hil_replay_verdict *n = realloc(plan->verdicts, sizeof(*n) * (size_t)(plan->nverdicts + 1));
-            if (n == NULL) {
-                rc = FOTA_ENOMEM;
-                break;
-            }
-            plan->verdicts = n;
-            struct hil_replay_verdict *v = &plan->verdicts[plan->nverdicts++];
-            memset(v, 0, sizeof(*v));
-            v->op = r.flash.op;
-            v->kind_seq = r.flash.kind_seq;
-            v->after_send = nsent;
-            v->nth = ops_since[r.flash.op];
-            v->v.action = r.flash.verdict;
-            v->v.torn = r.flash.torn;
-            v->v.fail_rc = r.flash.rc;
-            cut_pending = r.flash.verdict == HIL_ACT_CUT;
-        } else if (r.kind == HIL_TRACE_POWER) {
-            plan->has_power = true;
-            step = true;
-            switch (r.power.event) {
-            case HIL_TRACE_PWR_ON: st.kind = HIL_RP_POWER_ON; break;
-            case HIL_TRACE_PWR_RESET: st.kind = HIL_RP_RESET; break;
-            case HIL_TRACE_PWR_CUT:
-                st.kind = HIL_RP_POWER_CUT;
-                st.value = cut_pending ? 1u : 0u; /* 1: the target cuts itself (flash verdict) */
-                cut_pending = false;
-                break;
-            case HIL_TRACE_PWR_JUMP:
-                st.kind = HIL_RP_JUMP;
-                st.value = r.power.value;
-                break;
-            default:
-                step = false;
-                break;
-            }
-        }
-        if (!step) {
-            continue;
-        }
-        if (open_send >= 0) {
-            struct hil_replay_step *s = &plan->steps[open_send];
-            if (s->answer == NULL) {
-                s->quiet_us = r.ts_us - (r.ts_us >= done_ts ? done_ts : r.ts_us);
-                done_ts = r.ts_us;
-            }
-        }
-        st.gap_us = r.ts_us >= done_ts ? r.ts_us - done_ts : 0;
-        done_ts = r.ts_us;
-        corrupt_pending = false;
-        int prc = plan_push(plan, &st);
-        if (prc != 0) {
-            free(st.bytes);
-            rc = prc;
-            break;
-        }
-        open_send = st.kind == HIL_RP_SEND ? plan->nsteps - 1 : -1;
-    }
+    struct plan_state ps = { .plan = plan, .first = true, .open_send = -1 };
+    rc = plan_read(rd, path, &ps);
     hil_trace_read_close(rd);
-    if (rc == FOTA_ENOENT) {
-        rc = 0;
+    int sends = 0;
+    for (int i = 0; rc == 0 && i < plan->nsteps; i++) {
+        sends += plan->steps[i].kind == HIL_RP_SEND;
     }
-    if (rc == 0) {
-        int sends = 0;
-        for (int i = 0; i < plan->nsteps; i++) {
-            sends += plan->steps[i].kind == HIL_RP_SEND;
-        }
-        if (sends == 0) {
-            fprintf(stderr, "%s: no host->target frame to replay\n", path);
-            rc = FOTA_ENOENT;
-        }
+    if (rc == 0 && sends == 0) {
+        fprintf(stderr, "%s: no host->target frame to replay\n", path);
+        rc = FOTA_ENOENT;
     }
     if (rc != 0) {
         hil_replay_plan_free(plan);
@@ -725,19 +770,27 @@ static const char replay_usage[] =
     "  --slot-b FILE|none      slot B image (default none)\n"
     "  --bootloader-elf P      symbols (default build/fw/bootloader.elf)\n"
     "  --qemu PATH             qemu-system-arm to use\n"
-    "  --work-dir DIR          console.log, events.log, replay.pcap go here (default build/work/replay)\n"
+    "  --work-dir DIR          console.log, events.log, replay.pcap go here (default build/work/replay);\n"
+    "                          deleted first, so it must be empty, new, or an earlier replay's\n"
+    "                          (holding " HIL_REPLAY_MARKER "); any other directory is refused\n"
     "  --icount N              QEMU -icount shift (default 4)\n"
     "  -v, --verbose           echo events on stderr\n"
     "\n"
     "Exit status: 0 same verdict (no difference), 1 differences, 2 bad input or usage.\n";
 
-int hil_replay_main(int argc, char **argv)
+/* The replay command's options. */
+struct replay_opts {
+    const char *image, *boot, *slot_a, *slot_b, *elf, *qemu, *work, *capture;
+    int icount;
+    bool verbose;
+    bool flash_given;
+};
+
+/* @return -1 to go on; else the exit status (help, usage error). */
+static int replay_parse_args(int argc, char **argv, struct replay_opts *o)
 {
-    const char *image = NULL, *boot = "build/fw/bootloader.bin", *slot_a = "build/images/demo-1.0.0-A.img";
-    const char *slot_b = NULL, *elf = "build/fw/bootloader.elf", *qemu = NULL, *work = "build/work/replay";
-    int icount = 4;
-    bool verbose = false;
-    bool flash_given = false;
+    *o = (struct replay_opts){ .boot = "build/fw/bootloader.bin", .slot_a = "build/images/demo-1.0.0-A.img",
+                               .elf = "build/fw/bootloader.elf", .work = "build/work/replay", .icount = 4 };
     enum { O_IMG = 256, O_BOOT, O_A, O_B, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_HELP };
     static const struct option longopts[] = {
         { "flash-image", required_argument, NULL, O_IMG },
@@ -756,15 +809,15 @@ int hil_replay_main(int argc, char **argv)
     int opt;
     while ((opt = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
         switch (opt) {
-        case O_IMG: image = optarg; flash_given = true; break;
-        case O_BOOT: boot = optarg; flash_given = true; break;
-        case O_A: slot_a = strcmp(optarg, "none") == 0 ? NULL : optarg; flash_given = true; break;
-        case O_B: slot_b = strcmp(optarg, "none") == 0 ? NULL : optarg; flash_given = true; break;
-        case O_ELF: elf = optarg; break;
-        case O_QEMU: qemu = optarg; break;
-        case O_WORK: work = optarg; break;
-        case O_ICOUNT: icount = atoi(optarg); break;
-        case 'v': verbose = true; break;
+        case O_IMG: o->image = optarg; o->flash_given = true; break;
+        case O_BOOT: o->boot = optarg; o->flash_given = true; break;
+        case O_A: o->slot_a = strcmp(optarg, "none") == 0 ? NULL : optarg; o->flash_given = true; break;
+        case O_B: o->slot_b = strcmp(optarg, "none") == 0 ? NULL : optarg; o->flash_given = true; break;
+        case O_ELF: o->elf = optarg; break;
+        case O_QEMU: o->qemu = optarg; break;
+        case O_WORK: o->work = optarg; break;
+        case O_ICOUNT: o->icount = atoi(optarg); break;
+        case 'v': o->verbose = true; break;
         case 'h':
         case O_HELP:
             fputs(replay_usage, stdout);
@@ -778,63 +831,101 @@ int hil_replay_main(int argc, char **argv)
         fputs(replay_usage, stderr);
         return 2;
     }
-    const char *capture = argv[optind];
-    /* No flash given: the flash the run started from, kept beside a suite trace. */
-    char initial[PATH_MAX + 32];
-    if (!flash_given) {
-        snprintf(initial, sizeof(initial), "%s", capture);
+    o->capture = argv[optind];
+    return -1;
+}
+
+/* The replay's starting flash into @p flash: --flash-image, else the run's
+ * flash-initial.bin beside the capture, else bootloader and slot files.
+ * @p initial holds the path of the found flash-initial.bin. */
+static int replay_load_flash(struct replay_opts *o, struct hil_flash *flash, char *initial, size_t len)
+{
+    if (!o->flash_given) {
+        snprintf(initial, len, "%s", o->capture);
         char *slash = strrchr(initial, '/');
         size_t dir = slash != NULL ? (size_t)(slash - initial + 1) : 0;
-        snprintf(initial + dir, sizeof(initial) - dir, "%s", HIL_RUNTRACE_FLASH_FILE);
+        snprintf(initial + dir, len - dir, "%s", HIL_RUNTRACE_FLASH_FILE);
         if (access(initial, R_OK) == 0) {
-            image = initial;
+            o->image = initial;
             printf("flash: %s (the run's initial flash)\n", initial);
         }
     }
-    struct hil_replay_plan plan;
-    if (hil_replay_plan_build(capture, &plan) != 0) {
-        return 2;
-    }
-    struct rp *p = calloc(1, sizeof(*p));
-    struct hil_flash *flash = calloc(1, sizeof(*flash));
-    if (p == NULL || flash == NULL) {
-        abort();
-    }
     hil_flash_init(flash);
     struct { const char *path; uint32_t addr; } parts[] = {
-        { image, LAYOUT_FLASH_BASE },
-        { image == NULL ? boot : NULL, LAYOUT_BOOT_ADDR },
-        { image == NULL ? slot_a : NULL, LAYOUT_SLOT_A_ADDR },
-        { image == NULL ? slot_b : NULL, LAYOUT_SLOT_B_ADDR },
+        { o->image, LAYOUT_FLASH_BASE },
+        { o->image == NULL ? o->boot : NULL, LAYOUT_BOOT_ADDR },
+        { o->image == NULL ? o->slot_a : NULL, LAYOUT_SLOT_A_ADDR },
+        { o->image == NULL ? o->slot_b : NULL, LAYOUT_SLOT_B_ADDR },
     };
     for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
         if (parts[i].path != NULL && hil_flash_load_file(flash, parts[i].addr, parts[i].path) != 0) {
             fprintf(stderr, "fota-hil replay: %s: cannot load: %s\n", parts[i].path, strerror(errno));
-            hil_replay_plan_free(&plan);
-            free(flash);
-            free(p);
-            return 2;
+            return FOTA_EIO;
         }
     }
-    (void)hil_rmtree(work);
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof(cmd), "%s", work);
-    for (char *c = cmd + 1; *c != '\0'; c++) {
+    return 0;
+}
+
+/* Is directory @p path empty (no entry but . and ..)? */
+static bool dir_is_empty(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d == NULL) {
+        return false;
+    }
+    bool empty = true;
+    for (struct dirent *e; empty && (e = readdir(d)) != NULL;) {
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    }
+    closedir(d);
+    return empty;
+}
+
+int hil_replay_prepare_workdir(const char *work, char *abs, size_t abslen)
+{
+    char marker[PATH_MAX + 64];
+    snprintf(marker, sizeof(marker), "%s/%s", work, HIL_REPLAY_MARKER);
+    struct stat st;
+    if (lstat(work, &st) == 0) {
+        if (!S_ISDIR(st.st_mode) || (access(marker, F_OK) != 0 && !dir_is_empty(work))) {
+            fprintf(stderr, "fota-hil replay: --work-dir %s: %s; not deleting it (a replay work dir is empty "
+                    "or holds %s)\n", work, S_ISDIR(st.st_mode) ? "not empty and not a replay work dir" :
+                    "not a directory", HIL_REPLAY_MARKER);
+            return FOTA_EBUSY;
+        }
+        if (hil_rmtree(work) != 0) {
+            fprintf(stderr, "fota-hil replay: --work-dir %s: cannot clear: %s\n", work, strerror(errno));
+            return FOTA_EIO;
+        }
+    }
+    char part[PATH_MAX + 16];
+    snprintf(part, sizeof(part), "%s", work);
+    for (char *c = part + 1; *c != '\0'; c++) {
         if (*c == '/') {
             *c = '\0';
-            (void)mkdir(cmd, 0777);
+            (void)mkdir(part, 0777);
             *c = '/';
         }
     }
-    (void)mkdir(work, 0777);
-    char abs_work[PATH_MAX];
-    if (realpath(work, abs_work) == NULL) {
+    FILE *m = NULL;
+    char real[PATH_MAX];
+    if ((mkdir(work, 0777) != 0 && errno != EEXIST) || (m = fopen(marker, "we")) == NULL ||
+        realpath(work, real) == NULL) {
         fprintf(stderr, "fota-hil replay: %s: %s\n", work, strerror(errno));
-        hil_replay_plan_free(&plan);
-        free(flash);
-        free(p);
-        return 2;
+        if (m != NULL) {
+            fclose(m);
+        }
+        return FOTA_EIO;
     }
+    snprintf(abs, abslen, "%s", real);
+    fputs("fota-hil replay work dir: `fota-hil replay` deletes and rewrites this directory\n", m);
+    fclose(m);
+    return 0;
+}
+
+/* Open the replay's logs and trace in @p abs_work. */
+static void replay_open_logs(struct rp *p, const char *abs_work)
+{
     char path[PATH_MAX + 32];
     snprintf(path, sizeof(path), "%s/console.log", abs_work);
     p->console = fopen(path, "we");
@@ -844,19 +935,23 @@ int hil_replay_main(int argc, char **argv)
     if (hil_trace_open(path, &p->trace) != 0) {
         p->trace = NULL;
     }
-    p->plan = &plan;
-    p->flash = flash;
+}
+
+/* Boot the target and run the plan. @return the exit status. */
+static int replay_run(struct rp *p, const struct replay_opts *o, const char *abs_work)
+{
+    replay_open_logs(p, abs_work);
     p->t0 = mono_ms();
     p->link_fd = -1;
-    p->verbose = verbose;
+    p->verbose = o->verbose;
     proto_parser_init(&p->parser);
     signal(SIGPIPE, SIG_IGN);
     struct hil_qemu_opts qo = {
-        .qemu = qemu,
-        .bootloader_elf = elf,
+        .qemu = o->qemu,
+        .bootloader_elf = o->elf,
         .workdir = abs_work,
-        .icount_shift = icount,
-        .verbose = verbose,
+        .icount_shift = o->icount,
+        .verbose = o->verbose,
     };
     struct hil_target_hooks hooks = {
         .ctx = p,
@@ -865,8 +960,8 @@ int hil_replay_main(int argc, char **argv)
         .on_event = hook_event,
     };
     int code = 2;
-    if (hil_qemu_create(&qo, flash, &hooks, &p->t) != 0 || p->t == NULL) {
-        fprintf(stderr, "fota-hil replay: cannot create the QEMU target (bootloader ELF %s)\n", elf);
+    if (hil_qemu_create(&qo, p->flash, &hooks, &p->t) != 0 || p->t == NULL) {
+        fprintf(stderr, "fota-hil replay: cannot create the QEMU target (bootloader ELF %s)\n", o->elf);
     } else {
         int diffs = run_plan(p);
         code = diffs < 0 ? 2 : diffs == 0 ? 0 : 1;
@@ -881,6 +976,34 @@ int hil_replay_main(int argc, char **argv)
         fclose(p->events);
     }
     (void)hil_trace_close(p->trace);
+    return code;
+}
+
+int hil_replay_main(int argc, char **argv)
+{
+    struct replay_opts o;
+    int code = replay_parse_args(argc, argv, &o);
+    if (code >= 0) {
+        return code;
+    }
+    struct hil_replay_plan plan;
+    if (hil_replay_plan_build(o.capture, &plan) != 0) {
+        return 2;
+    }
+    struct rp *p = calloc(1, sizeof(*p));
+    struct hil_flash *flash = calloc(1, sizeof(*flash));
+    if (p == NULL || flash == NULL) {
+        abort();
+    }
+    char initial[PATH_MAX + 32];
+    char abs_work[PATH_MAX];
+    code = 2;
+    if (replay_load_flash(&o, flash, initial, sizeof(initial)) == 0 &&
+        hil_replay_prepare_workdir(o.work, abs_work, sizeof(abs_work)) == 0) {
+        p->plan = &plan;
+        p->flash = flash;
+        code = replay_run(p, &o, abs_work);
+    }
     free(p->jumps);
     hil_replay_plan_free(&plan);
     free(flash);

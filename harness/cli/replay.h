@@ -71,13 +71,29 @@ struct hil_replay_plan {
 };
 
 /**
- * Read @p path and build the plan. Errors are printed as `path: packet N:
- * what is wrong`. @return 0; FOTA_EIO/FOTA_EMAGIC (not a trace);
+ * Read @p path and build the plan. Errors are printed on stderr, one line
+ * naming the file: `path: No such file or directory`, `path: truncated
+ * pcap record at byte N` (a capture cut short), `path: packet N: what is
+ * wrong`. @return 0; FOTA_EIO/FOTA_EMAGIC (unreadable, cut short, not a trace);
  * FOTA_EVERSION, FOTA_ESIZE, FOTA_EINVAL (a bad record); FOTA_ENOENT (no
  * host->target frame in it); FOTA_ENOMEM.
  */
 int hil_replay_plan_build(const char *path, struct hil_replay_plan *plan);
 void hil_replay_plan_free(struct hil_replay_plan *plan);
+
+/** The file that marks a directory as a replay work dir (replay may delete it). */
+#define HIL_REPLAY_MARKER ".fota-hil-replay"
+
+/**
+ * Make @p work the replay's work dir, empty but for the HIL_REPLAY_MARKER
+ * file: created (with its parents) if missing; cleared if it is empty or
+ * holds the marker; refused otherwise, so that a mistyped --work-dir never
+ * deletes a directory replay did not make. Messages on stderr.
+ * @param abs receives its absolute path (@p abslen bytes; PATH_MAX fits any)
+ * @return 0; FOTA_EBUSY (not a directory, or not empty and no marker:
+ *         left untouched); FOTA_EIO (cannot clear or create it).
+ */
+int hil_replay_prepare_workdir(const char *work, char *abs, size_t abslen);
 
 /**
  * Compare a captured answer with the replayed one (both raw frame bytes;

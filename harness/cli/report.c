@@ -19,6 +19,8 @@
 #include "fota/meta.h"
 #include "fota/proto.h"
 #include "run/runner.h"
+#include "scenario/journal.h"
+#include "target/flashmodel.h"
 #include "trace/runtrace.h"
 #include "trace/trace.h"
 
@@ -97,6 +99,72 @@ static char *xml_attr_get(const char *tag, const char *name)
     return q != NULL ? xml_unescape(a, (size_t)(q - a)) : NULL;
 }
 
+/* Value of the <property name="@p key"> between @p from and @p end, malloc'ed; NULL if absent. */
+static char *case_prop(const char *from, const char *end, const char *key)
+{
+    char pat[96];
+    snprintf(pat, sizeof(pat), "<property name=\"%s\"", key);
+    const char *p = strstr(from, pat);
+    return p != NULL && p < end ? xml_attr_get(p, "value") : NULL;
+}
+
+/* The <failure> or <skipped> of a case body [tag_end, body_end) into @p c. */
+static void parse_outcome(const char *tag_end, const char *body_end, struct hil_report_case *c)
+{
+    c->status = HIL_PASS;
+    const char *f = strstr(tag_end, "<failure");
+    const char *s = strstr(tag_end, "<skipped");
+    if (f != NULL && f < body_end) {
+        c->status = HIL_FAIL;
+        const char *fe = strchr(f, '>');
+        const char *fc = fe != NULL ? strstr(fe, "</failure>") : NULL;
+        if (fe != NULL && fc != NULL && fe[-1] != '/') {
+            c->message = xml_unescape(fe + 1, (size_t)(fc - fe - 1));
+        } else {
+            c->message = xml_attr_get(f, "message");
+        }
+    } else if (s != NULL && s < body_end) {
+        c->status = HIL_SKIP;
+        c->message = xml_attr_get(s, "message");
+    }
+}
+
+/* One <testcase> at @p p (tag ends at @p tag_end, body at @p body_end) into @p c. */
+static int parse_case(const char *p, const char *tag_end, const char *body_end, bool empty,
+                      struct hil_report_case *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->bricked = -1;
+    char *cls = xml_attr_get(p, "classname");
+    char *name = xml_attr_get(p, "name");
+    if (cls == NULL || name == NULL) {
+        free(cls);
+        free(name);
+        return FOTA_EINVAL;
+    }
+    size_t il = strlen(cls) + strlen(name) + 2;
+    c->id = malloc(il);
+    if (c->id != NULL) {
+        snprintf(c->id, il, "%s.%s", cls, name);
+    }
+    free(cls);
+    free(name);
+    c->file = xml_attr_get(p, "file");
+    char *t = xml_attr_get(p, "time");
+    c->seconds = t != NULL ? strtod(t, NULL) : 0.0;
+    free(t);
+    if (empty) {
+        c->status = HIL_PASS;
+        return 0;
+    }
+    char *b = case_prop(tag_end, body_end, "bricked");
+    c->bricked = b == NULL ? -1 : strcmp(b, "0") != 0;
+    free(b);
+    c->brick_reason = case_prop(tag_end, body_end, "brick_reason");
+    parse_outcome(tag_end, body_end, c);
+    return 0;
+}
+
 int hil_report_parse_junit(const char *text, const char *path, struct hil_report_cases *out)
 {
     memset(out, 0, sizeof(*out));
@@ -119,52 +187,18 @@ int hil_report_parse_junit(const char *text, const char *path, struct hil_report
             hil_report_cases_free(out);
             return FOTA_EINVAL;
         }
-        char *cls = xml_attr_get(p, "classname");
-        char *name = xml_attr_get(p, "name");
-        if (cls == NULL || name == NULL) {
-            fprintf(stderr, "%s:%d: <testcase> without classname or name\n", path, line_of(text, p));
-            free(cls);
-            free(name);
-            hil_report_cases_free(out);
-            return FOTA_EINVAL;
-        }
         struct hil_report_case *n = realloc(out->items, sizeof(*n) * (size_t)(out->count + 1));
         if (n == NULL) {
-            free(cls);
-            free(name);
             hil_report_cases_free(out);
             return FOTA_ENOMEM;
         }
         out->items = n;
-        struct hil_report_case *c = &out->items[out->count++];
-        memset(c, 0, sizeof(*c));
-        size_t il = strlen(cls) + strlen(name) + 2;
-        c->id = malloc(il);
-        if (c->id != NULL) {
-            snprintf(c->id, il, "%s.%s", cls, name);
+        if (parse_case(p, tag_end, body_end, empty, &out->items[out->count]) != 0) {
+            fprintf(stderr, "%s:%d: <testcase> without classname or name\n", path, line_of(text, p));
+            hil_report_cases_free(out);
+            return FOTA_EINVAL;
         }
-        free(cls);
-        free(name);
-        c->file = xml_attr_get(p, "file");
-        char *t = xml_attr_get(p, "time");
-        c->seconds = t != NULL ? strtod(t, NULL) : 0.0;
-        free(t);
-        c->status = HIL_PASS;
-        const char *f = strstr(tag_end, "<failure");
-        const char *s = strstr(tag_end, "<skipped");
-        if (!empty && f != NULL && f < body_end) {
-            c->status = HIL_FAIL;
-            const char *fe = strchr(f, '>');
-            const char *fc = fe != NULL ? strstr(fe, "</failure>") : NULL;
-            if (fe != NULL && fc != NULL && fe[-1] != '/') {
-                c->message = xml_unescape(fe + 1, (size_t)(fc - fe - 1));
-            } else {
-                c->message = xml_attr_get(f, "message");
-            }
-        } else if (!empty && s != NULL && s < body_end) {
-            c->status = HIL_SKIP;
-            c->message = xml_attr_get(s, "message");
-        }
+        out->count++;
         p = body_end;
     }
     return 0;
@@ -176,6 +210,7 @@ void hil_report_cases_free(struct hil_report_cases *c)
         free(c->items[i].id);
         free(c->items[i].file);
         free(c->items[i].message);
+        free(c->items[i].brick_reason);
     }
     free(c->items);
     memset(c, 0, sizeof(*c));
@@ -231,9 +266,66 @@ int hil_report_slots(const char *dump, struct hil_report_slot slots[2], int *act
     return 0;
 }
 
-bool hil_report_bricked(const struct hil_report_slot slots[2])
+int hil_report_bricked(const char *dump, bool *bricked, char *why, size_t whylen)
 {
-    return slots[0].check != 0 && slots[1].check != 0;
+    struct hil_flash *f = malloc(sizeof(*f));
+    if (f == NULL) {
+        return FOTA_ENOMEM;
+    }
+    hil_flash_init(f);
+    int rc = hil_flash_load_file(f, LAYOUT_FLASH_BASE, dump);
+    if (rc == 0) {
+        *bricked = !hil_flash_bootable(f, why, whylen);
+    }
+    free(f);
+    return rc;
+}
+
+/* @p s single-quoted for a POSIX shell ('\'' for each quote inside). */
+static void shell_quote(FILE *o, const char *s)
+{
+    fputc('\'', o);
+    for (; *s != '\0'; s++) {
+        if (*s == '\'') {
+            fputs("'\\''", o);
+        } else {
+            fputc(*s, o);
+        }
+    }
+    fputc('\'', o);
+}
+
+bool hil_report_is_sweep_case(const char *id, size_t *scenario_len)
+{
+    const char *at = id != NULL ? strchr(id, '@') : NULL;
+    if (at != NULL && scenario_len != NULL) {
+        *scenario_len = (size_t)(at - id);
+    }
+    return at != NULL;
+}
+
+char *hil_report_reproduce(const struct hil_report_case *c)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *o = open_memstream(&buf, &len);
+    if (o == NULL) {
+        return NULL;
+    }
+    fputs(hil_report_is_sweep_case(c->id, NULL) ? "build/host/fota-hil run --pcap all --case "
+                                                : "build/host/fota-hil run --pcap all --filter ", o);
+    shell_quote(o, c->id != NULL ? c->id : "?");
+    fputc(' ', o);
+    if (c->file != NULL) {
+        shell_quote(o, c->file);
+    } else {
+        fputs("scenarios/", o);
+    }
+    if (fclose(o) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
 }
 
 /* ---- HTML helpers ---- */
@@ -312,7 +404,7 @@ static const char *frame_class(const struct hil_trace_rec *r)
 int hil_report_timeline(const char *pcap, FILE *out)
 {
     struct hil_trace_reader *rd = NULL;
-    int rc = hil_trace_read_open(pcap, &rd);
+    int rc = hil_trace_read_open(pcap, &rd, NULL, 0);
     if (rc != 0) {
         return rc;
     }
@@ -325,7 +417,7 @@ int hil_report_timeline(const char *pcap, FILE *out)
         }
     }
     hil_trace_read_close(rd);
-    rc = hil_trace_read_open(pcap, &rd);
+    rc = hil_trace_read_open(pcap, &rd, NULL, 0);
     if (rc != 0) {
         return rc;
     }
@@ -419,7 +511,7 @@ struct tput {
 static bool trace_throughput(const char *pcap, double *kbps)
 {
     struct hil_trace_reader *rd = NULL;
-    if (hil_trace_read_open(pcap, &rd) != 0) {
+    if (hil_trace_read_open(pcap, &rd, NULL, 0) != 0) {
         return false;
     }
     struct hil_trace_rec r;
@@ -495,6 +587,14 @@ static char *read_all(const char *path)
     return hil_read_text_file(path, 64u * 1024u * 1024u);
 }
 
+/* The command that re-runs case @p c, HTML-escaped (the same in the table and the failure section). */
+static void write_reproduce(FILE *o, const struct hil_report_case *c)
+{
+    char *cmd = hil_report_reproduce(c);
+    esc(o, cmd != NULL ? cmd : "(out of memory)");
+    free(cmd);
+}
+
 static void write_case_row(FILE *o, const struct hil_report_case *c)
 {
     const char *st = c->status == HIL_PASS ? "pass" : c->status == HIL_FAIL ? "fail" : "skip";
@@ -512,24 +612,28 @@ static void write_case_row(FILE *o, const struct hil_report_case *c)
     }
     fprintf(o, "</td><td class=\"status\">%s</td><td>%.2f s</td><td><code>", st == NULL ? "" :
             c->status == HIL_PASS ? "PASS" : c->status == HIL_FAIL ? "FAIL" : "SKIP", c->seconds);
-    fputs("build/host/fota-hil run --pcap all --filter '", o);
-    esc(o, c->id);
-    fputs("' ", o);
-    esc(o, c->file != NULL ? c->file : "scenarios/");
+    write_reproduce(o, c);
     fputs("</code></td></tr>\n", o);
 }
 
-static void write_failure(FILE *o, const struct hil_report_case *c, const char *work, int *bricked)
+/* Is case @p c bricked (docs/SCENARIOS.md: no bootable confirmed image at
+ * the end)? The runner's `bricked` property; without one (an older JUnit
+ * file), decided from its flash-at-failure.bin. @p why gets the reason. */
+static bool case_bricked(const struct hil_report_case *c, const char *work, char *why, size_t whylen)
 {
-    fputs("<section class=\"failure\" id=\"fail-", o);
-    esc(o, c->id);
-    fputs("\" data-id=\"", o);
-    esc(o, c->id);
-    fputs("\"><h3>", o);
-    esc(o, c->id);
-    fputs("</h3>\n<pre class=\"message\">", o);
-    esc(o, c->message != NULL ? c->message : "failed");
-    fputs("</pre>\n<h4>Timeline</h4>\n", o);
+    snprintf(why, whylen, "%s", c->brick_reason != NULL ? c->brick_reason : "");
+    if (c->bricked >= 0) {
+        return c->bricked == 1;
+    }
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof(path), "%s/%s/flash-at-failure.bin", work, c->id);
+    bool bricked = false;
+    return c->status == HIL_FAIL && hil_report_bricked(path, &bricked, why, whylen) == 0 && bricked;
+}
+
+static void write_failure_timeline(FILE *o, const struct hil_report_case *c, const char *work)
+{
+    fputs("<h4>Timeline</h4>\n", o);
     char path[PATH_MAX + 64];
     snprintf(path, sizeof(path), "%s/%s/%s", work, c->id, HIL_RUNTRACE_FILE);
     if (hil_report_timeline(path, o) != 0) {
@@ -542,7 +646,12 @@ static void write_failure(FILE *o, const struct hil_report_case *c, const char *
         fputs("</code> (open with <code>tshark -X lua_script:scripts/fota-hil.lua -r ...</code>; replay with "
               "<code>fota-hil replay</code>). Hover a mark for its details.</p>\n", o);
     }
+}
+
+static void write_failure_slots(FILE *o, const struct hil_report_case *c, const char *work)
+{
     fputs("<h4>Final slot states</h4>\n", o);
+    char path[PATH_MAX + 64];
     snprintf(path, sizeof(path), "%s/%s/flash-at-failure.bin", work, c->id);
     struct hil_report_slot slots[2];
     int active = -1;
@@ -563,12 +672,19 @@ static void write_failure(FILE *o, const struct hil_report_case *c, const char *
                     slots[s].check == 0 ? "OK" : fota_strerror(slots[s].check));
         }
         fputs("</table>\n", o);
-        if (hil_report_bricked(slots)) {
-            fputs("<p class=\"bricked\"><b>Bricked:</b> no slot holds an image that passes its checks.</p>\n", o);
-            (*bricked)++;
-        }
     }
+    char why[160];
+    if (case_bricked(c, work, why, sizeof(why))) {
+        fputs("<p class=\"bricked\"><b>Bricked:</b> no bootable confirmed image (", o);
+        esc(o, why);
+        fputs(").</p>\n", o);
+    }
+}
+
+static void write_failure_console(FILE *o, const struct hil_report_case *c, const char *work)
+{
     fputs("<h4>Last console lines</h4>\n<pre class=\"console\">", o);
+    char path[PATH_MAX + 64];
     snprintf(path, sizeof(path), "%s/%s/console.log", work, c->id);
     char *text = hil_read_text_file(path, 64u * 1024u);
     if (text != NULL) {
@@ -583,81 +699,74 @@ static void write_failure(FILE *o, const struct hil_report_case *c, const char *
         esc(o, text + start);
         free(text);
     }
-    fputs("</pre>\n</section>\n", o);
+    fputs("</pre>\n", o);
 }
 
-static int write_report(FILE *o, const struct hil_report_cases *cs, const char *results, const char *work)
+static void write_failure(FILE *o, const struct hil_report_case *c, const char *work)
 {
-    int pass = 0, fail = 0, skip = 0;
-    for (int i = 0; i < cs->count; i++) {
-        pass += cs->items[i].status == HIL_PASS;
-        fail += cs->items[i].status == HIL_FAIL;
-        skip += cs->items[i].status == HIL_SKIP;
-    }
-    fprintf(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<title>fota-hil report</title><style>%s</style></head><body>\n", css);
-    fputs("<h1>fota-hil suite report</h1>\n<p class=\"summary\">", o);
-    fprintf(o, "<span id=\"passed\">%d</span> passed, <span id=\"failed\">%d</span> failed", pass, fail);
-    if (skip > 0) {
-        fprintf(o, ", <span id=\"skipped\">%d</span> skipped", skip);
-    }
-    fputs(" &mdash; results from <code>", o);
-    esc(o, results);
-    fputs("</code>, work dirs in <code>", o);
-    esc(o, work);
-    fputs("</code></p>\n<h2>Cases</h2>\n<table id=\"cases\"><tr><th>id</th><th>status</th><th>time</th>"
-          "<th>reproduce</th></tr>\n", o);
-    for (int i = 0; i < cs->count; i++) {
-        write_case_row(o, &cs->items[i]);
-    }
-    fputs("</table>\n<h2>Failures</h2>\n", o);
-    int *bricked = calloc((size_t)cs->count + 1, sizeof(int));
-    if (bricked == NULL) {
-        return FOTA_ENOMEM;
-    }
-    if (fail == 0) {
-        fputs("<p>None.</p>\n", o);
-    }
-    for (int i = 0; i < cs->count; i++) {
-        if (cs->items[i].status == HIL_FAIL) {
-            write_failure(o, &cs->items[i], work, &bricked[i]);
-        }
-    }
-    /* Brick rate per sweep: cases grouped by the id up to its last dot. */
+    fputs("<section class=\"failure\" id=\"fail-", o);
+    esc(o, c->id);
+    fputs("\" data-id=\"", o);
+    esc(o, c->id);
+    fputs("\"><h3>", o);
+    esc(o, c->id);
+    fputs("</h3>\n<pre class=\"message\">", o);
+    esc(o, c->message != NULL ? c->message : "failed");
+    fputs("</pre>\n<p>Reproduce: <code class=\"reproduce\">", o);
+    write_reproduce(o, c);
+    fputs("</code></p>\n", o);
+    write_failure_timeline(o, c, work);
+    write_failure_slots(o, c, work);
+    write_failure_console(o, c, work);
+    fputs("</section>\n", o);
+}
+
+/* Brick rate per sweep: the sweep cases (ids `<scenario>@<point>`) grouped by scenario. */
+static void write_sweeps(FILE *o, const struct hil_report_cases *cs, const char *work)
+{
     fputs("<h2>Brick rate per sweep</h2>\n<table id=\"sweeps\"><tr><th>sweep</th><th>cases</th><th>failed</th>"
           "<th>bricked</th><th>brick rate</th></tr>\n", o);
     bool *done = calloc((size_t)cs->count + 1, sizeof(bool));
+    int sweeps = 0;
     for (int i = 0; done != NULL && i < cs->count; i++) {
-        if (done[i]) {
+        size_t gl = 0;
+        const char *id = cs->items[i].id;
+        if (done[i] || !hil_report_is_sweep_case(id, &gl)) {
             continue;
         }
-        const char *id = cs->items[i].id != NULL ? cs->items[i].id : "?";
-        const char *dot = strrchr(id, '.');
-        size_t gl = dot != NULL ? (size_t)(dot - id) : strlen(id);
         int n = 0, nf = 0, nb = 0;
         for (int j = i; j < cs->count; j++) {
-            const char *jd = cs->items[j].id != NULL ? cs->items[j].id : "?";
-            const char *jdot = strrchr(jd, '.');
-            size_t jl = jdot != NULL ? (size_t)(jdot - jd) : strlen(jd);
-            if (!done[j] && jl == gl && strncmp(jd, id, gl) == 0) {
+            const char *jd = cs->items[j].id;
+            size_t jl = 0;
+            if (!done[j] && hil_report_is_sweep_case(jd, &jl) && jl == gl && strncmp(jd, id, gl) == 0) {
+                char why[160];
                 done[j] = true;
                 n++;
                 nf += cs->items[j].status == HIL_FAIL;
-                nb += bricked[j];
+                nb += case_bricked(&cs->items[j], work, why, sizeof(why));
             }
         }
         char group[256];
         snprintf(group, sizeof(group), "%.*s", (int)gl, id);
         fputs("<tr class=\"sweep\"><td>", o);
         esc(o, group);
-        fprintf(o, "</td><td>%d</td><td>%d</td><td>%d</td><td>%.1f %%</td></tr>\n", n, nf, nb,
-                n > 0 ? 100.0 * nb / n : 0.0);
+        fprintf(o, "</td><td>%d</td><td>%d</td><td>%d</td><td>%.1f %%</td></tr>\n", n, nf, nb, 100.0 * nb / n);
+        sweeps++;
     }
-    fputs("</table>\n<p>Bricked: a failed case whose final flash holds no slot with an image that passes its "
-          "header and payload CRC checks. Passing cases asserted a running image.</p>\n", o);
     free(done);
-    free(bricked);
-    /* Throughput. */
+    fputs("</table>\n", o);
+    if (sweeps == 0) {
+        fputs("<p>No sweep cases in this run.</p>\n", o);
+    }
+    fputs("<p>Sweep cases have ids <code>&lt;scenario&gt;@&lt;point&gt;</code>. Bricked (docs/SCENARIOS.md): the "
+          "device ended with no bootable confirmed image (the newest valid metadata record has no active slot, or "
+          "it is not CONFIRMED, or its image fails header, CRC-32 or SHA-256 checks), passing and failing cases "
+          "alike.</p>\n", o);
+}
+
+/* Throughput: bench.tsv of @p results, else the DATA transfers of the kept traces. */
+static void write_throughput(FILE *o, const struct hil_report_cases *cs, const char *results, const char *work)
+{
     fputs("<h2>Throughput</h2>\n", o);
     struct tput *t = calloc((size_t)cs->count + 64, sizeof(*t));
     int nt = 0;
@@ -693,6 +802,43 @@ static int write_report(FILE *o, const struct hil_report_cases *cs, const char *
         throughput_svg(o, t, nt, source);
     }
     free(t);
+}
+
+int hil_report_write(FILE *o, const struct hil_report_cases *cs, const char *results, const char *work)
+{
+    int pass = 0, fail = 0, skip = 0;
+    for (int i = 0; i < cs->count; i++) {
+        pass += cs->items[i].status == HIL_PASS;
+        fail += cs->items[i].status == HIL_FAIL;
+        skip += cs->items[i].status == HIL_SKIP;
+    }
+    fprintf(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<title>fota-hil report</title><style>%s</style></head><body>\n", css);
+    fputs("<h1>fota-hil suite report</h1>\n<p class=\"summary\">", o);
+    fprintf(o, "<span id=\"passed\">%d</span> passed, <span id=\"failed\">%d</span> failed", pass, fail);
+    if (skip > 0) {
+        fprintf(o, ", <span id=\"skipped\">%d</span> skipped", skip);
+    }
+    fputs(" &mdash; results from <code>", o);
+    esc(o, results);
+    fputs("</code>, work dirs in <code>", o);
+    esc(o, work);
+    fputs("</code></p>\n<h2>Cases</h2>\n<table id=\"cases\"><tr><th>id</th><th>status</th><th>time</th>"
+          "<th>reproduce</th></tr>\n", o);
+    for (int i = 0; i < cs->count; i++) {
+        write_case_row(o, &cs->items[i]);
+    }
+    fputs("</table>\n<h2>Failures</h2>\n", o);
+    if (fail == 0) {
+        fputs("<p>None.</p>\n", o);
+    }
+    for (int i = 0; i < cs->count; i++) {
+        if (cs->items[i].status == HIL_FAIL) {
+            write_failure(o, &cs->items[i], work);
+        }
+    }
+    write_sweeps(o, cs, work);
+    write_throughput(o, cs, results, work);
     fputs("</body></html>\n", o);
     return ferror(o) ? FOTA_EIO : 0;
 }
@@ -757,7 +903,7 @@ int hil_report_main(int argc, char **argv)
         hil_report_cases_free(&cs);
         return 2;
     }
-    rc = write_report(o, &cs, results, work);
+    rc = hil_report_write(o, &cs, results, work);
     if (fclose(o) != 0 || rc != 0) {
         fprintf(stderr, "%s: write failed\n", outp);
         hil_report_cases_free(&cs);

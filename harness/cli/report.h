@@ -12,11 +12,13 @@
  * the case); per failure: the message, an SVG timeline of the run trace
  * (lanes: frames host->target, frames target->host, flash operations,
  * faults, power/boot events, console lines; every mark has a <title>),
- * the final slot states decoded from flash-at-failure.bin, the last
- * console lines; brick rate per sweep (cases grouped by the id up to its
- * last dot; bricked = a failed case whose final flash holds no slot whose
- * image passes header and payload CRC checks); a throughput plot
- * (bench.tsv, else the DATA transfers found in the kept traces).
+ * the command that reproduces it (the same as in the table), the final
+ * slot states decoded from flash-at-failure.bin, the last console lines;
+ * brick rate per sweep (only sweep cases, ids `<scenario>@<point>`,
+ * grouped by scenario; bricked as docs/SCENARIOS.md defines it: the case's
+ * `bricked` JUnit property, which the runner sets when the final flash
+ * holds no bootable confirmed image); a throughput plot (bench.tsv, else
+ * the DATA transfers found in the kept traces).
  */
 #ifndef HIL_REPORT_H
 #define HIL_REPORT_H
@@ -33,6 +35,8 @@ struct hil_report_case {
     enum hil_status status;
     double seconds;
     char *message;        /**< failure message (may be NULL) */
+    int bricked;          /**< `bricked` property: 1, 0, or -1 when the case has none */
+    char *brick_reason;   /**< `brick_reason` property (may be NULL) */
 };
 
 struct hil_report_cases {
@@ -64,8 +68,37 @@ struct hil_report_slot {
  */
 int hil_report_slots(const char *dump, struct hil_report_slot slots[2], int *active);
 
-/** @return true if neither slot would boot (no image passes its checks). */
-bool hil_report_bricked(const struct hil_report_slot slots[2]);
+/**
+ * Is a 1 MB flash dump bricked as docs/SCENARIOS.md defines it (no bootable
+ * confirmed image: hil_flash_bootable)?
+ * @param bricked receives the answer
+ * @param why     receives the reason when bricked (may be NULL)
+ * @return 0; FOTA_EIO (unreadable); FOTA_ERANGE (over 1 MB); FOTA_ENOMEM.
+ */
+int hil_report_bricked(const char *dump, bool *bricked, char *why, size_t whylen);
+
+/**
+ * Is @p id a sweep case id (`<scenario id>@<point>`)?
+ * @param scenario_len receives the length of the scenario id (may be NULL)
+ */
+bool hil_report_is_sweep_case(const char *id, size_t *scenario_len);
+
+/**
+ * The shell command that re-runs case @p c alone, with every trace kept:
+ * `build/host/fota-hil run --pcap all --case 'ID' FILE` for a sweep case,
+ * `... --filter 'ID' FILE` for a scenario (FILE: scenarios/ when unknown;
+ * both single-quoted for a POSIX shell).
+ * @return a malloc'ed string; NULL when out of memory.
+ */
+char *hil_report_reproduce(const struct hil_report_case *c);
+
+/**
+ * The whole page for @p cs to @p o.
+ * @param results the results dir (bench.tsv is read from it)
+ * @param work    the work-dir root (build/work)
+ * @return 0; FOTA_EIO (a write failed).
+ */
+int hil_report_write(FILE *o, const struct hil_report_cases *cs, const char *results, const char *work);
 
 /**
  * SVG timeline of a run trace to @p out.

@@ -6,6 +6,8 @@
 #include "trace/trace.h"
 
 #include <pcap/pcap.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,9 @@ struct hil_trace {
 
 struct hil_trace_reader {
     pcap_t *pcap;
+    char path[PATH_MAX];
+    uint64_t offset;      /* file offset of the next record */
+    char error[PATH_MAX + PCAP_ERRBUF_SIZE + 64]; /* why the last read failed with FOTA_EIO */
     /* Copies of the variable part, NUL-terminated for text. */
     uint8_t buf[HIL_TRACE_SNAPLEN + 1];
 };
@@ -284,32 +289,56 @@ int hil_trace_console(struct hil_trace *t, uint64_t ts_us, const char *line)
 
 /* ---- Reader ---- */
 
-int hil_trace_read_open(const char *path, struct hil_trace_reader **out)
+#define PCAP_FILE_HDR_SIZE 24u /* pcap global header */
+#define PCAP_REC_HDR_SIZE  16u /* pcap per-record header */
+
+int hil_trace_read_open(const char *path, struct hil_trace_reader **out, char *why, size_t whylen)
 {
+    char dummy[8];
+    if (why == NULL) {
+        why = dummy;
+        whylen = sizeof(dummy);
+    }
+    why[0] = '\0';
     if (path == NULL || out == NULL) {
+        snprintf(why, whylen, "trace: no file given");
         return FOTA_EINVAL;
     }
     *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        return FOTA_EIO;
+    }
     struct hil_trace_reader *r = calloc(1, sizeof(*r));
     if (r == NULL) {
+        fclose(f);
+        snprintf(why, whylen, "%s: out of memory", path);
         return FOTA_ENOMEM;
     }
     char err[PCAP_ERRBUF_SIZE] = "";
-    r->pcap = pcap_open_offline(path, err);
+    r->pcap = pcap_fopen_offline(f, err); /* owns f on success only */
     if (r->pcap == NULL) {
-        fprintf(stderr, "trace: %s\n", err);
+        fclose(f);
+        snprintf(why, whylen, "%s: not a pcap file (%s)", path, err);
         free(r);
         return FOTA_EIO;
     }
     if (pcap_datalink(r->pcap) != DLT_USER0) {
-        fprintf(stderr, "trace: %s: link type %d, not DLT_USER0\n", path,
-                pcap_datalink(r->pcap));
+        snprintf(why, whylen, "%s: link type %d, not DLT_USER0 (not a fota-hil trace)", path, pcap_datalink(r->pcap));
         pcap_close(r->pcap);
         free(r);
         return FOTA_EMAGIC;
     }
+    snprintf(r->path, sizeof(r->path), "%s", path);
+    r->offset = PCAP_FILE_HDR_SIZE;
     *out = r;
     return 0;
+}
+
+const char *hil_trace_read_error(const struct hil_trace_reader *r)
+{
+    return r != NULL ? r->error : "";
 }
 
 /* Copy @p n bytes to the reader's buffer, NUL-terminated. */
@@ -320,46 +349,9 @@ static const char *copy_text(struct hil_trace_reader *r, const uint8_t *p, size_
     return (const char *)r->buf;
 }
 
-int hil_trace_read_next(struct hil_trace_reader *r, struct hil_trace_rec *rec)
+/* The kind-specific body [b, b+blen) of a record into @p rec. */
+static int decode_body(struct hil_trace_reader *r, const uint8_t *b, size_t blen, struct hil_trace_rec *rec)
 {
-    if (r == NULL || rec == NULL) {
-        return FOTA_EINVAL;
-    }
-    struct pcap_pkthdr *h = NULL;
-    const u_char *p = NULL;
-    int prc = pcap_next_ex(r->pcap, &h, &p);
-    if (prc == PCAP_ERROR_BREAK) {
-        return FOTA_ENOENT;
-    }
-    if (prc != 1) {
-        return FOTA_EIO;
-    }
-    memset(rec, 0, sizeof(*rec));
-    rec->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-    size_t n = h->caplen;
-    if (n < HIL_TRACE_HDR_SIZE) {
-        return FOTA_ESIZE;
-    }
-    if ((p[0] >> 4) != HIL_TRACE_MAGIC) {
-        return FOTA_EMAGIC;
-    }
-    if ((p[0] & 0x0Fu) != HIL_TRACE_VERSION) {
-        return FOTA_EVERSION;
-    }
-    if (get_u16(p + 4) != n || h->len != n) {
-        return FOTA_ESIZE;
-    }
-    rec->kind = (enum hil_trace_kind)p[1];
-    rec->dir = (enum hil_trace_dir)p[2];
-    rec->flags = p[3];
-    rec->proto = HIL_TRACE_PROTO_FOTA;
-    rec->spi = false;
-    if (rec->kind == HIL_TRACE_FRAME || rec->kind == HIL_TRACE_FAULT) {
-        rec->proto = (enum hil_trace_proto)((p[3] & HIL_TRACE_F_PROTO_MASK) >> HIL_TRACE_F_PROTO_SHIFT);
-        rec->spi = (p[3] & HIL_TRACE_F_SPI) != 0;
-    }
-    const uint8_t *b = p + HIL_TRACE_HDR_SIZE;
-    size_t blen = n - HIL_TRACE_HDR_SIZE;
     switch (rec->kind) {
     case HIL_TRACE_FRAME:
         if (blen < 4) {
@@ -408,6 +400,62 @@ int hil_trace_read_next(struct hil_trace_reader *r, struct hil_trace_rec *rec)
         return 0;
     }
     return FOTA_EINVAL;
+}
+
+/* A failed pcap read at the reader's offset: the reason into r->error. */
+static int read_failed(struct hil_trace_reader *r)
+{
+    const char *err = pcap_geterr(r->pcap);
+    if (strstr(err, "truncated") != NULL) {
+        snprintf(r->error, sizeof(r->error), "%s: truncated pcap record at byte %llu", r->path,
+                 (unsigned long long)r->offset);
+    } else {
+        snprintf(r->error, sizeof(r->error), "%s: read error at byte %llu: %s", r->path,
+                 (unsigned long long)r->offset, err);
+    }
+    return FOTA_EIO;
+}
+
+int hil_trace_read_next(struct hil_trace_reader *r, struct hil_trace_rec *rec)
+{
+    if (r == NULL || rec == NULL) {
+        return FOTA_EINVAL;
+    }
+    struct pcap_pkthdr *h = NULL;
+    const u_char *p = NULL;
+    int prc = pcap_next_ex(r->pcap, &h, &p);
+    if (prc == PCAP_ERROR_BREAK) {
+        return FOTA_ENOENT;
+    }
+    if (prc != 1) {
+        return read_failed(r);
+    }
+    r->offset += PCAP_REC_HDR_SIZE + h->caplen;
+    memset(rec, 0, sizeof(*rec));
+    rec->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+    size_t n = h->caplen;
+    if (n < HIL_TRACE_HDR_SIZE) {
+        return FOTA_ESIZE;
+    }
+    if ((p[0] >> 4) != HIL_TRACE_MAGIC) {
+        return FOTA_EMAGIC;
+    }
+    if ((p[0] & 0x0Fu) != HIL_TRACE_VERSION) {
+        return FOTA_EVERSION;
+    }
+    if (get_u16(p + 4) != n || h->len != n) {
+        return FOTA_ESIZE;
+    }
+    rec->kind = (enum hil_trace_kind)p[1];
+    rec->dir = (enum hil_trace_dir)p[2];
+    rec->flags = p[3];
+    rec->proto = HIL_TRACE_PROTO_FOTA;
+    rec->spi = false;
+    if (rec->kind == HIL_TRACE_FRAME || rec->kind == HIL_TRACE_FAULT) {
+        rec->proto = (enum hil_trace_proto)((p[3] & HIL_TRACE_F_PROTO_MASK) >> HIL_TRACE_F_PROTO_SHIFT);
+        rec->spi = (p[3] & HIL_TRACE_F_SPI) != 0;
+    }
+    return decode_body(r, p + HIL_TRACE_HDR_SIZE, n - HIL_TRACE_HDR_SIZE, rec);
 }
 
 void hil_trace_read_close(struct hil_trace_reader *r)

@@ -273,19 +273,30 @@ struct hil_trace_rec {
 struct hil_trace_reader;
 
 /**
- * Open a trace for reading.
+ * Open a trace for reading. Prints nothing.
+ * @param why receives the reason of a failure, naming the file:
+ *            `<path>: No such file or directory`, `<path>: not a pcap file
+ *            (...)`, `<path>: link type N, not DLT_USER0 ...` (may be NULL)
  * @return 0 and *out; FOTA_EINVAL (NULL argument); FOTA_EIO (cannot open
- *         or not a pcap file; reason on stderr); FOTA_EMAGIC (another link
- *         type); FOTA_ENOMEM.
+ *         or not a pcap file); FOTA_EMAGIC (another link type); FOTA_ENOMEM.
  */
-int hil_trace_read_open(const char *path, struct hil_trace_reader **out);
+int hil_trace_read_open(const char *path, struct hil_trace_reader **out, char *why, size_t whylen);
+
+/**
+ * Why the last hil_trace_read_next returned FOTA_EIO, naming the file and
+ * the byte offset of the record that could not be read:
+ * `<path>: truncated pcap record at byte N` (what a killed capture leaves)
+ * or `<path>: read error at byte N: ...`. "" before any such failure.
+ */
+const char *hil_trace_read_error(const struct hil_trace_reader *r);
 
 /**
  * Decode the next record into @p rec.
  * @return 0; FOTA_ENOENT (end of file); FOTA_EMAGIC (byte 0 is not a trace
  *         record); FOTA_EVERSION (other format version); FOTA_ESIZE (record
  *         shorter than its kind needs, or length field disagrees with the
- *         packet); FOTA_EINVAL (unknown kind or NULL); FOTA_EIO (read error).
+ *         packet); FOTA_EINVAL (unknown kind or NULL); FOTA_EIO (read error
+ *         or truncated record: hil_trace_read_error says which, where).
  *         After an error other than FOTA_EIO the next call goes on with the
  *         following record.
  */

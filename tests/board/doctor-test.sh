@@ -14,6 +14,16 @@ check() { # check NAME CONDITION-RESULT
 }
 has() { grep -qF -- "$2" "$1"; echo $?; }
 
+for cmd in doctor dump; do
+    "$HIL" $cmd --help > "$W/help" 2> "$W/help.err"; rc=$?
+    check "$cmd --help: usage on stdout, exit 0" \
+        "$([ $rc = 0 ] && grep -q "^usage: fota-hil $cmd --board RIG.yaml" "$W/help" && [ ! -s "$W/help.err" ]; echo $?)"
+    check "$cmd --help: says what it does and its exit status" "$(has "$W/help" 'Exit status: 0 ')"
+    "$HIL" $cmd --no-such-option > "$W/help" 2> "$W/help.err"; rc=$?
+    check "$cmd with an unknown option: usage on stderr, exit 2" \
+        "$([ $rc = 2 ] && grep -q "^usage: fota-hil $cmd" "$W/help.err"; echo $?)"
+done
+
 "$HIL" doctor --board $D/norig.yaml > "$W/out" 2>&1; rc=$?
 cat "$W/out"
 check "doctor exits 1 when resources are missing" "$([ $rc = 1 ]; echo $?)"

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <pcap/pcap.h>
@@ -99,7 +100,7 @@ static void test_hil_trace_read_next_every_kind(void **state)
     assert_int_equal(sample_write(g_path, &g_sample), 0);
     assert_int_equal(g_sample.count, 64);
     struct hil_trace_reader *r = NULL;
-    assert_int_equal(hil_trace_read_open(g_path, &r), 0);
+    assert_int_equal(hil_trace_read_open(g_path, &r, NULL, 0), 0);
     int seen[6] = { 0 };
     struct hil_trace_rec rec;
     for (int i = 0; i < g_sample.count; i++) {
@@ -232,7 +233,7 @@ static void test_hil_trace_frame_bad_args(void **state)
     /* Nothing was written. */
     struct hil_trace_reader *r = NULL;
     struct hil_trace_rec rec;
-    assert_int_equal(hil_trace_read_open(g_path, &r), 0);
+    assert_int_equal(hil_trace_read_open(g_path, &r, NULL, 0), 0);
     assert_int_equal(hil_trace_read_next(r, &rec), FOTA_ENOENT);
     hil_trace_read_close(r);
 }
@@ -269,7 +270,7 @@ static void test_hil_trace_read_next_bad_records(void **state)
     write_raw(147, pk, len, 8);
     struct hil_trace_reader *r = NULL;
     struct hil_trace_rec rec;
-    assert_int_equal(hil_trace_read_open(g_path, &r), 0);
+    assert_int_equal(hil_trace_read_open(g_path, &r, NULL, 0), 0);
     assert_int_equal(hil_trace_read_next(r, &rec), FOTA_EVERSION);
     assert_int_equal(hil_trace_read_next(r, &rec), FOTA_EMAGIC);
     assert_int_equal(hil_trace_read_next(r, &rec), FOTA_ESIZE);
@@ -293,10 +294,58 @@ static void test_hil_trace_read_open_errors(void **state)
     const size_t len[] = { sizeof(eth) };
     write_raw(DLT_EN10MB, pk, len, 1);
     struct hil_trace_reader *r = (struct hil_trace_reader *)&r;
-    assert_int_equal(hil_trace_read_open(g_path, &r), FOTA_EMAGIC);
+    assert_int_equal(hil_trace_read_open(g_path, &r, NULL, 0), FOTA_EMAGIC);
     assert_null(r);
-    assert_int_equal(hil_trace_read_open("/nonexistent-dir/t.pcap", &r), FOTA_EIO);
-    assert_int_equal(hil_trace_read_open(NULL, &r), FOTA_EINVAL);
+    char why[512];
+    assert_int_equal(hil_trace_read_open(g_path, &r, why, sizeof(why)), FOTA_EMAGIC);
+    assert_non_null(strstr(why, "link type 1, not DLT_USER0"));
+    assert_int_equal(hil_trace_read_open("/nonexistent-dir/t.pcap", &r, why, sizeof(why)), FOTA_EIO);
+    assert_string_equal(why, "/nonexistent-dir/t.pcap: No such file or directory");
+    assert_int_equal(hil_trace_read_open(NULL, &r, NULL, 0), FOTA_EINVAL);
+}
+
+/* What a killed capture leaves: the last record cut short. The reader says
+ * which file and at which byte that record starts. */
+static void test_hil_trace_read_next_truncated_record(void **state)
+{
+    (void)state;
+    assert_int_equal(sample_write(g_path, &g_sample), 0);
+    struct stat st;
+    assert_int_equal(stat(g_path, &st), 0);
+    /* the offset of the last record: the pcap file header, then a 16-byte header and the data of each */
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_open_offline(g_path, err);
+    assert_non_null(p);
+    struct pcap_pkthdr *h;
+    const u_char *d;
+    long last = 24;
+    for (int i = 0; i < g_sample.count - 1; i++) {
+        assert_int_equal(pcap_next_ex(p, &h, &d), 1);
+        last += 16 + (long)h->caplen;
+    }
+    pcap_close(p);
+    struct hil_trace_reader *r = NULL;
+    struct hil_trace_rec rec;
+    assert_int_equal(truncate(g_path, st.st_size - 3), 0);
+    assert_int_equal(hil_trace_read_open(g_path, &r, NULL, 0), 0);
+    assert_string_equal(hil_trace_read_error(r), "");
+    for (int i = 0; i < g_sample.count - 1; i++) {
+        assert_int_equal(hil_trace_read_next(r, &rec), 0);
+    }
+    assert_int_equal(hil_trace_read_next(r, &rec), FOTA_EIO);
+    char want[600];
+    snprintf(want, sizeof(want), "%s: truncated pcap record at byte %ld", g_path, last);
+    assert_string_equal(hil_trace_read_error(r), want);
+    hil_trace_read_close(r);
+    /* cut inside a record header */
+    assert_int_equal(truncate(g_path, last + 5), 0);
+    assert_int_equal(hil_trace_read_open(g_path, &r, NULL, 0), 0);
+    for (int i = 0; i < g_sample.count - 1; i++) {
+        assert_int_equal(hil_trace_read_next(r, &rec), 0);
+    }
+    assert_int_equal(hil_trace_read_next(r, &rec), FOTA_EIO);
+    assert_string_equal(hil_trace_read_error(r), want);
+    hil_trace_read_close(r);
 }
 
 /* A reader-side record of a version-1 FLASH body with appended fields is accepted. */
@@ -310,7 +359,7 @@ static void test_hil_trace_read_next_ignores_appended_fields(void **state)
     write_raw(147, pk, len, 1);
     struct hil_trace_reader *r = NULL;
     struct hil_trace_rec out;
-    assert_int_equal(hil_trace_read_open(g_path, &r), 0);
+    assert_int_equal(hil_trace_read_open(g_path, &r, NULL, 0), 0);
     assert_int_equal(hil_trace_read_next(r, &out), 0);
     assert_int_equal(out.flash.op, HIL_OP_PROGRAM);
     assert_int_equal(out.flash.region, HIL_REGION_SLOT_A);
@@ -339,6 +388,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hil_trace_frame_bad_args, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hil_trace_read_next_bad_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hil_trace_read_open_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hil_trace_read_next_truncated_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hil_trace_read_next_ignores_appended_fields, setup, teardown),
         cmocka_unit_test(test_hil_trace_names),
     };

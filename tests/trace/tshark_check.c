@@ -476,8 +476,10 @@ int tc_load(const char *pcap, struct tc_recs *out)
 {
     memset(out, 0, sizeof(*out));
     struct hil_trace_reader *r = NULL;
-    int rc = hil_trace_read_open(pcap, &r);
+    char why[512];
+    int rc = hil_trace_read_open(pcap, &r, why, sizeof(why));
     if (rc != 0) {
+        fprintf(stderr, "%s\n", why);
         return rc;
     }
     struct hil_trace_rec rec;
