@@ -10,7 +10,7 @@
  * performs the operation on its own model, sets r0 and returns to lr. On a
  * board the same binary runs the register code; the harness only observes.
  * NOTE: renaming one of them breaks the harness's symbol lookup
- * (harness/target/target_qemu.c, HIL_SYM_*).
+ * (harness/target/rsp_target.c and target_qemu.c, symbol tables).
  */
 #ifndef FOTA_PORT_H
 #define FOTA_PORT_H
