@@ -9,7 +9,8 @@
 #                     meta_log.c, boot.c, update.c, bl_api.c call fota/port.h
 #                     and are only pulled in by programs that provide a port
 #   $(BUILD)/libfotasim.a   the sim port (bootloader/port/sim): fota/port.h
-#                     over RAM with fault injection, for the unit tests
+#                     over the harness's flash model (flashmodel.o is in
+#                     the archive) with fault injection, for the unit tests
 #
 # Included by bootloader/build.mk and tests/bootloader/build.mk; guarded.
 
@@ -19,7 +20,9 @@ FOTA_CORE_MK_INCLUDED := 1
 BL_CORE_SRCS := $(wildcard bootloader/core/*.c)
 BL_CORE_HOST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(BL_CORE_SRCS))
 BL_SIM_SRCS := $(wildcard bootloader/port/sim/*.c)
-BL_SIM_HOST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(BL_SIM_SRCS))
+BL_SIM_HOST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(BL_SIM_SRCS)) $(BUILD)/harness/target/flashmodel.o
+# The sim port includes "target/flashmodel.h" (harness/target).
+CFLAGS_sim_port := -Iharness
 FOTA_CORE_HOST_LIB := $(BUILD)/libfotacore.a
 FOTA_SIM_LIB := $(BUILD)/libfotasim.a
 

@@ -229,6 +229,42 @@ static void rsp_consume(struct hil_rsp *r, size_t n)
 }
 
 /*
+ * Decode a packet body of @p body bytes at @p in: escapes ('}' then byte
+ * ^ 0x20) and run-length encoding ('*' then count + 29), GDB manual E.1.
+ * Writes at most @p cap - 1 bytes and a NUL into @p out.
+ * @return 0; -FOTA_EIO (bad run length).
+ */
+static int rsp_decode(struct hil_rsp *r, const uint8_t *in, size_t body, char *out, size_t cap, size_t *outlen)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < body; i++) {
+        uint8_t b = in[i];
+        if (b == '}' && i + 1 < body) {
+            b = in[++i] ^ 0x20u;
+        } else if (b == '*' && i + 1 < body && n > 0) {
+            int rep = (int)in[++i] - 29;
+            if (rep < 0) {
+                rsp_seterr(r, "gdb: malformed reply: bad run length");
+                return -FOTA_EIO;
+            }
+            char prev = out[n - 1];
+            for (int k = 0; k < rep && n + 1 < cap; k++) {
+                out[n++] = prev;
+            }
+            continue;
+        }
+        if (n + 1 < cap) {
+            out[n++] = (char)b;
+        }
+    }
+    out[n] = '\0';
+    if (outlen != NULL) {
+        *outlen = n;
+    }
+    return 0;
+}
+
+/*
  * Take one packet out of the receive buffer if a whole one is there.
  * Skips acks, retransmits on a nak, checks the checksum and decodes
  * escapes and run-length encoding into @p out (NUL-terminated).
@@ -287,32 +323,9 @@ static int rsp_take_packet(struct hil_rsp *r, char *out, size_t cap, size_t *out
             rsp_seterr(r, "gdb: malformed reply: bad checksum");
             return -FOTA_EIO;
         }
-        /* Decode. */
-        size_t n = 0;
-        const uint8_t *in = r->rx + 1;
-        for (size_t i = 0; i < body; i++) {
-            uint8_t b = in[i];
-            if (b == '}' && i + 1 < body) {
-                b = in[++i] ^ 0x20u;
-            } else if (b == '*' && i + 1 < body && n > 0) {
-                int rep = (int)in[++i] - 29;
-                if (rep < 0) {
-                    rsp_seterr(r, "gdb: malformed reply: bad run length");
-                    return -FOTA_EIO;
-                }
-                char prev = out[n - 1];
-                for (int k = 0; k < rep && n + 1 < cap; k++) {
-                    out[n++] = prev;
-                }
-                continue;
-            }
-            if (n + 1 < cap) {
-                out[n++] = (char)b;
-            }
-        }
-        out[n] = '\0';
-        if (outlen != NULL) {
-            *outlen = n;
+        int drc = rsp_decode(r, r->rx + 1, body, out, cap, outlen);
+        if (drc != 0) {
+            return drc;
         }
         rsp_consume(r, body + 4);
         if (!r->noack) {

@@ -1,8 +1,9 @@
 /**
  * @file target.h
  * @brief One interface to a device under test (labgrid's split: the runner
- * drives a target through these operations; QEMU implements them today, a
- * real board later, so a scenario runs on either unchanged).
+ * drives a target through these operations; stock QEMU (target_qemu.c)
+ * and a real board (target_board.c) implement them on one RSP core
+ * (rsp_target.h), so a scenario runs on either unchanged).
  *
  * The runner owns the event loop: it asks the target for the fds it wants
  * polled (plus a timeout for its timers, e.g. the watchdog model), polls

@@ -41,88 +41,47 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "target/elfsym.h"
+#include "target/child.h"
 #include "fota/errors.h"
 #include "fota/layout.h"
 #include "target/gpio.h"
 #include "target/power.h"
 #include "target/rsp.h"
+#include "target/rsp_target.h"
 
 #define BOARD_RSP_MS       5000   /* one GDB request/reply */
 #define BOARD_NRST_PULSE_MS 20    /* NRST low time for a reset (RM0090 6.1.2 needs > 20 us) */
-#define BOARD_CON_LINE     512
 #define BOARD_CON_QUIET_MS 50     /* after a cut: console bytes still in flight (tty, USB-serial latency) */
 #define BOARD_CON_GRACE_MS 500    /* ... at most this long */
-#define BOARD_MAX_OP       4096   /* program ops larger than this are reported without data */
 #define BOARD_AIRCR        0xE000ED0Cu
 #define BOARD_AIRCR_RESET  0x05FA0004u /* VECTKEY | SYSRESETREQ */
 #define BOARD_DBGMCU_IDCODE 0xE0042000u /* RM0090 38.6.1; DEV_ID = bits 11:0 */
 
-enum board_bp { BP_ERASE, BP_PROGRAM, BP_JUMP, BP_RESET, BP_COUNT };
-
-static const char *const board_bp_sym[BP_COUNT] = {
-    "port_flash_erase_sector", "port_flash_program", "port_jump", "Reset_Handler",
-};
-
 struct board_target {
-    struct hil_target base;
+    struct hil_rsp_target c; /* first: the runner holds &c.base */
     const struct hil_board_profile *p;
     char *workdir;
-    bool verbose;
-    uint32_t bp[BP_COUNT];
-    bool have_bps;          /* no ELF: the firmware runs unobserved (doctor, dump) */
 
     struct hil_power *power;
     struct hil_gpio *nrst;
     struct hil_gpio *boot0;
-    int con_fd;
-    int link_fd;
     pid_t ocd_pid;
-    struct hil_rsp *rsp;
 
     bool program_pending;
-    uint32_t gen;
-    bool jump_pending;
     int64_t off_at_ms;
     uint32_t cuts;
-    uint32_t seq;
-    uint32_t kind_seq[3];
 
-    char con_line[BOARD_CON_LINE + 1];
-    size_t con_len;
     char err[512];
     char detail[1200];
 };
 
 static const struct hil_target_ops board_ops;
 
-static int64_t board_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void board_sleep_us(uint64_t us)
 {
     struct timespec ts = { .tv_sec = (time_t)(us / 1000000u), .tv_nsec = (long)(us % 1000000u) * 1000 };
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
-}
-
-static void board_log(const struct board_target *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void board_log(const struct board_target *b, const char *fmt, ...)
-{
-    if (!b->verbose) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "board-target: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
 }
 
 static int board_fail(struct board_target *b, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -133,17 +92,8 @@ static int board_fail(struct board_target *b, int rc, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(b->err, sizeof(b->err), fmt, ap);
     va_end(ap);
-    board_log(b, "%s", b->err);
+    hil_rspt_log(&b->c, "%s", b->err);
     return rc;
-}
-
-static void board_event(struct board_target *b, enum hil_event_kind kind, uint32_t value, const char *detail)
-{
-    board_log(b, "event %d value 0x%x %s", (int)kind, value, detail ? detail : "");
-    if (b->base.hooks.on_event != NULL) {
-        struct hil_event ev = { .kind = kind, .value = value, .detail = detail };
-        b->base.hooks.on_event(b->base.hooks.ctx, &ev);
-    }
 }
 
 /* ---- ttys ---- */
@@ -193,55 +143,18 @@ static int board_open_tty(struct board_target *b, const struct hil_tty_spec *t, 
     return fd;
 }
 
-static void board_flush_console(struct board_target *b)
-{
-    if (b->con_len > 0) {
-        b->con_line[b->con_len] = '\0';
-        b->con_len = 0;
-        if (b->base.hooks.on_console_line != NULL) {
-            b->base.hooks.on_console_line(b->base.hooks.ctx, b->con_line);
-        }
-    }
-}
-
-/* Read what the console has; deliver whole lines. */
-static void board_console_drain(struct board_target *b)
-{
-    uint32_t gen = b->gen;
-    char buf[1024];
-    while (b->con_fd >= 0 && b->gen == gen) {
-        ssize_t n = read(b->con_fd, buf, sizeof(buf));
-        if (n <= 0) {
-            return;
-        }
-        for (ssize_t i = 0; i < n && b->gen == gen; i++) {
-            char c = buf[i];
-            if (c == '\r') {
-                continue;
-            }
-            if (c == '\n' || b->con_len == BOARD_CON_LINE) {
-                board_flush_console(b);
-                if (c == '\n') {
-                    continue;
-                }
-            }
-            b->con_line[b->con_len++] = c;
-        }
-    }
-}
-
 /* Drain the console until it has been quiet for BOARD_CON_QUIET_MS (at
  * most BOARD_CON_GRACE_MS): bytes the chip sent before a cut may still be
  * in the tty layer or a USB-serial adapter. */
 static void board_console_settle(struct board_target *b)
 {
-    int64_t end = board_now_ms() + BOARD_CON_GRACE_MS;
-    while (b->con_fd >= 0 && board_now_ms() < end) {
-        struct pollfd pfd = { .fd = b->con_fd, .events = POLLIN };
+    int64_t end = hil_rspt_now_ms() + BOARD_CON_GRACE_MS;
+    while (b->c.con_fd >= 0 && hil_rspt_now_ms() < end) {
+        struct pollfd pfd = { .fd = b->c.con_fd, .events = POLLIN };
         if (poll(&pfd, 1, BOARD_CON_QUIET_MS) <= 0) {
             return;
         }
-        board_console_drain(b);
+        hil_rspt_console_drain(&b->c);
     }
 }
 
@@ -252,9 +165,9 @@ static void board_stop_openocd(struct board_target *b)
     if (b->ocd_pid > 0) {
         kill(b->ocd_pid, SIGTERM);
         int st;
-        int64_t deadline = board_now_ms() + 2000;
+        int64_t deadline = hil_rspt_now_ms() + 2000;
         while (waitpid(b->ocd_pid, &st, WNOHANG) == 0) {
-            if (board_now_ms() >= deadline) {
+            if (hil_rspt_now_ms() >= deadline) {
                 kill(b->ocd_pid, SIGKILL);
                 waitpid(b->ocd_pid, &st, 0);
                 break;
@@ -295,37 +208,11 @@ static int board_start_openocd(struct board_target *b)
     argv[n++] = "telnet_port disabled";
     argv[n] = NULL;
     int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    fflush(NULL);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        if (logfd >= 0) {
-            close(logfd);
-        }
-        return board_fail(b, FOTA_EIO, "fork: %s", strerror(errno));
-    }
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent) {
-            _exit(127);
-        }
-        int nul = open("/dev/null", O_RDWR);
-        if (nul >= 0) {
-            dup2(nul, 0);
-        }
-        if (logfd >= 0) {
-            dup2(logfd, 1);
-            dup2(logfd, 2);
-        }
-        execvp(argv[0], (char *const *)argv);
-        dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
+    int rc = hil_child_spawn(argv, NULL, logfd, true, &b->ocd_pid);
     if (logfd >= 0) {
         close(logfd);
     }
-    b->ocd_pid = pid;
-    return 0;
+    return rc != 0 ? board_fail(b, rc, "fork: %s", strerror(errno)) : 0;
 }
 
 /* The last line of openocd.log that says "Error" (else its last line). */
@@ -410,7 +297,7 @@ static int board_debug_up(struct board_target *b)
             return rc;
         }
     }
-    int64_t deadline = board_now_ms() + p->debug.connect_ms;
+    int64_t deadline = hil_rspt_now_ms() + p->debug.connect_ms;
     int fd;
     int last_errno = 0;
     while ((fd = board_connect_once(p->debug.address)) < 0) {
@@ -423,7 +310,7 @@ static int board_debug_up(struct board_target *b)
             return board_fail(b, FOTA_EIO, "openocd exited (status %d) before serving %s: \"%s\"; see %s/openocd.log",
                               WIFEXITED(st) ? WEXITSTATUS(st) : -1, p->debug.address, last, b->workdir);
         }
-        if (board_now_ms() >= deadline) {
+        if (hil_rspt_now_ms() >= deadline) {
             char last[240] = "";
             if (b->ocd_pid > 0) {
                 char l[180];
@@ -435,33 +322,33 @@ static int board_debug_up(struct board_target *b)
         }
         board_sleep_us(2000);
     }
-    int rc = hil_rsp_open(fd, BOARD_RSP_MS, &b->rsp);
+    int rc = hil_rsp_open(fd, BOARD_RSP_MS, &b->c.rsp);
     if (rc == 0) {
-        rc = hil_rsp_handshake(b->rsp);
+        rc = hil_rsp_handshake(b->c.rsp);
     }
     if (rc == 0) {
         /* Reset the chip and hold its core at the reset vector (openocd);
          * a stub without monitor commands (QEMU -S) is already there. */
-        rc = hil_rsp_monitor(b->rsp, "reset halt", NULL, 0);
+        rc = hil_rsp_monitor(b->c.rsp, "reset halt", NULL, 0);
         if (rc == FOTA_ENOTSUP || rc == FOTA_EIO) {
             rc = 0;
         }
     }
     struct hil_rsp_stop st;
     if (rc == 0) {
-        rc = hil_rsp_query_stop(b->rsp, &st);
+        rc = hil_rsp_query_stop(b->c.rsp, &st);
     }
     if (rc != 0) {
-        return board_fail(b, rc, "gdbserver %s: %s", p->debug.address, b->rsp ? hil_rsp_error(b->rsp) : "");
+        return board_fail(b, rc, "gdbserver %s: %s", p->debug.address, b->c.rsp ? hil_rsp_error(b->c.rsp) : "");
     }
     if (p->debug.chip_id != HIL_BOARD_CHIP_ID_ANY) {
         /* Never run a scenario on another chip than the profile names
          * (a second board on the same host, the wrong ST-LINK). */
         uint32_t id = 0;
-        rc = hil_rsp_read_mem(b->rsp, BOARD_DBGMCU_IDCODE, &id, sizeof(id));
+        rc = hil_rsp_read_mem(b->c.rsp, BOARD_DBGMCU_IDCODE, &id, sizeof(id));
         if (rc != 0) {
             return board_fail(b, rc, "chip id: read DBGMCU_IDCODE over %s: %s", p->debug.address,
-                              hil_rsp_error(b->rsp));
+                              hil_rsp_error(b->c.rsp));
         }
         if ((id & 0xFFFu) != p->debug.chip_id) {
             return board_fail(b, FOTA_EINVAL, "chip id: DEV_ID 0x%03x, expected 0x%03x (%s:%d debug.chip_id; "
@@ -474,8 +361,8 @@ static int board_debug_up(struct board_target *b)
 
 static void board_debug_down(struct board_target *b)
 {
-    hil_rsp_close(b->rsp);
-    b->rsp = NULL;
+    hil_rsp_close(b->c.rsp);
+    b->c.rsp = NULL;
     board_stop_openocd(b);
 }
 
@@ -487,7 +374,7 @@ static int board_supply(struct board_target *b, bool on)
         return on ? 0 : board_fail(b, FOTA_ENOTSUP, "power driver none: the board cannot be switched off");
     }
     if (on && b->off_at_ms != 0) {
-        int64_t left = b->off_at_ms + b->p->power.off_ms - board_now_ms();
+        int64_t left = b->off_at_ms + b->p->power.off_ms - hil_rspt_now_ms();
         if (left > 0) {
             board_sleep_us((uint64_t)left * 1000u);
         }
@@ -497,7 +384,7 @@ static int board_supply(struct board_target *b, bool on)
         return board_fail(b, rc, "%s", hil_power_error(b->power));
     }
     if (!on) {
-        b->off_at_ms = board_now_ms();
+        b->off_at_ms = hil_rspt_now_ms();
     } else {
         board_sleep_us((uint64_t)b->p->power.settle_ms * 1000u);
     }
@@ -514,13 +401,13 @@ static int board_bring_up(struct board_target *b)
     if (rc == 0) {
         rc = board_supply(b, true);
     }
-    if (rc == 0 && b->con_fd < 0) {
-        b->con_fd = board_open_tty(b, &b->p->console, "console");
-        rc = b->con_fd < 0 ? FOTA_EIO : 0;
+    if (rc == 0 && b->c.con_fd < 0) {
+        b->c.con_fd = board_open_tty(b, &b->p->console, "console");
+        rc = b->c.con_fd < 0 ? FOTA_EIO : 0;
     }
-    if (rc == 0 && b->link_fd < 0 && b->p->link.path != NULL) {
-        b->link_fd = board_open_tty(b, &b->p->link, "link");
-        rc = b->link_fd < 0 ? FOTA_EIO : 0;
+    if (rc == 0 && b->c.link_fd < 0 && b->p->link.path != NULL) {
+        b->c.link_fd = board_open_tty(b, &b->p->link, "link");
+        rc = b->c.link_fd < 0 ? FOTA_EIO : 0;
     }
     if (rc == 0) {
         rc = board_debug_up(b);
@@ -535,9 +422,9 @@ static void board_take_down(struct board_target *b)
     if (b->power != NULL) {
         (void)board_supply(b, false);
     }
-    b->base.powered = false;
-    b->jump_pending = false;
-    b->gen++;
+    b->c.base.powered = false;
+    b->c.jump_pending = false;
+    b->c.gen++;
 }
 
 /* ---- flash ---- */
@@ -548,77 +435,48 @@ static void board_take_down(struct board_target *b)
 static int board_program(struct board_target *b)
 {
     static uint8_t chip[128 * 1024];
-    const uint8_t *want = b->base.flash->mem;
+    const uint8_t *want = b->c.base.flash->mem;
     bool vflash = b->p->debug.flash_ops == HIL_FLASH_OBSERVE;
     bool wrote = false;
     for (uint32_t s = 0; s < LAYOUT_FLASH_SECTORS; s++) {
         uint32_t off = LAYOUT_SECTOR_OFFSET(s);
         uint32_t len = LAYOUT_SECTOR_SIZE(s);
-        int rc = hil_rsp_read_mem(b->rsp, LAYOUT_FLASH_BASE + off, chip, len);
+        int rc = hil_rsp_read_mem(b->c.rsp, LAYOUT_FLASH_BASE + off, chip, len);
         if (rc != 0) {
-            return board_fail(b, rc, "initial flash: read sector %u: %s", s, hil_rsp_error(b->rsp));
+            return board_fail(b, rc, "initial flash: read sector %u: %s", s, hil_rsp_error(b->c.rsp));
         }
         if (memcmp(chip, want + off, len) == 0) {
             continue;
         }
-        board_log(b, "initial flash: programming sector %u", s);
+        hil_rspt_log(&b->c, "initial flash: programming sector %u", s);
         if (vflash) {
-            rc = hil_rsp_flash_erase(b->rsp, LAYOUT_FLASH_BASE + off, len);
+            rc = hil_rsp_flash_erase(b->c.rsp, LAYOUT_FLASH_BASE + off, len);
             /* Erased flash reads 0xFF: write only up to the last non-0xFF byte. */
             uint32_t used = len;
             while (used > 0 && want[off + used - 1] == 0xFF) {
                 used--;
             }
             if (rc == 0 && used > 0) {
-                rc = hil_rsp_flash_write(b->rsp, LAYOUT_FLASH_BASE + off, want + off, used);
+                rc = hil_rsp_flash_write(b->c.rsp, LAYOUT_FLASH_BASE + off, want + off, used);
             }
             wrote = true;
         } else {
-            rc = hil_rsp_write_mem(b->rsp, LAYOUT_FLASH_BASE + off, want + off, len);
+            rc = hil_rsp_write_mem(b->c.rsp, LAYOUT_FLASH_BASE + off, want + off, len);
         }
         if (rc != 0) {
-            return board_fail(b, rc, "initial flash: sector %u: %s", s, hil_rsp_error(b->rsp));
+            return board_fail(b, rc, "initial flash: sector %u: %s", s, hil_rsp_error(b->c.rsp));
         }
     }
     if (wrote) {
-        int rc = hil_rsp_flash_done(b->rsp);
+        int rc = hil_rsp_flash_done(b->c.rsp);
         if (rc != 0) {
-            return board_fail(b, rc, "initial flash: vFlashDone: %s", hil_rsp_error(b->rsp));
+            return board_fail(b, rc, "initial flash: vFlashDone: %s", hil_rsp_error(b->c.rsp));
         }
     }
     return 0;
 }
 
 /* ---- guest control ---- */
-
-static int board_return(struct board_target *b, uint32_t r0, uint32_t lr)
-{
-    int rc = hil_rsp_write_reg(b->rsp, HIL_RSP_R0, r0);
-    if (rc == 0) {
-        rc = hil_rsp_write_reg(b->rsp, HIL_RSP_PC, lr & ~1u);
-    }
-    if (rc == 0) {
-        rc = hil_rsp_cont_send(b->rsp);
-    }
-    return rc;
-}
-
-/* Execute the instruction under the breakpoint at @p addr, then continue. */
-static int board_step_over(struct board_target *b, uint32_t addr)
-{
-    struct hil_rsp_stop st;
-    int rc = hil_rsp_breakpoint(b->rsp, false, addr, HIL_RSP_BKPT_THUMB);
-    if (rc == 0) {
-        rc = hil_rsp_step(b->rsp, &st);
-    }
-    if (rc == 0) {
-        rc = hil_rsp_breakpoint(b->rsp, true, addr, HIL_RSP_BKPT_THUMB);
-    }
-    if (rc == 0) {
-        rc = hil_rsp_cont_send(b->rsp);
-    }
-    return rc;
-}
 
 /* After a triggered cut: power the chip halted, read the sectors
  * [first, last] back into the model, save them, power off. */
@@ -634,14 +492,14 @@ static void board_read_back(struct board_target *b, uint32_t first, uint32_t las
             rc = FOTA_ENOMEM;
             break;
         }
-        rc = hil_rsp_read_mem(b->rsp, LAYOUT_FLASH_BASE + off, chip, len);
+        rc = hil_rsp_read_mem(b->c.rsp, LAYOUT_FLASH_BASE + off, chip, len);
         if (rc == 0) {
             for (uint32_t i = 0; i < len; i++) {
-                changed += chip[i] != b->base.flash->mem[off + i];
+                changed += chip[i] != b->c.base.flash->mem[off + i];
             }
-            memcpy(&b->base.flash->mem[off], chip, len);
+            memcpy(&b->c.base.flash->mem[off], chip, len);
         } else {
-            board_fail(b, rc, "read back sector %u: %s", s, hil_rsp_error(b->rsp));
+            board_fail(b, rc, "read back sector %u: %s", s, hil_rsp_error(b->c.rsp));
         }
         free(chip);
     }
@@ -652,46 +510,42 @@ static void board_read_back(struct board_target *b, uint32_t first, uint32_t las
     }
     char path[400];
     snprintf(path, sizeof(path), "%.380s/cut-%u.bin", b->workdir, b->cuts);
-    (void)hil_flash_save(b->base.flash, path);
+    (void)hil_flash_save(b->c.base.flash, path);
     snprintf(what, wlen, "sectors %u-%u read back (%u bytes differ from the model before the op), saved %s",
              first, last, changed, path);
 }
 
-/* A power cut at a flash op: resume the chip, open the relay
- * cut_delay_us later, read back what it left. */
-static void board_cut_at_op(struct board_target *b, const struct hil_flash_op *op, const struct hil_flash_verdict *v,
-                            uint32_t pc, uint32_t lr)
+/* A power cut at a flash op (core hook): resume the chip, open the
+ * relay cut_delay_us later, read back what it left. */
+static void board_cut_at_op(struct hil_rsp_target *c, const struct hil_flash_op *op,
+                            const struct hil_flash_verdict *v, uint32_t pc, uint32_t lr)
 {
+    struct board_target *b = (struct board_target *)c;
     const struct hil_board_profile *p = b->p;
     int rc = 0;
     b->cuts++;
-    if (p->debug.flash_ops == HIL_FLASH_SERVE) {
+    if (c->flash_mode == HIL_RSPT_FLASH_SERVE) {
         /* The stub's target cannot program itself: write the torn part
          * the verdict chose, let the function return, then cut. */
-        if (op->kind == HIL_OP_ERASE) {
-            hil_flash_erase(b->base.flash, op->sector, v->torn);
-        } else {
-            hil_flash_program(b->base.flash, op->addr, op->data, op->len, v->torn);
-        }
-        uint32_t off = op->addr - LAYOUT_FLASH_BASE;
-        rc = hil_rsp_write_mem(b->rsp, op->addr, &b->base.flash->mem[off], op->len);
+        hil_rspt_apply(c, op, v->torn);
+        rc = hil_rspt_write_back(c, op);
         if (rc == 0) {
-            rc = board_return(b, 0, lr);
+            rc = hil_rspt_return(c, true, 0, lr);
         }
     } else {
-        rc = board_step_over(b, pc);
+        rc = hil_rspt_step_over(c, pc);
     }
     if (rc == 0) {
         board_sleep_us(p->cut_delay_us);
     }
     int prc = b->power != NULL ? hil_power_set(b->power, false) : FOTA_ENOTSUP;
-    b->off_at_ms = board_now_ms();
+    b->off_at_ms = hil_rspt_now_ms();
     board_debug_down(b);
     board_console_settle(b); /* what the chip sent before the cut is real output */
-    b->base.powered = false;
-    b->jump_pending = false;
-    b->gen++;
-    board_flush_console(b);
+    b->c.base.powered = false;
+    b->c.jump_pending = false;
+    b->c.gen++;
+    hil_rspt_console_flush(&b->c);
     char what[800];
     if (prc != 0) {
         snprintf(what, sizeof(what), "power cut FAILED: %s", b->power ? hil_power_error(b->power) : "no power driver");
@@ -702,133 +556,26 @@ static void board_cut_at_op(struct board_target *b, const struct hil_flash_op *o
     }
     snprintf(b->detail, sizeof(b->detail), "cut %u us after %s op #%u resumed%s; %s", p->cut_delay_us,
              op->kind == HIL_OP_ERASE ? "erase" : "program", op->seq, rc != 0 ? " (resume failed)" : "", what);
-    board_event(b, HIL_EV_POWER_OFF, 0, b->detail);
+    hil_rspt_event(&b->c, HIL_EV_POWER_OFF, 0, b->detail);
 }
 
-static void board_ask(struct board_target *b, struct hil_flash_op *op, struct hil_flash_verdict *v)
+/* The gdbserver reported the target gone (core hook): the link is broken. */
+static int board_exited(struct hil_rsp_target *c, const struct hil_rsp_stop *st)
 {
-    memset(v, 0, sizeof(*v));
-    op->seq = ++b->seq;
-    op->kind_seq = ++b->kind_seq[op->kind];
-    if (b->base.hooks.on_flash_op != NULL) {
-        b->base.hooks.on_flash_op(b->base.hooks.ctx, op, v);
-    }
-}
-
-/* Stopped at port_flash_erase_sector or port_flash_program. */
-static int board_flash_stop(struct board_target *b, const uint32_t regs[16], bool erase)
-{
-    static uint8_t data[BOARD_MAX_OP];
-    uint32_t pc = regs[15];
-    uint32_t lr = regs[14];
-    struct hil_flash_op op = { .kind = erase ? HIL_OP_ERASE : HIL_OP_PROGRAM };
-    if (erase) {
-        if (regs[0] >= LAYOUT_FLASH_SECTORS || LAYOUT_SECTOR_OFFSET(regs[0]) < LAYOUT_BOOT_SIZE) {
-            return board_step_over(b, pc); /* the port's own range check answers: not a flash op */
-        }
-        op.sector = regs[0];
-        op.addr = LAYOUT_FLASH_BASE + LAYOUT_SECTOR_OFFSET(op.sector);
-        op.len = LAYOUT_SECTOR_SIZE(op.sector);
-    } else {
-        op.addr = regs[0];
-        op.len = regs[2];
-        if (op.len == 0 || op.len > BOARD_MAX_OP || op.addr < LAYOUT_BOOT_ADDR + LAYOUT_BOOT_SIZE ||
-            (uint64_t)op.addr + op.len > (uint64_t)LAYOUT_FLASH_BASE + LAYOUT_FLASH_SIZE) {
-            return board_step_over(b, pc);
-        }
-        int rc = hil_rsp_read_mem(b->rsp, regs[1], data, op.len);
-        if (rc != 0) {
-            return board_step_over(b, pc);
-        }
-        op.data = data;
-        op.sector = (uint32_t)hil_flash_sector_of(op.addr);
-    }
-    op.region = hil_flash_region_of(op.addr);
-    struct hil_flash_verdict v;
-    uint32_t gen = b->gen;
-    board_ask(b, &op, &v);
-    if (b->gen != gen) {
-        return 0;
-    }
-    switch (v.action) {
-    case HIL_ACT_FAIL:
-        return board_return(b, (uint32_t)(v.fail_rc != 0 ? v.fail_rc : FOTA_EFLASH), lr);
-    case HIL_ACT_DROP:
-        /* Reported done, nothing stuck: the function returns 0 before the
-         * chip runs it (in either flash_ops mode), the model is unchanged. */
-        return board_return(b, 0, lr);
-    case HIL_ACT_CUT:
-        board_cut_at_op(b, &op, &v, pc, lr);
-        return 0;
-    case HIL_ACT_APPLY:
-    default:
-        break;
-    }
-    /* Mirror what the chip is about to do; a cut reads the truth back. */
-    if (erase) {
-        hil_flash_erase(b->base.flash, op.sector, HIL_TORN_ALL);
-    } else {
-        hil_flash_program(b->base.flash, op.addr, data, op.len, HIL_TORN_ALL);
-    }
-    if (b->p->debug.flash_ops == HIL_FLASH_SERVE) {
-        uint32_t off = op.addr - LAYOUT_FLASH_BASE;
-        int rc = hil_rsp_write_mem(b->rsp, op.addr, &b->base.flash->mem[off], op.len);
-        return rc != 0 ? rc : board_return(b, 0, lr);
-    }
-    return board_step_over(b, pc);
-}
-
-static int board_handle_stop(struct board_target *b, const struct hil_rsp_stop *st)
-{
-    if (st->type == 'W' || st->type == 'X') {
-        return FOTA_ECONN;
-    }
-    uint32_t gen = b->gen;
-    board_console_drain(b);
-    if (b->gen != gen) {
-        return 0;
-    }
-    uint32_t regs[16];
-    int rc = hil_rsp_read_core_regs(b->rsp, regs);
-    if (rc != 0) {
-        return rc;
-    }
-    uint32_t pc = regs[15];
-    bool after_jump = b->jump_pending;
-    b->jump_pending = false;
-    if (pc == b->bp[BP_ERASE]) {
-        return board_flash_stop(b, regs, true);
-    }
-    if (pc == b->bp[BP_PROGRAM]) {
-        return board_flash_stop(b, regs, false);
-    }
-    if (pc == b->bp[BP_JUMP]) {
-        board_event(b, HIL_EV_JUMP, regs[0], NULL);
-        if (b->gen != gen) {
-            return 0;
-        }
-        b->jump_pending = true;
-        return board_step_over(b, pc);
-    }
-    if (pc == b->bp[BP_RESET]) {
-        board_event(b, HIL_EV_BOOT, 0, after_jump ? "reset handler entered by a jump" : NULL);
-        if (b->gen != gen) {
-            return 0;
-        }
-        return board_step_over(b, pc);
-    }
-    board_log(b, "stop %c%02x at pc 0x%08x: not ours, continuing", st->type, st->code, pc);
-    return hil_rsp_cont_send(b->rsp);
+    (void)c;
+    (void)st;
+    return FOTA_ECONN;
 }
 
 /* The debug link broke while powered: cut power, report HIL_EV_DIED. */
-static int board_link_broke(struct board_target *b, int rc)
+static int board_link_broke(struct hil_rsp_target *c, int rc)
 {
+    struct board_target *b = (struct board_target *)c;
     snprintf(b->detail, sizeof(b->detail), "debug link to %s broke: %s", b->p->debug.address,
-             b->rsp ? hil_rsp_error(b->rsp) : fota_strerror(rc));
+             b->c.rsp ? hil_rsp_error(b->c.rsp) : fota_strerror(rc));
     board_take_down(b);
-    board_flush_console(b);
-    board_event(b, HIL_EV_DIED, 0, b->detail);
+    hil_rspt_console_flush(&b->c);
+    hil_rspt_event(&b->c, HIL_EV_DIED, 0, b->detail);
     return rc == FOTA_ECONN ? 0 : FOTA_EIO;
 }
 
@@ -840,28 +587,26 @@ static int board_power_on(struct hil_target *t)
     if (t->powered) {
         return FOTA_EBUSY;
     }
-    b->gen++;
-    b->con_len = 0;
+    b->c.gen++;
+    b->c.con_len = 0;
     int rc = board_bring_up(b);
     if (rc == 0 && b->program_pending) {
         rc = board_program(b);
         b->program_pending = rc != 0;
     }
-    for (int i = 0; i < BP_COUNT && rc == 0 && b->have_bps; i++) {
-        rc = hil_rsp_breakpoint(b->rsp, true, b->bp[i], HIL_RSP_BKPT_THUMB);
-        if (rc != 0) {
-            board_fail(b, rc, "breakpoint on %s: %s", board_bp_sym[i], hil_rsp_error(b->rsp));
-        }
+    const char *sym = NULL;
+    if (rc == 0 && (rc = hil_rspt_set_breakpoints(&b->c, &sym)) != 0) {
+        board_fail(b, rc, "breakpoint on %s: %s", sym, hil_rsp_error(b->c.rsp));
     }
     if (rc == 0) {
         /* Stale bytes from before the power-on are not this boot's. */
-        if (b->con_fd >= 0) {
-            tcflush(b->con_fd, TCIFLUSH);
+        if (b->c.con_fd >= 0) {
+            tcflush(b->c.con_fd, TCIFLUSH);
         }
-        if (b->link_fd >= 0) {
-            tcflush(b->link_fd, TCIFLUSH);
+        if (b->c.link_fd >= 0) {
+            tcflush(b->c.link_fd, TCIFLUSH);
         }
-        rc = hil_rsp_cont_send(b->rsp);
+        rc = hil_rspt_resume(&b->c);
     }
     if (rc != 0) {
         fprintf(stderr, "board-target: power_on: %s\n", b->err);
@@ -875,19 +620,15 @@ static int board_power_on(struct hil_target *t)
 static int board_power_off(struct hil_target *t)
 {
     struct board_target *b = (struct board_target *)t;
-    if (!t->powered) {
-        return 0;
-    }
-    board_console_drain(b);
-    if (!t->powered) {
+    if (!hil_rspt_drain_before_off(&b->c)) {
         return 0;
     }
     if (b->power == NULL) {
         return FOTA_ENOTSUP;
     }
     board_take_down(b);
-    board_flush_console(b);
-    board_event(b, HIL_EV_POWER_OFF, 0, "power_off");
+    hil_rspt_console_flush(&b->c);
+    hil_rspt_event(&b->c, HIL_EV_POWER_OFF, 0, "power_off");
     return 0;
 }
 
@@ -897,10 +638,10 @@ static int board_reset(struct hil_target *t)
     if (!t->powered) {
         return FOTA_EBUSY;
     }
-    b->gen++;
-    board_console_drain(b);
-    board_flush_console(b);
-    b->jump_pending = false;
+    b->c.gen++;
+    hil_rspt_console_drain(&b->c);
+    hil_rspt_console_flush(&b->c);
+    b->c.jump_pending = false;
     int rc;
     if (b->nrst != NULL) {
         /* The chip resets; the FPB (debug domain) keeps the breakpoints
@@ -917,71 +658,18 @@ static int board_reset(struct hil_target *t)
     }
     /* No NRST line: SYSRESETREQ through the debug port. */
     struct hil_rsp_stop st;
-    rc = hil_rsp_running(b->rsp) ? hil_rsp_interrupt(b->rsp, &st) : 0;
+    rc = hil_rsp_running(b->c.rsp) ? hil_rsp_interrupt(b->c.rsp, &st) : 0;
     uint32_t aircr = BOARD_AIRCR_RESET;
     if (rc == 0) {
-        rc = hil_rsp_write_mem(b->rsp, BOARD_AIRCR, &aircr, sizeof(aircr));
+        rc = hil_rsp_write_mem(b->c.rsp, BOARD_AIRCR, &aircr, sizeof(aircr));
     }
     if (rc == 0) {
-        rc = hil_rsp_cont_send(b->rsp);
+        rc = hil_rsp_cont_send(b->c.rsp);
     }
     if (rc != 0) {
-        return board_link_broke(b, rc);
+        return board_link_broke(&b->c, rc);
     }
     return 0;
-}
-
-static int board_poll_fds(struct hil_target *t, struct pollfd *fds, int max, int *timeout_ms)
-{
-    struct board_target *b = (struct board_target *)t;
-    (void)timeout_ms;
-    int n = 0;
-    if (!t->powered) {
-        return 0;
-    }
-    int want[2] = { hil_rsp_fd(b->rsp), b->con_fd };
-    for (int i = 0; i < 2 && n < max; i++) {
-        if (want[i] >= 0) {
-            fds[n].fd = want[i];
-            fds[n].events = POLLIN;
-            fds[n].revents = 0;
-            n++;
-        }
-    }
-    return n;
-}
-
-static int board_service(struct hil_target *t, struct pollfd *fds, int n)
-{
-    struct board_target *b = (struct board_target *)t;
-    (void)fds;
-    (void)n;
-    if (!t->powered) {
-        return 0;
-    }
-    uint32_t gen = b->gen;
-    board_console_drain(b);
-    if (b->gen != gen || !t->powered) {
-        return 0;
-    }
-    if (hil_rsp_running(b->rsp)) {
-        struct hil_rsp_stop st;
-        bool got = false;
-        int rc = hil_rsp_poll_stop(b->rsp, &st, &got);
-        if (rc == 0 && got) {
-            rc = board_handle_stop(b, &st);
-        }
-        if (rc != 0 && b->gen == gen) {
-            return board_link_broke(b, rc);
-        }
-    }
-    return 0;
-}
-
-static int board_link_fd(struct hil_target *t)
-{
-    struct board_target *b = (struct board_target *)t;
-    return t->powered ? b->link_fd : -1;
 }
 
 static int board_set_boot_mode(struct hil_target *t, enum hil_boot_mode mode)
@@ -1007,26 +695,22 @@ static void board_destroy(struct hil_target *t)
     hil_power_close(b->power);
     hil_gpio_close(b->nrst);
     hil_gpio_close(b->boot0);
-    if (b->con_fd >= 0) {
-        close(b->con_fd);
+    if (b->c.con_fd >= 0) {
+        close(b->c.con_fd);
     }
-    if (b->link_fd >= 0) {
-        close(b->link_fd);
+    if (b->c.link_fd >= 0) {
+        close(b->c.link_fd);
     }
     free(b->workdir);
     free(b);
 }
 
+/* Power, reset and boot mode are the board's; polling and the stops are
+ * the core's (the chip's own IWDG needs no timer here). */
 static const struct hil_target_ops board_ops = {
-    .name = "board",
-    .power_on = board_power_on,
-    .power_off = board_power_off,
-    .reset = board_reset,
-    .poll_fds = board_poll_fds,
-    .service = board_service,
-    .link_fd = board_link_fd,
-    .destroy = board_destroy,
-    .set_boot_mode = board_set_boot_mode,
+    .name = "board", .power_on = board_power_on, .power_off = board_power_off, .reset = board_reset,
+    .set_boot_mode = board_set_boot_mode, .poll_fds = hil_rspt_poll_fds, .service = hil_rspt_service,
+    .link_fd = hil_rspt_link_fd, .destroy = board_destroy,
 };
 
 int hil_board_read(struct hil_target *t, uint32_t addr, void *buf, uint32_t len)
@@ -1040,9 +724,9 @@ int hil_board_read(struct hil_target *t, uint32_t addr, void *buf, uint32_t len)
     }
     int rc = board_bring_up(b);
     if (rc == 0) {
-        rc = hil_rsp_read_mem(b->rsp, addr, buf, len);
+        rc = hil_rsp_read_mem(b->c.rsp, addr, buf, len);
         if (rc != 0) {
-            board_fail(b, rc, "read 0x%08x+%u: %s", addr, len, hil_rsp_error(b->rsp));
+            board_fail(b, rc, "read 0x%08x+%u: %s", addr, len, hil_rsp_error(b->c.rsp));
         }
     }
     board_take_down(b);
@@ -1054,57 +738,13 @@ const char *hil_board_error(const struct hil_target *t)
     return ((const struct board_target *)t)->err;
 }
 
-int hil_board_create(const struct hil_board_opts *opts, struct hil_flash *flash,
-                     const struct hil_target_hooks *hooks, struct hil_target **out)
+/* Open the power driver and the GPIO lines the profile names. */
+static int board_open_lines(struct board_target *b)
 {
-    if (opts == NULL || opts->profile == NULL || flash == NULL || out == NULL || opts->workdir == NULL) {
-        return FOTA_EINVAL;
-    }
-    *out = NULL;
-    const struct hil_board_profile *p = opts->profile;
-    if (p->link.path == NULL && p->spidev != NULL) {
-        fprintf(stderr, "board-target: %s:%d: the update link over spidev is not served yet; wire USART1 to a "
-                "tty (docs/BOARDS.md)\n", p->file, p->spidev_line);
-        return FOTA_EINVAL;
-    }
+    const struct hil_board_profile *p = b->p;
     char err[512];
-    struct hil_elfsym *syms = NULL;
-    int rc = opts->bootloader_elf == NULL ? 0 : hil_elfsym_open(opts->bootloader_elf, &syms, err, sizeof(err));
-    if (rc != 0) {
-        fprintf(stderr, "board-target: %s\n", err);
-        return rc == FOTA_ENOMEM ? FOTA_ENOMEM : FOTA_EIO;
-    }
-    struct board_target *b = calloc(1, sizeof(*b));
-    if (b == NULL) {
-        hil_elfsym_close(syms);
-        return FOTA_ENOMEM;
-    }
-    b->con_fd = b->link_fd = -1;
-    b->ocd_pid = -1;
-    b->p = p;
-    b->verbose = opts->verbose;
-    b->program_pending = opts->program;
-    b->base.ops = &board_ops;
-    b->base.flash = flash;
-    if (hooks != NULL) {
-        b->base.hooks = *hooks;
-    }
-    for (int i = 0; i < BP_COUNT && rc == 0 && syms != NULL; i++) {
-        rc = hil_elfsym_lookup_addr(syms, board_bp_sym[i], &b->bp[i]);
-        if (rc != 0) {
-            fprintf(stderr, "board-target: %s: symbol %s not found\n", opts->bootloader_elf, board_bp_sym[i]);
-            rc = FOTA_ENOENT;
-        }
-    }
-    if (syms != NULL) {
-        hil_elfsym_close(syms);
-    }
-    b->have_bps = syms != NULL;
-    b->workdir = strdup(opts->workdir);
-    if (rc == 0 && b->workdir == NULL) {
-        rc = FOTA_ENOMEM;
-    }
-    if (rc == 0 && p->power.kind != HIL_POWER_NONE) {
+    int rc = 0;
+    if (p->power.kind != HIL_POWER_NONE) {
         rc = hil_power_open(&p->power, &b->power, err, sizeof(err));
         if (rc != 0) {
             fprintf(stderr, "board-target: %s:%d: power: %s\n", p->file, p->power.src_line, err);
@@ -1122,10 +762,51 @@ int hil_board_create(const struct hil_board_opts *opts, struct hil_flash *flash,
             fprintf(stderr, "board-target: %s:%d: boot0: %s\n", p->file, p->boot0.src_line, err);
         }
     }
+    return rc;
+}
+
+/* The board serves nothing of its own: the core observes the flash (or
+ * serves it where the stub's target cannot program itself). */
+static const struct hil_rspt_backend board_backend = {
+    .tag = "board-target", .cut = board_cut_at_op, .exited = board_exited, .broke = board_link_broke,
+};
+
+int hil_board_create(const struct hil_board_opts *opts, struct hil_flash *flash,
+                     const struct hil_target_hooks *hooks, struct hil_target **out)
+{
+    if (opts == NULL || opts->profile == NULL || flash == NULL || out == NULL || opts->workdir == NULL) {
+        return FOTA_EINVAL;
+    }
+    *out = NULL;
+    const struct hil_board_profile *p = opts->profile;
+    if (p->link.path == NULL && p->spidev != NULL) {
+        fprintf(stderr, "board-target: %s:%d: the update link over spidev is not served yet; wire USART1 to a "
+                "tty (docs/BOARDS.md)\n", p->file, p->spidev_line);
+        return FOTA_EINVAL;
+    }
+    struct board_target *b = calloc(1, sizeof(*b));
+    if (b == NULL) {
+        return FOTA_ENOMEM;
+    }
+    hil_rspt_init(&b->c, &board_ops, &board_backend, flash, hooks,
+                  p->debug.flash_ops == HIL_FLASH_SERVE ? HIL_RSPT_FLASH_SERVE : HIL_RSPT_FLASH_OBSERVE,
+                  opts->verbose);
+    b->ocd_pid = -1;
+    b->p = p;
+    b->program_pending = opts->program;
+    /* No ELF: no breakpoints, the firmware runs unobserved (doctor, dump). */
+    int rc = hil_rspt_resolve(&b->c, opts->bootloader_elf, NULL, 0);
+    b->workdir = strdup(opts->workdir);
+    if (rc == 0 && b->workdir == NULL) {
+        rc = FOTA_ENOMEM;
+    }
+    if (rc == 0) {
+        rc = board_open_lines(b);
+    }
     if (rc != 0) {
-        board_destroy(&b->base);
+        board_destroy(&b->c.base);
         return rc;
     }
-    *out = &b->base;
+    *out = &b->c.base;
     return 0;
 }

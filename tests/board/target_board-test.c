@@ -237,9 +237,14 @@ static void test_board_service_observes_flash_ops(void **state)
     assert_true(run_until(c, "FIX: done", 20000));
     assert_true(find_line(c, "FIX: erase rc=90") >= 0);
     assert_true(find_line(c, "FIX: program rc=91") >= 0);
+    /* Out of the port contract: the chip's port answers, nothing observed
+     * (the board took programs up to 4096 bytes as flash ops before). */
+    assert_true(find_line(c, "FIX: program_empty rc=91") >= 0);
+    assert_true(find_line(c, "FIX: program_big rc=91") >= 0);
     assert_int_equal(count_events(c, HIL_EV_BOOT), 1);
     /* erase 5, program 300 @ slot A, program 4 @ +0xF0, erase 3, program 64
-     * @ meta 1; sector 0 / boot-region calls are the port's range checks. */
+     * @ meta 1; sector 0 / boot-region / empty / 2048-byte calls are the
+     * port's argument checks. */
     assert_int_equal(c->n_ops, 5);
     assert_int_equal(c->ops[0].kind, HIL_OP_ERASE);
     assert_int_equal(c->ops[0].sector, 5);

@@ -145,6 +145,41 @@ static void test_sim_fault_cut_erase_torn(void **state)
     assert_int_equal(at(base + LAYOUT_SECTOR_SIZE(5u) - 1u), 0xFF);
 }
 
+/* The sim port is the flash model: a cut can leave partly programmed and
+ * partly erased cells (HIL_TORN_BITS), as in emulation. */
+static void test_sim_fault_cut_torn_bits(void **state)
+{
+    struct prog_arg p = { LAYOUT_SLOT_B_ADDR, 16, 0 };
+    struct prog_arg e = { 6, 0, 1 };
+    uint32_t s6 = LAYOUT_FLASH_BASE + LAYOUT_SECTOR_OFFSET(6u);
+    uint32_t i;
+
+    (void)state;
+    sim_fault_cut(1, SIM_TORN_BITS);
+    assert_int_equal(sim_run(prog_fn, &p), SIM_EXIT_POWER_CUT);
+    for (i = 0; i < 16u; i++) {
+        assert_int_equal(at(p.addr + i), 0x55); /* 0xFF & (0x00 | 0x55) */
+    }
+    assert_int_equal(at(p.addr + 16u), 0xFF);
+    memset(sim_flash() + (s6 - LAYOUT_FLASH_BASE), 0x00, LAYOUT_SECTOR_SIZE(6u));
+    sim_fault_cut(2, SIM_TORN_BITS);
+    assert_int_equal(sim_run(prog_fn, &e), SIM_EXIT_POWER_CUT);
+    assert_int_equal(at(s6), 0x55);                              /* 0x00 | 0x55 */
+    assert_int_equal(at(s6 + LAYOUT_SECTOR_SIZE(6u) - 1u), 0x55);
+    assert_int_equal(at(s6 - 1u), 0xFF);                         /* sector 5 untouched */
+}
+
+static void test_port_flash_program_refuses_what_the_contract_refuses(void **state)
+{
+    uint8_t d[PORT_FLASH_PROGRAM_MAX + 1u] = { 0 };
+
+    (void)state;
+    assert_int_equal(port_flash_program(LAYOUT_SLOT_A_ADDR, d, PORT_FLASH_PROGRAM_MAX), 0);
+    assert_int_equal(port_flash_program(LAYOUT_SLOT_B_ADDR, d, PORT_FLASH_PROGRAM_MAX + 1u), FOTA_ERANGE);
+    assert_int_equal(port_flash_program(LAYOUT_SLOT_B_ADDR, NULL, 4), FOTA_EINVAL);
+    assert_int_equal(sim_ops(), 1);
+}
+
 static void test_sim_fault_fail(void **state)
 {
     uint8_t d[4] = { 0 };
@@ -265,6 +300,8 @@ int main(void)
         cmocka_unit_test_setup(test_sim_fault_cut_program_torn, setup),
         cmocka_unit_test_setup(test_sim_fault_cut_erase_torn, setup),
         cmocka_unit_test_setup(test_sim_fault_fail, setup),
+        cmocka_unit_test_setup(test_sim_fault_cut_torn_bits, setup),
+        cmocka_unit_test_setup(test_port_flash_program_refuses_what_the_contract_refuses, setup),
         cmocka_unit_test_setup(test_port_link_read_idle_hook_and_clock, setup),
         cmocka_unit_test_setup(test_port_link_read_hangs_at_time_limit, setup),
         cmocka_unit_test_setup(test_port_link_read_eio, setup),

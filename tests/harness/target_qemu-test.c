@@ -270,6 +270,9 @@ static void test_power_on_flash_ops_served_and_read_back(void **state)
     assert_true(find_line(c, "FIX: program0 rc=15") >= 0);
     assert_true(find_line(c, "FIX: erase3 rc=0") >= 0);
     assert_true(find_line(c, "FIX: program3 rc=0") >= 0);
+    /* The port contract (port_flash_check_program), as on the chip. */
+    assert_true(find_line(c, "FIX: program_empty rc=15") >= 0);
+    assert_true(find_line(c, "FIX: program_big rc=15") >= 0);
     /* BOOT first, before the first console line. */
     assert_int_equal(c->evs[0].kind, HIL_EV_BOOT);
     assert_true(c->ev_order[0] < c->line_order[0]);

@@ -10,7 +10,7 @@
  * performs the operation on its own model, sets r0 and returns to lr. On a
  * board the same binary runs the register code; the harness only observes.
  * NOTE: renaming one of them breaks the harness's symbol lookup
- * (harness/target/target_qemu.c, HIL_SYM_*).
+ * (harness/target/rsp_target.c and target_qemu.c, symbol tables).
  */
 #ifndef FOTA_PORT_H
 #define FOTA_PORT_H
@@ -32,7 +32,7 @@
  * HIL-SERVED. Erase one flash sector (RM0090 3.6.3 "Sector Erase": SER,
  * SNB, STRT, wait BSY). Sets every byte of the sector to 0xFF.
  * @param sector  sector number 0..11 (RM0090 Table 5)
- * @return 0; FOTA_ERANGE (sector > 11 or a bootloader sector);
+ * @return 0; FOTA_ERANGE (port_flash_check_erase() refused it);
  *         FOTA_ELOCKED (FLASH_CR.LOCK did not clear after KEYR);
  *         FOTA_EFLASH (FLASH_SR.WRPERR/PGAERR/PGPERR/PGSERR set).
  */
@@ -44,11 +44,55 @@ int port_flash_erase_sector(uint32_t sector);
  * @param addr  absolute flash address, LAYOUT_FLASH_BASE.., outside the
  *              bootloader sectors
  * @param data  source bytes (RAM)
- * @param len   bytes, 1..PROTO_MAX_DATA (any alignment; the port uses
- *              word programming where it can and bytes for the rest)
- * @return 0; FOTA_ERANGE; FOTA_ELOCKED; FOTA_EFLASH.
+ * @param len   bytes, 1..PORT_FLASH_PROGRAM_MAX (any alignment; the port
+ *              uses word programming where it can and bytes for the rest)
+ * @return 0; FOTA_ERANGE (port_flash_check_program() refused addr/len);
+ *         FOTA_EINVAL (data NULL); FOTA_ELOCKED; FOTA_EFLASH.
  */
 int port_flash_program(uint32_t addr, const void *data, uint32_t len);
+
+/** Largest single port_flash_program(): one DATA payload (fota/proto.h). */
+#define PORT_FLASH_PROGRAM_MAX 1024u
+
+/*
+ * The flash-argument rules, defined once in the core
+ * (bootloader/core/port_flash_check.c). Every port checks its arguments
+ * with these before touching the flash, and the harness's backends use
+ * the same functions to tell a flash operation from a refused call, so a
+ * call is refused identically on the chip, in the sim and in emulation.
+ */
+
+/**
+ * May @p sector be erased through the port? RM0090 Table 5 has sectors
+ * 0..11; sectors 0 and 1 hold the bootloader (fota/layout.h) and are
+ * never erased by it.
+ * @return 0; FOTA_ERANGE (sector > 11, or a bootloader sector).
+ */
+int port_flash_check_erase(uint32_t sector);
+
+/**
+ * May @p len bytes be programmed at absolute @p addr through the port?
+ *
+ * Rules: 1 <= len <= PORT_FLASH_PROGRAM_MAX; [addr, addr + len) inside
+ * the flash (no wrap past 4 GB) and outside the bootloader sectors.
+ * Any alignment of addr and len is allowed (RM0090 3.6.4: x8 programming
+ * writes single bytes), and so is a range across a sector end (programming
+ * is by address; sectors only matter to erase).
+ *
+ * Why a zero length is refused (FOTA_ERANGE, not 0): the core never asks
+ * for one (a DATA payload has 1..PROTO_MAX_DATA bytes, a metadata record
+ * 64), so it can only be a caller's bug, and answering "done" would hide
+ * it. It would also be the one call that the harness counts as a flash
+ * operation without any cell changing.
+ * Why PORT_FLASH_PROGRAM_MAX: the core's largest write is one DATA
+ * payload (PROTO_MAX_DATA); the HIL reads the source bytes over the debug
+ * link into a buffer of this size, and a fault verdict is per call, so a
+ * larger call would be a larger unit of atomicity than the device has.
+ *
+ * @return 0; FOTA_ERANGE (len 0 or too long, outside the flash, in the
+ *         bootloader sectors, or addr + len wraps).
+ */
+int port_flash_check_program(uint32_t addr, uint32_t len);
 
 /**
  * Read @p len bytes of flash at @p addr into @p buf (memory-mapped on the

@@ -1,8 +1,9 @@
 /**
  * @file sim.h
- * @brief The host "sim" port: fota/port.h over a 1 MB RAM flash with
- * STM32F4 semantics (RM0090 3.6: Table 5 sector map from fota/layout.h,
- * erase sets a sector to 0xFF, programming only clears bits), an in-memory
+ * @brief The host "sim" port: fota/port.h over the harness's flash model
+ * (harness/target/flashmodel.h: STM32F4 semantics after RM0090 3.6, Table 5
+ * sector map from fota/layout.h, erase sets a sector to 0xFF, programming
+ * only clears bits, every torn state of a power cut), an in-memory
  * link, a fake clock, and fault injection (STYLE.md #4: the fake counts
  * every flash operation and can cut power at, or fail, the Nth).
  *
@@ -16,11 +17,17 @@
 #include <stdint.h>
 #include "fota/layout.h"
 
-/** How much of the operation at a power cut reaches the cells (as harness/target/flashmodel.h). */
+/**
+ * How much of the operation at a power cut reaches the cells: the flash
+ * model's torn states (enum hil_torn of harness/target/flashmodel.h,
+ * value for value), applied by that model.
+ */
 enum sim_torn {
     SIM_TORN_NONE = 0, /**< nothing written / sector unchanged */
     SIM_TORN_HALF = 1, /**< program: first (len / 2) & ~3 bytes; erase: first half of the sector */
     SIM_TORN_ALL = 2,  /**< the operation completed just before the cut */
+    SIM_TORN_BITS = 3, /**< program: every byte partly programmed (old & (data | 0x55));
+                            erase: every byte partly erased (old | 0x55) */
 };
 
 /** Why sim_run() returned. */

@@ -1,7 +1,9 @@
 /**
  * @file sim_port.c
  * @brief fota/port.h on the host (see sim.h). Fault injection lives here,
- * in the fake, never in the core (STYLE.md #4).
+ * in the fake, never in the core. The flash is the harness's flash model
+ * (harness/target/flashmodel.c), so the unit tests and the emulation
+ * share one model and every torn state of it.
  */
 #include <setjmp.h>
 #include <stdio.h>
@@ -11,12 +13,18 @@
 #include "fota/boot.h"
 #include "fota/errors.h"
 #include "fota/port.h"
+#include "target/flashmodel.h"
 
 #define SIM_LINK_BUF   (256u * 1024u)
 #define SIM_CONSOLE_BUF (256u * 1024u)
 #define SIM_DEFAULT_TIME_LIMIT_MS (10u * 60u * 1000u)
 
-static uint8_t sim_mem[LAYOUT_FLASH_SIZE];
+/* The torn states are the model's, value for value. */
+_Static_assert((int)SIM_TORN_NONE == (int)HIL_TORN_NONE && (int)SIM_TORN_HALF == (int)HIL_TORN_HALF &&
+               (int)SIM_TORN_ALL == (int)HIL_TORN_ALL && (int)SIM_TORN_BITS == (int)HIL_TORN_BITS,
+               "enum sim_torn mirrors enum hil_torn");
+
+static struct hil_flash sim_model;
 
 static struct {
     uint32_t ops, programs, erases;
@@ -62,7 +70,7 @@ void sim_power_cycle(void)
 
 void sim_init(void)
 {
-    memset(sim_mem, LAYOUT_FLASH_ERASED, sizeof(sim_mem));
+    hil_flash_init(&sim_model);
     memset(&sim_fl, 0, sizeof(sim_fl));
     sim_link_clear();
     sim_hook = NULL;
@@ -80,7 +88,7 @@ void sim_init(void)
 
 uint8_t *sim_flash(void)
 {
-    return sim_mem;
+    return sim_model.mem;
 }
 
 void sim_flash_write_raw(uint32_t addr, const void *data, uint32_t len)
@@ -90,12 +98,12 @@ void sim_flash_write_raw(uint32_t addr, const void *data, uint32_t len)
         fprintf(stderr, "sim_flash_write_raw: 0x%08x+%u outside flash\n", addr, len);
         abort();
     }
-    memcpy(&sim_mem[addr - LAYOUT_FLASH_BASE], data, len);
+    memcpy(&sim_model.mem[addr - LAYOUT_FLASH_BASE], data, len);
 }
 
 void sim_flash_flip_bit(uint32_t addr, unsigned bit)
 {
-    sim_mem[addr - LAYOUT_FLASH_BASE] ^= (uint8_t)(1u << (bit & 7u));
+    sim_model.mem[addr - LAYOUT_FLASH_BASE] ^= (uint8_t)(1u << (bit & 7u));
 }
 
 uint32_t sim_ops(void) { return sim_fl.ops; }
@@ -165,18 +173,14 @@ static int sim_flash_op(enum sim_op_kind kind, uint32_t addr, uint32_t len, uint
         return 0;
     }
     if (sim_fl.cut_at != 0u && sim_fl.ops == sim_fl.cut_at) {
-        uint8_t *p = &sim_mem[addr - LAYOUT_FLASH_BASE];
-        uint32_t part = 0, i;
+        enum hil_torn torn = (enum hil_torn)sim_fl.torn;
 
         sim_fl.cut_at = 0;
         sim_fl.fired = 1;
-        if (sim_fl.torn == SIM_TORN_ALL) {
-            part = len;
-        } else if (sim_fl.torn == SIM_TORN_HALF) {
-            part = (kind == SIM_OP_PROGRAM) ? ((len / 2u) & ~3u) : len / 2u;
-        }
-        for (i = 0; i < part; i++) {
-            p[i] = (kind == SIM_OP_ERASE) ? (uint8_t)LAYOUT_FLASH_ERASED : (uint8_t)(p[i] & data[i]);
+        if (kind == SIM_OP_ERASE) {
+            (void)hil_flash_erase(&sim_model, sector, torn);
+        } else {
+            (void)hil_flash_program(&sim_model, addr, data, len, torn);
         }
         sim_power_cycle();
         sim_leave(SIM_EXIT_POWER_CUT);
@@ -187,62 +191,38 @@ static int sim_flash_op(enum sim_op_kind kind, uint32_t addr, uint32_t len, uint
 
 int port_flash_erase_sector(uint32_t sector)
 {
-    uint32_t addr, size;
-    int rc;
+    int rc = port_flash_check_erase(sector);
 
-    /* The bootloader's own sectors are never erased (as on target). */
-    if (sector >= LAYOUT_FLASH_SECTORS || LAYOUT_SECTOR_OFFSET(sector) < LAYOUT_BOOT_SIZE) {
-        return FOTA_ERANGE;
+    if (rc != 0) {
+        return rc;
     }
-    addr = LAYOUT_FLASH_BASE + LAYOUT_SECTOR_OFFSET(sector);
-    size = LAYOUT_SECTOR_SIZE(sector);
-    if (sim_flash_op(SIM_OP_ERASE, addr, size, sector, NULL, &rc)) {
-        memset(&sim_mem[addr - LAYOUT_FLASH_BASE], LAYOUT_FLASH_ERASED, size);
+    if (sim_flash_op(SIM_OP_ERASE, LAYOUT_FLASH_BASE + LAYOUT_SECTOR_OFFSET(sector), LAYOUT_SECTOR_SIZE(sector),
+                     sector, NULL, &rc)) {
+        (void)hil_flash_erase(&sim_model, sector, HIL_TORN_ALL);
     }
     return rc;
 }
 
-static uint32_t sim_sector_of(uint32_t off)
-{
-    uint32_t s;
-
-    for (s = LAYOUT_FLASH_SECTORS - 1u; s > 0u; s--) {
-        if (off >= LAYOUT_SECTOR_OFFSET(s)) {
-            break;
-        }
-    }
-    return s;
-}
-
 int port_flash_program(uint32_t addr, const void *data, uint32_t len)
 {
-    const uint8_t *d = (const uint8_t *)data;
-    uint8_t *p;
-    uint32_t i;
-    int rc;
+    int rc = port_flash_check_program(addr, len);
 
-    if (data == NULL || len == 0u || addr < LAYOUT_FLASH_BASE + LAYOUT_BOOT_SIZE ||
-        len > LAYOUT_FLASH_SIZE || addr - LAYOUT_FLASH_BASE > LAYOUT_FLASH_SIZE - len) {
-        return FOTA_ERANGE;
+    if (rc != 0) {
+        return rc;
     }
-    if (sim_flash_op(SIM_OP_PROGRAM, addr, len, sim_sector_of(addr - LAYOUT_FLASH_BASE), d, &rc)) {
-        /* RM0090 3.6.4: programming can only clear bits. */
-        p = &sim_mem[addr - LAYOUT_FLASH_BASE];
-        for (i = 0; i < len; i++) {
-            p[i] &= d[i];
-        }
+    if (data == NULL) {
+        return FOTA_EINVAL;
+    }
+    if (sim_flash_op(SIM_OP_PROGRAM, addr, len, (uint32_t)hil_flash_sector_of(addr), data, &rc)) {
+        /* RM0090 3.6.4: programming can only clear bits (the model's rule). */
+        (void)hil_flash_program(&sim_model, addr, data, len, HIL_TORN_ALL);
     }
     return rc;
 }
 
 int port_flash_read(uint32_t addr, void *buf, uint32_t len)
 {
-    if (addr < LAYOUT_FLASH_BASE || len > LAYOUT_FLASH_SIZE ||
-        addr - LAYOUT_FLASH_BASE > LAYOUT_FLASH_SIZE - len) {
-        return FOTA_ERANGE;
-    }
-    memcpy(buf, &sim_mem[addr - LAYOUT_FLASH_BASE], len);
-    return 0;
+    return hil_flash_read(&sim_model, addr, buf, len);
 }
 
 static void sim_queue_put(struct sim_queue *q, const void *data, uint32_t len)

@@ -27,8 +27,8 @@
  * from RAM: 2^28 polls of >= 5 cycles at 168 MHz is > 8 s. */
 #define FLASH_BSY_SPIN_MAX  (1u << 28)
 
-/* Bootloader sectors (0, 1) are never erased or programmed by the port. */
-#define FLASH_FIRST_WRITABLE (LAYOUT_BOOT_ADDR + LAYOUT_BOOT_SIZE)
+/* The argument rules (bootloader sectors, lengths) are the core's:
+ * port_flash_check_erase() / port_flash_check_program(). */
 #define FLASH_END            (LAYOUT_FLASH_BASE + LAYOUT_FLASH_SIZE)
 
 /* Wait for BSY to clear (RM0090 3.6.3 / 3.6.4 "wait for the BSY bit to be
@@ -114,9 +114,9 @@ int port_flash_erase_sector(uint32_t sector)
     uint32_t cr;
     int rc;
 
-    if (sector >= LAYOUT_FLASH_SECTORS ||
-        LAYOUT_FLASH_BASE + LAYOUT_SECTOR_OFFSET(sector) < FLASH_FIRST_WRITABLE) {
-        return FOTA_ERANGE;
+    rc = port_flash_check_erase(sector);
+    if (rc != 0) {
+        return rc;
     }
     rc = flash_wait_idle();
     if (rc != 0) {
@@ -148,15 +148,14 @@ PORT_HIL_SERVED
 int port_flash_program(uint32_t addr, const void *data, uint32_t len)
 {
     const uint8_t *src = data;
-    uint32_t end;
-    int rc;
+    uint32_t end = addr + len;
+    int rc = port_flash_check_program(addr, len);
 
-    if (data == NULL || len == 0u) {
-        return len == 0u ? 0 : FOTA_EINVAL;
+    if (rc != 0) {
+        return rc;
     }
-    end = addr + len;
-    if (addr < FLASH_FIRST_WRITABLE || end > FLASH_END || end < addr) {
-        return FOTA_ERANGE;
+    if (data == NULL) {
+        return FOTA_EINVAL;
     }
     rc = flash_wait_idle();
     if (rc != 0) {

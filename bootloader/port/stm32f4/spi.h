@@ -5,7 +5,7 @@
  *
  * HIL-SERVED (fota/port.h's rule: real, non-inlined, external, exactly
  * these signatures; under QEMU, which has no SPI slave, the harness puts
- * breakpoints on them, see harness/target/target_qemu.c HIL_SYM_SPI_*):
+ * breakpoints on them, see harness/target/target_qemu.c qemu_syms):
  *   port_link_strap, port_spi_rx, port_spi_tx.
  * NOTE: renaming one breaks the harness's symbol lookup.
  */
