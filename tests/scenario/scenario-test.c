@@ -454,6 +454,36 @@ static void test_parse_malformed(void **state)
     }
 }
 
+/* The fault table: every kind parses with its own keys, refuses another
+ * kind's, and names itself in the message (each row of fault_kinds). */
+static void test_parse_fault_table_rows(void **state)
+{
+    (void)state;
+    static const struct { const char *fault; const char *msg; } cases[] = {
+        { "{kind: spi_corrupt, transfer: 1}", "spi_corrupt fault needs 'byte' (offset in the transfer)" },
+        { "{kind: spi_cs_release, transfer: 1}", "spi_cs_release fault needs 'byte'" },
+        { "{kind: spi_drop, transfer: 1, byte: 2}", "key 'byte' does not apply to a spi_drop fault" },
+        { "{kind: spi_bit_shift, transfer: 1, dir: to_host}", "key 'dir' does not apply to a spi_bit_shift fault" },
+        { "{kind: spi_drop, transfer: 1, count: 2}", "key 'count' applies to spi_miso_stuck only" },
+        { "{kind: spi_miso_stuck, transfer: 1, value: 7}", "value must be 0 or 255 (MISO stuck low or high)" },
+        { "{kind: spi_miso_stuck, transfer: 1, frame: 2}", "key 'frame' does not apply to a spi_miso_stuck fault" },
+        { "{kind: rom_silent, cmd: write}", "rom_silent fault needs 'cmd'" },
+        { "{kind: rom_nack, cmd: jump, n: 1}", "cmd must be one of get|get_version|get_id|read|go|write|erase, got 'jump'" },
+        { "{kind: rom_nack, cmd: go, n: 1, transfer: 1}", "key 'transfer' does not apply to a rom_nack fault" },
+        { "{kind: disconnect, frame: 1, byte: 0}", "key 'byte' does not apply to a disconnect fault" },
+        { "{kind: corrupt, dir: to_host, frame: 1, byte: 0, cmd: go}", "key 'cmd' does not apply to a corrupt fault" },
+        { "{kind: power_cut, on: program, n: 1, count: 3}", "key 'count' does not apply to a power_cut fault" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[512];
+        snprintf(text, sizeof(text), "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - %s\n",
+                 cases[i].fault);
+        char msg[300];
+        snprintf(msg, sizeof(msg), "t.yaml:6: %s", cases[i].msg);
+        parse_bad(text, msg);
+    }
+}
+
 /* Fuzz: truncations and byte flips of a valid file parse or fail cleanly. */
 static void test_parse_mutations_never_crash(void **state)
 {
@@ -539,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_parse_multiple_documents),
         cmocka_unit_test(test_check_unique_duplicate_id),
         cmocka_unit_test(test_parse_malformed),
+        cmocka_unit_test(test_parse_fault_table_rows),
         cmocka_unit_test(test_parse_mutations_never_crash),
         cmocka_unit_test(test_parse_file_missing),
         cmocka_unit_test(test_parse_version_formats),
