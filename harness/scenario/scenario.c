@@ -8,10 +8,13 @@
 #include "scenario/sweep.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "fota/errors.h"
@@ -717,6 +720,7 @@ static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
     u->timeout_ms = HIL_DEFAULT_UPDATE_TIMEOUT_MS;
     u->expect = HIL_UPD_OK;
     if (n != NULL && n->type == YAML_SCALAR_NODE && !is_null(n)) {
+        u->image_line = line_of(n);
         return get_string(c, n, "update image", &u->image); /* shorthand: update: path */
     }
     static const char *const keys[] = { "image", "expect", "args", "timeout_ms", "faults", "protocol", NULL };
@@ -729,6 +733,7 @@ static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
     if (k == NULL) {
         return FAIL(c, n, "update needs 'image'");
     }
+    u->image_line = line_of(k->val);
     if (get_string(c, k->val, "update image", &u->image) != 0) {
         return FOTA_EINVAL;
     }
@@ -1029,6 +1034,7 @@ static int parse_flash(struct pctx *c, yaml_node_t *n, struct hil_scenario *s)
         free(s->flash.slot_a);
         s->flash.bootloader = NULL;
         s->flash.slot_a = NULL;
+        s->flash.lines[HIL_FLASH_FILE] = line_of(f->val);
         return get_string(c, f->val, "flash file", &s->flash.file);
     }
     static const char *const names[] = { "bootloader", "slot_a", "slot_b" };
@@ -1045,6 +1051,7 @@ static int parse_flash(struct pctx *c, yaml_node_t *n, struct hil_scenario *s)
         }
         char what[32];
         snprintf(what, sizeof(what), "flash %s", names[i]);
+        s->flash.lines[i] = line_of(k->val);
         if (get_string(c, k->val, what, dst[i]) != 0) {
             return FOTA_EINVAL;
         }
@@ -1139,6 +1146,58 @@ static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario
         int src = hil_sweep_parse(c->file, c->doc, k->val, s, c->err, c->errlen);
         c->failed = c->failed || src != 0;
         return src;
+    }
+    return 0;
+}
+
+/* `file:line: path: strerror` unless @p path is a readable file. */
+static int check_file(const struct hil_scenario *s, int line, const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "%s:%d: %s: %s", s->file, line > 0 ? line : s->line, path, strerror(errno));
+        return FOTA_EINVAL;
+    }
+    if (!S_ISREG(st.st_mode) || access(path, R_OK) != 0) {
+        snprintf(err, errlen, "%s:%d: %s: %s", s->file, line > 0 ? line : s->line, path,
+                 S_ISREG(st.st_mode) ? strerror(errno) : "not a regular file");
+        return FOTA_EINVAL;
+    }
+    return 0;
+}
+
+/* An update image, `{target}` expanded to each slot letter a step may use. */
+static int check_image(const struct hil_scenario *s, const struct hil_update *u, int line, char *err, size_t errlen)
+{
+    const char *t = strstr(u->image, "{target}");
+    if (t == NULL) {
+        return check_file(s, u->image_line > 0 ? u->image_line : line, u->image, err, errlen);
+    }
+    for (int slot = 0; slot < 2; slot++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%.*s%c%s", (int)(t - u->image), u->image, slot == 0 ? 'A' : 'B',
+                 t + strlen("{target}"));
+        if (check_file(s, u->image_line > 0 ? u->image_line : line, path, err, errlen) != 0) {
+            return FOTA_EINVAL;
+        }
+    }
+    return 0;
+}
+
+int hil_scenario_check_files(const struct hil_scenario *s, char *err, size_t errlen)
+{
+    const char *flash[HIL_FLASH_NPARTS] = { s->flash.bootloader, s->flash.slot_a, s->flash.slot_b, s->flash.file };
+    for (int i = 0; i < HIL_FLASH_NPARTS; i++) {
+        if (flash[i] != NULL && check_file(s, s->flash.lines[i], flash[i], err, errlen) != 0) {
+            return FOTA_EINVAL;
+        }
+    }
+    for (int i = 0; i < s->nsteps; i++) {
+        const struct hil_step *st = &s->steps[i];
+        if (st->kind == HIL_STEP_UPDATE && st->update.image != NULL &&
+            check_image(s, &st->update, st->line, err, errlen) != 0) {
+            return FOTA_EINVAL;
+        }
     }
     return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "fota/errors.h"
@@ -484,6 +485,58 @@ static void test_parse_fault_table_rows(void **state)
     }
 }
 
+/* Parse @p text (one scenario) and check its files: @return the error text ("" if none). */
+static const char *check_files_of(const char *text)
+{
+    struct hil_scenario_list l = { 0 };
+    assert_int_equal(hil_scenario_parse_buffer("t.yaml", text, strlen(text), &l, err, sizeof(err)), 0);
+    assert_int_equal(l.count, 1);
+    static char msg[512];
+    msg[0] = '\0';
+    int rc = hil_scenario_check_files(l.items[0], msg, sizeof(msg));
+    assert_int_equal(rc, msg[0] == '\0' ? 0 : FOTA_EINVAL);
+    hil_scenario_list_free(&l);
+    return msg;
+}
+
+/* A missing image or flash file is found before anything runs, as
+ * `file:line: path: No such file or directory` at the key naming it. */
+static void test_hil_scenario_check_files_missing(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/scenario-files.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char a[128], b[128], text[1024];
+    snprintf(a, sizeof(a), "%s/img-A.img", dir);
+    snprintf(b, sizeof(b), "%s/img-B.img", dir);
+    FILE *f = fopen(a, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(text, sizeof(text), "id: a.b\nflash: {bootloader: %s, slot_a: %s}\nsteps:\n  - power_on\n"
+             "  - update: {image: %s, expect: ok}\n", a, a, a);
+    assert_string_equal(check_files_of(text), "");
+    snprintf(text, sizeof(text), "id: a.b\nflash:\n  bootloader: %s\n  slot_a: %s/nope.img\nsteps: [power_on]\n", a,
+             dir);
+    char want[512];
+    snprintf(want, sizeof(want), "t.yaml:4: %s/nope.img: No such file or directory", dir);
+    assert_string_equal(check_files_of(text), want);
+    snprintf(text, sizeof(text), "id: a.b\nflash: {file: %s/dump.bin}\nsteps: [power_on]\n", dir);
+    snprintf(want, sizeof(want), "t.yaml:2: %s/dump.bin: No such file or directory", dir);
+    assert_string_equal(check_files_of(text), want);
+    /* {target}: both slot letters must exist */
+    snprintf(text, sizeof(text), "id: a.b\nflash: {bootloader: %s, slot_a: %s}\nsteps:\n  - power_on\n"
+             "  - update:\n      expect: ok\n      image: %s/img-{target}.img\n", a, a, dir);
+    snprintf(want, sizeof(want), "t.yaml:7: %s: No such file or directory", b);
+    assert_string_equal(check_files_of(text), want);
+    /* the defaults (build/fw/bootloader.bin ...) are checked at the scenario's line */
+    snprintf(text, sizeof(text), "\nid: a.b\nsteps: [power_on]\n");
+    if (access(HIL_DEFAULT_BOOTLOADER_BIN, F_OK) != 0) {
+        assert_string_equal(check_files_of(text), "t.yaml:2: " HIL_DEFAULT_BOOTLOADER_BIN ": No such file or directory");
+    }
+    unlink(a);
+    rmdir(dir);
+}
+
 /* Fuzz: truncations and byte flips of a valid file parse or fail cleanly. */
 static void test_parse_mutations_never_crash(void **state)
 {
@@ -570,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_check_unique_duplicate_id),
         cmocka_unit_test(test_parse_malformed),
         cmocka_unit_test(test_parse_fault_table_rows),
+        cmocka_unit_test(test_hil_scenario_check_files_missing),
         cmocka_unit_test(test_parse_mutations_never_crash),
         cmocka_unit_test(test_parse_file_missing),
         cmocka_unit_test(test_parse_version_formats),
