@@ -898,12 +898,11 @@ static int step_kind_of(const char *name)
 static const char step_list[] =
     "power_on, power_cut, reset, wait_ms, expect_console, console_absent, update, expect";
 
-static int parse_step(struct pctx *c, yaml_node_t *n, struct hil_step *st)
+/* A step's name and value: `- name` or `- name: value`. */
+static int step_parts(struct pctx *c, yaml_node_t *n, const char **name, yaml_node_t **knode, yaml_node_t **val)
 {
-    st->line = line_of(n);
-    const char *name = NULL;
-    yaml_node_t *knode = n;
-    yaml_node_t *val = NULL;
+    *knode = n;
+    *val = NULL;
     if (n == NULL) {
         return FAIL(c, n, "empty step");
     }
@@ -911,21 +910,64 @@ static int parse_step(struct pctx *c, yaml_node_t *n, struct hil_step *st)
         if (is_null(n)) {
             return FAIL(c, n, "empty step (expected one of: %s)", step_list);
         }
-        name = scalar(n);
-    } else if (n->type == YAML_MAPPING_NODE) {
-        int pairs = (int)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-        if (pairs != 1) {
-            return FAIL(c, n, "a step is a mapping with exactly one key (the step name), got %d keys; "
-                        "missing '-' before a step?", pairs);
-        }
-        knode = node(c, n->data.mapping.pairs.start[0].key);
-        val = node(c, n->data.mapping.pairs.start[0].value);
-        if (knode == NULL || knode->type != YAML_SCALAR_NODE) {
-            return FAIL(c, n, "step name must be a string");
-        }
-        name = scalar(knode);
-    } else {
+        *name = scalar(n);
+        return 0;
+    }
+    if (n->type != YAML_MAPPING_NODE) {
         return FAIL(c, n, "a step must be a name or a mapping, got a list");
+    }
+    int pairs = (int)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    if (pairs != 1) {
+        return FAIL(c, n, "a step is a mapping with exactly one key (the step name), got %d keys; "
+                    "missing '-' before a step?", pairs);
+    }
+    *knode = node(c, n->data.mapping.pairs.start[0].key);
+    *val = node(c, n->data.mapping.pairs.start[0].value);
+    if (*knode == NULL || (*knode)->type != YAML_SCALAR_NODE) {
+        return FAIL(c, n, "step name must be a string");
+    }
+    *name = scalar(*knode);
+    return 0;
+}
+
+/* expect_console: a regex, or {match, timeout_ms}. */
+static int parse_expect_console(struct pctx *c, yaml_node_t *n, yaml_node_t *val, struct hil_step *st)
+{
+    st->timeout_ms = HIL_DEFAULT_CONSOLE_TIMEOUT_MS;
+    if (val == NULL) {
+        return FAIL(c, n, "expect_console needs a regex or {match, timeout_ms}");
+    }
+    if (val->type == YAML_SCALAR_NODE) {
+        return compile_regex(c, val, st, "expect_console");
+    }
+    static const char *const keys[] = { "match", "timeout_ms", NULL };
+    struct kv kv[HIL_MAX_KEYS];
+    int cnt = mapping_pairs(c, val, "expect_console", keys, kv);
+    if (cnt < 0) {
+        return FOTA_EINVAL;
+    }
+    struct kv *m = find_kv(kv, cnt, "match");
+    if (m == NULL) {
+        return FAIL(c, val, "expect_console needs 'match'");
+    }
+    if (compile_regex(c, m->val, st, "expect_console match") != 0) {
+        return FOTA_EINVAL;
+    }
+    struct kv *t = find_kv(kv, cnt, "timeout_ms");
+    if (t != NULL && get_u32(c, t->val, "expect_console timeout_ms", 0, &st->timeout_ms) != 0) {
+        return FOTA_EINVAL;
+    }
+    return 0;
+}
+
+static int parse_step(struct pctx *c, yaml_node_t *n, struct hil_step *st)
+{
+    st->line = line_of(n);
+    const char *name = NULL;
+    yaml_node_t *knode = NULL;
+    yaml_node_t *val = NULL;
+    if (step_parts(c, n, &name, &knode, &val) != 0) {
+        return FOTA_EINVAL;
     }
     int k = step_kind_of(name);
     if (k == 0) {
@@ -955,32 +997,7 @@ static int parse_step(struct pctx *c, yaml_node_t *n, struct hil_step *st)
         }
         return compile_regex(c, val, st, "console_absent");
     case HIL_STEP_EXPECT_CONSOLE:
-        st->timeout_ms = HIL_DEFAULT_CONSOLE_TIMEOUT_MS;
-        if (val == NULL) {
-            return FAIL(c, n, "expect_console needs a regex or {match, timeout_ms}");
-        }
-        if (val->type == YAML_SCALAR_NODE) {
-            return compile_regex(c, val, st, "expect_console");
-        } else {
-            static const char *const keys[] = { "match", "timeout_ms", NULL };
-            struct kv kv[HIL_MAX_KEYS];
-            int cnt = mapping_pairs(c, val, "expect_console", keys, kv);
-            if (cnt < 0) {
-                return FOTA_EINVAL;
-            }
-            struct kv *m = find_kv(kv, cnt, "match");
-            if (m == NULL) {
-                return FAIL(c, val, "expect_console needs 'match'");
-            }
-            if (compile_regex(c, m->val, st, "expect_console match") != 0) {
-                return FOTA_EINVAL;
-            }
-            struct kv *t = find_kv(kv, cnt, "timeout_ms");
-            if (t != NULL && get_u32(c, t->val, "expect_console timeout_ms", 0, &st->timeout_ms) != 0) {
-                return FOTA_EINVAL;
-            }
-            return 0;
-        }
+        return parse_expect_console(c, n, val, st);
     case HIL_STEP_UPDATE:
         if (val == NULL) {
             return FAIL(c, n, "update needs {image, expect, ...}");
@@ -1059,6 +1076,58 @@ static int parse_flash(struct pctx *c, yaml_node_t *n, struct hil_scenario *s)
     return 0;
 }
 
+/* description, tags, platforms (default qemu), timeout_ms, requires. */
+static int parse_scenario_meta(struct pctx *c, struct kv *kv, int cnt, struct hil_scenario *s)
+{
+    struct kv *k;
+    if ((k = find_kv(kv, cnt, "description")) != NULL &&
+        get_string(c, k->val, "description", &s->description) != 0) {
+        return FOTA_EINVAL;
+    }
+    if ((k = find_kv(kv, cnt, "tags")) != NULL &&
+        get_string_list(c, k->val, "tags", &s->tags, &s->ntags) != 0) {
+        return FOTA_EINVAL;
+    }
+    if ((k = find_kv(kv, cnt, "platforms")) != NULL) {
+        if (get_string_list(c, k->val, "platforms", &s->platforms, &s->nplatforms) != 0) {
+            return FOTA_EINVAL;
+        }
+    } else {
+        s->platforms = xcalloc(2, sizeof(char *));
+        s->platforms[0] = xstrdup("qemu");
+        s->nplatforms = 1;
+    }
+    if ((k = find_kv(kv, cnt, "timeout_ms")) != NULL &&
+        get_u32(c, k->val, "timeout_ms", 1, &s->timeout_ms) != 0) {
+        return FOTA_EINVAL;
+    }
+    if ((k = find_kv(kv, cnt, "requires")) != NULL &&
+        get_string_list(c, k->val, "requires", &s->requires, &s->nrequires) != 0) {
+        return FOTA_EINVAL;
+    }
+    return 0;
+}
+
+/* The `steps:` list, at least one. */
+static int parse_steps(struct pctx *c, yaml_node_t *seq, struct hil_scenario *s)
+{
+    if (want_type(c, seq, YAML_SEQUENCE_NODE, "steps") != 0) {
+        return FOTA_EINVAL;
+    }
+    int ns = (int)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    if (ns == 0) {
+        return FAIL(c, seq, "steps is empty");
+    }
+    s->steps = xcalloc((size_t)ns, sizeof(*s->steps));
+    s->nsteps = ns;
+    for (int i = 0; i < ns; i++) {
+        if (parse_step(c, node(c, seq->data.sequence.items.start[i]), &s->steps[i]) != 0) {
+            return FOTA_EINVAL;
+        }
+    }
+    return 0;
+}
+
 static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario *s)
 {
     static const char *const keys[] = { "id", "description", "tags", "platforms", "timeout_ms",
@@ -1087,29 +1156,7 @@ static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario
         return FAIL(c, k->val, "id '%s' must be dotted words of [A-Za-z0-9_-] (e.g. update.clean.a_to_b)",
                     s->id);
     }
-    if ((k = find_kv(kv, cnt, "description")) != NULL &&
-        get_string(c, k->val, "description", &s->description) != 0) {
-        return FOTA_EINVAL;
-    }
-    if ((k = find_kv(kv, cnt, "tags")) != NULL &&
-        get_string_list(c, k->val, "tags", &s->tags, &s->ntags) != 0) {
-        return FOTA_EINVAL;
-    }
-    if ((k = find_kv(kv, cnt, "platforms")) != NULL) {
-        if (get_string_list(c, k->val, "platforms", &s->platforms, &s->nplatforms) != 0) {
-            return FOTA_EINVAL;
-        }
-    } else {
-        s->platforms = xcalloc(2, sizeof(char *));
-        s->platforms[0] = xstrdup("qemu");
-        s->nplatforms = 1;
-    }
-    if ((k = find_kv(kv, cnt, "timeout_ms")) != NULL &&
-        get_u32(c, k->val, "timeout_ms", 1, &s->timeout_ms) != 0) {
-        return FOTA_EINVAL;
-    }
-    if ((k = find_kv(kv, cnt, "requires")) != NULL &&
-        get_string_list(c, k->val, "requires", &s->requires, &s->nrequires) != 0) {
+    if (parse_scenario_meta(c, kv, cnt, s) != 0) {
         return FOTA_EINVAL;
     }
     if ((k = find_kv(kv, cnt, "flash")) != NULL && parse_flash(c, k->val, s) != 0) {
@@ -1126,20 +1173,8 @@ static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario
     if (k == NULL) {
         return FAIL(c, root, "scenario '%s' has no 'steps'", s->id);
     }
-    if (want_type(c, k->val, YAML_SEQUENCE_NODE, "steps") != 0) {
+    if (parse_steps(c, k->val, s) != 0) {
         return FOTA_EINVAL;
-    }
-    yaml_node_t *seq = k->val;
-    int ns = (int)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-    if (ns == 0) {
-        return FAIL(c, seq, "steps is empty");
-    }
-    s->steps = xcalloc((size_t)ns, sizeof(*s->steps));
-    s->nsteps = ns;
-    for (int i = 0; i < ns; i++) {
-        if (parse_step(c, node(c, seq->data.sequence.items.start[i]), &s->steps[i]) != 0) {
-            return FOTA_EINVAL;
-        }
     }
     if ((k = find_kv(kv, cnt, "sweep")) != NULL) {
         /* hil_sweep_parse writes its own file:line message. */
