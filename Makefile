@@ -50,7 +50,7 @@ UNIT_TESTS :=
 QEMU_TESTS :=
 BENCHES :=
 
-.PHONY: all firmware host test test-san check-layers suite bench deps clean check-deps units run-qemu-tests
+.PHONY: all firmware host test test-san check-layers check-doc-refs suite bench deps clean check-deps units run-qemu-tests
 all: check-deps firmware host
 
 include scripts/deps.mk
@@ -83,11 +83,15 @@ units: $(UNIT_TESTS)
 test: check-deps
 	$(Q)$(MAKE) --no-print-directory SAN=1 test-san
 
-test-san: check-layers firmware host units run-qemu-tests
+test-san: check-layers check-doc-refs firmware host units run-qemu-tests
 
 # The harness's folders are layers; no file includes one above its own.
 check-layers:
 	$(Q)scripts/check-layers.sh
+
+# Every repository path README.md, docs/*.md and harness/**/README.md name exists.
+check-doc-refs:
+	$(Q)scripts/check-doc-refs.sh
 
 bench: check-deps firmware host $(BENCHES)
 	$(Q)set -e; for b in $(BENCHES); do $$b; done

@@ -365,6 +365,21 @@ static void doc_live(struct doc *d, const struct hil_board_profile *p, const cha
     free(flash);
 }
 
+/* Load the rig profile; its error on stderr (and as a FAIL line when @p as_check). @return NULL on error. */
+static struct hil_board_profile *doc_profile(const char *board, bool as_check)
+{
+    char err[1024];
+    struct hil_board_profile *p = NULL;
+    if (hil_board_profile_load(board, &p, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        if (as_check) {
+            printf("FAIL  profile %s: %s\n", board, err);
+        }
+        return NULL;
+    }
+    return p;
+}
+
 int hil_doctor_main(int argc, char **argv)
 {
     const char *board = NULL, *elf = NULL;
@@ -373,11 +388,8 @@ int hil_doctor_main(int argc, char **argv)
     if (code >= 0) {
         return code;
     }
-    char err[1024];
-    struct hil_board_profile *p = NULL;
-    if (hil_board_profile_load(board, &p, err, sizeof(err)) != 0) {
-        fprintf(stderr, "%s\n", err);
-        printf("FAIL  profile %s: %s\n", board, err);
+    struct hil_board_profile *p = doc_profile(board, true);
+    if (p == NULL) {
         return 2;
     }
     struct doc d = { 0 };
@@ -407,10 +419,8 @@ int hil_dump_main(int argc, char **argv)
     if (code >= 0) {
         return code;
     }
-    char err[1024];
-    struct hil_board_profile *p = NULL;
-    if (hil_board_profile_load(board, &p, err, sizeof(err)) != 0) {
-        fprintf(stderr, "%s\n", err);
+    struct hil_board_profile *p = doc_profile(board, false);
+    if (p == NULL) {
         return 2;
     }
     struct hil_flash *flash = calloc(1, sizeof(*flash));

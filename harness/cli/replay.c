@@ -623,18 +623,103 @@ static uint64_t clamp_ms(uint64_t us, uint64_t lo, uint64_t hi)
 }
 
 /* @return number of differences. */
+/* Give a captured power cut again. @return the differences found (0 or 1). */
+static int replay_power_cut(struct rp *p, const struct hil_replay_step *st)
+{
+    if (st->value == 0) {
+        if (p->t->powered) {
+            rp_log(p, "power cut (capture packet %u)", st->packet);
+            p->t->ops->power_off(p->t);
+        }
+        return 0;
+    }
+    /* the capture's target cut itself at a flash operation: wait for the replay's to do the same */
+    uint64_t until = mono_ms() + RP_SYNC_WAIT_MS;
+    while (p->t->powered && mono_ms() < until && !p->target_error) {
+        pump(p, 20);
+    }
+    if (!p->t->powered) {
+        return 0;
+    }
+    printf("DIFF packet %u: the capture shows a power cut at a flash operation; the replay never reached it\n",
+           st->packet);
+    p->t->ops->power_off(p->t);
+    return 1;
+}
+
+/* Send a captured host->target frame and compare the answer. @return the differences (0 or 1). */
+static int replay_send(struct rp *p, const struct hil_replay_step *st)
+{
+    char d[160];
+    hil_replay_describe(st->bytes, st->len, d, sizeof(d));
+    rp_log(p, "link > %s (capture packet %u)", d, st->packet);
+    p->nrx = 0;
+    p->sent++;
+    memset(p->ops_since, 0, sizeof(p->ops_since));
+    send_bytes(p, st->bytes, st->len);
+    int seq = frame_seq(st->bytes, st->len);
+    struct rx_frame got;
+    uint64_t wait = st->answer != NULL || st->answer_dropped ? RP_ANSWER_WAIT_MS :
+                    clamp_ms(st->quiet_us, RP_QUIET_MIN_MS, RP_QUIET_MAX_MS);
+    bool have = seq >= 0 && wait_answer(p, seq, wait, st, &got);
+    char why[400];
+    struct proto_frame f;
+    bool is_hello = parse_frame(st->bytes, st->len, &f) != PROTO_FEED_MORE && f.type == PROTO_T_HELLO;
+    if (st->answer == NULL && st->answer_dropped) {
+        if (!have) {
+            printf("DIFF packet %u (%s): the rig dropped the captured answer; the replay has none\n", st->packet, d);
+            return 1;
+        }
+        return 0;
+    }
+    if (hil_replay_compare(st->answer, st->answer_len, have ? got.bytes : NULL, have ? got.len : 0, why,
+                           sizeof(why)) == 0) {
+        return 0;
+    }
+    if (st->answer == NULL && is_hello) {
+        printf("note packet %u (%s): answered in the replay, not in the capture (timing)\n", st->packet, d);
+        return 0;
+    }
+    printf("DIFF packet %u (%s) -> packet %u: %s\n", st->packet, d, st->answer_packet, why);
+    return 1;
+}
+
+/* Wait for the jumps the capture shows, then compare them. @return the differences. */
+static int replay_jumps(struct rp *p, const uint32_t *captured, int ncj)
+{
+    uint64_t until = mono_ms() + RP_SYNC_WAIT_MS;
+    while (p->njumps < ncj && mono_ms() < until && !p->target_error) {
+        pump(p, 20);
+    }
+    pump_for(p, 300);
+    int diffs = 0;
+    int nj = p->njumps < ncj ? ncj : p->njumps;
+    for (int j = 0; j < nj; j++) {
+        if (j >= ncj || j >= p->njumps || captured[j] != p->jumps[j]) {
+            char c[24] = "none", r[24] = "none";
+            if (j < ncj) {
+                snprintf(c, sizeof(c), "0x%08x", captured[j]);
+            }
+            if (j < p->njumps) {
+                snprintf(r, sizeof(r), "0x%08x", p->jumps[j]);
+            }
+            printf("DIFF jump %d: captured %s; replay %s\n", j + 1, c, r);
+            diffs++;
+        }
+    }
+    return diffs;
+}
+
 static int run_plan(struct rp *p)
 {
     const struct hil_replay_plan *plan = p->plan;
     int diffs = 0, exchanges = 0, jumps_seen = 0;
     uint32_t captured_jumps[64];
     int ncj = 0;
-    if (!plan->has_power) {
-        int rc = p->t->ops->power_on(p->t);
-        if (rc != 0) {
-            fprintf(stderr, "replay: the target did not start: %s\n", fota_strerror(rc));
-            return -1;
-        }
+    int rc = plan->has_power ? 0 : p->t->ops->power_on(p->t);
+    if (rc != 0) {
+        fprintf(stderr, "replay: the target did not start: %s\n", fota_strerror(rc));
+        return -1;
     }
     for (int i = 0; i < plan->nsteps && !p->target_error; i++) {
         const struct hil_replay_step *st = &plan->steps[i];
@@ -651,21 +736,7 @@ static int run_plan(struct rp *p)
             }
             break;
         case HIL_RP_POWER_CUT:
-            if (st->value != 0) {
-                uint64_t until = mono_ms() + RP_SYNC_WAIT_MS;
-                while (p->t->powered && mono_ms() < until && !p->target_error) {
-                    pump(p, 20);
-                }
-                if (p->t->powered) {
-                    printf("DIFF packet %u: the capture shows a power cut at a flash operation; "
-                           "the replay never reached it\n", st->packet);
-                    diffs++;
-                    p->t->ops->power_off(p->t);
-                }
-            } else if (p->t->powered) {
-                rp_log(p, "power cut (capture packet %u)", st->packet);
-                p->t->ops->power_off(p->t);
-            }
+            diffs += replay_power_cut(p, st);
             break;
         case HIL_RP_RESET:
             rp_log(p, "reset (capture packet %u)", st->packet);
@@ -684,67 +755,13 @@ static int run_plan(struct rp *p)
             }
             break;
         }
-        case HIL_RP_SEND: {
-            char d[160];
-            hil_replay_describe(st->bytes, st->len, d, sizeof(d));
-            rp_log(p, "link > %s (capture packet %u)", d, st->packet);
-            p->nrx = 0;
-            p->sent++;
-            memset(p->ops_since, 0, sizeof(p->ops_since));
-            send_bytes(p, st->bytes, st->len);
-            int seq = frame_seq(st->bytes, st->len);
-            struct rx_frame got;
-            bool have = false;
-            if (st->answer != NULL || st->answer_dropped) {
-                have = seq >= 0 && wait_answer(p, seq, RP_ANSWER_WAIT_MS, st, &got);
-            } else {
-                have = seq >= 0 && wait_answer(p, seq, clamp_ms(st->quiet_us, RP_QUIET_MIN_MS, RP_QUIET_MAX_MS),
-                                               st, &got);
-            }
+        case HIL_RP_SEND:
             exchanges++;
-            char why[400];
-            struct proto_frame f;
-            bool is_hello = parse_frame(st->bytes, st->len, &f) != PROTO_FEED_MORE && f.type == PROTO_T_HELLO;
-            if (st->answer == NULL && st->answer_dropped) {
-                if (!have) {
-                    printf("DIFF packet %u (%s): the rig dropped the captured answer; the replay has none\n",
-                           st->packet, d);
-                    diffs++;
-                }
-            } else if (hil_replay_compare(st->answer, st->answer_len, have ? got.bytes : NULL, have ? got.len : 0,
-                                          why, sizeof(why)) != 0) {
-                if (st->answer == NULL && is_hello) {
-                    printf("note packet %u (%s): answered in the replay, not in the capture (timing)\n",
-                           st->packet, d);
-                } else {
-                    printf("DIFF packet %u (%s) -> packet %u: %s\n", st->packet, d, st->answer_packet, why);
-                    diffs++;
-                }
-            }
+            diffs += replay_send(p, st);
             break;
         }
-        }
     }
-    /* Jumps after the last step: give the target time to make them. */
-    uint64_t until = mono_ms() + RP_SYNC_WAIT_MS;
-    while (p->njumps < ncj && mono_ms() < until && !p->target_error) {
-        pump(p, 20);
-    }
-    pump_for(p, 300);
-    int nj = p->njumps < ncj ? ncj : p->njumps;
-    for (int j = 0; j < nj; j++) {
-        if (j >= ncj || j >= p->njumps || captured_jumps[j] != p->jumps[j]) {
-            char c[24] = "none", r[24] = "none";
-            if (j < ncj) {
-                snprintf(c, sizeof(c), "0x%08x", captured_jumps[j]);
-            }
-            if (j < p->njumps) {
-                snprintf(r, sizeof(r), "0x%08x", p->jumps[j]);
-            }
-            printf("DIFF jump %d: captured %s; replay %s\n", j + 1, c, r);
-            diffs++;
-        }
-    }
+    diffs += replay_jumps(p, captured_jumps, ncj);
     if (p->target_error) {
         printf("DIFF the target's debug link broke during the replay\n");
         diffs++;

@@ -401,37 +401,34 @@ static const char *frame_class(const struct hil_trace_rec *r)
     return p.frame.type == PROTO_T_DATA || p.frame.type == (PROTO_T_DATA | PROTO_T_RSP) ? "frame data" : "frame ctl";
 }
 
-int hil_report_timeline(const char *pcap, FILE *out)
+/* The time span of a trace: its last timestamp (µs, at least 1). */
+static uint64_t trace_span_us(const char *pcap)
 {
     struct hil_trace_reader *rd = NULL;
-    int rc = hil_trace_read_open(pcap, &rd, NULL, 0);
-    if (rc != 0) {
-        return rc;
+    uint64_t t_end = 1;
+    if (hil_trace_read_open(pcap, &rd, NULL, 0) != 0) {
+        return t_end;
     }
     struct hil_trace_rec r;
-    uint64_t t_end = 1;
-    /* First pass: the time span. */
+    int rc;
     while ((rc = hil_trace_read_next(rd, &r)) == 0 || (rc != FOTA_ENOENT && rc != FOTA_EIO)) {
         if (rc == 0 && r.ts_us > t_end) {
             t_end = r.ts_us;
         }
     }
     hil_trace_read_close(rd);
-    rc = hil_trace_read_open(pcap, &rd, NULL, 0);
-    if (rc != 0) {
-        return rc;
-    }
-    int height = TL_TOP + L_COUNT * TL_LANE_H + 24;
-    double span = (double)TL_WIDTH - TL_LEFT - TL_RIGHT;
-    fprintf(out, "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-            "viewBox=\"0 0 %d %d\" role=\"img\">\n", TL_WIDTH, height, TL_WIDTH, height);
+    return t_end;
+}
+
+/* The lanes and the time axis (~10 ticks) of a run of @p t_end µs. */
+static void timeline_frame(FILE *out, uint64_t t_end, double span)
+{
     for (int l = 0; l < L_COUNT; l++) {
         int y = TL_TOP + l * TL_LANE_H;
         fprintf(out, "<g class=\"lane\" data-lane=\"%d\"><rect class=\"lanebg\" x=\"%d\" y=\"%d\" width=\"%.0f\" "
                 "height=\"%d\"/><text class=\"lanename\" x=\"4\" y=\"%d\">%s</text></g>\n",
                 l, TL_LEFT, y + 2, span, TL_LANE_H - 4, y + TL_LANE_H / 2 + 4, lane_names[l]);
     }
-    /* time axis: ~10 ticks */
     double secs = (double)t_end / 1e6;
     double step = secs > 50 ? 10 : secs > 20 ? 5 : secs > 8 ? 2 : secs > 4 ? 1 : secs > 1 ? 0.5 : 0.1;
     int axis_y = TL_TOP + L_COUNT * TL_LANE_H + 14;
@@ -441,59 +438,82 @@ int hil_report_timeline(const char *pcap, FILE *out)
                 "<text class=\"ticklabel\" x=\"%.1f\" y=\"%d\">%.1f s</text>\n",
                 x, TL_TOP, x, axis_y - 10, x - 10, axis_y, t);
     }
+}
+
+/* Lane, CSS class and title of record @p r. */
+static enum lane mark_of(const struct hil_trace_rec *r, const char **cls, char *title, size_t len)
+{
+    switch (r->kind) {
+    case HIL_TRACE_FRAME:
+        frame_title(r, title, len);
+        *cls = frame_class(r);
+        return r->dir == HIL_TRACE_DIR_TO_TARGET ? L_TO_TARGET : L_TO_HOST;
+    case HIL_TRACE_FAULT:
+        snprintf(title, len, "FAULT %s %s frame %u", hil_trace_fault_name(r->fault.kind),
+                 hil_trace_dir_name(r->dir), r->fault.frame);
+        *cls = "fault";
+        return L_FAULT;
+    case HIL_TRACE_FLASH:
+        snprintf(title, len, "%s 0x%08x +%u (#%u)%s", r->flash.op == HIL_OP_ERASE ? "erase" : "program",
+                 r->flash.addr, r->flash.len, r->flash.seq,
+                 r->flash.verdict == HIL_ACT_CUT ? " POWER CUT" : r->flash.verdict == HIL_ACT_FAIL ? " FAILED" : "");
+        *cls = r->flash.verdict != HIL_ACT_APPLY ? "flash cut" : r->flash.op == HIL_OP_ERASE ? "flash erase" :
+               "flash program";
+        return L_FLASH;
+    case HIL_TRACE_POWER:
+        snprintf(title, len, "%s 0x%08x %s", hil_trace_power_name(r->power.event), r->power.value, r->power.detail);
+        *cls = r->power.event == HIL_TRACE_PWR_CUT || r->power.event == HIL_TRACE_PWR_WATCHDOG ||
+               r->power.event == HIL_TRACE_PWR_DIED ? "power bad" : "power";
+        return L_POWER;
+    case HIL_TRACE_CONSOLE:
+        break;
+    }
+    snprintf(title, len, "%s", r->kind == HIL_TRACE_CONSOLE ? r->console.text : "");
+    *cls = r->kind == HIL_TRACE_CONSOLE ? "console" : "ev";
+    return L_CONSOLE;
+}
+
+/* One record as a mark (a circle for power and faults, else a bar) with its title. */
+static void timeline_mark(FILE *out, const struct hil_trace_rec *r, uint64_t t_end, double span)
+{
+    double x = TL_LEFT + (double)r->ts_us / (double)t_end * span;
+    char title[600];
+    const char *cls = "ev";
+    enum lane lane = mark_of(r, &cls, title, sizeof(title));
+    int y = TL_TOP + (int)lane * TL_LANE_H;
+    char ts[32];
+    snprintf(ts, sizeof(ts), "%.3f s: ", (double)r->ts_us / 1e6);
+    bool round = r->kind == HIL_TRACE_POWER || r->kind == HIL_TRACE_FAULT;
+    if (round) {
+        fprintf(out, "<circle class=\"mark %s\" cx=\"%.1f\" cy=\"%d\" r=\"5\"><title>", cls, x, y + TL_LANE_H / 2);
+    } else {
+        int h = (r->kind == HIL_TRACE_FLASH && r->flash.verdict != HIL_ACT_APPLY) ? TL_LANE_H - 4 : TL_LANE_H - 10;
+        fprintf(out, "<rect class=\"mark %s\" x=\"%.1f\" y=\"%d\" width=\"3\" height=\"%d\"><title>", cls, x,
+                y + (TL_LANE_H - h) / 2, h);
+    }
+    esc(out, ts);
+    esc(out, title);
+    fputs(round ? "</title></circle>\n" : "</title></rect>\n", out);
+}
+
+int hil_report_timeline(const char *pcap, FILE *out)
+{
+    struct hil_trace_reader *rd = NULL;
+    int rc = hil_trace_read_open(pcap, &rd, NULL, 0);
+    if (rc != 0) {
+        return rc;
+    }
+    uint64_t t_end = trace_span_us(pcap);
+    int height = TL_TOP + L_COUNT * TL_LANE_H + 24;
+    double span = (double)TL_WIDTH - TL_LEFT - TL_RIGHT;
+    fprintf(out, "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+            "viewBox=\"0 0 %d %d\" role=\"img\">\n", TL_WIDTH, height, TL_WIDTH, height);
+    timeline_frame(out, t_end, span);
+    struct hil_trace_rec r;
     while ((rc = hil_trace_read_next(rd, &r)) == 0 || (rc != FOTA_ENOENT && rc != FOTA_EIO)) {
-        if (rc != 0) {
-            continue; /* a bad record: skip it */
+        if (rc == 0) {
+            timeline_mark(out, &r, t_end, span); /* a bad record is skipped */
         }
-        double x = TL_LEFT + (double)r.ts_us / (double)t_end * span;
-        char title[600];
-        const char *cls = "ev";
-        enum lane lane = L_CONSOLE;
-        switch (r.kind) {
-        case HIL_TRACE_FRAME:
-            lane = r.dir == HIL_TRACE_DIR_TO_TARGET ? L_TO_TARGET : L_TO_HOST;
-            frame_title(&r, title, sizeof(title));
-            cls = frame_class(&r);
-            break;
-        case HIL_TRACE_FAULT:
-            lane = L_FAULT;
-            snprintf(title, sizeof(title), "FAULT %s %s frame %u", hil_trace_fault_name(r.fault.kind),
-                     hil_trace_dir_name(r.dir), r.fault.frame);
-            cls = "fault";
-            break;
-        case HIL_TRACE_FLASH:
-            lane = L_FLASH;
-            snprintf(title, sizeof(title), "%s 0x%08x +%u (#%u)%s", r.flash.op == HIL_OP_ERASE ? "erase" : "program",
-                     r.flash.addr, r.flash.len, r.flash.seq,
-                     r.flash.verdict == HIL_ACT_CUT ? " POWER CUT" : r.flash.verdict == HIL_ACT_FAIL ? " FAILED" : "");
-            cls = r.flash.verdict != HIL_ACT_APPLY ? "flash cut" : r.flash.op == HIL_OP_ERASE ? "flash erase" : "flash program";
-            break;
-        case HIL_TRACE_POWER:
-            lane = L_POWER;
-            snprintf(title, sizeof(title), "%s 0x%08x %s", hil_trace_power_name(r.power.event), r.power.value,
-                     r.power.detail);
-            cls = r.power.event == HIL_TRACE_PWR_CUT || r.power.event == HIL_TRACE_PWR_WATCHDOG ||
-                  r.power.event == HIL_TRACE_PWR_DIED ? "power bad" : "power";
-            break;
-        case HIL_TRACE_CONSOLE:
-            lane = L_CONSOLE;
-            snprintf(title, sizeof(title), "%s", r.console.text);
-            cls = "console";
-            break;
-        }
-        int y = TL_TOP + (int)lane * TL_LANE_H;
-        char ts[32];
-        snprintf(ts, sizeof(ts), "%.3f s: ", (double)r.ts_us / 1e6);
-        if (r.kind == HIL_TRACE_POWER || r.kind == HIL_TRACE_FAULT) {
-            fprintf(out, "<circle class=\"mark %s\" cx=\"%.1f\" cy=\"%d\" r=\"5\"><title>", cls, x, y + TL_LANE_H / 2);
-        } else {
-            int h = (r.kind == HIL_TRACE_FLASH && r.flash.verdict != HIL_ACT_APPLY) ? TL_LANE_H - 4 : TL_LANE_H - 10;
-            fprintf(out, "<rect class=\"mark %s\" x=\"%.1f\" y=\"%d\" width=\"3\" height=\"%d\"><title>", cls, x,
-                    y + (TL_LANE_H - h) / 2, h);
-        }
-        esc(out, ts);
-        esc(out, title);
-        fputs(r.kind == HIL_TRACE_POWER || r.kind == HIL_TRACE_FAULT ? "</title></circle>\n" : "</title></rect>\n", out);
     }
     hil_trace_read_close(rd);
     fputs("</svg>\n", out);

@@ -73,6 +73,90 @@ static int spi_fault(struct hil_spi *s, enum hil_fault_kind kind, uint32_t n, in
     return -1;
 }
 
+/* The faults of write transfer #n on its MOSI bytes @p m: how many of the
+ * @p len bytes reach the slave (*deliver) and clock MISO out (*clock_out). */
+static void spi_write_faults(struct hil_spi *s, uint8_t *m, size_t len, size_t *deliver, size_t *clock_out)
+{
+    uint32_t n = ++s->writes;
+    int i;
+    if ((i = spi_fault(s, HIL_FAULT_SPI_DROP, n, -1)) >= 0) {
+        spi_fired(s, i, HIL_DIR_TO_TARGET, n, 0xFFFFFFFFu, 0);
+        *deliver = 0;
+        *clock_out = 0;
+        spi_log(s, "spi: FAULT drop write transfer #%u (%zu bytes)", n, len);
+    }
+    if ((i = spi_fault(s, HIL_FAULT_SPI_CORRUPT, n, HIL_DIR_TO_TARGET)) >= 0 && s->faults[i].byte < len) {
+        spi_fired(s, i, HIL_DIR_TO_TARGET, n, s->faults[i].byte, 0);
+        m[s->faults[i].byte] ^= 0xFFu;
+        spi_log(s, "spi: FAULT corrupt MOSI byte %u of write transfer #%u", s->faults[i].byte, n);
+    }
+    if ((i = spi_fault(s, HIL_FAULT_SPI_CS_RELEASE, n, -1)) >= 0 && s->faults[i].byte < len) {
+        spi_fired(s, i, HIL_DIR_TO_TARGET, n, s->faults[i].byte, 0);
+        *deliver = *clock_out = s->faults[i].byte;
+        spi_log(s, "spi: FAULT NSS released after %u of %zu bytes of write transfer #%u", s->faults[i].byte, len, n);
+    }
+    if ((i = spi_fault(s, HIL_FAULT_SPI_BIT_SHIFT, n, -1)) >= 0) {
+        spi_fired(s, i, HIL_DIR_TO_TARGET, n, 0xFFFFFFFFu, 0);
+        uint8_t carry = 0;
+        for (size_t k = 0; k < len; k++) {
+            uint8_t b = m[k];
+            m[k] = (uint8_t)((b >> 1) | (carry << 7));
+            carry = b & 1u;
+        }
+        spi_log(s, "spi: FAULT clock glitch: write transfer #%u shifted by one bit", n);
+    }
+}
+
+/* The slave's side of a transfer: @p deliver of the MOSI bytes @p m reach it;
+ * @p miso gets the @p len bytes it clocks out. @return how many are data. */
+static size_t spi_slave_xfer(struct hil_spi *s, const uint8_t *m, size_t len, size_t deliver, size_t clock_out,
+                             uint8_t *miso, struct hil_buf *mosi)
+{
+    size_t from_q = 0;
+    if (s->slave_clock != NULL) {
+        /* Byte-synchronous slave: MISO is its answer in the same byte time. */
+        for (size_t k = 0; k < len; k++) {
+            miso[k] = k < deliver ? s->slave_clock(s->slave_ctx, m[k]) : HIL_SPI_IDLE;
+            if (miso[k] != HIL_SPI_IDLE && miso[k] != 0xA5u) {
+                from_q = k + 1; /* clocked data (not idle, not the ROM's busy byte) */
+            }
+        }
+        return from_q;
+    }
+    if (deliver > 0) {
+        hil_buf_append(mosi, m, deliver);
+    }
+    /* MISO: the queue's bytes, idle once it runs dry. */
+    from_q = clock_out < s->miso_q.len ? clock_out : s->miso_q.len;
+    if (from_q > 0) {
+        memcpy(miso, s->miso_q.data, from_q);
+    }
+    memset(miso + from_q, HIL_SPI_IDLE, len - from_q);
+    if (from_q > 0) {
+        hil_buf_consume(&s->miso_q, from_q);
+    }
+    return from_q;
+}
+
+/* The faults of a read transfer that clocked @p from_q data bytes into @p miso. */
+static void spi_read_faults(struct hil_spi *s, uint8_t *miso, size_t from_q)
+{
+    uint32_t n = ++s->reads;
+    int i;
+    if ((i = spi_fault(s, HIL_FAULT_SPI_MISO_STUCK, n, -1)) >= 0) {
+        s->stuck_left = s->faults[i].n;
+        s->stuck_value = (uint8_t)s->faults[i].byte;
+        spi_fired(s, i, HIL_DIR_TO_HOST, n, 0xFFFFFFFFu, (uint32_t)s->stuck_value << 16 | (s->stuck_left & 0xFFFFu));
+        spi_log(s, "spi: FAULT MISO stuck at 0x%02x for %u read transfers from #%u", s->stuck_value,
+                s->stuck_left, n);
+    }
+    if ((i = spi_fault(s, HIL_FAULT_SPI_CORRUPT, n, HIL_DIR_TO_HOST)) >= 0 && s->faults[i].byte < from_q) {
+        spi_fired(s, i, HIL_DIR_TO_HOST, n, s->faults[i].byte, 0);
+        miso[s->faults[i].byte] ^= 0xFFu;
+        spi_log(s, "spi: FAULT corrupt MISO byte %u of read transfer #%u", s->faults[i].byte, n);
+    }
+}
+
 /* One complete transfer request of @p len MOSI bytes. */
 static void spi_transfer(struct hil_spi *s, const uint8_t *mosi_in, size_t len, struct hil_buf *mosi,
                          struct hil_buf *to_master)
@@ -85,77 +169,13 @@ static void spi_transfer(struct hil_spi *s, const uint8_t *mosi_in, size_t len, 
     s->transfers++;
     memcpy(m, mosi_in, len);
     if (write) {
-        uint32_t n = ++s->writes;
-        int i;
-        if ((i = spi_fault(s, HIL_FAULT_SPI_DROP, n, -1)) >= 0) {
-            spi_fired(s, i, HIL_DIR_TO_TARGET, n, 0xFFFFFFFFu, 0);
-            deliver = 0;
-            clock_out = 0;
-            spi_log(s, "spi: FAULT drop write transfer #%u (%zu bytes)", n, len);
-        }
-        if ((i = spi_fault(s, HIL_FAULT_SPI_CORRUPT, n, HIL_DIR_TO_TARGET)) >= 0 && s->faults[i].byte < len) {
-            spi_fired(s, i, HIL_DIR_TO_TARGET, n, s->faults[i].byte, 0);
-            m[s->faults[i].byte] ^= 0xFFu;
-            spi_log(s, "spi: FAULT corrupt MOSI byte %u of write transfer #%u", s->faults[i].byte, n);
-        }
-        if ((i = spi_fault(s, HIL_FAULT_SPI_CS_RELEASE, n, -1)) >= 0 && s->faults[i].byte < len) {
-            spi_fired(s, i, HIL_DIR_TO_TARGET, n, s->faults[i].byte, 0);
-            deliver = clock_out = s->faults[i].byte;
-            spi_log(s, "spi: FAULT NSS released after %u of %zu bytes of write transfer #%u",
-                    s->faults[i].byte, len, n);
-        }
-        if ((i = spi_fault(s, HIL_FAULT_SPI_BIT_SHIFT, n, -1)) >= 0) {
-            spi_fired(s, i, HIL_DIR_TO_TARGET, n, 0xFFFFFFFFu, 0);
-            uint8_t carry = 0;
-            for (size_t k = 0; k < len; k++) {
-                uint8_t b = m[k];
-                m[k] = (uint8_t)((b >> 1) | (carry << 7));
-                carry = b & 1u;
-            }
-            spi_log(s, "spi: FAULT clock glitch: write transfer #%u shifted by one bit", n);
-        }
+        spi_write_faults(s, m, len, &deliver, &clock_out);
     }
     s->mosi_bytes += deliver;
-    size_t from_q;
-    if (s->slave_clock != NULL) {
-        /* Byte-synchronous slave: MISO is its answer in the same byte time. */
-        from_q = 0;
-        for (size_t k = 0; k < len; k++) {
-            miso[k] = k < deliver ? s->slave_clock(s->slave_ctx, m[k]) : HIL_SPI_IDLE;
-            if (miso[k] != HIL_SPI_IDLE && miso[k] != 0xA5u) {
-                from_q = k + 1; /* clocked data (not idle, not the ROM's busy byte) */
-            }
-        }
-    } else {
-        if (deliver > 0) {
-            hil_buf_append(mosi, m, deliver);
-        }
-        /* MISO: the queue's bytes, idle once it runs dry. */
-        from_q = clock_out < s->miso_q.len ? clock_out : s->miso_q.len;
-        if (from_q > 0) {
-            memcpy(miso, s->miso_q.data, from_q);
-        }
-        memset(miso + from_q, HIL_SPI_IDLE, len - from_q);
-        if (from_q > 0) {
-            hil_buf_consume(&s->miso_q, from_q);
-        }
-    }
+    size_t from_q = spi_slave_xfer(s, m, len, deliver, clock_out, miso, mosi);
     s->miso_bytes += from_q;
     if (!write && from_q > 0) {
-        uint32_t n = ++s->reads;
-        int i;
-        if ((i = spi_fault(s, HIL_FAULT_SPI_MISO_STUCK, n, -1)) >= 0) {
-            s->stuck_left = s->faults[i].n;
-            s->stuck_value = (uint8_t)s->faults[i].byte;
-            spi_fired(s, i, HIL_DIR_TO_HOST, n, 0xFFFFFFFFu, (uint32_t)s->stuck_value << 16 | (s->stuck_left & 0xFFFFu));
-            spi_log(s, "spi: FAULT MISO stuck at 0x%02x for %u read transfers from #%u", s->stuck_value,
-                    s->stuck_left, n);
-        }
-        if ((i = spi_fault(s, HIL_FAULT_SPI_CORRUPT, n, HIL_DIR_TO_HOST)) >= 0 && s->faults[i].byte < from_q) {
-            spi_fired(s, i, HIL_DIR_TO_HOST, n, s->faults[i].byte, 0);
-            miso[s->faults[i].byte] ^= 0xFFu;
-            spi_log(s, "spi: FAULT corrupt MISO byte %u of read transfer #%u", s->faults[i].byte, n);
-        }
+        spi_read_faults(s, miso, from_q);
     }
     if (s->stuck_left > 0 && !write && len > 0) {
         memset(miso, s->stuck_value, len);

@@ -8,7 +8,7 @@
  * matches, leaving it torn as the fault says. `n: last` resolves to the
  * number of DATA frames of the step's image (hil_data_frames), `n: middle`
  * to (last + 1) / 2. Fault injection lives here, in the rig, never in the
- * bootloader (STYLE.md #4).
+ * bootloader (shared style guide, rule 4).
  */
 #ifndef HIL_INJECT_H
 #define HIL_INJECT_H

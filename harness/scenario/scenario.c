@@ -8,10 +8,13 @@
 #include "scenario/sweep.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "fota/errors.h"
@@ -186,22 +189,28 @@ static int get_string_list(struct pctx *c, yaml_node_t *n, const char *what, cha
 /* Match a scalar against a table of names; -1 if none. */
 struct name_val { const char *name; int val; };
 
+/* @p tab: @p ntab elements of @p stride bytes, each starting with a struct name_val. */
+static const struct name_val *name_at(const void *tab, size_t stride, size_t i)
+{
+    return (const struct name_val *)(const void *)((const char *)tab + i * stride);
+}
+
 static int lookup(struct pctx *c, yaml_node_t *n, const char *what,
-                  const struct name_val *tab, size_t ntab, int *out)
+                  const void *tab, size_t ntab, size_t stride, int *out)
 {
     if (n == NULL || n->type != YAML_SCALAR_NODE || is_null(n)) {
         return FAIL(c, n, "%s must be a string, got %s", what,
                     n == NULL ? "nothing" : (is_null(n) ? "null" : node_type_name(n)));
     }
     for (size_t i = 0; i < ntab; i++) {
-        if (strcmp(scalar(n), tab[i].name) == 0) {
-            *out = tab[i].val;
+        if (strcmp(scalar(n), name_at(tab, stride, i)->name) == 0) {
+            *out = name_at(tab, stride, i)->val;
             return 0;
         }
     }
     char alts[256] = "";
     for (size_t i = 0; i < ntab; i++) {
-        strncat(alts, tab[i].name, sizeof(alts) - strlen(alts) - 1);
+        strncat(alts, name_at(tab, stride, i)->name, sizeof(alts) - strlen(alts) - 1);
         if (i + 1 < ntab) {
             strncat(alts, "|", sizeof(alts) - strlen(alts) - 1);
         }
@@ -209,7 +218,8 @@ static int lookup(struct pctx *c, yaml_node_t *n, const char *what,
     return FAIL(c, n, "%s must be one of %s, got '%s'", what, alts, scalar(n));
 }
 
-#define LOOKUP(c, n, what, tab, out) lookup((c), (n), (what), (tab), sizeof(tab) / sizeof((tab)[0]), (out))
+#define LOOKUP(c, n, what, tab, out) \
+    lookup((c), (n), (what), (tab), sizeof(tab) / sizeof((tab)[0]), sizeof((tab)[0]), (out))
 
 /*
  * Iterate a mapping: check keys are unique scalars from @p allowed, call
@@ -298,14 +308,6 @@ static const struct name_val torn_names[] = {
 static const struct name_val dir_names[] = {
     { "to_target", HIL_DIR_TO_TARGET }, { "to_host", HIL_DIR_TO_HOST },
 };
-static const struct name_val fault_names[] = {
-    { "power_cut", HIL_FAULT_POWER_CUT }, { "corrupt", HIL_FAULT_CORRUPT },
-    { "drop", HIL_FAULT_DROP }, { "disconnect", HIL_FAULT_DISCONNECT },
-    { "rom_nack", HIL_FAULT_ROM_NACK }, { "rom_silent", HIL_FAULT_ROM_SILENT },
-    { "spi_drop", HIL_FAULT_SPI_DROP }, { "spi_corrupt", HIL_FAULT_SPI_CORRUPT },
-    { "spi_cs_release", HIL_FAULT_SPI_CS_RELEASE }, { "spi_miso_stuck", HIL_FAULT_SPI_MISO_STUCK },
-    { "spi_bit_shift", HIL_FAULT_SPI_BIT_SHIFT },
-};
 static const struct name_val link_names[] = { { "uart", HIL_LINK_UART }, { "spi", HIL_LINK_SPI } };
 /* AN3155 section 3 command codes (harness/link/rom_an3155.h). */
 static const struct name_val rom_cmd_names[] = {
@@ -348,16 +350,6 @@ const char *hil_step_name(enum hil_step_kind k)
     case HIL_STEP_CONSOLE_ABSENT: return "console_absent";
     case HIL_STEP_UPDATE: return "update";
     case HIL_STEP_EXPECT: return "expect";
-    }
-    return "?";
-}
-
-const char *hil_fault_kind_name(enum hil_fault_kind k)
-{
-    for (size_t i = 0; i < sizeof(fault_names) / sizeof(fault_names[0]); i++) {
-        if (fault_names[i].val == (int)k) {
-            return fault_names[i].name;
-        }
     }
     return "?";
 }
@@ -488,139 +480,11 @@ static int parse_spi_fault(struct pctx *c, yaml_node_t *n, struct kv *kv, int cn
     return 0;
 }
 
-static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
+/* A fault that counts frames of the update link (corrupt, drop, disconnect;
+ * power_cut at a frame): dir, frame, type, and byte for corrupt. */
+static int parse_link_fault(struct pctx *c, yaml_node_t *n, struct kv *kv, int cnt, struct hil_fault *f)
 {
-    static const char *const keys[] = { "kind", "on", "region", "n", "torn", "dir", "frame", "type",
-                                        "byte", "cmd", "transfer", "count", "value", NULL };
-    struct kv kv[HIL_MAX_KEYS];
-    int cnt = mapping_pairs(c, n, "fault", keys, kv);
-    if (cnt < 0) {
-        return FOTA_EINVAL;
-    }
-    f->line = line_of(n);
-    struct kv *k = find_kv(kv, cnt, "kind");
-    if (k == NULL) {
-        return FAIL(c, n, "fault needs 'kind' (power_cut|corrupt|drop|disconnect|rom_nack|rom_silent|spi_*)");
-    }
     int v = 0;
-    if (LOOKUP(c, k->val, "fault kind", fault_names, &v) != 0) {
-        return FOTA_EINVAL;
-    }
-    f->kind = (enum hil_fault_kind)v;
-
-    /* Keys each kind takes (kind itself always). */
-    static const char *const pc_keys[] = { "on", "region", "n", "torn", "frame", "type", "dir", NULL };
-    static const char *const co_keys[] = { "dir", "frame", "type", "byte", NULL };
-    static const char *const dr_keys[] = { "dir", "frame", "type", NULL };
-    static const char *const dc_keys[] = { "dir", "frame", "type", NULL };
-    static const char *const rom_keys[] = { "cmd", "n", NULL };
-    static const char *const spi_keys[] = { "transfer", "byte", "dir", "count", "value", NULL };
-    bool is_spi = f->kind >= HIL_FAULT_SPI_DROP && f->kind <= HIL_FAULT_SPI_BIT_SHIFT;
-    const char *const *mine = is_spi ? spi_keys :
-                              f->kind == HIL_FAULT_ROM_NACK || f->kind == HIL_FAULT_ROM_SILENT ? rom_keys :
-                              f->kind == HIL_FAULT_POWER_CUT ? pc_keys :
-                              f->kind == HIL_FAULT_CORRUPT ? co_keys :
-                              f->kind == HIL_FAULT_DROP ? dr_keys : dc_keys;
-    for (int i = 0; i < cnt; i++) {
-        if (strcmp(kv[i].key, "kind") == 0) {
-            continue;
-        }
-        bool ok = false;
-        for (const char *const *m = mine; *m != NULL; m++) {
-            if (strcmp(*m, kv[i].key) == 0) {
-                ok = true;
-            }
-        }
-        if (!ok) {
-            return FAIL(c, kv[i].knode, "key '%s' does not apply to a %s fault",
-                        kv[i].key, hil_fault_kind_name(f->kind));
-        }
-    }
-
-    if (f->kind == HIL_FAULT_POWER_CUT && find_kv(kv, cnt, "frame") != NULL) {
-        /* At a frame (frame, type, dir): parsed with the link faults below. */
-        static const char *const op_only[] = { "on", "region", "n", "torn", NULL };
-        for (const char *const *m = op_only; *m != NULL; m++) {
-            if ((k = find_kv(kv, cnt, *m)) != NULL) {
-                return FAIL(c, k->knode, "key '%s' does not apply to a power_cut at a frame (it takes frame, "
-                            "type, dir)", *m);
-            }
-        }
-    } else if (f->kind == HIL_FAULT_POWER_CUT) {
-        struct kv *on = find_kv(kv, cnt, "on");
-        struct kv *nn = find_kv(kv, cnt, "n");
-        static const char *const frame_only[] = { "type", "dir", NULL };
-        for (const char *const *m = frame_only; *m != NULL; m++) {
-            if ((k = find_kv(kv, cnt, *m)) != NULL) {
-                return FAIL(c, k->knode, "key '%s' applies to a power_cut at a frame only (give 'frame')", *m);
-            }
-        }
-        if (on == NULL) {
-            return FAIL(c, n, "power_cut fault needs 'on' (program|erase) and 'n', or 'frame' (a frame to "
-                        "the target)");
-        }
-        if (nn == NULL) {
-            return FAIL(c, n, "power_cut fault needs 'n' (a count from 1, 'last' or 'middle')");
-        }
-        if (LOOKUP(c, on->val, "on", op_names, &v) != 0) {
-            return FOTA_EINVAL;
-        }
-        f->on = (enum hil_op_kind)v;
-        f->region = HIL_FREGION_ANY;
-        struct kv *rg = find_kv(kv, cnt, "region");
-        if (rg != NULL) {
-            if (LOOKUP(c, rg->val, "region", region_names, &v) != 0) {
-                return FOTA_EINVAL;
-            }
-            f->region = (enum hil_fault_region)v;
-        }
-        f->torn = HIL_TORN_NONE;
-        struct kv *tn = find_kv(kv, cnt, "torn");
-        if (tn != NULL) {
-            if (LOOKUP(c, tn->val, "torn", torn_names, &v) != 0) {
-                return FOTA_EINVAL;
-            }
-            f->torn = (enum hil_torn)v;
-        }
-        if (nn->val != NULL && nn->val->type == YAML_SCALAR_NODE &&
-            (strcmp(scalar(nn->val), "last") == 0 || strcmp(scalar(nn->val), "middle") == 0)) {
-            if (f->on != HIL_OP_PROGRAM || !region_is_slot(f->region)) {
-                return FAIL(c, nn->val, "n: %s needs on: program and region: slot "
-                            "(it counts the image's DATA frames)", scalar(nn->val));
-            }
-            f->n_kind = strcmp(scalar(nn->val), "last") == 0 ? HIL_FN_LAST : HIL_FN_MIDDLE;
-            f->n = 0;
-        } else {
-            f->n_kind = HIL_FN_NUMBER;
-            if (nn->val != NULL && nn->val->type == YAML_SCALAR_NODE && !is_null(nn->val) &&
-                (scalar(nn->val)[0] < '0' || scalar(nn->val)[0] > '9')) {
-                return FAIL(c, nn->val, "n must be a count from 1, 'last' or 'middle', got '%s'",
-                            scalar(nn->val));
-            }
-            if (get_u32(c, nn->val, "n", 1, &f->n) != 0) {
-                return FOTA_EINVAL;
-            }
-        }
-        return 0;
-    }
-
-    if (is_spi) {
-        return parse_spi_fault(c, n, kv, cnt, f);
-    }
-    if (f->kind == HIL_FAULT_ROM_NACK || f->kind == HIL_FAULT_ROM_SILENT) {
-        struct kv *cm = find_kv(kv, cnt, "cmd");
-        struct kv *nn = find_kv(kv, cnt, "n");
-        if (cm == NULL || nn == NULL) {
-            return FAIL(c, n, "%s fault needs 'cmd' (get|get_version|get_id|read|go|write|erase) and 'n' "
-                        "(a count from 1)", hil_fault_kind_name(f->kind));
-        }
-        if (LOOKUP(c, cm->val, "cmd", rom_cmd_names, &v) != 0) {
-            return FOTA_EINVAL;
-        }
-        f->rom_cmd = (uint8_t)v;
-        return get_u32(c, nn->val, "n", 1, &f->n);
-    }
-
     struct kv *dir = find_kv(kv, cnt, "dir");
     struct kv *fr = find_kv(kv, cnt, "frame");
     f->dir = HIL_DIR_TO_TARGET;
@@ -654,19 +518,201 @@ static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
         }
         f->frame_type = v;
     }
-    if (f->kind == HIL_FAULT_CORRUPT) {
-        struct kv *by = find_kv(kv, cnt, "byte");
-        if (by == NULL) {
-            return FAIL(c, n, "corrupt fault needs 'byte' (offset in the frame, 0 = first sync byte)");
-        }
-        if (get_u32(c, by->val, "byte", 0, &f->byte) != 0) {
-            return FOTA_EINVAL;
-        }
-        if (f->byte >= PROTO_MAX_FRAME) {
-            return FAIL(c, by->val, "byte must be below %u (the largest frame)", (unsigned)PROTO_MAX_FRAME);
-        }
+    if (f->kind != HIL_FAULT_CORRUPT) {
+        return 0;
+    }
+    struct kv *by = find_kv(kv, cnt, "byte");
+    if (by == NULL) {
+        return FAIL(c, n, "corrupt fault needs 'byte' (offset in the frame, 0 = first sync byte)");
+    }
+    if (get_u32(c, by->val, "byte", 0, &f->byte) != 0) {
+        return FOTA_EINVAL;
+    }
+    if (f->byte >= PROTO_MAX_FRAME) {
+        return FAIL(c, by->val, "byte must be below %u (the largest frame)", (unsigned)PROTO_MAX_FRAME);
     }
     return 0;
+}
+
+/* A power_cut's `n`: a count from 1, or last/middle (DATA frames of the image). */
+static int parse_cut_n(struct pctx *c, struct kv *nn, struct hil_fault *f)
+{
+    if (nn->val != NULL && nn->val->type == YAML_SCALAR_NODE &&
+        (strcmp(scalar(nn->val), "last") == 0 || strcmp(scalar(nn->val), "middle") == 0)) {
+        if (f->on != HIL_OP_PROGRAM || !region_is_slot(f->region)) {
+            return FAIL(c, nn->val, "n: %s needs on: program and region: slot "
+                        "(it counts the image's DATA frames)", scalar(nn->val));
+        }
+        f->n_kind = strcmp(scalar(nn->val), "last") == 0 ? HIL_FN_LAST : HIL_FN_MIDDLE;
+        f->n = 0;
+        return 0;
+    }
+    f->n_kind = HIL_FN_NUMBER;
+    if (nn->val != NULL && nn->val->type == YAML_SCALAR_NODE && !is_null(nn->val) &&
+        (scalar(nn->val)[0] < '0' || scalar(nn->val)[0] > '9')) {
+        return FAIL(c, nn->val, "n must be a count from 1, 'last' or 'middle', got '%s'", scalar(nn->val));
+    }
+    return get_u32(c, nn->val, "n", 1, &f->n);
+}
+
+/* The first of @p keys present in @p kv, or NULL. */
+static struct kv *find_any(struct kv *kv, int cnt, const char *const *keys)
+{
+    for (const char *const *m = keys; *m != NULL; m++) {
+        struct kv *k = find_kv(kv, cnt, *m);
+        if (k != NULL) {
+            return k;
+        }
+    }
+    return NULL;
+}
+
+/* power_cut: at the Nth flash operation (on, region, n, torn), or with
+ * `frame` just before the Nth to_target frame (frame, type, dir). */
+static int parse_power_cut(struct pctx *c, yaml_node_t *n, struct kv *kv, int cnt, struct hil_fault *f)
+{
+    static const char *const op_only[] = { "on", "region", "n", "torn", NULL };
+    static const char *const frame_only[] = { "type", "dir", NULL };
+    struct kv *k;
+    int v = 0;
+    if (find_kv(kv, cnt, "frame") != NULL) {
+        if ((k = find_any(kv, cnt, op_only)) != NULL) {
+            return FAIL(c, k->knode, "key '%s' does not apply to a power_cut at a frame (it takes frame, "
+                        "type, dir)", k->key);
+        }
+        return parse_link_fault(c, n, kv, cnt, f);
+    }
+    if ((k = find_any(kv, cnt, frame_only)) != NULL) {
+        return FAIL(c, k->knode, "key '%s' applies to a power_cut at a frame only (give 'frame')", k->key);
+    }
+    struct kv *on = find_kv(kv, cnt, "on");
+    struct kv *nn = find_kv(kv, cnt, "n");
+    if (on == NULL) {
+        return FAIL(c, n, "power_cut fault needs 'on' (program|erase) and 'n', or 'frame' (a frame to "
+                    "the target)");
+    }
+    if (nn == NULL) {
+        return FAIL(c, n, "power_cut fault needs 'n' (a count from 1, 'last' or 'middle')");
+    }
+    if (LOOKUP(c, on->val, "on", op_names, &v) != 0) {
+        return FOTA_EINVAL;
+    }
+    f->on = (enum hil_op_kind)v;
+    f->region = HIL_FREGION_ANY;
+    if ((k = find_kv(kv, cnt, "region")) != NULL) {
+        if (LOOKUP(c, k->val, "region", region_names, &v) != 0) {
+            return FOTA_EINVAL;
+        }
+        f->region = (enum hil_fault_region)v;
+    }
+    f->torn = HIL_TORN_NONE;
+    if ((k = find_kv(kv, cnt, "torn")) != NULL) {
+        if (LOOKUP(c, k->val, "torn", torn_names, &v) != 0) {
+            return FOTA_EINVAL;
+        }
+        f->torn = (enum hil_torn)v;
+    }
+    return parse_cut_n(c, nn, f);
+}
+
+/* rom_nack, rom_silent: the Nth command `cmd` of the ROM path. */
+static int parse_rom_fault(struct pctx *c, yaml_node_t *n, struct kv *kv, int cnt, struct hil_fault *f)
+{
+    struct kv *cm = find_kv(kv, cnt, "cmd");
+    struct kv *nn = find_kv(kv, cnt, "n");
+    int v = 0;
+    if (cm == NULL || nn == NULL) {
+        return FAIL(c, n, "%s fault needs 'cmd' (get|get_version|get_id|read|go|write|erase) and 'n' "
+                    "(a count from 1)", hil_fault_kind_name(f->kind));
+    }
+    if (LOOKUP(c, cm->val, "cmd", rom_cmd_names, &v) != 0) {
+        return FOTA_EINVAL;
+    }
+    f->rom_cmd = (uint8_t)v;
+    return get_u32(c, nn->val, "n", 1, &f->n);
+}
+
+/* The fault kinds: one row each, its name, the keys it takes (besides
+ * `kind`) and its parser. */
+typedef int (*fault_parser)(struct pctx *c, yaml_node_t *n, struct kv *kv, int cnt, struct hil_fault *f);
+struct fault_kind_row {
+    struct name_val nv;           /* name, enum hil_fault_kind (first: LOOKUP reads it) */
+    const char *const *keys;
+    fault_parser parse;
+};
+
+static const char *const pc_keys[] = { "on", "region", "n", "torn", "frame", "type", "dir", NULL };
+static const char *const co_keys[] = { "dir", "frame", "type", "byte", NULL };
+static const char *const link_keys[] = { "dir", "frame", "type", NULL };
+static const char *const rom_keys[] = { "cmd", "n", NULL };
+static const char *const spi_keys[] = { "transfer", "byte", "dir", "count", "value", NULL };
+
+static const struct fault_kind_row fault_kinds[] = {
+    { { "power_cut", HIL_FAULT_POWER_CUT }, pc_keys, parse_power_cut },
+    { { "corrupt", HIL_FAULT_CORRUPT }, co_keys, parse_link_fault },
+    { { "drop", HIL_FAULT_DROP }, link_keys, parse_link_fault },
+    { { "disconnect", HIL_FAULT_DISCONNECT }, link_keys, parse_link_fault },
+    { { "rom_nack", HIL_FAULT_ROM_NACK }, rom_keys, parse_rom_fault },
+    { { "rom_silent", HIL_FAULT_ROM_SILENT }, rom_keys, parse_rom_fault },
+    { { "spi_drop", HIL_FAULT_SPI_DROP }, spi_keys, parse_spi_fault },
+    { { "spi_corrupt", HIL_FAULT_SPI_CORRUPT }, spi_keys, parse_spi_fault },
+    { { "spi_cs_release", HIL_FAULT_SPI_CS_RELEASE }, spi_keys, parse_spi_fault },
+    { { "spi_miso_stuck", HIL_FAULT_SPI_MISO_STUCK }, spi_keys, parse_spi_fault },
+    { { "spi_bit_shift", HIL_FAULT_SPI_BIT_SHIFT }, spi_keys, parse_spi_fault },
+};
+
+static const struct fault_kind_row *fault_row(enum hil_fault_kind k)
+{
+    for (size_t i = 0; i < sizeof(fault_kinds) / sizeof(fault_kinds[0]); i++) {
+        if (fault_kinds[i].nv.val == (int)k) {
+            return &fault_kinds[i];
+        }
+    }
+    return NULL;
+}
+
+const char *hil_fault_kind_name(enum hil_fault_kind k)
+{
+    const struct fault_kind_row *row = fault_row(k);
+    return row != NULL ? row->nv.name : "?";
+}
+
+static bool key_in(const char *key, const char *const *keys)
+{
+    for (const char *const *m = keys; *m != NULL; m++) {
+        if (strcmp(*m, key) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
+{
+    static const char *const keys[] = { "kind", "on", "region", "n", "torn", "dir", "frame", "type",
+                                        "byte", "cmd", "transfer", "count", "value", NULL };
+    struct kv kv[HIL_MAX_KEYS];
+    int cnt = mapping_pairs(c, n, "fault", keys, kv);
+    if (cnt < 0) {
+        return FOTA_EINVAL;
+    }
+    f->line = line_of(n);
+    struct kv *k = find_kv(kv, cnt, "kind");
+    if (k == NULL) {
+        return FAIL(c, n, "fault needs 'kind' (power_cut|corrupt|drop|disconnect|rom_nack|rom_silent|spi_*)");
+    }
+    int v = 0;
+    if (LOOKUP(c, k->val, "fault kind", fault_kinds, &v) != 0) {
+        return FOTA_EINVAL;
+    }
+    f->kind = (enum hil_fault_kind)v;
+    const struct fault_kind_row *row = fault_row(f->kind);
+    for (int i = 0; i < cnt; i++) {
+        if (strcmp(kv[i].key, "kind") != 0 && !key_in(kv[i].key, row->keys)) {
+            return FAIL(c, kv[i].knode, "key '%s' does not apply to a %s fault", kv[i].key, row->nv.name);
+        }
+    }
+    return row->parse(c, n, kv, cnt, f);
 }
 
 static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
@@ -674,6 +720,7 @@ static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
     u->timeout_ms = HIL_DEFAULT_UPDATE_TIMEOUT_MS;
     u->expect = HIL_UPD_OK;
     if (n != NULL && n->type == YAML_SCALAR_NODE && !is_null(n)) {
+        u->image_line = line_of(n);
         return get_string(c, n, "update image", &u->image); /* shorthand: update: path */
     }
     static const char *const keys[] = { "image", "expect", "args", "timeout_ms", "faults", "protocol", NULL };
@@ -686,6 +733,7 @@ static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
     if (k == NULL) {
         return FAIL(c, n, "update needs 'image'");
     }
+    u->image_line = line_of(k->val);
     if (get_string(c, k->val, "update image", &u->image) != 0) {
         return FOTA_EINVAL;
     }
@@ -850,12 +898,11 @@ static int step_kind_of(const char *name)
 static const char step_list[] =
     "power_on, power_cut, reset, wait_ms, expect_console, console_absent, update, expect";
 
-static int parse_step(struct pctx *c, yaml_node_t *n, struct hil_step *st)
+/* A step's name and value: `- name` or `- name: value`. */
+static int step_parts(struct pctx *c, yaml_node_t *n, const char **name, yaml_node_t **knode, yaml_node_t **val)
 {
-    st->line = line_of(n);
-    const char *name = NULL;
-    yaml_node_t *knode = n;
-    yaml_node_t *val = NULL;
+    *knode = n;
+    *val = NULL;
     if (n == NULL) {
         return FAIL(c, n, "empty step");
     }
@@ -863,21 +910,64 @@ static int parse_step(struct pctx *c, yaml_node_t *n, struct hil_step *st)
         if (is_null(n)) {
             return FAIL(c, n, "empty step (expected one of: %s)", step_list);
         }
-        name = scalar(n);
-    } else if (n->type == YAML_MAPPING_NODE) {
-        int pairs = (int)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-        if (pairs != 1) {
-            return FAIL(c, n, "a step is a mapping with exactly one key (the step name), got %d keys; "
-                        "missing '-' before a step?", pairs);
-        }
-        knode = node(c, n->data.mapping.pairs.start[0].key);
-        val = node(c, n->data.mapping.pairs.start[0].value);
-        if (knode == NULL || knode->type != YAML_SCALAR_NODE) {
-            return FAIL(c, n, "step name must be a string");
-        }
-        name = scalar(knode);
-    } else {
+        *name = scalar(n);
+        return 0;
+    }
+    if (n->type != YAML_MAPPING_NODE) {
         return FAIL(c, n, "a step must be a name or a mapping, got a list");
+    }
+    int pairs = (int)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    if (pairs != 1) {
+        return FAIL(c, n, "a step is a mapping with exactly one key (the step name), got %d keys; "
+                    "missing '-' before a step?", pairs);
+    }
+    *knode = node(c, n->data.mapping.pairs.start[0].key);
+    *val = node(c, n->data.mapping.pairs.start[0].value);
+    if (*knode == NULL || (*knode)->type != YAML_SCALAR_NODE) {
+        return FAIL(c, n, "step name must be a string");
+    }
+    *name = scalar(*knode);
+    return 0;
+}
+
+/* expect_console: a regex, or {match, timeout_ms}. */
+static int parse_expect_console(struct pctx *c, yaml_node_t *n, yaml_node_t *val, struct hil_step *st)
+{
+    st->timeout_ms = HIL_DEFAULT_CONSOLE_TIMEOUT_MS;
+    if (val == NULL) {
+        return FAIL(c, n, "expect_console needs a regex or {match, timeout_ms}");
+    }
+    if (val->type == YAML_SCALAR_NODE) {
+        return compile_regex(c, val, st, "expect_console");
+    }
+    static const char *const keys[] = { "match", "timeout_ms", NULL };
+    struct kv kv[HIL_MAX_KEYS];
+    int cnt = mapping_pairs(c, val, "expect_console", keys, kv);
+    if (cnt < 0) {
+        return FOTA_EINVAL;
+    }
+    struct kv *m = find_kv(kv, cnt, "match");
+    if (m == NULL) {
+        return FAIL(c, val, "expect_console needs 'match'");
+    }
+    if (compile_regex(c, m->val, st, "expect_console match") != 0) {
+        return FOTA_EINVAL;
+    }
+    struct kv *t = find_kv(kv, cnt, "timeout_ms");
+    if (t != NULL && get_u32(c, t->val, "expect_console timeout_ms", 0, &st->timeout_ms) != 0) {
+        return FOTA_EINVAL;
+    }
+    return 0;
+}
+
+static int parse_step(struct pctx *c, yaml_node_t *n, struct hil_step *st)
+{
+    st->line = line_of(n);
+    const char *name = NULL;
+    yaml_node_t *knode = NULL;
+    yaml_node_t *val = NULL;
+    if (step_parts(c, n, &name, &knode, &val) != 0) {
+        return FOTA_EINVAL;
     }
     int k = step_kind_of(name);
     if (k == 0) {
@@ -907,32 +997,7 @@ static int parse_step(struct pctx *c, yaml_node_t *n, struct hil_step *st)
         }
         return compile_regex(c, val, st, "console_absent");
     case HIL_STEP_EXPECT_CONSOLE:
-        st->timeout_ms = HIL_DEFAULT_CONSOLE_TIMEOUT_MS;
-        if (val == NULL) {
-            return FAIL(c, n, "expect_console needs a regex or {match, timeout_ms}");
-        }
-        if (val->type == YAML_SCALAR_NODE) {
-            return compile_regex(c, val, st, "expect_console");
-        } else {
-            static const char *const keys[] = { "match", "timeout_ms", NULL };
-            struct kv kv[HIL_MAX_KEYS];
-            int cnt = mapping_pairs(c, val, "expect_console", keys, kv);
-            if (cnt < 0) {
-                return FOTA_EINVAL;
-            }
-            struct kv *m = find_kv(kv, cnt, "match");
-            if (m == NULL) {
-                return FAIL(c, val, "expect_console needs 'match'");
-            }
-            if (compile_regex(c, m->val, st, "expect_console match") != 0) {
-                return FOTA_EINVAL;
-            }
-            struct kv *t = find_kv(kv, cnt, "timeout_ms");
-            if (t != NULL && get_u32(c, t->val, "expect_console timeout_ms", 0, &st->timeout_ms) != 0) {
-                return FOTA_EINVAL;
-            }
-            return 0;
-        }
+        return parse_expect_console(c, n, val, st);
     case HIL_STEP_UPDATE:
         if (val == NULL) {
             return FAIL(c, n, "update needs {image, expect, ...}");
@@ -986,6 +1051,7 @@ static int parse_flash(struct pctx *c, yaml_node_t *n, struct hil_scenario *s)
         free(s->flash.slot_a);
         s->flash.bootloader = NULL;
         s->flash.slot_a = NULL;
+        s->flash.lines[HIL_FLASH_FILE] = line_of(f->val);
         return get_string(c, f->val, "flash file", &s->flash.file);
     }
     static const char *const names[] = { "bootloader", "slot_a", "slot_b" };
@@ -1002,7 +1068,60 @@ static int parse_flash(struct pctx *c, yaml_node_t *n, struct hil_scenario *s)
         }
         char what[32];
         snprintf(what, sizeof(what), "flash %s", names[i]);
+        s->flash.lines[i] = line_of(k->val);
         if (get_string(c, k->val, what, dst[i]) != 0) {
+            return FOTA_EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* description, tags, platforms (default qemu), timeout_ms, requires. */
+static int parse_scenario_meta(struct pctx *c, struct kv *kv, int cnt, struct hil_scenario *s)
+{
+    struct kv *k;
+    if ((k = find_kv(kv, cnt, "description")) != NULL &&
+        get_string(c, k->val, "description", &s->description) != 0) {
+        return FOTA_EINVAL;
+    }
+    if ((k = find_kv(kv, cnt, "tags")) != NULL &&
+        get_string_list(c, k->val, "tags", &s->tags, &s->ntags) != 0) {
+        return FOTA_EINVAL;
+    }
+    if ((k = find_kv(kv, cnt, "platforms")) != NULL) {
+        if (get_string_list(c, k->val, "platforms", &s->platforms, &s->nplatforms) != 0) {
+            return FOTA_EINVAL;
+        }
+    } else {
+        s->platforms = xcalloc(2, sizeof(char *));
+        s->platforms[0] = xstrdup("qemu");
+        s->nplatforms = 1;
+    }
+    if ((k = find_kv(kv, cnt, "timeout_ms")) != NULL &&
+        get_u32(c, k->val, "timeout_ms", 1, &s->timeout_ms) != 0) {
+        return FOTA_EINVAL;
+    }
+    if ((k = find_kv(kv, cnt, "requires")) != NULL &&
+        get_string_list(c, k->val, "requires", &s->requires, &s->nrequires) != 0) {
+        return FOTA_EINVAL;
+    }
+    return 0;
+}
+
+/* The `steps:` list, at least one. */
+static int parse_steps(struct pctx *c, yaml_node_t *seq, struct hil_scenario *s)
+{
+    if (want_type(c, seq, YAML_SEQUENCE_NODE, "steps") != 0) {
+        return FOTA_EINVAL;
+    }
+    int ns = (int)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    if (ns == 0) {
+        return FAIL(c, seq, "steps is empty");
+    }
+    s->steps = xcalloc((size_t)ns, sizeof(*s->steps));
+    s->nsteps = ns;
+    for (int i = 0; i < ns; i++) {
+        if (parse_step(c, node(c, seq->data.sequence.items.start[i]), &s->steps[i]) != 0) {
             return FOTA_EINVAL;
         }
     }
@@ -1037,29 +1156,7 @@ static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario
         return FAIL(c, k->val, "id '%s' must be dotted words of [A-Za-z0-9_-] (e.g. update.clean.a_to_b)",
                     s->id);
     }
-    if ((k = find_kv(kv, cnt, "description")) != NULL &&
-        get_string(c, k->val, "description", &s->description) != 0) {
-        return FOTA_EINVAL;
-    }
-    if ((k = find_kv(kv, cnt, "tags")) != NULL &&
-        get_string_list(c, k->val, "tags", &s->tags, &s->ntags) != 0) {
-        return FOTA_EINVAL;
-    }
-    if ((k = find_kv(kv, cnt, "platforms")) != NULL) {
-        if (get_string_list(c, k->val, "platforms", &s->platforms, &s->nplatforms) != 0) {
-            return FOTA_EINVAL;
-        }
-    } else {
-        s->platforms = xcalloc(2, sizeof(char *));
-        s->platforms[0] = xstrdup("qemu");
-        s->nplatforms = 1;
-    }
-    if ((k = find_kv(kv, cnt, "timeout_ms")) != NULL &&
-        get_u32(c, k->val, "timeout_ms", 1, &s->timeout_ms) != 0) {
-        return FOTA_EINVAL;
-    }
-    if ((k = find_kv(kv, cnt, "requires")) != NULL &&
-        get_string_list(c, k->val, "requires", &s->requires, &s->nrequires) != 0) {
+    if (parse_scenario_meta(c, kv, cnt, s) != 0) {
         return FOTA_EINVAL;
     }
     if ((k = find_kv(kv, cnt, "flash")) != NULL && parse_flash(c, k->val, s) != 0) {
@@ -1076,26 +1173,66 @@ static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario
     if (k == NULL) {
         return FAIL(c, root, "scenario '%s' has no 'steps'", s->id);
     }
-    if (want_type(c, k->val, YAML_SEQUENCE_NODE, "steps") != 0) {
+    if (parse_steps(c, k->val, s) != 0) {
         return FOTA_EINVAL;
-    }
-    yaml_node_t *seq = k->val;
-    int ns = (int)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-    if (ns == 0) {
-        return FAIL(c, seq, "steps is empty");
-    }
-    s->steps = xcalloc((size_t)ns, sizeof(*s->steps));
-    s->nsteps = ns;
-    for (int i = 0; i < ns; i++) {
-        if (parse_step(c, node(c, seq->data.sequence.items.start[i]), &s->steps[i]) != 0) {
-            return FOTA_EINVAL;
-        }
     }
     if ((k = find_kv(kv, cnt, "sweep")) != NULL) {
         /* hil_sweep_parse writes its own file:line message. */
         int src = hil_sweep_parse(c->file, c->doc, k->val, s, c->err, c->errlen);
         c->failed = c->failed || src != 0;
         return src;
+    }
+    return 0;
+}
+
+/* `file:line: path: strerror` unless @p path is a readable file. */
+static int check_file(const struct hil_scenario *s, int line, const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "%s:%d: %s: %s", s->file, line > 0 ? line : s->line, path, strerror(errno));
+        return FOTA_EINVAL;
+    }
+    if (!S_ISREG(st.st_mode) || access(path, R_OK) != 0) {
+        snprintf(err, errlen, "%s:%d: %s: %s", s->file, line > 0 ? line : s->line, path,
+                 S_ISREG(st.st_mode) ? strerror(errno) : "not a regular file");
+        return FOTA_EINVAL;
+    }
+    return 0;
+}
+
+/* An update image, `{target}` expanded to each slot letter a step may use. */
+static int check_image(const struct hil_scenario *s, const struct hil_update *u, int line, char *err, size_t errlen)
+{
+    const char *t = strstr(u->image, "{target}");
+    if (t == NULL) {
+        return check_file(s, u->image_line > 0 ? u->image_line : line, u->image, err, errlen);
+    }
+    for (int slot = 0; slot < 2; slot++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%.*s%c%s", (int)(t - u->image), u->image, slot == 0 ? 'A' : 'B',
+                 t + strlen("{target}"));
+        if (check_file(s, u->image_line > 0 ? u->image_line : line, path, err, errlen) != 0) {
+            return FOTA_EINVAL;
+        }
+    }
+    return 0;
+}
+
+int hil_scenario_check_files(const struct hil_scenario *s, char *err, size_t errlen)
+{
+    const char *flash[HIL_FLASH_NPARTS] = { s->flash.bootloader, s->flash.slot_a, s->flash.slot_b, s->flash.file };
+    for (int i = 0; i < HIL_FLASH_NPARTS; i++) {
+        if (flash[i] != NULL && check_file(s, s->flash.lines[i], flash[i], err, errlen) != 0) {
+            return FOTA_EINVAL;
+        }
+    }
+    for (int i = 0; i < s->nsteps; i++) {
+        const struct hil_step *st = &s->steps[i];
+        if (st->kind == HIL_STEP_UPDATE && st->update.image != NULL &&
+            check_image(s, &st->update, st->line, err, errlen) != 0) {
+            return FOTA_EINVAL;
+        }
     }
     return 0;
 }

@@ -110,8 +110,12 @@ enum hil_update_expect {
     HIL_UPD_ANY = 3,         /**< any outcome (sweep cases: a flash fault may or may not fail it) */
 };
 
+/** Index of a `flash:` file in hil_scenario flash.lines. */
+enum hil_flash_part { HIL_FLASH_BOOTLOADER = 0, HIL_FLASH_SLOT_A, HIL_FLASH_SLOT_B, HIL_FLASH_FILE, HIL_FLASH_NPARTS };
+
 struct hil_update {
     char *image;
+    int image_line;               /**< line of `image:` in the scenario file */
     enum hil_update_expect expect;
     char **args;                  /**< extra fotactl arguments */
     int nargs;
@@ -176,6 +180,7 @@ struct hil_scenario {
         char *slot_a;             /**< NULL: erased */
         char *slot_b;
         char *file;               /**< whole 1 MB dump; excludes the three above */
+        int lines[HIL_FLASH_NPARTS]; /**< line of each (enum hil_flash_part); 0: a default (the scenario's line) */
     } flash;
     struct hil_step *steps;
     int nsteps;
@@ -200,6 +205,20 @@ int hil_scenario_parse_buffer(const char *file, const char *buf, size_t len,
                               struct hil_scenario_list *list, char *err, size_t errlen);
 
 /** Read and parse @p path. @return as above, FOTA_EIO (unreadable). */
+/**
+ * Check that every file scenario @p s names exists and is readable: the
+ * `flash:` files (bootloader, slot_a, slot_b, file, with the defaults) and
+ * every update step's image (`{target}` expanded to both A and B). The
+ * parser does not check them, so that `fota-hil list` and parser tests work
+ * before the images are built; `fota-hil run` calls this for every selected
+ * scenario before it starts any target, so a missing image is bad input
+ * (exit 2), not a failed test found after QEMU has booted.
+ * @param err receives `file:line: path: No such file or directory` (the
+ *            line of the key naming it; the scenario's line for a default)
+ * @return 0; FOTA_EINVAL.
+ */
+int hil_scenario_check_files(const struct hil_scenario *s, char *err, size_t errlen);
+
 int hil_scenario_parse_file(const char *path, struct hil_scenario_list *list,
                             char *err, size_t errlen);
 

@@ -43,6 +43,7 @@ struct hil_power_spec {
     unsigned int port;           /**< USB_HUB: downstream port number, 1-based */
     char *on_cmd;                /**< COMMAND */
     char *off_cmd;               /**< COMMAND */
+    uint32_t cmd_limit_ms;       /**< COMMAND: longest run of on/off before it is killed (0: HIL_POWER_CMD_LIMIT_MS) */
     uint32_t off_ms;             /**< minimum time off in a power cycle (default 500) */
     uint32_t settle_ms;          /**< wait after switching on before the debugger connects (default 100) */
     int src_line;

@@ -6,10 +6,12 @@
 #include "target/power.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fota/errors.h"
@@ -66,31 +68,70 @@ struct power_cmd {
     struct hil_power base;
     char *on_cmd;
     char *off_cmd;
+    uint32_t limit_ms;
 };
+
+static uint64_t power_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Reap @p pid within @p limit_ms, else SIGKILL its process group and reap it.
+ * @return 0 (status in *st); FOTA_ETIMEOUT (killed); FOTA_EIO (waitpid failed). */
+static int power_cmd_wait(pid_t pid, uint32_t limit_ms, int *st)
+{
+    uint64_t deadline = power_now_ms() + limit_ms;
+    for (;;) {
+        pid_t w = waitpid(pid, st, WNOHANG);
+        if (w == pid) {
+            return 0;
+        }
+        if (w < 0 && errno != EINTR) {
+            return FOTA_EIO;
+        }
+        if (power_now_ms() >= deadline) {
+            (void)kill(-pid, SIGKILL);
+            while (waitpid(pid, st, 0) < 0 && errno == EINTR) {
+            }
+            return FOTA_ETIMEOUT;
+        }
+        struct timespec nap = { 0, 5 * 1000 * 1000 };
+        nanosleep(&nap, NULL);
+    }
+}
 
 static int power_cmd_set(struct hil_power *p, bool on)
 {
     struct power_cmd *pc = (struct power_cmd *)p;
     const char *cmd = on ? pc->on_cmd : pc->off_cmd;
+    const char *what = on ? "on" : "off";
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
-        snprintf(p->err, sizeof(p->err), "power %s: fork: %s", on ? "on" : "off", strerror(errno));
+        snprintf(p->err, sizeof(p->err), "power %s: fork: %s", what, strerror(errno));
         return FOTA_EIO;
     }
     if (pid == 0) {
+        (void)setpgid(0, 0); /* its own group: a kill at the limit reaches what it started */
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
     }
+    (void)setpgid(pid, pid); /* also here: no race with the kill */
     int st = 0;
-    while (waitpid(pid, &st, 0) < 0) {
-        if (errno != EINTR) {
-            snprintf(p->err, sizeof(p->err), "power %s: waitpid: %s", on ? "on" : "off", strerror(errno));
-            return FOTA_EIO;
-        }
+    int rc = power_cmd_wait(pid, pc->limit_ms, &st);
+    if (rc == FOTA_ETIMEOUT) {
+        snprintf(p->err, sizeof(p->err), "power %s: `%s` still running after %u ms: killed", what, cmd,
+                 pc->limit_ms);
+        return rc;
+    }
+    if (rc != 0) {
+        snprintf(p->err, sizeof(p->err), "power %s: waitpid: %s", what, strerror(errno));
+        return rc;
     }
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        snprintf(p->err, sizeof(p->err), "power %s: `%s` %s %d", on ? "on" : "off", cmd,
+        snprintf(p->err, sizeof(p->err), "power %s: `%s` %s %d", what, cmd,
                  WIFEXITED(st) ? "exited with status" : "killed by signal",
                  WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
         return FOTA_EIO;
@@ -124,6 +165,7 @@ int hil_power_cmd_open(const struct hil_power_spec *spec, struct hil_power **out
         power_cmd_close(&pc->base);
         return FOTA_ENOMEM;
     }
+    pc->limit_ms = spec->cmd_limit_ms != 0 ? spec->cmd_limit_ms : HIL_POWER_CMD_LIMIT_MS;
     pc->base.ops = &power_cmd_ops;
     *out = &pc->base;
     return 0;

@@ -37,7 +37,23 @@ struct hil_power {
  */
 int hil_power_open(const struct hil_power_spec *spec, struct hil_power **out, char *err, size_t errlen);
 
-/** Switch on or off. @return 0; FOTA_EIO (hil_power_error says why). */
+/**
+ * How long the command driver lets an `on`/`off` command run (ms) before it
+ * kills it (SIGKILL to its process group) and fails the switch. A relay or
+ * PDU command that hangs (a smart plug off the network) must not hang the
+ * run; 30 s is far beyond any PDU's CLI. It bounds a power switch, never
+ * decides a scenario's verdict.
+ */
+#define HIL_POWER_CMD_LIMIT_MS 30000u
+
+/**
+ * Switch on or off. The command driver runs its profile string with
+ * `/bin/sh -c` (the profile is the rig owner's, like a Makefile: pipes and
+ * `;` are allowed), in its own process group, for at most
+ * HIL_POWER_CMD_LIMIT_MS (spec cmd_limit_ms when set).
+ * @return 0; FOTA_EIO (failed or exited non-zero); FOTA_ETIMEOUT (a command
+ *         ran past its limit and was killed); hil_power_error says why.
+ */
 int hil_power_set(struct hil_power *p, bool on);
 
 const char *hil_power_error(const struct hil_power *p);

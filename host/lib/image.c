@@ -254,6 +254,79 @@ static void first_msg(struct fh_msg *m, int *have, int rc, const struct fh_msg *
     }
 }
 
+/* The header's own checks: magic, format, header CRC, load address (slot). */
+static void inspect_header(struct fh_image_report *r, struct fh_msg *m, int *have)
+{
+    struct fh_msg t;
+
+    t.text[0] = '\0';
+    if (r->hdr.ih_magic != IMAGE_MAGIC) {
+        r->rc_magic = fh_msg_set(&t, FOTA_EMAGIC, "bad magic 0x%08X (expected 0x%08X \"FOTA\")",
+                                 (unsigned)r->hdr.ih_magic, (unsigned)IMAGE_MAGIC);
+        first_msg(m, have, r->rc_magic, &t);
+    }
+    if (r->hdr.ih_hdr_size != IMAGE_HEADER_SIZE || r->hdr.ih_hdr_version != IMAGE_HDR_VERSION) {
+        r->rc_hdr_format = fh_msg_set(&t, FOTA_EVERSION,
+                                      "header size %u / format version %u (expected %u / %u)",
+                                      (unsigned)r->hdr.ih_hdr_size, (unsigned)r->hdr.ih_hdr_version,
+                                      (unsigned)IMAGE_HEADER_SIZE, (unsigned)IMAGE_HDR_VERSION);
+        first_msg(m, have, r->rc_hdr_format, &t);
+    }
+    if (r->hdr.ih_hdr_crc32 != r->hdr_crc_calc) {
+        r->rc_hdr_crc = fh_msg_set(&t, FOTA_ECRC, "header CRC-32 0x%08X, computed 0x%08X",
+                                   (unsigned)r->hdr.ih_hdr_crc32, (unsigned)r->hdr_crc_calc);
+        first_msg(m, have, r->rc_hdr_crc, &t);
+    }
+    if (r->hdr.ih_load_addr == LAYOUT_SLOT_A_ADDR) {
+        r->slot = (int)LAYOUT_SLOT_A;
+    } else if (r->hdr.ih_load_addr == LAYOUT_SLOT_B_ADDR) {
+        r->slot = (int)LAYOUT_SLOT_B;
+    } else {
+        r->rc_slot = fh_msg_set(&t, FOTA_ESLOT, "load address 0x%08X is not a slot base (A 0x%08X, B 0x%08X)",
+                                (unsigned)r->hdr.ih_load_addr, (unsigned)LAYOUT_SLOT_A_ADDR,
+                                (unsigned)LAYOUT_SLOT_B_ADDR);
+        first_msg(m, have, r->rc_slot, &t);
+    }
+}
+
+/* The payload's checks: size, flags and reserved bytes, CRC-32, SHA-256, vector table. */
+static void inspect_payload(const uint8_t *payload, size_t plen, struct fh_image_report *r, struct fh_msg *m,
+                            int *have)
+{
+    struct fh_msg t;
+
+    t.text[0] = '\0';
+    if (r->hdr.ih_size == 0 || r->hdr.ih_size > IMAGE_MAX_PAYLOAD) {
+        r->rc_size = fh_msg_set(&t, FOTA_ESIZE, "payload size %u is outside 1..%u",
+                                (unsigned)r->hdr.ih_size, (unsigned)IMAGE_MAX_PAYLOAD);
+    } else if (r->hdr.ih_size != plen) {
+        r->rc_size = fh_msg_set(&t, FOTA_ESIZE, "payload size %u, but the file holds %zu payload bytes (%s)",
+                                (unsigned)r->hdr.ih_size, plen,
+                                plen < r->hdr.ih_size ? "truncated" : "trailing bytes");
+    }
+    first_msg(m, have, r->rc_size, &t);
+    if (r->hdr.ih_flags != IMAGE_F_NONE || !all_zero(r->hdr.ih_reserved, sizeof(r->hdr.ih_reserved))) {
+        r->rc_reserved = fh_msg_set(&t, FOTA_EINVAL, "flags 0x%08X / reserved bytes not zero",
+                                    (unsigned)r->hdr.ih_flags);
+        first_msg(m, have, r->rc_reserved, &t);
+    }
+    if (r->hdr.ih_crc32 != r->crc_calc) {
+        r->rc_crc = fh_msg_set(&t, FOTA_ECRC, "payload CRC-32 0x%08X, computed 0x%08X",
+                               (unsigned)r->hdr.ih_crc32, (unsigned)r->crc_calc);
+        first_msg(m, have, r->rc_crc, &t);
+    }
+    if (memcmp(r->hdr.ih_sha256, r->sha_calc, SHA256_DIGEST_SIZE) != 0) {
+        r->rc_sha = fh_msg_set(&t, FOTA_ESHA, "payload SHA-256 does not match the header");
+        first_msg(m, have, r->rc_sha, &t);
+    }
+    if (r->slot < 0) {
+        r->rc_vectors = fh_msg_set(&t, FOTA_ESLOT, "vector table not checked: unknown slot");
+    } else {
+        r->rc_vectors = fh_app_check(payload, plen, (uint32_t)r->slot, &t);
+    }
+    first_msg(m, have, r->rc_vectors, &t);
+}
+
 int fh_image_inspect(const uint8_t *img, size_t len, struct fh_image_report *r, struct fh_msg *m)
 {
     static const uint8_t zero_hdr[IMAGE_HEADER_SIZE];
@@ -297,62 +370,8 @@ int fh_image_inspect(const uint8_t *img, size_t len, struct fh_image_report *r, 
     }
 
     if (r->rc_length == 0) {
-        if (r->hdr.ih_magic != IMAGE_MAGIC) {
-            r->rc_magic = fh_msg_set(&t, FOTA_EMAGIC, "bad magic 0x%08X (expected 0x%08X \"FOTA\")",
-                                     (unsigned)r->hdr.ih_magic, (unsigned)IMAGE_MAGIC);
-            first_msg(m, &have, r->rc_magic, &t);
-        }
-        if (r->hdr.ih_hdr_size != IMAGE_HEADER_SIZE || r->hdr.ih_hdr_version != IMAGE_HDR_VERSION) {
-            r->rc_hdr_format = fh_msg_set(&t, FOTA_EVERSION,
-                                          "header size %u / format version %u (expected %u / %u)",
-                                          (unsigned)r->hdr.ih_hdr_size, (unsigned)r->hdr.ih_hdr_version,
-                                          (unsigned)IMAGE_HEADER_SIZE, (unsigned)IMAGE_HDR_VERSION);
-            first_msg(m, &have, r->rc_hdr_format, &t);
-        }
-        if (r->hdr.ih_hdr_crc32 != r->hdr_crc_calc) {
-            r->rc_hdr_crc = fh_msg_set(&t, FOTA_ECRC, "header CRC-32 0x%08X, computed 0x%08X",
-                                       (unsigned)r->hdr.ih_hdr_crc32, (unsigned)r->hdr_crc_calc);
-            first_msg(m, &have, r->rc_hdr_crc, &t);
-        }
-        if (r->hdr.ih_load_addr == LAYOUT_SLOT_A_ADDR) {
-            r->slot = (int)LAYOUT_SLOT_A;
-        } else if (r->hdr.ih_load_addr == LAYOUT_SLOT_B_ADDR) {
-            r->slot = (int)LAYOUT_SLOT_B;
-        } else {
-            r->rc_slot = fh_msg_set(&t, FOTA_ESLOT, "load address 0x%08X is not a slot base (A 0x%08X, B 0x%08X)",
-                                    (unsigned)r->hdr.ih_load_addr, (unsigned)LAYOUT_SLOT_A_ADDR,
-                                    (unsigned)LAYOUT_SLOT_B_ADDR);
-            first_msg(m, &have, r->rc_slot, &t);
-        }
-        if (r->hdr.ih_size == 0 || r->hdr.ih_size > IMAGE_MAX_PAYLOAD) {
-            r->rc_size = fh_msg_set(&t, FOTA_ESIZE, "payload size %u is outside 1..%u",
-                                    (unsigned)r->hdr.ih_size, (unsigned)IMAGE_MAX_PAYLOAD);
-        } else if (r->hdr.ih_size != plen) {
-            r->rc_size = fh_msg_set(&t, FOTA_ESIZE, "payload size %u, but the file holds %zu payload bytes (%s)",
-                                    (unsigned)r->hdr.ih_size, plen,
-                                    plen < r->hdr.ih_size ? "truncated" : "trailing bytes");
-        }
-        first_msg(m, &have, r->rc_size, &t);
-        if (r->hdr.ih_flags != IMAGE_F_NONE || !all_zero(r->hdr.ih_reserved, sizeof(r->hdr.ih_reserved))) {
-            r->rc_reserved = fh_msg_set(&t, FOTA_EINVAL, "flags 0x%08X / reserved bytes not zero",
-                                        (unsigned)r->hdr.ih_flags);
-            first_msg(m, &have, r->rc_reserved, &t);
-        }
-        if (r->hdr.ih_crc32 != r->crc_calc) {
-            r->rc_crc = fh_msg_set(&t, FOTA_ECRC, "payload CRC-32 0x%08X, computed 0x%08X",
-                                   (unsigned)r->hdr.ih_crc32, (unsigned)r->crc_calc);
-            first_msg(m, &have, r->rc_crc, &t);
-        }
-        if (memcmp(r->hdr.ih_sha256, r->sha_calc, SHA256_DIGEST_SIZE) != 0) {
-            r->rc_sha = fh_msg_set(&t, FOTA_ESHA, "payload SHA-256 does not match the header");
-            first_msg(m, &have, r->rc_sha, &t);
-        }
-        if (r->slot < 0) {
-            r->rc_vectors = fh_msg_set(&t, FOTA_ESLOT, "vector table not checked: unknown slot");
-        } else {
-            r->rc_vectors = fh_app_check(payload, plen, (uint32_t)r->slot, &t);
-        }
-        first_msg(m, &have, r->rc_vectors, &t);
+        inspect_header(r, m, &have);
+        inspect_payload(payload, plen, r, m, &have);
     }
     for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
         if (*order[i] != 0) {

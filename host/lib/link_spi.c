@@ -1,6 +1,6 @@
 /*
  * SPI master transports for the update link (fotahost/link.h,
- * docs/SPI.md). The update protocol is request/response; over SPI the
+ * docs/SPI_ROM.md). The update protocol is request/response; over SPI the
  * master also clocks the response out, so:
  *   write(frame): one transfer carrying the frame (MISO ignored: the
  *                 slave has nothing queued while it waits for a request);

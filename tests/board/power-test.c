@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -134,6 +136,35 @@ static void test_hil_power_set_command(void **state)
     assert_string_equal(err, "power on command `no-such-pdu-tool 1 on`: program not found");
 }
 
+/* A hung power command is killed at its limit, with what it started. */
+static void test_hil_power_set_command_hung_is_killed(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/power-test-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char on[256];
+    snprintf(on, sizeof(on), "sleep 5; echo late >> %s", path);
+    struct hil_power_spec ps = { .kind = HIL_POWER_COMMAND, .on_cmd = on, .off_cmd = "true", .cmd_limit_ms = 200 };
+    struct hil_power *p = NULL;
+    assert_int_equal(hil_power_open(&ps, &p, err, sizeof(err)), 0);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(hil_power_set(p, true), FOTA_ETIMEOUT);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_true(t1.tv_sec - t0.tv_sec < 4); /* did not wait for the command */
+    assert_false(p->on);
+    char want[400];
+    snprintf(want, sizeof(want), "power on: `%s` still running after 200 ms: killed", on);
+    assert_string_equal(hil_power_error(p), want);
+    hil_power_close(p);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 0); /* the shell was killed: "late" is never written */
+    unlink(path);
+}
+
 static void test_hil_power_set_usb_hub_port(void **state)
 {
     (void)state;
@@ -201,6 +232,7 @@ int main(void)
         cmocka_unit_test_setup(test_hil_power_open_gpio_starts_off, setup),
         cmocka_unit_test_setup(test_hil_power_open_none_is_enotsup, setup),
         cmocka_unit_test_setup(test_hil_power_set_command, setup),
+        cmocka_unit_test_setup(test_hil_power_set_command_hung_is_killed, setup),
         cmocka_unit_test_setup(test_hil_power_set_usb_hub_port, setup),
         cmocka_unit_test_setup(test_hil_power_open_usb_hub_errors, setup),
         cmocka_unit_test_setup(test_hil_stlink_find_by_serial, setup),

@@ -1,4 +1,4 @@
-/* tests/bootloader/sweep-test.c: THE SWEEP (STYLE.md #4, as mcuboot's
+/* tests/bootloader/sweep-test.c: THE SWEEP (shared style guide rule 4, as mcuboot's
  * sim). One whole update (BEGIN..END of a ~20 KB image), the next boot and
  * the application's confirm; power is cut at every flash operation N, with
  * every torn variant. After each cut the device is rebooted and must boot

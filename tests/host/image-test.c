@@ -2,6 +2,7 @@
  * Image packing, inspection, version/slot/digest parsing and file I/O
  * (host/lib/image.c, host/lib/file.c).
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "fota/crc32.h"
@@ -528,6 +530,51 @@ static void test_fh_file_write_read_roundtrip(void **state)
     unlink(path);
 }
 
+/* A symlink planted at the old predictable `path.tmp` is neither followed
+ * nor renamed into place; nothing is left behind; the mode is the usual one. */
+static void test_fh_file_write_ignores_planted_tmp_symlink(void **state)
+{
+    char dir[] = "/tmp/fotahost-dir-XXXXXX";
+    char victim[64], tmp[64], out[64];
+    uint8_t *back = NULL;
+    size_t len = 0;
+    struct stat st;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(victim, sizeof(victim), "%s/victim", dir);
+    snprintf(tmp, sizeof(tmp), "%s/out.img.tmp", dir);
+    snprintf(out, sizeof(out), "%s/out.img", dir);
+    assert_int_equal(fh_file_write(victim, "keep", 4, NULL), 0);
+    assert_int_equal(symlink(victim, tmp), 0);
+    assert_int_equal(fh_file_write(out, "new image", 9, NULL), 0);
+    assert_int_equal(fh_file_read(victim, 100, &back, &len, NULL), 0);
+    assert_int_equal(len, 4);
+    assert_memory_equal(back, "keep", 4);
+    free(back);
+    assert_int_equal(lstat(out, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    mode_t um = umask(0);
+    umask(um);
+    assert_int_equal(st.st_mode & 0777, 0666 & ~um);
+    assert_int_equal(lstat(tmp, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(fh_file_read(out, 100, &back, &len, NULL), 0);
+    assert_int_equal(len, 9);
+    free(back);
+    DIR *d = opendir(dir);
+    int entries = 0;
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+        entries += e->d_name[0] != '.';
+    }
+    closedir(d);
+    assert_int_equal(entries, 3); /* victim, the symlink, out.img: no temporary left */
+    unlink(victim);
+    unlink(tmp);
+    unlink(out);
+    rmdir(dir);
+}
+
 static void test_fh_file_errors(void **state)
 {
     struct fh_msg m;
@@ -538,7 +585,7 @@ static void test_fh_file_errors(void **state)
     assert_int_equal(fh_file_read("/nonexistent/app.bin", 100, &b, &len, &m), FOTA_EIO);
     assert_string_equal(m.text, "/nonexistent/app.bin: No such file or directory");
     assert_int_equal(fh_file_write("/nonexistent/dir/app.img", "x", 1, &m), FOTA_EIO);
-    assert_non_null(strstr(m.text, "/nonexistent/dir/app.img.tmp"));
+    assert_string_equal(m.text, "/nonexistent/dir/app.img: cannot create a temporary file: No such file or directory");
     assert_int_equal(fh_file_read("/", 100, &b, &len, &m), FOTA_EIO);
 }
 
@@ -574,6 +621,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fh_image_inspect_payload_corrupted, inspect_setup, inspect_teardown),
         cmocka_unit_test_setup_teardown(test_fh_image_inspect_bad_vectors, inspect_setup, inspect_teardown),
         cmocka_unit_test(test_fh_file_write_read_roundtrip),
+        cmocka_unit_test(test_fh_file_write_ignores_planted_tmp_symlink),
         cmocka_unit_test(test_fh_file_errors),
     };
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "fota/errors.h"
@@ -454,6 +455,88 @@ static void test_parse_malformed(void **state)
     }
 }
 
+/* The fault table: every kind parses with its own keys, refuses another
+ * kind's, and names itself in the message (each row of fault_kinds). */
+static void test_parse_fault_table_rows(void **state)
+{
+    (void)state;
+    static const struct { const char *fault; const char *msg; } cases[] = {
+        { "{kind: spi_corrupt, transfer: 1}", "spi_corrupt fault needs 'byte' (offset in the transfer)" },
+        { "{kind: spi_cs_release, transfer: 1}", "spi_cs_release fault needs 'byte'" },
+        { "{kind: spi_drop, transfer: 1, byte: 2}", "key 'byte' does not apply to a spi_drop fault" },
+        { "{kind: spi_bit_shift, transfer: 1, dir: to_host}", "key 'dir' does not apply to a spi_bit_shift fault" },
+        { "{kind: spi_drop, transfer: 1, count: 2}", "key 'count' applies to spi_miso_stuck only" },
+        { "{kind: spi_miso_stuck, transfer: 1, value: 7}", "value must be 0 or 255 (MISO stuck low or high)" },
+        { "{kind: spi_miso_stuck, transfer: 1, frame: 2}", "key 'frame' does not apply to a spi_miso_stuck fault" },
+        { "{kind: rom_silent, cmd: write}", "rom_silent fault needs 'cmd'" },
+        { "{kind: rom_nack, cmd: jump, n: 1}", "cmd must be one of get|get_version|get_id|read|go|write|erase, got 'jump'" },
+        { "{kind: rom_nack, cmd: go, n: 1, transfer: 1}", "key 'transfer' does not apply to a rom_nack fault" },
+        { "{kind: disconnect, frame: 1, byte: 0}", "key 'byte' does not apply to a disconnect fault" },
+        { "{kind: corrupt, dir: to_host, frame: 1, byte: 0, cmd: go}", "key 'cmd' does not apply to a corrupt fault" },
+        { "{kind: power_cut, on: program, n: 1, count: 3}", "key 'count' does not apply to a power_cut fault" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[512];
+        snprintf(text, sizeof(text), "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - %s\n",
+                 cases[i].fault);
+        char msg[300];
+        snprintf(msg, sizeof(msg), "t.yaml:6: %s", cases[i].msg);
+        parse_bad(text, msg);
+    }
+}
+
+/* Parse @p text (one scenario) and check its files: @return the error text ("" if none). */
+static const char *check_files_of(const char *text)
+{
+    struct hil_scenario_list l = { 0 };
+    assert_int_equal(hil_scenario_parse_buffer("t.yaml", text, strlen(text), &l, err, sizeof(err)), 0);
+    assert_int_equal(l.count, 1);
+    static char msg[512];
+    msg[0] = '\0';
+    int rc = hil_scenario_check_files(l.items[0], msg, sizeof(msg));
+    assert_int_equal(rc, msg[0] == '\0' ? 0 : FOTA_EINVAL);
+    hil_scenario_list_free(&l);
+    return msg;
+}
+
+/* A missing image or flash file is found before anything runs, as
+ * `file:line: path: No such file or directory` at the key naming it. */
+static void test_hil_scenario_check_files_missing(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/scenario-files.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char a[128], b[128], text[1024];
+    snprintf(a, sizeof(a), "%s/img-A.img", dir);
+    snprintf(b, sizeof(b), "%s/img-B.img", dir);
+    FILE *f = fopen(a, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(text, sizeof(text), "id: a.b\nflash: {bootloader: %s, slot_a: %s}\nsteps:\n  - power_on\n"
+             "  - update: {image: %s, expect: ok}\n", a, a, a);
+    assert_string_equal(check_files_of(text), "");
+    snprintf(text, sizeof(text), "id: a.b\nflash:\n  bootloader: %s\n  slot_a: %s/nope.img\nsteps: [power_on]\n", a,
+             dir);
+    char want[512];
+    snprintf(want, sizeof(want), "t.yaml:4: %s/nope.img: No such file or directory", dir);
+    assert_string_equal(check_files_of(text), want);
+    snprintf(text, sizeof(text), "id: a.b\nflash: {file: %s/dump.bin}\nsteps: [power_on]\n", dir);
+    snprintf(want, sizeof(want), "t.yaml:2: %s/dump.bin: No such file or directory", dir);
+    assert_string_equal(check_files_of(text), want);
+    /* {target}: both slot letters must exist */
+    snprintf(text, sizeof(text), "id: a.b\nflash: {bootloader: %s, slot_a: %s}\nsteps:\n  - power_on\n"
+             "  - update:\n      expect: ok\n      image: %s/img-{target}.img\n", a, a, dir);
+    snprintf(want, sizeof(want), "t.yaml:7: %s: No such file or directory", b);
+    assert_string_equal(check_files_of(text), want);
+    /* the defaults (build/fw/bootloader.bin ...) are checked at the scenario's line */
+    snprintf(text, sizeof(text), "\nid: a.b\nsteps: [power_on]\n");
+    if (access(HIL_DEFAULT_BOOTLOADER_BIN, F_OK) != 0) {
+        assert_string_equal(check_files_of(text), "t.yaml:2: " HIL_DEFAULT_BOOTLOADER_BIN ": No such file or directory");
+    }
+    unlink(a);
+    rmdir(dir);
+}
+
 /* Fuzz: truncations and byte flips of a valid file parse or fail cleanly. */
 static void test_parse_mutations_never_crash(void **state)
 {
@@ -539,6 +622,8 @@ int main(void)
         cmocka_unit_test(test_parse_multiple_documents),
         cmocka_unit_test(test_check_unique_duplicate_id),
         cmocka_unit_test(test_parse_malformed),
+        cmocka_unit_test(test_parse_fault_table_rows),
+        cmocka_unit_test(test_hil_scenario_check_files_missing),
         cmocka_unit_test(test_parse_mutations_never_crash),
         cmocka_unit_test(test_parse_file_missing),
         cmocka_unit_test(test_parse_version_formats),

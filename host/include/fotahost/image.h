@@ -144,9 +144,13 @@ int fh_image_inspect(const uint8_t *img, size_t len, struct fh_image_report *r, 
 int fh_file_read(const char *path, size_t max, uint8_t **buf, size_t *len, struct fh_msg *m);
 
 /**
- * Write @p len bytes to @p path (created or truncated), via a temporary
- * file renamed into place so a failed run leaves no half-written image.
- * @return 0; FOTA_EIO.
+ * Write @p len bytes to @p path (created or replaced), atomically and
+ * durably: into a fresh temporary file `path.XXXXXX` in the same directory
+ * (mkstemp: O_EXCL, never follows a symlink), fsync'ed, renamed over
+ * @p path, then the directory fsync'ed (POSIX rename(2), fsync(2)). A
+ * failed or cut run leaves the old file or the new one, never half of one.
+ * The file gets mode 0666 less the umask.
+ * @return 0; FOTA_EINVAL (NULL argument, path too long); FOTA_EIO.
  */
 int fh_file_write(const char *path, const void *buf, size_t len, struct fh_msg *m);
 

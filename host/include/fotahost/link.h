@@ -65,7 +65,7 @@ struct fh_link {
 int fh_link_open(const char *spec, uint32_t baud, struct fh_link **out, struct fh_msg *m);
 
 /**
- * SPI master transports (host/lib/link_spi.c, docs/SPI.md), the same
+ * SPI master transports (host/lib/link_spi.c, docs/SPI_ROM.md), the same
  * three operations over full-duplex transfers:
  *   - `spi-emu:PATH`  the rig's emulated SPI bus (fota-hil, link: spi): a
  *     pty carrying transfer requests/answers with the slave's READY line
