@@ -84,6 +84,7 @@ static void test_hil_nf_plan_drip_and_503(void **state)
 struct suite {
     struct srv_proc http, mqtt;
     struct hil_nf_proxy px;
+    bool px_on;
     uint8_t img[FX_IMG_LEN];
     struct fb_curl curl;
     uint8_t body[FX_IMG_LEN + 1u];
@@ -116,6 +117,22 @@ static int group_teardown(void **state)
 static void proxy(struct suite *s, int upstream, struct hil_nf_fault f)
 {
     assert_int_equal(hil_nf_start(&s->px, upstream, &f), 0);
+    s->px_on = true;
+}
+
+static void proxy_stop(struct suite *s)
+{
+    if (s->px_on) {
+        hil_nf_stop(&s->px);
+        s->px_on = false;
+    }
+}
+
+/* A failed assertion leaves the proxy running: stop it before the next test. */
+static int teardown(void **state)
+{
+    proxy_stop(*state);
+    return 0;
 }
 
 static int sink(void *ctx, const struct fb_http_rsp *rsp, const uint8_t *d, size_t n)
@@ -156,13 +173,13 @@ static void test_hil_nf_reset_and_truncate_cut_the_body(void **state)
     assert_int_equal(get(s, SRV_WAIT_MS, &rsp), FOTA_ECONN);
     assert_true(s->got < 9000u && s->got > 0u);
     assert_int_equal(s->px.n_faulted, 1);
-    hil_nf_stop(&s->px);
+    proxy_stop(s);
     proxy(s, s->http.port, (struct hil_nf_fault){ .kind = HIL_NF_TRUNCATE, .after = 20000 });
     assert_int_equal(get(s, SRV_WAIT_MS, &rsp), FOTA_ECONN); /* short of Content-Length */
     assert_true(rsp.has_length && rsp.content_length == FX_IMG_LEN);
     assert_true(s->got < 20000u);
     assert_memory_equal(s->body, s->img, s->got);
-    hil_nf_stop(&s->px);
+    proxy_stop(s);
 }
 
 static void test_hil_nf_stall_times_out_drip_completes(void **state)
@@ -172,13 +189,13 @@ static void test_hil_nf_stall_times_out_drip_completes(void **state)
 
     proxy(s, s->http.port, (struct hil_nf_fault){ .kind = HIL_NF_STALL, .after = 5000 });
     assert_int_equal(get(s, 1000, &rsp), FOTA_ETIMEOUT); /* the stall never ends */
-    hil_nf_stop(&s->px);
+    proxy_stop(s);
     proxy(s, s->http.port, (struct hil_nf_fault){ .kind = HIL_NF_DRIP, .drip_bytes = 4096, .drip_ms = 2 });
     assert_int_equal(get(s, SRV_WAIT_MS, &rsp), 0);
     assert_int_equal(rsp.status, 200);
     assert_int_equal(s->got, FX_IMG_LEN);
     assert_memory_equal(s->body, s->img, FX_IMG_LEN);
-    hil_nf_stop(&s->px);
+    proxy_stop(s);
 }
 
 static void test_hil_nf_503_then_success(void **state)
@@ -194,7 +211,7 @@ static void test_hil_nf_503_then_success(void **state)
     assert_int_equal(get(s, SRV_WAIT_MS, &rsp), 0);
     assert_int_equal(rsp.status, 200);
     assert_int_equal(s->got, FX_IMG_LEN);
-    hil_nf_stop(&s->px);
+    proxy_stop(s);
 }
 
 static void test_hil_nf_broker_disconnect_then_reconnect(void **state)
@@ -202,6 +219,7 @@ static void test_hil_nf_broker_disconnect_then_reconnect(void **state)
     struct suite *s = *state;
     struct fb_status st = { FB_DOWNLOADING, 1, "", "\"e\"", "" };
     struct fb_mqtt q;
+    struct srv_sub late;
     struct fh_msg m = { { 0 } };
     uint32_t i;
 
@@ -220,13 +238,26 @@ static void test_hil_nf_broker_disconnect_then_reconnect(void **state)
     }
     assert_false(q.connected);
     assert_int_equal(s->px.n_faulted, 1);
+    st.progress = 77; /* reported while the broker is away */
+    fb_mqtt_status_ops.publish(&q, &st);
     for (i = 0; i < SRV_WAIT_MS / 50u && !q.connected; i++) { /* the next connection is clean */
         fb_mqtt_loop(&q, 50);
     }
     assert_true(q.connected);
     assert_true(s->px.n_conn >= 2);
+    for (i = 0; i < SRV_WAIT_MS / 50u && q.pending; i++) {
+        fb_mqtt_loop(&q, 50);
+    }
+    fb_mqtt_loop(&q, 50);
     fb_mqtt_close(&q);
-    hil_nf_stop(&s->px);
+    /* A dashboard connecting now sees the report made during the outage,
+     * and nothing older after it (a re-sent QoS 1 message). */
+    srv_sub_start(&late, s->mqtt.port, "nf/status");
+    srv_sub_wait(&late, 1);
+    assert_int_equal(late.n, 1);
+    assert_non_null(strstr(late.msg[0], "\"progress\":77"));
+    srv_sub_stop(&late);
+    proxy_stop(s);
 }
 
 static void test_hil_nf_bridge_survives_reset_mid_body(void **state)
@@ -247,7 +278,7 @@ static void test_hil_nf_bridge_survives_reset_mid_body(void **state)
     fx_bridge_close(x);
     free(x);
     srv_rmtree(dir);
-    hil_nf_stop(&s->px);
+    proxy_stop(s);
 }
 
 int main(void)
@@ -256,11 +287,11 @@ int main(void)
         cmocka_unit_test(test_hil_nf_plan_reset_at_threshold),
         cmocka_unit_test(test_hil_nf_plan_truncate_stall_disconnect),
         cmocka_unit_test(test_hil_nf_plan_drip_and_503),
-        cmocka_unit_test(test_hil_nf_reset_and_truncate_cut_the_body),
-        cmocka_unit_test(test_hil_nf_stall_times_out_drip_completes),
-        cmocka_unit_test(test_hil_nf_503_then_success),
-        cmocka_unit_test(test_hil_nf_broker_disconnect_then_reconnect),
-        cmocka_unit_test(test_hil_nf_bridge_survives_reset_mid_body),
+        cmocka_unit_test_teardown(test_hil_nf_reset_and_truncate_cut_the_body, teardown),
+        cmocka_unit_test_teardown(test_hil_nf_stall_times_out_drip_completes, teardown),
+        cmocka_unit_test_teardown(test_hil_nf_503_then_success, teardown),
+        cmocka_unit_test_teardown(test_hil_nf_broker_disconnect_then_reconnect, teardown),
+        cmocka_unit_test_teardown(test_hil_nf_bridge_survives_reset_mid_body, teardown),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
