@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "fotahost/image.h"
 #include "fixture.h"
@@ -285,6 +286,25 @@ static void test_fb_check_restart_mid_delivery_delivers_again(void **state)
     assert_int_equal(x->b.st.phase, FB_PHASE_IDLE);
 }
 
+static void test_fb_check_lost_committed_image_downloads_again(void **state)
+{
+    struct suite *s = *state;
+    struct fx_bridge *x = s->x;
+    char path[300];
+
+    x->dev.fail_rc = FOTA_ECONN;
+    fx_bridge_init(x);
+    assert_int_equal(fb_check(&x->b), FOTA_ECONN);
+    snprintf(path, sizeof(path), "%s/image.bin", s->state);
+    assert_int_equal(unlink(path), 0); /* the bridge's storage lost it */
+    assert_int_equal(fb_check(&x->b), FOTA_ENOENT);
+    /* Not remembered as handled: the next check fetches it again, no 304. */
+    assert_int_equal(fb_check(&x->b), 0);
+    assert_int_equal(x->dev.n, 1);
+    assert_delivered(x, s->img);
+    assert_int_equal(x->b.n_get, 2u * CHUNKS(FX_IMG_LEN));
+}
+
 static void test_fb_check_corrupt_image_refused(void **state)
 {
     struct suite *s = *state;
@@ -330,6 +350,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fb_check_5xx_backs_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fb_check_persisted_download_resumes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fb_check_restart_mid_delivery_delivers_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fb_check_lost_committed_image_downloads_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fb_check_corrupt_image_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fb_init_corrupt_state_names_line, setup, teardown),
     };
