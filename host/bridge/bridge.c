@@ -117,11 +117,14 @@ static void fb_schedule(struct fb *b, int rc)
     b->next_check_ms = b->cfg.poll_ms == 0 ? UINT64_MAX : now + b->cfg.poll_ms;
 }
 
-/* The image @p etag is finished with (delivered, or refused for good). */
-static int fb_finish(struct fb *b, int rc)
+/* Done with the image in hand: delivered or refused for good (@p remember:
+ * its ETag goes into If-None-Match), or lost (download it again). */
+static int fb_finish(struct fb *b, int rc, bool remember)
 {
-    snprintf(b->st.last_etag, sizeof(b->st.last_etag), "%s", b->st.etag);
-    b->st.last_rc = rc;
+    if (remember) {
+        snprintf(b->st.last_etag, sizeof(b->st.last_etag), "%s", b->st.etag);
+        b->st.last_rc = rc;
+    }
     if (rc == 0) {
         b->st.version = b->cur_version;
     }
@@ -175,7 +178,7 @@ static int fb_deliver_committed(struct fb *b)
     }
     if (rc != 0) {
         free(img);
-        (void)fb_finish(b, rc); /* nothing sound to deliver: download again */
+        (void)fb_finish(b, rc, false); /* nothing sound to deliver: download again */
         return fb_fail(b, rc);
     }
     fb_report(b, FB_DELIVERING, 0, "");
@@ -185,7 +188,7 @@ static int fb_deliver_committed(struct fb *b)
         return fb_fail(b, rc); /* phase stays DELIVERING: retried after the backoff */
     }
     b->n_delivered++;
-    rc = fb_finish(b, 0);
+    rc = fb_finish(b, 0, true);
     fb_report(b, FB_DONE, 100, "");
     fb_schedule(b, 0);
     return rc;
@@ -210,7 +213,7 @@ static int fb_verify_and_deliver(struct fb *b)
         return fb_fail(b, rc);
     }
     if (rc != 0) {
-        (void)fb_finish(b, rc); /* a bad image: not fetched again until its ETag changes */
+        (void)fb_finish(b, rc, true); /* a bad image: not fetched again until its ETag changes */
         return fb_fail(b, rc);
     }
     b->st.phase = FB_PHASE_DELIVERING;
@@ -230,7 +233,7 @@ int fb_check(struct fb *b)
     }
     rc = fb_download(b, &not_modified, &b->msg);
     if (rc == FOTA_ESIZE) {
-        (void)fb_finish(b, rc);
+        (void)fb_finish(b, rc, true);
     }
     if (rc != 0) {
         return fb_fail(b, rc);

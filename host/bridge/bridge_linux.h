@@ -56,7 +56,7 @@ char *fb_status_json(const struct fb_status *s);
 
 /* ---- MQTT (mqtt_mosq.c) ---- */
 
-/** An MQTT session: status publisher (retained, QoS 1) and trigger subscriber. */
+/** An MQTT session: status publisher (retained, QoS 0, the last one sent again after a reconnect) and trigger subscriber. */
 struct fb_mqtt {
     void *mosq;                 /**< struct mosquitto * */
     char status_topic[256];
@@ -66,6 +66,8 @@ struct fb_mqtt {
     uint32_t n_published;
     bool connected;
     bool subscribed;            /**< the broker acknowledged the trigger subscription */
+    char last[1024];            /**< the last status JSON */
+    bool pending;               /**< last not known to have reached the broker: sent on (re)connect */
 };
 extern const struct fb_status_ops fb_mqtt_status_ops;
 /**
@@ -75,7 +77,12 @@ extern const struct fb_status_ops fb_mqtt_status_ops;
  */
 int fb_mqtt_open(struct fb_mqtt *q, const char *id, const char *host, int port, const char *status_topic,
                  const char *trigger_topic, struct fh_msg *m);
-/** Process network traffic for up to @p timeout_ms (reconnects if the broker went away). @return 0; FOTA_ECONN. */
+/**
+ * Process network traffic for up to @p timeout_ms. If the broker went
+ * away, reconnect; on every (re)connect the trigger subscription and the
+ * last status (a report made while disconnected is otherwise lost) are
+ * sent again. @return 0; FOTA_ECONN (still no broker).
+ */
 int fb_mqtt_loop(struct fb_mqtt *q, uint32_t timeout_ms);
 void fb_mqtt_close(struct fb_mqtt *q);
 

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "fotahost/image.h"
 #include "fixture.h"
@@ -84,6 +86,25 @@ static uint64_t range_from(struct suite *s, uint32_t n)
     return v;
 }
 
+/* @return how many entries (besides . and ..) @p dir holds; @p only must be one of them. */
+static int dir_entries(const char *dir, const char *only)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0, seen = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            n++;
+            seen += strcmp(e->d_name, only) == 0;
+        }
+    }
+    closedir(d);
+    assert_int_equal(seen, 1);
+    return n;
+}
+
 static void assert_delivered(struct fx_bridge *x, const uint8_t *img)
 {
     assert_int_equal(x->dev.len, FX_IMG_LEN);
@@ -102,6 +123,9 @@ static void test_fb_check_new_image_then_not_modified(void **state)
     assert_int_equal(x->b.n_get, CHUNKS(FX_IMG_LEN));
     assert_true(srv_relay_req_has(&s->relay, 1, "Range: bytes=0-8191"));
     assert_false(srv_relay_req_has(&s->relay, 1, "If-None-Match"));
+    /* The verified image and the state, no partial or temporary file left. */
+    assert_int_equal(dir_entries(s->state, "image.bin"), 2);
+    assert_int_equal(dir_entries(s->state, "state"), 2);
     assert_int_equal(x->b.next_check_ms, x->clock.now_ms + 60000u);
     /* Unchanged: one conditional GET answered 304, nothing delivered. */
     x->clock.now_ms = x->b.next_check_ms;
@@ -262,6 +286,25 @@ static void test_fb_check_restart_mid_delivery_delivers_again(void **state)
     assert_int_equal(x->b.st.phase, FB_PHASE_IDLE);
 }
 
+static void test_fb_check_lost_committed_image_downloads_again(void **state)
+{
+    struct suite *s = *state;
+    struct fx_bridge *x = s->x;
+    char path[300];
+
+    x->dev.fail_rc = FOTA_ECONN;
+    fx_bridge_init(x);
+    assert_int_equal(fb_check(&x->b), FOTA_ECONN);
+    snprintf(path, sizeof(path), "%s/image.bin", s->state);
+    assert_int_equal(unlink(path), 0); /* the bridge's storage lost it */
+    assert_int_equal(fb_check(&x->b), FOTA_ENOENT);
+    /* Not remembered as handled: the next check fetches it again, no 304. */
+    assert_int_equal(fb_check(&x->b), 0);
+    assert_int_equal(x->dev.n, 1);
+    assert_delivered(x, s->img);
+    assert_int_equal(x->b.n_get, 2u * CHUNKS(FX_IMG_LEN));
+}
+
 static void test_fb_check_corrupt_image_refused(void **state)
 {
     struct suite *s = *state;
@@ -279,6 +322,23 @@ static void test_fb_check_corrupt_image_refused(void **state)
     assert_int_equal(x->status.s[x->status.n - 1u].state, FB_FAILED);
 }
 
+static void test_fb_init_corrupt_state_names_line(void **state)
+{
+    struct suite *s = *state;
+    struct fx_bridge *x = s->x;
+    struct fh_msg m = { { 0 } };
+    char path[300];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/state", s->state);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("phase 1\noffset many\n", f);
+    fclose(f);
+    assert_int_equal(fb_init(&x->b, &x->cfg, &x->p, &m), FOTA_EINVAL);
+    assert_non_null(strstr(m.text, "/state:2: bad state line"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,7 +350,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fb_check_5xx_backs_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fb_check_persisted_download_resumes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fb_check_restart_mid_delivery_delivers_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fb_check_lost_committed_image_downloads_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fb_check_corrupt_image_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fb_init_corrupt_state_names_line, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
