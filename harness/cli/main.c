@@ -24,6 +24,7 @@
 #include "cli/report.h"
 #include "scenario/results.h"
 #include "run/runner.h"
+#include "run/workdir.h"
 #include "scenario/scenario.h"
 #include "cli/board_cli.h"
 #include "target/board_profile.h"
@@ -236,7 +237,10 @@ static void finish_worker(struct worker *w, const struct hil_scenario *s, const 
     res->file = strdup(s->file);
     res->line = s->line;
     char path[PATH_MAX + 64];
-    snprintf(path, sizeof(path), "%s/%s/console.log", c->run.work_root, s->id);
+    if (hil_workdir_path(c->run.work_root, s->id, path, PATH_MAX) != 0) {
+        path[0] = '\0';
+    }
+    strcat(path, "/console.log");
     res->console = hil_read_text_file(path, 1024u * 1024u);
     free(w->buf);
     w->buf = NULL;

@@ -3,11 +3,13 @@
  * @brief One scenario against one target (see runner.h).
  *
  * Everything happens in one poll loop (pump()): the target's fds and
- * timers, the link proxy's two ends (pty master of the updater, the
+ * timers, the link proxy's two ends (our end of the updater's socketpair, the
  * target's link fd) and the updater process (pidfd). Steps only decide how
  * long to pump and what to check in between.
  */
 #include "run/runner.h"
+#include "run/diag.h"
+#include "run/workdir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +24,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <termios.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,14 +44,16 @@
 #include "target/target_board.h"
 
 #define HIL_PUMP_SLICE_MS   50     /* longest single poll while a step waits */
+#define HIL_UPDATER_FD      3      /* the updater's end of the link socketpair */
+#define HIL_UPDATER_PORT    "fd:3"
 #define HIL_MSG_MAX         8192
 #define HIL_TAIL_LINES      10     /* console lines quoted in a failure */
 #define HIL_CONSOLE_FILE_MAX (1024u * 1024u)
 
 struct run_update {
     bool active;
-    int master;                    /**< pty master (updater's side), -1 closed */
-    int slave;                     /**< kept open so the master never sees HUP early */
+    int master;                    /**< our end of the updater's link socketpair, -1 closed */
+    int slave;                     /**< the updater's end until it is spawned, -1 */
     pid_t pid;
     int pidfd;
     bool exited;
@@ -57,9 +61,9 @@ struct run_update {
     bool interrupted;              /**< a fault cut the power while it ran */
     char image[PATH_MAX];          /**< the image sent ({target} resolved, journal.h) */
     struct hil_buf to_target;      /**< proxy output waiting for the link fd */
-    struct hil_buf to_host;        /**< proxy output waiting for the pty master */
+    struct hil_buf to_host;        /**< proxy output waiting for the updater's socket */
     char log_path[PATH_MAX + 32];
-    bool spi_master;               /**< the updater's pty carries spi-emu transfers (spi_link.h) */
+    bool spi_master;               /**< the updater's link carries spi-emu transfers (spi_link.h) */
 };
 
 struct run {
@@ -96,6 +100,9 @@ struct run {
     struct hil_romlink rl;         /**< ROM-bootloader path: BOOT0/NRST control, emulated ROM */
     bool spi;                      /**< the update link is SPI (link: spi, or --link spi) */
     struct hil_spi spi_bus;        /**< emulated SPI bus between the updater and the slave */
+    /* diagnosis of a timed-out step (diag.h) */
+    struct hil_diag_ring diag_frames;
+    struct hil_diag_ring diag_events;
     /* verdict */
     int step;                      /**< 1-based step being run */
     char msg[HIL_MSG_MAX];
@@ -124,6 +131,9 @@ static void evlog(struct run *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
+    char line[sizeof(buf) + 16];
+    snprintf(line, sizeof(line), "[%9.3f] %s", elapsed_s(r), buf);
+    hil_diag_ring_add(strncmp(buf, "link ", 5) == 0 ? &r->diag_frames : &r->diag_events, line);
     if (r->event_log != NULL) {
         fprintf(r->event_log, "[%9.3f] %s\n", elapsed_s(r), buf);
     }
@@ -170,27 +180,6 @@ int hil_rmtree(const char *path)
         return errno == ENOENT ? 0 : FOTA_EIO;
     }
     return nftw(path, hil_rmtree_cb, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : FOTA_EIO;
-}
-
-static int mkdir_p(const char *path)
-{
-    char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp)) {
-        return FOTA_EINVAL;
-    }
-    for (char *p = tmp + 1; *p != '\0'; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
-                return FOTA_EIO;
-            }
-            *p = '/';
-        }
-    }
-    if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
-        return FOTA_EIO;
-    }
-    return 0;
 }
 
 char *hil_read_text_file(const char *path, size_t max)
@@ -717,7 +706,7 @@ static void pump(struct run *r, int max_ms)
                 const uint8_t *in = buf;
                 size_t in_len = (size_t)got;
                 if (r->spi || r->u.spi_master) {
-                    /* The updater is SPI master: its pty carries transfers (spi_link.h). */
+                    /* The updater is SPI master: its link carries transfers (spi_link.h). */
                     hil_spi_from_master(&r->spi_bus, buf, (size_t)got, &mosi, &r->u.to_host);
                     in = mosi.data;
                     in_len = mosi.len;
@@ -882,6 +871,31 @@ static void describe_expect(const struct hil_expect *e, char *buf, size_t len)
 
 /* ---- steps ---- */
 
+/* Before a timed-out step kills anything: diagnosis.txt (diag.h). */
+static void run_diagnose(struct run *r, const char *why)
+{
+    char state[1024];
+    const struct hil_proxy_dir *to_t = &r->proxy.dir[HIL_DIR_TO_TARGET];
+    const struct hil_proxy_dir *to_h = &r->proxy.dir[HIL_DIR_TO_HOST];
+    bool updater = r->u.pid > 0 && !r->u.exited;
+    snprintf(state, sizeof(state),
+             "step %d (line %d); target %s, link fd %d%s\n"
+             "updater: %s (pid %d); frames to the target %u, to the host %u: %s\n"
+             "buffered: %zu bytes for the target, %zu for the updater; SPI: %llu transfers (%u write, %u read), "
+             "%zu bytes queued on MISO%s\n"
+             "guest PC: not read (the guest may be held or QEMU stopped); see qemu.log and events.log",
+             r->step, r->step >= 1 ? r->s->steps[r->step - 1].line : 0, r->t != NULL && r->t->powered ? "powered" :
+             "off", r->link_fd, r->link_dead ? " (dead)" : "", !r->u.active ? "none" : updater ? "running" : "exited",
+             (int)r->u.pid, to_t->frames, to_h->frames, !r->u.active ? "no update running" :
+             to_h->frames >= to_t->frames ? "the device answered the last request: the updater owes the next one" :
+             "a request went to the device: the device owes its answer",
+             r->u.to_target.len, r->u.to_host.len, (unsigned long long)r->spi_bus.transfers, r->spi_bus.writes,
+             r->spi_bus.reads, r->spi_bus.miso_q.len, r->spi_bus.bad ? " (the request stream broke)" : "");
+    if (hil_diag_write(r->workdir, why, state, &r->diag_frames, &r->diag_events) == 0) {
+        evlog(r, "diagnosis written to %s/%s", r->workdir, HIL_DIAG_FILE);
+    }
+}
+
 static int check_target(struct run *r)
 {
     if (r->case_cut) {
@@ -891,6 +905,7 @@ static int check_target(struct run *r)
         return step_fail(r, "the target's debug link broke (see events.log)");
     }
     if (scenario_timed_out(r)) {
+        run_diagnose(r, "scenario timeout_ms exceeded");
         return step_fail(r, "scenario timeout_ms %u exceeded", r->s->timeout_ms);
     }
     return 0;
@@ -919,6 +934,7 @@ static int do_expect_console(struct run *r, const struct hil_step *st)
             }
         }
         if (now_ms() >= until) {
+            run_diagnose(r, "expect_console timed out");
             return step_fail(r, "expected /%s/ within %u ms", st->regex, st->timeout_ms);
         }
         if (check_target(r) != 0) {
@@ -982,7 +998,7 @@ static void tail_file(const char *path, int lines, char *out, size_t len)
     free(text);
 }
 
-static int spawn_updater(struct run *r, const struct hil_step *st, const char *slave_path)
+static int spawn_updater(struct run *r, const struct hil_step *st)
 {
     const struct hil_update *u = &st->update;
     int argc = 0;
@@ -1006,13 +1022,9 @@ static int spawn_updater(struct run *r, const struct hil_step *st, const char *s
     } else {
         argv[argc++] = "update";
     }
-    char spi_port[160];
     argv[argc++] = "--port";
-    argv[argc++] = (char *)slave_path;
-    if ((r->spi && u->protocol == HIL_PROTO_FOTA) || u->protocol == HIL_PROTO_AN4286) {
-        snprintf(spi_port, sizeof(spi_port), "spi-emu:%s", slave_path); /* fotactl is the SPI master */
-        argv[argc - 1] = spi_port;
-    }
+    /* fotactl is the SPI master on spi-emu (spi_link.h) */
+    argv[argc++] = r->u.spi_master ? "spi-emu:" HIL_UPDATER_PORT : HIL_UPDATER_PORT;
     for (int i = 0; i < u->nargs; i++) {
         argv[argc++] = u->args[i];
     }
@@ -1044,7 +1056,8 @@ static int spawn_updater(struct run *r, const struct hil_step *st, const char *s
             dup2(logfd, 1);
             dup2(logfd, 2);
         }
-        for (int fd = 3; fd < 4096; fd++) {
+        dup2(r->u.slave, HIL_UPDATER_FD); /* dup2 clears FD_CLOEXEC on the copy */
+        for (int fd = HIL_UPDATER_FD + 1; fd < 4096; fd++) {
             close(fd);
         }
         signal(SIGPIPE, SIG_DFL);
@@ -1056,6 +1069,8 @@ static int spawn_updater(struct run *r, const struct hil_step *st, const char *s
     if (logfd >= 0) {
         close(logfd);
     }
+    close(r->u.slave); /* the child has it: EOF on the master when it exits */
+    r->u.slave = -1;
     r->u.pid = pid;
     r->u.exited = false;
     r->u.pidfd = -1;
@@ -1093,29 +1108,22 @@ static void end_update(struct run *r)
     hil_proxy_init(&r->proxy, NULL, 0);
 }
 
-static int open_pty(struct run *r, char *slave_path, size_t len)
+/*
+ * The updater's end of the link: a Unix socketpair, the child's end passed
+ * as fd HIL_UPDATER_FD (`--port fd:3`). Not a pty: under CPU starvation a
+ * pty read or write can sleep in flush_work (state D) for a minute while
+ * the kernel worker that moves pty bytes waits for a CPU (measured: both
+ * fotactl processes of a -j 2 run in D/flush_work for 55 s, docs/ARCHITECTURE.md).
+ */
+static int open_link_pair(struct run *r)
 {
-    int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (m < 0) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         return FOTA_EIO;
     }
-    if (grantpt(m) != 0 || unlockpt(m) != 0 || ptsname_r(m, slave_path, len) != 0) {
-        close(m);
-        return FOTA_EIO;
-    }
-    int s = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (s < 0) {
-        close(m);
-        return FOTA_EIO;
-    }
-    struct termios tio;
-    if (tcgetattr(s, &tio) == 0) {
-        cfmakeraw(&tio);
-        tcsetattr(s, TCSANOW, &tio);
-    }
-    set_nonblock(m);
-    r->u.master = m;
-    r->u.slave = s;
+    set_nonblock(sv[0]);
+    r->u.master = sv[0];
+    r->u.slave = sv[1];
     return 0;
 }
 
@@ -1153,13 +1161,12 @@ static int do_update(struct run *r, const struct hil_step *st)
                   "erase" : "program", (int)u->faults[i].region, r->inject.n[i], torn_name(u->faults[i].torn));
         }
     }
-    char slave_path[128];
-    if (open_pty(r, slave_path, sizeof(slave_path)) != 0) {
+    if (open_link_pair(r) != 0) {
         end_update(r);
-        return step_fail(r, "cannot open a pty: %s", strerror(errno));
+        return step_fail(r, "cannot open a socketpair: %s", strerror(errno));
     }
     r->u.active = true;
-    if (spawn_updater(r, st, slave_path) != 0) {
+    if (spawn_updater(r, st) != 0) {
         end_update(r);
         return step_fail(r, "cannot start %s: %s", r->o->fotactl, strerror(errno));
     }
@@ -1178,6 +1185,7 @@ static int do_update(struct run *r, const struct hil_step *st)
             break;
         }
         if (now_ms() >= until) {
+            run_diagnose(r, "the update step's timeout_ms ran out");
             timed_out = true;
             break;
         }
@@ -1532,9 +1540,8 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
     out->file = strdup(s->file);
     out->line = s->line;
 
-    snprintf(r->workdir, sizeof(r->workdir), "%s/%s", o->work_root, s->id);
     int rc = 0;
-    if (hil_rmtree(r->workdir) != 0 || mkdir_p(r->workdir) != 0) {
+    if (hil_workdir_prepare(o->work_root, s->id, r->workdir, sizeof(r->workdir)) != 0) {
         snprintf(r->msg, sizeof(r->msg), "cannot create workdir %s: %s", r->workdir, strerror(errno));
         rc = -1;
     }
@@ -1676,6 +1683,7 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
     if (r->event_log != NULL) {
         fclose(r->event_log);
     }
+    hil_workdir_finish(r->workdir, rc != 0);
     char path[PATH_MAX + 32];
     snprintf(path, sizeof(path), "%s/console.log", r->workdir);
     out->console = hil_read_text_file(path, HIL_CONSOLE_FILE_MAX);

@@ -1,0 +1,49 @@
+#!/bin/sh
+# QEMU tests of the runner (issue 11, issue 14 defect 7), each against a
+# fake updater (tests/run/fake-fotactl.sh). Usage: runner-test.sh FOTA_HIL FOTACTL
+set -u
+HIL=${1:?usage: runner-test.sh FOTA_HIL FOTACTL}
+REAL=${2:?usage: runner-test.sh FOTA_HIL FOTACTL}
+OUT=build/work/runner-test
+FAKE=tests/run/fake-fotactl.sh
+SC=tests/run/scenarios
+rm -rf "$OUT"
+mkdir -p "$OUT"
+fail() { echo "runner-test: FAIL: $*"; exit 1; }
+export FAKE_REAL="$REAL"
+
+# 1. The updater's link is a socketpair end passed as fd 3, not a pty (a pty
+#    stalled fotactl in flush_work for 55 s under load; docs/ARCHITECTURE.md).
+FAKE_MODE=port FAKE_OUT="$OUT/port.txt" "$HIL" run -j 1 --fotactl "$FAKE" --work-dir "$OUT/w" \
+    "$SC/run.updater_port.yaml" >"$OUT/port.log" 2>&1 || fail "updater_port run failed (see $OUT/port.log)"
+grep -q '^port=fd:3 fd3=socket$' "$OUT/port.txt" || fail "updater port: $(cat "$OUT/port.txt")"
+FAKE_MODE=port FAKE_OUT="$OUT/port.txt" "$HIL" run -j 1 --link spi --fotactl "$FAKE" --work-dir "$OUT/w" \
+    "$SC/run.updater_port.yaml" >"$OUT/port.log" 2>&1 || fail "updater_port run over SPI failed"
+grep -q '^port=spi-emu:fd:3 fd3=socket$' "$OUT/port.txt" || fail "SPI updater port: $(cat "$OUT/port.txt")"
+[ -f "$OUT/w/run.updater_port/case-id" ] || fail "no case-id file in the work dir"
+ls "$OUT/w/run.updater_port/"*.sock >/dev/null 2>&1 && fail "sockets left in the work dir"
+echo "runner-test: ok: updater link is a socket (fd:3), work dir has case-id and no sockets"
+
+# 2. QEMU stopped for good mid-update: the 4 s step timeout still ends the
+#    run (bounded by the debug link's 5 s RSP timeout), and diagnosis.txt
+#    shows the updater still running: it is written before the kill.
+start=$(date +%s)
+FAKE_MODE=stopqemu FAKE_OUT="$OUT/stopped.txt" timeout 120 "$HIL" run -j 1 --fotactl "$FAKE" --work-dir "$OUT/w" \
+    "$SC/run.step_timeout.yaml" >"$OUT/stop.log" 2>&1
+rc=$?
+took=$(( $(date +%s) - start ))
+[ $rc -eq 1 ] || fail "QEMU stopped: exit $rc after ${took}s, expected 1 (see $OUT/stop.log)"
+[ -s "$OUT/stopped.txt" ] || fail "the fake updater stopped no QEMU"
+D="$OUT/w/run.step_timeout/diagnosis.txt"
+[ -f "$D" ] || fail "no diagnosis.txt after the step timeout"
+[ "$took" -lt 60 ] || fail "the run took ${took}s with a 4 s step timeout"
+grep -q 'updater: running' "$D" || fail "diagnosis does not show the running updater: $D"
+echo "runner-test: ok: step timeout ended a run with QEMU stopped (${took}s), diagnosis written"
+
+# 3. A failed case's work dir is kept by the next run of its id (<id>.1).
+FAKE_MODE=stopqemu FAKE_OUT="$OUT/stopped.txt" timeout 120 "$HIL" run -j 1 --fotactl "$FAKE" --work-dir "$OUT/w" \
+    "$SC/run.step_timeout.yaml" >"$OUT/stop2.log" 2>&1
+[ -f "$OUT/w/run.step_timeout.1/diagnosis.txt" ] || fail "the failed run's work dir was not kept as .1"
+grep -q FAIL "$OUT/w/run.step_timeout.1/verdict" || fail "kept work dir has no FAIL verdict"
+echo "runner-test: ok: failed work dir kept as run.step_timeout.1"
+echo "runner-test: all ok"
