@@ -67,6 +67,8 @@ static const char usage_text[] =
     "      --shard K/N         run only every Nth scenario/case from the Kth (1-based)\n"
     "      --seed N            seed of every sweep's sampling (default: the sweep's own)\n"
     "      --no-journal        run every sweep case the slow way (no crash states from the journal)\n"
+    "      --retries N         re-run a failed case up to N times; one that then passes is FLAKY\n"
+    "                          (printed, counted, in JUnit and the report; never a plain pass)\n"
     "\n"
     "Each scenario runs in build/work/<id>/ (console.log, events.log, fotactl logs).\n"
     "Prints `PASS id (t s)` / `FAIL id: ...` per scenario, then `N passed, N failed`.\n"
@@ -83,6 +85,7 @@ struct cli {
     struct hil_run_opts run;
     char fotactl_default[PATH_MAX + 16];
     struct hil_sweep_opts sweep;
+    int retries;                  /**< --retries N */
 };
 
 static int usage(FILE *out, int code)
@@ -438,6 +441,131 @@ static void default_fotactl(struct cli *c)
     snprintf(c->fotactl_default, sizeof(c->fotactl_default), "%s/fotactl", exe);
 }
 
+/* The selectors of this run, for "selects nothing" (e.g. "--filter 'x*' --tag quick"). */
+static void describe_selectors(const struct cli *c, char *buf, size_t len)
+{
+    size_t u = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < c->nfilters && u < len; i++) {
+        u += (size_t)snprintf(buf + u, len - u, "%s--filter '%s'", u ? " " : "", c->filters[i]);
+    }
+    for (int i = 0; i < c->ntags && u < len; i++) {
+        u += (size_t)snprintf(buf + u, len - u, "%s--tag %s", u ? " " : "", c->tags[i]);
+    }
+    for (int i = 0; i < c->sweep.ncases && u < len; i++) {
+        u += (size_t)snprintf(buf + u, len - u, "%s--case '%s'", u ? " " : "", c->sweep.cases[i]);
+    }
+    if (c->sweep.shard_n > 0 && u < len) {
+        u += (size_t)snprintf(buf + u, len - u, "%s--shard %d/%d", u ? " " : "", c->sweep.shard_k, c->sweep.shard_n);
+    }
+    if (u == 0) {
+        snprintf(buf, len, "(no selector)");
+    }
+}
+
+/* A run that selects nothing is bad input (pytest's exit 5): say which selector. @return EXIT_USAGE. */
+static int selected_nothing(const struct cli *c, char **paths, int npaths, const char *what)
+{
+    char sel[1024];
+    describe_selectors(c, sel, sizeof(sel));
+    fprintf(stderr, "fota-hil: %s selects no %s in", sel, what);
+    for (int i = 0; i < npaths; i++) {
+        fprintf(stderr, " %s", paths[i]);
+    }
+    fputc('\n', stderr);
+    return EXIT_USAGE;
+}
+
+/* The scenario of @p id among @p items, NULL if none. */
+static struct hil_scenario *scenario_by_id(struct hil_scenario **items, int n, const char *id)
+{
+    for (int i = 0; i < n; i++) {
+        if (strcmp(items[i]->id, id) == 0) {
+            return items[i];
+        }
+    }
+    return NULL;
+}
+
+/*
+ * --retries: re-run the failed cases of @p rs (up to c->retries rounds);
+ * a case that passes on a retry becomes FLAKY (hil_result_make_flaky),
+ * one that fails every time keeps its first failure. A retried case's
+ * failed work dir is kept as <id>.1/ (workdir.h).
+ */
+static void retry_failed(const struct cli *c, struct hil_scenario **items, int n, struct hil_results *rs)
+{
+    for (int attempt = 2; attempt <= c->retries + 1; attempt++) {
+        struct hil_scenario **again = calloc((size_t)rs->count + 1, sizeof(*again));
+        int *index_of = calloc((size_t)rs->count + 1, sizeof(*index_of));
+        if (again == NULL || index_of == NULL) {
+            abort();
+        }
+        int na = 0;
+        for (int i = 0; i < rs->count; i++) {
+            struct hil_scenario *s = rs->items[i].status == HIL_FAIL ? scenario_by_id(items, n, rs->items[i].id) : NULL;
+            if (s != NULL) {
+                index_of[na] = i;
+                again[na++] = s;
+            }
+        }
+        if (na > 0) {
+            printf("retry %d of %d: %d failed case%s\n", attempt - 1, c->retries, na, na == 1 ? "" : "s");
+            fflush(stdout);
+            struct hil_results re = { 0 };
+            run_all(c, again, na, &re);
+            for (int k = 0; k < re.count && k < na; k++) {
+                if (re.items[k].status == HIL_PASS) {
+                    hil_result_make_flaky(&rs->items[index_of[k]], &re.items[k], attempt);
+                    hil_result_print(&rs->items[index_of[k]], stdout);
+                }
+            }
+            hil_results_free(&re);
+        }
+        free(again);
+        free(index_of);
+        if (na == 0) {
+            break;
+        }
+    }
+}
+
+/* `run`: the selected scenarios (sweeps expanded), retries, summary, reports. @return the exit status. */
+static int run_selected(struct cli *c, const char *argv0, struct hil_scenario **sel, int nsel, char **paths,
+                        int npaths)
+{
+    int code = 0;
+    struct hil_results rs = { 0 };
+    struct hil_sweep_plan plan;
+    hil_sweep_cli_setup(argv0, &c->run, &c->sweep, sel, nsel);
+    hil_sweep_plan_build(sel, nsel, &c->run, &c->sweep, &plan);
+    if (plan.count == 0 && plan.pre.count == 0) {
+        hil_sweep_plan_free(&plan);
+        return selected_nothing(c, paths, npaths, "scenario or sweep case");
+    }
+    for (int i = 0; i < plan.pre.count; i++) {
+        hil_results_add(&rs, &plan.pre.items[i]);
+    }
+    run_all(c, plan.items, plan.count, &rs);
+    hil_sweep_after_run(&plan, &rs, rerun_slow, c);
+    retry_failed(c, plan.items, plan.count, &rs);
+    rs.show_flaky = c->retries > 0;
+    hil_results_print_summary(&rs, stdout);
+    fflush(stdout);
+    if (c->junit != NULL && write_report(c->junit, &rs, true) != 0) {
+        code = EXIT_USAGE;
+    }
+    if (c->tap != NULL && write_report(c->tap, &rs, false) != 0) {
+        code = EXIT_USAGE;
+    }
+    if (code == 0 && hil_results_count(&rs, HIL_FAIL) > 0) {
+        code = EXIT_FAILED;
+    }
+    hil_results_free(&rs);
+    hil_sweep_plan_free(&plan);
+    return code;
+}
+
 static int parse_int(const char *s, int min, int *out)
 {
     char *end = NULL;
@@ -490,7 +618,7 @@ int main(int argc, char **argv)
     c.run.icount_shift = 4;
 
     enum { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP, O_BOARD, O_FLASH_IMAGE,
-           O_LINK, O_CASE, O_SHARD, O_SEED, O_NOJOURNAL };
+           O_LINK, O_CASE, O_SHARD, O_SEED, O_NOJOURNAL, O_RETRIES };
     static const struct option longopts[] = {
         { "jobs", required_argument, NULL, 'j' },
         { "junit", required_argument, NULL, O_JUNIT },
@@ -513,6 +641,7 @@ int main(int argc, char **argv)
         { "shard", required_argument, NULL, O_SHARD },
         { "seed", required_argument, NULL, O_SEED },
         { "no-journal", no_argument, NULL, O_NOJOURNAL },
+        { "retries", required_argument, NULL, O_RETRIES },
         { NULL, 0, NULL, 0 },
     };
     optind = 2;
@@ -594,6 +723,12 @@ int main(int argc, char **argv)
             break;
         }
         case O_NOJOURNAL: c.sweep.no_journal = true; break;
+        case O_RETRIES:
+            if (parse_int(optarg, 0, &c.retries) != 0 || c.retries > 100) {
+                fprintf(stderr, "fota-hil: --retries needs a number 0..100, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'h':
         case O_HELP:
             return usage(stdout, 0);
@@ -633,32 +768,10 @@ int main(int argc, char **argv)
         for (int i = 0; i < nsel; i++) {
             printf("%s\n", sel[i]->id);
         }
+    } else if (nsel == 0) {
+        code = selected_nothing(&c, argv + optind, argc - optind, "scenario");
     } else {
-        if (nsel == 0) {
-            fprintf(stderr, "fota-hil: no scenario matches\n");
-        }
-        struct hil_results rs = { 0 };
-        struct hil_sweep_plan plan;
-        hil_sweep_cli_setup(argv[0], &c.run, &c.sweep, sel, nsel);
-        hil_sweep_plan_build(sel, nsel, &c.run, &c.sweep, &plan);
-        for (int i = 0; i < plan.pre.count; i++) {
-            hil_results_add(&rs, &plan.pre.items[i]);
-        }
-        run_all(&c, plan.items, plan.count, &rs);
-        hil_sweep_after_run(&plan, &rs, rerun_slow, &c);
-        hil_results_print_summary(&rs, stdout);
-        fflush(stdout);
-        if (c.junit != NULL && write_report(c.junit, &rs, true) != 0) {
-            code = EXIT_USAGE;
-        }
-        if (c.tap != NULL && write_report(c.tap, &rs, false) != 0) {
-            code = EXIT_USAGE;
-        }
-        if (code == 0 && hil_results_count(&rs, HIL_FAIL) > 0) {
-            code = EXIT_FAILED;
-        }
-        hil_results_free(&rs);
-        hil_sweep_plan_free(&plan);
+        code = run_selected(&c, argv[0], sel, nsel, argv + optind, argc - optind);
     }
     free(sel);
     free(c.sweep.cases);

@@ -46,4 +46,30 @@ FAKE_MODE=stopqemu FAKE_OUT="$OUT/stopped.txt" timeout 120 "$HIL" run -j 1 --fot
 [ -f "$OUT/w/run.step_timeout.1/diagnosis.txt" ] || fail "the failed run's work dir was not kept as .1"
 grep -q FAIL "$OUT/w/run.step_timeout.1/verdict" || fail "kept work dir has no FAIL verdict"
 echo "runner-test: ok: failed work dir kept as run.step_timeout.1"
+# 4. --retries: a case that fails once and then passes is FLAKY (summary,
+#    JUnit property + first failure, exit 0), never a plain pass; without
+#    --retries it is a failure.
+rm -f "$OUT/flaky.n"
+FAKE_MODE=flaky FAKE_OUT="$OUT/flaky.n" "$HIL" run -j 1 --fotactl "$FAKE" --work-dir "$OUT/w" \
+    "$SC/run.updater_port.yaml" >"$OUT/noretry.log" 2>&1 && fail "a failing first run passed without --retries"
+rm -f "$OUT/flaky.n"
+FAKE_MODE=flaky FAKE_OUT="$OUT/flaky.n" "$HIL" run -j 1 --retries 2 --fotactl "$FAKE" --work-dir "$OUT/w" \
+    --junit "$OUT/flaky.xml" "$SC/run.updater_port.yaml" >"$OUT/flaky.log" 2>&1 || fail "flaky run exit $? (see $OUT/flaky.log)"
+grep -q '^FLAKY run.updater_port: passed on attempt 2; first failure: step 3 update' "$OUT/flaky.log" || fail "no FLAKY line in $OUT/flaky.log"
+grep -qx '0 passed, 0 failed, 1 flaky' "$OUT/flaky.log" || fail "summary: $(tail -n 1 "$OUT/flaky.log")"
+grep -q '<property name="flaky" value="true"/>' "$OUT/flaky.xml" || fail "no flaky property in $OUT/flaky.xml"
+grep -q '<flakyFailure message="passed on attempt 2; first failure: step 3 update' "$OUT/flaky.xml" || fail "no flakyFailure in $OUT/flaky.xml"
+grep -q 'failing the first run on purpose' "$OUT/w/run.updater_port.1/fotactl.step3.log" || fail "first failure's work dir not kept"
+echo "runner-test: ok: --retries reports a case that failed once as FLAKY"
+
+# 5. Selecting nothing is bad input: exit 2, naming the selector.
+"$HIL" run --filter 'no.such.*' --work-dir "$OUT/w" "$SC" >"$OUT/none.log" 2>&1
+rc=$?
+[ $rc -eq 2 ] || fail "--filter selecting nothing: exit $rc, expected 2"
+grep -q "fota-hil: --filter 'no.such.\*' selects no scenario in $SC" "$OUT/none.log" || fail "message: $(cat "$OUT/none.log")"
+"$HIL" run --shard 3/3 --work-dir "$OUT/w" "$SC/run.updater_port.yaml" >"$OUT/none.log" 2>&1
+rc=$?
+[ $rc -eq 2 ] || fail "--shard selecting nothing: exit $rc, expected 2"
+grep -q -- "--shard 3/3 selects no scenario or sweep case" "$OUT/none.log" || fail "message: $(cat "$OUT/none.log")"
+echo "runner-test: ok: selecting nothing exits 2 naming the selector"
 echo "runner-test: all ok"
