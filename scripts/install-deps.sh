@@ -13,6 +13,7 @@ PKGS=(
   tshark
   chromium
   stm32flash
+  stress-ng
 )
 missing=()
 for p in "${PKGS[@]}"; do

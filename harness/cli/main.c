@@ -276,7 +276,10 @@ static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct
 {
     struct hil_result *res = calloc((size_t)n + 1, sizeof(*res));
     struct worker *ws = calloc((size_t)c->jobs + 1, sizeof(*ws));
-    if (res == NULL || ws == NULL) {
+    /* one pollfd per worker: every -j (up to 4096) is drained, not the first 64 */
+    struct pollfd *pfd = calloc((size_t)c->jobs + 1, sizeof(*pfd));
+    int *map = calloc((size_t)c->jobs + 1, sizeof(*map));
+    if (res == NULL || ws == NULL || pfd == NULL || map == NULL) {
         abort();
     }
     int next = 0;
@@ -339,10 +342,8 @@ static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct
         if (active == 0) {
             continue;
         }
-        struct pollfd pfd[64];
-        int map[64];
         int np = 0;
-        for (int i = 0; i < c->jobs && np < 64; i++) {
+        for (int i = 0; i < c->jobs; i++) {
             if (ws[i].pid != 0) {
                 pfd[np].fd = ws[i].fd;
                 pfd[np].events = POLLIN;
@@ -391,6 +392,8 @@ static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct
     }
     free(res);
     free(ws);
+    free(pfd);
+    free(map);
     return 0;
 }
 

@@ -55,26 +55,33 @@ static void diag_proc_file(FILE *f, pid_t pid, const char *name)
     fclose(in);
 }
 
-/* Parent, state and name of @p pid from /proc/PID/stat. @return 0; -1. */
-static int diag_stat(pid_t pid, pid_t *ppid, char *state, char *comm, size_t commlen)
+const char *hil_proc_stat(pid_t pid, char *buf, size_t len, char *comm, size_t commlen)
 {
-    char path[64], buf[512];
+    char path[64];
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     FILE *in = fopen(path, "r");
     if (in == NULL) {
-        return -1;
+        return NULL;
     }
-    size_t n = fread(buf, 1, sizeof(buf) - 1, in);
+    size_t n = fread(buf, 1, len - 1, in);
     fclose(in);
     buf[n] = '\0';
     char *open = strchr(buf, '(');
     char *close = strrchr(buf, ')');
     if (open == NULL || close == NULL || close < open) {
-        return -1;
+        return NULL;
     }
     snprintf(comm, commlen, "%.*s", (int)(close - open - 1), open + 1);
+    return close + 1;
+}
+
+/* Parent, state and name of @p pid from /proc/PID/stat. @return 0; -1. */
+static int diag_stat(pid_t pid, pid_t *ppid, char *state, char *comm, size_t commlen)
+{
+    char buf[512];
+    const char *rest = hil_proc_stat(pid, buf, sizeof(buf), comm, commlen);
     int pp = 0;
-    if (sscanf(close + 1, " %c %d", state, &pp) != 2) {
+    if (rest == NULL || sscanf(rest, " %c %d", state, &pp) != 2) {
         return -1;
     }
     *ppid = (pid_t)pp;

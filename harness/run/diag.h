@@ -18,6 +18,14 @@ struct hil_diag_ring {
     unsigned next;  /**< lines ever added */
 };
 
+#include <sys/types.h>
+
+/**
+ * Read /proc/@p pid/stat into @p buf; the name (comm) into @p comm.
+ * @return the text after the name's ')' (" S ppid ..."), NULL if unreadable.
+ */
+const char *hil_proc_stat(pid_t pid, char *buf, size_t len, char *comm, size_t commlen);
+
 /** Add @p line (truncated to HIL_DIAG_LINE - 1 bytes) to @p ring. */
 void hil_diag_ring_add(struct hil_diag_ring *ring, const char *line);
 

@@ -9,6 +9,7 @@
  */
 #include "run/runner.h"
 #include "run/diag.h"
+#include "run/hold.h"
 #include "run/workdir.h"
 
 #include <errno.h>
@@ -64,6 +65,8 @@ struct run_update {
     struct hil_buf to_host;        /**< proxy output waiting for the updater's socket */
     char log_path[PATH_MAX + 32];
     bool spi_master;               /**< the updater's link carries spi-emu transfers (spi_link.h) */
+    bool fota;                     /**< the update protocol (not a ROM's): the updater is held (hold.h) */
+    struct hil_hold hold;          /**< held while the device owes an answer (hold.h) */
 };
 
 struct run {
@@ -247,7 +250,8 @@ static int step_fail(struct run *r, const char *fmt, ...)
     vsnprintf(r->msg + used, sizeof(r->msg) - used, fmt, ap);
     va_end(ap);
     if (st != NULL) {
-        msg_add(r, " (%s:%d)", r->s->file, st->line);
+        /* After quoted output (fotactl's lines) the location gets its own line. */
+        msg_add(r, "%s(%s:%d)", strchr(r->msg, '\n') != NULL ? "\n" : " ", r->s->file, st->line);
     }
     if (r->died) {
         msg_add(r, "; target died: %s", r->died_detail);
@@ -414,6 +418,11 @@ static void proxy_log(void *ctx, enum hil_dir dir, uint32_t n, const struct prot
         snprintf(extra, sizeof(extra), " offset %u", proto_get_u32(f->payload));
     } else if ((f->type & PROTO_T_RSP) != 0 && f->len >= 1) {
         snprintf(extra, sizeof(extra), " status %u", f->payload[0]);
+    }
+    if (r->u.active && r->u.fota && dir == HIL_DIR_TO_TARGET && crc_ok && fault[0] == '\0') {
+        hil_hold_request(&r->u.hold, f->type == PROTO_T_HELLO); /* the device owes the answer */
+    } else if (dir == HIL_DIR_TO_HOST) {
+        hil_hold_answered(&r->u.hold);
     }
     evlog(r, "link %s #%u %s seq %u len %u%s%s%s%s", dir == HIL_DIR_TO_TARGET ? ">" : "<", n,
           proto_type_name(f->type), f->seq, f->len, extra, crc_ok ? "" : " BAD-CRC",
@@ -738,6 +747,9 @@ static void pump(struct run *r, int max_ms)
         reap_child(r, false);
     } else if (r->u.pid > 0 && r->u.pidfd < 0) {
         reap_child(r, false);
+    }    if (r->u.active && hil_hold_service(&r->u.hold, r->u.pid, r->u.pid > 0 && !r->u.exited) != 0) {
+        evlog(r, "hold: the device spent %u ms of its time without answering: the updater goes on",
+              r->u.hold.budget_ms);
     }
 }
 
@@ -977,7 +989,7 @@ static int do_expect(struct run *r, const struct hil_step *st)
 
 static void tail_file(const char *path, int lines, char *out, size_t len)
 {
-    out[0] = '\0';
+    snprintf(out, len, "(nothing: %s is empty or missing)", path);
     char *text = hil_read_text_file(path, 16384);
     if (text == NULL) {
         return;
@@ -994,7 +1006,9 @@ static void tail_file(const char *path, int lines, char *out, size_t len)
             break;
         }
     }
-    snprintf(out, len, "%s", text + start);
+    if (text[start] != '\0') {
+        snprintf(out, len, "%s", text + start);
+    }
     free(text);
 }
 
@@ -1094,6 +1108,12 @@ static void kill_updater(struct run *r)
 
 static void end_update(struct run *r)
 {
+    (void)hil_hold_service(&r->u.hold, r->u.pid, false); /* never leaves it stopped */
+    if (r->u.hold.holds > 0) {
+        evlog(r, "hold: the updater was held %u times (%u ended by the device-time budget), %llu ms in all",
+              r->u.hold.holds, r->u.hold.expired, (unsigned long long)r->u.hold.held_ms);
+    }
+    memset(&r->u.hold, 0, sizeof(r->u.hold));
     kill_updater(r);
     close_updater_side(r);
     if (r->u.pidfd >= 0) {
@@ -1149,6 +1169,8 @@ static int do_update(struct run *r, const struct hil_step *st)
     hil_romlink_arm(&r->rl, u->faults, u->nfaults);
     hil_spi_init(&r->spi_bus, u->faults, u->nfaults);
     r->u.spi_master = (r->spi && u->protocol == HIL_PROTO_FOTA) || u->protocol == HIL_PROTO_AN4286;
+    r->u.fota = u->protocol == HIL_PROTO_FOTA;
+    memset(&r->u.hold, 0, sizeof(r->u.hold));
     if ((u->protocol == HIL_PROTO_AN3155 || u->protocol == HIL_PROTO_AN4286) && hil_romlink_listen(&r->rl, r->workdir) != 0) {
         return step_fail(r, "cannot serve %s/boot.sock: %s", r->workdir, strerror(errno));
     }

@@ -123,7 +123,9 @@ void hil_result_print(const struct hil_result *r, FILE *out)
     case HIL_FAIL:
         fprintf(out, "FAIL %s: ", id);
         print_indented(out, r->message != NULL ? r->message : "failed", "    ");
-        fprintf(out, " (%.2f s)\n", r->seconds);
+        /* After a multi-line message (console lines) the time gets its own line. */
+        fprintf(out, "%s(%.2f s)\n", r->message != NULL && strchr(r->message, '\n') != NULL ? "\n    " : " ",
+                r->seconds);
         break;
     case HIL_SKIP:
         fprintf(out, "SKIP %s: %s\n", id, r->message != NULL ? r->message : "skipped");

@@ -46,6 +46,19 @@ FAKE_MODE=stopqemu FAKE_OUT="$OUT/stopped.txt" timeout 120 "$HIL" run -j 1 --fot
 [ -f "$OUT/w/run.step_timeout.1/diagnosis.txt" ] || fail "the failed run's work dir was not kept as .1"
 grep -q FAIL "$OUT/w/run.step_timeout.1/verdict" || fail "kept work dir has no FAIL verdict"
 echo "runner-test: ok: failed work dir kept as run.step_timeout.1"
+# 6. The device stopped 12 s as it enters update mode (QEMU SIGSTOPped while
+#    fotactl waits for HELLO: longer than its 50 x 100 ms of HELLO tries and
+#    the bootloader's 10 s update-mode timeout): the harness holds fotactl while the device owes its answer
+#    (hold.h), and the update ends ok.
+FAKE_MODE=stallqemu FAKE_OUT="$OUT/stall.txt" FAKE_CONSOLE="$OUT/w/run.hold_updater/console.log" \
+    "$HIL" run -j 1 --fotactl "$FAKE" --work-dir "$OUT/w" "$SC/run.hold_updater.yaml" >"$OUT/hold.log" 2>&1 ||
+    fail "held updater: the update failed (see $OUT/hold.log)"
+[ -s "$OUT/stall.txt" ] || fail "the fake did not stop QEMU"
+held=$(sed -n 's/.*hold: the updater was held [0-9]* times ([0-9]* ended by the device-time budget), \([0-9]*\) ms in all/\1/p' \
+    "$OUT/w/run.hold_updater/events.log" | head -n 1)
+[ "${held:-0}" -ge 10000 ] || fail "fotactl was held ${held:-0} ms, expected >= 10000 (see events.log)"
+echo "runner-test: ok: fotactl held ${held} ms while the stopped device owed its answer; update ok"
+
 # 4. --retries: a case that fails once and then passes is FLAKY (summary,
 #    JUnit property + first failure, exit 0), never a plain pass; without
 #    --retries it is a failure.
