@@ -595,14 +595,90 @@ static void cut_at_frame(struct run *r)
     }
 }
 
-/* One round: poll everything for at most @p max_ms, then service it. */
-static void pump(struct run *r, int max_ms)
+/* The device sent bytes on its update link: through the proxy to the
+ * updater (UART), or into the SPI slave's MISO queue. */
+static void pump_from_target(struct run *r)
 {
-    struct pollfd fds[40];
-    int timeout = max_ms < 0 ? 0 : max_ms;
-    struct hil_target *t = r->t;
+    uint8_t buf[4096];
+    ssize_t got = read(r->link_fd, buf, sizeof(buf));
+    if (got > 0) {
+        struct hil_buf tmp = { 0 };
+        hil_proxy_feed(&r->proxy, HIL_DIR_TO_HOST, buf, (size_t)got, &tmp);
+        if (r->spi) {
+            hil_spi_from_slave(&r->spi_bus, tmp.data, tmp.len); /* waits for the master's clock */
+        } else if (r->u.master >= 0 && !r->u.spi_master) {
+            hil_buf_append(&r->u.to_host, tmp.data, tmp.len);
+        }
+        hil_buf_free(&tmp);
+    } else if (got == 0 || (errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
+        r->link_dead = true;
+        evlog(r, "link fd %d: %s", r->link_fd, got == 0 ? "closed" : strerror(errno));
+    }
+}
 
-    int link = t->ops->link_fd(t);
+/* The updater sent bytes: to the emulated ROM (AN3155 / AN4286 over the
+ * SPI bus), or through the SPI bus and the proxy to the device. */
+static void pump_from_updater(struct run *r)
+{
+    uint8_t buf[4096];
+    ssize_t got = read(r->u.master, buf, sizeof(buf));
+    if (got > 0 && r->rl.in_rom && r->u.spi_master) {
+        /* ST's ROM bootloader on SPI1 (AN4286): the bus clocks it byte by byte. */
+        struct hil_buf none = { 0 };
+        r->spi_bus.slave_clock = rom_spi_clock;
+        r->spi_bus.slave_ctx = r;
+        hil_spi_from_master(&r->spi_bus, buf, (size_t)got, &none, &r->u.to_host);
+        r->spi_bus.slave_clock = NULL;
+        hil_buf_free(&none);
+        if (r->rl.in_rom && r->rl.rom->go) {
+            r->rl.rom->go = false;
+            rom_nrst(r, false, "GO");
+        }
+    } else if (got > 0 && r->rl.in_rom) {
+        rom_feed(r, buf, (size_t)got); /* the device runs ST's ROM bootloader */
+    } else if (got > 0) {
+        struct hil_buf tmp = { 0 };
+        struct hil_buf mosi = { 0 };
+        const uint8_t *in = buf;
+        size_t in_len = (size_t)got;
+        if (r->spi || r->u.spi_master) {
+            /* The updater is SPI master: its link carries transfers (spi_link.h). */
+            hil_spi_from_master(&r->spi_bus, buf, (size_t)got, &mosi, &r->u.to_host);
+            in = mosi.data;
+            in_len = mosi.len;
+        }
+        hil_proxy_feed(&r->proxy, HIL_DIR_TO_TARGET, in, in_len, &tmp);
+        hil_buf_free(&mosi);
+        if (r->link_fd >= 0 && !r->link_dead) {
+            hil_buf_append(&r->u.to_target, tmp.data, tmp.len);
+            write_out(r->link_fd, &r->u.to_target);
+        }
+        hil_buf_free(&tmp);
+        if (r->proxy.disconnected) {
+            evlog(r, "FAULT disconnect: closing the updater's side of the link");
+            close_updater_side(r);
+        }
+        if (r->proxy.power_cut && r->u.active && !r->u.interrupted) {
+            cut_at_frame(r);
+        }
+    } else if (got == 0 || (errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
+        /* The updater closed its port; nothing more will come. */
+        close_updater_side(r);
+    }
+}
+
+/* The fds of one pump round and where each source sits in them. */
+struct pump_set {
+    struct pollfd fds[40];
+    int n, tn;                     /* all, the target's (first) */
+    int i_link, i_master, i_pid, i_rom;
+    int timeout;
+};
+
+/* The target's link fd changed (power cycle): a fresh stream both ways. */
+static void pump_track_link(struct run *r)
+{
+    int link = r->t->ops->link_fd(r->t);
     if (link != r->link_fd) {
         evlog(r, "link fd %d -> %d", r->link_fd, link);
         r->link_fd = link;
@@ -613,40 +689,54 @@ static void pump(struct run *r, int max_ms)
             set_nonblock(link);
         }
     }
+}
 
-    int tn = t->ops->poll_fds(t, fds, 32, &timeout);
-    if (tn < 0) {
-        tn = 0;
+static void pump_add(struct pump_set *ps, int *index, int fd, short events)
+{
+    *index = ps->n;
+    ps->fds[ps->n].fd = fd;
+    ps->fds[ps->n].events = events;
+    ps->fds[ps->n].revents = 0;
+    ps->n++;
+}
+
+/* Fill @p ps: the target's fds, the link, the updater's socket and pidfd, the ROM's. */
+static void pump_fill(struct run *r, struct pump_set *ps)
+{
+    ps->tn = r->t->ops->poll_fds(r->t, ps->fds, 32, &ps->timeout);
+    if (ps->tn < 0) {
+        ps->tn = 0;
     }
-    int n = tn;
-    int i_link = -1, i_master = -1, i_pid = -1;
+    ps->n = ps->tn;
+    ps->i_link = ps->i_master = ps->i_pid = -1;
     if (r->link_fd >= 0 && !r->link_dead) {
-        i_link = n;
-        fds[n].fd = r->link_fd;
-        fds[n].events = (short)(POLLIN | (r->u.to_target.len > 0 ? POLLOUT : 0));
-        fds[n].revents = 0;
-        n++;
+        pump_add(ps, &ps->i_link, r->link_fd, (short)(POLLIN | (r->u.to_target.len > 0 ? POLLOUT : 0)));
     }
     if (r->u.master >= 0) {
-        i_master = n;
-        fds[n].fd = r->u.master;
-        fds[n].events = (short)(POLLIN | (r->u.to_host.len > 0 ? POLLOUT : 0));
-        fds[n].revents = 0;
-        n++;
+        pump_add(ps, &ps->i_master, r->u.master, (short)(POLLIN | (r->u.to_host.len > 0 ? POLLOUT : 0)));
     }
     if (r->u.pid > 0 && !r->u.exited) {
         if (r->u.pidfd >= 0) {
-            i_pid = n;
-            fds[n].fd = r->u.pidfd;
-            fds[n].events = POLLIN;
-            fds[n].revents = 0;
-            n++;
-        } else if (timeout > 20) {
-            timeout = 20; /* no pidfd: poll for the child's exit */
+            pump_add(ps, &ps->i_pid, r->u.pidfd, POLLIN);
+        } else if (ps->timeout > 20) {
+            ps->timeout = 20; /* no pidfd: poll for the child's exit */
         }
     }
-    int i_rom = n;
-    n += hil_romlink_poll_fds(&r->rl, &fds[n], 4);
+    ps->i_rom = ps->n;
+    ps->n += hil_romlink_poll_fds(&r->rl, &ps->fds[ps->n], 4);
+}
+
+/* One round: poll everything for at most @p max_ms, then service it. */
+static void pump(struct run *r, int max_ms)
+{
+    struct pump_set ps = { .timeout = max_ms < 0 ? 0 : max_ms };
+    struct pollfd *fds = ps.fds;
+    struct hil_target *t = r->t;
+
+    pump_track_link(r);
+    pump_fill(r, &ps);
+    int n = ps.n, tn = ps.tn, i_link = ps.i_link, i_master = ps.i_master, i_pid = ps.i_pid, i_rom = ps.i_rom;
+    int timeout = ps.timeout;
     int pr = poll(fds, (nfds_t)n, timeout);
     if (pr < 0 && errno != EINTR) {
         evlog(r, "poll: %s", strerror(errno));
@@ -670,21 +760,7 @@ static void pump(struct run *r, int max_ms)
             write_out(r->link_fd, &r->u.to_target);
         }
         if ((re & (POLLIN | POLLHUP | POLLERR)) != 0) {
-            uint8_t buf[4096];
-            ssize_t got = read(r->link_fd, buf, sizeof(buf));
-            if (got > 0) {
-                struct hil_buf tmp = { 0 };
-                hil_proxy_feed(&r->proxy, HIL_DIR_TO_HOST, buf, (size_t)got, &tmp);
-                if (r->spi) {
-                    hil_spi_from_slave(&r->spi_bus, tmp.data, tmp.len); /* waits for the master's clock */
-                } else if (r->u.master >= 0 && !r->u.spi_master) {
-                    hil_buf_append(&r->u.to_host, tmp.data, tmp.len);
-                }
-                hil_buf_free(&tmp);
-            } else if (got == 0 || (errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
-                r->link_dead = true;
-                evlog(r, "link fd %d: %s", r->link_fd, got == 0 ? "closed" : strerror(errno));
-            }
+            pump_from_target(r);
         }
     }
     if (i_master >= 0 && r->u.master >= 0) {
@@ -693,51 +769,7 @@ static void pump(struct run *r, int max_ms)
             write_out(r->u.master, &r->u.to_host);
         }
         if ((re & (POLLIN | POLLHUP | POLLERR)) != 0) {
-            uint8_t buf[4096];
-            ssize_t got = read(r->u.master, buf, sizeof(buf));
-            if (got > 0 && r->rl.in_rom && r->u.spi_master) {
-                /* ST's ROM bootloader on SPI1 (AN4286): the bus clocks it byte by byte. */
-                struct hil_buf none = { 0 };
-                r->spi_bus.slave_clock = rom_spi_clock;
-                r->spi_bus.slave_ctx = r;
-                hil_spi_from_master(&r->spi_bus, buf, (size_t)got, &none, &r->u.to_host);
-                r->spi_bus.slave_clock = NULL;
-                hil_buf_free(&none);
-                if (r->rl.in_rom && r->rl.rom->go) {
-                    r->rl.rom->go = false;
-                    rom_nrst(r, false, "GO");
-                }
-            } else if (got > 0 && r->rl.in_rom) {
-                rom_feed(r, buf, (size_t)got); /* the device runs ST's ROM bootloader */
-            } else if (got > 0) {
-                struct hil_buf tmp = { 0 };
-                struct hil_buf mosi = { 0 };
-                const uint8_t *in = buf;
-                size_t in_len = (size_t)got;
-                if (r->spi || r->u.spi_master) {
-                    /* The updater is SPI master: its link carries transfers (spi_link.h). */
-                    hil_spi_from_master(&r->spi_bus, buf, (size_t)got, &mosi, &r->u.to_host);
-                    in = mosi.data;
-                    in_len = mosi.len;
-                }
-                hil_proxy_feed(&r->proxy, HIL_DIR_TO_TARGET, in, in_len, &tmp);
-                hil_buf_free(&mosi);
-                if (r->link_fd >= 0 && !r->link_dead) {
-                    hil_buf_append(&r->u.to_target, tmp.data, tmp.len);
-                    write_out(r->link_fd, &r->u.to_target);
-                }
-                hil_buf_free(&tmp);
-                if (r->proxy.disconnected) {
-                    evlog(r, "FAULT disconnect: closing the updater's side of the link");
-                    close_updater_side(r);
-                }
-                if (r->proxy.power_cut && r->u.active && !r->u.interrupted) {
-                    cut_at_frame(r);
-                }
-            } else if (got == 0 || (errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
-                /* The updater closed its port; nothing more will come. */
-                close_updater_side(r);
-            }
+            pump_from_updater(r);
         }
     }
     if (n > i_rom) {
@@ -747,7 +779,8 @@ static void pump(struct run *r, int max_ms)
         reap_child(r, false);
     } else if (r->u.pid > 0 && r->u.pidfd < 0) {
         reap_child(r, false);
-    }    if (r->u.active && hil_hold_service(&r->u.hold, r->u.pid, r->u.pid > 0 && !r->u.exited) != 0) {
+    }
+    if (r->u.active && hil_hold_service(&r->u.hold, r->u.pid, r->u.pid > 0 && !r->u.exited) != 0) {
         evlog(r, "hold: the device spent %u ms of its time without answering: the updater goes on",
               r->u.hold.budget_ms);
     }
@@ -1100,6 +1133,7 @@ static int spawn_updater(struct run *r, const struct hil_step *st)
 
 static void kill_updater(struct run *r)
 {
+    (void)hil_hold_service(&r->u.hold, r->u.pid, false); /* before the reap: never signal a reaped pid */
     if (r->u.pid > 0 && !r->u.exited) {
         kill(r->u.pid, SIGKILL);
         reap_child(r, true);
@@ -1147,23 +1181,15 @@ static int open_link_pair(struct run *r)
     return 0;
 }
 
-static int do_update(struct run *r, const struct hil_step *st)
+/* Arm an update step: buffers, faults (proxy, injector, ROM, SPI), the
+ * ROM's boot.sock. @return 0; -1 (step failed). */
+static int update_arm(struct run *r, const struct hil_update *u, uint64_t image_size)
 {
-    const struct hil_update *u = &st->update;
-    struct stat sb;
-    hil_image_path_for(u->image, r->flash, r->u.image, sizeof(r->u.image));
-    if (stat(r->u.image, &sb) != 0) {
-        return step_fail(r, "cannot read image %s: %s", r->u.image, strerror(errno));
-    }
-    if (access(r->o->fotactl, X_OK) != 0) {
-        return step_fail(r, "updater %s is not executable: %s (build it, or pass --fotactl)",
-                         r->o->fotactl, strerror(errno));
-    }
     r->u.to_target.len = 0;
     r->u.to_host.len = 0;
     r->u.interrupted = false;
     snprintf(r->u.log_path, sizeof(r->u.log_path), "%s/fotactl.step%d.log", r->workdir, r->step);
-    hil_inject_arm(&r->inject, u->faults, u->nfaults, (uint64_t)sb.st_size);
+    hil_inject_arm(&r->inject, u->faults, u->nfaults, image_size);
     hil_proxy_init(&r->proxy, u->faults, u->nfaults);
     hil_proxy_restart_dir(&r->proxy, HIL_DIR_TO_HOST);
     hil_romlink_arm(&r->rl, u->faults, u->nfaults);
@@ -1183,18 +1209,16 @@ static int do_update(struct run *r, const struct hil_step *st)
                   "erase" : "program", (int)u->faults[i].region, r->inject.n[i], torn_name(u->faults[i].torn));
         }
     }
-    if (open_link_pair(r) != 0) {
-        end_update(r);
-        return step_fail(r, "cannot open a socketpair: %s", strerror(errno));
-    }
-    r->u.active = true;
-    if (spawn_updater(r, st) != 0) {
-        end_update(r);
-        return step_fail(r, "cannot start %s: %s", r->o->fotactl, strerror(errno));
-    }
+    return 0;
+}
+
+/* Pump until the updater ends, the power is cut, or the step's timeout
+ * (*@p timed_out). @return enum hil_update_expect; -1 timed out; -2 the
+ * target failed (step failed, update ended). */
+static int update_wait(struct run *r, const struct hil_update *u, bool *timed_out)
+{
     uint64_t until = now_ms() + u->timeout_ms;
     int outcome = -1; /* enum hil_update_expect; -1 while running */
-    bool timed_out = false;
     for (;;) {
         if (r->u.interrupted) {
             /* Power is gone: the update cannot finish; the updater is stopped. */
@@ -1208,14 +1232,92 @@ static int do_update(struct run *r, const struct hil_step *st)
         }
         if (now_ms() >= until) {
             run_diagnose(r, "the update step's timeout_ms ran out");
-            timed_out = true;
+            *timed_out = true;
             break;
         }
         if (check_target(r) != 0) {
             end_update(r);
-            return -1;
+            return -2;
         }
         pump(r, wait_slice(r, until));
+    }
+    return outcome;
+}
+
+/* The faults of @p u that never fired, described into @p unfired ("" if all did). */
+static void describe_unfired(struct run *r, const struct hil_update *u, char *unfired, size_t len)
+{
+    for (int i = 0; i < u->nfaults && i < HIL_INJECT_MAX_FAULTS; i++) {
+        const struct hil_fault *f = &u->faults[i];
+        bool at_op = f->kind == HIL_FAULT_POWER_CUT && !hil_fault_at_frame(f);
+        bool fired = at_op ? r->inject.fired[i] : hil_proxy_fault_fired(&r->proxy, i);
+        if (f->kind >= HIL_FAULT_SPI_DROP && f->kind <= HIL_FAULT_SPI_BIT_SHIFT) {
+            fired = (r->spi || r->u.spi_master) && hil_spi_fired(&r->spi_bus, i);
+            if (!fired) {
+                size_t used = strlen(unfired);
+                snprintf(unfired + used, len - used, "%sfault at line %d (%s transfer %u) never fired: "
+                         "%s; %u write and %u read transfers", used ? "; " : "", f->line,
+                         hil_fault_kind_name(f->kind), f->frame, r->spi ? "link spi" : "the link is not spi",
+                         r->spi_bus.writes, r->spi_bus.reads);
+            }
+            continue;
+        }
+        if (f->kind == HIL_FAULT_ROM_NACK || f->kind == HIL_FAULT_ROM_SILENT) {
+            fired = hil_romlink_fired(&r->rl, i);
+            if (!fired) {
+                size_t used = strlen(unfired);
+                snprintf(unfired + used, len - used, "%sfault at line %d (%s %s #%u) never fired: "
+                         "the ROM saw %u such commands", used ? "; " : "", f->line, hil_fault_kind_name(f->kind),
+                         hil_rom_cmd_name(f->rom_cmd), f->n, r->rl.rom ? r->rl.rom->cmd_count[f->rom_cmd] : 0);
+            }
+            continue;
+        }
+        if (fired) {
+            continue;
+        }
+        size_t used = strlen(unfired);
+        if (at_op) {
+            snprintf(unfired + used, len - used, "%sfault at line %d (power_cut at op %u) never fired: "
+                     "only %u matching %s ops", used ? "; " : "", f->line, r->inject.n[i], r->inject.seen[i],
+                     f->on == HIL_OP_ERASE ? "erase" : "program");
+        } else {
+            snprintf(unfired + used, len - used, "%sfault at line %d (%s %s frame %u) never fired: "
+                     "%u such frames went %s", used ? "; " : "", f->line, hil_fault_kind_name(f->kind),
+                     f->frame_type >= 0 ? proto_type_name((uint8_t)f->frame_type) : "any", f->frame,
+                     f->frame_type >= 0 ? r->proxy.dir[f->dir].type_frames[(uint8_t)f->frame_type] :
+                     r->proxy.dir[f->dir].frames, f->dir == HIL_DIR_TO_TARGET ? "to the target" : "to the host");
+        }
+    }
+}
+
+static int do_update(struct run *r, const struct hil_step *st)
+{
+    const struct hil_update *u = &st->update;
+    struct stat sb;
+    hil_image_path_for(u->image, r->flash, r->u.image, sizeof(r->u.image));
+    if (stat(r->u.image, &sb) != 0) {
+        return step_fail(r, "cannot read image %s: %s", r->u.image, strerror(errno));
+    }
+    if (access(r->o->fotactl, X_OK) != 0) {
+        return step_fail(r, "updater %s is not executable: %s (build it, or pass --fotactl)",
+                         r->o->fotactl, strerror(errno));
+    }
+    if (update_arm(r, u, (uint64_t)sb.st_size) != 0) {
+        return -1;
+    }
+    if (open_link_pair(r) != 0) {
+        end_update(r);
+        return step_fail(r, "cannot open a socketpair: %s", strerror(errno));
+    }
+    r->u.active = true;
+    if (spawn_updater(r, st) != 0) {
+        end_update(r);
+        return step_fail(r, "cannot start %s: %s", r->o->fotactl, strerror(errno));
+    }
+    bool timed_out = false;
+    int outcome = update_wait(r, u, &timed_out);
+    if (outcome == -2) {
+        return -1;
     }
     if (r->o->journal != NULL && r->step == r->o->journal_step) {
         /* The frames of the clean run (a link sweep's `cut` cases count them). */
@@ -1241,47 +1343,7 @@ static int do_update(struct run *r, const struct hil_step *st)
     evlog(r, "update done: %s (%s)", outcome_name, status_text);
     /* Faults that never fired mean the scenario does not test what it says. */
     char unfired[512] = "";
-    for (int i = 0; i < u->nfaults && i < HIL_INJECT_MAX_FAULTS; i++) {
-        const struct hil_fault *f = &u->faults[i];
-        bool at_op = f->kind == HIL_FAULT_POWER_CUT && !hil_fault_at_frame(f);
-        bool fired = at_op ? r->inject.fired[i] : hil_proxy_fault_fired(&r->proxy, i);
-        if (f->kind >= HIL_FAULT_SPI_DROP && f->kind <= HIL_FAULT_SPI_BIT_SHIFT) {
-            fired = (r->spi || r->u.spi_master) && hil_spi_fired(&r->spi_bus, i);
-            if (!fired) {
-                size_t used = strlen(unfired);
-                snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (%s transfer %u) never fired: "
-                         "%s; %u write and %u read transfers", used ? "; " : "", f->line,
-                         hil_fault_kind_name(f->kind), f->frame, r->spi ? "link spi" : "the link is not spi",
-                         r->spi_bus.writes, r->spi_bus.reads);
-            }
-            continue;
-        }
-        if (f->kind == HIL_FAULT_ROM_NACK || f->kind == HIL_FAULT_ROM_SILENT) {
-            fired = hil_romlink_fired(&r->rl, i);
-            if (!fired) {
-                size_t used = strlen(unfired);
-                snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (%s %s #%u) never fired: "
-                         "the ROM saw %u such commands", used ? "; " : "", f->line, hil_fault_kind_name(f->kind),
-                         hil_rom_cmd_name(f->rom_cmd), f->n, r->rl.rom ? r->rl.rom->cmd_count[f->rom_cmd] : 0);
-            }
-            continue;
-        }
-        if (fired) {
-            continue;
-        }
-        size_t used = strlen(unfired);
-        if (at_op) {
-            snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (power_cut at op %u) never fired: "
-                     "only %u matching %s ops", used ? "; " : "", f->line, r->inject.n[i], r->inject.seen[i],
-                     f->on == HIL_OP_ERASE ? "erase" : "program");
-        } else {
-            snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (%s %s frame %u) never fired: "
-                     "%u such frames went %s", used ? "; " : "", f->line, hil_fault_kind_name(f->kind),
-                     f->frame_type >= 0 ? proto_type_name((uint8_t)f->frame_type) : "any", f->frame,
-                     f->frame_type >= 0 ? r->proxy.dir[f->dir].type_frames[(uint8_t)f->frame_type] :
-                     r->proxy.dir[f->dir].frames, f->dir == HIL_DIR_TO_TARGET ? "to the target" : "to the host");
-        }
-    }
+    describe_unfired(r, u, unfired, sizeof(unfired));
     end_update(r);
     hil_romlink_unlisten(&r->rl);
     hil_romlink_arm(&r->rl, NULL, 0);
@@ -1530,6 +1592,131 @@ static int compose_flash(struct run *r, const struct hil_scenario *s)
     return 0;
 }
 
+/* console.log, events.log (line-buffered) and the run trace of the workdir. */
+static void run_open_logs(struct run *r)
+{
+    const struct hil_scenario *s = r->s;
+    const struct hil_run_opts *o = r->o;
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/console.log", r->workdir);
+    r->console_log = fopen(path, "we");
+    snprintf(path, sizeof(path), "%s/events.log", r->workdir);
+    r->event_log = fopen(path, "we");
+    if (r->console_log != NULL) {
+        setvbuf(r->console_log, NULL, _IOLBF, 0);
+    }
+    if (r->event_log != NULL) {
+        setvbuf(r->event_log, NULL, _IOLBF, 0);
+    }
+    evlog(r, "scenario %s (%s:%d)", s->id, s->file, s->line);
+    if (hil_runtrace_open(&r->rt, r->workdir, o->pcap) != 0) {
+        evlog(r, "cannot create %s/%s: running without a trace", r->workdir, HIL_RUNTRACE_FILE);
+    }
+    hil_runtrace_tap(&r->rt, &r->proxy);
+    r->rt.spi = r->spi; /* update-protocol frames carried over SPI */
+}
+
+/* The QEMU or board target for this run. @return 0; -1 (r->msg says why). */
+static int run_create_target(struct run *r, const char *abs_workdir)
+{
+    const struct hil_run_opts *o = r->o;
+    int rc = 0;
+    struct hil_qemu_opts qo = {
+        .qemu = o->qemu,
+        .bootloader_elf = o->bootloader_elf,
+        .workdir = abs_workdir,
+        .icount_shift = o->icount_shift,
+        .watchdog_scale = o->watchdog_scale,
+        .verbose = o->verbose,
+        .link_spi = r->spi,
+    };
+    struct hil_target_hooks hooks = {
+        .ctx = r,
+        .on_flash_op = hook_flash_op,
+        .on_console_line = hook_console_line,
+        .on_event = hook_event,
+    };
+    struct hil_board_opts bo = {
+        .profile = o->board, .bootloader_elf = o->bootloader_elf, .workdir = abs_workdir,
+        .program = true, .verbose = o->verbose,
+    };
+    int crc = o->board != NULL ? hil_board_create(&bo, r->flash, &hooks, &r->t)
+                               : hil_qemu_create(&qo, r->flash, &hooks, &r->t);
+    if (crc != 0 || r->t == NULL) {
+        snprintf(r->msg, sizeof(r->msg), "cannot create the %s target (bootloader ELF %s): %s",
+                 o->board != NULL ? "board" : "QEMU", o->bootloader_elf, fota_strerror(crc));
+        r->t = NULL;
+        rc = -1;
+    }
+    return rc;
+}
+
+/* The scenario's steps, with the sweep case's window and the journal. @return 0; -1. */
+static int run_steps(struct run *r)
+{
+    const struct hil_scenario *s = r->s;
+    const struct hil_run_opts *o = r->o;
+    int rc = 0;
+    const struct hil_case *sc = s->sweep_case;
+    int window_end = sc != NULL && !sc->fast ? sc->parent->sweep->through : 0;
+    for (int i = 0; rc == 0 && i < s->nsteps; i++) {
+        r->step = i + 1;
+        if (o->journal != NULL && r->step == o->journal_step && hil_journal_begin(o->journal, r->flash) != 0) {
+            rc = -1;
+            break;
+        }
+        if (run_step(r, &s->steps[i]) != 0 && !(r->case_cut && r->step <= window_end)) {
+            rc = -1;
+        }
+        if (o->journal != NULL && r->step == journal_last(o)) {
+            hil_journal_close(o->journal, r->flash); /* recorded: the rest is not needed */
+            break;
+        }
+        if (rc == 0 && r->case_cut) {
+            /* The power is off: on with the step after the window (power_on). */
+            if (r->step < window_end) {
+                evlog(r, "sweep case: power cut in step %d; steps %d-%d skipped", r->step, r->step + 1, window_end);
+                i = window_end - 1;
+            }
+            r->case_cut = false;
+        }
+        if (rc == 0 && r->step == window_end && sc->kind == HIL_CASE_CUT && !sc->fired) {
+            rc = step_fail(r, "the sweep case's cut (%s #%u) never fired: the window (steps %d-%d) had only %u "
+                           "such operations", sc->on == HIL_OP_ERASE ? "erase" : "program", sc->n,
+                           sc->parent->sweep->step, window_end, sc->kind_seen);
+        }
+    }
+    return rc;
+}
+
+/* The verdict into @p out: status, time, message (with a sweep case's re-run command), properties. */
+static void run_verdict(struct run *r, int rc, struct hil_result *out)
+{
+    const struct hil_scenario *s = r->s;
+    out->seconds = elapsed_s(r);
+    out->status = rc == 0 ? HIL_PASS : HIL_FAIL;
+    if (rc != 0) {
+        out->message = strdup(r->msg[0] != '\0' ? r->msg : "failed");
+    }
+    if (r->flash != NULL) {
+        out->props = hil_case_props(s->sweep_case, r->flash);
+        evlog(r, "final flash sha256 %.64s", out->props != NULL ? out->props + strlen("flash_sha256=") : "?");
+    }
+    if (rc != 0 && s->sweep_case != NULL) {
+        char *cmd = hil_case_rerun_command(s->id, s->file);
+        size_t ml = strlen(out->message) + (cmd != NULL ? strlen(cmd) : 0) + 16;
+        char *m = malloc(ml);
+        if (m != NULL && cmd != NULL) {
+            snprintf(m, ml, "%s\nre-run: %s", out->message, cmd);
+            free(out->message);
+            out->message = m;
+        } else {
+            free(m);
+        }
+        free(cmd);
+    }
+}
+
 int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o, struct hil_result *out)
 {
     struct run *r = calloc(1, sizeof(*r));
@@ -1572,23 +1759,7 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
         snprintf(abs_workdir, sizeof(abs_workdir), "%s", r->workdir);
     }
     if (rc == 0) {
-        char path[PATH_MAX + 32];
-        snprintf(path, sizeof(path), "%s/console.log", r->workdir);
-        r->console_log = fopen(path, "we");
-        snprintf(path, sizeof(path), "%s/events.log", r->workdir);
-        r->event_log = fopen(path, "we");
-        if (r->console_log != NULL) {
-            setvbuf(r->console_log, NULL, _IOLBF, 0);
-        }
-        if (r->event_log != NULL) {
-            setvbuf(r->event_log, NULL, _IOLBF, 0);
-        }
-        evlog(r, "scenario %s (%s:%d)", s->id, s->file, s->line);
-        if (hil_runtrace_open(&r->rt, r->workdir, o->pcap) != 0) {
-            evlog(r, "cannot create %s/%s: running without a trace", r->workdir, HIL_RUNTRACE_FILE);
-        }
-        hil_runtrace_tap(&r->rt, &r->proxy);
-        r->rt.spi = r->spi; /* update-protocol frames carried over SPI */
+        run_open_logs(r);
     }
     if (rc == 0) {
         r->flash = calloc(1, sizeof(*r->flash));
@@ -1603,62 +1774,10 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
         }
     }
     if (rc == 0) {
-        struct hil_qemu_opts qo = {
-            .qemu = o->qemu,
-            .bootloader_elf = o->bootloader_elf,
-            .workdir = abs_workdir,
-            .icount_shift = o->icount_shift,
-            .watchdog_scale = o->watchdog_scale,
-            .verbose = o->verbose,
-            .link_spi = r->spi,
-        };
-        struct hil_target_hooks hooks = {
-            .ctx = r,
-            .on_flash_op = hook_flash_op,
-            .on_console_line = hook_console_line,
-            .on_event = hook_event,
-        };
-        struct hil_board_opts bo = {
-            .profile = o->board, .bootloader_elf = o->bootloader_elf, .workdir = abs_workdir,
-            .program = true, .verbose = o->verbose,
-        };
-        int crc = o->board != NULL ? hil_board_create(&bo, r->flash, &hooks, &r->t)
-                                   : hil_qemu_create(&qo, r->flash, &hooks, &r->t);
-        if (crc != 0 || r->t == NULL) {
-            snprintf(r->msg, sizeof(r->msg), "cannot create the %s target (bootloader ELF %s): %s",
-                     o->board != NULL ? "board" : "QEMU", o->bootloader_elf, fota_strerror(crc));
-            r->t = NULL;
-            rc = -1;
-        }
+        rc = run_create_target(r, abs_workdir);
     }
-    const struct hil_case *sc = s->sweep_case;
-    int window_end = sc != NULL && !sc->fast ? sc->parent->sweep->through : 0;
-    for (int i = 0; rc == 0 && i < s->nsteps; i++) {
-        r->step = i + 1;
-        if (o->journal != NULL && r->step == o->journal_step && hil_journal_begin(o->journal, r->flash) != 0) {
-            rc = -1;
-            break;
-        }
-        if (run_step(r, &s->steps[i]) != 0 && !(r->case_cut && r->step <= window_end)) {
-            rc = -1;
-        }
-        if (o->journal != NULL && r->step == journal_last(o)) {
-            hil_journal_close(o->journal, r->flash); /* recorded: the rest is not needed */
-            break;
-        }
-        if (rc == 0 && r->case_cut) {
-            /* The power is off: on with the step after the window (power_on). */
-            if (r->step < window_end) {
-                evlog(r, "sweep case: power cut in step %d; steps %d-%d skipped", r->step, r->step + 1, window_end);
-                i = window_end - 1;
-            }
-            r->case_cut = false;
-        }
-        if (rc == 0 && r->step == window_end && sc->kind == HIL_CASE_CUT && !sc->fired) {
-            rc = step_fail(r, "the sweep case's cut (%s #%u) never fired: the window (steps %d-%d) had only %u "
-                           "such operations", sc->on == HIL_OP_ERASE ? "erase" : "program", sc->n,
-                           sc->parent->sweep->step, window_end, sc->kind_seen);
-        }
+    if (rc == 0) {
+        rc = run_steps(r);
     }
     if (r->u.active) {
         end_update(r);
@@ -1675,28 +1794,7 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
         snprintf(path, sizeof(path), "%s/flash-at-failure.bin", r->workdir);
         (void)hil_flash_save(r->flash, path);
     }
-    out->seconds = elapsed_s(r);
-    out->status = rc == 0 ? HIL_PASS : HIL_FAIL;
-    if (rc != 0) {
-        out->message = strdup(r->msg[0] != '\0' ? r->msg : "failed");
-    }
-    if (r->flash != NULL) {
-        out->props = hil_case_props(s->sweep_case, r->flash);
-        evlog(r, "final flash sha256 %.64s", out->props != NULL ? out->props + strlen("flash_sha256=") : "?");
-    }
-    if (rc != 0 && s->sweep_case != NULL) {
-        char *cmd = hil_case_rerun_command(s->id, s->file);
-        size_t ml = strlen(out->message) + (cmd != NULL ? strlen(cmd) : 0) + 16;
-        char *m = malloc(ml);
-        if (m != NULL && cmd != NULL) {
-            snprintf(m, ml, "%s\nre-run: %s", out->message, cmd);
-            free(out->message);
-            out->message = m;
-        } else {
-            free(m);
-        }
-        free(cmd);
-    }
+    run_verdict(r, rc, out);
     evlog(r, "%s in %.2f s", rc == 0 ? "PASS" : "FAIL", out->seconds);
     (void)hil_runtrace_close(&r->rt, rc != 0);
     if (r->console_log != NULL) {
