@@ -123,3 +123,30 @@ int hil_hold_service(struct hil_hold *h, pid_t updater, bool alive)
     }
     return 0;
 }
+
+uint64_t hil_devclock_ms(struct hil_devclock *c)
+{
+    uint64_t wall = hold_wall_ms();
+    int64_t cpu = c->qemu > 0 ? hold_qemu_cpu_ms(c->qemu) : -1;
+    if (cpu < 0) {
+        pid_t q = hold_find_qemu();
+        cpu = q > 0 ? hold_qemu_cpu_ms(q) : -1;
+        if (cpu >= 0) {
+            /* a new QEMU: its CPU time so far counts from here on */
+            c->qemu = q;
+            c->last_cpu = (uint64_t)cpu;
+        } else {
+            c->qemu = 0;
+        }
+    }
+    if (c->last_wall != 0 && cpu >= 0) {
+        c->ms += (uint64_t)cpu - c->last_cpu;
+    } else if (c->last_wall != 0) {
+        c->ms += wall - c->last_wall;
+    }
+    if (cpu >= 0) {
+        c->last_cpu = (uint64_t)cpu;
+    }
+    c->last_wall = wall;
+    return c->ms;
+}

@@ -55,4 +55,20 @@ int hil_hold_service(struct hil_hold *h, pid_t updater, bool alive);
 /** Device time now, in ms (see above). */
 uint64_t hil_hold_device_ms(struct hil_hold *h);
 
+/**
+ * A device clock that runs on across power cycles: it advances by the
+ * CPU time of the QEMU child while there is one, and by wall time while
+ * there is none (powered off, or a real board). The runner's waits and
+ * step timeouts count in it (hil_devclock_ms).
+ */
+struct hil_devclock {
+    pid_t qemu;              /**< the QEMU counted last, 0 none */
+    uint64_t last_cpu;       /**< its CPU ms at the last reading */
+    uint64_t last_wall;      /**< wall ms at the last reading, 0 never read */
+    uint64_t ms;             /**< device ms so far */
+};
+
+/** Read @p c: device ms since its first reading. */
+uint64_t hil_devclock_ms(struct hil_devclock *c);
+
 #endif /* HIL_HOLD_H */

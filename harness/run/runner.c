@@ -46,6 +46,8 @@
 
 #define HIL_PUMP_SLICE_MS   50     /* longest single poll while a step waits */
 #define HIL_UPDATER_FD      3      /* the updater's end of the link socketpair */
+#define HIL_WALL_BACKSTOP   10u    /* a timeout of T device ms ends after 10 T + 60 s of wall time at most */
+#define HIL_WALL_SLACK_MS   60000u
 #define HIL_UPDATER_PORT    "fd:3"
 #define HIL_MSG_MAX         8192
 #define HIL_TAIL_LINES      10     /* console lines quoted in a failure */
@@ -69,6 +71,13 @@ struct run_update {
     struct hil_hold hold;          /**< held while the device owes an answer (hold.h) */
 };
 
+/* A timeout in device time (hold.h), with a wall-clock backstop that ends
+ * it even when the device never runs again (QEMU stopped or wedged). */
+struct run_deadline {
+    uint64_t dev_until;            /**< device ms */
+    uint64_t wall_until;           /**< wall ms: HIL_WALL_BACKSTOP x the timeout + HIL_WALL_SLACK_MS */
+};
+
 struct run {
     const struct hil_scenario *s;
     const struct hil_run_opts *o;
@@ -78,7 +87,8 @@ struct run {
     FILE *console_log;
     FILE *event_log;
     uint64_t t0;
-    uint64_t deadline;             /**< scenario timeout */
+    struct run_deadline deadline;  /**< scenario timeout */
+    struct hil_devclock devclock;  /**< device time (hold.h): waits and timeouts count in it */
     /* console */
     char **lines;
     size_t nlines;
@@ -786,16 +796,34 @@ static void pump(struct run *r, int max_ms)
     }
 }
 
-/* Pump until @p until (absolute ms) or @p done says so. */
-static bool scenario_timed_out(struct run *r)
+/* Device ms now: QEMU's CPU time (hold.h), wall time on a board. */
+static uint64_t dev_ms(struct run *r)
 {
-    return now_ms() >= r->deadline;
+    return r->o->board != NULL ? now_ms() : hil_devclock_ms(&r->devclock);
 }
 
-static int wait_slice(struct run *r, uint64_t until)
+static struct run_deadline deadline_in(struct run *r, uint32_t ms)
 {
-    uint64_t now = now_ms();
-    uint64_t end = until < r->deadline ? until : r->deadline;
+    struct run_deadline d = { .dev_until = dev_ms(r) + ms,
+                              .wall_until = now_ms() + (uint64_t)ms * HIL_WALL_BACKSTOP + HIL_WALL_SLACK_MS };
+    return d;
+}
+
+static bool deadline_passed(struct run *r, const struct run_deadline *d)
+{
+    return dev_ms(r) >= d->dev_until || now_ms() >= d->wall_until;
+}
+
+static bool scenario_timed_out(struct run *r)
+{
+    return deadline_passed(r, &r->deadline);
+}
+
+/* How long the next pump round may poll: a slice, less when @p d is near in device time. */
+static int wait_slice(struct run *r, const struct run_deadline *d)
+{
+    uint64_t now = dev_ms(r);
+    uint64_t end = d->dev_until < r->deadline.dev_until ? d->dev_until : r->deadline.dev_until;
     if (now >= end) {
         return 0;
     }
@@ -958,19 +986,19 @@ static int check_target(struct run *r)
 
 static int do_wait(struct run *r, uint32_t ms)
 {
-    uint64_t until = now_ms() + ms;
-    while (now_ms() < until) {
+    struct run_deadline until = deadline_in(r, ms);
+    while (!deadline_passed(r, &until)) {
         if (check_target(r) != 0) {
             return -1;
         }
-        pump(r, wait_slice(r, until));
+        pump(r, wait_slice(r, &until));
     }
     return 0;
 }
 
 static int do_expect_console(struct run *r, const struct hil_step *st)
 {
-    uint64_t until = now_ms() + st->timeout_ms;
+    struct run_deadline until = deadline_in(r, st->timeout_ms);
     for (;;) {
         for (size_t i = r->cursor; i < r->nlines; i++) {
             if (regexec(&st->re, r->lines[i], 0, NULL, 0) == 0) {
@@ -978,14 +1006,14 @@ static int do_expect_console(struct run *r, const struct hil_step *st)
                 return 0;
             }
         }
-        if (now_ms() >= until) {
+        if (deadline_passed(r, &until)) {
             run_diagnose(r, "expect_console timed out");
-            return step_fail(r, "expected /%s/ within %u ms", st->regex, st->timeout_ms);
+            return step_fail(r, "expected /%s/ within %u ms of device time", st->regex, st->timeout_ms);
         }
         if (check_target(r) != 0) {
             return -1;
         }
-        pump(r, wait_slice(r, until));
+        pump(r, wait_slice(r, &until));
     }
 }
 
@@ -1002,21 +1030,21 @@ static int do_console_absent(struct run *r, const struct hil_step *st)
 
 static int do_expect(struct run *r, const struct hil_step *st)
 {
-    uint64_t until = now_ms() + st->expect.timeout_ms;
+    struct run_deadline until = deadline_in(r, st->expect.timeout_ms);
     char got[512];
     for (;;) {
         if (expect_holds(r, &st->expect, got, sizeof(got))) {
             return 0;
         }
-        if (now_ms() >= until) {
+        if (deadline_passed(r, &until)) {
             char want[256];
             describe_expect(&st->expect, want, sizeof(want));
-            return step_fail(r, "expected %s within %u ms; got %s", want, st->expect.timeout_ms, got);
+            return step_fail(r, "expected %s within %u ms of device time; got %s", want, st->expect.timeout_ms, got);
         }
         if (check_target(r) != 0) {
             return -1;
         }
-        pump(r, wait_slice(r, until));
+        pump(r, wait_slice(r, &until));
     }
 }
 
@@ -1217,7 +1245,7 @@ static int update_arm(struct run *r, const struct hil_update *u, uint64_t image_
  * target failed (step failed, update ended). */
 static int update_wait(struct run *r, const struct hil_update *u, bool *timed_out)
 {
-    uint64_t until = now_ms() + u->timeout_ms;
+    struct run_deadline until = deadline_in(r, u->timeout_ms);
     int outcome = -1; /* enum hil_update_expect; -1 while running */
     for (;;) {
         if (r->u.interrupted) {
@@ -1230,7 +1258,7 @@ static int update_wait(struct run *r, const struct hil_update *u, bool *timed_ou
             outcome = (WIFEXITED(r->u.status) && WEXITSTATUS(r->u.status) == 0) ? HIL_UPD_OK : HIL_UPD_FAIL;
             break;
         }
-        if (now_ms() >= until) {
+        if (deadline_passed(r, &until)) {
             run_diagnose(r, "the update step's timeout_ms ran out");
             *timed_out = true;
             break;
@@ -1239,7 +1267,7 @@ static int update_wait(struct run *r, const struct hil_update *u, bool *timed_ou
             end_update(r);
             return -2;
         }
-        pump(r, wait_slice(r, until));
+        pump(r, wait_slice(r, &until));
     }
     return outcome;
 }
@@ -1350,7 +1378,7 @@ static int do_update(struct run *r, const struct hil_step *st)
     char tail[1024];
     tail_file(r->u.log_path, 6, tail, sizeof(tail));
     if (timed_out) {
-        return step_fail(r, "fotactl did not finish within %u ms (killed); fotactl output:\n%s",
+        return step_fail(r, "fotactl did not finish within %u ms of device time (killed); fotactl output:\n%s",
                          u->timeout_ms, tail);
     }
     if (outcome != (int)u->expect && u->expect != HIL_UPD_ANY) {
@@ -1451,7 +1479,7 @@ static bool update_landed(struct run *r)
  * depend on when the updater exited. */
 static int settle_and_cut(struct run *r, const struct hil_step *st)
 {
-    uint64_t until = now_ms() + HIL_DEFAULT_EXPECT_TIMEOUT_MS;
+    struct run_deadline until = deadline_in(r, HIL_DEFAULT_EXPECT_TIMEOUT_MS);
     for (;;) {
         struct meta_record m;
         bool busy = false;
@@ -1461,14 +1489,14 @@ static int settle_and_cut(struct run *r, const struct hil_step *st)
         if (!busy) {
             break;
         }
-        if (now_ms() >= until) {
+        if (deadline_passed(r, &until)) {
             evlog(r, "multi_cut: a slot is still pending or in trial after %u ms", HIL_DEFAULT_EXPECT_TIMEOUT_MS);
             break;
         }
         if (check_target(r) != 0) {
             return -1;
         }
-        pump(r, wait_slice(r, until));
+        pump(r, wait_slice(r, &until));
     }
     evlog(r, "multi_cut: the update is over; power cut before the steps after the swept one");
     struct hil_step cut = { .kind = HIL_STEP_POWER_CUT, .line = st->line };
@@ -1726,7 +1754,7 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
     r->s = s;
     r->o = o;
     r->t0 = now_ms();
-    r->deadline = r->t0 + s->timeout_ms;
+    r->deadline = deadline_in(r, s->timeout_ms);
     r->running_slot = -1;
     r->link_fd = -1;
     r->u.master = -1;
