@@ -272,6 +272,38 @@ static bool hil_board_skip(const struct hil_board_profile *b, const struct hil_s
     return false;
 }
 
+/* Fork a worker for scenario @p s (index @p index) into a free slot of @p ws. */
+static void start_worker(const struct cli *c, const struct hil_scenario *s, struct worker *ws, int index)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        perror("fota-hil: pipe");
+        exit(EXIT_USAGE);
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("fota-hil: fork");
+        exit(EXIT_USAGE);
+    }
+    if (pid == 0) {
+        close(p[0]);
+        worker_main(s, &c->run, p[1]);
+    }
+    close(p[1]);
+    struct worker *w = NULL;
+    for (int i = 0; i < c->jobs; i++) {
+        if (ws[i].pid == 0) {
+            w = &ws[i];
+            break;
+        }
+    }
+    w->pid = pid;
+    w->fd = p[0];
+    w->index = index;
+    w->len = 0;
+}
+
 static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct hil_results *out)
 {
     struct hil_result *res = calloc((size_t)n + 1, sizeof(*res));
@@ -309,33 +341,7 @@ static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct
                 next++;
                 continue;
             }
-            int p[2];
-            if (pipe2(p, O_CLOEXEC) != 0) {
-                perror("fota-hil: pipe");
-                exit(EXIT_USAGE);
-            }
-            fflush(NULL);
-            pid_t pid = fork();
-            if (pid < 0) {
-                perror("fota-hil: fork");
-                exit(EXIT_USAGE);
-            }
-            if (pid == 0) {
-                close(p[0]);
-                worker_main(s, &c->run, p[1]);
-            }
-            close(p[1]);
-            struct worker *w = NULL;
-            for (int i = 0; i < c->jobs; i++) {
-                if (ws[i].pid == 0) {
-                    w = &ws[i];
-                    break;
-                }
-            }
-            w->pid = pid;
-            w->fd = p[0];
-            w->index = next;
-            w->len = 0;
+            start_worker(c, s, ws, next);
             active++;
             next++;
         }
@@ -581,6 +587,131 @@ static int parse_int(const char *s, int min, int *out)
     return 0;
 }
 
+/* The options of run/list into @p c. @return -1 to go on; else the exit status (usage, bad value). */
+static int cli_parse(struct cli *c, int argc, char **argv)
+{
+    enum { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP, O_BOARD, O_FLASH_IMAGE,
+           O_LINK, O_CASE, O_SHARD, O_SEED, O_NOJOURNAL, O_RETRIES };
+    static const struct option longopts[] = {
+        { "jobs", required_argument, NULL, 'j' },
+        { "junit", required_argument, NULL, O_JUNIT },
+        { "tap", required_argument, NULL, O_TAP },
+        { "tag", required_argument, NULL, O_TAG },
+        { "filter", required_argument, NULL, O_FILTER },
+        { "verbose", no_argument, NULL, 'v' },
+        { "fotactl", required_argument, NULL, O_FOTACTL },
+        { "bootloader-elf", required_argument, NULL, O_ELF },
+        { "qemu", required_argument, NULL, O_QEMU },
+        { "work-dir", required_argument, NULL, O_WORK },
+        { "icount", required_argument, NULL, O_ICOUNT },
+        { "watchdog-scale", required_argument, NULL, O_WDSCALE },
+        { "link", required_argument, NULL, O_LINK },
+        { "help", no_argument, NULL, O_HELP },
+        { "pcap", required_argument, NULL, O_PCAP },
+        { "board", required_argument, NULL, O_BOARD },
+        { "flash-image", required_argument, NULL, O_FLASH_IMAGE },
+        { "case", required_argument, NULL, O_CASE },
+        { "shard", required_argument, NULL, O_SHARD },
+        { "seed", required_argument, NULL, O_SEED },
+        { "no-journal", no_argument, NULL, O_NOJOURNAL },
+        { "retries", required_argument, NULL, O_RETRIES },
+        { NULL, 0, NULL, 0 },
+    };
+    optind = 2;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "+j:vh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'j':
+            if (parse_int(optarg, 1, &c->jobs) != 0) {
+                fprintf(stderr, "fota-hil: -j needs a number >= 1, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_JUNIT: c->junit = optarg; break;
+        case O_TAP: c->tap = optarg; break;
+        case O_TAG: push(&c->tags, &c->ntags, optarg); break;
+        case O_FILTER: push(&c->filters, &c->nfilters, optarg); break;
+        case 'v': c->run.verbose = true; break;
+        case O_FOTACTL: c->run.fotactl = optarg; break;
+        case O_ELF: c->run.bootloader_elf = optarg; break;
+        case O_QEMU: c->run.qemu = optarg; break;
+        case O_WORK: c->run.work_root = optarg; break;
+        case O_LINK:
+            if (strcmp(optarg, "uart") != 0 && strcmp(optarg, "spi") != 0) {
+                fprintf(stderr, "fota-hil: --link must be uart or spi, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            c->run.link_override = true;
+            c->run.link = strcmp(optarg, "spi") == 0 ? HIL_LINK_SPI : HIL_LINK_UART;
+            break;
+        case O_ICOUNT:
+            if (parse_int(optarg, -1, &c->run.icount_shift) != 0) {
+                fprintf(stderr, "fota-hil: --icount needs a number >= -1, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_WDSCALE: {
+            char *end = NULL;
+            double v = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(v > 0.0) || v > 1000.0) {
+                fprintf(stderr, "fota-hil: --watchdog-scale needs a number > 0, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            c->run.watchdog_scale = v;
+            break;
+        }
+        case O_PCAP:
+            if (hil_pcap_mode_parse(optarg, &c->run.pcap) != 0) {
+                fprintf(stderr, "fota-hil: --pcap needs failed, all or none, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_BOARD: {
+            char err[1024];
+            struct hil_board_profile *bp = NULL;
+            if (hil_board_profile_load(optarg, &bp, err, sizeof(err)) != 0) {
+                fprintf(stderr, "%s\n", err);
+                return EXIT_USAGE;
+            }
+            c->run.board = bp; /* lives until exit */
+            break;
+        }
+        case O_FLASH_IMAGE: c->run.flash_image = optarg; break;
+        case O_CASE: push(&c->sweep.cases, &c->sweep.ncases, optarg); break;
+        case O_SHARD:
+            if (sscanf(optarg, "%d/%d", &c->sweep.shard_k, &c->sweep.shard_n) != 2 || c->sweep.shard_n < 1 ||
+                c->sweep.shard_k < 1 || c->sweep.shard_k > c->sweep.shard_n) {
+                fprintf(stderr, "fota-hil: --shard needs K/N with 1 <= K <= N, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_SEED: {
+            char *end = NULL;
+            c->sweep.seed = strtoull(optarg, &end, 0);
+            if (end == optarg || *end != '\0') {
+                fprintf(stderr, "fota-hil: --seed needs a number, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            c->sweep.seed_set = true;
+            break;
+        }
+        case O_NOJOURNAL: c->sweep.no_journal = true; break;
+        case O_RETRIES:
+            if (parse_int(optarg, 0, &c->retries) != 0 || c->retries > 100) {
+                fprintf(stderr, "fota-hil: --retries needs a number 0..100, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'h':
+        case O_HELP:
+            return usage(stdout, 0);
+        default:
+            return usage(stderr, EXIT_USAGE);
+        }
+    }
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -620,124 +751,9 @@ int main(int argc, char **argv)
     c.run.work_root = "build/work";
     c.run.icount_shift = 4;
 
-    enum { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP, O_BOARD, O_FLASH_IMAGE,
-           O_LINK, O_CASE, O_SHARD, O_SEED, O_NOJOURNAL, O_RETRIES };
-    static const struct option longopts[] = {
-        { "jobs", required_argument, NULL, 'j' },
-        { "junit", required_argument, NULL, O_JUNIT },
-        { "tap", required_argument, NULL, O_TAP },
-        { "tag", required_argument, NULL, O_TAG },
-        { "filter", required_argument, NULL, O_FILTER },
-        { "verbose", no_argument, NULL, 'v' },
-        { "fotactl", required_argument, NULL, O_FOTACTL },
-        { "bootloader-elf", required_argument, NULL, O_ELF },
-        { "qemu", required_argument, NULL, O_QEMU },
-        { "work-dir", required_argument, NULL, O_WORK },
-        { "icount", required_argument, NULL, O_ICOUNT },
-        { "watchdog-scale", required_argument, NULL, O_WDSCALE },
-        { "link", required_argument, NULL, O_LINK },
-        { "help", no_argument, NULL, O_HELP },
-        { "pcap", required_argument, NULL, O_PCAP },
-        { "board", required_argument, NULL, O_BOARD },
-        { "flash-image", required_argument, NULL, O_FLASH_IMAGE },
-        { "case", required_argument, NULL, O_CASE },
-        { "shard", required_argument, NULL, O_SHARD },
-        { "seed", required_argument, NULL, O_SEED },
-        { "no-journal", no_argument, NULL, O_NOJOURNAL },
-        { "retries", required_argument, NULL, O_RETRIES },
-        { NULL, 0, NULL, 0 },
-    };
-    optind = 2;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "+j:vh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'j':
-            if (parse_int(optarg, 1, &c.jobs) != 0) {
-                fprintf(stderr, "fota-hil: -j needs a number >= 1, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case O_JUNIT: c.junit = optarg; break;
-        case O_TAP: c.tap = optarg; break;
-        case O_TAG: push(&c.tags, &c.ntags, optarg); break;
-        case O_FILTER: push(&c.filters, &c.nfilters, optarg); break;
-        case 'v': c.run.verbose = true; break;
-        case O_FOTACTL: c.run.fotactl = optarg; break;
-        case O_ELF: c.run.bootloader_elf = optarg; break;
-        case O_QEMU: c.run.qemu = optarg; break;
-        case O_WORK: c.run.work_root = optarg; break;
-        case O_LINK:
-            if (strcmp(optarg, "uart") != 0 && strcmp(optarg, "spi") != 0) {
-                fprintf(stderr, "fota-hil: --link must be uart or spi, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            c.run.link_override = true;
-            c.run.link = strcmp(optarg, "spi") == 0 ? HIL_LINK_SPI : HIL_LINK_UART;
-            break;
-        case O_ICOUNT:
-            if (parse_int(optarg, -1, &c.run.icount_shift) != 0) {
-                fprintf(stderr, "fota-hil: --icount needs a number >= -1, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case O_WDSCALE: {
-            char *end = NULL;
-            double v = strtod(optarg, &end);
-            if (end == optarg || *end != '\0' || !(v > 0.0) || v > 1000.0) {
-                fprintf(stderr, "fota-hil: --watchdog-scale needs a number > 0, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            c.run.watchdog_scale = v;
-            break;
-        }
-        case O_PCAP:
-            if (hil_pcap_mode_parse(optarg, &c.run.pcap) != 0) {
-                fprintf(stderr, "fota-hil: --pcap needs failed, all or none, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case O_BOARD: {
-            char err[1024];
-            struct hil_board_profile *bp = NULL;
-            if (hil_board_profile_load(optarg, &bp, err, sizeof(err)) != 0) {
-                fprintf(stderr, "%s\n", err);
-                return EXIT_USAGE;
-            }
-            c.run.board = bp; /* lives until exit */
-            break;
-        }
-        case O_FLASH_IMAGE: c.run.flash_image = optarg; break;
-        case O_CASE: push(&c.sweep.cases, &c.sweep.ncases, optarg); break;
-        case O_SHARD:
-            if (sscanf(optarg, "%d/%d", &c.sweep.shard_k, &c.sweep.shard_n) != 2 || c.sweep.shard_n < 1 ||
-                c.sweep.shard_k < 1 || c.sweep.shard_k > c.sweep.shard_n) {
-                fprintf(stderr, "fota-hil: --shard needs K/N with 1 <= K <= N, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case O_SEED: {
-            char *end = NULL;
-            c.sweep.seed = strtoull(optarg, &end, 0);
-            if (end == optarg || *end != '\0') {
-                fprintf(stderr, "fota-hil: --seed needs a number, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            c.sweep.seed_set = true;
-            break;
-        }
-        case O_NOJOURNAL: c.sweep.no_journal = true; break;
-        case O_RETRIES:
-            if (parse_int(optarg, 0, &c.retries) != 0 || c.retries > 100) {
-                fprintf(stderr, "fota-hil: --retries needs a number 0..100, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'h':
-        case O_HELP:
-            return usage(stdout, 0);
-        default:
-            return usage(stderr, EXIT_USAGE);
-        }
+    int pc = cli_parse(&c, argc, argv);
+    if (pc >= 0) {
+        return pc;
     }
     if (is_list && (c.junit != NULL || c.tap != NULL)) {
         fprintf(stderr, "fota-hil: list takes only --tag and --filter\n");
