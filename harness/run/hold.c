@@ -62,16 +62,17 @@ static pid_t hold_find_qemu(void)
 uint64_t hil_hold_device_ms(struct hil_hold *h)
 {
     int64_t ms = h->qemu > 0 ? hold_qemu_cpu_ms(h->qemu) : -1;
-    if (ms < 0) {
+    uint64_t wall = hold_wall_ms();
+    if (ms < 0 && wall - h->scanned >= HIL_HOLD_SCAN_MS) {
+        h->scanned = wall; /* a scan costs a read of every /proc/PID/stat: not every pump round */
         h->qemu = hold_find_qemu();
         ms = h->qemu > 0 ? hold_qemu_cpu_ms(h->qemu) : -1;
     }
-    return ms >= 0 ? (uint64_t)ms : hold_wall_ms();
+    return ms >= 0 ? (uint64_t)ms : wall;
 }
 
 void hil_hold_request(struct hil_hold *h, bool hello)
 {
-    h->qemu = 0; /* a power cycle may have started another QEMU: look again */
     h->owed = true;
     h->budget_ms = hello ? HIL_HOLD_HELLO_MS : HIL_HOLD_MS;
     h->owed_at = hil_hold_device_ms(h);
@@ -128,16 +129,18 @@ uint64_t hil_devclock_ms(struct hil_devclock *c)
 {
     uint64_t wall = hold_wall_ms();
     int64_t cpu = c->qemu > 0 ? hold_qemu_cpu_ms(c->qemu) : -1;
-    if (cpu < 0) {
+    if (cpu < 0 && wall - c->scanned >= HIL_HOLD_SCAN_MS) {
+        c->scanned = wall;
         pid_t q = hold_find_qemu();
         cpu = q > 0 ? hold_qemu_cpu_ms(q) : -1;
         if (cpu >= 0) {
             /* a new QEMU: its CPU time so far counts from here on */
             c->qemu = q;
             c->last_cpu = (uint64_t)cpu;
-        } else {
-            c->qemu = 0;
         }
+    }
+    if (cpu < 0) {
+        c->qemu = 0;
     }
     if (c->last_wall != 0 && cpu >= 0) {
         c->ms += (uint64_t)cpu - c->last_cpu;

@@ -25,6 +25,7 @@
 
 #define HIL_HOLD_HELLO_MS 300u   /**< device ms a HELLO may go unanswered (the device may be booting) */
 #define HIL_HOLD_MS       3000u  /**< device ms any other request may go unanswered */
+#define HIL_HOLD_SCAN_MS  250u   /**< with no QEMU known, /proc is scanned for one at most this often */
 
 struct hil_hold {
     bool owed;               /**< a request reached the device, no answer yet */
@@ -36,6 +37,7 @@ struct hil_hold {
     uint32_t holds;          /**< holds so far (events.log) */
     uint32_t expired;        /**< holds ended by the budget */
     uint64_t held_ms;        /**< wall ms the updater spent held */
+    uint64_t scanned;        /**< wall ms of the last /proc scan for QEMU */
 };
 
 /** A request (@p hello: a HELLO) was delivered to the device. */
@@ -66,6 +68,7 @@ struct hil_devclock {
     uint64_t last_cpu;       /**< its CPU ms at the last reading */
     uint64_t last_wall;      /**< wall ms at the last reading, 0 never read */
     uint64_t ms;             /**< device ms so far */
+    uint64_t scanned;        /**< wall ms of the last /proc scan for QEMU */
 };
 
 /** Read @p c: device ms since its first reading. */
