@@ -550,6 +550,9 @@ int main(int argc, char **argv)
 
     /* A closed socket peer must be an error code, not a silent death. */
     (void)signal(SIGPIPE, SIG_IGN);
+    /* Line-buffered even into a file: a killed fotactl (fota-hil's step
+     * timeout) leaves every line it printed, not an empty log. */
+    (void)setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

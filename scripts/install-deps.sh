@@ -14,6 +14,7 @@ PKGS=(
   chromium
   stm32flash
   mosquitto lighttpd libcurl4-openssl-dev libmosquitto-dev libjansson-dev
+  stress-ng
 )
 missing=()
 for p in "${PKGS[@]}"; do

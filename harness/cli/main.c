@@ -24,6 +24,7 @@
 #include "cli/report.h"
 #include "scenario/results.h"
 #include "run/runner.h"
+#include "run/workdir.h"
 #include "scenario/scenario.h"
 #include "cli/board_cli.h"
 #include "target/board_profile.h"
@@ -66,6 +67,8 @@ static const char usage_text[] =
     "      --shard K/N         run only every Nth scenario/case from the Kth (1-based)\n"
     "      --seed N            seed of every sweep's sampling (default: the sweep's own)\n"
     "      --no-journal        run every sweep case the slow way (no crash states from the journal)\n"
+    "      --retries N         re-run a failed case up to N times; one that then passes is FLAKY\n"
+    "                          (printed, counted, in JUnit and the report; never a plain pass)\n"
     "\n"
     "Each scenario runs in build/work/<id>/ (console.log, events.log, fotactl logs).\n"
     "Prints `PASS id (t s)` / `FAIL id: ...` per scenario, then `N passed, N failed`.\n"
@@ -82,6 +85,7 @@ struct cli {
     struct hil_run_opts run;
     char fotactl_default[PATH_MAX + 16];
     struct hil_sweep_opts sweep;
+    int retries;                  /**< --retries N */
 };
 
 static int usage(FILE *out, int code)
@@ -236,7 +240,10 @@ static void finish_worker(struct worker *w, const struct hil_scenario *s, const 
     res->file = strdup(s->file);
     res->line = s->line;
     char path[PATH_MAX + 64];
-    snprintf(path, sizeof(path), "%s/%s/console.log", c->run.work_root, s->id);
+    if (hil_workdir_path(c->run.work_root, s->id, path, PATH_MAX) != 0) {
+        path[0] = '\0';
+    }
+    strcat(path, "/console.log");
     res->console = hil_read_text_file(path, 1024u * 1024u);
     free(w->buf);
     w->buf = NULL;
@@ -265,11 +272,46 @@ static bool hil_board_skip(const struct hil_board_profile *b, const struct hil_s
     return false;
 }
 
+/* Fork a worker for scenario @p s (index @p index) into a free slot of @p ws. */
+static void start_worker(const struct cli *c, const struct hil_scenario *s, struct worker *ws, int index)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        perror("fota-hil: pipe");
+        exit(EXIT_USAGE);
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("fota-hil: fork");
+        exit(EXIT_USAGE);
+    }
+    if (pid == 0) {
+        close(p[0]);
+        worker_main(s, &c->run, p[1]);
+    }
+    close(p[1]);
+    struct worker *w = NULL;
+    for (int i = 0; i < c->jobs; i++) {
+        if (ws[i].pid == 0) {
+            w = &ws[i];
+            break;
+        }
+    }
+    w->pid = pid;
+    w->fd = p[0];
+    w->index = index;
+    w->len = 0;
+}
+
 static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct hil_results *out)
 {
     struct hil_result *res = calloc((size_t)n + 1, sizeof(*res));
     struct worker *ws = calloc((size_t)c->jobs + 1, sizeof(*ws));
-    if (res == NULL || ws == NULL) {
+    /* one pollfd per worker: every -j (up to 4096) is drained, not the first 64 */
+    struct pollfd *pfd = calloc((size_t)c->jobs + 1, sizeof(*pfd));
+    int *map = calloc((size_t)c->jobs + 1, sizeof(*map));
+    if (res == NULL || ws == NULL || pfd == NULL || map == NULL) {
         abort();
     }
     int next = 0;
@@ -299,43 +341,15 @@ static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct
                 next++;
                 continue;
             }
-            int p[2];
-            if (pipe2(p, O_CLOEXEC) != 0) {
-                perror("fota-hil: pipe");
-                exit(EXIT_USAGE);
-            }
-            fflush(NULL);
-            pid_t pid = fork();
-            if (pid < 0) {
-                perror("fota-hil: fork");
-                exit(EXIT_USAGE);
-            }
-            if (pid == 0) {
-                close(p[0]);
-                worker_main(s, &c->run, p[1]);
-            }
-            close(p[1]);
-            struct worker *w = NULL;
-            for (int i = 0; i < c->jobs; i++) {
-                if (ws[i].pid == 0) {
-                    w = &ws[i];
-                    break;
-                }
-            }
-            w->pid = pid;
-            w->fd = p[0];
-            w->index = next;
-            w->len = 0;
+            start_worker(c, s, ws, next);
             active++;
             next++;
         }
         if (active == 0) {
             continue;
         }
-        struct pollfd pfd[64];
-        int map[64];
         int np = 0;
-        for (int i = 0; i < c->jobs && np < 64; i++) {
+        for (int i = 0; i < c->jobs; i++) {
             if (ws[i].pid != 0) {
                 pfd[np].fd = ws[i].fd;
                 pfd[np].events = POLLIN;
@@ -384,6 +398,8 @@ static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct
     }
     free(res);
     free(ws);
+    free(pfd);
+    free(map);
     return 0;
 }
 
@@ -434,6 +450,131 @@ static void default_fotactl(struct cli *c)
     snprintf(c->fotactl_default, sizeof(c->fotactl_default), "%s/fotactl", exe);
 }
 
+/* The selectors of this run, for "selects nothing" (e.g. "--filter 'x*' --tag quick"). */
+static void describe_selectors(const struct cli *c, char *buf, size_t len)
+{
+    size_t u = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < c->nfilters && u < len; i++) {
+        u += (size_t)snprintf(buf + u, len - u, "%s--filter '%s'", u ? " " : "", c->filters[i]);
+    }
+    for (int i = 0; i < c->ntags && u < len; i++) {
+        u += (size_t)snprintf(buf + u, len - u, "%s--tag %s", u ? " " : "", c->tags[i]);
+    }
+    for (int i = 0; i < c->sweep.ncases && u < len; i++) {
+        u += (size_t)snprintf(buf + u, len - u, "%s--case '%s'", u ? " " : "", c->sweep.cases[i]);
+    }
+    if (c->sweep.shard_n > 0 && u < len) {
+        u += (size_t)snprintf(buf + u, len - u, "%s--shard %d/%d", u ? " " : "", c->sweep.shard_k, c->sweep.shard_n);
+    }
+    if (u == 0) {
+        snprintf(buf, len, "(no selector)");
+    }
+}
+
+/* A run that selects nothing is bad input (pytest's exit 5): say which selector. @return EXIT_USAGE. */
+static int selected_nothing(const struct cli *c, char **paths, int npaths, const char *what)
+{
+    char sel[1024];
+    describe_selectors(c, sel, sizeof(sel));
+    fprintf(stderr, "fota-hil: %s selects no %s in", sel, what);
+    for (int i = 0; i < npaths; i++) {
+        fprintf(stderr, " %s", paths[i]);
+    }
+    fputc('\n', stderr);
+    return EXIT_USAGE;
+}
+
+/* The scenario of @p id among @p items, NULL if none. */
+static struct hil_scenario *scenario_by_id(struct hil_scenario **items, int n, const char *id)
+{
+    for (int i = 0; i < n; i++) {
+        if (strcmp(items[i]->id, id) == 0) {
+            return items[i];
+        }
+    }
+    return NULL;
+}
+
+/*
+ * --retries: re-run the failed cases of @p rs (up to c->retries rounds);
+ * a case that passes on a retry becomes FLAKY (hil_result_make_flaky),
+ * one that fails every time keeps its first failure. A retried case's
+ * failed work dir is kept as <id>.1/ (workdir.h).
+ */
+static void retry_failed(const struct cli *c, struct hil_scenario **items, int n, struct hil_results *rs)
+{
+    for (int attempt = 2; attempt <= c->retries + 1; attempt++) {
+        struct hil_scenario **again = calloc((size_t)rs->count + 1, sizeof(*again));
+        int *index_of = calloc((size_t)rs->count + 1, sizeof(*index_of));
+        if (again == NULL || index_of == NULL) {
+            abort();
+        }
+        int na = 0;
+        for (int i = 0; i < rs->count; i++) {
+            struct hil_scenario *s = rs->items[i].status == HIL_FAIL ? scenario_by_id(items, n, rs->items[i].id) : NULL;
+            if (s != NULL) {
+                index_of[na] = i;
+                again[na++] = s;
+            }
+        }
+        if (na > 0) {
+            printf("retry %d of %d: %d failed case%s\n", attempt - 1, c->retries, na, na == 1 ? "" : "s");
+            fflush(stdout);
+            struct hil_results re = { 0 };
+            run_all(c, again, na, &re);
+            for (int k = 0; k < re.count && k < na; k++) {
+                if (re.items[k].status == HIL_PASS) {
+                    hil_result_make_flaky(&rs->items[index_of[k]], &re.items[k], attempt);
+                    hil_result_print(&rs->items[index_of[k]], stdout);
+                }
+            }
+            hil_results_free(&re);
+        }
+        free(again);
+        free(index_of);
+        if (na == 0) {
+            break;
+        }
+    }
+}
+
+/* `run`: the selected scenarios (sweeps expanded), retries, summary, reports. @return the exit status. */
+static int run_selected(struct cli *c, const char *argv0, struct hil_scenario **sel, int nsel, char **paths,
+                        int npaths)
+{
+    int code = 0;
+    struct hil_results rs = { 0 };
+    struct hil_sweep_plan plan;
+    hil_sweep_cli_setup(argv0, &c->run, &c->sweep, sel, nsel);
+    hil_sweep_plan_build(sel, nsel, &c->run, &c->sweep, &plan);
+    if (plan.count == 0 && plan.pre.count == 0) {
+        hil_sweep_plan_free(&plan);
+        return selected_nothing(c, paths, npaths, "scenario or sweep case");
+    }
+    for (int i = 0; i < plan.pre.count; i++) {
+        hil_results_add(&rs, &plan.pre.items[i]);
+    }
+    run_all(c, plan.items, plan.count, &rs);
+    hil_sweep_after_run(&plan, &rs, rerun_slow, c);
+    retry_failed(c, plan.items, plan.count, &rs);
+    rs.show_flaky = c->retries > 0;
+    hil_results_print_summary(&rs, stdout);
+    fflush(stdout);
+    if (c->junit != NULL && write_report(c->junit, &rs, true) != 0) {
+        code = EXIT_USAGE;
+    }
+    if (c->tap != NULL && write_report(c->tap, &rs, false) != 0) {
+        code = EXIT_USAGE;
+    }
+    if (code == 0 && hil_results_count(&rs, HIL_FAIL) > 0) {
+        code = EXIT_FAILED;
+    }
+    hil_results_free(&rs);
+    hil_sweep_plan_free(&plan);
+    return code;
+}
+
 static int parse_int(const char *s, int min, int *out)
 {
     char *end = NULL;
@@ -444,6 +585,131 @@ static int parse_int(const char *s, int min, int *out)
     }
     *out = (int)v;
     return 0;
+}
+
+/* The options of run/list into @p c. @return -1 to go on; else the exit status (usage, bad value). */
+static int cli_parse(struct cli *c, int argc, char **argv)
+{
+    enum { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP, O_BOARD, O_FLASH_IMAGE,
+           O_LINK, O_CASE, O_SHARD, O_SEED, O_NOJOURNAL, O_RETRIES };
+    static const struct option longopts[] = {
+        { "jobs", required_argument, NULL, 'j' },
+        { "junit", required_argument, NULL, O_JUNIT },
+        { "tap", required_argument, NULL, O_TAP },
+        { "tag", required_argument, NULL, O_TAG },
+        { "filter", required_argument, NULL, O_FILTER },
+        { "verbose", no_argument, NULL, 'v' },
+        { "fotactl", required_argument, NULL, O_FOTACTL },
+        { "bootloader-elf", required_argument, NULL, O_ELF },
+        { "qemu", required_argument, NULL, O_QEMU },
+        { "work-dir", required_argument, NULL, O_WORK },
+        { "icount", required_argument, NULL, O_ICOUNT },
+        { "watchdog-scale", required_argument, NULL, O_WDSCALE },
+        { "link", required_argument, NULL, O_LINK },
+        { "help", no_argument, NULL, O_HELP },
+        { "pcap", required_argument, NULL, O_PCAP },
+        { "board", required_argument, NULL, O_BOARD },
+        { "flash-image", required_argument, NULL, O_FLASH_IMAGE },
+        { "case", required_argument, NULL, O_CASE },
+        { "shard", required_argument, NULL, O_SHARD },
+        { "seed", required_argument, NULL, O_SEED },
+        { "no-journal", no_argument, NULL, O_NOJOURNAL },
+        { "retries", required_argument, NULL, O_RETRIES },
+        { NULL, 0, NULL, 0 },
+    };
+    optind = 2;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "+j:vh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'j':
+            if (parse_int(optarg, 1, &c->jobs) != 0) {
+                fprintf(stderr, "fota-hil: -j needs a number >= 1, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_JUNIT: c->junit = optarg; break;
+        case O_TAP: c->tap = optarg; break;
+        case O_TAG: push(&c->tags, &c->ntags, optarg); break;
+        case O_FILTER: push(&c->filters, &c->nfilters, optarg); break;
+        case 'v': c->run.verbose = true; break;
+        case O_FOTACTL: c->run.fotactl = optarg; break;
+        case O_ELF: c->run.bootloader_elf = optarg; break;
+        case O_QEMU: c->run.qemu = optarg; break;
+        case O_WORK: c->run.work_root = optarg; break;
+        case O_LINK:
+            if (strcmp(optarg, "uart") != 0 && strcmp(optarg, "spi") != 0) {
+                fprintf(stderr, "fota-hil: --link must be uart or spi, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            c->run.link_override = true;
+            c->run.link = strcmp(optarg, "spi") == 0 ? HIL_LINK_SPI : HIL_LINK_UART;
+            break;
+        case O_ICOUNT:
+            if (parse_int(optarg, -1, &c->run.icount_shift) != 0) {
+                fprintf(stderr, "fota-hil: --icount needs a number >= -1, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_WDSCALE: {
+            char *end = NULL;
+            double v = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(v > 0.0) || v > 1000.0) {
+                fprintf(stderr, "fota-hil: --watchdog-scale needs a number > 0, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            c->run.watchdog_scale = v;
+            break;
+        }
+        case O_PCAP:
+            if (hil_pcap_mode_parse(optarg, &c->run.pcap) != 0) {
+                fprintf(stderr, "fota-hil: --pcap needs failed, all or none, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_BOARD: {
+            char err[1024];
+            struct hil_board_profile *bp = NULL;
+            if (hil_board_profile_load(optarg, &bp, err, sizeof(err)) != 0) {
+                fprintf(stderr, "%s\n", err);
+                return EXIT_USAGE;
+            }
+            c->run.board = bp; /* lives until exit */
+            break;
+        }
+        case O_FLASH_IMAGE: c->run.flash_image = optarg; break;
+        case O_CASE: push(&c->sweep.cases, &c->sweep.ncases, optarg); break;
+        case O_SHARD:
+            if (sscanf(optarg, "%d/%d", &c->sweep.shard_k, &c->sweep.shard_n) != 2 || c->sweep.shard_n < 1 ||
+                c->sweep.shard_k < 1 || c->sweep.shard_k > c->sweep.shard_n) {
+                fprintf(stderr, "fota-hil: --shard needs K/N with 1 <= K <= N, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_SEED: {
+            char *end = NULL;
+            c->sweep.seed = strtoull(optarg, &end, 0);
+            if (end == optarg || *end != '\0') {
+                fprintf(stderr, "fota-hil: --seed needs a number, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            c->sweep.seed_set = true;
+            break;
+        }
+        case O_NOJOURNAL: c->sweep.no_journal = true; break;
+        case O_RETRIES:
+            if (parse_int(optarg, 0, &c->retries) != 0 || c->retries > 100) {
+                fprintf(stderr, "fota-hil: --retries needs a number 0..100, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'h':
+        case O_HELP:
+            return usage(stdout, 0);
+        default:
+            return usage(stderr, EXIT_USAGE);
+        }
+    }
+    return -1;
 }
 
 int main(int argc, char **argv)
@@ -485,117 +751,9 @@ int main(int argc, char **argv)
     c.run.work_root = "build/work";
     c.run.icount_shift = 4;
 
-    enum { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP, O_BOARD, O_FLASH_IMAGE,
-           O_LINK, O_CASE, O_SHARD, O_SEED, O_NOJOURNAL };
-    static const struct option longopts[] = {
-        { "jobs", required_argument, NULL, 'j' },
-        { "junit", required_argument, NULL, O_JUNIT },
-        { "tap", required_argument, NULL, O_TAP },
-        { "tag", required_argument, NULL, O_TAG },
-        { "filter", required_argument, NULL, O_FILTER },
-        { "verbose", no_argument, NULL, 'v' },
-        { "fotactl", required_argument, NULL, O_FOTACTL },
-        { "bootloader-elf", required_argument, NULL, O_ELF },
-        { "qemu", required_argument, NULL, O_QEMU },
-        { "work-dir", required_argument, NULL, O_WORK },
-        { "icount", required_argument, NULL, O_ICOUNT },
-        { "watchdog-scale", required_argument, NULL, O_WDSCALE },
-        { "link", required_argument, NULL, O_LINK },
-        { "help", no_argument, NULL, O_HELP },
-        { "pcap", required_argument, NULL, O_PCAP },
-        { "board", required_argument, NULL, O_BOARD },
-        { "flash-image", required_argument, NULL, O_FLASH_IMAGE },
-        { "case", required_argument, NULL, O_CASE },
-        { "shard", required_argument, NULL, O_SHARD },
-        { "seed", required_argument, NULL, O_SEED },
-        { "no-journal", no_argument, NULL, O_NOJOURNAL },
-        { NULL, 0, NULL, 0 },
-    };
-    optind = 2;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "+j:vh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'j':
-            if (parse_int(optarg, 1, &c.jobs) != 0) {
-                fprintf(stderr, "fota-hil: -j needs a number >= 1, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case O_JUNIT: c.junit = optarg; break;
-        case O_TAP: c.tap = optarg; break;
-        case O_TAG: push(&c.tags, &c.ntags, optarg); break;
-        case O_FILTER: push(&c.filters, &c.nfilters, optarg); break;
-        case 'v': c.run.verbose = true; break;
-        case O_FOTACTL: c.run.fotactl = optarg; break;
-        case O_ELF: c.run.bootloader_elf = optarg; break;
-        case O_QEMU: c.run.qemu = optarg; break;
-        case O_WORK: c.run.work_root = optarg; break;
-        case O_LINK:
-            if (strcmp(optarg, "uart") != 0 && strcmp(optarg, "spi") != 0) {
-                fprintf(stderr, "fota-hil: --link must be uart or spi, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            c.run.link_override = true;
-            c.run.link = strcmp(optarg, "spi") == 0 ? HIL_LINK_SPI : HIL_LINK_UART;
-            break;
-        case O_ICOUNT:
-            if (parse_int(optarg, -1, &c.run.icount_shift) != 0) {
-                fprintf(stderr, "fota-hil: --icount needs a number >= -1, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case O_WDSCALE: {
-            char *end = NULL;
-            double v = strtod(optarg, &end);
-            if (end == optarg || *end != '\0' || !(v > 0.0) || v > 1000.0) {
-                fprintf(stderr, "fota-hil: --watchdog-scale needs a number > 0, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            c.run.watchdog_scale = v;
-            break;
-        }
-        case O_PCAP:
-            if (hil_pcap_mode_parse(optarg, &c.run.pcap) != 0) {
-                fprintf(stderr, "fota-hil: --pcap needs failed, all or none, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case O_BOARD: {
-            char err[1024];
-            struct hil_board_profile *bp = NULL;
-            if (hil_board_profile_load(optarg, &bp, err, sizeof(err)) != 0) {
-                fprintf(stderr, "%s\n", err);
-                return EXIT_USAGE;
-            }
-            c.run.board = bp; /* lives until exit */
-            break;
-        }
-        case O_FLASH_IMAGE: c.run.flash_image = optarg; break;
-        case O_CASE: push(&c.sweep.cases, &c.sweep.ncases, optarg); break;
-        case O_SHARD:
-            if (sscanf(optarg, "%d/%d", &c.sweep.shard_k, &c.sweep.shard_n) != 2 || c.sweep.shard_n < 1 ||
-                c.sweep.shard_k < 1 || c.sweep.shard_k > c.sweep.shard_n) {
-                fprintf(stderr, "fota-hil: --shard needs K/N with 1 <= K <= N, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case O_SEED: {
-            char *end = NULL;
-            c.sweep.seed = strtoull(optarg, &end, 0);
-            if (end == optarg || *end != '\0') {
-                fprintf(stderr, "fota-hil: --seed needs a number, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            c.sweep.seed_set = true;
-            break;
-        }
-        case O_NOJOURNAL: c.sweep.no_journal = true; break;
-        case 'h':
-        case O_HELP:
-            return usage(stdout, 0);
-        default:
-            return usage(stderr, EXIT_USAGE);
-        }
+    int pc = cli_parse(&c, argc, argv);
+    if (pc >= 0) {
+        return pc;
     }
     if (is_list && (c.junit != NULL || c.tap != NULL)) {
         fprintf(stderr, "fota-hil: list takes only --tag and --filter\n");
@@ -629,32 +787,10 @@ int main(int argc, char **argv)
         for (int i = 0; i < nsel; i++) {
             printf("%s\n", sel[i]->id);
         }
+    } else if (nsel == 0) {
+        code = selected_nothing(&c, argv + optind, argc - optind, "scenario");
     } else {
-        if (nsel == 0) {
-            fprintf(stderr, "fota-hil: no scenario matches\n");
-        }
-        struct hil_results rs = { 0 };
-        struct hil_sweep_plan plan;
-        hil_sweep_cli_setup(argv[0], &c.run, &c.sweep, sel, nsel);
-        hil_sweep_plan_build(sel, nsel, &c.run, &c.sweep, &plan);
-        for (int i = 0; i < plan.pre.count; i++) {
-            hil_results_add(&rs, &plan.pre.items[i]);
-        }
-        run_all(&c, plan.items, plan.count, &rs);
-        hil_sweep_after_run(&plan, &rs, rerun_slow, &c);
-        hil_results_print_summary(&rs, stdout);
-        fflush(stdout);
-        if (c.junit != NULL && write_report(c.junit, &rs, true) != 0) {
-            code = EXIT_USAGE;
-        }
-        if (c.tap != NULL && write_report(c.tap, &rs, false) != 0) {
-            code = EXIT_USAGE;
-        }
-        if (code == 0 && hil_results_count(&rs, HIL_FAIL) > 0) {
-            code = EXIT_FAILED;
-        }
-        hil_results_free(&rs);
-        hil_sweep_plan_free(&plan);
+        code = run_selected(&c, argv[0], sel, nsel, argv + optind, argc - optind);
     }
     free(sel);
     free(c.sweep.cases);

@@ -114,7 +114,11 @@ static void parse_outcome(const char *tag_end, const char *body_end, struct hil_
     c->status = HIL_PASS;
     const char *f = strstr(tag_end, "<failure");
     const char *s = strstr(tag_end, "<skipped");
-    if (f != NULL && f < body_end) {
+    const char *fl = strstr(tag_end, "<flakyFailure");
+    if (fl != NULL && fl < body_end) {
+        c->status = HIL_FLAKY; /* passed on a retry (--retries): its first failure's message */
+        c->message = xml_attr_get(fl, "message");
+    } else if (f != NULL && f < body_end) {
         c->status = HIL_FAIL;
         const char *fe = strchr(f, '>');
         const char *fc = fe != NULL ? strstr(fe, "</failure>") : NULL;
@@ -595,7 +599,7 @@ static const char css[] =
     "body{font-family:sans-serif;margin:20px;color:#222}table{border-collapse:collapse;margin:8px 0}"
     "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}"
     "tr.pass td.status{color:#080;font-weight:bold}tr.fail td.status{color:#c00;font-weight:bold}"
-    "tr.skip td.status{color:#888}code,pre{font-size:12px;background:#f4f4f4}pre{padding:6px;overflow-x:auto;white-space:pre-wrap}"
+    "tr.skip td.status{color:#888}tr.flaky td.status{color:#c60;font-weight:bold}code,pre{font-size:12px;background:#f4f4f4}pre{padding:6px;overflow-x:auto;white-space:pre-wrap}"
     "section.failure{border-left:4px solid #c00;padding-left:12px;margin:24px 0}"
     ".lanebg{fill:#f7f7f7}.lanename{font-size:11px}.tick{stroke:#ddd}.ticklabel{font-size:10px;fill:#666}"
     ".frame.data{fill:#4a7bd0}.frame.ctl{fill:#2a2}.frame.bad{fill:#e00}.frame.nack{fill:#f80}"
@@ -617,7 +621,8 @@ static void write_reproduce(FILE *o, const struct hil_report_case *c)
 
 static void write_case_row(FILE *o, const struct hil_report_case *c)
 {
-    const char *st = c->status == HIL_PASS ? "pass" : c->status == HIL_FAIL ? "fail" : "skip";
+    const char *st = c->status == HIL_PASS ? "pass" : c->status == HIL_FAIL ? "fail" :
+                     c->status == HIL_FLAKY ? "flaky" : "skip";
     fprintf(o, "<tr class=\"case %s\" data-id=\"", st);
     esc(o, c->id);
     fputs("\"><td class=\"id\">", o);
@@ -631,7 +636,8 @@ static void write_case_row(FILE *o, const struct hil_report_case *c)
         esc(o, c->id);
     }
     fprintf(o, "</td><td class=\"status\">%s</td><td>%.2f s</td><td><code>", st == NULL ? "" :
-            c->status == HIL_PASS ? "PASS" : c->status == HIL_FAIL ? "FAIL" : "SKIP", c->seconds);
+            c->status == HIL_PASS ? "PASS" : c->status == HIL_FAIL ? "FAIL" :
+            c->status == HIL_FLAKY ? "FLAKY" : "SKIP", c->seconds);
     write_reproduce(o, c);
     fputs("</code></td></tr>\n", o);
 }
@@ -826,8 +832,9 @@ static void write_throughput(FILE *o, const struct hil_report_cases *cs, const c
 
 int hil_report_write(FILE *o, const struct hil_report_cases *cs, const char *results, const char *work)
 {
-    int pass = 0, fail = 0, skip = 0;
+    int pass = 0, fail = 0, skip = 0, flaky = 0;
     for (int i = 0; i < cs->count; i++) {
+        flaky += cs->items[i].status == HIL_FLAKY;
         pass += cs->items[i].status == HIL_PASS;
         fail += cs->items[i].status == HIL_FAIL;
         skip += cs->items[i].status == HIL_SKIP;
@@ -836,6 +843,9 @@ int hil_report_write(FILE *o, const struct hil_report_cases *cs, const char *res
             "<title>fota-hil report</title><style>%s</style></head><body>\n", css);
     fputs("<h1>fota-hil suite report</h1>\n<p class=\"summary\">", o);
     fprintf(o, "<span id=\"passed\">%d</span> passed, <span id=\"failed\">%d</span> failed", pass, fail);
+    if (flaky > 0) {
+        fprintf(o, ", <span id=\"flaky\">%d</span> flaky", flaky);
+    }
     if (skip > 0) {
         fprintf(o, ", <span id=\"skipped\">%d</span> skipped", skip);
     }

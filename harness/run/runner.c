@@ -3,11 +3,14 @@
  * @brief One scenario against one target (see runner.h).
  *
  * Everything happens in one poll loop (pump()): the target's fds and
- * timers, the link proxy's two ends (pty master of the updater, the
+ * timers, the link proxy's two ends (our end of the updater's socketpair, the
  * target's link fd) and the updater process (pidfd). Steps only decide how
  * long to pump and what to check in between.
  */
 #include "run/runner.h"
+#include "run/diag.h"
+#include "run/hold.h"
+#include "run/workdir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +25,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <termios.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,14 +45,18 @@
 #include "target/target_board.h"
 
 #define HIL_PUMP_SLICE_MS   50     /* longest single poll while a step waits */
+#define HIL_UPDATER_FD      3      /* the updater's end of the link socketpair */
+#define HIL_WALL_BACKSTOP   10u    /* a timeout of T device ms ends after 10 T + 60 s of wall time at most */
+#define HIL_WALL_SLACK_MS   60000u
+#define HIL_UPDATER_PORT    "fd:3"
 #define HIL_MSG_MAX         8192
 #define HIL_TAIL_LINES      10     /* console lines quoted in a failure */
 #define HIL_CONSOLE_FILE_MAX (1024u * 1024u)
 
 struct run_update {
     bool active;
-    int master;                    /**< pty master (updater's side), -1 closed */
-    int slave;                     /**< kept open so the master never sees HUP early */
+    int master;                    /**< our end of the updater's link socketpair, -1 closed */
+    int slave;                     /**< the updater's end until it is spawned, -1 */
     pid_t pid;
     int pidfd;
     bool exited;
@@ -57,9 +64,18 @@ struct run_update {
     bool interrupted;              /**< a fault cut the power while it ran */
     char image[PATH_MAX];          /**< the image sent ({target} resolved, journal.h) */
     struct hil_buf to_target;      /**< proxy output waiting for the link fd */
-    struct hil_buf to_host;        /**< proxy output waiting for the pty master */
+    struct hil_buf to_host;        /**< proxy output waiting for the updater's socket */
     char log_path[PATH_MAX + 32];
-    bool spi_master;               /**< the updater's pty carries spi-emu transfers (spi_link.h) */
+    bool spi_master;               /**< the updater's link carries spi-emu transfers (spi_link.h) */
+    bool fota;                     /**< the update protocol (not a ROM's): the updater is held (hold.h) */
+    struct hil_hold hold;          /**< held while the device owes an answer (hold.h) */
+};
+
+/* A timeout in device time (hold.h), with a wall-clock backstop that ends
+ * it even when the device never runs again (QEMU stopped or wedged). */
+struct run_deadline {
+    uint64_t dev_until;            /**< device ms */
+    uint64_t wall_until;           /**< wall ms: HIL_WALL_BACKSTOP x the timeout + HIL_WALL_SLACK_MS */
 };
 
 struct run {
@@ -71,7 +87,8 @@ struct run {
     FILE *console_log;
     FILE *event_log;
     uint64_t t0;
-    uint64_t deadline;             /**< scenario timeout */
+    struct run_deadline deadline;  /**< scenario timeout */
+    struct hil_devclock devclock;  /**< device time (hold.h): waits and timeouts count in it */
     /* console */
     char **lines;
     size_t nlines;
@@ -96,6 +113,9 @@ struct run {
     struct hil_romlink rl;         /**< ROM-bootloader path: BOOT0/NRST control, emulated ROM */
     bool spi;                      /**< the update link is SPI (link: spi, or --link spi) */
     struct hil_spi spi_bus;        /**< emulated SPI bus between the updater and the slave */
+    /* diagnosis of a timed-out step (diag.h) */
+    struct hil_diag_ring diag_frames;
+    struct hil_diag_ring diag_events;
     /* verdict */
     int step;                      /**< 1-based step being run */
     char msg[HIL_MSG_MAX];
@@ -124,6 +144,9 @@ static void evlog(struct run *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
+    char line[sizeof(buf) + 16];
+    snprintf(line, sizeof(line), "[%9.3f] %s", elapsed_s(r), buf);
+    hil_diag_ring_add(strncmp(buf, "link ", 5) == 0 ? &r->diag_frames : &r->diag_events, line);
     if (r->event_log != NULL) {
         fprintf(r->event_log, "[%9.3f] %s\n", elapsed_s(r), buf);
     }
@@ -170,27 +193,6 @@ int hil_rmtree(const char *path)
         return errno == ENOENT ? 0 : FOTA_EIO;
     }
     return nftw(path, hil_rmtree_cb, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : FOTA_EIO;
-}
-
-static int mkdir_p(const char *path)
-{
-    char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp)) {
-        return FOTA_EINVAL;
-    }
-    for (char *p = tmp + 1; *p != '\0'; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
-                return FOTA_EIO;
-            }
-            *p = '/';
-        }
-    }
-    if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
-        return FOTA_EIO;
-    }
-    return 0;
 }
 
 char *hil_read_text_file(const char *path, size_t max)
@@ -258,7 +260,8 @@ static int step_fail(struct run *r, const char *fmt, ...)
     vsnprintf(r->msg + used, sizeof(r->msg) - used, fmt, ap);
     va_end(ap);
     if (st != NULL) {
-        msg_add(r, " (%s:%d)", r->s->file, st->line);
+        /* After quoted output (fotactl's lines) the location gets its own line. */
+        msg_add(r, "%s(%s:%d)", strchr(r->msg, '\n') != NULL ? "\n" : " ", r->s->file, st->line);
     }
     if (r->died) {
         msg_add(r, "; target died: %s", r->died_detail);
@@ -425,6 +428,11 @@ static void proxy_log(void *ctx, enum hil_dir dir, uint32_t n, const struct prot
         snprintf(extra, sizeof(extra), " offset %u", proto_get_u32(f->payload));
     } else if ((f->type & PROTO_T_RSP) != 0 && f->len >= 1) {
         snprintf(extra, sizeof(extra), " status %u", f->payload[0]);
+    }
+    if (r->u.active && r->u.fota && dir == HIL_DIR_TO_TARGET && crc_ok && fault[0] == '\0') {
+        hil_hold_request(&r->u.hold, f->type == PROTO_T_HELLO); /* the device owes the answer */
+    } else if (dir == HIL_DIR_TO_HOST) {
+        hil_hold_answered(&r->u.hold);
     }
     evlog(r, "link %s #%u %s seq %u len %u%s%s%s%s", dir == HIL_DIR_TO_TARGET ? ">" : "<", n,
           proto_type_name(f->type), f->seq, f->len, extra, crc_ok ? "" : " BAD-CRC",
@@ -597,14 +605,90 @@ static void cut_at_frame(struct run *r)
     }
 }
 
-/* One round: poll everything for at most @p max_ms, then service it. */
-static void pump(struct run *r, int max_ms)
+/* The device sent bytes on its update link: through the proxy to the
+ * updater (UART), or into the SPI slave's MISO queue. */
+static void pump_from_target(struct run *r)
 {
-    struct pollfd fds[40];
-    int timeout = max_ms < 0 ? 0 : max_ms;
-    struct hil_target *t = r->t;
+    uint8_t buf[4096];
+    ssize_t got = read(r->link_fd, buf, sizeof(buf));
+    if (got > 0) {
+        struct hil_buf tmp = { 0 };
+        hil_proxy_feed(&r->proxy, HIL_DIR_TO_HOST, buf, (size_t)got, &tmp);
+        if (r->spi) {
+            hil_spi_from_slave(&r->spi_bus, tmp.data, tmp.len); /* waits for the master's clock */
+        } else if (r->u.master >= 0 && !r->u.spi_master) {
+            hil_buf_append(&r->u.to_host, tmp.data, tmp.len);
+        }
+        hil_buf_free(&tmp);
+    } else if (got == 0 || (errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
+        r->link_dead = true;
+        evlog(r, "link fd %d: %s", r->link_fd, got == 0 ? "closed" : strerror(errno));
+    }
+}
 
-    int link = t->ops->link_fd(t);
+/* The updater sent bytes: to the emulated ROM (AN3155 / AN4286 over the
+ * SPI bus), or through the SPI bus and the proxy to the device. */
+static void pump_from_updater(struct run *r)
+{
+    uint8_t buf[4096];
+    ssize_t got = read(r->u.master, buf, sizeof(buf));
+    if (got > 0 && r->rl.in_rom && r->u.spi_master) {
+        /* ST's ROM bootloader on SPI1 (AN4286): the bus clocks it byte by byte. */
+        struct hil_buf none = { 0 };
+        r->spi_bus.slave_clock = rom_spi_clock;
+        r->spi_bus.slave_ctx = r;
+        hil_spi_from_master(&r->spi_bus, buf, (size_t)got, &none, &r->u.to_host);
+        r->spi_bus.slave_clock = NULL;
+        hil_buf_free(&none);
+        if (r->rl.in_rom && r->rl.rom->go) {
+            r->rl.rom->go = false;
+            rom_nrst(r, false, "GO");
+        }
+    } else if (got > 0 && r->rl.in_rom) {
+        rom_feed(r, buf, (size_t)got); /* the device runs ST's ROM bootloader */
+    } else if (got > 0) {
+        struct hil_buf tmp = { 0 };
+        struct hil_buf mosi = { 0 };
+        const uint8_t *in = buf;
+        size_t in_len = (size_t)got;
+        if (r->spi || r->u.spi_master) {
+            /* The updater is SPI master: its link carries transfers (spi_link.h). */
+            hil_spi_from_master(&r->spi_bus, buf, (size_t)got, &mosi, &r->u.to_host);
+            in = mosi.data;
+            in_len = mosi.len;
+        }
+        hil_proxy_feed(&r->proxy, HIL_DIR_TO_TARGET, in, in_len, &tmp);
+        hil_buf_free(&mosi);
+        if (r->link_fd >= 0 && !r->link_dead) {
+            hil_buf_append(&r->u.to_target, tmp.data, tmp.len);
+            write_out(r->link_fd, &r->u.to_target);
+        }
+        hil_buf_free(&tmp);
+        if (r->proxy.disconnected) {
+            evlog(r, "FAULT disconnect: closing the updater's side of the link");
+            close_updater_side(r);
+        }
+        if (r->proxy.power_cut && r->u.active && !r->u.interrupted) {
+            cut_at_frame(r);
+        }
+    } else if (got == 0 || (errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
+        /* The updater closed its port; nothing more will come. */
+        close_updater_side(r);
+    }
+}
+
+/* The fds of one pump round and where each source sits in them. */
+struct pump_set {
+    struct pollfd fds[40];
+    int n, tn;                     /* all, the target's (first) */
+    int i_link, i_master, i_pid, i_rom;
+    int timeout;
+};
+
+/* The target's link fd changed (power cycle): a fresh stream both ways. */
+static void pump_track_link(struct run *r)
+{
+    int link = r->t->ops->link_fd(r->t);
     if (link != r->link_fd) {
         evlog(r, "link fd %d -> %d", r->link_fd, link);
         r->link_fd = link;
@@ -615,40 +699,54 @@ static void pump(struct run *r, int max_ms)
             set_nonblock(link);
         }
     }
+}
 
-    int tn = t->ops->poll_fds(t, fds, 32, &timeout);
-    if (tn < 0) {
-        tn = 0;
+static void pump_add(struct pump_set *ps, int *index, int fd, short events)
+{
+    *index = ps->n;
+    ps->fds[ps->n].fd = fd;
+    ps->fds[ps->n].events = events;
+    ps->fds[ps->n].revents = 0;
+    ps->n++;
+}
+
+/* Fill @p ps: the target's fds, the link, the updater's socket and pidfd, the ROM's. */
+static void pump_fill(struct run *r, struct pump_set *ps)
+{
+    ps->tn = r->t->ops->poll_fds(r->t, ps->fds, 32, &ps->timeout);
+    if (ps->tn < 0) {
+        ps->tn = 0;
     }
-    int n = tn;
-    int i_link = -1, i_master = -1, i_pid = -1;
+    ps->n = ps->tn;
+    ps->i_link = ps->i_master = ps->i_pid = -1;
     if (r->link_fd >= 0 && !r->link_dead) {
-        i_link = n;
-        fds[n].fd = r->link_fd;
-        fds[n].events = (short)(POLLIN | (r->u.to_target.len > 0 ? POLLOUT : 0));
-        fds[n].revents = 0;
-        n++;
+        pump_add(ps, &ps->i_link, r->link_fd, (short)(POLLIN | (r->u.to_target.len > 0 ? POLLOUT : 0)));
     }
     if (r->u.master >= 0) {
-        i_master = n;
-        fds[n].fd = r->u.master;
-        fds[n].events = (short)(POLLIN | (r->u.to_host.len > 0 ? POLLOUT : 0));
-        fds[n].revents = 0;
-        n++;
+        pump_add(ps, &ps->i_master, r->u.master, (short)(POLLIN | (r->u.to_host.len > 0 ? POLLOUT : 0)));
     }
     if (r->u.pid > 0 && !r->u.exited) {
         if (r->u.pidfd >= 0) {
-            i_pid = n;
-            fds[n].fd = r->u.pidfd;
-            fds[n].events = POLLIN;
-            fds[n].revents = 0;
-            n++;
-        } else if (timeout > 20) {
-            timeout = 20; /* no pidfd: poll for the child's exit */
+            pump_add(ps, &ps->i_pid, r->u.pidfd, POLLIN);
+        } else if (ps->timeout > 20) {
+            ps->timeout = 20; /* no pidfd: poll for the child's exit */
         }
     }
-    int i_rom = n;
-    n += hil_romlink_poll_fds(&r->rl, &fds[n], 4);
+    ps->i_rom = ps->n;
+    ps->n += hil_romlink_poll_fds(&r->rl, &ps->fds[ps->n], 4);
+}
+
+/* One round: poll everything for at most @p max_ms, then service it. */
+static void pump(struct run *r, int max_ms)
+{
+    struct pump_set ps = { .timeout = max_ms < 0 ? 0 : max_ms };
+    struct pollfd *fds = ps.fds;
+    struct hil_target *t = r->t;
+
+    pump_track_link(r);
+    pump_fill(r, &ps);
+    int n = ps.n, tn = ps.tn, i_link = ps.i_link, i_master = ps.i_master, i_pid = ps.i_pid, i_rom = ps.i_rom;
+    int timeout = ps.timeout;
     int pr = poll(fds, (nfds_t)n, timeout);
     if (pr < 0 && errno != EINTR) {
         evlog(r, "poll: %s", strerror(errno));
@@ -672,21 +770,7 @@ static void pump(struct run *r, int max_ms)
             write_out(r->link_fd, &r->u.to_target);
         }
         if ((re & (POLLIN | POLLHUP | POLLERR)) != 0) {
-            uint8_t buf[4096];
-            ssize_t got = read(r->link_fd, buf, sizeof(buf));
-            if (got > 0) {
-                struct hil_buf tmp = { 0 };
-                hil_proxy_feed(&r->proxy, HIL_DIR_TO_HOST, buf, (size_t)got, &tmp);
-                if (r->spi) {
-                    hil_spi_from_slave(&r->spi_bus, tmp.data, tmp.len); /* waits for the master's clock */
-                } else if (r->u.master >= 0 && !r->u.spi_master) {
-                    hil_buf_append(&r->u.to_host, tmp.data, tmp.len);
-                }
-                hil_buf_free(&tmp);
-            } else if (got == 0 || (errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
-                r->link_dead = true;
-                evlog(r, "link fd %d: %s", r->link_fd, got == 0 ? "closed" : strerror(errno));
-            }
+            pump_from_target(r);
         }
     }
     if (i_master >= 0 && r->u.master >= 0) {
@@ -695,51 +779,7 @@ static void pump(struct run *r, int max_ms)
             write_out(r->u.master, &r->u.to_host);
         }
         if ((re & (POLLIN | POLLHUP | POLLERR)) != 0) {
-            uint8_t buf[4096];
-            ssize_t got = read(r->u.master, buf, sizeof(buf));
-            if (got > 0 && r->rl.in_rom && r->u.spi_master) {
-                /* ST's ROM bootloader on SPI1 (AN4286): the bus clocks it byte by byte. */
-                struct hil_buf none = { 0 };
-                r->spi_bus.slave_clock = rom_spi_clock;
-                r->spi_bus.slave_ctx = r;
-                hil_spi_from_master(&r->spi_bus, buf, (size_t)got, &none, &r->u.to_host);
-                r->spi_bus.slave_clock = NULL;
-                hil_buf_free(&none);
-                if (r->rl.in_rom && r->rl.rom->go) {
-                    r->rl.rom->go = false;
-                    rom_nrst(r, false, "GO");
-                }
-            } else if (got > 0 && r->rl.in_rom) {
-                rom_feed(r, buf, (size_t)got); /* the device runs ST's ROM bootloader */
-            } else if (got > 0) {
-                struct hil_buf tmp = { 0 };
-                struct hil_buf mosi = { 0 };
-                const uint8_t *in = buf;
-                size_t in_len = (size_t)got;
-                if (r->spi || r->u.spi_master) {
-                    /* The updater is SPI master: its pty carries transfers (spi_link.h). */
-                    hil_spi_from_master(&r->spi_bus, buf, (size_t)got, &mosi, &r->u.to_host);
-                    in = mosi.data;
-                    in_len = mosi.len;
-                }
-                hil_proxy_feed(&r->proxy, HIL_DIR_TO_TARGET, in, in_len, &tmp);
-                hil_buf_free(&mosi);
-                if (r->link_fd >= 0 && !r->link_dead) {
-                    hil_buf_append(&r->u.to_target, tmp.data, tmp.len);
-                    write_out(r->link_fd, &r->u.to_target);
-                }
-                hil_buf_free(&tmp);
-                if (r->proxy.disconnected) {
-                    evlog(r, "FAULT disconnect: closing the updater's side of the link");
-                    close_updater_side(r);
-                }
-                if (r->proxy.power_cut && r->u.active && !r->u.interrupted) {
-                    cut_at_frame(r);
-                }
-            } else if (got == 0 || (errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
-                /* The updater closed its port; nothing more will come. */
-                close_updater_side(r);
-            }
+            pump_from_updater(r);
         }
     }
     if (n > i_rom) {
@@ -750,18 +790,40 @@ static void pump(struct run *r, int max_ms)
     } else if (r->u.pid > 0 && r->u.pidfd < 0) {
         reap_child(r, false);
     }
+    if (r->u.active && hil_hold_service(&r->u.hold, r->u.pid, r->u.pid > 0 && !r->u.exited) != 0) {
+        evlog(r, "hold: the device spent %u ms of its time without answering: the updater goes on",
+              r->u.hold.budget_ms);
+    }
 }
 
-/* Pump until @p until (absolute ms) or @p done says so. */
+/* Device ms now: QEMU's CPU time (hold.h), wall time on a board. */
+static uint64_t dev_ms(struct run *r)
+{
+    return r->o->board != NULL ? now_ms() : hil_devclock_ms(&r->devclock);
+}
+
+static struct run_deadline deadline_in(struct run *r, uint32_t ms)
+{
+    struct run_deadline d = { .dev_until = dev_ms(r) + ms,
+                              .wall_until = now_ms() + (uint64_t)ms * HIL_WALL_BACKSTOP + HIL_WALL_SLACK_MS };
+    return d;
+}
+
+static bool deadline_passed(struct run *r, const struct run_deadline *d)
+{
+    return dev_ms(r) >= d->dev_until || now_ms() >= d->wall_until;
+}
+
 static bool scenario_timed_out(struct run *r)
 {
-    return now_ms() >= r->deadline;
+    return deadline_passed(r, &r->deadline);
 }
 
-static int wait_slice(struct run *r, uint64_t until)
+/* How long the next pump round may poll: a slice, less when @p d is near in device time. */
+static int wait_slice(struct run *r, const struct run_deadline *d)
 {
-    uint64_t now = now_ms();
-    uint64_t end = until < r->deadline ? until : r->deadline;
+    uint64_t now = dev_ms(r);
+    uint64_t end = d->dev_until < r->deadline.dev_until ? d->dev_until : r->deadline.dev_until;
     if (now >= end) {
         return 0;
     }
@@ -882,6 +944,31 @@ static void describe_expect(const struct hil_expect *e, char *buf, size_t len)
 
 /* ---- steps ---- */
 
+/* Before a timed-out step kills anything: diagnosis.txt (diag.h). */
+static void run_diagnose(struct run *r, const char *why)
+{
+    char state[1024];
+    const struct hil_proxy_dir *to_t = &r->proxy.dir[HIL_DIR_TO_TARGET];
+    const struct hil_proxy_dir *to_h = &r->proxy.dir[HIL_DIR_TO_HOST];
+    bool updater = r->u.pid > 0 && !r->u.exited;
+    snprintf(state, sizeof(state),
+             "step %d (line %d); target %s, link fd %d%s\n"
+             "updater: %s (pid %d); frames to the target %u, to the host %u: %s\n"
+             "buffered: %zu bytes for the target, %zu for the updater; SPI: %llu transfers (%u write, %u read), "
+             "%zu bytes queued on MISO%s\n"
+             "guest PC: not read (the guest may be held or QEMU stopped); see qemu.log and events.log",
+             r->step, r->step >= 1 ? r->s->steps[r->step - 1].line : 0, r->t != NULL && r->t->powered ? "powered" :
+             "off", r->link_fd, r->link_dead ? " (dead)" : "", !r->u.active ? "none" : updater ? "running" : "exited",
+             (int)r->u.pid, to_t->frames, to_h->frames, !r->u.active ? "no update running" :
+             to_h->frames >= to_t->frames ? "the device answered the last request: the updater owes the next one" :
+             "a request went to the device: the device owes its answer",
+             r->u.to_target.len, r->u.to_host.len, (unsigned long long)r->spi_bus.transfers, r->spi_bus.writes,
+             r->spi_bus.reads, r->spi_bus.miso_q.len, r->spi_bus.bad ? " (the request stream broke)" : "");
+    if (hil_diag_write(r->workdir, why, state, &r->diag_frames, &r->diag_events) == 0) {
+        evlog(r, "diagnosis written to %s/%s", r->workdir, HIL_DIAG_FILE);
+    }
+}
+
 static int check_target(struct run *r)
 {
     if (r->case_cut) {
@@ -891,6 +978,7 @@ static int check_target(struct run *r)
         return step_fail(r, "the target's debug link broke (see events.log)");
     }
     if (scenario_timed_out(r)) {
+        run_diagnose(r, "scenario timeout_ms exceeded");
         return step_fail(r, "scenario timeout_ms %u exceeded", r->s->timeout_ms);
     }
     return 0;
@@ -898,19 +986,19 @@ static int check_target(struct run *r)
 
 static int do_wait(struct run *r, uint32_t ms)
 {
-    uint64_t until = now_ms() + ms;
-    while (now_ms() < until) {
+    struct run_deadline until = deadline_in(r, ms);
+    while (!deadline_passed(r, &until)) {
         if (check_target(r) != 0) {
             return -1;
         }
-        pump(r, wait_slice(r, until));
+        pump(r, wait_slice(r, &until));
     }
     return 0;
 }
 
 static int do_expect_console(struct run *r, const struct hil_step *st)
 {
-    uint64_t until = now_ms() + st->timeout_ms;
+    struct run_deadline until = deadline_in(r, st->timeout_ms);
     for (;;) {
         for (size_t i = r->cursor; i < r->nlines; i++) {
             if (regexec(&st->re, r->lines[i], 0, NULL, 0) == 0) {
@@ -918,13 +1006,14 @@ static int do_expect_console(struct run *r, const struct hil_step *st)
                 return 0;
             }
         }
-        if (now_ms() >= until) {
-            return step_fail(r, "expected /%s/ within %u ms", st->regex, st->timeout_ms);
+        if (deadline_passed(r, &until)) {
+            run_diagnose(r, "expect_console timed out");
+            return step_fail(r, "expected /%s/ within %u ms of device time", st->regex, st->timeout_ms);
         }
         if (check_target(r) != 0) {
             return -1;
         }
-        pump(r, wait_slice(r, until));
+        pump(r, wait_slice(r, &until));
     }
 }
 
@@ -941,27 +1030,27 @@ static int do_console_absent(struct run *r, const struct hil_step *st)
 
 static int do_expect(struct run *r, const struct hil_step *st)
 {
-    uint64_t until = now_ms() + st->expect.timeout_ms;
+    struct run_deadline until = deadline_in(r, st->expect.timeout_ms);
     char got[512];
     for (;;) {
         if (expect_holds(r, &st->expect, got, sizeof(got))) {
             return 0;
         }
-        if (now_ms() >= until) {
+        if (deadline_passed(r, &until)) {
             char want[256];
             describe_expect(&st->expect, want, sizeof(want));
-            return step_fail(r, "expected %s within %u ms; got %s", want, st->expect.timeout_ms, got);
+            return step_fail(r, "expected %s within %u ms of device time; got %s", want, st->expect.timeout_ms, got);
         }
         if (check_target(r) != 0) {
             return -1;
         }
-        pump(r, wait_slice(r, until));
+        pump(r, wait_slice(r, &until));
     }
 }
 
 static void tail_file(const char *path, int lines, char *out, size_t len)
 {
-    out[0] = '\0';
+    snprintf(out, len, "(nothing: %s is empty or missing)", path);
     char *text = hil_read_text_file(path, 16384);
     if (text == NULL) {
         return;
@@ -978,11 +1067,13 @@ static void tail_file(const char *path, int lines, char *out, size_t len)
             break;
         }
     }
-    snprintf(out, len, "%s", text + start);
+    if (text[start] != '\0') {
+        snprintf(out, len, "%s", text + start);
+    }
     free(text);
 }
 
-static int spawn_updater(struct run *r, const struct hil_step *st, const char *slave_path)
+static int spawn_updater(struct run *r, const struct hil_step *st)
 {
     const struct hil_update *u = &st->update;
     int argc = 0;
@@ -1006,13 +1097,9 @@ static int spawn_updater(struct run *r, const struct hil_step *st, const char *s
     } else {
         argv[argc++] = "update";
     }
-    char spi_port[160];
     argv[argc++] = "--port";
-    argv[argc++] = (char *)slave_path;
-    if ((r->spi && u->protocol == HIL_PROTO_FOTA) || u->protocol == HIL_PROTO_AN4286) {
-        snprintf(spi_port, sizeof(spi_port), "spi-emu:%s", slave_path); /* fotactl is the SPI master */
-        argv[argc - 1] = spi_port;
-    }
+    /* fotactl is the SPI master on spi-emu (spi_link.h) */
+    argv[argc++] = r->u.spi_master ? "spi-emu:" HIL_UPDATER_PORT : HIL_UPDATER_PORT;
     for (int i = 0; i < u->nargs; i++) {
         argv[argc++] = u->args[i];
     }
@@ -1044,7 +1131,8 @@ static int spawn_updater(struct run *r, const struct hil_step *st, const char *s
             dup2(logfd, 1);
             dup2(logfd, 2);
         }
-        for (int fd = 3; fd < 4096; fd++) {
+        dup2(r->u.slave, HIL_UPDATER_FD); /* dup2 clears FD_CLOEXEC on the copy */
+        for (int fd = HIL_UPDATER_FD + 1; fd < 4096; fd++) {
             close(fd);
         }
         signal(SIGPIPE, SIG_DFL);
@@ -1056,6 +1144,8 @@ static int spawn_updater(struct run *r, const struct hil_step *st, const char *s
     if (logfd >= 0) {
         close(logfd);
     }
+    close(r->u.slave); /* the child has it: EOF on the master when it exits */
+    r->u.slave = -1;
     r->u.pid = pid;
     r->u.exited = false;
     r->u.pidfd = -1;
@@ -1071,6 +1161,7 @@ static int spawn_updater(struct run *r, const struct hil_step *st, const char *s
 
 static void kill_updater(struct run *r)
 {
+    (void)hil_hold_service(&r->u.hold, r->u.pid, false); /* before the reap: never signal a reaped pid */
     if (r->u.pid > 0 && !r->u.exited) {
         kill(r->u.pid, SIGKILL);
         reap_child(r, true);
@@ -1079,6 +1170,12 @@ static void kill_updater(struct run *r)
 
 static void end_update(struct run *r)
 {
+    (void)hil_hold_service(&r->u.hold, r->u.pid, false); /* never leaves it stopped */
+    if (r->u.hold.holds > 0) {
+        evlog(r, "hold: the updater was held %u times (%u ended by the device-time budget), %llu ms in all",
+              r->u.hold.holds, r->u.hold.expired, (unsigned long long)r->u.hold.held_ms);
+    }
+    memset(&r->u.hold, 0, sizeof(r->u.hold));
     kill_updater(r);
     close_updater_side(r);
     if (r->u.pidfd >= 0) {
@@ -1093,30 +1190,132 @@ static void end_update(struct run *r)
     hil_proxy_init(&r->proxy, NULL, 0);
 }
 
-static int open_pty(struct run *r, char *slave_path, size_t len)
+/*
+ * The updater's end of the link: a Unix socketpair, the child's end passed
+ * as fd HIL_UPDATER_FD (`--port fd:3`). Not a pty: under CPU starvation a
+ * pty read or write can sleep in flush_work (state D) for a minute while
+ * the kernel worker that moves pty bytes waits for a CPU (measured: both
+ * fotactl processes of a -j 2 run in D/flush_work for 55 s, docs/ARCHITECTURE.md).
+ */
+static int open_link_pair(struct run *r)
 {
-    int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (m < 0) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         return FOTA_EIO;
     }
-    if (grantpt(m) != 0 || unlockpt(m) != 0 || ptsname_r(m, slave_path, len) != 0) {
-        close(m);
-        return FOTA_EIO;
-    }
-    int s = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (s < 0) {
-        close(m);
-        return FOTA_EIO;
-    }
-    struct termios tio;
-    if (tcgetattr(s, &tio) == 0) {
-        cfmakeraw(&tio);
-        tcsetattr(s, TCSANOW, &tio);
-    }
-    set_nonblock(m);
-    r->u.master = m;
-    r->u.slave = s;
+    set_nonblock(sv[0]);
+    r->u.master = sv[0];
+    r->u.slave = sv[1];
     return 0;
+}
+
+/* Arm an update step: buffers, faults (proxy, injector, ROM, SPI), the
+ * ROM's boot.sock. @return 0; -1 (step failed). */
+static int update_arm(struct run *r, const struct hil_update *u, uint64_t image_size)
+{
+    r->u.to_target.len = 0;
+    r->u.to_host.len = 0;
+    r->u.interrupted = false;
+    snprintf(r->u.log_path, sizeof(r->u.log_path), "%s/fotactl.step%d.log", r->workdir, r->step);
+    hil_inject_arm(&r->inject, u->faults, u->nfaults, image_size);
+    hil_proxy_init(&r->proxy, u->faults, u->nfaults);
+    hil_proxy_restart_dir(&r->proxy, HIL_DIR_TO_HOST);
+    hil_romlink_arm(&r->rl, u->faults, u->nfaults);
+    hil_spi_init(&r->spi_bus, u->faults, u->nfaults);
+    r->u.spi_master = (r->spi && u->protocol == HIL_PROTO_FOTA) || u->protocol == HIL_PROTO_AN4286;
+    r->u.fota = u->protocol == HIL_PROTO_FOTA;
+    memset(&r->u.hold, 0, sizeof(r->u.hold));
+    if ((u->protocol == HIL_PROTO_AN3155 || u->protocol == HIL_PROTO_AN4286) && hil_romlink_listen(&r->rl, r->workdir) != 0) {
+        return step_fail(r, "cannot serve %s/boot.sock: %s", r->workdir, strerror(errno));
+    }
+    for (int i = 0; i < u->nfaults; i++) {
+        if (hil_fault_at_frame(&u->faults[i])) {
+            evlog(r, "armed: power_cut before to_target %s frame %u", u->faults[i].frame_type >= 0 ?
+                  proto_type_name((uint8_t)u->faults[i].frame_type) : "(any type)", u->faults[i].frame);
+        } else if (u->faults[i].kind == HIL_FAULT_POWER_CUT) {
+            evlog(r, "armed: power_cut on %s in region %d at n=%u torn %s", u->faults[i].on == HIL_OP_ERASE ?
+                  "erase" : "program", (int)u->faults[i].region, r->inject.n[i], torn_name(u->faults[i].torn));
+        }
+    }
+    return 0;
+}
+
+/* Pump until the updater ends, the power is cut, or the step's timeout
+ * (*@p timed_out). @return enum hil_update_expect; -1 timed out; -2 the
+ * target failed (step failed, update ended). */
+static int update_wait(struct run *r, const struct hil_update *u, bool *timed_out)
+{
+    struct run_deadline until = deadline_in(r, u->timeout_ms);
+    int outcome = -1; /* enum hil_update_expect; -1 while running */
+    for (;;) {
+        if (r->u.interrupted) {
+            /* Power is gone: the update cannot finish; the updater is stopped. */
+            kill_updater(r);
+            outcome = HIL_UPD_INTERRUPTED;
+            break;
+        }
+        if (r->u.exited) {
+            outcome = (WIFEXITED(r->u.status) && WEXITSTATUS(r->u.status) == 0) ? HIL_UPD_OK : HIL_UPD_FAIL;
+            break;
+        }
+        if (deadline_passed(r, &until)) {
+            run_diagnose(r, "the update step's timeout_ms ran out");
+            *timed_out = true;
+            break;
+        }
+        if (check_target(r) != 0) {
+            end_update(r);
+            return -2;
+        }
+        pump(r, wait_slice(r, &until));
+    }
+    return outcome;
+}
+
+/* The faults of @p u that never fired, described into @p unfired ("" if all did). */
+static void describe_unfired(struct run *r, const struct hil_update *u, char *unfired, size_t len)
+{
+    for (int i = 0; i < u->nfaults && i < HIL_INJECT_MAX_FAULTS; i++) {
+        const struct hil_fault *f = &u->faults[i];
+        bool at_op = f->kind == HIL_FAULT_POWER_CUT && !hil_fault_at_frame(f);
+        bool fired = at_op ? r->inject.fired[i] : hil_proxy_fault_fired(&r->proxy, i);
+        if (f->kind >= HIL_FAULT_SPI_DROP && f->kind <= HIL_FAULT_SPI_BIT_SHIFT) {
+            fired = (r->spi || r->u.spi_master) && hil_spi_fired(&r->spi_bus, i);
+            if (!fired) {
+                size_t used = strlen(unfired);
+                snprintf(unfired + used, len - used, "%sfault at line %d (%s transfer %u) never fired: "
+                         "%s; %u write and %u read transfers", used ? "; " : "", f->line,
+                         hil_fault_kind_name(f->kind), f->frame, r->spi ? "link spi" : "the link is not spi",
+                         r->spi_bus.writes, r->spi_bus.reads);
+            }
+            continue;
+        }
+        if (f->kind == HIL_FAULT_ROM_NACK || f->kind == HIL_FAULT_ROM_SILENT) {
+            fired = hil_romlink_fired(&r->rl, i);
+            if (!fired) {
+                size_t used = strlen(unfired);
+                snprintf(unfired + used, len - used, "%sfault at line %d (%s %s #%u) never fired: "
+                         "the ROM saw %u such commands", used ? "; " : "", f->line, hil_fault_kind_name(f->kind),
+                         hil_rom_cmd_name(f->rom_cmd), f->n, r->rl.rom ? r->rl.rom->cmd_count[f->rom_cmd] : 0);
+            }
+            continue;
+        }
+        if (fired) {
+            continue;
+        }
+        size_t used = strlen(unfired);
+        if (at_op) {
+            snprintf(unfired + used, len - used, "%sfault at line %d (power_cut at op %u) never fired: "
+                     "only %u matching %s ops", used ? "; " : "", f->line, r->inject.n[i], r->inject.seen[i],
+                     f->on == HIL_OP_ERASE ? "erase" : "program");
+        } else {
+            snprintf(unfired + used, len - used, "%sfault at line %d (%s %s frame %u) never fired: "
+                     "%u such frames went %s", used ? "; " : "", f->line, hil_fault_kind_name(f->kind),
+                     f->frame_type >= 0 ? proto_type_name((uint8_t)f->frame_type) : "any", f->frame,
+                     f->frame_type >= 0 ? r->proxy.dir[f->dir].type_frames[(uint8_t)f->frame_type] :
+                     r->proxy.dir[f->dir].frames, f->dir == HIL_DIR_TO_TARGET ? "to the target" : "to the host");
+        }
+    }
 }
 
 static int do_update(struct run *r, const struct hil_step *st)
@@ -1131,61 +1330,22 @@ static int do_update(struct run *r, const struct hil_step *st)
         return step_fail(r, "updater %s is not executable: %s (build it, or pass --fotactl)",
                          r->o->fotactl, strerror(errno));
     }
-    r->u.to_target.len = 0;
-    r->u.to_host.len = 0;
-    r->u.interrupted = false;
-    snprintf(r->u.log_path, sizeof(r->u.log_path), "%s/fotactl.step%d.log", r->workdir, r->step);
-    hil_inject_arm(&r->inject, u->faults, u->nfaults, (uint64_t)sb.st_size);
-    hil_proxy_init(&r->proxy, u->faults, u->nfaults);
-    hil_proxy_restart_dir(&r->proxy, HIL_DIR_TO_HOST);
-    hil_romlink_arm(&r->rl, u->faults, u->nfaults);
-    hil_spi_init(&r->spi_bus, u->faults, u->nfaults);
-    r->u.spi_master = (r->spi && u->protocol == HIL_PROTO_FOTA) || u->protocol == HIL_PROTO_AN4286;
-    if ((u->protocol == HIL_PROTO_AN3155 || u->protocol == HIL_PROTO_AN4286) && hil_romlink_listen(&r->rl, r->workdir) != 0) {
-        return step_fail(r, "cannot serve %s/boot.sock: %s", r->workdir, strerror(errno));
+    if (update_arm(r, u, (uint64_t)sb.st_size) != 0) {
+        return -1;
     }
-    for (int i = 0; i < u->nfaults; i++) {
-        if (hil_fault_at_frame(&u->faults[i])) {
-            evlog(r, "armed: power_cut before to_target %s frame %u", u->faults[i].frame_type >= 0 ?
-                  proto_type_name((uint8_t)u->faults[i].frame_type) : "(any type)", u->faults[i].frame);
-        } else if (u->faults[i].kind == HIL_FAULT_POWER_CUT) {
-            evlog(r, "armed: power_cut on %s in region %d at n=%u torn %s", u->faults[i].on == HIL_OP_ERASE ?
-                  "erase" : "program", (int)u->faults[i].region, r->inject.n[i], torn_name(u->faults[i].torn));
-        }
-    }
-    char slave_path[128];
-    if (open_pty(r, slave_path, sizeof(slave_path)) != 0) {
+    if (open_link_pair(r) != 0) {
         end_update(r);
-        return step_fail(r, "cannot open a pty: %s", strerror(errno));
+        return step_fail(r, "cannot open a socketpair: %s", strerror(errno));
     }
     r->u.active = true;
-    if (spawn_updater(r, st, slave_path) != 0) {
+    if (spawn_updater(r, st) != 0) {
         end_update(r);
         return step_fail(r, "cannot start %s: %s", r->o->fotactl, strerror(errno));
     }
-    uint64_t until = now_ms() + u->timeout_ms;
-    int outcome = -1; /* enum hil_update_expect; -1 while running */
     bool timed_out = false;
-    for (;;) {
-        if (r->u.interrupted) {
-            /* Power is gone: the update cannot finish; the updater is stopped. */
-            kill_updater(r);
-            outcome = HIL_UPD_INTERRUPTED;
-            break;
-        }
-        if (r->u.exited) {
-            outcome = (WIFEXITED(r->u.status) && WEXITSTATUS(r->u.status) == 0) ? HIL_UPD_OK : HIL_UPD_FAIL;
-            break;
-        }
-        if (now_ms() >= until) {
-            timed_out = true;
-            break;
-        }
-        if (check_target(r) != 0) {
-            end_update(r);
-            return -1;
-        }
-        pump(r, wait_slice(r, until));
+    int outcome = update_wait(r, u, &timed_out);
+    if (outcome == -2) {
+        return -1;
     }
     if (r->o->journal != NULL && r->step == r->o->journal_step) {
         /* The frames of the clean run (a link sweep's `cut` cases count them). */
@@ -1211,54 +1371,14 @@ static int do_update(struct run *r, const struct hil_step *st)
     evlog(r, "update done: %s (%s)", outcome_name, status_text);
     /* Faults that never fired mean the scenario does not test what it says. */
     char unfired[512] = "";
-    for (int i = 0; i < u->nfaults && i < HIL_INJECT_MAX_FAULTS; i++) {
-        const struct hil_fault *f = &u->faults[i];
-        bool at_op = f->kind == HIL_FAULT_POWER_CUT && !hil_fault_at_frame(f);
-        bool fired = at_op ? r->inject.fired[i] : hil_proxy_fault_fired(&r->proxy, i);
-        if (f->kind >= HIL_FAULT_SPI_DROP && f->kind <= HIL_FAULT_SPI_BIT_SHIFT) {
-            fired = (r->spi || r->u.spi_master) && hil_spi_fired(&r->spi_bus, i);
-            if (!fired) {
-                size_t used = strlen(unfired);
-                snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (%s transfer %u) never fired: "
-                         "%s; %u write and %u read transfers", used ? "; " : "", f->line,
-                         hil_fault_kind_name(f->kind), f->frame, r->spi ? "link spi" : "the link is not spi",
-                         r->spi_bus.writes, r->spi_bus.reads);
-            }
-            continue;
-        }
-        if (f->kind == HIL_FAULT_ROM_NACK || f->kind == HIL_FAULT_ROM_SILENT) {
-            fired = hil_romlink_fired(&r->rl, i);
-            if (!fired) {
-                size_t used = strlen(unfired);
-                snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (%s %s #%u) never fired: "
-                         "the ROM saw %u such commands", used ? "; " : "", f->line, hil_fault_kind_name(f->kind),
-                         hil_rom_cmd_name(f->rom_cmd), f->n, r->rl.rom ? r->rl.rom->cmd_count[f->rom_cmd] : 0);
-            }
-            continue;
-        }
-        if (fired) {
-            continue;
-        }
-        size_t used = strlen(unfired);
-        if (at_op) {
-            snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (power_cut at op %u) never fired: "
-                     "only %u matching %s ops", used ? "; " : "", f->line, r->inject.n[i], r->inject.seen[i],
-                     f->on == HIL_OP_ERASE ? "erase" : "program");
-        } else {
-            snprintf(unfired + used, sizeof(unfired) - used, "%sfault at line %d (%s %s frame %u) never fired: "
-                     "%u such frames went %s", used ? "; " : "", f->line, hil_fault_kind_name(f->kind),
-                     f->frame_type >= 0 ? proto_type_name((uint8_t)f->frame_type) : "any", f->frame,
-                     f->frame_type >= 0 ? r->proxy.dir[f->dir].type_frames[(uint8_t)f->frame_type] :
-                     r->proxy.dir[f->dir].frames, f->dir == HIL_DIR_TO_TARGET ? "to the target" : "to the host");
-        }
-    }
+    describe_unfired(r, u, unfired, sizeof(unfired));
     end_update(r);
     hil_romlink_unlisten(&r->rl);
     hil_romlink_arm(&r->rl, NULL, 0);
     char tail[1024];
     tail_file(r->u.log_path, 6, tail, sizeof(tail));
     if (timed_out) {
-        return step_fail(r, "fotactl did not finish within %u ms (killed); fotactl output:\n%s",
+        return step_fail(r, "fotactl did not finish within %u ms of device time (killed); fotactl output:\n%s",
                          u->timeout_ms, tail);
     }
     if (outcome != (int)u->expect && u->expect != HIL_UPD_ANY) {
@@ -1359,7 +1479,7 @@ static bool update_landed(struct run *r)
  * depend on when the updater exited. */
 static int settle_and_cut(struct run *r, const struct hil_step *st)
 {
-    uint64_t until = now_ms() + HIL_DEFAULT_EXPECT_TIMEOUT_MS;
+    struct run_deadline until = deadline_in(r, HIL_DEFAULT_EXPECT_TIMEOUT_MS);
     for (;;) {
         struct meta_record m;
         bool busy = false;
@@ -1369,14 +1489,14 @@ static int settle_and_cut(struct run *r, const struct hil_step *st)
         if (!busy) {
             break;
         }
-        if (now_ms() >= until) {
+        if (deadline_passed(r, &until)) {
             evlog(r, "multi_cut: a slot is still pending or in trial after %u ms", HIL_DEFAULT_EXPECT_TIMEOUT_MS);
             break;
         }
         if (check_target(r) != 0) {
             return -1;
         }
-        pump(r, wait_slice(r, until));
+        pump(r, wait_slice(r, &until));
     }
     evlog(r, "multi_cut: the update is over; power cut before the steps after the swept one");
     struct hil_step cut = { .kind = HIL_STEP_POWER_CUT, .line = st->line };
@@ -1500,108 +1620,71 @@ static int compose_flash(struct run *r, const struct hil_scenario *s)
     return 0;
 }
 
-int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o, struct hil_result *out)
+/* console.log, events.log (line-buffered) and the run trace of the workdir. */
+static void run_open_logs(struct run *r)
 {
-    struct run *r = calloc(1, sizeof(*r));
-    if (r == NULL) {
-        return FOTA_ENOMEM;
+    const struct hil_scenario *s = r->s;
+    const struct hil_run_opts *o = r->o;
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/console.log", r->workdir);
+    r->console_log = fopen(path, "we");
+    snprintf(path, sizeof(path), "%s/events.log", r->workdir);
+    r->event_log = fopen(path, "we");
+    if (r->console_log != NULL) {
+        setvbuf(r->console_log, NULL, _IOLBF, 0);
     }
-    r->s = s;
-    r->o = o;
-    r->t0 = now_ms();
-    r->deadline = r->t0 + s->timeout_ms;
-    r->running_slot = -1;
-    r->link_fd = -1;
-    r->u.master = -1;
-    r->u.slave = -1;
-    r->u.pidfd = -1;
-    r->proxy.log = proxy_log;
-    r->proxy.log_ctx = r;
-    hil_proxy_init(&r->proxy, NULL, 0);
-    r->inject.cut_fault = -1;
-    struct hil_romlink_ops rlo = { .ctx = r, .nrst = rom_nrst, .fault = rom_fault };
-    hil_romlink_init(&r->rl, &rlo);
-    r->spi = (o->link_override ? o->link : s->link) == HIL_LINK_SPI;
-    r->spi_bus.log = rom_log;
-    r->spi_bus.log_ctx = r;
-    r->spi_bus.fault = spi_fault;
-    hil_spi_init(&r->spi_bus, NULL, 0);
+    if (r->event_log != NULL) {
+        setvbuf(r->event_log, NULL, _IOLBF, 0);
+    }
+    evlog(r, "scenario %s (%s:%d)", s->id, s->file, s->line);
+    if (hil_runtrace_open(&r->rt, r->workdir, o->pcap) != 0) {
+        evlog(r, "cannot create %s/%s: running without a trace", r->workdir, HIL_RUNTRACE_FILE);
+    }
+    hil_runtrace_tap(&r->rt, &r->proxy);
+    r->rt.spi = r->spi; /* update-protocol frames carried over SPI */
+}
 
-    memset(out, 0, sizeof(*out));
-    out->id = strdup(s->id);
-    out->file = strdup(s->file);
-    out->line = s->line;
-
-    snprintf(r->workdir, sizeof(r->workdir), "%s/%s", o->work_root, s->id);
+/* The QEMU or board target for this run. @return 0; -1 (r->msg says why). */
+static int run_create_target(struct run *r, const char *abs_workdir)
+{
+    const struct hil_run_opts *o = r->o;
     int rc = 0;
-    if (hil_rmtree(r->workdir) != 0 || mkdir_p(r->workdir) != 0) {
-        snprintf(r->msg, sizeof(r->msg), "cannot create workdir %s: %s", r->workdir, strerror(errno));
+    struct hil_qemu_opts qo = {
+        .qemu = o->qemu,
+        .bootloader_elf = o->bootloader_elf,
+        .workdir = abs_workdir,
+        .icount_shift = o->icount_shift,
+        .watchdog_scale = o->watchdog_scale,
+        .verbose = o->verbose,
+        .link_spi = r->spi,
+    };
+    struct hil_target_hooks hooks = {
+        .ctx = r,
+        .on_flash_op = hook_flash_op,
+        .on_console_line = hook_console_line,
+        .on_event = hook_event,
+    };
+    struct hil_board_opts bo = {
+        .profile = o->board, .bootloader_elf = o->bootloader_elf, .workdir = abs_workdir,
+        .program = true, .verbose = o->verbose,
+    };
+    int crc = o->board != NULL ? hil_board_create(&bo, r->flash, &hooks, &r->t)
+                               : hil_qemu_create(&qo, r->flash, &hooks, &r->t);
+    if (crc != 0 || r->t == NULL) {
+        snprintf(r->msg, sizeof(r->msg), "cannot create the %s target (bootloader ELF %s): %s",
+                 o->board != NULL ? "board" : "QEMU", o->bootloader_elf, fota_strerror(crc));
+        r->t = NULL;
         rc = -1;
     }
-    char abs_workdir[PATH_MAX];
-    if (rc == 0 && realpath(r->workdir, abs_workdir) == NULL) {
-        snprintf(abs_workdir, sizeof(abs_workdir), "%s", r->workdir);
-    }
-    if (rc == 0) {
-        char path[PATH_MAX + 32];
-        snprintf(path, sizeof(path), "%s/console.log", r->workdir);
-        r->console_log = fopen(path, "we");
-        snprintf(path, sizeof(path), "%s/events.log", r->workdir);
-        r->event_log = fopen(path, "we");
-        if (r->console_log != NULL) {
-            setvbuf(r->console_log, NULL, _IOLBF, 0);
-        }
-        if (r->event_log != NULL) {
-            setvbuf(r->event_log, NULL, _IOLBF, 0);
-        }
-        evlog(r, "scenario %s (%s:%d)", s->id, s->file, s->line);
-        if (hil_runtrace_open(&r->rt, r->workdir, o->pcap) != 0) {
-            evlog(r, "cannot create %s/%s: running without a trace", r->workdir, HIL_RUNTRACE_FILE);
-        }
-        hil_runtrace_tap(&r->rt, &r->proxy);
-        r->rt.spi = r->spi; /* update-protocol frames carried over SPI */
-    }
-    if (rc == 0) {
-        r->flash = calloc(1, sizeof(*r->flash));
-        if (r->flash == NULL) {
-            snprintf(r->msg, sizeof(r->msg), "out of memory");
-            rc = -1;
-        } else {
-            rc = compose_flash(r, s);
-            if (rc == 0) {
-                hil_runtrace_save_flash(&r->rt, r->flash);
-            }
-        }
-    }
-    if (rc == 0) {
-        struct hil_qemu_opts qo = {
-            .qemu = o->qemu,
-            .bootloader_elf = o->bootloader_elf,
-            .workdir = abs_workdir,
-            .icount_shift = o->icount_shift,
-            .watchdog_scale = o->watchdog_scale,
-            .verbose = o->verbose,
-            .link_spi = r->spi,
-        };
-        struct hil_target_hooks hooks = {
-            .ctx = r,
-            .on_flash_op = hook_flash_op,
-            .on_console_line = hook_console_line,
-            .on_event = hook_event,
-        };
-        struct hil_board_opts bo = {
-            .profile = o->board, .bootloader_elf = o->bootloader_elf, .workdir = abs_workdir,
-            .program = true, .verbose = o->verbose,
-        };
-        int crc = o->board != NULL ? hil_board_create(&bo, r->flash, &hooks, &r->t)
-                                   : hil_qemu_create(&qo, r->flash, &hooks, &r->t);
-        if (crc != 0 || r->t == NULL) {
-            snprintf(r->msg, sizeof(r->msg), "cannot create the %s target (bootloader ELF %s): %s",
-                     o->board != NULL ? "board" : "QEMU", o->bootloader_elf, fota_strerror(crc));
-            r->t = NULL;
-            rc = -1;
-        }
-    }
+    return rc;
+}
+
+/* The scenario's steps, with the sweep case's window and the journal. @return 0; -1. */
+static int run_steps(struct run *r)
+{
+    const struct hil_scenario *s = r->s;
+    const struct hil_run_opts *o = r->o;
+    int rc = 0;
     const struct hil_case *sc = s->sweep_case;
     int window_end = sc != NULL && !sc->fast ? sc->parent->sweep->through : 0;
     for (int i = 0; rc == 0 && i < s->nsteps; i++) {
@@ -1631,21 +1714,13 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
                            sc->parent->sweep->step, window_end, sc->kind_seen);
         }
     }
-    if (r->u.active) {
-        end_update(r);
-    }
-    if (r->t != NULL) {
-        r->t->ops->destroy(r->t);
-        r->t = NULL;
-    }
-    hil_romlink_unlisten(&r->rl);
-    free(r->rl.rom);
-    hil_spi_free(&r->spi_bus);
-    if (rc != 0 && r->flash != NULL) {
-        char path[PATH_MAX + 32];
-        snprintf(path, sizeof(path), "%s/flash-at-failure.bin", r->workdir);
-        (void)hil_flash_save(r->flash, path);
-    }
+    return rc;
+}
+
+/* The verdict into @p out: status, time, message (with a sweep case's re-run command), properties. */
+static void run_verdict(struct run *r, int rc, struct hil_result *out)
+{
+    const struct hil_scenario *s = r->s;
     out->seconds = elapsed_s(r);
     out->status = rc == 0 ? HIL_PASS : HIL_FAIL;
     if (rc != 0) {
@@ -1668,6 +1743,86 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
         }
         free(cmd);
     }
+}
+
+int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o, struct hil_result *out)
+{
+    struct run *r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        return FOTA_ENOMEM;
+    }
+    r->s = s;
+    r->o = o;
+    r->t0 = now_ms();
+    r->deadline = deadline_in(r, s->timeout_ms);
+    r->running_slot = -1;
+    r->link_fd = -1;
+    r->u.master = -1;
+    r->u.slave = -1;
+    r->u.pidfd = -1;
+    r->proxy.log = proxy_log;
+    r->proxy.log_ctx = r;
+    hil_proxy_init(&r->proxy, NULL, 0);
+    r->inject.cut_fault = -1;
+    struct hil_romlink_ops rlo = { .ctx = r, .nrst = rom_nrst, .fault = rom_fault };
+    hil_romlink_init(&r->rl, &rlo);
+    r->spi = (o->link_override ? o->link : s->link) == HIL_LINK_SPI;
+    r->spi_bus.log = rom_log;
+    r->spi_bus.log_ctx = r;
+    r->spi_bus.fault = spi_fault;
+    hil_spi_init(&r->spi_bus, NULL, 0);
+
+    memset(out, 0, sizeof(*out));
+    out->id = strdup(s->id);
+    out->file = strdup(s->file);
+    out->line = s->line;
+
+    int rc = 0;
+    if (hil_workdir_prepare(o->work_root, s->id, r->workdir, sizeof(r->workdir)) != 0) {
+        snprintf(r->msg, sizeof(r->msg), "cannot create workdir %s: %s", r->workdir, strerror(errno));
+        rc = -1;
+    }
+    char abs_workdir[PATH_MAX];
+    if (rc == 0 && realpath(r->workdir, abs_workdir) == NULL) {
+        snprintf(abs_workdir, sizeof(abs_workdir), "%s", r->workdir);
+    }
+    if (rc == 0) {
+        run_open_logs(r);
+    }
+    if (rc == 0) {
+        r->flash = calloc(1, sizeof(*r->flash));
+        if (r->flash == NULL) {
+            snprintf(r->msg, sizeof(r->msg), "out of memory");
+            rc = -1;
+        } else {
+            rc = compose_flash(r, s);
+            if (rc == 0) {
+                hil_runtrace_save_flash(&r->rt, r->flash);
+            }
+        }
+    }
+    if (rc == 0) {
+        rc = run_create_target(r, abs_workdir);
+    }
+    if (rc == 0) {
+        rc = run_steps(r);
+    }
+    if (r->u.active) {
+        end_update(r);
+    }
+    if (r->t != NULL) {
+        r->t->ops->destroy(r->t);
+        r->t = NULL;
+    }
+    hil_romlink_unlisten(&r->rl);
+    free(r->rl.rom);
+    hil_spi_free(&r->spi_bus);
+    if (rc != 0 && r->flash != NULL) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof(path), "%s/flash-at-failure.bin", r->workdir);
+        (void)hil_flash_save(r->flash, path);
+    }
+    run_verdict(r, rc, out);
     evlog(r, "%s in %.2f s", rc == 0 ? "PASS" : "FAIL", out->seconds);
     (void)hil_runtrace_close(&r->rt, rc != 0);
     if (r->console_log != NULL) {
@@ -1676,6 +1831,7 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
     if (r->event_log != NULL) {
         fclose(r->event_log);
     }
+    hil_workdir_finish(r->workdir, rc != 0);
     char path[PATH_MAX + 32];
     snprintf(path, sizeof(path), "%s/console.log", r->workdir);
     out->console = hil_read_text_file(path, HIL_CONSOLE_FILE_MAX);

@@ -573,9 +573,6 @@ void hil_sweep_cli_setup(const char *argv0, const struct hil_run_opts *o, const 
     if (so->no_journal && u < sizeof(extra)) {
         u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--no-journal ");
     }
-    if (o->link_override && u < sizeof(extra)) {
-        u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--link %s ", o->link == HIL_LINK_SPI ? "spi" : "uart");
-    }
     if (u > 0 && u < sizeof(extra)) {
         extra[u - 1] = '\0';
     }
@@ -588,8 +585,13 @@ void hil_sweep_cli_setup(const char *argv0, const struct hil_run_opts *o, const 
     props_add(&props, &len, "git_describe", line[0] ? line : "unknown");
     first_line("qemu-system-arm --version 2>/dev/null", line, sizeof(line));
     if (o->qemu != NULL) {
-        char cmd[600];
-        snprintf(cmd, sizeof(cmd), "'%s' --version 2>/dev/null", o->qemu);
+        /* --qemu single-quoted for sh, each ' as '\'' (a path with a quote stays one word). */
+        char cmd[1200] = "'";
+        size_t k = 1;
+        for (const char *p = o->qemu; *p != '\0' && k + 24 < sizeof(cmd); p++) {
+            k += (size_t)snprintf(cmd + k, sizeof(cmd) - k, *p == '\'' ? "'\\''" : "%c", *p);
+        }
+        snprintf(cmd + k, sizeof(cmd) - k, "' --version 2>/dev/null");
         first_line(cmd, line, sizeof(line));
     }
     props_add(&props, &len, "qemu_version", line[0] ? line : "unknown");

@@ -38,6 +38,36 @@ void hil_results_add(struct hil_results *rs, const struct hil_result *r)
     d->message = dup_or_null(r->message);
     d->console = dup_or_null(r->console);
     d->props = dup_or_null(r->props);
+    d->first_console = dup_or_null(r->first_console);
+}
+
+void hil_result_make_flaky(struct hil_result *r, struct hil_result *pass, int attempts)
+{
+    const char *first = r->message != NULL ? r->message : "failed";
+    size_t ml = strlen(first) + 64;
+    char *m = malloc(ml);
+    if (m == NULL) {
+        abort();
+    }
+    snprintf(m, ml, "passed on attempt %d; first failure: %s", attempts, first);
+    free(r->message);
+    r->message = m;
+    free(r->first_console);
+    r->first_console = r->console;
+    r->console = pass->console;
+    pass->console = NULL;
+    size_t pl = (pass->props != NULL ? strlen(pass->props) : 0) + 48;
+    char *props = malloc(pl);
+    if (props == NULL) {
+        abort();
+    }
+    snprintf(props, pl, "%s%sflaky=true\nattempts=%d", pass->props != NULL ? pass->props : "",
+             pass->props != NULL && pass->props[0] != '\0' ? "\n" : "", attempts);
+    free(r->props);
+    r->props = props;
+    r->seconds = pass->seconds;
+    r->status = HIL_FLAKY;
+    r->attempts = attempts;
 }
 
 void hil_result_clear(struct hil_result *r)
@@ -47,6 +77,7 @@ void hil_result_clear(struct hil_result *r)
     free(r->message);
     free(r->console);
     free(r->props);
+    free(r->first_console);
     memset(r, 0, sizeof(*r));
 }
 
@@ -92,10 +123,17 @@ void hil_result_print(const struct hil_result *r, FILE *out)
     case HIL_FAIL:
         fprintf(out, "FAIL %s: ", id);
         print_indented(out, r->message != NULL ? r->message : "failed", "    ");
-        fprintf(out, " (%.2f s)\n", r->seconds);
+        /* After a multi-line message (console lines) the time gets its own line. */
+        fprintf(out, "%s(%.2f s)\n", r->message != NULL && strchr(r->message, '\n') != NULL ? "\n    " : " ",
+                r->seconds);
         break;
     case HIL_SKIP:
         fprintf(out, "SKIP %s: %s\n", id, r->message != NULL ? r->message : "skipped");
+        break;
+    case HIL_FLAKY:
+        fprintf(out, "FLAKY %s: ", id);
+        print_indented(out, r->message != NULL ? r->message : "flaky", "    ");
+        fprintf(out, "\n    (%.2f s)\n", r->seconds);
         break;
     }
 }
@@ -104,6 +142,10 @@ void hil_results_print_summary(const struct hil_results *rs, FILE *out)
 {
     int skipped = hil_results_count(rs, HIL_SKIP);
     fprintf(out, "%d passed, %d failed", hil_results_count(rs, HIL_PASS), hil_results_count(rs, HIL_FAIL));
+    int flaky = hil_results_count(rs, HIL_FLAKY);
+    if (flaky > 0 || rs->show_flaky) {
+        fprintf(out, ", %d flaky", flaky);
+    }
     if (skipped > 0) {
         fprintf(out, ", %d skipped", skipped);
     }
@@ -236,6 +278,37 @@ static void write_props(FILE *out, const char *props, const char *indent)
     fprintf(out, "%s</properties>\n", indent);
 }
 
+/* A FLAKY case (Maven Surefire's rerun convention): it passed; its
+ * <flakyFailure> carries the first failure's message and console log. */
+/* `<tag message="first line of msg" type="failure">` */
+static void results_open_failure(FILE *out, const char *tag, const char *msg)
+{
+    const char *nl = strchr(msg, '\n');
+    char *first = nl != NULL ? strndup(msg, (size_t)(nl - msg)) : strdup(msg);
+    if (first == NULL) {
+        abort();
+    }
+    fprintf(out, "      <%s message=\"", tag);
+    xml_attr(out, first);
+    fputs("\" type=\"failure\">", out);
+    free(first);
+}
+
+static void results_write_flaky(FILE *out, const struct hil_result *r)
+{
+    const char *msg = r->message != NULL ? r->message : "flaky";
+    results_open_failure(out, "flakyFailure", msg);
+    fputs("<stackTrace>", out);
+    hil_xml_escape(out, msg);
+    fputs("</stackTrace>", out);
+    if (r->first_console != NULL && r->first_console[0] != '\0') {
+        fputs("<system-out>", out);
+        hil_xml_escape(out, r->first_console);
+        fputs("</system-out>", out);
+    }
+    fputs("</flakyFailure>\n", out);
+}
+
 int hil_results_write_junit(const struct hil_results *rs, FILE *out)
 {
     double total = 0.0;
@@ -276,17 +349,11 @@ int hil_results_write_junit(const struct hil_results *rs, FILE *out)
         }
         if (r->status == HIL_FAIL) {
             const char *msg = r->message != NULL ? r->message : "failed";
-            const char *nl = strchr(msg, '\n');
-            char *first = nl != NULL ? strndup(msg, (size_t)(nl - msg)) : strdup(msg);
-            if (first == NULL) {
-                abort();
-            }
-            fputs("      <failure message=\"", out);
-            xml_attr(out, first);
-            fputs("\" type=\"failure\">", out);
+            results_open_failure(out, "failure", msg);
             hil_xml_escape(out, msg);
             fputs("</failure>\n", out);
-            free(first);
+        } else if (r->status == HIL_FLAKY) {
+            results_write_flaky(out, r);
         } else if (r->status == HIL_SKIP) {
             fputs("      <skipped message=\"", out);
             xml_attr(out, r->message != NULL ? r->message : "skipped");
@@ -326,9 +393,12 @@ int hil_results_write_tap(const struct hil_results *rs, FILE *out)
         case HIL_FAIL:
             fprintf(out, "not ok %d - %s\n", i + 1, id);
             break;
+        case HIL_FLAKY:
+            fprintf(out, "ok %d - %s # flaky: passed on attempt %d\n", i + 1, id, r->attempts);
+            break;
         }
         fprintf(out, "  ---\n  duration_ms: %.0f\n", r->seconds * 1000.0);
-        if (r->status == HIL_FAIL) {
+        if (r->status == HIL_FAIL || r->status == HIL_FLAKY) {
             fputs("  message: |\n    ", out);
             print_indented(out, r->message != NULL ? r->message : "failed", "    ");
             fputc('\n', out);

@@ -7,10 +7,12 @@
 #ifndef HIL_RESULTS_H
 #define HIL_RESULTS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stddef.h>
 
-enum hil_status { HIL_PASS = 0, HIL_FAIL = 1, HIL_SKIP = 2 };
+/** HIL_FLAKY: failed, then passed on a retry (--retries): never a plain pass. */
+enum hil_status { HIL_PASS = 0, HIL_FAIL = 1, HIL_SKIP = 2, HIL_FLAKY = 3 };
 
 struct hil_result {
     char *id;
@@ -21,12 +23,23 @@ struct hil_result {
     char *message;        /**< FAIL: what went wrong (may span lines); SKIP: why */
     char *console;        /**< full console log text, JUnit system-out (may be NULL) */
     char *props;          /**< "key=value" lines: JUnit <properties> (flash_sha256, bricked, ...; may be NULL) */
+    int attempts;         /**< runs of the case (--retries); 0 or 1: the first run decided */
+    char *first_console;  /**< FLAKY: the console log of the first, failed run (may be NULL) */
 };
 
 struct hil_results {
     struct hil_result *items;
     int count;
+    bool show_flaky;      /**< the summary names flaky cases even when there are none (--retries given) */
 };
+
+/**
+ * Make @p r, a failed first run, FLAKY after the retry @p pass passed on
+ * attempt @p attempts: it keeps the first failure's message (prefixed
+ * "passed on attempt N; first failure: ") and console (first_console),
+ * and takes the passing run's time, console and properties.
+ */
+void hil_result_make_flaky(struct hil_result *r, struct hil_result *pass, int attempts);
 
 /** Append a copy of @p r (strings duplicated). */
 void hil_results_add(struct hil_results *rs, const struct hil_result *r);

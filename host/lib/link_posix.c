@@ -301,6 +301,14 @@ int fh_link_open(const char *spec, uint32_t baud, struct fh_link **out, struct f
     if (strncmp(spec, "unix:", 5) == 0) {
         return fh_link_open_unix(spec + 5, out, m);
     }
+    if (strncmp(spec, "fd:", 3) == 0) {
+        char *end = NULL;
+        long fd = strtol(spec + 3, &end, 10);
+        if (end == spec + 3 || *end != '\0' || fd < 0 || fd > 65535 || fcntl((int)fd, F_GETFD) < 0) {
+            return fh_msg_set(m, FOTA_EINVAL, "%s: expected fd:N, N an open descriptor", spec);
+        }
+        return wrap((int)fd, spec, out, m);
+    }
     if (strncmp(spec, "spi-emu:", 8) == 0 || strncmp(spec, "spidev:", 7) == 0) {
         return fh_link_open_spi(spec, out, m); /* link_spi.c */
     }

@@ -9,7 +9,8 @@
  *                 return what came back on MISO. Idle MISO is 0xFF and the
  *                 frame parser skips it like any byte outside a frame.
  *
- * spi-emu wire format (the rig, harness/link/spi_link.h), over a pty:
+ * spi-emu wire format (the rig, harness/link/spi_link.h), over any
+ * stream fh_link_open() opens (fota-hil: a socketpair end, `fd:3`):
  *   request  'T' len_lo len_hi MOSI[len]         one chip-select period;
  *                                               len 0 samples READY only
  *   answer   't' flags len_lo len_hi MISO[len]   flags bit 0: READY after it
@@ -246,7 +247,8 @@ int fh_link_open_spi(const char *spec, struct fh_link **out, struct fh_msg *m)
     (void)snprintf(s->base.name, sizeof(s->base.name), "%s", spec);
     if (strncmp(spec, "spi-emu:", 8) == 0) {
         s->emu = 1;
-        rc = fh_link_open_serial(spec + 8, FH_LINK_DEFAULT_BAUD, &s->tty, m);
+        rc = strncmp(spec + 8, "spi-emu:", 8) == 0 ? fh_msg_set(m, FOTA_EINVAL, "%s: spi-emu over spi-emu", spec)
+             : fh_link_open(spec + 8, FH_LINK_DEFAULT_BAUD, &s->tty, m);
         if (rc != 0) {
             free(s);
             return rc;

@@ -405,72 +405,64 @@ static int app_answers(struct master *mm, struct fh_hello *h)
     return rc == 0 && h->role == PROTO_ROLE_APP;
 }
 
-/*
- * One pass: reach the bootloader, BEGIN, DATA, END. @p fresh_first asks for
- * BEGIN FRESH; with @p may_restart, an application answering BEGIN, DATA
- * or END (app_answers()) ends the pass with XACT_RESTART.
- * @return 0; XACT_RESTART; fh_update()'s failures.
- */
-static int update_pass(struct master *mm, const uint8_t *img, uint32_t total, uint32_t ver,
-                       uint32_t img_slot, const char *vbuf, int fresh_first, int may_restart)
+/* What one update pass works with (update_pass() and its parts). */
+struct pass {
+    const uint8_t *img;
+    uint32_t total, ver, img_slot;
+    const char *vbuf;          /* the image's version, formatted */
+    int may_restart;           /* an application answering ends the pass with XACT_RESTART */
+    struct fh_hello h;         /* the bootloader's HELLO */
+    char abuf[16];             /* its active version, formatted */
+    uint32_t chunk, tries;
+};
+
+/* BEGIN, DATA or END timed out or was refused EBUSY (@p rc, the status):
+ * XACT_RESTART if an application answers now and the pass may restart;
+ * else 0 (rc stands), or the refusal with @p detail when there was one. */
+static int pass_app_check(struct master *mm, const struct pass *p, uint8_t type, int rc, const char *detail)
 {
-    const struct fh_update_opts *o = mm->o;
+    struct fh_hello now;
+    int st;
+
+    if (!p->may_restart || !(rc == FOTA_ETIMEOUT || (rc == 0 && mm->rsp[0] == FOTA_EBUSY))) {
+        return 0;
+    }
+    st = rc == 0 ? mm->rsp[0] : 0;
+    if (app_answers(mm, &now)) {
+        mm->res->failed_type = type;
+        return XACT_RESTART;
+    }
+    return st != 0 ? target_fail_st(mm, type, st, detail) : 0;
+}
+
+/* BEGIN: resume if the target's prefix is ours, else FRESH. The offset to
+ * go on from into *@p off. @return 0; XACT_RESTART; failures. */
+static int pass_begin(struct master *mm, struct pass *p, int fresh_first, uint32_t *off)
+{
     struct fh_update_result *res = mm->res;
-    struct fh_hello h, now;
-    uint32_t chunk, off, stall = 0;
-    uint32_t tries = o->retries + 1u, retx;
-    char abuf[16];
-    int rc;
 
-    /* 1. HELLO, ENTER_UPDATE if an application answers. */
-    rc = reach_bootloader(mm, &h, img_slot, total, vbuf);
-    if (rc != 0) {
-        return rc;
-    }
-    res->hello = h;
-    fh_version_format(h.active_version, abuf, sizeof(abuf));
-
-    /* 2. Our own checks against what the bootloader told us. */
-    rc = check_against_hello(mm, &h, img_slot, total, vbuf);
-    if (rc != 0) {
-        return rc;
-    }
-    if (h.max_data == 0) {
-        res->origin = FH_ORIGIN_LINK;
-        return fh_msg_set(&res->msg, FOTA_EPROTO, "target announces max_data 0");
-    }
-    chunk = h.max_data < PROTO_MAX_DATA ? h.max_data : PROTO_MAX_DATA;
-
-    /* 3. BEGIN: resume if the target's prefix is ours, else FRESH. */
     mm->req_payload[0] = fresh_first ? PROTO_BEGIN_F_FRESH : 0u;
-    memcpy(&mm->req_payload[1], img, IMAGE_HEADER_SIZE);
+    memcpy(&mm->req_payload[1], p->img, IMAGE_HEADER_SIZE);
     for (;;) {
         uint32_t r_off, r_crc;
         int fresh = (mm->req_payload[0] & PROTO_BEGIN_F_FRESH) != 0;
+        int rc, app;
 
-        trace(mm, "-> BEGIN%s v%s size=%u", fresh ? " FRESH" : "", vbuf, (unsigned)total);
-        rc = transact(mm, PROTO_T_BEGIN, (uint16_t)(1u + IMAGE_HEADER_SIZE), o->long_timeout_ms, tries);
-        if (may_restart && (rc == FOTA_ETIMEOUT || (rc == 0 && mm->rsp[0] == FOTA_EBUSY))) {
-            int st = rc == 0 ? mm->rsp[0] : 0;
-
-            if (app_answers(mm, &now)) {
-                res->failed_type = PROTO_T_BEGIN;
-                return XACT_RESTART;
-            }
-            if (st != 0) {
-                return target_fail_st(mm, PROTO_T_BEGIN, st, "(and no application answers HELLO)");
-            }
+        trace(mm, "-> BEGIN%s v%s size=%u", fresh ? " FRESH" : "", p->vbuf, (unsigned)p->total);
+        rc = transact(mm, PROTO_T_BEGIN, (uint16_t)(1u + IMAGE_HEADER_SIZE), mm->o->long_timeout_ms, p->tries);
+        app = pass_app_check(mm, p, PROTO_T_BEGIN, rc, "(and no application answers HELLO)");
+        if (app != 0) {
+            return app;
         }
         if (rc != 0) {
-            return link_fail(mm, rc, PROTO_T_BEGIN,
-                             rc == FOTA_ETIMEOUT ? "no answer to BEGIN" : "BEGIN failed");
+            return link_fail(mm, rc, PROTO_T_BEGIN, rc == FOTA_ETIMEOUT ? "no answer to BEGIN" : "BEGIN failed");
         }
         if (mm->rsp[0] != FOTA_OK) {
             char d[96];
 
             (void)snprintf(d, sizeof(d), "(image v%s for slot %s; target: active %s v%s, updates slot %s)",
-                           vbuf, slot_name((uint8_t)img_slot), slot_name(h.active_slot), abuf,
-                           slot_name(h.target_slot));
+                           p->vbuf, slot_name((uint8_t)p->img_slot), slot_name(p->h.active_slot), p->abuf,
+                           slot_name(p->h.target_slot));
             return target_fail(mm, PROTO_T_BEGIN, d);
         }
         if (mm->rsp_len < PROTO_BEGIN_RSP_LEN) {
@@ -481,134 +473,159 @@ static int update_pass(struct master *mm, const uint8_t *img, uint32_t total, ui
         r_off = proto_get_u32(&mm->rsp[1]);
         r_crc = proto_get_u32(&mm->rsp[5]);
         trace(mm, "<- BEGIN_RSP resume_offset=%u prefix_crc32=0x%08X", (unsigned)r_off, (unsigned)r_crc);
-        if (fresh) {
+        if (fresh && r_off != 0) {
+            res->origin = FH_ORIGIN_LINK;
+            return fh_msg_set(&res->msg, FOTA_EPROTO, "BEGIN FRESH answered resume_offset %u, expected 0",
+                              (unsigned)r_off);
+        }
+        if (fresh || r_off == 0 || (r_off <= p->total && crc32_update(0, p->img, r_off) == r_crc)) {
+            res->stats.fresh = fresh ? 1 : res->stats.fresh;
             if (r_off != 0) {
-                res->origin = FH_ORIGIN_LINK;
-                return fh_msg_set(&res->msg, FOTA_EPROTO, "BEGIN FRESH answered resume_offset %u, expected 0",
-                                  (unsigned)r_off);
+                trace(mm, "   resuming at %u (prefix CRC matches)", (unsigned)r_off);
             }
-            res->stats.fresh = 1;
-            off = 0;
-            break;
-        }
-        if (r_off == 0) {
-            off = 0;
-            break;
-        }
-        if (r_off <= total && crc32_update(0, img, r_off) == r_crc) {
-            trace(mm, "   resuming at %u (prefix CRC matches)", (unsigned)r_off);
-            off = r_off;
-            break;
+            *off = r_off;
+            return 0;
         }
         trace(mm, "   target holds something else below %u: starting fresh", (unsigned)r_off);
         mm->req_payload[0] = PROTO_BEGIN_F_FRESH;
     }
-    res->stats.resume_offset = off;
+}
 
-    /* 4. DATA, stop-and-wait, following the target's next_offset. */
-    if (o->progress != NULL) {
-        o->progress(o->progress_ctx, off, total);
+/* A DATA_RSP for @p n bytes at @p off: the next offset into *@p next.
+ * @p stall counts answers without progress. @return 0; failures. */
+static int pass_data_answer(struct master *mm, const struct pass *p, uint32_t off, uint32_t n, uint32_t *stall,
+                            uint32_t *next)
+{
+    struct fh_update_result *res = mm->res;
+
+    if (mm->rsp[0] != FOTA_OK && !(mm->rsp[0] == FOTA_EPROTO && mm->rsp_len >= PROTO_DATA_RSP_LEN)) {
+        char d[48];
+
+        (void)snprintf(d, sizeof(d), "(offset %u)", (unsigned)off);
+        return target_fail(mm, PROTO_T_DATA, d);
     }
-    while (off < total) {
-        uint32_t n = total - off < chunk ? total - off : chunk;
-        uint32_t next;
+    if (mm->rsp_len < PROTO_DATA_RSP_LEN) {
+        res->origin = FH_ORIGIN_LINK;
+        return fh_msg_set(&res->msg, FOTA_EPROTO, "DATA response of %u bytes, expected %u",
+                          (unsigned)mm->rsp_len, (unsigned)PROTO_DATA_RSP_LEN);
+    }
+    *next = proto_get_u32(&mm->rsp[1]);
+    if (*next > p->total) {
+        res->origin = FH_ORIGIN_LINK;
+        return fh_msg_set(&res->msg, FOTA_EPROTO, "target asks for offset %u beyond the image end %u",
+                          (unsigned)*next, (unsigned)p->total);
+    }
+    if (mm->rsp[0] == FOTA_OK && *next >= off + n) {
+        res->stats.data_bytes += n;
+        *stall = 0;
+        return 0;
+    }
+    /* The target wants another offset (it lost or already has data). */
+    trace(mm, "<- DATA_RSP %s next_offset=%u (sent %u)", fota_strerror(mm->rsp[0]), (unsigned)*next, (unsigned)off);
+    if (++*stall > p->tries) {
+        res->origin = FH_ORIGIN_LINK;
+        return fh_msg_set(&res->msg, FOTA_EPROTO, "no progress at offset %u after %u tries", (unsigned)off,
+                          (unsigned)p->tries);
+    }
+    return 0;
+}
+
+/* DATA, stop-and-wait from @p off, following the target's next_offset.
+ * @return 0; XACT_RESTART; failures. */
+static int pass_data(struct master *mm, const struct pass *p, uint32_t off)
+{
+    const struct fh_update_opts *o = mm->o;
+    uint32_t stall = 0;
+
+    if (o->progress != NULL) {
+        o->progress(o->progress_ctx, off, p->total);
+    }
+    while (off < p->total) {
+        uint32_t n = p->total - off < p->chunk ? p->total - off : p->chunk;
+        uint32_t next = off;
+        char d[64];
+        int rc, app;
 
         proto_put_u32(mm->req_payload, off);
-        memcpy(&mm->req_payload[4], img + off, n);
+        memcpy(&mm->req_payload[4], p->img + off, n);
         trace(mm, "-> DATA off=%u len=%u", (unsigned)off, (unsigned)n);
-        rc = transact(mm, PROTO_T_DATA, (uint16_t)(4u + n), o->timeout_ms, tries);
-        if (may_restart && (rc == FOTA_ETIMEOUT || (rc == 0 && mm->rsp[0] == FOTA_EBUSY))) {
-            int st = rc == 0 ? mm->rsp[0] : 0;
-
-            if (app_answers(mm, &now)) {
-                res->failed_type = PROTO_T_DATA;
-                return XACT_RESTART;
-            }
-            if (st != 0) {
-                char d[64];
-
-                (void)snprintf(d, sizeof(d), "(offset %u; and no application answers HELLO)", (unsigned)off);
-                return target_fail_st(mm, PROTO_T_DATA, st, d);
-            }
+        rc = transact(mm, PROTO_T_DATA, (uint16_t)(4u + n), o->timeout_ms, p->tries);
+        (void)snprintf(d, sizeof(d), "(offset %u; and no application answers HELLO)", (unsigned)off);
+        app = pass_app_check(mm, p, PROTO_T_DATA, rc, d);
+        if (app != 0) {
+            return app;
         }
         if (rc != 0) {
             char what[96];
 
             (void)snprintf(what, sizeof(what), "%s DATA at offset %u of %u",
-                           rc == FOTA_ETIMEOUT ? "no answer to" : "failed sending", (unsigned)off, (unsigned)total);
+                           rc == FOTA_ETIMEOUT ? "no answer to" : "failed sending", (unsigned)off, (unsigned)p->total);
             return link_fail(mm, rc, PROTO_T_DATA, what);
         }
-        if (mm->rsp[0] != FOTA_OK && !(mm->rsp[0] == FOTA_EPROTO && mm->rsp_len >= PROTO_DATA_RSP_LEN)) {
-            char d[48];
-
-            (void)snprintf(d, sizeof(d), "(offset %u)", (unsigned)off);
-            return target_fail(mm, PROTO_T_DATA, d);
-        }
-        if (mm->rsp_len < PROTO_DATA_RSP_LEN) {
-            res->origin = FH_ORIGIN_LINK;
-            return fh_msg_set(&res->msg, FOTA_EPROTO, "DATA response of %u bytes, expected %u",
-                              (unsigned)mm->rsp_len, (unsigned)PROTO_DATA_RSP_LEN);
-        }
-        next = proto_get_u32(&mm->rsp[1]);
-        if (next > total) {
-            res->origin = FH_ORIGIN_LINK;
-            return fh_msg_set(&res->msg, FOTA_EPROTO, "target asks for offset %u beyond the image end %u",
-                              (unsigned)next, (unsigned)total);
-        }
-        if (mm->rsp[0] == FOTA_OK && next >= off + n) {
-            res->stats.data_bytes += n;
-            stall = 0;
-        } else {
-            /* The target wants another offset (it lost or already has data). */
-            trace(mm, "<- DATA_RSP %s next_offset=%u (sent %u)", fota_strerror(mm->rsp[0]), (unsigned)next,
-                  (unsigned)off);
-            if (++stall > tries) {
-                res->origin = FH_ORIGIN_LINK;
-                return fh_msg_set(&res->msg, FOTA_EPROTO, "no progress at offset %u after %u tries",
-                                  (unsigned)off, (unsigned)tries);
-            }
+        rc = pass_data_answer(mm, p, off, n, &stall, &next);
+        if (rc != 0) {
+            return rc;
         }
         off = next;
         if (o->progress != NULL) {
-            o->progress(o->progress_ctx, off, total);
+            o->progress(o->progress_ctx, off, p->total);
         }
     }
+    return 0;
+}
 
-    /* 5. END: the target verifies everything and marks the slot pending. */
+/* END timed out or was refused EBUSY (@p rc): did END succeed with its
+ * answer lost (the new image answers HELLO), or must the pass restart?
+ * @return 0 (installed); XACT_RESTART; the failure; 1: rc stands. */
+static int pass_end_unanswered(struct master *mm, const struct pass *p, int rc, uint32_t retx)
+{
+    struct fh_update_result *res = mm->res;
+    struct fh_hello now;
+    int st = rc == 0 ? mm->rsp[0] : 0;
+    int app = app_answers(mm, &now);
+    char abuf[16], d[96];
+
+    if (app && now.active_slot == p->img_slot && now.active_version == p->ver) {
+        res->origin = FH_ORIGIN_NONE;
+        res->failed_type = 0;
+        res->target_status = 0;
+        fh_msg_set(&res->msg, 0, "END's answer was lost, but the device is running the new image v%s "
+                   "from slot %s in trial", p->vbuf, slot_name((uint8_t)p->img_slot));
+        return 0;
+    }
+    if (app && p->may_restart) {
+        res->failed_type = PROTO_T_END;
+        return XACT_RESTART;
+    }
+    if (st == 0) {
+        return 1;
+    }
+    fh_version_format(now.active_version, abuf, sizeof(abuf));
+    (void)snprintf(d, sizeof(d), "(%s; %s%s%s%s)", res->stats.retransmits != retx ? "after a retransmission" :
+                   "first try", app ? "application v" : "no application answers HELLO", app ? abuf : "",
+                   app ? " runs in slot " : "", app ? slot_name(now.active_slot) : "");
+    return target_fail_st(mm, PROTO_T_END, st, d);
+}
+
+/* END: the target verifies everything and marks the slot pending.
+ * @return 0; XACT_RESTART; failures. */
+static int pass_end(struct master *mm, const struct pass *p)
+{
+    struct fh_update_result *res = mm->res;
+    uint32_t retx = res->stats.retransmits;
+    int rc;
+
     trace(mm, "-> END");
-    retx = res->stats.retransmits;
-    rc = transact(mm, PROTO_T_END, 0, o->long_timeout_ms, tries);
+    rc = transact(mm, PROTO_T_END, 0, mm->o->long_timeout_ms, p->tries);
     if (rc == FOTA_ETIMEOUT || (rc == 0 && mm->rsp[0] == FOTA_EBUSY)) {
         /* END may have succeeded with its answer lost, and the bootloader
          * reset into the trial of the new image: then the new image answers
          * HELLO, as an application running in the image's slot. Else the
          * bootloader gave up before END: go back to it. */
-        int st = rc == 0 ? mm->rsp[0] : 0;
-        int app = app_answers(mm, &now);
+        int u = pass_end_unanswered(mm, p, rc, retx);
 
-        if (app) {
-            if (now.active_slot == img_slot && now.active_version == ver) {
-                res->origin = FH_ORIGIN_NONE;
-                res->failed_type = 0;
-                res->target_status = 0;
-                fh_msg_set(&res->msg, 0, "END's answer was lost, but the device is running the new image v%s "
-                           "from slot %s in trial", vbuf, slot_name((uint8_t)img_slot));
-                return 0;
-            }
-            if (may_restart) {
-                res->failed_type = PROTO_T_END;
-                return XACT_RESTART;
-            }
-        }
-        if (st != 0) {
-            char d[96];
-
-            fh_version_format(now.active_version, abuf, sizeof(abuf));
-            (void)snprintf(d, sizeof(d), "(%s; %s%s%s%s)",
-                           res->stats.retransmits != retx ? "after a retransmission" : "first try",
-                           app ? "application v" : "no application answers HELLO", app ? abuf : "",
-                           app ? " runs in slot " : "", app ? slot_name(now.active_slot) : "");
-            return target_fail_st(mm, PROTO_T_END, st, d);
+        if (u != 1) {
+            return u;
         }
     }
     if (rc != 0) {
@@ -625,8 +642,53 @@ static int update_pass(struct master *mm, const uint8_t *img, uint32_t total, ui
     }
     trace(mm, "<- END_RSP OK");
     res->origin = FH_ORIGIN_NONE;
-    fh_msg_set(&res->msg, 0, "slot %s: image v%s installed, pending trial boot", slot_name(h.target_slot), vbuf);
+    fh_msg_set(&res->msg, 0, "slot %s: image v%s installed, pending trial boot", slot_name(p->h.target_slot),
+               p->vbuf);
     return 0;
+}
+
+/*
+ * One pass: reach the bootloader, BEGIN, DATA, END. @p fresh_first asks for
+ * BEGIN FRESH; with @p may_restart, an application answering BEGIN, DATA
+ * or END (app_answers()) ends the pass with XACT_RESTART.
+ * @return 0; XACT_RESTART; fh_update()'s failures.
+ */
+static int update_pass(struct master *mm, const uint8_t *img, uint32_t total, uint32_t ver,
+                       uint32_t img_slot, const char *vbuf, int fresh_first, int may_restart)
+{
+    struct fh_update_result *res = mm->res;
+    struct pass p = { .img = img, .total = total, .ver = ver, .img_slot = img_slot, .vbuf = vbuf,
+                      .may_restart = may_restart, .tries = mm->o->retries + 1u };
+    uint32_t off = 0;
+    int rc;
+
+    /* 1. HELLO, ENTER_UPDATE if an application answers. */
+    rc = reach_bootloader(mm, &p.h, img_slot, total, vbuf);
+    if (rc != 0) {
+        return rc;
+    }
+    res->hello = p.h;
+    fh_version_format(p.h.active_version, p.abuf, sizeof(p.abuf));
+
+    /* 2. Our own checks against what the bootloader told us. */
+    rc = check_against_hello(mm, &p.h, img_slot, total, vbuf);
+    if (rc != 0) {
+        return rc;
+    }
+    if (p.h.max_data == 0) {
+        res->origin = FH_ORIGIN_LINK;
+        return fh_msg_set(&res->msg, FOTA_EPROTO, "target announces max_data 0");
+    }
+    p.chunk = p.h.max_data < PROTO_MAX_DATA ? p.h.max_data : PROTO_MAX_DATA;
+
+    /* 3. BEGIN, 4. DATA, 5. END. */
+    rc = pass_begin(mm, &p, fresh_first, &off);
+    if (rc != 0) {
+        return rc;
+    }
+    res->stats.resume_offset = off;
+    rc = pass_data(mm, &p, off);
+    return rc != 0 ? rc : pass_end(mm, &p);
 }
 
 static int run_update(struct master *mm, struct fh_link *l, const uint8_t *img, size_t img_len,

@@ -6,3 +6,10 @@ $(SWEEP_BENCH): tests/bench/sweep-bench.sh $(FOTA_HIL)
 	$(Q)printf '#!/bin/sh\nexec tests/bench/sweep-bench.sh %s %s\n' '$(FOTA_HIL)' '$(JOBS)' > $@ && chmod +x $@
 
 BENCHES += $(SWEEP_BENCH)
+
+# `make soak` (issue 11): a representative slice, repeated over both links
+# under stress-ng; failures and flaky cases per 1000 cases (tests/bench/soak.sh).
+SOAK_ROUNDS ?= 3
+.PHONY: soak
+soak: check-deps firmware host
+	$(Q)SOAK_JOBS=$(JOBS) tests/bench/soak.sh $(FOTA_HIL) $(SOAK_ROUNDS)

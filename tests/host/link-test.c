@@ -230,6 +230,31 @@ static void test_fh_link_spi_emu_late_answer_is_skipped(void **state)
     close(master);
 }
 
+/* fd:N (what fota-hil passes: a socketpair end, not a pty) and spi-emu over it. */
+static void test_fh_link_open_fd_socketpair(void **state)
+{
+    struct fh_link *l = NULL;
+    int sv[2];
+    char spec[32];
+    uint8_t req[7], miso[4];
+    static const uint8_t mosi[4] = { 1, 2, 3, 4 };
+
+    (void)state;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    snprintf(spec, sizeof(spec), "spi-emu:fd:%d", sv[1]);
+    assert_int_equal(fh_link_open(spec, 115200, &l, NULL), 0);
+    assert_int_equal(write(sv[0], "t\1\4\0ABCD", 8), 8);
+    assert_int_equal(fh_link_spi_xfer(l, mosi, miso, 4), 0);
+    assert_memory_equal(miso, "ABCD", 4);
+    rig_read(sv[0], req, 7);
+    assert_memory_equal(req, "T\4\0\1\2\3\4", 7);
+    fh_link_close(l); /* closes sv[1] */
+    assert_int_equal(fh_link_open("fd:x", 115200, &l, NULL), FOTA_EINVAL);
+    assert_int_equal(fh_link_open("fd:999", 115200, &l, NULL), FOTA_EINVAL);
+    assert_int_equal(fh_link_open("spi-emu:spi-emu:fd:3", 115200, &l, NULL), FOTA_EINVAL);
+    close(sv[0]);
+}
+
 static void test_fh_link_open_serial_baud(void **state)
 {
     struct fh_link *l = NULL;
@@ -370,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_fh_link_from_fd_rejects_bad_fd),
         cmocka_unit_test(test_fh_link_open_serial_pty),
         cmocka_unit_test(test_fh_link_spi_emu_late_answer_is_skipped),
+        cmocka_unit_test(test_fh_link_open_fd_socketpair),
         cmocka_unit_test(test_fh_link_open_serial_baud),
         cmocka_unit_test(test_fh_link_open_serial_errors),
         cmocka_unit_test(test_fh_link_open_unix),

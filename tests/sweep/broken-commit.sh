@@ -35,4 +35,6 @@ echo "broken-commit: ok (same verdict, flash sha256 $h1)"
 "$HIL" run -j 1 --link spi --bootloader-elf build/fw-broken/bootloader.elf --work-dir "$OUT/w3" \
     --case "$id" tests/sweep/broken.yaml >"$OUT/spi.log" 2>&1 && fail "the SPI run of $id passed"
 grep -q "re-run: .* --link spi --case '$id'" "$OUT/spi.log" || fail "SPI re-run command lacks --link spi (see $OUT/spi.log)"
+n=$(grep -m 1 "re-run: " "$OUT/spi.log" | grep -o -- '--link spi' | wc -l)
+[ "$n" -eq 1 ] || fail "SPI re-run command has --link spi $n times (issue 14 defect 9; see $OUT/spi.log)"
 echo "broken-commit: ok over SPI too (re-run command carries --link spi)"

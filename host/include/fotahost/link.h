@@ -50,6 +50,9 @@ struct fh_link {
  * Open a link from a port spec:
  *   - `unix:/path`      Unix stream socket (connect)
  *   - `tcp:HOST:PORT`   TCP (getaddrinfo, IPv4 or IPv6; `[v6addr]:port` too)
+ *   - `fd:N`            an inherited descriptor N (a socketpair end the
+ *                       caller's parent set up, e.g. fota-hil); fh_link_close()
+ *                       closes it
  *   - `spi-emu:PATH`, `spidev:DEV[@HZ]`  SPI master (fh_link_open_spi())
  *   - `serial:/dev/X` or any other path: serial port / pty slave, termios
  *     raw 8N1, no flow control, @p baud bits per second
@@ -67,8 +70,9 @@ int fh_link_open(const char *spec, uint32_t baud, struct fh_link **out, struct f
 /**
  * SPI master transports (host/lib/link_spi.c, docs/SPI_ROM.md), the same
  * three operations over full-duplex transfers:
- *   - `spi-emu:PATH`  the rig's emulated SPI bus (fota-hil, link: spi): a
- *     pty carrying transfer requests/answers with the slave's READY line
+ *   - `spi-emu:PORT`  the rig's emulated SPI bus (fota-hil, link: spi):
+ *     transfer requests/answers with the slave's READY line over PORT, any
+ *     fh_link_open() spec but spi-emu (fota-hil passes `fd:3`, a socket)
  *   - `spidev:/dev/spidevB.C[@HZ]`  Linux spidev (mode 0, 8 bit, default
  *     1 MHz), polling with dummy bytes (no READY wire)
  * Errors as fh_link_open().

@@ -1,0 +1,155 @@
+/**
+ * @file hold.c
+ * @brief Holding the updater while the device owes an answer (hold.h).
+ */
+#include "run/hold.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "run/diag.h"
+
+static uint64_t hold_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* CPU ms of @p pid if it is our child named qemu-system-arm; -1 otherwise. */
+static int64_t hold_qemu_cpu_ms(pid_t pid)
+{
+    char buf[1024], comm[64];
+    const char *rest = hil_proc_stat(pid, buf, sizeof(buf), comm, sizeof(comm));
+    if (rest == NULL || strncmp(comm, "qemu-system-", 12) != 0) {
+        return -1;
+    }
+    int ppid = 0;
+    unsigned long long ut = 0, st = 0;
+    /* after "pid (comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+    if (sscanf(rest, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ppid, &ut, &st) != 3 ||
+        ppid != (int)getpid()) {
+        return -1;
+    }
+    long tck = sysconf(_SC_CLK_TCK);
+    return (int64_t)((ut + st) * 1000u / (unsigned long long)(tck > 0 ? tck : 100));
+}
+
+/* Find our QEMU child (0: none). */
+static pid_t hold_find_qemu(void)
+{
+    DIR *d = opendir("/proc");
+    if (d == NULL) {
+        return 0;
+    }
+    pid_t found = 0;
+    struct dirent *e;
+    while (found == 0 && (e = readdir(d)) != NULL) {
+        pid_t pid = (pid_t)atoi(e->d_name);
+        if (pid > 0 && hold_qemu_cpu_ms(pid) >= 0) {
+            found = pid;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+uint64_t hil_hold_device_ms(struct hil_hold *h)
+{
+    int64_t ms = h->qemu > 0 ? hold_qemu_cpu_ms(h->qemu) : -1;
+    uint64_t wall = hold_wall_ms();
+    if (ms < 0 && wall - h->scanned >= HIL_HOLD_SCAN_MS) {
+        h->scanned = wall; /* a scan costs a read of every /proc/PID/stat: not every pump round */
+        h->qemu = hold_find_qemu();
+        ms = h->qemu > 0 ? hold_qemu_cpu_ms(h->qemu) : -1;
+    }
+    return ms >= 0 ? (uint64_t)ms : wall;
+}
+
+void hil_hold_request(struct hil_hold *h, bool hello)
+{
+    h->owed = true;
+    h->budget_ms = hello ? HIL_HOLD_HELLO_MS : HIL_HOLD_MS;
+    h->owed_at = hil_hold_device_ms(h);
+}
+
+void hil_hold_answered(struct hil_hold *h)
+{
+    h->owed = false;
+}
+
+static void hold_release(struct hil_hold *h, pid_t updater)
+{
+    if (h->held && updater > 0) {
+        kill(updater, SIGCONT);
+    }
+    if (h->held) {
+        h->held_ms += hold_wall_ms() - h->held_since;
+    }
+    h->held = false;
+}
+
+int hil_hold_service(struct hil_hold *h, pid_t updater, bool alive)
+{
+    if (!alive || updater <= 0) {
+        hold_release(h, updater);
+        h->owed = false;
+        return 0;
+    }
+    if (!h->owed) {
+        hold_release(h, updater);
+        return 0;
+    }
+    /* The QEMU process may be new, or the device time may not be QEMU's:
+     * a fall back from CPU to wall time restarts the count. */
+    uint64_t now = hil_hold_device_ms(h);
+    if (now < h->owed_at) {
+        h->owed_at = now;
+    }
+    if (now - h->owed_at >= h->budget_ms) {
+        h->owed = false;
+        h->expired++;
+        hold_release(h, updater);
+        return 1;
+    }
+    if (!h->held && kill(updater, SIGSTOP) == 0) {
+        h->held = true;
+        h->holds++;
+        h->held_since = hold_wall_ms();
+    }
+    return 0;
+}
+
+uint64_t hil_devclock_ms(struct hil_devclock *c)
+{
+    uint64_t wall = hold_wall_ms();
+    int64_t cpu = c->qemu > 0 ? hold_qemu_cpu_ms(c->qemu) : -1;
+    if (cpu < 0 && wall - c->scanned >= HIL_HOLD_SCAN_MS) {
+        c->scanned = wall;
+        pid_t q = hold_find_qemu();
+        cpu = q > 0 ? hold_qemu_cpu_ms(q) : -1;
+        if (cpu >= 0) {
+            /* a new QEMU: its CPU time so far counts from here on */
+            c->qemu = q;
+            c->last_cpu = (uint64_t)cpu;
+        }
+    }
+    if (cpu < 0) {
+        c->qemu = 0;
+    }
+    if (c->last_wall != 0 && cpu >= 0) {
+        c->ms += (uint64_t)cpu - c->last_cpu;
+    } else if (c->last_wall != 0) {
+        c->ms += wall - c->last_wall;
+    }
+    if (cpu >= 0) {
+        c->last_cpu = (uint64_t)cpu;
+    }
+    c->last_wall = wall;
+    return c->ms;
+}

@@ -1,0 +1,88 @@
+#!/bin/sh
+# QEMU tests of the runner (issue 11, issue 14 defect 7), each against a
+# fake updater (tests/run/fake-fotactl.sh). Usage: runner-test.sh FOTA_HIL FOTACTL
+set -u
+HIL=${1:?usage: runner-test.sh FOTA_HIL FOTACTL}
+REAL=${2:?usage: runner-test.sh FOTA_HIL FOTACTL}
+OUT=build/work/runner-test
+FAKE=tests/run/fake-fotactl.sh
+SC=tests/run/scenarios
+rm -rf "$OUT"
+mkdir -p "$OUT"
+fail() { echo "runner-test: FAIL: $*"; exit 1; }
+export FAKE_REAL="$REAL"
+
+# 1. The updater's link is a socketpair end passed as fd 3, not a pty (a pty
+#    stalled fotactl in flush_work for 55 s under load; docs/ARCHITECTURE.md).
+FAKE_MODE=port FAKE_OUT="$OUT/port.txt" "$HIL" run -j 1 --fotactl "$FAKE" --work-dir "$OUT/w" \
+    "$SC/run.updater_port.yaml" >"$OUT/port.log" 2>&1 || fail "updater_port run failed (see $OUT/port.log)"
+grep -q '^port=fd:3 fd3=socket$' "$OUT/port.txt" || fail "updater port: $(cat "$OUT/port.txt")"
+FAKE_MODE=port FAKE_OUT="$OUT/port.txt" "$HIL" run -j 1 --link spi --fotactl "$FAKE" --work-dir "$OUT/w" \
+    "$SC/run.updater_port.yaml" >"$OUT/port.log" 2>&1 || fail "updater_port run over SPI failed"
+grep -q '^port=spi-emu:fd:3 fd3=socket$' "$OUT/port.txt" || fail "SPI updater port: $(cat "$OUT/port.txt")"
+[ -f "$OUT/w/run.updater_port/case-id" ] || fail "no case-id file in the work dir"
+ls "$OUT/w/run.updater_port/"*.sock >/dev/null 2>&1 && fail "sockets left in the work dir"
+echo "runner-test: ok: updater link is a socket (fd:3), work dir has case-id and no sockets"
+
+# 2. QEMU stopped for good mid-update: the 4 s step timeout still ends the
+#    run (bounded by the debug link's 5 s RSP timeout), and diagnosis.txt
+#    shows the updater still running: it is written before the kill.
+start=$(date +%s)
+FAKE_MODE=stopqemu FAKE_OUT="$OUT/stopped.txt" timeout 150 "$HIL" run -j 1 --fotactl "$FAKE" --work-dir "$OUT/w" \
+    "$SC/run.step_timeout.yaml" >"$OUT/stop.log" 2>&1
+rc=$?
+took=$(( $(date +%s) - start ))
+[ $rc -eq 1 ] || fail "QEMU stopped: exit $rc after ${took}s, expected 1 (see $OUT/stop.log)"
+[ -s "$OUT/stopped.txt" ] || fail "the fake updater stopped no QEMU"
+D="$OUT/w/run.step_timeout/diagnosis.txt"
+[ -f "$D" ] || fail "no diagnosis.txt after the step timeout"
+[ "$took" -lt 110 ] || fail "the run took ${took}s: a 4 s step timeout ends by 4 x 10 + 60 s of wall time at most"
+grep -q 'updater: running' "$D" || fail "diagnosis does not show the running updater: $D"
+echo "runner-test: ok: step timeout ended a run with QEMU stopped (${took}s), diagnosis written"
+
+# 3. A failed case's work dir is kept by the next run of its id (<id>.1).
+FAKE_MODE=stopqemu FAKE_OUT="$OUT/stopped.txt" timeout 150 "$HIL" run -j 1 --fotactl "$FAKE" --work-dir "$OUT/w" \
+    "$SC/run.step_timeout.yaml" >"$OUT/stop2.log" 2>&1
+[ -f "$OUT/w/run.step_timeout.1/diagnosis.txt" ] || fail "the failed run's work dir was not kept as .1"
+grep -q FAIL "$OUT/w/run.step_timeout.1/verdict" || fail "kept work dir has no FAIL verdict"
+echo "runner-test: ok: failed work dir kept as run.step_timeout.1"
+# 6. The device stopped 12 s as it enters update mode (QEMU SIGSTOPped while
+#    fotactl waits for HELLO: longer than its 50 x 100 ms of HELLO tries and
+#    the bootloader's 10 s update-mode timeout): the harness holds fotactl while the device owes its answer
+#    (hold.h), and the update ends ok.
+FAKE_MODE=stallqemu FAKE_OUT="$OUT/stall.txt" FAKE_CONSOLE="$OUT/w/run.hold_updater/console.log" \
+    "$HIL" run -j 1 --fotactl "$FAKE" --work-dir "$OUT/w" "$SC/run.hold_updater.yaml" >"$OUT/hold.log" 2>&1 ||
+    fail "held updater: the update failed (see $OUT/hold.log)"
+[ -s "$OUT/stall.txt" ] || fail "the fake did not stop QEMU"
+held=$(sed -n 's/.*hold: the updater was held [0-9]* times ([0-9]* ended by the device-time budget), \([0-9]*\) ms in all/\1/p' \
+    "$OUT/w/run.hold_updater/events.log" | head -n 1)
+[ "${held:-0}" -ge 10000 ] || fail "fotactl was held ${held:-0} ms, expected >= 10000 (see events.log)"
+echo "runner-test: ok: fotactl held ${held} ms while the stopped device owed its answer; update ok"
+
+# 4. --retries: a case that fails once and then passes is FLAKY (summary,
+#    JUnit property + first failure, exit 0), never a plain pass; without
+#    --retries it is a failure.
+rm -f "$OUT/flaky.n"
+FAKE_MODE=flaky FAKE_OUT="$OUT/flaky.n" "$HIL" run -j 1 --fotactl "$FAKE" --work-dir "$OUT/w" \
+    "$SC/run.updater_port.yaml" >"$OUT/noretry.log" 2>&1 && fail "a failing first run passed without --retries"
+rm -f "$OUT/flaky.n"
+FAKE_MODE=flaky FAKE_OUT="$OUT/flaky.n" "$HIL" run -j 1 --retries 2 --fotactl "$FAKE" --work-dir "$OUT/w" \
+    --junit "$OUT/flaky.xml" "$SC/run.updater_port.yaml" >"$OUT/flaky.log" 2>&1 || fail "flaky run exit $? (see $OUT/flaky.log)"
+grep -q '^FLAKY run.updater_port: passed on attempt 2; first failure: step 3 update' "$OUT/flaky.log" || fail "no FLAKY line in $OUT/flaky.log"
+grep -qx '0 passed, 0 failed, 1 flaky' "$OUT/flaky.log" || fail "summary: $(tail -n 1 "$OUT/flaky.log")"
+grep -q '<property name="flaky" value="true"/>' "$OUT/flaky.xml" || fail "no flaky property in $OUT/flaky.xml"
+grep -q '<flakyFailure message="passed on attempt 2; first failure: step 3 update' "$OUT/flaky.xml" || fail "no flakyFailure in $OUT/flaky.xml"
+grep -q 'failing the first run on purpose' "$OUT/w/run.updater_port.1/fotactl.step3.log" || fail "first failure's work dir not kept"
+echo "runner-test: ok: --retries reports a case that failed once as FLAKY"
+
+# 5. Selecting nothing is bad input: exit 2, naming the selector.
+"$HIL" run --filter 'no.such.*' --work-dir "$OUT/w" "$SC" >"$OUT/none.log" 2>&1
+rc=$?
+[ $rc -eq 2 ] || fail "--filter selecting nothing: exit $rc, expected 2"
+grep -q "fota-hil: --filter 'no.such.\*' selects no scenario in $SC" "$OUT/none.log" || fail "message: $(cat "$OUT/none.log")"
+"$HIL" run --shard 3/3 --work-dir "$OUT/w" "$SC/run.updater_port.yaml" >"$OUT/none.log" 2>&1
+rc=$?
+[ $rc -eq 2 ] || fail "--shard selecting nothing: exit $rc, expected 2"
+grep -q -- "--shard 3/3 selects no scenario or sweep case" "$OUT/none.log" || fail "message: $(cat "$OUT/none.log")"
+echo "runner-test: ok: selecting nothing exits 2 naming the selector"
+echo "runner-test: all ok"
