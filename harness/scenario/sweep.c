@@ -47,17 +47,28 @@ static const char *sp_scalar(const yaml_node_t *n)
     return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
-static int sp_u32(struct sp *p, yaml_node_t *n, const char *what, uint32_t min, uint32_t *out)
+/* A decimal/hex count in [min, max], bounded before any narrowing: a value
+ * above INT32_MAX must never reach an int (issue 16: `step: 2147483648`
+ * became a negative index). */
+static int sp_u32_in(struct sp *p, yaml_node_t *n, const char *what, uint32_t min, uint32_t max, uint32_t *out)
 {
     const char *s = sp_scalar(n);
     char *end = NULL;
     errno = 0;
     unsigned long long v = s != NULL ? strtoull(s, &end, 0) : 0;
-    if (s == NULL || *s == '\0' || *s == '-' || errno != 0 || *end != '\0' || v < min || v > 0xFFFFFFFFull) {
+    if (s == NULL || *s == '\0' || *s == '-' || errno != 0 || *end != '\0' || v < min) {
         return sp_fail(p, n, "%s must be a number >= %u, got '%s'", what, min, s != NULL ? s : "(not a scalar)");
+    }
+    if (v > max) {
+        return sp_fail(p, n, "%s must be at most %u, got '%s'", what, max, s);
     }
     *out = (uint32_t)v;
     return 0;
+}
+
+static int sp_u32(struct sp *p, yaml_node_t *n, const char *what, uint32_t min, uint32_t *out)
+{
+    return sp_u32_in(p, n, what, min, 0xFFFFFFFFu, out);
 }
 
 static int sp_bool(struct sp *p, yaml_node_t *n, const char *what, bool *out)
@@ -217,7 +228,7 @@ static int n_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
         return sp_u32(p, v, "n.to", 1, &sw->to);
     }
     if (strcmp(key, "stride") == 0) {
-        return sp_u32(p, v, "n.stride", 1, &sw->stride);
+        return sp_u32_in(p, v, "n.stride", 1, INT32_MAX, &sw->stride);
     }
     return sp_u32(p, v, "n.sample", 1, &sw->sample);
 }
@@ -229,7 +240,7 @@ static int flip_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t 
     if (strcmp(key, "region") == 0) {
         return region_of_name(p, v, &sw->flip_region, flip_names);
     }
-    return sp_u32(p, v, "bitflip.sample", 1, &sw->sample);
+    return sp_u32_in(p, v, "bitflip.sample", 1, HIL_SWEEP_MAX_FLIPS, &sw->sample);
 }
 
 static int mc_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
@@ -239,11 +250,7 @@ static int mc_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v
     if (cuts || strcmp(key, "runs") == 0) {
         uint32_t *out = cuts ? &sw->cuts : &sw->runs;
         uint32_t max = cuts ? HIL_SWEEP_MAX_CUTS : HIL_SWEEP_MAX_RUNS;
-        int rc = sp_u32(p, v, cuts ? "multi_cut.cuts" : "multi_cut.runs", 1, out);
-        if (rc == 0 && *out > max) {
-            rc = sp_fail(p, v, "multi_cut.%s must be at most %u, got %u", key, max, *out);
-        }
-        return rc;
+        return sp_u32_in(p, v, cuts ? "multi_cut.cuts" : "multi_cut.runs", 1, max, out);
     }
     return pc_pair(p, key, k, v, sw); /* on, region, torn: as for power_cut */
 }
@@ -275,7 +282,7 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
     struct hil_sweep *sw = t->sw;
     if (strcmp(key, "step") == 0) {
         uint32_t st;
-        if (sp_u32(p, v, "step", 1, &st) != 0) {
+        if (sp_u32_in(p, v, "step", 1, HIL_SWEEP_MAX_STEP, &st) != 0) {
             return FOTA_EINVAL;
         }
         sw->step = (int)st;
@@ -284,7 +291,7 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
     }
     if (strcmp(key, "through") == 0) {
         uint32_t st;
-        if (sp_u32(p, v, "through", 1, &st) != 0) {
+        if (sp_u32_in(p, v, "through", 1, HIL_SWEEP_MAX_STEP, &st) != 0) {
             return FOTA_EINVAL;
         }
         sw->through = (int)st;
@@ -304,7 +311,7 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
         return sp_bool(p, v, "journal", &sw->journal);
     }
     if (strcmp(key, "verify") == 0) {
-        return sp_u32(p, v, "verify", 0, &sw->verify);
+        return sp_u32_in(p, v, "verify", 0, HIL_SWEEP_MAX_VERIFY, &sw->verify);
     }
     if (strcmp(key, "n") == 0) {
         if (v != NULL && v->type == YAML_SCALAR_NODE && strcmp(sp_scalar(v), "all") == 0) {
@@ -470,8 +477,8 @@ uint32_t hil_sweep_select(const struct hil_sweep *sw, uint32_t total, uint32_t *
 {
     uint32_t cnt = 0;
     uint32_t to = sw->to == 0 || sw->to > total ? total : sw->to;
-    for (uint32_t n = sw->from; n >= 1 && n <= to; n += sw->stride) {
-        out[cnt++] = n;
+    for (uint64_t n = sw->from; n >= 1 && n <= to; n += sw->stride) {
+        out[cnt++] = (uint32_t)n;
     }
     if (sw->sample > 0 && sw->sample < cnt) {
         /* Partial Fisher-Yates with the sweep's seed, then in order. */

@@ -69,6 +69,9 @@ enum hil_case_kind {
 #define HIL_SWEEP_DEFAULT_SEED   1u
 #define HIL_SWEEP_DEFAULT_FLIPS  16u
 #define HIL_SWEEP_CORRUPT_BYTE   20u  /* a byte inside a DATA frame's payload */
+#define HIL_SWEEP_MAX_STEP       4096u /* step, through: parsed as u32, bounded before the int */
+#define HIL_SWEEP_MAX_VERIFY     65536u /* verify: slow cases per sweep */
+#define HIL_SWEEP_MAX_FLIPS      65536u /* bitflip.sample (picked * 64 tries stays in u32) */
 #define HIL_SWEEP_MAX_CUTS       8u   /* multi_cut: cuts per case (the id must fit hil_case.id) */
 #define HIL_SWEEP_MAX_RUNS       10000u /* multi_cut: cases per sweep (each runs the slow way) */
 

@@ -407,15 +407,54 @@ static void test_hil_sweep_parse_multi_cut(void **state)
     hil_scenario_list_free(&l);
 }
 
+/* A sweep block and the error it must be refused with. */
+struct bad_block {
+    const char *block;
+    const char *err;
+};
+
+static void assert_bad_blocks(const struct bad_block *bad, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct hil_scenario_list l = { 0 };
+        char err[512] = "";
+        assert_int_equal(parse(bad[i].block, &l, err, sizeof(err)), FOTA_EINVAL);
+        if (strstr(err, bad[i].err) == NULL) {
+            fail_msg("block %zu: expected '%s' in '%s'", i, bad[i].err, err);
+        }
+        assert_int_equal(l.count, 0);
+    }
+}
+
+/* Issue 16: values above INT32_MAX were cast to int before the range check
+ * (`step: 2147483648` made `fota-hil list` segfault, `step: 4294967295`
+ * read steps[-2]). Every integer key is bounded before it is narrowed. */
+static void test_hil_sweep_parse_integers_above_int_max_are_errors(void **state)
+{
+    (void)state;
+    static const struct bad_block bad[] = {
+        { "sweep: {power_cut: all, step: 2147483648}\n", "t.yaml:7: sweep: step must be at most 4096, got '2147483648'" },
+        { "sweep: {power_cut: all, step: 4294967295}\n", "t.yaml:7: sweep: step must be at most 4096, got '4294967295'" },
+        { "sweep: {power_cut: all, step: 0xFFFFFFFF}\n", "t.yaml:7: sweep: step must be at most 4096" },
+        { "sweep: {power_cut: all, step: 4294967296}\n", "t.yaml:7: sweep: step must be at most 4096" },
+        { "sweep: {power_cut: all, step: 99999999999999999999}\n", "t.yaml:7: sweep: step must be a number >= 1" },
+        { "sweep: {power_cut: all, through: 2147483648}\n", "t.yaml:7: sweep: through must be at most 4096" },
+        { "sweep: {power_cut: all, through: 4294967295}\n", "t.yaml:7: sweep: through must be at most 4096" },
+        { "sweep: {power_cut: all, step: 4096}\n", "t.yaml:7: sweep: step 4096 is not an update step" },
+        { "sweep: {power_cut: all, verify: 2147483648}\n", "t.yaml:7: sweep: verify must be at most 65536" },
+        { "sweep: {bitflip: {sample: 4294967295}}\n", "t.yaml:7: sweep: bitflip.sample must be at most 65536" },
+        { "sweep: {power_cut: all, n: {stride: 4294967295}}\n", "t.yaml:7: sweep: n.stride must be at most 2147483647" },
+        { "sweep: {multi_cut: {cuts: 2147483649, runs: 1}}\n", "t.yaml:7: sweep: multi_cut.cuts must be at most 8" },
+    };
+    assert_bad_blocks(bad, sizeof(bad) / sizeof(bad[0]));
+}
+
 static void test_hil_sweep_parse_multi_cut_bad_values_name_the_line(void **state)
 {
     (void)state;
-    static const struct {
-        const char *block;
-        const char *err;
-    } bad[] = {
+    static const struct bad_block bad[] = {
         { "sweep:\n  multi_cut: {cuts: 0, runs: 4}\n", "t.yaml:8: sweep: multi_cut.cuts must be a number >= 1, got '0'" },
-        { "sweep:\n  multi_cut: {cuts: 9, runs: 4}\n", "t.yaml:8: sweep: multi_cut.cuts must be at most 8, got 9" },
+        { "sweep:\n  multi_cut: {cuts: 9, runs: 4}\n", "t.yaml:8: sweep: multi_cut.cuts must be at most 8, got '9'" },
         { "sweep:\n  multi_cut: {cuts: 2, runs: 10001}\n", "t.yaml:8: sweep: multi_cut.runs must be at most 10000" },
         { "sweep:\n  multi_cut: {cuts: 2, runs: many}\n", "t.yaml:8: sweep: multi_cut.runs must be a number >= 1, got 'many'" },
         { "sweep:\n  multi_cut: {cuts: 2}\n", "t.yaml:8: sweep: multi_cut needs cuts (cuts per case) and runs (cases)" },
@@ -430,15 +469,7 @@ static void test_hil_sweep_parse_multi_cut_bad_values_name_the_line(void **state
         { "sweep:\n  multi_cut: {cuts: 2, runs: 3}\n  power_cut: all\n", "t.yaml:9: sweep: 'power_cut': a sweep block "
           "sweeps one family" },
     };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        struct hil_scenario_list l = { 0 };
-        char err[512] = "";
-        assert_int_equal(parse(bad[i].block, &l, err, sizeof(err)), FOTA_EINVAL);
-        if (strstr(err, bad[i].err) == NULL) {
-            fail_msg("block %zu: expected '%s' in '%s'", i, bad[i].err, err);
-        }
-        assert_int_equal(l.count, 0);
-    }
+    assert_bad_blocks(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 /* Expand @p block against make_journal's journal (1 erase, 5 programs). */
@@ -848,6 +879,7 @@ int main(void)
         cmocka_unit_test(test_hil_case_on_flash_op_fails_the_nth_erase),
         cmocka_unit_test(test_hil_flash_bootable_needs_a_confirmed_verified_image),
         cmocka_unit_test(test_hil_sweep_parse_multi_cut),
+        cmocka_unit_test(test_hil_sweep_parse_integers_above_int_max_are_errors),
         cmocka_unit_test(test_hil_sweep_parse_multi_cut_bad_values_name_the_line),
         cmocka_unit_test(test_hil_sweep_expand_multi_cut_draws_sorted_distinct_positions),
         cmocka_unit_test(test_hil_sweep_expand_multi_cut_clamps_to_the_ops),
