@@ -669,6 +669,16 @@ static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
     return 0;
 }
 
+/* `resumed_at: N` (issue 16): the host must resume at byte N, not restart. */
+static int parse_update_resumed_at(struct pctx *c, struct kv *k, struct hil_update *u)
+{
+    if (k == NULL) {
+        return 0;
+    }
+    u->has_resumed_at = true;
+    return get_u32(c, k->val, "update resumed_at", 0, &u->resumed_at);
+}
+
 static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
 {
     u->timeout_ms = HIL_DEFAULT_UPDATE_TIMEOUT_MS;
@@ -676,7 +686,8 @@ static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
     if (n != NULL && n->type == YAML_SCALAR_NODE && !is_null(n)) {
         return get_string(c, n, "update image", &u->image); /* shorthand: update: path */
     }
-    static const char *const keys[] = { "image", "expect", "args", "timeout_ms", "faults", "protocol", NULL };
+    static const char *const keys[] = { "image", "expect", "args", "timeout_ms", "faults", "protocol",
+                                        "resumed_at", NULL };
     struct kv kv[HIL_MAX_KEYS];
     int cnt = mapping_pairs(c, n, "update", keys, kv);
     if (cnt < 0) {
@@ -708,6 +719,9 @@ static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
     }
     if ((k = find_kv(kv, cnt, "timeout_ms")) != NULL &&
         get_u32(c, k->val, "update timeout_ms", 1, &u->timeout_ms) != 0) {
+        return FOTA_EINVAL;
+    }
+    if (parse_update_resumed_at(c, find_kv(kv, cnt, "resumed_at"), u) != 0) {
         return FOTA_EINVAL;
     }
     if ((k = find_kv(kv, cnt, "faults")) != NULL) {
