@@ -240,6 +240,15 @@ static int flip_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t 
     if (strcmp(key, "region") == 0) {
         return region_of_name(p, v, &sw->flip_region, flip_names);
     }
+    if (strcmp(key, "part") == 0) {
+        static const char *const parts[] = { "any", "header", "payload", "truncate", NULL };
+        bool f[4] = { false };
+        int rc = sp_names(p, v, "bitflip.part", parts, f);
+        for (int i = 0; rc == 0 && i < 4; i++) {
+            sw->flip_part = f[i] ? i : sw->flip_part;
+        }
+        return rc != 0 || v->type == YAML_SCALAR_NODE ? rc : sp_fail(p, v, "bitflip.part is one of them, not a list");
+    }
     return sp_u32_in(p, v, "bitflip.sample", 1, HIL_SWEEP_MAX_FLIPS, &sw->sample);
 }
 
@@ -366,8 +375,12 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
     }
     sw->family = HIL_SWEEP_BITFLIP;
     sw->sample = HIL_SWEEP_DEFAULT_FLIPS;
-    static const char *const keys[] = { "region", "sample", NULL };
-    return sp_map(p, v, "bitflip", keys, flip_pair, sw);
+    static const char *const keys[] = { "region", "sample", "part", NULL };
+    int rc = sp_map(p, v, "bitflip", keys, flip_pair, sw);
+    if (rc == 0 && sw->flip_part != HIL_FLIP_ANY && sw->flip_region != HIL_FREGION_SLOT) {
+        rc = sp_fail(p, v, "bitflip.part applies to region slot only");
+    }
+    return rc;
 }
 
 int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario *s, char *err, size_t errlen)
@@ -528,6 +541,9 @@ void hil_case_format_id(struct hil_case *c)
     case HIL_CASE_BITFLIP:
         snprintf(c->id, sizeof(c->id), "%s@bitflip:0x%08x.%u", pid, c->flip_addr, c->flip_bit);
         break;
+    case HIL_CASE_TRUNCATE:
+        snprintf(c->id, sizeof(c->id), "%s@truncate:0x%08x", pid, c->flip_addr);
+        break;
     case HIL_CASE_MULTI_CUT: {
         /* position-torn, not position/torn: the id is also a workdir name */
         size_t len = (size_t)snprintf(c->id, sizeof(c->id), "%s@cuts:", pid);
@@ -626,6 +642,12 @@ static int expand_flips(const struct hil_scenario *s, const struct hil_journal *
             hi = o->addr + o->len > hi ? o->addr + o->len : hi;
         }
     }
+    uint32_t end = hi;
+    if (sw->flip_part == HIL_FLIP_HEADER && hi > lo) {
+        hi = hi - lo > LAYOUT_IMAGE_HEADER_SIZE ? lo + LAYOUT_IMAGE_HEADER_SIZE : hi;
+    } else if (sw->flip_part != HIL_FLIP_ANY && hi > lo) {
+        lo = hi - lo > LAYOUT_IMAGE_HEADER_SIZE ? lo + LAYOUT_IMAGE_HEADER_SIZE : hi;
+    }
     if (hi <= lo) {
         snprintf(err, errlen, "%s:%d: sweep: bitflip: the swept step programmed nothing in that region",
                  s->file, sw->line);
@@ -655,9 +677,10 @@ static int expand_flips(const struct hil_scenario *s, const struct hil_journal *
             free(picked);
             return FOTA_ENOMEM;
         }
-        c->kind = HIL_CASE_BITFLIP;
+        c->kind = sw->flip_part == HIL_FLIP_TRUNCATE ? HIL_CASE_TRUNCATE : HIL_CASE_BITFLIP;
         c->flip_addr = lo + (uint32_t)(picked[i] / 8u);
         c->flip_bit = (uint8_t)(picked[i] % 8u);
+        c->trunc_end = end;
         c->fast = true;
         hil_case_format_id(c);
     }
@@ -877,12 +900,18 @@ int hil_case_compose_flash(const struct hil_case *c, struct hil_flash *f)
     if (c->journal == NULL) {
         return FOTA_ERANGE;
     }
-    if (c->kind == HIL_CASE_BITFLIP) {
+    if (c->kind == HIL_CASE_BITFLIP || c->kind == HIL_CASE_TRUNCATE) {
         int rc = hil_journal_build(c->journal, c->journal->count, HIL_TORN_NONE, f);
-        if (rc != 0 || c->flip_addr < LAYOUT_FLASH_BASE || c->flip_addr >= LAYOUT_FLASH_BASE + LAYOUT_FLASH_SIZE) {
+        if (rc != 0 || c->flip_addr < LAYOUT_FLASH_BASE || c->flip_addr >= LAYOUT_FLASH_BASE + LAYOUT_FLASH_SIZE ||
+            (c->kind == HIL_CASE_TRUNCATE && (c->trunc_end <= c->flip_addr ||
+                                               c->trunc_end > LAYOUT_FLASH_BASE + LAYOUT_FLASH_SIZE))) {
             return FOTA_ERANGE;
         }
-        f->mem[c->flip_addr - LAYOUT_FLASH_BASE] ^= (uint8_t)(1u << c->flip_bit);
+        if (c->kind == HIL_CASE_TRUNCATE) {
+            memset(&f->mem[c->flip_addr - LAYOUT_FLASH_BASE], LAYOUT_FLASH_ERASED, c->trunc_end - c->flip_addr);
+        } else {
+            f->mem[c->flip_addr - LAYOUT_FLASH_BASE] ^= (uint8_t)(1u << c->flip_bit);
+        }
         return 0;
     }
     if (c->op_index < 0) {
