@@ -124,3 +124,34 @@ endef
 $(foreach b,$(APP_TAIL_BASES),$(foreach k,$(APP_TAIL_KS),$(eval $(call APP_TAIL_RULES,$(b),$(k)))))
 
 FIRMWARE += $(APP_ELFS) $(APP_BINS) $(APP_IMGS) $(APP_BADSHA_IMG) $(APP_TAIL_BINS) $(APP_TAIL_IMGS)
+
+# Flash dumps with a metadata log that has run long (host/mkflash.c, issue
+# 16), for `flash: {file: ...}`: 1.0.0 confirmed in A, B empty, and the
+# newest record at the last places of a sector so the commits of one
+# update switch sectors at PENDING, TRIAL or CONFIRMED; the seq-wrap dump
+# starts three commits below the sequence number's maximum.
+MKFLASH := $(BUILD)/mkflash
+FLASH_DUMPS_DIR := build/flash
+MKFLASH_END_meta-wrap-pending := 1:255
+MKFLASH_SEQ_meta-wrap-pending := 1000
+MKFLASH_END_meta-wrap-trial := 0:254
+MKFLASH_SEQ_meta-wrap-trial := 2000
+MKFLASH_END_meta-wrap-confirm := 1:253
+MKFLASH_SEQ_meta-wrap-confirm := 3000
+MKFLASH_END_meta-seq-wrap := 0:100
+MKFLASH_SEQ_meta-seq-wrap := 0xFFFFFFFD
+FLASH_DUMPS := $(patsubst %,$(FLASH_DUMPS_DIR)/%.bin,meta-wrap-pending meta-wrap-trial meta-wrap-confirm meta-seq-wrap)
+HOST_PROGS += $(MKFLASH)
+
+$(MKFLASH): $(BUILD)/host/mkflash.o $$(FOTACORE_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $< $(FOTACORE_LIB)
+
+$(FLASH_DUMPS): $(FLASH_DUMPS_DIR)/%.bin: $(MKFLASH) $(FW)/bootloader.bin $(IMAGES)/demo-1.0.0-A.img
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MKFLASH $@")
+	$(Q)$(MKFLASH) --out $@ --bootloader $(FW)/bootloader.bin --slot-a $(IMAGES)/demo-1.0.0-A.img \
+		--end $(MKFLASH_END_$*) --seq $(MKFLASH_SEQ_$*)
+
+FIRMWARE += $(FLASH_DUMPS)

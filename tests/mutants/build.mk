@@ -26,7 +26,7 @@ MUTANT_FLAG_whole_words := FOTA_MUTANT_WHOLE_WORDS
 MUTANT_FLAG_commit_before_verify := FOTA_TEST_BROKEN_COMMIT_BEFORE_VERIFY
 
 # The fixed subset every mutant runs (the same for all: no per-mutant pick).
-MUTANT_SCENARIOS ?= --tag quick --tag mutants
+MUTANT_SCENARIOS ?= --tag mutants
 MUTANT_JOBS ?= $(JOBS)
 
 # $(1) = mutant name: its bootloader, built by a second make.
