@@ -20,6 +20,7 @@
 #include "fota/proto.h"
 #include "scenario/journal.h"
 #include "scenario/sweep.h"
+#include "scenario/sweep_oracle.h"
 
 static const char base_yaml[] =
     "id: power.cut.update\n"
@@ -483,6 +484,72 @@ static int expand_multi(const char *block, struct hil_scenario_list *l, struct h
     return rc == 0 ? n : -rc;
 }
 
+/* Issue 16: which contract commits a case left landed (make_journal: erase,
+ * 4 slot programs, 1 metadata commit = the PENDING record). */
+static void test_hil_sweep_oracle_landed_counts_commits_before_the_cut(void **state)
+{
+    (void)state;
+    struct hil_journal j;
+    make_journal(&j);
+    struct hil_sweep_oracle o = { .on = true, .base = { .meta = true, .active = LAYOUT_SLOT_A }, .commits = 1 };
+    struct hil_case c = { .kind = HIL_CASE_CUT, .op_index = 5, .torn = HIL_TORN_HALF };
+    bool dmg = true;
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &c, &dmg), 0); /* a torn record does not land */
+    assert_false(dmg);
+    c.torn = HIL_TORN_BITS;
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &c, &dmg), 0);
+    c.torn = HIL_TORN_ALL;
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &c, &dmg), 1);
+    c.op_index = 4; /* the last slot program, even torn all */
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &c, &dmg), 0);
+    struct hil_case lc = { .kind = HIL_CASE_LINK_CUT, .frame_type = PROTO_T_END };
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &lc, &dmg), 0); /* BEGIN committed nothing */
+    struct hil_case fl = { .kind = HIL_CASE_BITFLIP, .flip_addr = LAYOUT_SLOT_B_ADDR + 7 };
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &fl, &dmg), 1);
+    assert_true(dmg);
+    fl.flip_addr = LAYOUT_META0_ADDR + 3; /* the newest record destroyed */
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &fl, &dmg), 0);
+    assert_false(dmg);
+    struct hil_case ff = { .kind = HIL_CASE_FAIL };
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &ff, &dmg), -1); /* flash_fault: not judged */
+    o.base.active = -1; /* the factory state: nothing landed is not judged */
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &c, &dmg), -1);
+    hil_journal_free(&j);
+}
+
+/* bitflip part: header flips stay in the first 512 bytes, truncations start in the payload. */
+static void test_hil_sweep_expand_bitflip_parts(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    struct hil_journal j;
+    struct hil_case *c = NULL;
+    char err[512];
+    int n = expand_multi("sweep:\n  bitflip: {region: slot, part: header, sample: 6}\n", &l, &j, &c, err, sizeof(err));
+    assert_int_equal(n, 6);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(c[i].kind, HIL_CASE_BITFLIP);
+        assert_true(c[i].flip_addr >= LAYOUT_SLOT_B_ADDR && c[i].flip_addr < LAYOUT_SLOT_B_ADDR + 512u);
+    }
+    free(c);
+    hil_journal_free(&j);
+    hil_scenario_list_free(&l);
+    n = expand_multi("sweep:\n  bitflip: {region: slot, part: truncate, sample: 3}\n", &l, &j, &c, err, sizeof(err));
+    assert_int_equal(n, 3);
+    assert_int_equal(c[0].kind, HIL_CASE_TRUNCATE);
+    assert_true(c[0].flip_addr >= LAYOUT_SLOT_B_ADDR + 512u && c[0].trunc_end == LAYOUT_SLOT_B_ADDR + 4096u);
+    assert_non_null(strstr(c[0].id, "@truncate:0x0808"));
+    static struct hil_flash f;
+    assert_int_equal(hil_case_compose_flash(&c[0], &f), 0);
+    assert_int_equal(f.mem[c[0].flip_addr - LAYOUT_FLASH_BASE], 0xFF);
+    assert_int_equal(f.mem[LAYOUT_SLOT_B_ADDR + 4095u - LAYOUT_FLASH_BASE], 0xFF);
+    free(c);
+    hil_journal_free(&j);
+    hil_scenario_list_free(&l);
+    assert_int_equal(parse("sweep:\n  bitflip: {region: meta, part: header}\n", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "bitflip.part applies to region slot only"));
+}
+
 static void test_hil_sweep_expand_multi_cut_draws_sorted_distinct_positions(void **state)
 {
     (void)state;
@@ -881,6 +948,8 @@ int main(void)
         cmocka_unit_test(test_hil_sweep_parse_multi_cut),
         cmocka_unit_test(test_hil_sweep_parse_integers_above_int_max_are_errors),
         cmocka_unit_test(test_hil_sweep_parse_multi_cut_bad_values_name_the_line),
+        cmocka_unit_test(test_hil_sweep_oracle_landed_counts_commits_before_the_cut),
+        cmocka_unit_test(test_hil_sweep_expand_bitflip_parts),
         cmocka_unit_test(test_hil_sweep_expand_multi_cut_draws_sorted_distinct_positions),
         cmocka_unit_test(test_hil_sweep_expand_multi_cut_clamps_to_the_ops),
         cmocka_unit_test(test_hil_case_on_flash_op_cuts_at_cumulative_positions),
