@@ -4,6 +4,7 @@
 #   $(FW)/apps/<variant>-<version>-<slot>.elf/.bin   linked for that slot
 #   $(IMAGES)/<variant>-<version>-<slot>.img         packed images
 #   $(IMAGES)/demo-2.0.0-B-badsha.img                header CRC good, SHA-256 wrong
+#   $(IMAGES)/<name>-tail<k>.img                     payload size = 4n + k (k = 1..3)
 #
 # Objects are compiled once per <variant>-<version> (the slot only changes
 # the linker script). Needs STM32F4_DIR / STM32F4_BOARD_SRCS / LD_FROM_LAYOUT
@@ -95,4 +96,62 @@ $(APP_BADSHA_IMG): $(FW)/apps/demo-2.0.0-B.bin $$(FOTACTL)
 	$(Q)$(FOTACTL) pack --slot B --version 2.0.0 --force-sha256 $(APP_BADSHA) --in $< --out $@ \
 		$(if $(Q),>/dev/null)
 
-FIRMWARE += $(APP_ELFS) $(APP_BINS) $(APP_IMGS) $(APP_BADSHA_IMG)
+# Tail images (issue 16): the application binary padded so that the
+# payload size is 4n + k, k = 1, 2, 3 bytes over a whole word. The pad
+# bytes are 0xA5, not 0xFF, so a bootloader that programs whole words only
+# and drops the 1-3 byte tail leaves erased bytes where the image has 0xA5:
+# END's verification (CRC-32, SHA-256) must fail. The application never
+# reads the pad (it follows the linked image).
+APP_TAIL_BASES := demo-2.0.0-A demo-2.0.0-B demo-3.0.0-A demo-3.0.0-B big-2.0.0-B
+APP_TAIL_KS := 1 2 3
+APP_TAIL_BINS := $(foreach b,$(APP_TAIL_BASES),$(foreach k,$(APP_TAIL_KS),$(FW)/apps/$(b)-tail$(k).bin))
+APP_TAIL_IMGS := $(patsubst $(FW)/apps/%.bin,$(IMAGES)/%.img,$(APP_TAIL_BINS))
+
+# $(1) = <variant>-<version>-<slot>, $(2) = k: pad its binary to 4n + k bytes.
+define APP_TAIL_RULES
+$(FW)/apps/$(1)-tail$(2).bin: $(FW)/apps/$(1).bin
+	@$$(if $$(Q),echo "  TAIL    $$@")
+	$$(Q)sz=$$$$(stat -c %s $$<); pad=$$$$(( (4 - sz % 4) % 4 + $(2) )); \
+		{ cat $$<; head -c $$$$pad /dev/zero | tr '\000' '\245'; } > $$@
+
+$(IMAGES)/$(1)-tail$(2).img: $(FW)/apps/$(1)-tail$(2).bin $$$$(FOTACTL)
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  PACK    $$@")
+	$$(Q)$$(FOTACTL) pack --slot $(lastword $(subst -, ,$(1))) --version $(call app_version,$(1)) \
+		--in $$< --out $$@ $$(if $$(Q),>/dev/null)
+endef
+
+$(foreach b,$(APP_TAIL_BASES),$(foreach k,$(APP_TAIL_KS),$(eval $(call APP_TAIL_RULES,$(b),$(k)))))
+
+FIRMWARE += $(APP_ELFS) $(APP_BINS) $(APP_IMGS) $(APP_BADSHA_IMG) $(APP_TAIL_BINS) $(APP_TAIL_IMGS)
+
+# Flash dumps with a metadata log that has run long (host/mkflash.c, issue
+# 16), for `flash: {file: ...}`: 1.0.0 confirmed in A, B empty, and the
+# newest record at the last places of a sector so the commits of one
+# update switch sectors at PENDING, TRIAL or CONFIRMED; the seq-wrap dump
+# starts three commits below the sequence number's maximum.
+MKFLASH := $(BUILD)/mkflash
+FLASH_DUMPS_DIR := build/flash
+MKFLASH_END_meta-wrap-pending := 1:255
+MKFLASH_SEQ_meta-wrap-pending := 1000
+MKFLASH_END_meta-wrap-trial := 0:254
+MKFLASH_SEQ_meta-wrap-trial := 2000
+MKFLASH_END_meta-wrap-confirm := 1:253
+MKFLASH_SEQ_meta-wrap-confirm := 3000
+MKFLASH_END_meta-seq-wrap := 0:100
+MKFLASH_SEQ_meta-seq-wrap := 0xFFFFFFFD
+FLASH_DUMPS := $(patsubst %,$(FLASH_DUMPS_DIR)/%.bin,meta-wrap-pending meta-wrap-trial meta-wrap-confirm meta-seq-wrap)
+HOST_PROGS += $(MKFLASH)
+
+$(MKFLASH): $(BUILD)/host/mkflash.o $$(FOTACORE_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $< $(FOTACORE_LIB)
+
+$(FLASH_DUMPS): $(FLASH_DUMPS_DIR)/%.bin: $(MKFLASH) $(FW)/bootloader.bin $(IMAGES)/demo-1.0.0-A.img
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MKFLASH $@")
+	$(Q)$(MKFLASH) --out $@ --bootloader $(FW)/bootloader.bin --slot-a $(IMAGES)/demo-1.0.0-A.img \
+		--end $(MKFLASH_END_$*) --seq $(MKFLASH_SEQ_$*)
+
+FIRMWARE += $(FLASH_DUMPS)

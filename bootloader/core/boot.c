@@ -80,6 +80,12 @@ struct boot_state {
 static int boot_verify_slot(struct boot_state *s, uint8_t slot)
 {
     const struct meta_slot *ms = &s->rec.mr_slot[slot];
+#ifdef FOTA_MUTANT_NO_VERIFY_ACTIVE
+    /* MUTANT (make mutants, issue 16): the active slot's header is read, never verified. */
+    if (slot == s->active) {
+        return port_flash_read(LAYOUT_SLOT_ADDR(slot), &s->hdr[slot], sizeof(s->hdr[slot])) == 0 ? 0 : FOTA_EIO;
+    }
+#endif
     int rc = image_verify(slot, &s->hdr[slot]);
 
     if (rc == 0 && (s->hdr[slot].ih_crc32 != ms->ms_crc32 ||
@@ -296,6 +302,10 @@ void boot_main(void)
             rc = boot_factory_adopt(&s);
             break;
         case BOOT_ACT_REJECT_TRIAL:
+#ifdef FOTA_MUTANT_RETRY_TRIAL
+            /* MUTANT (make mutants, issue 16): an unconfirmed trial gets another trial, no rollback. */
+            boot_jump(s.trial, s.rec.mr_slot[s.trial].ms_version);
+#endif
             bl_line_start(&l);
             bl_line_str(&l, "rollback slot=");
             bl_line_slot(&l, s.trial);

@@ -50,7 +50,12 @@ static int meta_scan(struct meta_pos *pos)
             if (meta_record_check(&r) != 0) {
                 continue;
             }
+#ifdef FOTA_MUTANT_SCAN_ORDER
+            /* MUTANT (make mutants, issue 16): the last valid record in scan order wins, seq ignored. */
+            if (1) {
+#else
             if (!pos->found || r.mr_seq > pos->rec.mr_seq) {
+#endif
                 pos->found = 1;
                 pos->sector = s;
                 pos->index = i;
@@ -76,6 +81,13 @@ int meta_load(struct meta_record *out)
     if (!pos.found) {
         return FOTA_ENOENT;
     }
+#ifdef FOTA_MUTANT_FACTORY_ADOPT_TORN
+    /* MUTANT (make mutants, issue 16): a torn record after the newest reads as factory state. */
+    if (pos.index + 1u < META_RECORDS_PER_SECTOR &&
+        !bl_flash_is_erased(meta_addr(pos.sector, pos.index + 1u), META_RECORD_SIZE, &rc)) {
+        return FOTA_ENOENT;
+    }
+#endif
     *out = pos.rec;
     return 0;
 }

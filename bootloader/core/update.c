@@ -132,6 +132,10 @@ static int update_find_resume(uint8_t slot, uint32_t size, const struct image_he
     if (r < size && !bl_flash_is_erased(base + r, size - r, rc)) {
         return 0;
     }
+#ifdef FOTA_MUTANT_RESUME_LATE
+    /* MUTANT (make mutants, issue 16): the offered resume point is one chunk late. */
+    r = (r > 0u && size - r > PROTO_MAX_DATA) ? r + PROTO_MAX_DATA : r;
+#endif
     if (r >= IMAGE_HEADER_SIZE) {
         struct image_header stored;
         if (port_flash_read(base, &stored, sizeof(stored)) != 0) {
@@ -274,7 +278,12 @@ static int update_data(struct update_ctx *u, const struct proto_frame *req, stru
     }
     /* Exactly one program operation per DATA payload (the harness counts
      * on it). */
+#ifdef FOTA_MUTANT_WHOLE_WORDS
+    /* MUTANT (make mutants, issue 16): whole words only, a 1-3 byte tail is dropped. */
+    rc = (n & ~3u) != 0u ? port_flash_program(LAYOUT_SLOT_ADDR(u->target) + off, &req->payload[4], n & ~3u) : 0;
+#else
     rc = port_flash_program(LAYOUT_SLOT_ADDR(u->target) + off, &req->payload[4], n);
+#endif
     if (rc != 0) {
         return rc;
     }

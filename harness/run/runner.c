@@ -35,6 +35,7 @@
 #include "fota/meta.h"
 #include "scenario/inject.h"
 #include "scenario/journal.h"
+#include "scenario/fotactl_log.h"
 #include "link/proxy.h"
 #include "trace/runtrace.h"
 #include "link/rom_link.h"
@@ -1318,6 +1319,23 @@ static void describe_unfired(struct run *r, const struct hil_update *u, char *un
     }
 }
 
+/* `resumed_at: N` (issue 16): fotactl's stats line must say it resumed at N. */
+static int check_resumed_at(struct run *r, const struct hil_update *u)
+{
+    static char text[65536];
+    FILE *f = fopen(r->u.log_path, "r");
+    size_t n = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;
+    text[n] = '\0';
+    if (f != NULL) {
+        fclose(f);
+    }
+    char msg[256];
+    if (hil_fotactl_check_resumed_at(text, u->resumed_at, msg, sizeof(msg)) != 0) {
+        return step_fail(r, "%s (%s)", msg, r->u.log_path);
+    }
+    return 0;
+}
+
 static int do_update(struct run *r, const struct hil_step *st)
 {
     const struct hil_update *u = &st->update;
@@ -1389,7 +1407,7 @@ static int do_update(struct run *r, const struct hil_step *st)
     if (unfired[0] != '\0') {
         return step_fail(r, "%s", unfired);
     }
-    return 0;
+    return u->has_resumed_at ? check_resumed_at(r, u) : 0;
 }
 
 static int do_multi_update(struct run *r, const struct hil_step *st);
@@ -1579,6 +1597,23 @@ static int do_multi_update(struct run *r, const struct hil_step *st)
     return settle_and_cut(r, st);
 }
 
+/* The bootloader binary to place: the scenario's; but with a non-default
+ * --bootloader-elf (e.g. a `make mutants` build, issue 16) the .bin next to
+ * that ELF replaces the default bootloader and the one in a flash file, so
+ * the code that runs is the code the symbols describe. */
+static const char *bootloader_bin_for(const char *elf, const struct hil_scenario *s, char *buf, size_t len)
+{
+    size_t n = elf != NULL ? strlen(elf) : 0;
+    bool named_bl = s->flash.file == NULL &&
+                      (s->flash.bootloader == NULL || strcmp(s->flash.bootloader, HIL_DEFAULT_BOOTLOADER_BIN) != 0);
+    if (named_bl || n < 4 || strcmp(elf + n - 4, ".elf") != 0 ||
+        strcmp(elf, "build/fw/bootloader.elf") == 0 || n >= len) {
+        return s->flash.bootloader;
+    }
+    snprintf(buf, len, "%.*s.bin", (int)(n - 4), elf);
+    return buf;
+}
+
 static int compose_flash(struct run *r, const struct hil_scenario *s)
 {
     hil_flash_init(r->flash);
@@ -1600,9 +1635,10 @@ static int compose_flash(struct run *r, const struct hil_scenario *s)
         evlog(r, "flash from --flash-image %s", r->o->flash_image);
         return 0;
     }
+    char bl_bin[PATH_MAX];
     struct { const char *path; uint32_t addr; const char *what; } parts[] = {
         { s->flash.file, LAYOUT_FLASH_BASE, "flash file" },
-        { s->flash.bootloader, LAYOUT_BOOT_ADDR, "bootloader" },
+        { bootloader_bin_for(r->o->bootloader_elf, s, bl_bin, sizeof(bl_bin)), LAYOUT_BOOT_ADDR, "bootloader" },
         { s->flash.slot_a, LAYOUT_SLOT_A_ADDR, "slot_a" },
         { s->flash.slot_b, LAYOUT_SLOT_B_ADDR, "slot_b" },
     };

@@ -15,6 +15,7 @@
 #include "fota/sha256.h"
 #include "scenario/journal.h"
 #include "scenario/sweep.h"
+#include "scenario/sweep_oracle.h"
 
 struct hil_sweep_entry {
     struct hil_scenario *parent;
@@ -23,6 +24,7 @@ struct hil_sweep_entry {
     struct hil_case *cases;
     int ncases;
     struct hil_scenario **case_s; /**< one scenario per case (NULL when not selected) */
+    struct hil_sweep_oracle oracle; /**< the exact oracle (sweep_oracle.h) */
     bool recorded;
 };
 
@@ -91,6 +93,7 @@ static struct hil_scenario *case_scenario(struct hil_sweep_entry *e, struct hil_
     bool cycle = c->kind == HIL_CASE_FAIL || c->kind == HIL_CASE_NOSTICK;
     s->nsteps = p->nsteps + (cycle ? 1 : 0);
     s->steps = xcalloc((size_t)s->nsteps, sizeof(*s->steps));
+    c->owned_steps = s->steps;
     memcpy(s->steps, p->steps, sizeof(*s->steps) * (size_t)sw->step);
     memcpy(s->steps + sw->step + (cycle ? 1 : 0), p->steps + sw->step,
            sizeof(*s->steps) * (size_t)(p->nsteps - sw->step));
@@ -135,18 +138,46 @@ static struct hil_scenario *case_scenario(struct hil_sweep_entry *e, struct hil_
     }
     st->update.faults = f;
     st->update.nfaults = f != NULL ? 1 : 0;
+    c->owned_fault = f;
     return s;
 }
 
-static void free_case_scenario(struct hil_scenario *s, const struct hil_scenario *parent, int sweep_step)
+/* Insert the oracle's expect step into case @p s (sweep_oracle.h): before
+ * the first update step of the recovery (the follow-up update must start
+ * from the state the oracle names), else at the end. */
+static void add_oracle_step(struct hil_sweep_entry *e, struct hil_scenario *s, struct hil_case *c)
+{
+    struct hil_step st = { .kind = HIL_STEP_EXPECT, .line = e->sw.line };
+    struct hil_oracle_out row;
+    if (!hil_sweep_oracle_expect(&e->oracle, &e->journal, c, &st.expect, &row)) {
+        return;
+    }
+    bool cycle = c->kind == HIL_CASE_FAIL || c->kind == HIL_CASE_NOSTICK;
+    int from = c->fast ? 0 : (c->kind == HIL_CASE_CORRUPT || c->kind == HIL_CASE_DROP ? e->sw.step :
+                              e->sw.through + (cycle ? 1 : 0));
+    int at = from;
+    while (at < s->nsteps && s->steps[at].kind != HIL_STEP_UPDATE) {
+        at++;
+    }
+    struct hil_step *n = xcalloc((size_t)s->nsteps + 1, sizeof(*n));
+    memcpy(n, s->steps, sizeof(*n) * (size_t)at);
+    n[at] = st;
+    memcpy(n + at + 1, s->steps + at, sizeof(*n) * (size_t)(s->nsteps - at));
+    free(c->owned_steps);
+    c->owned_steps = n;
+    s->steps = n;
+    s->nsteps++;
+}
+
+static void free_case_scenario(struct hil_scenario *s)
 {
     if (s == NULL) {
         return;
     }
-    if (s->steps < parent->steps || s->steps >= parent->steps + parent->nsteps) {
-        free(s->steps[sweep_step - 1].update.faults);
-        free(s->steps);
-    }
+    free(s->sweep_case->owned_fault);
+    free(s->sweep_case->owned_steps);
+    s->sweep_case->owned_fault = NULL;
+    s->sweep_case->owned_steps = NULL;
     free(s);
 }
 
@@ -229,6 +260,9 @@ int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_
             rc = hil_sweep_expand(s, &e->journal, &e->cases, &e->ncases, err, sizeof(err));
             s->sweep = keep;
         }
+        if (rc == 0 && err[0] == '\0') {
+            rc = hil_sweep_oracle_setup(s, &e->sw, &e->journal, &e->oracle, err, sizeof(err));
+        }
         if (err[0] != '\0' || rc != 0) {
             struct hil_result f = { 0 };
             f.id = strdup(s->id);
@@ -262,6 +296,7 @@ int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_
             }
             /* The parent's sweep pointer must see the adjusted block at run time. */
             e->case_s[k] = case_scenario(e, c, false);
+            add_oracle_step(e, e->case_s[k], c);
             all = realloc(all, sizeof(*all) * (size_t)(nall + 1));
             all[nall++] = e->case_s[k];
         }
@@ -350,8 +385,9 @@ int hil_sweep_plan_recheck(struct hil_sweep_plan *plan, const struct hil_results
             if (ri < 0 || !e->cases[k].fast) {
                 continue;
             }
-            free_case_scenario(e->case_s[k], e->parent, e->sw.step);
+            free_case_scenario(e->case_s[k]);
             e->case_s[k] = case_scenario(e, &e->cases[k], true);
+            add_oracle_step(e, e->case_s[k], &e->cases[k]);
             *again = realloc(*again, sizeof(**again) * (size_t)(cnt + 1));
             *index_of = realloc(*index_of, sizeof(**index_of) * (size_t)(cnt + 1));
             (*again)[cnt] = e->case_s[k];
@@ -393,7 +429,7 @@ void hil_sweep_plan_free(struct hil_sweep_plan *plan)
     for (int i = 0; i < plan->nsweeps; i++) {
         struct hil_sweep_entry *e = &plan->sweeps[i];
         for (int k = 0; e->case_s != NULL && k < e->ncases; k++) {
-            free_case_scenario(e->case_s[k], e->parent, e->sw.step);
+            free_case_scenario(e->case_s[k]);
         }
         free(e->case_s);
         free(e->cases);

@@ -230,6 +230,28 @@ bool hil_flash_bootable(const struct hil_flash *f, char *why, size_t whylen)
     return true;
 }
 
+bool hil_flash_ab_view(const struct hil_flash *f, struct hil_ab_view *v)
+{
+    struct meta_record m;
+    memset(v, 0, sizeof(*v));
+    v->active = -1;
+    if (!newest_record(f, &m)) {
+        return false;
+    }
+    hil_meta_ab_view(&m, v);
+    return true;
+}
+
+void hil_meta_ab_view(const struct meta_record *m, struct hil_ab_view *v)
+{
+    v->meta = true;
+    v->active = m->mr_active < LAYOUT_SLOT_COUNT ? (int)m->mr_active : -1;
+    for (uint32_t i = 0; i < LAYOUT_SLOT_COUNT; i++) {
+        v->state[i] = m->mr_slot[i].ms_state;
+        v->version[i] = m->mr_slot[i].ms_version;
+    }
+}
+
 int hil_flash_target_slot(const struct hil_flash *f)
 {
     struct meta_record m;

@@ -31,6 +31,8 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "target/flashmodel.h"
+#include "fota/meta.h"
+#include "scenario/oracle.h"
 #include "scenario/scenario.h"
 #include "target/target.h"
 
@@ -112,6 +114,15 @@ void hil_flash_sha256_hex(const struct hil_flash *f, char hex[65]);
  * @return true if bootable.
  */
 bool hil_flash_bootable(const struct hil_flash *f, char *why, size_t whylen);
+
+/**
+ * The A/B state (oracle.h) of the newest valid metadata record of @p f.
+ * @return false (and active -1, all EMPTY) in the factory state.
+ */
+bool hil_flash_ab_view(const struct hil_flash *f, struct hil_ab_view *v);
+
+/** The A/B state (oracle.h) of one metadata record. */
+void hil_meta_ab_view(const struct meta_record *m, struct hil_ab_view *v);
 
 /**
  * The slot the bootloader would update now: the one that is not active in

@@ -723,7 +723,8 @@ static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
         u->image_line = line_of(n);
         return get_string(c, n, "update image", &u->image); /* shorthand: update: path */
     }
-    static const char *const keys[] = { "image", "expect", "args", "timeout_ms", "faults", "protocol", NULL };
+    static const char *const keys[] = { "image", "expect", "args", "timeout_ms", "faults", "protocol",
+                                        "resumed_at", NULL };
     struct kv kv[HIL_MAX_KEYS];
     int cnt = mapping_pairs(c, n, "update", keys, kv);
     if (cnt < 0) {
@@ -756,6 +757,9 @@ static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
     }
     if ((k = find_kv(kv, cnt, "timeout_ms")) != NULL &&
         get_u32(c, k->val, "update timeout_ms", 1, &u->timeout_ms) != 0) {
+        return FOTA_EINVAL;
+    }
+    if (parse_update_resumed_at(c, find_kv(kv, cnt, "resumed_at"), u) != 0) {
         return FOTA_EINVAL;
     }
     if ((k = find_kv(kv, cnt, "faults")) != NULL) {

@@ -123,6 +123,8 @@ struct hil_update {
     struct hil_fault *faults;
     int nfaults;
     enum hil_update_proto protocol; /**< `protocol:`, default fota */
+    bool has_resumed_at;          /**< `resumed_at: N` given */
+    uint32_t resumed_at;          /**< the host resumed (not FRESH) at this byte offset */
 };
 
 #define HIL_SLOT_NONE (-1)

@@ -47,17 +47,28 @@ static const char *sp_scalar(const yaml_node_t *n)
     return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
-static int sp_u32(struct sp *p, yaml_node_t *n, const char *what, uint32_t min, uint32_t *out)
+/* A decimal/hex count in [min, max], bounded before any narrowing: a value
+ * above INT32_MAX must never reach an int (issue 16: `step: 2147483648`
+ * became a negative index). */
+static int sp_u32_in(struct sp *p, yaml_node_t *n, const char *what, uint32_t min, uint32_t max, uint32_t *out)
 {
     const char *s = sp_scalar(n);
     char *end = NULL;
     errno = 0;
     unsigned long long v = s != NULL ? strtoull(s, &end, 0) : 0;
-    if (s == NULL || *s == '\0' || *s == '-' || errno != 0 || *end != '\0' || v < min || v > 0xFFFFFFFFull) {
+    if (s == NULL || *s == '\0' || *s == '-' || errno != 0 || *end != '\0' || v < min) {
         return sp_fail(p, n, "%s must be a number >= %u, got '%s'", what, min, s != NULL ? s : "(not a scalar)");
+    }
+    if (v > max) {
+        return sp_fail(p, n, "%s must be at most %u, got '%s'", what, max, s);
     }
     *out = (uint32_t)v;
     return 0;
+}
+
+static int sp_u32(struct sp *p, yaml_node_t *n, const char *what, uint32_t min, uint32_t *out)
+{
+    return sp_u32_in(p, n, what, min, 0xFFFFFFFFu, out);
 }
 
 static int sp_bool(struct sp *p, yaml_node_t *n, const char *what, bool *out)
@@ -217,7 +228,7 @@ static int n_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
         return sp_u32(p, v, "n.to", 1, &sw->to);
     }
     if (strcmp(key, "stride") == 0) {
-        return sp_u32(p, v, "n.stride", 1, &sw->stride);
+        return sp_u32_in(p, v, "n.stride", 1, INT32_MAX, &sw->stride);
     }
     return sp_u32(p, v, "n.sample", 1, &sw->sample);
 }
@@ -229,7 +240,16 @@ static int flip_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t 
     if (strcmp(key, "region") == 0) {
         return region_of_name(p, v, &sw->flip_region, flip_names);
     }
-    return sp_u32(p, v, "bitflip.sample", 1, &sw->sample);
+    if (strcmp(key, "part") == 0) {
+        static const char *const parts[] = { "any", "header", "payload", "truncate", NULL };
+        bool f[4] = { false };
+        int rc = sp_names(p, v, "bitflip.part", parts, f);
+        for (int i = 0; rc == 0 && i < 4; i++) {
+            sw->flip_part = f[i] ? i : sw->flip_part;
+        }
+        return rc != 0 || v->type == YAML_SCALAR_NODE ? rc : sp_fail(p, v, "bitflip.part is one of them, not a list");
+    }
+    return sp_u32_in(p, v, "bitflip.sample", 1, HIL_SWEEP_MAX_FLIPS, &sw->sample);
 }
 
 static int mc_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
@@ -239,11 +259,7 @@ static int mc_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v
     if (cuts || strcmp(key, "runs") == 0) {
         uint32_t *out = cuts ? &sw->cuts : &sw->runs;
         uint32_t max = cuts ? HIL_SWEEP_MAX_CUTS : HIL_SWEEP_MAX_RUNS;
-        int rc = sp_u32(p, v, cuts ? "multi_cut.cuts" : "multi_cut.runs", 1, out);
-        if (rc == 0 && *out > max) {
-            rc = sp_fail(p, v, "multi_cut.%s must be at most %u, got %u", key, max, *out);
-        }
-        return rc;
+        return sp_u32_in(p, v, cuts ? "multi_cut.cuts" : "multi_cut.runs", 1, max, out);
     }
     return pc_pair(p, key, k, v, sw); /* on, region, torn: as for power_cut */
 }
@@ -275,7 +291,7 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
     struct hil_sweep *sw = t->sw;
     if (strcmp(key, "step") == 0) {
         uint32_t st;
-        if (sp_u32(p, v, "step", 1, &st) != 0) {
+        if (sp_u32_in(p, v, "step", 1, HIL_SWEEP_MAX_STEP, &st) != 0) {
             return FOTA_EINVAL;
         }
         sw->step = (int)st;
@@ -284,7 +300,7 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
     }
     if (strcmp(key, "through") == 0) {
         uint32_t st;
-        if (sp_u32(p, v, "through", 1, &st) != 0) {
+        if (sp_u32_in(p, v, "through", 1, HIL_SWEEP_MAX_STEP, &st) != 0) {
             return FOTA_EINVAL;
         }
         sw->through = (int)st;
@@ -304,7 +320,7 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
         return sp_bool(p, v, "journal", &sw->journal);
     }
     if (strcmp(key, "verify") == 0) {
-        return sp_u32(p, v, "verify", 0, &sw->verify);
+        return sp_u32_in(p, v, "verify", 0, HIL_SWEEP_MAX_VERIFY, &sw->verify);
     }
     if (strcmp(key, "n") == 0) {
         if (v != NULL && v->type == YAML_SCALAR_NODE && strcmp(sp_scalar(v), "all") == 0) {
@@ -359,8 +375,12 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
     }
     sw->family = HIL_SWEEP_BITFLIP;
     sw->sample = HIL_SWEEP_DEFAULT_FLIPS;
-    static const char *const keys[] = { "region", "sample", NULL };
-    return sp_map(p, v, "bitflip", keys, flip_pair, sw);
+    static const char *const keys[] = { "region", "sample", "part", NULL };
+    int rc = sp_map(p, v, "bitflip", keys, flip_pair, sw);
+    if (rc == 0 && sw->flip_part != HIL_FLIP_ANY && sw->flip_region != HIL_FREGION_SLOT) {
+        rc = sp_fail(p, v, "bitflip.part applies to region slot only");
+    }
+    return rc;
 }
 
 int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario *s, char *err, size_t errlen)
@@ -470,8 +490,8 @@ uint32_t hil_sweep_select(const struct hil_sweep *sw, uint32_t total, uint32_t *
 {
     uint32_t cnt = 0;
     uint32_t to = sw->to == 0 || sw->to > total ? total : sw->to;
-    for (uint32_t n = sw->from; n >= 1 && n <= to; n += sw->stride) {
-        out[cnt++] = n;
+    for (uint64_t n = sw->from; n >= 1 && n <= to; n += sw->stride) {
+        out[cnt++] = (uint32_t)n;
     }
     if (sw->sample > 0 && sw->sample < cnt) {
         /* Partial Fisher-Yates with the sweep's seed, then in order. */
@@ -520,6 +540,9 @@ void hil_case_format_id(struct hil_case *c)
         break;
     case HIL_CASE_BITFLIP:
         snprintf(c->id, sizeof(c->id), "%s@bitflip:0x%08x.%u", pid, c->flip_addr, c->flip_bit);
+        break;
+    case HIL_CASE_TRUNCATE:
+        snprintf(c->id, sizeof(c->id), "%s@truncate:0x%08x", pid, c->flip_addr);
         break;
     case HIL_CASE_MULTI_CUT: {
         /* position-torn, not position/torn: the id is also a workdir name */
@@ -619,6 +642,12 @@ static int expand_flips(const struct hil_scenario *s, const struct hil_journal *
             hi = o->addr + o->len > hi ? o->addr + o->len : hi;
         }
     }
+    uint32_t end = hi;
+    if (sw->flip_part == HIL_FLIP_HEADER && hi > lo) {
+        hi = hi - lo > LAYOUT_IMAGE_HEADER_SIZE ? lo + LAYOUT_IMAGE_HEADER_SIZE : hi;
+    } else if (sw->flip_part != HIL_FLIP_ANY && hi > lo) {
+        lo = hi - lo > LAYOUT_IMAGE_HEADER_SIZE ? lo + LAYOUT_IMAGE_HEADER_SIZE : hi;
+    }
     if (hi <= lo) {
         snprintf(err, errlen, "%s:%d: sweep: bitflip: the swept step programmed nothing in that region",
                  s->file, sw->line);
@@ -648,9 +677,10 @@ static int expand_flips(const struct hil_scenario *s, const struct hil_journal *
             free(picked);
             return FOTA_ENOMEM;
         }
-        c->kind = HIL_CASE_BITFLIP;
+        c->kind = sw->flip_part == HIL_FLIP_TRUNCATE ? HIL_CASE_TRUNCATE : HIL_CASE_BITFLIP;
         c->flip_addr = lo + (uint32_t)(picked[i] / 8u);
         c->flip_bit = (uint8_t)(picked[i] % 8u);
+        c->trunc_end = end;
         c->fast = true;
         hil_case_format_id(c);
     }
@@ -870,12 +900,18 @@ int hil_case_compose_flash(const struct hil_case *c, struct hil_flash *f)
     if (c->journal == NULL) {
         return FOTA_ERANGE;
     }
-    if (c->kind == HIL_CASE_BITFLIP) {
+    if (c->kind == HIL_CASE_BITFLIP || c->kind == HIL_CASE_TRUNCATE) {
         int rc = hil_journal_build(c->journal, c->journal->count, HIL_TORN_NONE, f);
-        if (rc != 0 || c->flip_addr < LAYOUT_FLASH_BASE || c->flip_addr >= LAYOUT_FLASH_BASE + LAYOUT_FLASH_SIZE) {
+        if (rc != 0 || c->flip_addr < LAYOUT_FLASH_BASE || c->flip_addr >= LAYOUT_FLASH_BASE + LAYOUT_FLASH_SIZE ||
+            (c->kind == HIL_CASE_TRUNCATE && (c->trunc_end <= c->flip_addr ||
+                                               c->trunc_end > LAYOUT_FLASH_BASE + LAYOUT_FLASH_SIZE))) {
             return FOTA_ERANGE;
         }
-        f->mem[c->flip_addr - LAYOUT_FLASH_BASE] ^= (uint8_t)(1u << c->flip_bit);
+        if (c->kind == HIL_CASE_TRUNCATE) {
+            memset(&f->mem[c->flip_addr - LAYOUT_FLASH_BASE], LAYOUT_FLASH_ERASED, c->trunc_end - c->flip_addr);
+        } else {
+            f->mem[c->flip_addr - LAYOUT_FLASH_BASE] ^= (uint8_t)(1u << c->flip_bit);
+        }
         return 0;
     }
     if (c->op_index < 0) {

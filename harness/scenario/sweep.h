@@ -63,12 +63,22 @@ enum hil_case_kind {
     HIL_CASE_BITFLIP = 6,
     HIL_CASE_MULTI_CUT = 7,
     HIL_CASE_LINK_CUT = 8,         /**< power cut just before the Nth to_target frame of a type */
+    HIL_CASE_TRUNCATE = 9,         /**< bitflip part truncate: the image reads erased from flip_addr on */
 };
+
+/* bitflip `part:` (region slot): where the damage goes. */
+#define HIL_FLIP_ANY      0   /* any byte of the stored image */
+#define HIL_FLIP_HEADER   1   /* the 512-byte image header */
+#define HIL_FLIP_PAYLOAD  2   /* the payload */
+#define HIL_FLIP_TRUNCATE 3   /* not a flip: the image reads erased from a payload byte on */
 
 #define HIL_SWEEP_DEFAULT_VERIFY 1u
 #define HIL_SWEEP_DEFAULT_SEED   1u
 #define HIL_SWEEP_DEFAULT_FLIPS  16u
 #define HIL_SWEEP_CORRUPT_BYTE   20u  /* a byte inside a DATA frame's payload */
+#define HIL_SWEEP_MAX_STEP       4096u /* step, through: parsed as u32, bounded before the int */
+#define HIL_SWEEP_MAX_VERIFY     65536u /* verify: slow cases per sweep */
+#define HIL_SWEEP_MAX_FLIPS      65536u /* bitflip.sample (picked * 64 tries stays in u32) */
 #define HIL_SWEEP_MAX_CUTS       8u   /* multi_cut: cuts per case (the id must fit hil_case.id) */
 #define HIL_SWEEP_MAX_RUNS       10000u /* multi_cut: cases per sweep (each runs the slow way) */
 
@@ -85,6 +95,7 @@ struct hil_sweep {
     bool fail, nostick;            /**< flash_fault kinds */
     bool corrupt, drop, cut;       /**< link kinds */
     enum hil_fault_region flip_region; /**< bitflip: HIL_FREGION_SLOT (the updated image) or META */
+    int flip_part;                 /**< bitflip in a slot: HIL_FLIP_ANY, _HEADER, _PAYLOAD, _TRUNCATE */
     uint32_t from, to, stride;     /**< n range (to 0: the last) */
     uint32_t sample;               /**< 0: every n in the range; else a seeded sample of this many */
     uint64_t seed;
@@ -104,6 +115,7 @@ struct hil_case {
     uint8_t frame_type;            /**< link cases: the type counted (enum proto_type; DATA for corrupt/drop) */
     enum hil_torn torn;
     uint32_t flip_addr;
+    uint32_t trunc_end;            /**< truncate: the end of the image (exclusive) */
     uint8_t flip_bit;
     int op_index;                  /**< journal index of the op (cut), -1 if unknown */
     bool fast;                     /**< crash state from the journal, run only the recovery */
@@ -116,6 +128,8 @@ struct hil_case {
     uint32_t ncuts;
     uint32_t cut_at[HIL_SWEEP_MAX_CUTS];
     enum hil_torn cut_torn[HIL_SWEEP_MAX_CUTS];
+    struct hil_fault *owned_fault; /**< the swept step's fault this case allocated (freed with it) */
+    struct hil_step *owned_steps;  /**< the step array this case allocated, NULL: the parent's */
     /* runtime, in the worker running the case */
     uint32_t step_ops;             /**< ops seen in the swept step */
     uint32_t kind_seen;            /**< matching ops seen in the window (cut, fail, nostick) */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # make bench: QEMU boots per second; power-cut fault points per second per
 # core with and without the journal; wall time of the exhaustive power-cut
-# sweep of the 256 KB update (scenarios/sweep.power_cut_256k.yaml).
+# sweep of the 256 KB update (tests/bench/power_cut_256k_full.yaml).
 # Usage: sweep-bench.sh FOTA_HIL [JOBS]. Measured in this one run.
 set -u
 HIL=${1:?usage: sweep-bench.sh FOTA_HIL [JOBS]}
@@ -36,7 +36,7 @@ done
 t1=$(now)
 echo "QEMU boots per second (cold boot to a confirmed app, 1 core): $(calc %.1f "$N / ($t1 - $t0)")"
 
-set -- $(timed_sweep "$OUT/sweep.log" -j "$JOBS" --work-dir "$OUT/work" scenarios/sweep.power_cut_256k.yaml)
+set -- $(timed_sweep "$OUT/sweep.log" -j "$JOBS" --work-dir "$OUT/work" tests/bench/power_cut_256k_full.yaml)
 s0=$1 sj=$2 s1=$3
 cases=$(sed -n 's/^SWEEP [^:]*: \([0-9]*\) cases.*/\1/p' "$OUT/sweep.log")
 grep -E '^(JOURNAL|SWEEP|[0-9]+ passed)' "$OUT/sweep.log"
@@ -46,7 +46,7 @@ echo "fault points per second per core, journal replay (recovery only): $(calc %
 # The slow way: one cut, the whole 256 KB update re-run in QEMU up to it
 # (op 130 of 260), then the recovery; on one core.
 set -- $(timed_sweep "$OUT/slow.log" -j 1 --no-journal --work-dir "$OUT/slow" \
-    --case "sweep.power_cut_256k@program:128:torn-half" scenarios/sweep.power_cut_256k.yaml)
+    --case "sweep.power_cut_256k_full@program:128:torn-half" tests/bench/power_cut_256k_full.yaml)
 s0=$1 sj=$2 s1=$3
 grep -E '^(FAIL|[0-9]+ passed)' "$OUT/slow.log"
 echo "fault points per second per core, slow way (the update re-run up to the cut): $(calc %.3f "1 / ($s1 - $sj)")"

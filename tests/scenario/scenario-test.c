@@ -219,6 +219,21 @@ static void test_parse_faults(void **state)
     hil_scenario_list_free(&l);
 }
 
+/* `resumed_at: N` on an update step (issue 16). */
+static void test_parse_update_resumed_at(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l;
+    struct hil_scenario *s = parse_ok("id: a.b\nsteps:\n  - update: {image: x.img, resumed_at: 2048}\n"
+                                      "  - update: x.img\n", &l);
+    assert_true(s->steps[0].update.has_resumed_at);
+    assert_int_equal(s->steps[0].update.resumed_at, 2048);
+    assert_false(s->steps[1].update.has_resumed_at);
+    hil_scenario_list_free(&l);
+    parse_bad("id: a.b\nsteps:\n  - update: {image: x.img, resumed_at: late}\n",
+              "t.yaml:3: update resumed_at must be a non-negative integer, got 'late'");
+}
+
 static void test_parse_flash_variants(void **state)
 {
     (void)state;
@@ -615,6 +630,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_all_steps),
         cmocka_unit_test(test_parse_faults),
+        cmocka_unit_test(test_parse_update_resumed_at),
         cmocka_unit_test(test_parse_rom_path),
         cmocka_unit_test(test_parse_rom_path_malformed),
         cmocka_unit_test(test_parse_spi_link_and_faults),

@@ -20,6 +20,7 @@
 #include "fota/proto.h"
 #include "scenario/journal.h"
 #include "scenario/sweep.h"
+#include "scenario/sweep_oracle.h"
 
 static const char base_yaml[] =
     "id: power.cut.update\n"
@@ -407,15 +408,54 @@ static void test_hil_sweep_parse_multi_cut(void **state)
     hil_scenario_list_free(&l);
 }
 
+/* A sweep block and the error it must be refused with. */
+struct bad_block {
+    const char *block;
+    const char *err;
+};
+
+static void assert_bad_blocks(const struct bad_block *bad, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct hil_scenario_list l = { 0 };
+        char err[512] = "";
+        assert_int_equal(parse(bad[i].block, &l, err, sizeof(err)), FOTA_EINVAL);
+        if (strstr(err, bad[i].err) == NULL) {
+            fail_msg("block %zu: expected '%s' in '%s'", i, bad[i].err, err);
+        }
+        assert_int_equal(l.count, 0);
+    }
+}
+
+/* Issue 16: values above INT32_MAX were cast to int before the range check
+ * (`step: 2147483648` made `fota-hil list` segfault, `step: 4294967295`
+ * read steps[-2]). Every integer key is bounded before it is narrowed. */
+static void test_hil_sweep_parse_integers_above_int_max_are_errors(void **state)
+{
+    (void)state;
+    static const struct bad_block bad[] = {
+        { "sweep: {power_cut: all, step: 2147483648}\n", "t.yaml:7: sweep: step must be at most 4096, got '2147483648'" },
+        { "sweep: {power_cut: all, step: 4294967295}\n", "t.yaml:7: sweep: step must be at most 4096, got '4294967295'" },
+        { "sweep: {power_cut: all, step: 0xFFFFFFFF}\n", "t.yaml:7: sweep: step must be at most 4096" },
+        { "sweep: {power_cut: all, step: 4294967296}\n", "t.yaml:7: sweep: step must be at most 4096" },
+        { "sweep: {power_cut: all, step: 99999999999999999999}\n", "t.yaml:7: sweep: step must be a number >= 1" },
+        { "sweep: {power_cut: all, through: 2147483648}\n", "t.yaml:7: sweep: through must be at most 4096" },
+        { "sweep: {power_cut: all, through: 4294967295}\n", "t.yaml:7: sweep: through must be at most 4096" },
+        { "sweep: {power_cut: all, step: 4096}\n", "t.yaml:7: sweep: step 4096 is not an update step" },
+        { "sweep: {power_cut: all, verify: 2147483648}\n", "t.yaml:7: sweep: verify must be at most 65536" },
+        { "sweep: {bitflip: {sample: 4294967295}}\n", "t.yaml:7: sweep: bitflip.sample must be at most 65536" },
+        { "sweep: {power_cut: all, n: {stride: 4294967295}}\n", "t.yaml:7: sweep: n.stride must be at most 2147483647" },
+        { "sweep: {multi_cut: {cuts: 2147483649, runs: 1}}\n", "t.yaml:7: sweep: multi_cut.cuts must be at most 8" },
+    };
+    assert_bad_blocks(bad, sizeof(bad) / sizeof(bad[0]));
+}
+
 static void test_hil_sweep_parse_multi_cut_bad_values_name_the_line(void **state)
 {
     (void)state;
-    static const struct {
-        const char *block;
-        const char *err;
-    } bad[] = {
+    static const struct bad_block bad[] = {
         { "sweep:\n  multi_cut: {cuts: 0, runs: 4}\n", "t.yaml:8: sweep: multi_cut.cuts must be a number >= 1, got '0'" },
-        { "sweep:\n  multi_cut: {cuts: 9, runs: 4}\n", "t.yaml:8: sweep: multi_cut.cuts must be at most 8, got 9" },
+        { "sweep:\n  multi_cut: {cuts: 9, runs: 4}\n", "t.yaml:8: sweep: multi_cut.cuts must be at most 8, got '9'" },
         { "sweep:\n  multi_cut: {cuts: 2, runs: 10001}\n", "t.yaml:8: sweep: multi_cut.runs must be at most 10000" },
         { "sweep:\n  multi_cut: {cuts: 2, runs: many}\n", "t.yaml:8: sweep: multi_cut.runs must be a number >= 1, got 'many'" },
         { "sweep:\n  multi_cut: {cuts: 2}\n", "t.yaml:8: sweep: multi_cut needs cuts (cuts per case) and runs (cases)" },
@@ -430,15 +470,7 @@ static void test_hil_sweep_parse_multi_cut_bad_values_name_the_line(void **state
         { "sweep:\n  multi_cut: {cuts: 2, runs: 3}\n  power_cut: all\n", "t.yaml:9: sweep: 'power_cut': a sweep block "
           "sweeps one family" },
     };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        struct hil_scenario_list l = { 0 };
-        char err[512] = "";
-        assert_int_equal(parse(bad[i].block, &l, err, sizeof(err)), FOTA_EINVAL);
-        if (strstr(err, bad[i].err) == NULL) {
-            fail_msg("block %zu: expected '%s' in '%s'", i, bad[i].err, err);
-        }
-        assert_int_equal(l.count, 0);
-    }
+    assert_bad_blocks(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 /* Expand @p block against make_journal's journal (1 erase, 5 programs). */
@@ -450,6 +482,72 @@ static int expand_multi(const char *block, struct hil_scenario_list *l, struct h
     int n = 0;
     int rc = hil_sweep_expand(l->items[0], j, c, &n, err, errlen);
     return rc == 0 ? n : -rc;
+}
+
+/* Issue 16: which contract commits a case left landed (make_journal: erase,
+ * 4 slot programs, 1 metadata commit = the PENDING record). */
+static void test_hil_sweep_oracle_landed_counts_commits_before_the_cut(void **state)
+{
+    (void)state;
+    struct hil_journal j;
+    make_journal(&j);
+    struct hil_sweep_oracle o = { .on = true, .base = { .meta = true, .active = LAYOUT_SLOT_A }, .commits = 1 };
+    struct hil_case c = { .kind = HIL_CASE_CUT, .op_index = 5, .torn = HIL_TORN_HALF };
+    bool dmg = true;
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &c, &dmg), 0); /* a torn record does not land */
+    assert_false(dmg);
+    c.torn = HIL_TORN_BITS;
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &c, &dmg), 0);
+    c.torn = HIL_TORN_ALL;
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &c, &dmg), 1);
+    c.op_index = 4; /* the last slot program, even torn all */
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &c, &dmg), 0);
+    struct hil_case lc = { .kind = HIL_CASE_LINK_CUT, .frame_type = PROTO_T_END };
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &lc, &dmg), 0); /* BEGIN committed nothing */
+    struct hil_case fl = { .kind = HIL_CASE_BITFLIP, .flip_addr = LAYOUT_SLOT_B_ADDR + 7 };
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &fl, &dmg), 1);
+    assert_true(dmg);
+    fl.flip_addr = LAYOUT_META0_ADDR + 3; /* the newest record destroyed */
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &fl, &dmg), 0);
+    assert_false(dmg);
+    struct hil_case ff = { .kind = HIL_CASE_FAIL };
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &ff, &dmg), -1); /* flash_fault: not judged */
+    o.base.active = -1; /* the factory state: nothing landed is not judged */
+    assert_int_equal(hil_sweep_oracle_landed(&o, &j, &c, &dmg), -1);
+    hil_journal_free(&j);
+}
+
+/* bitflip part: header flips stay in the first 512 bytes, truncations start in the payload. */
+static void test_hil_sweep_expand_bitflip_parts(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l = { 0 };
+    struct hil_journal j;
+    struct hil_case *c = NULL;
+    char err[512];
+    int n = expand_multi("sweep:\n  bitflip: {region: slot, part: header, sample: 6}\n", &l, &j, &c, err, sizeof(err));
+    assert_int_equal(n, 6);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(c[i].kind, HIL_CASE_BITFLIP);
+        assert_true(c[i].flip_addr >= LAYOUT_SLOT_B_ADDR && c[i].flip_addr < LAYOUT_SLOT_B_ADDR + 512u);
+    }
+    free(c);
+    hil_journal_free(&j);
+    hil_scenario_list_free(&l);
+    n = expand_multi("sweep:\n  bitflip: {region: slot, part: truncate, sample: 3}\n", &l, &j, &c, err, sizeof(err));
+    assert_int_equal(n, 3);
+    assert_int_equal(c[0].kind, HIL_CASE_TRUNCATE);
+    assert_true(c[0].flip_addr >= LAYOUT_SLOT_B_ADDR + 512u && c[0].trunc_end == LAYOUT_SLOT_B_ADDR + 4096u);
+    assert_non_null(strstr(c[0].id, "@truncate:0x0808"));
+    static struct hil_flash f;
+    assert_int_equal(hil_case_compose_flash(&c[0], &f), 0);
+    assert_int_equal(f.mem[c[0].flip_addr - LAYOUT_FLASH_BASE], 0xFF);
+    assert_int_equal(f.mem[LAYOUT_SLOT_B_ADDR + 4095u - LAYOUT_FLASH_BASE], 0xFF);
+    free(c);
+    hil_journal_free(&j);
+    hil_scenario_list_free(&l);
+    assert_int_equal(parse("sweep:\n  bitflip: {region: meta, part: header}\n", &l, err, sizeof(err)), FOTA_EINVAL);
+    assert_non_null(strstr(err, "bitflip.part applies to region slot only"));
 }
 
 static void test_hil_sweep_expand_multi_cut_draws_sorted_distinct_positions(void **state)
@@ -848,7 +946,10 @@ int main(void)
         cmocka_unit_test(test_hil_case_on_flash_op_fails_the_nth_erase),
         cmocka_unit_test(test_hil_flash_bootable_needs_a_confirmed_verified_image),
         cmocka_unit_test(test_hil_sweep_parse_multi_cut),
+        cmocka_unit_test(test_hil_sweep_parse_integers_above_int_max_are_errors),
         cmocka_unit_test(test_hil_sweep_parse_multi_cut_bad_values_name_the_line),
+        cmocka_unit_test(test_hil_sweep_oracle_landed_counts_commits_before_the_cut),
+        cmocka_unit_test(test_hil_sweep_expand_bitflip_parts),
         cmocka_unit_test(test_hil_sweep_expand_multi_cut_draws_sorted_distinct_positions),
         cmocka_unit_test(test_hil_sweep_expand_multi_cut_clamps_to_the_ops),
         cmocka_unit_test(test_hil_case_on_flash_op_cuts_at_cumulative_positions),
