@@ -87,6 +87,9 @@ static int update_erase(uint8_t slot, uint32_t size)
     int rc;
 
     for (s = first; covered < size && s < first + LAYOUT_SLOT_SECTORS; s++) {
+        /* A 128 KB sector erase takes up to seconds on the part: refresh
+         * the update-mode watchdog before each one. */
+        port_watchdog_refresh();
         rc = port_flash_erase_sector(s);
         if (rc != 0) {
             return rc;
@@ -179,9 +182,8 @@ static int update_begin(struct update_ctx *u, const struct proto_frame *req, str
         slot = (h.ih_load_addr == LAYOUT_SLOT_B_ADDR) ? (uint8_t)LAYOUT_SLOT_B : (uint8_t)LAYOUT_SLOT_A;
     }
     rc = image_check_header(&h, slot);
-    if (rc == 0 && u->active != META_NO_SLOT &&
-        h.ih_version < u->rec.mr_slot[u->active].ms_version) {
-        rc = FOTA_EVERSION;
+    if (rc == 0 && u->has_meta && h.ih_version < meta_version_floor(&u->rec)) {
+        rc = FOTA_EVERSION; /* docs/ARCHITECTURE.md "Downgrade policy" */
     }
     if (rc == 0) {
         rc = update_mark_empty(u, slot);
@@ -379,15 +381,31 @@ static void update_send(uint8_t type, uint8_t seq, const uint8_t *payload, uint1
     }
 }
 
+/* Refresh the update-mode watchdog at most every UPDATE_WATCHDOG_REFRESH_MS
+ * (each refresh is a served breakpoint under QEMU). */
+static void update_watchdog_kick(struct update_ctx *u)
+{
+    uint32_t now = port_ticks_ms();
+
+    if (now - u->last_refresh_ms >= UPDATE_WATCHDOG_REFRESH_MS) {
+        port_watchdog_refresh();
+        u->last_refresh_ms = now;
+    }
+}
+
 void update_run(struct update_ctx *u)
 {
     static struct update_rsp rsp; /* bootloader RAM; update mode never runs from app context */
     uint8_t rx[64];
 
+    port_watchdog_start(UPDATE_WATCHDOG_MS);
     u->last_frame_ms = port_ticks_ms();
+    u->last_refresh_ms = u->last_frame_ms;
     for (;;) {
         uint32_t idle = port_ticks_ms() - u->last_frame_ms;
         uint32_t wait = UPDATE_POLL_MS, got = 0, i;
+
+        update_watchdog_kick(u);
 
         if (u->timeout_enabled) {
             struct bl_line l;
@@ -418,7 +436,8 @@ void update_run(struct update_ctx *u)
                     port_reset();
                 }
             } else if (fr == PROTO_FEED_BAD_CRC) {
-                u->last_frame_ms = port_ticks_ms();
+                /* NOTE: no restart of the idle timer: a stream of bad
+                 * frames must not keep a device with a valid image here. */
                 status = FOTA_ECRC;
                 update_send(PROTO_T_NACK, u->parser.frame.seq, &status, 1);
             } else if (fr == PROTO_FEED_TOO_LONG) {
