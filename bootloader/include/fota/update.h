@@ -26,12 +26,13 @@
 /**
  * IWDG period update mode runs under, ms (RM0090 21.3; at most 32000). It
  * catches a hung update mode (a link or flash wait that never ends); the
- * loop refreshes it every UPDATE_WATCHDOG_REFRESH_MS and before each sector
- * erase (a 128 KB erase takes up to about 2 s, RM0090 3.6.3 / datasheet).
+ * loop refreshes it after each idle poll, every UPDATE_WATCHDOG_REFRESH_READS
+ * link reads that brought bytes, and before each sector erase (a 128 KB
+ * erase takes up to about 2 s, RM0090 3.6.3 / datasheet).
  */
 #define UPDATE_WATCHDOG_MS     16000u
-/** Least time between two watchdog refreshes of the update loop, ms. */
-#define UPDATE_WATCHDOG_REFRESH_MS 1000u
+/** Link reads with bytes (up to 64 each) between two watchdog refreshes. */
+#define UPDATE_WATCHDOG_REFRESH_READS 16u
 
 /** Receiver state. Lives in bootloader RAM; ~1.7 KB. */
 struct update_ctx {
@@ -41,7 +42,7 @@ struct update_ctx {
     uint32_t image_size;        /**< header + payload bytes of the transfer */
     uint32_t next;              /**< first image byte still missing */
     uint32_t last_frame_ms;     /**< port_ticks_ms() of the last frame with a good CRC */
-    uint32_t last_refresh_ms;   /**< port_ticks_ms() of the last watchdog refresh */
+    uint32_t reads_since_refresh; /**< link reads with bytes since the last watchdog refresh */
     uint8_t  has_meta;          /**< rec is valid */
     uint8_t  active;            /**< mr_active, or META_NO_SLOT */
     uint8_t  target;            /**< slot of the transfer in progress */
