@@ -13,6 +13,7 @@ PKGS=(
   tshark
   chromium
   stm32flash
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do
