@@ -14,7 +14,7 @@ for t in "$@"; do
   seeds="tests/fuzz/corpus/$t"
   if [ "$mode" = regress ]; then
     files=("$seeds"/*)
-    if ! "$bin" -runs=0 "${files[@]}" >"$dir/$t-regress.log" 2>&1; then
+    if ! "$bin" -runs=0 -timeout=10 "${files[@]}" >"$dir/$t-regress.log" 2>&1; then
       echo "fuzz-regress $t: FAILED (see $dir/$t-regress.log)"
       tail -30 "$dir/$t-regress.log"
       bad=1
