@@ -4,6 +4,7 @@
 #   make test       unit tests (cmocka, ASan+UBSan) + a quick QEMU subset
 #   make suite      every scenario under scenarios/ in QEMU, JUnit in build/results/
 #   make bench      benchmarks that print numbers
+#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS=N each (tests/fuzz/build.mk)
 #   make deps       install missing Debian packages (as root) or print the command
 #   make COV=1 ...  host code with gcov instrumentation
 #
@@ -83,7 +84,7 @@ units: $(UNIT_TESTS)
 test: check-deps
 	$(Q)$(MAKE) --no-print-directory SAN=1 test-san
 
-test-san: check-layers check-doc-refs firmware host units run-qemu-tests
+test-san: check-layers check-doc-refs firmware host units fuzz-regress run-qemu-tests
 
 # The harness's folders are layers; no file includes one above its own.
 check-layers:

@@ -14,7 +14,7 @@ BL_CFLAGS_EXTRA ?=
 STM32F4_DIR := bootloader/port/stm32f4
 # Shared with the applications (apps/build.mk): startup, clock/tick, USART.
 STM32F4_BOARD_SRCS := $(STM32F4_DIR)/startup.c $(STM32F4_DIR)/clock.c $(STM32F4_DIR)/usart.c
-BL_PORT_SRCS := $(STM32F4_BOARD_SRCS) $(STM32F4_DIR)/flash.c $(STM32F4_DIR)/port.c $(STM32F4_DIR)/spi.c \
+BL_PORT_SRCS := $(STM32F4_BOARD_SRCS) $(STM32F4_DIR)/flash.c $(STM32F4_DIR)/iwdg.c $(STM32F4_DIR)/port.c $(STM32F4_DIR)/spi.c \
 	$(STM32F4_DIR)/main.c
 BL_SRCS := $(BL_CORE_SRCS) $(BL_PORT_SRCS)
 BL_OBJS := $(patsubst %.c,$(FW)/%.o,$(BL_SRCS))

@@ -15,6 +15,7 @@ PKGS=(
   stm32flash
   mosquitto lighttpd libcurl4-openssl-dev libmosquitto-dev libjansson-dev
   stress-ng
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -30,11 +30,15 @@
  *    slot, boot the other slot without recording it, recovery) instead of
  *    looping on the failing write or trialling an image whose trial could
  *    not be recorded (it could never be rolled back).
+ *  - FACTORY_BOOT: a valid image is booted even when the factory adoption
+ *    could not be committed; one failed write must not leave a device with
+ *    good images in recovery for ever (the next boot commits again).
  *  - The last row catches everything: nothing bootable, stay in recovery.
  */
 const struct boot_rule boot_rules[] = {
     /* must                                              must_not                          action */
     { BOOT_F_FACTORY_VALID,                              BOOT_F_META | BOOT_F_META_RO,     BOOT_ACT_FACTORY_ADOPT },
+    { BOOT_F_FACTORY_VALID | BOOT_F_META_RO,             BOOT_F_META,                      BOOT_ACT_FACTORY_BOOT },
     { 0,                                                 BOOT_F_META,                      BOOT_ACT_RECOVERY },
     { BOOT_F_META | BOOT_F_TRIAL,                        BOOT_F_META_RO,                   BOOT_ACT_REJECT_TRIAL },
     { BOOT_F_META | BOOT_F_REQ_UPDATE,                   0,                                BOOT_ACT_UPDATE },
@@ -133,6 +137,9 @@ static void boot_gather(struct boot_state *s, uint32_t flags)
         } else if (st == META_SLOT_PENDING) {
             s->facts |= BOOT_F_PENDING;
             s->pending_rc = boot_verify_slot(s, s->trial);
+            if (s->pending_rc == 0 && s->hdr[s->trial].ih_version < meta_version_floor(&s->rec)) {
+                s->pending_rc = FOTA_EVERSION; /* downgrade policy */
+            }
             if (s->pending_rc == 0) {
                 s->facts |= BOOT_F_PENDING_OK;
             }
@@ -250,12 +257,25 @@ static PORT_NORETURN void boot_update_mode(const struct boot_state *s, int reque
     update_run(&upd);
 }
 
+/* Factory state: the valid slot with the highest version (META_NO_SLOT if none). */
+static uint8_t boot_factory_best(const struct boot_state *s)
+{
+    uint8_t i, best = META_NO_SLOT;
+
+    for (i = 0; i < LAYOUT_SLOT_COUNT; i++) {
+        if (s->slot_rc[i] == 0 && (best == META_NO_SLOT || s->hdr[i].ih_version > s->hdr[best].ih_version)) {
+            best = i;
+        }
+    }
+    return best;
+}
+
 /* Factory state: adopt what verifies. The highest version becomes active;
  * every valid slot is recorded CONFIRMED (a fallback); the rest EMPTY. */
 static int boot_factory_adopt(const struct boot_state *s)
 {
     struct meta_record r;
-    uint8_t i, best = META_NO_SLOT;
+    uint8_t i;
 
     memset(&r, 0, sizeof(r));
     r.mr_trial_slot = META_NO_SLOT;
@@ -267,12 +287,20 @@ static int boot_factory_adopt(const struct boot_state *s)
         r.mr_slot[i].ms_size = s->hdr[i].ih_size;
         r.mr_slot[i].ms_crc32 = s->hdr[i].ih_crc32;
         r.mr_slot[i].ms_state = META_SLOT_CONFIRMED;
-        if (best == META_NO_SLOT || s->hdr[i].ih_version > s->hdr[best].ih_version) {
-            best = i;
-        }
     }
-    r.mr_active = best;
+    r.mr_active = boot_factory_best(s);
     return meta_commit(&r);
+}
+
+/* "BL: meta commit failed: <EXXX>" */
+static void boot_print_commit_failed(int rc)
+{
+    struct bl_line l;
+
+    bl_line_start(&l);
+    bl_line_str(&l, "meta commit failed: ");
+    bl_line_str(&l, fota_strerror(rc));
+    bl_line_end(&l);
 }
 
 void boot_main(void)
@@ -301,6 +329,8 @@ void boot_main(void)
         case BOOT_ACT_FACTORY_ADOPT:
             rc = boot_factory_adopt(&s);
             break;
+        case BOOT_ACT_FACTORY_BOOT:
+            boot_jump(boot_factory_best(&s), s.hdr[boot_factory_best(&s)].ih_version);
         case BOOT_ACT_REJECT_TRIAL:
 #ifdef FOTA_MUTANT_RETRY_TRIAL
             /* MUTANT (make mutants, issue 16): an unconfirmed trial gets another trial, no rollback. */
@@ -348,6 +378,7 @@ void boot_main(void)
         }
         if (rc != 0) {
             /* The metadata cannot be written: decide again without writes. */
+            boot_print_commit_failed(rc);
             flags |= BOOT_F_META_RO;
         }
     }

@@ -37,3 +37,29 @@ int image_check_header(const struct image_header *h, uint32_t slot)
     }
     return 0;
 }
+
+static uint32_t image_get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+int image_check_vectors(const struct image_header *h, const uint8_t vectors[8])
+{
+    uint32_t sp, pc, base;
+
+    if (h->ih_size < 8u) {
+        return FOTA_ESIZE;
+    }
+    sp = image_get_u32(&vectors[0]);
+    pc = image_get_u32(&vectors[4]);
+    if ((sp & 3u) != 0u || sp <= LAYOUT_APP_RAM_ADDR || sp > LAYOUT_APP_RAM_ADDR + LAYOUT_APP_RAM_SIZE) {
+        return FOTA_ERANGE;
+    }
+    /* NOTE: ih_load_addr is a slot base and ih_size <= IMAGE_MAX_PAYLOAD
+     * (image_check_header()), so base + ih_size cannot wrap. */
+    base = h->ih_load_addr + IMAGE_HEADER_SIZE;
+    if ((pc & 1u) == 0u || (pc & ~1u) < base || (pc & ~1u) - base >= h->ih_size) {
+        return FOTA_ERANGE;
+    }
+    return 0;
+}

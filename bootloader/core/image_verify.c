@@ -20,6 +20,7 @@ int image_verify(uint32_t slot, struct image_header *out)
     struct sha256_ctx sha;
     uint8_t buf[IMAGE_READ_CHUNK];
     uint8_t digest[SHA256_DIGEST_SIZE];
+    uint8_t vectors[8] = { 0 };
     uint32_t addr, left, crc = 0;
     int rc;
 
@@ -44,6 +45,9 @@ int image_verify(uint32_t slot, struct image_header *out)
         if (port_flash_read(addr, buf, n) != 0) {
             return FOTA_EIO;
         }
+        if (left == h.ih_size) {
+            memcpy(vectors, buf, (n < sizeof(vectors)) ? n : sizeof(vectors));
+        }
         crc = crc32_update(crc, buf, n);
         sha256_update(&sha, buf, n);
         addr += n;
@@ -56,5 +60,5 @@ int image_verify(uint32_t slot, struct image_header *out)
     if (memcmp(digest, h.ih_sha256, sizeof(digest)) != 0) {
         return FOTA_ESHA;
     }
-    return 0;
+    return image_check_vectors(&h, vectors);
 }

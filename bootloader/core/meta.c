@@ -24,6 +24,19 @@ int meta_record_check(const struct meta_record *rec)
     return 0;
 }
 
+uint32_t meta_version_floor(const struct meta_record *rec)
+{
+    uint32_t floor = 0, i;
+
+    for (i = 0; i < LAYOUT_SLOT_COUNT; i++) {
+        const struct meta_slot *ms = &rec->mr_slot[i];
+        if ((ms->ms_state == META_SLOT_CONFIRMED || i == rec->mr_active) && ms->ms_version > floor) {
+            floor = ms->ms_version;
+        }
+    }
+    return floor;
+}
+
 const char *meta_state_name(uint8_t state)
 {
     static const char *const names[] = { "empty", "pending", "trial", "confirmed", "rejected" };

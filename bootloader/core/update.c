@@ -87,6 +87,9 @@ static int update_erase(uint8_t slot, uint32_t size)
     int rc;
 
     for (s = first; covered < size && s < first + LAYOUT_SLOT_SECTORS; s++) {
+        /* A 128 KB sector erase takes up to seconds on the part: refresh
+         * the update-mode watchdog before each one. */
+        port_watchdog_refresh();
         rc = port_flash_erase_sector(s);
         if (rc != 0) {
             return rc;
@@ -183,9 +186,8 @@ static int update_begin(struct update_ctx *u, const struct proto_frame *req, str
         slot = (h.ih_load_addr == LAYOUT_SLOT_B_ADDR) ? (uint8_t)LAYOUT_SLOT_B : (uint8_t)LAYOUT_SLOT_A;
     }
     rc = image_check_header(&h, slot);
-    if (rc == 0 && u->active != META_NO_SLOT &&
-        h.ih_version < u->rec.mr_slot[u->active].ms_version) {
-        rc = FOTA_EVERSION;
+    if (rc == 0 && u->has_meta && h.ih_version < meta_version_floor(&u->rec)) {
+        rc = FOTA_EVERSION; /* docs/ARCHITECTURE.md "Downgrade policy" */
     }
     if (rc == 0) {
         rc = update_mark_empty(u, slot);
@@ -388,11 +390,28 @@ static void update_send(uint8_t type, uint8_t seq, const uint8_t *payload, uint1
     }
 }
 
+/* Refresh the update-mode watchdog after a link read: after every read that
+ * waited in vain (idle), and after every UPDATE_WATCHDOG_REFRESH_READS
+ * reads that brought bytes (each refresh is a served breakpoint under
+ * QEMU, so not one per read).
+ * NOTE: progress is counted in reads, not port_ticks_ms(): under QEMU
+ * -icount guest time can crawl on a loaded host while the harness's IWDG
+ * model counts wall time (docs/ARCHITECTURE.md "The IWDG model"). */
+static void update_watchdog_kick(struct update_ctx *u, uint32_t got)
+{
+    if (got == 0u || ++u->reads_since_refresh >= UPDATE_WATCHDOG_REFRESH_READS) {
+        port_watchdog_refresh();
+        u->reads_since_refresh = 0;
+    }
+}
+
 void update_run(struct update_ctx *u)
 {
     static struct update_rsp rsp; /* bootloader RAM; update mode never runs from app context */
     uint8_t rx[64];
+    int rc;
 
+    port_watchdog_start(UPDATE_WATCHDOG_MS);
     u->last_frame_ms = port_ticks_ms();
     for (;;) {
         uint32_t idle = port_ticks_ms() - u->last_frame_ms;
@@ -410,7 +429,9 @@ void update_run(struct update_ctx *u)
                 wait = UPDATE_IDLE_TIMEOUT_MS - idle;
             }
         }
-        if (port_link_read(rx, sizeof(rx), wait, &got) != 0) {
+        rc = port_link_read(rx, sizeof(rx), wait, &got);
+        update_watchdog_kick(u, got);
+        if (rc != 0) {
             /* Bytes were lost: drop the partial frame; the host retries. */
             proto_parser_init(&u->parser);
             continue;
@@ -427,7 +448,8 @@ void update_run(struct update_ctx *u)
                     port_reset();
                 }
             } else if (fr == PROTO_FEED_BAD_CRC) {
-                u->last_frame_ms = port_ticks_ms();
+                /* NOTE: no restart of the idle timer: a stream of bad
+                 * frames must not keep a device with a valid image here. */
                 status = FOTA_ECRC;
                 update_send(PROTO_T_NACK, u->parser.frame.seq, &status, 1);
             } else if (fr == PROTO_FEED_TOO_LONG) {

@@ -406,10 +406,82 @@ uint32_t hil_data_frames(uint64_t file_size)
 
 /* ---- pieces ---- */
 
+/* Most parse-tree nodes a scenario regex may cost regcomp(). */
+#define RE_COST_MAX 100000u
+
+static uint64_t re_cost_sat(uint64_t v)
+{
+    return v > RE_COST_MAX ? RE_COST_MAX + 1u : v;
+}
+
+/* Upper bound on the nodes glibc's regcomp() builds for the ERE at *pp, up
+ * to an unmatched ')': it copies the operand of '+' once and that of
+ * '{m,n}' up to max(m,n) times, so repetitions stacked or nested multiply
+ * (found by tests/fuzz/scenario-fuzz.c: a regex with 70 stacked '+' took
+ * regcomp() exponential time and memory). */
+static uint64_t re_cost(const char **pp, unsigned depth)
+{
+    const char *p = *pp;
+    uint64_t total = 0, atom = 0;
+
+    while (*p != '\0' && *p != ')' && total <= RE_COST_MAX) {
+        if (*p == '+' || *p == '{') {
+            /* the operand is copied: once for '+', max(m,n) times for {m,n} */
+            uint64_t copies = 1u;
+            char *end = (char *)p + 1;
+            if (*p == '{') {
+                unsigned long m = strtoul(p + 1, &end, 10), n = m;
+                if (*end == ',') {
+                    n = strtoul(end + 1, &end, 10);
+                }
+                copies = (m > n) ? m : n;
+                end += (*end == '}');
+            }
+            p = end;
+            total += atom * copies + 1u;
+            atom = re_cost_sat(atom * (copies + 1u) + 1u);
+        } else if (*p == '*' || *p == '?' || *p == '|') {
+            atom = (*p == '|') ? 0u : atom + 1u;
+            p++;
+            total++;
+        } else {
+            if (*p == '(') {
+                p++;
+                atom = (depth < 64u) ? re_cost(&p, depth + 1u) + 1u : RE_COST_MAX + 1u;
+                p += (*p == ')');
+            } else if (*p == '[') {
+                p += 1 + (p[1] == '^');
+                p += (*p == ']');
+                while (*p != '\0' && *p != ']') {
+                    p++;
+                }
+                p += (*p == ']');
+                atom = 1u;
+            } else {
+                p += (*p == '\\' && p[1] != '\0') ? 2 : 1;
+                atom = 1u;
+            }
+            total += atom;
+        }
+        total = re_cost_sat(total);
+    }
+    *pp = p;
+    return total;
+}
+
 static int compile_regex(struct pctx *c, yaml_node_t *n, struct hil_step *st, const char *what)
 {
     if (get_string(c, n, what, &st->regex) != 0) {
         return FOTA_EINVAL;
+    }
+    const char *p = st->regex;
+    uint64_t cost = 0;
+    while (cost <= RE_COST_MAX && *p != '\0') {
+        cost += re_cost(&p, 0);
+        p += (*p == ')');
+    }
+    if (cost > RE_COST_MAX) {
+        return FAIL(c, n, "%s: bad regex /%s/: too complex (stacked or nested repetitions)", what, st->regex);
     }
     int rc = regcomp(&st->re, st->regex, REG_EXTENDED | REG_NOSUB);
     if (rc != 0) {

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include "fota/boot.h"
+#include "fota/crc32.h"
+#include "fota/sha256.h"
+#include "fota/update.h"
 #include "fota/errors.h"
 #include "fota/image.h"
 #include "fota/meta.h"
@@ -48,10 +51,13 @@ static void test_boot_decide_rows(void **state)
         /* row 1: factory, something valid: adopt */
         { F(FACTORY_VALID), BOOT_ACT_FACTORY_ADOPT },
         { F(FACTORY_VALID) | F(REQ_UPDATE), BOOT_ACT_FACTORY_ADOPT },
-        /* row 2: factory, nothing valid (or unwritable): recovery */
+        /* row 2: factory, something valid but unwritable: boot it anyway */
+        { F(FACTORY_VALID) | F(META_RO), BOOT_ACT_FACTORY_BOOT },
+        { F(FACTORY_VALID) | F(META_RO) | F(REQ_UPDATE), BOOT_ACT_FACTORY_BOOT },
+        /* row 3: factory, nothing valid: recovery */
         { 0, BOOT_ACT_RECOVERY },
         { F(REQ_UPDATE), BOOT_ACT_RECOVERY },
-        { F(FACTORY_VALID) | F(META_RO), BOOT_ACT_RECOVERY },
+        { F(META_RO), BOOT_ACT_RECOVERY },
         /* row 3: a trial found at boot is rejected first, whatever else holds */
         { F(META) | F(TRIAL), BOOT_ACT_REJECT_TRIAL },
         { F(META) | F(TRIAL) | F(REQ_UPDATE) | F(ACTIVE_OK), BOOT_ACT_REJECT_TRIAL },
@@ -81,7 +87,7 @@ static void test_boot_decide_rows(void **state)
     size_t i;
 
     (void)state;
-    assert_int_equal(boot_rule_count, 10);
+    assert_int_equal(boot_rule_count, 11);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         int got = boot_decide(cases[i].facts);
         if (got != cases[i].action) {
@@ -133,6 +139,13 @@ static void test_boot_decide_invariants(void **state)
         if (a == BOOT_ACT_BOOT_OTHER || a == BOOT_ACT_FALLBACK) {
             assert_true(f & F(OTHER_OK));
         }
+        if (a == BOOT_ACT_FACTORY_BOOT || a == BOOT_ACT_FACTORY_ADOPT) {
+            assert_true(f & F(FACTORY_VALID));
+        }
+        /* never recovery while a factory image is valid */
+        if (!(f & F(META)) && (f & F(FACTORY_VALID))) {
+            assert_true(a != BOOT_ACT_RECOVERY);
+        }
         /* no writes once the metadata could not be written */
         if (f & F(META_RO)) {
             assert_true(a != BOOT_ACT_FACTORY_ADOPT && a != BOOT_ACT_REJECT_TRIAL &&
@@ -144,7 +157,7 @@ static void test_boot_decide_invariants(void **state)
             assert_int_equal(a, BOOT_ACT_REJECT_TRIAL);
         }
         if (!(f & F(META))) {
-            assert_true(a == BOOT_ACT_FACTORY_ADOPT || a == BOOT_ACT_RECOVERY);
+            assert_true(a == BOOT_ACT_FACTORY_ADOPT || a == BOOT_ACT_FACTORY_BOOT || a == BOOT_ACT_RECOVERY);
         }
     }
 }
@@ -170,7 +183,7 @@ static void test_boot_main_factory_empty_recovery(void **state)
     expect_line("BL: update mode (recovery) target=A");
     assert_false(sim_console_has_prefix("BL: update timeout"));
     assert_int_equal(sim_ops(), 0);
-    assert_int_equal(sim_watchdog_ms(), 0);
+    assert_int_equal(sim_watchdog_ms(), UPDATE_WATCHDOG_MS); /* update mode runs under the IWDG */
 }
 
 static void test_boot_main_factory_adopts_highest(void **state)
@@ -417,6 +430,101 @@ static void test_boot_main_factory_corrupt_never_jumps(void **state)
     assert_int_equal(sim_ops(), 0);
 }
 
+static void test_boot_main_factory_commit_fails_boots_highest(void **state)
+{
+    struct meta_record r;
+    uint32_t slot;
+
+    (void)state;
+    fake_image_install(A, img_a1, sizeof(img_a1));
+    fake_image_install(B, img_b2, sizeof(img_b2));
+    sim_ops_reset();
+    sim_fault_fail(1, FOTA_EFLASH); /* the adoption's program */
+    assert_int_equal(fake_boot(&slot), SIM_EXIT_JUMP);
+    assert_true(sim_fault_fired());
+    assert_int_equal(slot, B);
+    expect_line("BL: meta commit failed: EFLASH");
+    expect_line("BL: boot slot=B version=2.0.0");
+    assert_int_equal(meta_load(&r), FOTA_ENOENT);
+    /* the next boot commits the adoption */
+    assert_int_equal(fake_boot(&slot), SIM_EXIT_JUMP);
+    assert_int_equal(slot, B);
+    assert_int_equal(meta_load(&r), 0);
+    assert_int_equal(r.mr_active, B);
+}
+
+static void test_boot_main_pending_downgrade_rejected(void **state)
+{
+    static uint8_t a2[IMAGE_HEADER_SIZE + 3000];
+    uint32_t slot;
+
+    (void)state;
+    fake_image_build(a2, sizeof(a2), A, IMAGE_VERSION(2, 0, 0), 3000, 5);
+    fake_image_install(A, a2, sizeof(a2));
+    fake_image_install(B, img_b09, sizeof(img_b09));
+    /* an older image got PENDING (not through BEGIN): it gets no trial */
+    assert_int_equal(fake_meta_set(A, B, META_SLOT_CONFIRMED, META_SLOT_PENDING), 0);
+    assert_int_equal(fake_boot(&slot), SIM_EXIT_JUMP);
+    assert_int_equal(slot, A);
+    expect_line("BL: rejected slot=B: EVERSION");
+    assert_false(sim_console_has_prefix("BL: trial"));
+    assert_int_equal(fake_meta_state(B), META_SLOT_REJECTED);
+}
+
+/* Rebuild @p img's payload words 0 (initial SP) and 1 (reset vector),
+ * with CRC-32, SHA-256 and header CRC made valid again. */
+static void set_vectors(uint8_t *img, uint32_t len, uint32_t sp, uint32_t pc)
+{
+    struct image_header h;
+    uint8_t *pl = img + IMAGE_HEADER_SIZE;
+
+    memcpy(&h, img, sizeof(h));
+    memcpy(pl, &sp, 4);
+    memcpy(pl + 4, &pc, 4);
+    h.ih_crc32 = crc32_update(0, pl, len - IMAGE_HEADER_SIZE);
+    sha256(pl, len - IMAGE_HEADER_SIZE, h.ih_sha256);
+    fake_image_fix_header(&h);
+    memcpy(img, &h, sizeof(h));
+}
+
+static void test_boot_main_bad_vectors_never_jumps(void **state)
+{
+    static const uint32_t bad[][2] = {
+        { 0x08000000u, LAYOUT_APP_VECTORS(A) + 0x101u },            /* SP in flash */
+        { LAYOUT_BL_RAM_ADDR + 0x100u, LAYOUT_APP_VECTORS(A) + 0x101u }, /* SP in bootloader RAM */
+        { LAYOUT_APP_RAM_ADDR + 0x1002u, LAYOUT_APP_VECTORS(A) + 0x101u }, /* SP unaligned */
+        { LAYOUT_APP_RAM_ADDR + LAYOUT_APP_RAM_SIZE + 4u, LAYOUT_APP_VECTORS(A) + 0x101u },
+        { LAYOUT_APP_RAM_ADDR + 0x1000u, LAYOUT_APP_VECTORS(A) + 0x100u }, /* not Thumb */
+        { LAYOUT_APP_RAM_ADDR + 0x1000u, LAYOUT_BOOT_ADDR + 0x101u },       /* into the bootloader */
+        { LAYOUT_APP_RAM_ADDR + 0x1000u, LAYOUT_APP_VECTORS(A) + 3000u + 1u }, /* past the payload */
+    };
+    static uint8_t img[IMAGE_HEADER_SIZE + 3000];
+    uint32_t slot, i;
+
+    (void)state;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        sim_init();
+        sim_set_time_limit(20000);
+        memcpy(img, img_a1, sizeof(img));
+        set_vectors(img, sizeof(img), bad[i][0], bad[i][1]);
+        fake_image_install(A, img, sizeof(img));
+        assert_int_equal(fake_meta_set(A, NO, META_SLOT_CONFIRMED, META_SLOT_EMPTY), 0);
+        if (fake_boot(&slot) != SIM_EXIT_HUNG) {
+            fail_msg("case %u: SP 0x%08x PC 0x%08x was started", i, bad[i][0], bad[i][1]);
+        }
+        expect_line("BL: rejected slot=A: ERANGE");
+        assert_false(sim_console_has_prefix("BL: boot slot"));
+    }
+    /* the same image with a sane table boots */
+    sim_init();
+    memcpy(img, img_a1, sizeof(img));
+    set_vectors(img, sizeof(img), LAYOUT_APP_RAM_ADDR + LAYOUT_APP_RAM_SIZE, LAYOUT_APP_VECTORS(A) + 2999u);
+    fake_image_install(A, img, sizeof(img));
+    assert_int_equal(fake_meta_set(A, NO, META_SLOT_CONFIRMED, META_SLOT_EMPTY), 0);
+    assert_int_equal(fake_boot(&slot), SIM_EXIT_JUMP);
+    assert_int_equal(slot, A);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +546,9 @@ int main(void)
         cmocka_unit_test_setup(test_boot_main_mailbox_bad_check_ignored, setup),
         cmocka_unit_test_setup(test_boot_main_trial_commit_fails_boots_active, setup),
         cmocka_unit_test_setup(test_boot_main_factory_corrupt_never_jumps, setup),
+        cmocka_unit_test_setup(test_boot_main_factory_commit_fails_boots_highest, setup),
+        cmocka_unit_test_setup(test_boot_main_pending_downgrade_rejected, setup),
+        cmocka_unit_test_setup(test_boot_main_bad_vectors_never_jumps, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

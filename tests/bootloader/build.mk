@@ -5,7 +5,7 @@
 include bootloader/core/build.mk
 
 BL_TEST_DIR := $(BUILD)/tests/bootloader
-BL_TEST_UNITS := crc32 sha256 errors proto image meta port_flash_check sim boot bl_api update sweep
+BL_TEST_UNITS := crc32 sha256 errors proto image meta port_flash_check sim boot bl_api update sweep iwdg
 BL_UNIT_TESTS := $(patsubst %,$(BL_TEST_DIR)/%-test,$(BL_TEST_UNITS))
 BL_FAKES_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fakes/*.c))
 UNIT_TESTS += $(BL_UNIT_TESTS)
@@ -20,6 +20,9 @@ $(BL_TEST_DIR)/%-test: $(BL_TEST_DIR)/%-test.o $(BL_FAKES_OBJS) $(FOTA_SIM_LIB) 
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(filter %.o,$^) $(FOTA_SIM_LIB) $(FOTA_CORE_HOST_LIB) \
 		$(FOTA_SIM_LIB) $(CMOCKA_LIBS)
+
+# The stm32f4 IWDG driver, built for the host over a fake register block.
+$(BL_TEST_DIR)/iwdg-test: $(BUILD)/bootloader/port/stm32f4/iwdg.o
 
 .PHONY: bl-units
 bl-units: $(BL_UNIT_TESTS)

@@ -161,6 +161,42 @@ static void test_image_verify_max_size_fits_slot(void **state)
     assert_int_equal(image_verify(LAYOUT_SLOT_B, NULL), FOTA_EMAGIC);
 }
 
+static void put_vectors(uint8_t v[8], uint32_t sp, uint32_t pc)
+{
+    memcpy(v, &sp, 4);
+    memcpy(v + 4, &pc, 4);
+}
+
+static void test_image_check_vectors_bounds(void **state)
+{
+    const uint32_t top = LAYOUT_APP_RAM_ADDR + LAYOUT_APP_RAM_SIZE;
+    const uint32_t vt = LAYOUT_APP_VECTORS(LAYOUT_SLOT_B);
+    uint8_t v[8];
+
+    (void)state;
+    assert_int_equal(image_check_vectors(hdr(), img + IMAGE_HEADER_SIZE), 0);
+    put_vectors(v, top, vt + 8193u - 2u); /* last payload halfword */
+    assert_int_equal(image_check_vectors(hdr(), v), 0);
+    put_vectors(v, LAYOUT_APP_RAM_ADDR + 4u, vt + 1u);
+    assert_int_equal(image_check_vectors(hdr(), v), 0);
+    put_vectors(v, top + 4u, vt + 9u);
+    assert_int_equal(image_check_vectors(hdr(), v), FOTA_ERANGE);
+    put_vectors(v, LAYOUT_APP_RAM_ADDR, vt + 9u);
+    assert_int_equal(image_check_vectors(hdr(), v), FOTA_ERANGE);
+    put_vectors(v, top - 2u, vt + 9u);
+    assert_int_equal(image_check_vectors(hdr(), v), FOTA_ERANGE);
+    put_vectors(v, top, vt + 8u);
+    assert_int_equal(image_check_vectors(hdr(), v), FOTA_ERANGE);      /* ARM state */
+    put_vectors(v, top, vt + 8192u + 1u);
+    assert_int_equal(image_check_vectors(hdr(), v), FOTA_ERANGE);      /* past the payload */
+    put_vectors(v, top, vt - 1u);
+    assert_int_equal(image_check_vectors(hdr(), v), FOTA_ERANGE);      /* in the header */
+    put_vectors(v, top, 0xFFFFFFFFu);
+    assert_int_equal(image_check_vectors(hdr(), v), FOTA_ERANGE);      /* erased flash */
+    hdr()->ih_size = 7;
+    assert_int_equal(image_check_vectors(hdr(), img + IMAGE_HEADER_SIZE), FOTA_ESIZE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -173,6 +209,7 @@ int main(void)
         cmocka_unit_test_setup(test_image_verify_bad_sha, setup),
         cmocka_unit_test_setup(test_image_verify_truncated, setup),
         cmocka_unit_test_setup(test_image_verify_max_size_fits_slot, setup),
+        cmocka_unit_test_setup(test_image_check_vectors_bounds, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

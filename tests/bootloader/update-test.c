@@ -463,6 +463,91 @@ static void test_update_run_link_error_recovers(void **state)
     expect_new_image_confirmed();
 }
 
+/* Idle hook: every other poll a frame with a bad CRC arrives (NACKs drained). */
+static int bad_crc_stream(void *ctx)
+{
+    uint32_t *calls = ctx;
+    uint8_t f[PROTO_HDR_SIZE + PROTO_CRC_SIZE], junk[64];
+    size_t n;
+
+    while (sim_link_host_recv(junk, sizeof(junk)) > 0u) {
+    }
+    if ((++*calls & 1u) == 0u) {
+        assert_int_equal(proto_encode(PROTO_T_HELLO, 1, NULL, 0, f, sizeof(f), &n), 0);
+        f[n - 1u] ^= 0x5Au;
+        sim_link_host_send(f, (uint32_t)n);
+    }
+    return 0;
+}
+
+static void test_update_run_bad_crc_stream_times_out(void **state)
+{
+    uint32_t slot, calls = 0;
+
+    (void)state;
+    sim_set_time_limit(60000);
+    assert_int_equal(fake_app_enter_update(), SIM_EXIT_RESET);
+    sim_link_set_idle_hook(bad_crc_stream, &calls);
+    assert_int_equal(fake_reboot(&slot), SIM_EXIT_RESET);
+    sim_link_set_idle_hook(NULL, NULL);
+    assert_true(calls > 20u);
+    expect_line("BL: update timeout, rebooting");
+    /* only frames with a good CRC restart the idle timer */
+    assert_true(sim_now_ms() <= UPDATE_IDLE_TIMEOUT_MS + UPDATE_POLL_MS);
+}
+
+static void test_update_run_arms_and_refreshes_watchdog(void **state)
+{
+    uint32_t slot, before;
+
+    (void)state;
+    sim_init();
+    sim_set_time_limit(30000);
+    before = sim_watchdog_refreshes();
+    assert_int_equal(fake_boot(&slot), SIM_EXIT_HUNG); /* empty device: recovery */
+    assert_int_equal(sim_watchdog_ms(), UPDATE_WATCHDOG_MS);
+    /* refreshed on every idle poll */
+    assert_true(sim_watchdog_refreshes() - before >= 30000u / UPDATE_POLL_MS - 1u);
+}
+
+static void test_update_run_erase_refreshes_watchdog(void **state)
+{
+    uint32_t before = sim_watchdog_refreshes();
+
+    (void)state;
+    /* old bytes in B: no resume, the slot's sectors are erased */
+    sim_flash_write_raw(LAYOUT_SLOT_B_ADDR, img_a1, sizeof(img_a1));
+    assert_int_equal(run_update(img_b2, IMG_LEN, NULL), SIM_EXIT_RESET);
+    assert_int_equal(host.state, FH_DONE);
+    assert_true(sim_erases() >= 1u);
+    /* the transfer takes no fake time: the refreshes are the erase's */
+    assert_true(sim_watchdog_refreshes() - before >= sim_erases());
+}
+
+static void test_update_run_downgrade_without_active(void **state)
+{
+    static uint8_t a2[IMAGE_HEADER_SIZE + 1000], a1[IMAGE_HEADER_SIZE + 1000];
+    uint32_t slot;
+
+    (void)state;
+    sim_init();
+    sim_set_time_limit(30000);
+    fake_image_build(a2, sizeof(a2), A, IMAGE_VERSION(2, 0, 0), 1000, 7);
+    fake_image_build(a1, sizeof(a1), A, IMAGE_VERSION(1, 0, 0), 1000, 8);
+    fake_image_install(A, a2, sizeof(a2));
+    /* A 2.0.0 confirmed but no active slot: the floor still holds */
+    assert_int_equal(fake_meta_set(NO, NO, META_SLOT_CONFIRMED, META_SLOT_EMPTY), 0);
+    sim_ops_reset();
+    fake_host_init(&host, a1, sizeof(a1));
+    fake_host_attach(&host);
+    assert_int_equal(fake_boot(&slot), SIM_EXIT_STOP);
+    fake_host_finish(&host);
+    sim_link_set_idle_hook(NULL, NULL);
+    assert_int_equal(host.error, FOTA_EVERSION);
+    expect_line("BL: update done slot=A version=1.0.0: EVERSION");
+    assert_int_equal(sim_ops(), 0);
+}
+
 /* ---- frame level ---- */
 
 static struct proto_frame req;
@@ -598,6 +683,10 @@ int main(void)
         cmocka_unit_test_setup(test_update_run_wrong_slot, setup),
         cmocka_unit_test_setup(test_update_run_bad_sha, setup),
         cmocka_unit_test_setup(test_update_run_downgrade, setup),
+        cmocka_unit_test_setup(test_update_run_bad_crc_stream_times_out, setup),
+        cmocka_unit_test_setup(test_update_run_arms_and_refreshes_watchdog, setup),
+        cmocka_unit_test_setup(test_update_run_erase_refreshes_watchdog, setup),
+        cmocka_unit_test_setup(test_update_run_downgrade_without_active, setup),
         cmocka_unit_test_setup(test_update_run_oversize, setup),
         cmocka_unit_test_setup(test_update_run_flash_error, setup),
         cmocka_unit_test_setup(test_update_run_recovery_first_image, setup),

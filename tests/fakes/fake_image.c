@@ -25,6 +25,14 @@ uint32_t fake_image_build(uint8_t *buf, uint32_t cap, uint32_t slot, uint32_t ve
         x ^= x << 5;
         pl[i] = (uint8_t)(x >> 11);
     }
+    if (payload_size >= 8u) {
+        /* a vector table image_check_vectors() accepts: SP at the top of
+         * the application RAM, reset handler (Thumb) inside the payload */
+        uint32_t sp = LAYOUT_APP_RAM_ADDR + LAYOUT_APP_RAM_SIZE;
+        uint32_t pc = (LAYOUT_APP_VECTORS(slot) + 8u) | 1u;
+        memcpy(pl, &sp, 4);
+        memcpy(pl + 4, &pc, 4);
+    }
     memset(&h, 0, sizeof(h));
     h.ih_magic = IMAGE_MAGIC;
     h.ih_hdr_size = IMAGE_HEADER_SIZE;

@@ -11,7 +11,7 @@
 /**
  * Build an image linked for @p slot into @p buf: a valid header (CRC-32,
  * SHA-256, header CRC) and @p payload_size bytes from a generator seeded
- * with @p seed. @return total bytes (IMAGE_HEADER_SIZE + payload_size),
+ * with @p seed, the first 8 a vector table image_check_vectors() accepts. @return total bytes (IMAGE_HEADER_SIZE + payload_size),
  * 0 if it does not fit @p cap.
  */
 uint32_t fake_image_build(uint8_t *buf, uint32_t cap, uint32_t slot, uint32_t version,

@@ -380,6 +380,12 @@ static void test_parse_malformed(void **state)
         { "id: a.b\nsteps:\n  -\n", "t.yaml:3: empty step" },
         { "id: a.b\nsteps:\n  - expect_console: '(unclosed'\n", "t.yaml:3: expect_console: bad regex /(unclosed/" },
         { "id: a.b\nsteps:\n  - console_absent: 'a{2'\n", "t.yaml:3: console_absent: bad regex" },
+        /* found by tests/fuzz/scenario-fuzz.c: regcomp() took exponential time on these */
+        { "id: a.b\nsteps:\n  - expect_console: 'v1\\.++++++++++++++++++++++++++++++++++++++++0'\n",
+          "t.yaml:3: expect_console: bad regex /v1\\.++++++++++++++++++++++++++++++++++++++++0/: too complex" },
+        { "id: a.b\nsteps:\n  - console_absent: '((((a+)+)+)+)+((((((((((((((((((((b+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+'\n",
+          "t.yaml:3: console_absent: bad regex" },
+        { "id: a.b\nsteps:\n  - expect_console: '((a{100}){100}){100}'\n", "t.yaml:3: expect_console: bad regex" },
         { "id: a.b\nsteps:\n  - expect_console: {timeout_ms: 5}\n", "t.yaml:3: expect_console needs 'match'" },
         { "id: a.b\nsteps:\n  - expect_console: {match: x, wait: 5}\n", "t.yaml:3: unknown key 'wait' in expect_console" },
         { "id: a.b\nsteps:\n  - expect_console:\n      match: ok\n      timeout_ms: x\n",

@@ -45,6 +45,7 @@ enum boot_action {
     BOOT_ACT_BOOT_ACTIVE = 7,   /**< start the watchdog, jump to the active slot */
     BOOT_ACT_FALLBACK = 8,      /**< active fails verification: commit the other (confirmed) slot active, re-decide */
     BOOT_ACT_BOOT_OTHER = 9,    /**< like FALLBACK but metadata is unwritable: jump without committing */
+    BOOT_ACT_FACTORY_BOOT = 10, /**< like FACTORY_ADOPT but metadata is unwritable: jump to the highest valid slot without committing (the next boot adopts again) */
 };
 
 /** One row of the decision table. */

@@ -63,13 +63,29 @@ _Static_assert(sizeof(struct image_header) == IMAGE_HEADER_SIZE, "image header s
 int image_check_header(const struct image_header *h, uint32_t slot);
 
 /**
+ * Check the vector table an image starts with (PM0214 2.3.4 "Vector
+ * table": word 0 the initial main SP, word 1 the reset vector), before
+ * anything jumps to it.
+ * @param h       a header that passed image_check_header()
+ * @param vectors the first 8 payload bytes (little-endian words 0 and 1)
+ * @return 0; FOTA_ESIZE (payload shorter than 8 bytes); FOTA_ERANGE
+ *         (initial SP not word-aligned or outside the application RAM
+ *         (LAYOUT_APP_RAM_ADDR, LAYOUT_APP_RAM_ADDR + LAYOUT_APP_RAM_SIZE],
+ *         reset vector without the Thumb bit (bit 0) or outside the
+ *         payload [LAYOUT_APP_VECTORS, + ih_size)).
+ */
+int image_check_vectors(const struct image_header *h, const uint8_t vectors[8]);
+
+/**
  * Full verification of the image stored in @p slot: image_check_header(),
- * then CRC-32 and SHA-256 of the payload read through port_flash_read().
+ * then CRC-32 and SHA-256 of the payload read through port_flash_read(),
+ * then image_check_vectors().
  *
  * @param slot  LAYOUT_SLOT_A or LAYOUT_SLOT_B
  * @param out   optional: receives the header (may be NULL)
  * @return 0; any error of image_check_header(); FOTA_ECRC (payload CRC);
- *         FOTA_ESHA (payload digest); FOTA_EIO (port read failed).
+ *         FOTA_ESHA (payload digest); FOTA_EIO (port read failed); any
+ *         error of image_check_vectors().
  */
 int image_verify(uint32_t slot, struct image_header *out);
 

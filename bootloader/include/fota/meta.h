@@ -80,6 +80,14 @@ uint32_t meta_record_crc(const struct meta_record *rec);
 /** @return 0 if @p rec has META_MAGIC and a good CRC, FOTA_EMAGIC / FOTA_ECRC otherwise. */
 int meta_record_check(const struct meta_record *rec);
 
+/**
+ * The downgrade floor (docs/ARCHITECTURE.md "Downgrade policy"): no image
+ * older than this is accepted at BEGIN or tried from PENDING.
+ * @return the highest ms_version among the CONFIRMED slots and the active
+ *         slot of @p rec; 0 if there is none.
+ */
+uint32_t meta_version_floor(const struct meta_record *rec);
+
 /** @return a static name for a slot state ("confirmed"), "?" if unknown. */
 const char *meta_state_name(uint8_t state);
 

@@ -23,6 +23,16 @@
 #define UPDATE_IDLE_TIMEOUT_MS 10000u
 /** Longest single port_link_read() wait in update mode, ms. */
 #define UPDATE_POLL_MS         100u
+/**
+ * IWDG period update mode runs under, ms (RM0090 21.3; at most 32000). It
+ * catches a hung update mode (a link or flash wait that never ends); the
+ * loop refreshes it after each idle poll, every UPDATE_WATCHDOG_REFRESH_READS
+ * link reads that brought bytes, and before each sector erase (a 128 KB
+ * erase takes up to about 2 s, RM0090 3.6.3 / datasheet).
+ */
+#define UPDATE_WATCHDOG_MS     16000u
+/** Link reads with bytes (up to 64 each) between two watchdog refreshes. */
+#define UPDATE_WATCHDOG_REFRESH_READS 16u
 
 /** Receiver state. Lives in bootloader RAM; ~1.7 KB. */
 struct update_ctx {
@@ -31,7 +41,8 @@ struct update_ctx {
     struct proto_parser parser; /**< request parser */
     uint32_t image_size;        /**< header + payload bytes of the transfer */
     uint32_t next;              /**< first image byte still missing */
-    uint32_t last_frame_ms;     /**< port_ticks_ms() of the last complete frame */
+    uint32_t last_frame_ms;     /**< port_ticks_ms() of the last frame with a good CRC */
+    uint32_t reads_since_refresh; /**< link reads with bytes since the last watchdog refresh */
     uint8_t  has_meta;          /**< rec is valid */
     uint8_t  active;            /**< mr_active, or META_NO_SLOT */
     uint8_t  target;            /**< slot of the transfer in progress */
@@ -68,8 +79,8 @@ uint8_t update_target_slot(const struct update_ctx *u);
  *         payload length); FOTA_EPROTO (DATA/END without BEGIN, DATA at a
  *         gap, stored header differs from BEGIN's); FOTA_ERANGE (DATA past
  *         the image end); FOTA_ESIZE (DATA longer than PROTO_MAX_DATA, END
- *         before all bytes arrived); FOTA_EVERSION (downgrade below the
- *         active version); errors of image_check_header() (BEGIN) and
+ *         before all bytes arrived); FOTA_EVERSION (downgrade below
+ *         meta_version_floor()); errors of image_check_header() (BEGIN) and
  *         image_verify() (END); FOTA_EFLASH / FOTA_ELOCKED / FOTA_ERANGE
  *         from the port; errors of meta_commit(); FOTA_ENOTSUP (unknown
  *         request type).
@@ -77,10 +88,12 @@ uint8_t update_target_slot(const struct update_ctx *u);
 int update_handle(struct update_ctx *u, const struct proto_frame *req, struct update_rsp *rsp);
 
 /**
- * Serve update mode on the link: parse frames, answer (PROTO_T_NACK with
+ * Serve update mode on the link: start the IWDG (UPDATE_WATCHDOG_MS) and
+ * refresh it while the loop runs, parse frames, answer (PROTO_T_NACK with
  * FOTA_ECRC on a bad CRC, FOTA_ESIZE on an overlong frame), reset after END
- * succeeded or RESET, or after UPDATE_IDLE_TIMEOUT_MS without a frame when
- * u->timeout_enabled ("BL: update timeout, rebooting"). Never returns.
+ * succeeded or RESET, or after UPDATE_IDLE_TIMEOUT_MS without a frame with
+ * a good CRC when u->timeout_enabled ("BL: update timeout, rebooting"; bad
+ * frames do not restart the timer). Never returns.
  */
 PORT_NORETURN void update_run(struct update_ctx *u);
 

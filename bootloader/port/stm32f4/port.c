@@ -13,14 +13,11 @@
 
 #include "fota/errors.h"
 #include "fota/port.h"
+#include "iwdg.h"
 #include "spi.h"
 #include "stm32f4.h"
 #include "stm32f4_port.h"
 #include "stm32f4_regs.h"
-
-/* Bounded wait on IWDG_SR (PVU/RVU take up to 5 LSI periods, ~160 us,
- * RM0090 21.4.4); the IWDG is unimplemented under QEMU: SR reads 0. */
-#define IWDG_SPIN_MAX 200000u
 
 /* Read once at boot (stm32f4_port_init); applications ask via bl_api. */
 static int port_link_spi;
@@ -125,56 +122,18 @@ void port_console_write(const char *s)
 
 /* ---- Independent watchdog (RM0090 21) ---- */
 
-static void iwdg_wait_sr_clear(void)
-{
-    uint32_t i;
-
-    for (i = 0u; i < IWDG_SPIN_MAX; i++) {
-        if ((IWDG_SR & (IWDG_SR_PVU | IWDG_SR_RVU)) == 0u) {
-            return;
-        }
-    }
-}
-
 PORT_HIL_SERVED
 void port_watchdog_start(uint32_t timeout_ms)
 {
-    uint32_t pr = 0u;
-    uint32_t reload;
+    int rc = stm32f4_iwdg_start((struct stm32f4_iwdg_regs *)(uintptr_t)IWDG_BASE, timeout_ms);
 
-    if (timeout_ms == 0u) {
-        timeout_ms = 1u;
+    if (rc != 0) {
+        /* port_watchdog_start() has no result (HIL-SERVED signature):
+         * say it on the console (docs/ARCHITECTURE.md "Console contract"). */
+        port_console_write("BL: watchdog setup failed: ");
+        port_console_write(fota_strerror(rc));
+        port_console_write("\r\n");
     }
-    if (timeout_ms > 32000u) {
-        timeout_ms = 32000u;
-    }
-    /* Timeout = (RLR + 1) * (4 << PR) / f_LSI (RM0090 21.3.3 Table 107).
-     * Smallest prescaler whose 12-bit reload reaches timeout_ms:
-     * counts = timeout_ms * (f_LSI / 1000) / (4 << PR). 3000 ms -> PR 3
-     * (/32), RLR 2999; 32000 ms -> PR 6 (/256), RLR 3999. */
-    for (;;) {
-        reload = (timeout_ms * (IWDG_LSI_HZ / 1000u)) / (4u << pr);
-        if (reload <= IWDG_RLR_MASK + 1u || pr == IWDG_PR_MAX) {
-            break;
-        }
-        pr++;
-    }
-    if (reload == 0u) {
-        reload = 1u;
-    }
-    if (reload > IWDG_RLR_MASK + 1u) {
-        reload = IWDG_RLR_MASK + 1u;
-    }
-
-    /* RM0090 21.3.2: start, then unlock PR/RLR, program them once the
-     * previous update is done (PVU/RVU clear), reload. */
-    IWDG_KR = IWDG_KR_START;
-    IWDG_KR = IWDG_KR_UNLOCK;
-    iwdg_wait_sr_clear();
-    IWDG_PR = (pr & IWDG_PR_MASK) << IWDG_PR_SHIFT;
-    IWDG_RLR = ((reload - 1u) & IWDG_RLR_MASK) << IWDG_RLR_SHIFT;
-    iwdg_wait_sr_clear();
-    IWDG_KR = IWDG_KR_RELOAD;
 }
 
 PORT_HIL_SERVED
