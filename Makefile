@@ -5,6 +5,8 @@
 #   make suite      every scenario under scenarios/ in QEMU, JUnit in build/results/
 #   make bench      benchmarks that print numbers
 #   make deps       install missing Debian packages (as root) or print the command
+#   make qemu       qemu-system-arm with the fota-f407 machine (qemu/, docs/QEMU.md)
+#   make qemu-test  the qtests of its device models
 #   make COV=1 ...  host code with gcov instrumentation
 #
 # Each directory adds its rules in its own build.mk. Host objects go to
@@ -58,6 +60,7 @@ include bootloader/build.mk
 include apps/build.mk
 include host/build.mk
 include harness/build.mk
+include qemu/build.mk
 -include tests/build.mk
 
 firmware: $(FIRMWARE)

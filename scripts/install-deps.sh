@@ -13,6 +13,9 @@ PKGS=(
   tshark
   chromium
   stm32flash
+  # qemu/build.sh: Debian's qemu source package and what building it needs
+  dpkg-dev meson ninja-build pkg-config flex bison python3-venv rsync patch
+  libglib2.0-dev libpixman-1-dev libfdt-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do
