@@ -53,9 +53,10 @@ check_tools() {
   for t in apt-get dpkg-source meson ninja cc pkg-config rsync flock patch; do
     command -v "$t" >/dev/null 2>&1 || missing+=("$t")
   done
-  for t in glib-2.0 pixman-1 libfdt; do
+  for t in glib-2.0 pixman-1; do
     pkg-config --exists "$t" 2>/dev/null || missing+=("$t (pkg-config)")
   done
+  [ -f /usr/include/libfdt.h ] || missing+=("libfdt.h (libfdt-dev)")
   if [ ${#missing[@]} -ne 0 ]; then
     die "cannot build QEMU: missing ${missing[*]}" \
         "fix: run scripts/install-deps.sh as root (make deps)"
@@ -95,7 +96,7 @@ fetch_source() {
 # apply the series, and sync into the build's source tree.
 prepare_tree() {
   local fresh="$work/unpacked" p
-  rm -rf "$fresh"
+  rm -rf "$fresh" "$work"/*.orig.tar.*
   dpkg-source -x "$work/dl/$QEMU_DSC" "$fresh" >"$work/unpack.log" 2>&1 ||
     die "dpkg-source -x failed: the files do not match the .dsc (see $work/unpack.log)" \
         "fix: delete $work/dl and build again"
@@ -108,8 +109,9 @@ prepare_tree() {
   [ -e "$work/src" ] || rm -f "$work/src"
   mkdir -p "$work/src"
   # No -t: unchanged files keep their times, so ninja rebuilds only changes.
-  rsync -rlp --checksum --delete --exclude=.git "$fresh/" "$work/src/"
-  rm -rf "$fresh"
+  rsync -rlp --checksum --delete --exclude=/.git --exclude=/build \
+    --exclude=/GNUmakefile --exclude=/.git-submodule-status "$fresh/" "$work/src/"
+  rm -rf "$fresh" "$work"/*.orig.tar.*
 }
 
 configure_and_build() {

@@ -31,6 +31,7 @@
 #include "hw/nvram/stm32f4xx_flash.h"
 #include "migration/vmstate.h"
 #include "sysemu/block-backend.h"
+#include "sysemu/runstate.h"
 #include "trace.h"
 
 /* Register offsets (RM0090 3.9 Table 17) */
@@ -220,6 +221,10 @@ static void stm32f4xx_flash_apply(STM32F4xxFlashState *s)
     uint8_t *p = s->storage + s->op_offset;
     uint32_t i;
 
+    if (s->op_nostick) {
+        s->op_nostick = false;
+        return;
+    }
     switch (s->op) {
     case STM32F4XX_FLASH_OP_PROGRAM:
         for (i = 0; i < s->op_len; i++) {
@@ -276,15 +281,77 @@ static void stm32f4xx_flash_op_timer_cb(void *opaque)
     stm32f4xx_flash_complete(STM32F4XX_FLASH(opaque));
 }
 
+/* Is the operation just started the one fault_at counts down to? */
+static bool stm32f4xx_flash_fault_due(STM32F4xxFlashState *s)
+{
+    uint32_t first = STM32F4XX_FLASH_BASE + s->op_offset;
+    uint32_t last = first + s->op_len - 1;
+
+    if (s->fault_at == 0 || s->op == STM32F4XX_FLASH_OP_OPTION ||
+        last < s->fault_addr_lo || first > s->fault_addr_hi) {
+        return false;
+    }
+    return --s->fault_at == 0;
+}
+
+/*
+ * A power cut during the operation leaves it torn: a program writes none,
+ * the low half, every other bit (bits 0, 2, ...) or all of its bits; an
+ * erase leaves the sector unchanged, erases its first half, or all of it.
+ * BSY stays set: the harness ends the process (the power is gone).
+ */
+static void stm32f4xx_flash_fault_cut(STM32F4xxFlashState *s, const char *how)
+{
+    bool program = s->op == STM32F4XX_FLASH_OP_PROGRAM;
+
+    if (!strcmp(how, "none")) {
+        return;
+    }
+    if (program && !strcmp(how, "half")) {
+        s->op_data |= ~(uint32_t)((1ull << (s->op_len * 4)) - 1);
+    } else if (program && !strcmp(how, "bits")) {
+        s->op_data |= 0xAAAAAAAA;
+    } else if (!program && strcmp(how, "all")) {
+        s->op_len /= 2;
+    }
+    stm32f4xx_flash_apply(s);
+}
+
+/* Apply fault_kind to the operation just started, then stop the VM */
+static void stm32f4xx_flash_fault(STM32F4xxFlashState *s)
+{
+    const char *kind = s->fault_kind ? s->fault_kind : "cut-none";
+
+    s->fault_hits++;
+    trace_stm32f4xx_flash_fault(s->op, s->op_offset, s->op_len, kind);
+    if (!strncmp(kind, "cut-", 4)) {
+        timer_del(s->op_timer);
+        stm32f4xx_flash_fault_cut(s, kind + 4);
+    } else if (!strcmp(kind, "error")) {
+        timer_del(s->op_timer);
+        s->op = STM32F4XX_FLASH_OP_NONE;
+        s->sr &= ~FLASH_SR_BSY;
+        s->cr &= ~FLASH_CR_STRT;
+        stm32f4xx_flash_error(s, FLASH_SR_WRPERR);
+    } else {
+        s->op_nostick = true;
+    }
+    vm_stop(RUN_STATE_PAUSED);
+}
+
 static void stm32f4xx_flash_start(STM32F4xxFlashState *s, uint32_t op,
                                   uint32_t offset, uint32_t len, int64_t ns)
 {
     s->op = op;
     s->op_offset = offset;
     s->op_len = len;
+    s->op_nostick = false;
     s->sr |= FLASH_SR_BSY;
     trace_stm32f4xx_flash_op_start(op, offset, len, ns);
     timer_mod(s->op_timer, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + ns);
+    if (stm32f4xx_flash_fault_due(s)) {
+        stm32f4xx_flash_fault(s);
+    }
 }
 
 /* STRT with SER or MER (RM0090 3.6.3 "Erase") */
@@ -308,9 +375,9 @@ static void stm32f4xx_flash_start_erase(STM32F4xxFlashState *s)
                 return;
             }
         }
+        s->cr |= FLASH_CR_STRT;
         stm32f4xx_flash_start(s, STM32F4XX_FLASH_OP_MASS_ERASE, 0,
                               STM32F4XX_FLASH_SIZE, flash_t_mass_erase_ns[psize]);
-        s->cr |= FLASH_CR_STRT;
         return;
     }
     if (snb >= STM32F4XX_FLASH_SECTORS) {
@@ -326,9 +393,9 @@ static void stm32f4xx_flash_start_erase(STM32F4xxFlashState *s)
     size = stm32f4xx_flash_sector_size(snb);
     ns = size == 16 * KiB ? flash_t_erase16k_ns[psize] :
          size == 64 * KiB ? flash_t_erase64k_ns[psize] : flash_t_erase128k_ns[psize];
+    s->cr |= FLASH_CR_STRT;
     stm32f4xx_flash_start(s, STM32F4XX_FLASH_OP_SECTOR_ERASE,
                           stm32f4xx_flash_sector_offset(snb), size, ns);
-    s->cr |= FLASH_CR_STRT;
 }
 
 /* OPTSTRT (RM0090 3.7.2); leaving level 1 for level 0 mass-erases (3.7.3) */
@@ -636,6 +703,31 @@ static void stm32f4xx_flash_realize(DeviceState *dev, Error **errp)
     sysbus_init_irq(sbd, &s->irq);
 }
 
+static const char *const stm32f4xx_flash_fault_kinds[] = {
+    "cut-none", "cut-half", "cut-bits", "cut-all", "error", "no-stick", NULL,
+};
+
+static char *stm32f4xx_flash_get_fault_kind(Object *obj, Error **errp)
+{
+    STM32F4xxFlashState *s = STM32F4XX_FLASH(obj);
+
+    return g_strdup(s->fault_kind ? s->fault_kind : "cut-none");
+}
+
+static void stm32f4xx_flash_set_fault_kind(Object *obj, const char *value,
+                                           Error **errp)
+{
+    STM32F4xxFlashState *s = STM32F4XX_FLASH(obj);
+
+    if (!g_strv_contains(stm32f4xx_flash_fault_kinds, value)) {
+        error_setg(errp, "fault-kind '%s': expected cut-none, cut-half, "
+                   "cut-bits, cut-all, error or no-stick", value);
+        return;
+    }
+    g_free(s->fault_kind);
+    s->fault_kind = g_strdup(value);
+}
+
 static void stm32f4xx_flash_init(Object *obj)
 {
     STM32F4xxFlashState *s = STM32F4XX_FLASH(obj);
@@ -644,6 +736,18 @@ static void stm32f4xx_flash_init(Object *obj)
                                    OBJ_PROP_FLAG_READ);
     object_property_add_uint32_ptr(obj, "overprogram-count",
                                    &s->overprogram_count, OBJ_PROP_FLAG_READ);
+    object_property_add_uint32_ptr(obj, "fault-hits", &s->fault_hits,
+                                   OBJ_PROP_FLAG_READ);
+    object_property_add_uint32_ptr(obj, "fault-at", &s->fault_at,
+                                   OBJ_PROP_FLAG_READWRITE);
+    s->fault_addr_lo = STM32F4XX_FLASH_BASE;
+    s->fault_addr_hi = STM32F4XX_FLASH_BASE + STM32F4XX_FLASH_SIZE - 1;
+    object_property_add_uint32_ptr(obj, "fault-addr-lo", &s->fault_addr_lo,
+                                   OBJ_PROP_FLAG_READWRITE);
+    object_property_add_uint32_ptr(obj, "fault-addr-hi", &s->fault_addr_hi,
+                                   OBJ_PROP_FLAG_READWRITE);
+    object_property_add_str(obj, "fault-kind", stm32f4xx_flash_get_fault_kind,
+                            stm32f4xx_flash_set_fault_kind);
 }
 
 static const VMStateDescription vmstate_stm32f4xx_flash = {

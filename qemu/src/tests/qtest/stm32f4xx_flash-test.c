@@ -353,6 +353,74 @@ static void test_reset_during_erase_keeps_contents(void)
     qtest_quit(qts);
 }
 
+/* Arm the fault injection: the nth operation within [lo, hi] gets kind */
+static void flash_arm_fault(QTestState *qts, unsigned nth, const char *kind,
+                            uint32_t lo, uint32_t hi)
+{
+    qtest_qmp_assert_success(qts, "{ 'execute': 'qom-set', 'arguments': "
+        "{ 'path': '/machine/flash', 'property': 'fault-kind', 'value': %s } }",
+        kind);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'qom-set', 'arguments': "
+        "{ 'path': '/machine/flash', 'property': 'fault-addr-lo', 'value': %u } }",
+        lo);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'qom-set', 'arguments': "
+        "{ 'path': '/machine/flash', 'property': 'fault-addr-hi', 'value': %u } }",
+        hi);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'qom-set', 'arguments': "
+        "{ 'path': '/machine/flash', 'property': 'fault-at', 'value': %u } }",
+        nth);
+}
+
+/* Power cut in a program: the low half of the bits is written, BSY stays,
+ * the VM stops; the fault counts only operations in the address range */
+static void test_fault_cut_half_program(void)
+{
+    QTestState *qts = flash_start(NULL);
+    uint32_t addr = FLASH_BASE + 0x8000;
+
+    flash_arm_fault(qts, 2, "cut-half", addr, addr + 0xFF);
+    flash_unlock(qts);
+    flash_program_word(qts, FLASH_BASE + 0x4000, 0);    /* out of range */
+    flash_program_word(qts, addr, 0);                   /* 1st in range */
+    g_assert_cmpint(flash_counter(qts, "fault-hits"), ==, 0);
+    qtest_writel(qts, addr + 4, 0);                     /* 2nd: cut */
+    qtest_qmp_eventwait(qts, "STOP");
+    g_assert_cmpint(flash_counter(qts, "fault-hits"), ==, 1);
+    g_assert_cmphex(qtest_readl(qts, addr + 4), ==, 0xFFFF0000);
+    g_assert_cmphex(qtest_readl(qts, FLASH_SR), ==, SR_BSY);
+    qtest_quit(qts);
+}
+
+/* Fault "error": the erase fails with WRPERR and leaves the sector */
+static void test_fault_error_erase(void)
+{
+    QTestState *qts = flash_start(NULL);
+
+    flash_unlock(qts);
+    flash_program_word(qts, FLASH_BASE + 0x4000, 0);
+    flash_arm_fault(qts, 1, "error", FLASH_BASE, FLASH_BASE + 0xFFFFF);
+    qtest_writel(qts, FLASH_CR, CR_SER | CR_SNB(1) | CR_X32 | CR_STRT);
+    qtest_qmp_eventwait(qts, "STOP");
+    g_assert_cmphex(qtest_readl(qts, FLASH_SR), ==, SR_WRPERR);
+    g_assert_cmphex(qtest_readl(qts, FLASH_CR) & CR_STRT, ==, 0);
+    g_assert_cmphex(qtest_readl(qts, FLASH_BASE + 0x4000), ==, 0);
+    qtest_quit(qts);
+}
+
+/* Fault "no-stick": the program ends normally, nothing is written */
+static void test_fault_no_stick(void)
+{
+    QTestState *qts = flash_start(NULL);
+
+    flash_unlock(qts);
+    flash_arm_fault(qts, 1, "no-stick", FLASH_BASE, FLASH_BASE + 0xFFFFF);
+    flash_program_word(qts, FLASH_BASE + 0x4000, 0);
+    qtest_qmp_eventwait(qts, "STOP");
+    g_assert_cmphex(qtest_readl(qts, FLASH_SR), ==, 0);
+    g_assert_cmphex(qtest_readl(qts, FLASH_BASE + 0x4000), ==, 0xFFFFFFFF);
+    qtest_quit(qts);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -377,5 +445,9 @@ int main(int argc, char **argv)
                    test_image_survives_restart);
     qtest_add_func("stm32f4xx-flash/reset-during-erase-keeps-contents",
                    test_reset_during_erase_keeps_contents);
+    qtest_add_func("stm32f4xx-flash/fault-cut-half-program",
+                   test_fault_cut_half_program);
+    qtest_add_func("stm32f4xx-flash/fault-error-erase", test_fault_error_erase);
+    qtest_add_func("stm32f4xx-flash/fault-no-stick", test_fault_no_stick);
     return g_test_run();
 }

@@ -67,9 +67,22 @@ struct STM32F4xxFlashState {
     uint32_t op_len;
     uint32_t op_data;       /* program: the value written (op_len bytes, LE) */
 
+    bool op_nostick;        /* fault "no-stick": the operation ends, nothing changes */
+
     /* Statistics, readable as QOM properties */
     uint32_t op_count;
     uint32_t overprogram_count;
+
+    /*
+     * Fault injection, QOM properties set over QMP qom-set: the fault_at-th
+     * program or erase from now whose bytes meet [fault_addr_lo,
+     * fault_addr_hi] gets fault_kind, then the VM stops (QMP STOP event).
+     */
+    uint32_t fault_at;      /* 0: disarmed */
+    uint32_t fault_addr_lo; /* absolute addresses, inclusive */
+    uint32_t fault_addr_hi;
+    char *fault_kind;       /* cut-none, cut-half, cut-bits, cut-all, error, no-stick */
+    uint32_t fault_hits;    /* faults applied so far */
 };
 
 #endif
