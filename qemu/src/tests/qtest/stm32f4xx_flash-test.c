@@ -301,6 +301,8 @@ static void test_wrperr_protected_sector(void)
     qtest_quit(qts);
 }
 
+/* An erased main memory and, past 1 MB, the factory option bytes
+ * (RM0090 3.6 Table 16: USER 0xEC, RDP 0xAA level 0, nWRP all 1) */
 static char *flash_image_new(size_t size)
 {
     char *path = g_strdup("/tmp/qtest-stm32f4xx-flash-XXXXXX");
@@ -309,6 +311,10 @@ static char *flash_image_new(size_t size)
 
     g_assert(fd >= 0);
     memset(ff, 0xFF, size);
+    if (size > 1024 * 1024) {
+        ff[1024 * 1024] = 0xEC;
+        ff[1024 * 1024 + 1] = 0xAA;
+    }
     g_assert_cmpint(write(fd, ff, size), ==, size);
     close(fd);
     return path;
@@ -414,8 +420,13 @@ static void test_fault_no_stick(void)
 
     flash_unlock(qts);
     flash_arm_fault(qts, 1, "no-stick", FLASH_BASE, FLASH_BASE + 0xFFFFF);
-    flash_program_word(qts, FLASH_BASE + 0x4000, 0);
+    qtest_writel(qts, FLASH_CR, CR_PG | CR_X32);
+    qtest_writel(qts, FLASH_BASE + 0x4000, 0);
     qtest_qmp_eventwait(qts, "STOP");
+    g_assert_cmphex(qtest_readl(qts, FLASH_SR), ==, SR_BSY);
+    /* virtual time stands still while stopped */
+    qtest_qmp_assert_success(qts, "{ 'execute': 'cont' }");
+    qtest_clock_step(qts, 16 * US);
     g_assert_cmphex(qtest_readl(qts, FLASH_SR), ==, 0);
     g_assert_cmphex(qtest_readl(qts, FLASH_BASE + 0x4000), ==, 0xFFFFFFFF);
     qtest_quit(qts);
