@@ -6,6 +6,8 @@
 #   make bench      benchmarks that print numbers
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS=N each (tests/fuzz/build.mk)
 #   make deps       install missing Debian packages (as root) or print the command
+#   make qemu       qemu-system-arm with the fota-f407 machine (qemu/, docs/QEMU.md)
+#   make qemu-test  the qtests of its device models
 #   make COV=1 ...  host code with gcov instrumentation
 #
 # Each directory adds its rules in its own build.mk. Host objects go to
@@ -59,6 +61,7 @@ include bootloader/build.mk
 include apps/build.mk
 include host/build.mk
 include harness/build.mk
+include qemu/build.mk
 -include tests/build.mk
 
 firmware: $(FIRMWARE)

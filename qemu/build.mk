@@ -1,0 +1,21 @@
+# qemu/: fota-hil's qemu-system-arm with the fota-f407 machine (docs/QEMU.md).
+#
+#   make qemu        build it into the machine-wide cache (or find it there)
+#                    and print its path; first build ~55 min on 2 loaded cores
+#   make qemu-test   the qtests of the device models (RM0090 sections 3, 7, 21)
+#
+# QEMU_F407 is the binary's path, keyed by the hash of qemu/, for the
+# harness and the tests to use.
+QEMU_F407 := $(shell qemu/build.sh path)
+QEMU_F407_QTESTS := $(dir $(QEMU_F407))qtest
+QEMU_QTEST_NAMES := $(shell . qemu/source.conf && echo $$QEMU_QTESTS)
+
+.PHONY: qemu qemu-test
+qemu:
+	$(Q)qemu/build.sh build
+
+qemu-test: qemu
+	$(Q)set -e; start=$$(date +%s); for t in $(QEMU_QTEST_NAMES); do \
+	  echo "== qtest $$t"; \
+	  QTEST_QEMU_BINARY=$(QEMU_F407) $(QEMU_F407_QTESTS)/$$t --tap -k; \
+	done; echo "qemu-test: $$(( $$(date +%s) - start )) s"

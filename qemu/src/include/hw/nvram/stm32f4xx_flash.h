@@ -1,0 +1,88 @@
+/*
+ * STM32F405/407 embedded Flash memory and its interface (RM0090 section 3)
+ *
+ * Copyright (c) 2026 fota-hil contributors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_NVRAM_STM32F4XX_FLASH_H
+#define HW_NVRAM_STM32F4XX_FLASH_H
+
+#include "hw/sysbus.h"
+#include "qom/object.h"
+
+#define TYPE_STM32F4XX_FLASH "stm32f4xx-flash"
+OBJECT_DECLARE_SIMPLE_TYPE(STM32F4xxFlashState, STM32F4XX_FLASH)
+
+/* Main memory of the 1 Mbyte parts: 4 x 16K, 1 x 64K, 7 x 128K (RM0090 3.3 Table 5) */
+#define STM32F4XX_FLASH_BASE      0x08000000
+#define STM32F4XX_FLASH_SIZE      (1024 * 1024)
+#define STM32F4XX_FLASH_SECTORS   12
+/* Registers at 0x40023C00 (RM0090 2.3 Table 1) */
+#define STM32F4XX_FLASH_REGS_BASE 0x40023C00
+#define STM32F4XX_FLASH_REGS_SIZE 0x400
+/*
+ * Option bytes kept after the main memory in the backing image (optional):
+ * 16 bytes laid out as at 0x1FFFC000 (RM0090 3.6 Table 16): byte 0 USER,
+ * byte 1 RDP, bytes 8-9 nWRP[11:0], the rest 0xFF.
+ */
+#define STM32F4XX_FLASH_OPT_SIZE  16
+
+/* Kinds of operation, as reported in the flash-op event and trace. */
+typedef enum {
+    STM32F4XX_FLASH_OP_NONE = 0,
+    STM32F4XX_FLASH_OP_PROGRAM,
+    STM32F4XX_FLASH_OP_SECTOR_ERASE,
+    STM32F4XX_FLASH_OP_MASS_ERASE,
+    STM32F4XX_FLASH_OP_OPTION,
+} STM32F4xxFlashOp;
+
+struct STM32F4xxFlashState {
+    /* <private> */
+    SysBusDevice parent_obj;
+
+    /* <public> */
+    MemoryRegion iomem;     /* FLASH_ACR.. FLASH_OPTCR */
+    MemoryRegion array;     /* main memory, ROM device: reads direct, writes program */
+    uint8_t *storage;
+    BlockBackend *blk;
+    bool persist_options;
+    QEMUTimer *op_timer;
+    qemu_irq irq;
+
+    uint32_t acr;
+    uint32_t sr;
+    uint32_t cr;
+    uint32_t optcr;         /* register view; OPTSTRT commits it to the option bytes */
+    uint8_t opt_bytes[STM32F4XX_FLASH_OPT_SIZE];
+    uint8_t key_index;      /* next expected KEYR key (0, 1) */
+    uint8_t optkey_index;   /* next expected OPTKEYR key (0, 1) */
+    bool key_lockout;       /* wrong KEYR sequence: CR locked until reset */
+    bool optkey_lockout;    /* wrong OPTKEYR sequence: OPTCR locked until reset */
+
+    /* The operation in progress while SR.BSY is set */
+    uint32_t op;            /* STM32F4xxFlashOp */
+    uint32_t op_offset;     /* byte offset in the main memory */
+    uint32_t op_len;
+    uint32_t op_data;       /* program: the value written (op_len bytes, LE) */
+
+    bool op_nostick;        /* fault "no-stick": the operation ends, nothing changes */
+
+    /* Statistics, readable as QOM properties */
+    uint32_t op_count;
+    uint32_t overprogram_count;
+
+    /*
+     * Fault injection, QOM properties set over QMP qom-set: the fault_at-th
+     * program or erase from now whose bytes meet [fault_addr_lo,
+     * fault_addr_hi] gets fault_kind, then the VM stops (QMP STOP event).
+     */
+    uint32_t fault_at;      /* 0: disarmed */
+    uint32_t fault_addr_lo; /* absolute addresses, inclusive */
+    uint32_t fault_addr_hi;
+    char *fault_kind;       /* cut-none, cut-half, cut-bits, cut-all, error, no-stick */
+    uint32_t fault_hits;    /* faults applied so far */
+};
+
+#endif
