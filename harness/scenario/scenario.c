@@ -787,6 +787,16 @@ static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
     return row->parse(c, n, kv, cnt, f);
 }
 
+/* `resumed_at: N` (issue 16): the host must resume at byte N, not restart. */
+static int parse_update_resumed_at(struct pctx *c, struct kv *k, struct hil_update *u)
+{
+    if (k == NULL) {
+        return 0;
+    }
+    u->has_resumed_at = true;
+    return get_u32(c, k->val, "update resumed_at", 0, &u->resumed_at);
+}
+
 static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
 {
     u->timeout_ms = HIL_DEFAULT_UPDATE_TIMEOUT_MS;

@@ -32,7 +32,7 @@ FUZZ_BINS := $(patsubst %,$(FUZZ_DIR)/%-fuzz,$(FUZZ_TARGETS))
 FUZZ_CORE_LIB := $(FUZZ_DIR)/libfotacore.a
 FUZZ_SIM_LIB := $(FUZZ_DIR)/libfotasim.a
 FUZZ_CORE_OBJS := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(BL_CORE_SRCS))
-FUZZ_SIM_OBJS := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(BL_SIM_SRCS))
+FUZZ_SIM_OBJS := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(BL_SIM_SRCS)) $(FUZZ_DIR)/harness/target/flashmodel.o
 
 FUZZ_OBJS_proto :=
 FUZZ_OBJS_image := $(FUZZ_DIR)/host/lib/image.o $(FUZZ_DIR)/host/lib/msg.o $(FUZZ_DIR)/host/lib/file.o

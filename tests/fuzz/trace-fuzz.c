@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (f == NULL || fwrite(data, 1, size, f) != size || fclose(f) != 0) {
         abort();
     }
-    if (hil_trace_read_open(trace_fuzz_path, &r) != 0) {
+    char why[256];
+    if (hil_trace_read_open(trace_fuzz_path, &r, why, sizeof(why)) != 0) {
         return 0;
     }
     for (n = 0; n < 100000u; n++) {

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,16 +482,28 @@ static void test_reset_warm_keeps_sram_and_reports_boot(void **state)
 static void test_qemu_dying_is_reported(void **state)
 {
     (void)state;
-    /* A "QEMU" that gets killed 0.5 s after start. */
+    /* A "QEMU" that the test kills once it is powered on (no wall-clock race:
+     * the kill comes after power_on has returned, whatever the load). */
     char script[] = "/tmp/hil-qemu-die.XXXXXX";
     int fd = mkstemp(script);
     assert_true(fd >= 0);
-    const char *body = "#!/bin/sh\nexec timeout -s KILL 0.5 qemu-system-arm \"$@\"\n";
+    char pidfile[sizeof(script) + 8];
+    snprintf(pidfile, sizeof(pidfile), "%s.pid", script);
+    char body[256];
+    snprintf(body, sizeof(body), "#!/bin/sh\necho $$ > %s\nexec qemu-system-arm \"$@\"\n", pidfile);
     assert_int_equal(write(fd, body, strlen(body)), (int)strlen(body));
     close(fd);
     chmod(script, 0755);
     struct ctx *c = ctx_new(0xFFFFFFFFu, script, 0);
     assert_int_equal(c->t->ops->power_on(c->t), 0);
+    FILE *pf = fopen(pidfile, "r");
+    assert_non_null(pf);
+    int qpid = 0;
+    assert_int_equal(fscanf(pf, "%d", &qpid), 1);
+    fclose(pf);
+    unlink(pidfile);
+    assert_true(qpid > 0);
+    assert_int_equal(kill(qpid, SIGKILL), 0);
     int want[2] = { HIL_EV_DIED, 1 };
     assert_true(run_until(c, until_event, want, 10000));
     assert_false(c->t->powered);
