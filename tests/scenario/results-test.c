@@ -82,6 +82,39 @@ static void test_result_print_lines(void **state)
     assert_non_null(strstr(buf, "FAIL power.cut.slot_program: step 3 expect_console: expected"));
     assert_non_null(strstr(buf, "\n    | BL: <bad>")); /* continuation lines indented */
     assert_non_null(strstr(buf, "SKIP board.only.thing: not for platform qemu\n"));
+    /* After console lines the time has a line of its own (issue 14 defect 8). */
+    assert_non_null(strstr(buf, "\n    | \x1b[0m\n    (2.50 s)\n"));
+    free(buf);
+    hil_results_free(&rs);
+}
+
+/* A case that failed, then passed on a retry: FLAKY, never a plain pass. */
+static void test_hil_result_make_flaky(void **state)
+{
+    (void)state;
+    struct hil_results rs = { .show_flaky = true };
+    struct hil_result first = { .id = "a.b", .status = HIL_FAIL, .seconds = 3.0, .message = "step 3 update: boom\n| x",
+                                .console = "first console\n" };
+    hil_results_add(&rs, &first);
+    struct hil_result pass = { .id = "a.b", .status = HIL_PASS, .seconds = 1.0, .console = strdup("second\n"),
+                               .props = strdup("flash_sha256=ab") };
+    hil_result_make_flaky(&rs.items[0], &pass, 2);
+    assert_null(pass.console); /* taken over */
+    free(pass.props);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    hil_results_print_summary(&rs, f);
+    hil_result_print(&rs.items[0], f);
+    assert_int_equal(hil_results_write_junit(&rs, f), 0);
+    fclose(f);
+    assert_non_null(strstr(buf, "0 passed, 0 failed, 1 flaky\n"));
+    assert_non_null(strstr(buf, "FLAKY a.b: passed on attempt 2; first failure: step 3 update: boom"));
+    assert_non_null(strstr(buf, "<property name=\"flaky\" value=\"true\"/>"));
+    assert_non_null(strstr(buf, "<property name=\"attempts\" value=\"2\"/>"));
+    assert_non_null(strstr(buf, "<flakyFailure message=\"passed on attempt 2; first failure: step 3 update: boom\""));
+    assert_non_null(strstr(buf, "<system-out>first console"));
+    assert_null(strstr(buf, "<failure"));
     free(buf);
     hil_results_free(&rs);
 }
@@ -169,6 +202,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary_line),
         cmocka_unit_test(test_result_print_lines),
+        cmocka_unit_test(test_hil_result_make_flaky),
         cmocka_unit_test(test_junit_escapes_and_counts),
         cmocka_unit_test(test_xml_escape_keeps_valid_utf8),
         cmocka_unit_test(test_tap_output),
