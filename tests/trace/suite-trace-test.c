@@ -431,7 +431,7 @@ static void test_hil_replay_main_not_a_pcap(void **state)
     int st = run_cmd("%s replay --work-dir '%s/replay/bad' '%s' >'%s' 2>&1", HIL_FOTA_HIL, g_dir, bad, log);
     assert_int_equal(st, 2);
     char needle[600];
-    snprintf(needle, sizeof(needle), "%s: not a fota-hil trace", bad);
+    snprintf(needle, sizeof(needle), "%s: not a pcap file (", bad);
     assert_int_equal(count_lines(log, needle), 1);
 }
 
