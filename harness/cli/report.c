@@ -3,6 +3,7 @@
  * @brief The HTML report of a suite run (see report.h).
  */
 #include "cli/report.h"
+#include "run/workdir.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -645,6 +646,17 @@ static void write_case_row(FILE *o, const struct hil_report_case *c)
 /* Is case @p c bricked (docs/SCENARIOS.md: no bootable confirmed image at
  * the end)? The runner's `bricked` property; without one (an older JUnit
  * file), decided from its flash-at-failure.bin. @p why gets the reason. */
+/* @p file in the work directory of case @p id under @p work (the runner's
+ * safe directory name for the id, harness/run/workdir.h). */
+static void case_file(char *out, size_t len, const char *work, const char *id, const char *file)
+{
+    char dir[PATH_MAX];
+    if (hil_workdir_path(work, id, dir, sizeof(dir)) != 0) {
+        snprintf(dir, sizeof(dir), "%s/%s", work, id);
+    }
+    snprintf(out, len, "%s/%s", dir, file);
+}
+
 static bool case_bricked(const struct hil_report_case *c, const char *work, char *why, size_t whylen)
 {
     snprintf(why, whylen, "%s", c->brick_reason != NULL ? c->brick_reason : "");
@@ -652,7 +664,7 @@ static bool case_bricked(const struct hil_report_case *c, const char *work, char
         return c->bricked == 1;
     }
     char path[PATH_MAX + 64];
-    snprintf(path, sizeof(path), "%s/%s/flash-at-failure.bin", work, c->id);
+    case_file(path, sizeof(path), work, c->id, "flash-at-failure.bin");
     bool bricked = false;
     return c->status == HIL_FAIL && hil_report_bricked(path, &bricked, why, whylen) == 0 && bricked;
 }
@@ -661,7 +673,7 @@ static void write_failure_timeline(FILE *o, const struct hil_report_case *c, con
 {
     fputs("<h4>Timeline</h4>\n", o);
     char path[PATH_MAX + 64];
-    snprintf(path, sizeof(path), "%s/%s/%s", work, c->id, HIL_RUNTRACE_FILE);
+    case_file(path, sizeof(path), work, c->id, HIL_RUNTRACE_FILE);
     if (hil_report_timeline(path, o) != 0) {
         fputs("<p class=\"missing\">No trace: ", o);
         esc(o, path);
@@ -678,7 +690,7 @@ static void write_failure_slots(FILE *o, const struct hil_report_case *c, const 
 {
     fputs("<h4>Final slot states</h4>\n", o);
     char path[PATH_MAX + 64];
-    snprintf(path, sizeof(path), "%s/%s/flash-at-failure.bin", work, c->id);
+    case_file(path, sizeof(path), work, c->id, "flash-at-failure.bin");
     struct hil_report_slot slots[2];
     int active = -1;
     if (hil_report_slots(path, slots, &active) != 0) {
@@ -711,7 +723,7 @@ static void write_failure_console(FILE *o, const struct hil_report_case *c, cons
 {
     fputs("<h4>Last console lines</h4>\n<pre class=\"console\">", o);
     char path[PATH_MAX + 64];
-    snprintf(path, sizeof(path), "%s/%s/console.log", work, c->id);
+    case_file(path, sizeof(path), work, c->id, "console.log");
     char *text = hil_read_text_file(path, 64u * 1024u);
     if (text != NULL) {
         size_t n = strlen(text), start = 0;
@@ -814,7 +826,7 @@ static void write_throughput(FILE *o, const struct hil_report_cases *cs, const c
         source = "make bench (bench.tsv)";
     }
     for (int i = 0; b == NULL && t != NULL && i < cs->count; i++) {
-        snprintf(path, sizeof(path), "%s/%s/%s", work, cs->items[i].id, HIL_RUNTRACE_FILE);
+        case_file(path, sizeof(path), work, cs->items[i].id, HIL_RUNTRACE_FILE);
         double kbps;
         if (trace_throughput(path, &kbps)) {
             snprintf(t[nt].name, sizeof(t[nt].name), "%s", cs->items[i].id);
