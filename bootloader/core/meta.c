@@ -46,3 +46,9 @@ const char *meta_state_name(uint8_t state)
     }
     return names[state];
 }
+
+/* RFC 1982 serial-number order (fota/meta.h). */
+int meta_seq_newer(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) > 0;
+}

@@ -54,7 +54,7 @@ static int meta_scan(struct meta_pos *pos)
             /* MUTANT (make mutants, issue 16): the last valid record in scan order wins, seq ignored. */
             if (1) {
 #else
-            if (!pos->found || r.mr_seq > pos->rec.mr_seq) {
+            if (!pos->found || meta_seq_newer(r.mr_seq, pos->rec.mr_seq)) {
 #endif
                 pos->found = 1;
                 pos->sector = s;

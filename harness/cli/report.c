@@ -246,7 +246,7 @@ int hil_report_slots(const char *dump, struct hil_report_slot slots[2], int *act
         for (uint32_t i = 0; i < META_RECORDS_PER_SECTOR; i++) {
             struct meta_record rec;
             memcpy(&rec, mem + sectors[s] - LAYOUT_FLASH_BASE + i * META_RECORD_SIZE, sizeof(rec));
-            if (meta_record_check(&rec) == 0 && (!found || rec.mr_seq > best.mr_seq)) {
+            if (meta_record_check(&rec) == 0 && (!found || meta_seq_newer(rec.mr_seq, best.mr_seq))) {
                 best = rec;
                 found = true;
             }

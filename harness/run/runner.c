@@ -845,7 +845,7 @@ static bool newest_meta(const struct hil_flash *f, struct meta_record *out)
             if (meta_record_check(&rec) != 0) {
                 continue;
             }
-            if (!found || rec.mr_seq > out->mr_seq) {
+            if (!found || meta_seq_newer(rec.mr_seq, out->mr_seq)) {
                 *out = rec;
                 found = true;
             }

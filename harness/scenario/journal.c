@@ -178,7 +178,7 @@ static bool newest_record(const struct hil_flash *f, struct meta_record *out)
         for (uint32_t i = 0; i < META_RECORDS_PER_SECTOR; i++) {
             struct meta_record rec;
             memcpy(&rec, &f->mem[sectors[s] - LAYOUT_FLASH_BASE + i * META_RECORD_SIZE], sizeof(rec));
-            if (meta_record_check(&rec) == 0 && (!found || rec.mr_seq > out->mr_seq)) {
+            if (meta_record_check(&rec) == 0 && (!found || meta_seq_newer(rec.mr_seq, out->mr_seq))) {
                 *out = rec;
                 found = true;
             }

@@ -129,7 +129,7 @@ void fh_rom_meta_place(const uint8_t *meta, struct meta_record *newest, bool *fo
         for (uint32_t i = 0; i < META_RECORDS_PER_SECTOR; i++) {
             struct meta_record rec;
             memcpy(&rec, meta + s * LAYOUT_META_SECTOR_SIZE + i * META_RECORD_SIZE, sizeof(rec));
-            if (meta_record_check(&rec) == 0 && (!*found || rec.mr_seq > newest->mr_seq)) {
+            if (meta_record_check(&rec) == 0 && (!*found || meta_seq_newer(rec.mr_seq, newest->mr_seq))) {
                 *newest = rec;
                 *found = true;
                 ns = s;

@@ -54,6 +54,20 @@ static const struct meta_record *rec_at(uint32_t sector_off, uint32_t index)
     return (const struct meta_record *)(sim_flash() + sector_off + index * META_RECORD_SIZE);
 }
 
+/* RFC 1982 serial comparison: the commit after 0xFFFFFFFF (seq 0) is newer;
+ * a plain `>` said the opposite and lost every commit after the wrap. */
+static void test_meta_seq_newer_across_wrap(void **state)
+{
+    (void)state;
+    assert_true(meta_seq_newer(2u, 1u));
+    assert_false(meta_seq_newer(1u, 2u));
+    assert_false(meta_seq_newer(7u, 7u));
+    assert_true(meta_seq_newer(0u, 0xFFFFFFFFu));
+    assert_true(meta_seq_newer(1u, 0xFFFFFFFEu));
+    assert_false(meta_seq_newer(0xFFFFFFFFu, 0u));
+    assert_true(meta_seq_newer(0xFFFFFFFFu, 0xFFFFFFFDu));
+}
+
 static void test_meta_load_factory_state(void **state)
 {
     struct meta_record r;
@@ -417,6 +431,7 @@ static void test_meta_commit_power_cut_sweep(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_meta_seq_newer_across_wrap),
         cmocka_unit_test_setup(test_meta_load_factory_state, setup),
         cmocka_unit_test_setup(test_meta_commit_first_record, setup),
         cmocka_unit_test_setup(test_meta_commit_appends, setup),

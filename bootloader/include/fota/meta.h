@@ -91,4 +91,17 @@ uint32_t meta_version_floor(const struct meta_record *rec);
 /** @return a static name for a slot state ("confirmed"), "?" if unknown. */
 const char *meta_state_name(uint8_t state);
 
+/**
+ * Is metadata sequence number @p a newer than @p b? Serial-number
+ * arithmetic (RFC 1982, 32 bits): the commit after 0xFFFFFFFF is 0, and it
+ * is newer. Every reader of the log (bootloader, harness, ROM installer)
+ * picks the newest record with this.
+ * NOTE: sound because the live records (at most 2 x META_RECORDS_PER_SECTOR)
+ * span far fewer than 2^31 sequence numbers. A plain `>` took the
+ * 0xFFFFFFFF record as the newest for ever after a wrap (issue 16,
+ * scenarios/meta.seq_wrap.yaml).
+ * @return 1 if newer, 0 otherwise (equal or older).
+ */
+int meta_seq_newer(uint32_t a, uint32_t b);
+
 #endif /* FOTA_META_H */
