@@ -1,7 +1,7 @@
 # qemu/: fota-hil's qemu-system-arm with the fota-f407 machine (docs/QEMU.md).
 #
 #   make qemu        build it into the machine-wide cache (or find it there)
-#                    and print its path; first build ~55 min on 2 loaded cores
+#                    and print its path; first build ~40 min on 2 loaded cores
 #   make qemu-test   the qtests of the device models (RM0090 sections 3, 7, 21)
 #
 # QEMU_F407 is the binary's path, keyed by the hash of qemu/, for the

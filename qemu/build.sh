@@ -142,7 +142,7 @@ exec 9>"$cache/qemu-work.lock"
 flock 9
 if [ ! -x "$out/qemu-system-arm" ]; then
   start=$(date +%s)
-  echo "qemu/build.sh: building $out (first build: about 55 min on 2 loaded cores)" >&2
+  echo "qemu/build.sh: building $out (first build: about 40 min on 2 loaded cores)" >&2
   fetch_source
   prepare_tree
   configure_and_build

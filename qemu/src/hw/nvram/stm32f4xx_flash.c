@@ -654,8 +654,10 @@ static void stm32f4xx_flash_load(STM32F4xxFlashState *s, Error **errp)
     if (blk_set_perm(s->blk, perm, BLK_PERM_ALL, errp) < 0) {
         return;
     }
+    /* The block layer reports lengths rounded up to 512 bytes */
     if (len != STM32F4XX_FLASH_SIZE &&
-        len != STM32F4XX_FLASH_SIZE + STM32F4XX_FLASH_OPT_SIZE) {
+        len != ROUND_UP(STM32F4XX_FLASH_SIZE + STM32F4XX_FLASH_OPT_SIZE,
+                        BDRV_SECTOR_SIZE)) {
         error_setg(errp, "stm32f4xx-flash: the image must be %d bytes (main "
                    "memory) or %d (main memory and option bytes), not %" PRId64,
                    STM32F4XX_FLASH_SIZE,
