@@ -261,6 +261,9 @@ static int plan_step(struct plan_state *ps, uint64_t ts, struct hil_replay_step 
         if (s->answer == NULL) {
             s->quiet_us = ts - (ts >= ps->done_ts ? ps->done_ts : ts);
             ps->done_ts = ts;
+            /* The host re-sent the frame before its answer came (its timeout
+             * ran out): whether this copy is answered is timing, not verdict. */
+            s->resent = st->kind == HIL_RP_SEND && st->len == s->len && memcmp(st->bytes, s->bytes, s->len) == 0;
         }
     }
     st->gap_us = ts >= ps->done_ts ? ts - ps->done_ts : 0;
@@ -676,8 +679,9 @@ static int replay_send(struct rp *p, const struct hil_replay_step *st)
                            sizeof(why)) == 0) {
         return 0;
     }
-    if (st->answer == NULL && is_hello) {
-        printf("note packet %u (%s): answered in the replay, not in the capture (timing)\n", st->packet, d);
+    if (st->answer == NULL && (is_hello || st->resent)) {
+        printf("note packet %u (%s): answered in the replay, not in the capture (timing%s)\n", st->packet, d,
+               st->resent ? ": the host re-sent it before the answer" : "");
         return 0;
     }
     printf("DIFF packet %u (%s) -> packet %u: %s\n", st->packet, d, st->answer_packet, why);

@@ -43,6 +43,7 @@ struct hil_replay_step {
     size_t answer_len;
     uint32_t answer_packet;
     bool answer_dropped;      /**< SEND: the rig dropped the answer towards the host */
+    bool resent;              /**< SEND: unanswered when the host sent the same frame again */
     uint32_t value;           /**< JUMP: vector table address */
 };
 

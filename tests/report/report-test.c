@@ -190,6 +190,56 @@ static size_t rsp(uint8_t type, uint8_t seq, uint8_t status, uint32_t next, uint
     return n;
 }
 
+/* A frame the host re-sent before its answer came (its timeout ran out on a
+ * loaded machine) is marked resent: the replay does not count an answer to
+ * the first copy as a difference. Before, the replay reported "captured: no
+ * answer; replay: DATA_RSP" for it (suite-trace-test failed under load). */
+static int put(struct hil_trace *t, uint64_t ts, enum hil_trace_dir dir, uint8_t type, uint8_t seq,
+               const uint8_t *pl, uint16_t len)
+{
+    uint8_t b[PROTO_MAX_FRAME];
+    size_t n = 0;
+    if (proto_encode(type, seq, pl, len, b, sizeof(b), &n) != 0) {
+        return -1;
+    }
+    return hil_trace_frame(t, ts, dir, 0, b, n);
+}
+
+static void test_hil_replay_plan_build_marks_resent_frame(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/replay-resent.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct hil_trace *t = NULL;
+    assert_int_equal(hil_trace_open(path, &t), 0);
+    uint8_t data[16] = { 0 };
+    uint8_t rsp[8] = { 0 };
+    assert_int_equal(put(t, 1000, HIL_TRACE_DIR_TO_TARGET, PROTO_T_DATA, 7, data, sizeof(data)), 0);
+    assert_int_equal(put(t, 2000, HIL_TRACE_DIR_TO_TARGET, PROTO_T_DATA, 7, data, sizeof(data)), 0);
+    assert_int_equal(put(t, 3000, HIL_TRACE_DIR_TO_HOST, PROTO_T_DATA | PROTO_T_RSP, 7, rsp, sizeof(rsp)), 0);
+    assert_int_equal(put(t, 4000, HIL_TRACE_DIR_TO_TARGET, PROTO_T_DATA, 8, data, sizeof(data)), 0);
+    assert_int_equal(hil_trace_close(t), 0);
+    struct hil_replay_plan plan;
+    assert_int_equal(hil_replay_plan_build(path, &plan), 0);
+    unlink(path);
+    int sends[3];
+    int ns = 0;
+    for (int i = 0; i < plan.nsteps && ns < 3; i++) {
+        if (plan.steps[i].kind == HIL_RP_SEND) {
+            sends[ns++] = i;
+        }
+    }
+    assert_int_equal(ns, 3);
+    assert_null(plan.steps[sends[0]].answer);
+    assert_true(plan.steps[sends[0]].resent);
+    assert_non_null(plan.steps[sends[1]].answer);
+    assert_false(plan.steps[sends[1]].resent);
+    assert_false(plan.steps[sends[2]].resent); /* unanswered, but not re-sent: a real difference */
+    hil_replay_plan_free(&plan);
+}
+
 static void test_hil_replay_compare_same_and_differences(void **state)
 {
     (void)state;
@@ -340,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_hil_report_reproduce_sweep_case_uses_case),
         cmocka_unit_test(test_hil_report_write_sweep_table_and_reproduce),
         cmocka_unit_test(test_hil_replay_compare_same_and_differences),
+        cmocka_unit_test(test_hil_replay_plan_build_marks_resent_frame),
         cmocka_unit_test(test_hil_replay_main_missing_capture),
         cmocka_unit_test(test_hil_replay_main_truncated_capture),
         cmocka_unit_test(test_hil_replay_prepare_workdir_refuses_foreign_dir),
