@@ -1137,6 +1137,12 @@ static int spawn_updater(struct run *r, const struct hil_step *st)
             close(fd);
         }
         signal(SIGPIPE, SIG_DFL);
+        /* Its own process group, child of this worker: never an orphaned
+         * group, so the kernel never sends it SIGHUP+SIGCONT while the hold
+         * (hold.c) has it stopped. In the worker's group it was killed by
+         * SIGHUP when any process of an orphaned group (fota-hil started
+         * from a detached shell) exited during a hold. */
+        (void)setpgid(0, 0);
         execv(argv[0], argv);
         fprintf(stderr, "fota-hil: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
