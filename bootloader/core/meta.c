@@ -3,7 +3,9 @@
  * @brief Metadata record checks (meta.h) that need no flash access.
  */
 #include <stddef.h>
+#include <string.h>
 #include "fota/meta.h"
+#include "fota/layout.h"
 #include "fota/crc32.h"
 #include "fota/errors.h"
 
@@ -51,4 +53,22 @@ const char *meta_state_name(uint8_t state)
 int meta_seq_newer(uint32_t a, uint32_t b)
 {
     return (int32_t)(a - b) > 0;
+}
+
+/* Host-side readers of a whole flash image (fota/meta.h). */
+int meta_newest_in_image(const uint8_t *flash, struct meta_record *out)
+{
+    static const uint32_t sectors[2] = { LAYOUT_META0_ADDR, LAYOUT_META1_ADDR };
+    int found = 0;
+    for (uint32_t s = 0; s < 2u; s++) {
+        for (uint32_t i = 0; i < META_RECORDS_PER_SECTOR; i++) {
+            struct meta_record rec;
+            memcpy(&rec, &flash[sectors[s] - LAYOUT_FLASH_BASE + i * META_RECORD_SIZE], sizeof(rec));
+            if (meta_record_check(&rec) == 0 && (!found || meta_seq_newer(rec.mr_seq, out->mr_seq))) {
+                *out = rec;
+                found = 1;
+            }
+        }
+    }
+    return found;
 }

@@ -240,18 +240,7 @@ int hil_report_slots(const char *dump, struct hil_report_slot slots[2], int *act
         return FOTA_ESIZE;
     }
     struct meta_record best = { 0 };
-    bool found = false;
-    static const uint32_t sectors[2] = { LAYOUT_META0_ADDR, LAYOUT_META1_ADDR };
-    for (int s = 0; s < 2; s++) {
-        for (uint32_t i = 0; i < META_RECORDS_PER_SECTOR; i++) {
-            struct meta_record rec;
-            memcpy(&rec, mem + sectors[s] - LAYOUT_FLASH_BASE + i * META_RECORD_SIZE, sizeof(rec));
-            if (meta_record_check(&rec) == 0 && (!found || meta_seq_newer(rec.mr_seq, best.mr_seq))) {
-                best = rec;
-                found = true;
-            }
-        }
-    }
+    bool found = meta_newest_in_image(mem, &best) != 0;
     *active = found && best.mr_active < LAYOUT_SLOT_COUNT ? best.mr_active : -1;
     for (uint32_t s = 0; s < 2; s++) {
         struct hil_report_slot *o = &slots[s];

@@ -172,19 +172,7 @@ void hil_flash_sha256_hex(const struct hil_flash *f, char hex[65])
 
 static bool newest_record(const struct hil_flash *f, struct meta_record *out)
 {
-    static const uint32_t sectors[2] = { LAYOUT_META0_ADDR, LAYOUT_META1_ADDR };
-    bool found = false;
-    for (int s = 0; s < 2; s++) {
-        for (uint32_t i = 0; i < META_RECORDS_PER_SECTOR; i++) {
-            struct meta_record rec;
-            memcpy(&rec, &f->mem[sectors[s] - LAYOUT_FLASH_BASE + i * META_RECORD_SIZE], sizeof(rec));
-            if (meta_record_check(&rec) == 0 && (!found || meta_seq_newer(rec.mr_seq, out->mr_seq))) {
-                *out = rec;
-                found = true;
-            }
-        }
-    }
-    return found;
+    return meta_newest_in_image(f->mem, out) != 0;
 }
 
 bool hil_flash_bootable(const struct hil_flash *f, char *why, size_t whylen)

@@ -104,4 +104,13 @@ const char *meta_state_name(uint8_t state);
  */
 int meta_seq_newer(uint32_t a, uint32_t b);
 
+/**
+ * The newest valid record (meta_seq_newer()) of the metadata log in a copy
+ * of the whole flash: @p flash holds LAYOUT_FLASH_SIZE bytes starting at
+ * LAYOUT_FLASH_BASE. For host-side readers (harness, report); the
+ * bootloader reads its log through the port.
+ * @return 1 and the record in @p out; 0 if no valid record (factory state).
+ */
+int meta_newest_in_image(const uint8_t *flash, struct meta_record *out);
+
 #endif /* FOTA_META_H */
