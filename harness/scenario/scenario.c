@@ -5,6 +5,7 @@
  * line of the offending node's start mark.
  */
 #include "scenario/scenario.h"
+#include "target/errmsg.h"
 #include "scenario/sweep.h"
 
 #include <errno.h>
@@ -43,15 +44,10 @@ static int fail_at(struct pctx *c, int line, const char *fmt, ...)
         return FOTA_EINVAL; /* keep the first message */
     }
     c->failed = true;
-    if (c->err != NULL && c->errlen > 0) {
-        int n = snprintf(c->err, c->errlen, "%s:%d: ", c->file, line);
-        if (n >= 0 && (size_t)n < c->errlen) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
-            va_end(ap);
-        }
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    hil_errmsg_vset(c->err, c->errlen, c->file, line, fmt, ap);
+    va_end(ap);
     return FOTA_EINVAL;
 }
 

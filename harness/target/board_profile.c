@@ -5,6 +5,7 @@
  * is `file:line: what is wrong`.
  */
 #include "target/board_profile.h"
+#include "target/errmsg.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -34,13 +35,10 @@ static int bp_fail(struct bctx *c, int line, const char *fmt, ...)
     if (c->rc != 0) {
         return c->rc;
     }
-    int n = snprintf(c->err, c->errlen, "%s:%d: ", c->file, line);
-    if (n >= 0 && (size_t)n < c->errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    hil_errmsg_vset(c->err, c->errlen, c->file, line, fmt, ap);
+    va_end(ap);
     c->rc = FOTA_EINVAL;
     return c->rc;
 }

@@ -10,7 +10,7 @@ CFLAGS_fake_libusb := $(USB_CFLAGS)
 CFLAGS_board_profile-test := -Iharness
 CFLAGS_power-test := -Iharness
 
-$(BOARD_TEST_DIR)/board_profile-test: $(BOARD_TEST_DIR)/board_profile-test.o $(BUILD)/harness/target/board_profile.o
+$(BOARD_TEST_DIR)/board_profile-test: $(BOARD_TEST_DIR)/board_profile-test.o $(BUILD)/harness/target/board_profile.o $(BUILD)/harness/target/errmsg.o
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS) -lyaml
 
 $(BOARD_TEST_DIR)/power-test: $(BOARD_TEST_DIR)/power-test.o $(addprefix $(BUILD)/harness/,target/gpio.o target/power.o target/power_usb.o) \
@@ -20,7 +20,7 @@ $(BOARD_TEST_DIR)/power-test: $(BOARD_TEST_DIR)/power-test.o $(addprefix $(BUILD
 UNIT_TESTS += $(BOARD_TEST_DIR)/board_profile-test $(BOARD_TEST_DIR)/power-test
 
 # The board target against the stand-in board (QEMU + ptys + fake gpio).
-BOARD_TARGET_OBJS := $(addprefix $(BUILD)/harness/,target/target_board.o target/board_profile.o target/gpio.o target/power.o target/power_usb.o \
+BOARD_TARGET_OBJS := $(addprefix $(BUILD)/harness/,target/target_board.o target/board_profile.o target/errmsg.o target/gpio.o target/power.o target/power_usb.o \
 	target/rsp.o target/rsp_target.o target/child.o target/elfsym.o target/flashmodel.o) $(BOARD_FAKES) $(BUILD)/tests/fakes/standin_board.o
 CFLAGS_target_board-test := -Iharness $(HIL_FIX_DEFS) -DFAKE_OPENOCD='"$(BOARD_TEST_DIR)/bin/openocd"'
 $(BOARD_TEST_DIR)/target_board-test: $(BOARD_TEST_DIR)/target_board-test.o $(BOARD_TARGET_OBJS) $(BUILD)/libfotacore.a \

@@ -38,7 +38,7 @@ FUZZ_OBJS_proto :=
 FUZZ_OBJS_image := $(FUZZ_DIR)/host/lib/image.o $(FUZZ_DIR)/host/lib/msg.o $(FUZZ_DIR)/host/lib/file.o
 FUZZ_OBJS_meta :=
 FUZZ_OBJS_scenario := $(patsubst $(BUILD)/%,$(FUZZ_DIR)/%,$(HIL_LIB_OBJS))
-FUZZ_OBJS_board_profile := $(FUZZ_DIR)/harness/target/board_profile.o
+FUZZ_OBJS_board_profile := $(FUZZ_DIR)/harness/target/board_profile.o $(FUZZ_DIR)/harness/target/errmsg.o
 FUZZ_OBJS_trace := $(FUZZ_DIR)/harness/trace/trace.o
 FUZZ_LIBS := -lyaml -lelf -lpcap
 
