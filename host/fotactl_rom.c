@@ -74,7 +74,18 @@ static int rom_exit_of(int rc)
     }
 }
 
-int fotactl_cmd_rom(int argc, char **argv)
+/* The parsed command line of `fotactl rom SUB ...`. */
+struct rom_args {
+    const char *port, *proto, *bootctl, *sub;
+    uint32_t baud, timeout, retries, addr;
+    struct fh_rom_install_opts io;
+    bool verbose, is_install;
+    const struct fh_rom_ops *ops;
+    const char *img_path;
+};
+
+/* Parse the options after SUB into @p a; -1 to go on, else the exit code. */
+static int rom_parse_opts(int argc, char **argv, struct rom_args *a)
 {
     static const struct option opts[] = {
         { "port", required_argument, NULL, 'p' }, { "proto", required_argument, NULL, 'P' },
@@ -85,81 +96,144 @@ int fotactl_cmd_rom(int argc, char **argv)
         { "verbose", no_argument, NULL, 'v' }, { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
-    const char *port = NULL, *proto = "an3155", *bootctl = "none", *sub;
-    uint32_t baud = FH_LINK_DEFAULT_BAUD, timeout = FH_ROM_DEFAULT_TIMEOUT_MS, retries = FH_ROM_DEFAULT_RETRIES;
-    uint32_t addr = LAYOUT_BOOT_ADDR;
-    struct fh_rom_install_opts io = { .verify = true };
-    bool verbose = false;
-    const struct fh_rom_ops *ops;
-    struct fh_msg m = { { 0 } };
-    int c, rc;
+    int c;
 
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        rom_usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? ROM_EXIT_USAGE : ROM_EXIT_OK;
-    }
-    sub = argv[1];
-    if (strcmp(sub, "install") != 0 && strcmp(sub, "id") != 0 && strcmp(sub, "go") != 0) {
-        return rom_bad("unknown subcommand '%s' (install, id, go)", sub);
-    }
-    argc--;
-    argv++;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":vqh", opts, NULL)) != -1) {
         switch (c) {
-        case 'p': port = optarg; break;
-        case 'P': proto = optarg; break;
-        case 'B': bootctl = optarg; break;
-        case 'g': io.go = true; break;
-        case 'n': io.verify = false; break;
-        case 'f': io.force = true; break;
-        case 'v': verbose = true; break;
-        case 'q': io.quiet = true; break;
-        case 'b': if (rom_num("--baud", optarg, 1200, 4000000, 10, &baud) != 0) { return ROM_EXIT_USAGE; } break;
-        case 't': if (rom_num("--timeout-ms", optarg, 1, 600000, 10, &timeout) != 0) { return ROM_EXIT_USAGE; } break;
-        case 'r': if (rom_num("--retries", optarg, 0, 100, 10, &retries) != 0) { return ROM_EXIT_USAGE; } break;
-        case 'a': if (rom_num("--addr", optarg, 0, 0xFFFFFFFFul, 16, &addr) != 0) { return ROM_EXIT_USAGE; } break;
+        case 'p': a->port = optarg; break;
+        case 'P': a->proto = optarg; break;
+        case 'B': a->bootctl = optarg; break;
+        case 'g': a->io.go = true; break;
+        case 'n': a->io.verify = false; break;
+        case 'f': a->io.force = true; break;
+        case 'v': a->verbose = true; break;
+        case 'q': a->io.quiet = true; break;
+        case 'b': if (rom_num("--baud", optarg, 1200, 4000000, 10, &a->baud) != 0) { return ROM_EXIT_USAGE; } break;
+        case 't': if (rom_num("--timeout-ms", optarg, 1, 600000, 10, &a->timeout) != 0) { return ROM_EXIT_USAGE; } break;
+        case 'r': if (rom_num("--retries", optarg, 0, 100, 10, &a->retries) != 0) { return ROM_EXIT_USAGE; } break;
+        case 'a': if (rom_num("--addr", optarg, 0, 0xFFFFFFFFul, 16, &a->addr) != 0) { return ROM_EXIT_USAGE; } break;
         case 'h': rom_usage(stdout); return ROM_EXIT_OK;
         case ':': return rom_bad("option %s needs a value", argv[optind - 1]);
         default: return rom_bad("unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (port == NULL) {
-        return rom_bad("%s: --port is required", sub);
+    return -1;
+}
+
+/* Parse and check the whole command line; -1 to go on, else the exit code. */
+static int rom_parse(int argc, char **argv, struct rom_args *a)
+{
+    int rc;
+
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        rom_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? ROM_EXIT_USAGE : ROM_EXIT_OK;
     }
-    if (strcmp(proto, "an3155") == 0) {
-        ops = &fh_an3155_ops;
-    } else if (strcmp(proto, "an4286") == 0) {
-        ops = &fh_an4286_ops; /* --port spi-emu:PATH or spidev:DEV[@HZ] */
+    a->sub = argv[1];
+    if (strcmp(a->sub, "install") != 0 && strcmp(a->sub, "id") != 0 && strcmp(a->sub, "go") != 0) {
+        return rom_bad("unknown subcommand '%s' (install, id, go)", a->sub);
+    }
+    argc--;
+    argv++;
+    rc = rom_parse_opts(argc, argv, a);
+    if (rc >= 0) {
+        return rc;
+    }
+    if (a->port == NULL) {
+        return rom_bad("%s: --port is required", a->sub);
+    }
+    if (strcmp(a->proto, "an3155") == 0) {
+        a->ops = &fh_an3155_ops;
+    } else if (strcmp(a->proto, "an4286") == 0) {
+        a->ops = &fh_an4286_ops; /* --port spi-emu:PATH or spidev:DEV[@HZ] */
     } else {
-        return rom_bad("--proto '%s': expected an3155 or an4286", proto);
+        return rom_bad("--proto '%s': expected an3155 or an4286", a->proto);
     }
-    bool is_install = strcmp(sub, "install") == 0;
-    if (is_install && optind != argc - 1) {
+    a->is_install = strcmp(a->sub, "install") == 0;
+    if (a->is_install && optind != argc - 1) {
         return rom_bad("%s", "install needs exactly one IMG");
     }
-    if (!is_install && optind != argc) {
+    if (!a->is_install && optind != argc) {
         return rom_bad("unexpected argument '%s'", argv[optind]);
     }
+    a->img_path = a->is_install ? argv[optind] : NULL;
+    return -1;
+}
 
+/* `id` and `go`: enter the ROM, sync, then GET ID or GO. */
+static int rom_id_or_go(struct fh_rom *r, const struct rom_args *a, struct fh_bootctl *bc, struct fh_msg *m)
+{
+    uint16_t pid = 0;
+    int rc;
+
+    if (strcmp(a->bootctl, "none") != 0) {
+        rc = fh_bootctl_boot0(bc, true, m);
+        if (rc == 0) {
+            rc = fh_bootctl_reset(bc, m);
+        }
+    } else {
+        rc = 0;
+    }
+    if (rc == 0) {
+        rc = a->ops->sync(r, m);
+    }
+    if (rc == 0 && strcmp(a->sub, "id") == 0) {
+        rc = a->ops->get_id(r, &pid, m);
+        if (rc == 0) {
+            printf("product ID 0x%04x%s\n", pid, pid == FH_ROM_PID_F40X ? " (STM32F405/407/415/417)" : "");
+        }
+    } else if (rc == 0) {
+        rc = a->ops->go(r, a->addr, m);
+    }
+    return rc;
+}
+
+/* `install`: fh_rom_install() and its one-line summary. */
+static int rom_install(struct fh_rom *r, const struct rom_args *a, struct fh_bootctl *bc, const uint8_t *img,
+                       size_t len, struct fh_msg *m)
+{
+    struct fh_rom_install_result res;
+    int rc = fh_rom_install(r, strcmp(a->bootctl, "none") == 0 ? NULL : bc, img, len, &a->io, &res, m);
+
+    if (rc == 0) {
+        printf("rom install: pid 0x%04x, slot %s, %u bytes, meta seq %u, %u ms (%s: %llu bytes out, "
+               "%llu in, %u commands, %u NACKs)\n", res.pid, LAYOUT_SLOT_NAME((uint32_t)res.target_slot),
+               res.bytes_written, res.meta_seq, res.ms, a->ops->name, (unsigned long long)r->bytes_out,
+               (unsigned long long)r->bytes_in, r->commands, r->nacks);
+    }
+    return rc;
+}
+
+int fotactl_cmd_rom(int argc, char **argv)
+{
+    struct rom_args a = { .proto = "an3155", .bootctl = "none", .baud = FH_LINK_DEFAULT_BAUD,
+                          .timeout = FH_ROM_DEFAULT_TIMEOUT_MS, .retries = FH_ROM_DEFAULT_RETRIES,
+                          .addr = LAYOUT_BOOT_ADDR, .io = { .verify = true } };
+    struct fh_msg m = { { 0 } };
+    int rc = rom_parse(argc, argv, &a);
+
+    if (rc >= 0) {
+        return rc;
+    }
     uint8_t *img = NULL;
     size_t len = 0;
-    if (is_install) {
-        rc = fh_file_read(argv[optind], LAYOUT_SLOT_SIZE + 1u, &img, &len, &m);
+    if (a.is_install) {
+        rc = fh_file_read(a.img_path, LAYOUT_SLOT_SIZE + 1u, &img, &len, &m);
         if (rc != 0) {
             fprintf(stderr, "fotactl rom: %s\n", m.text);
             return rc == FOTA_ENOMEM ? ROM_EXIT_INTERNAL : ROM_EXIT_INPUT;
         }
     }
     struct fh_bootctl *bc = NULL;
-    rc = fh_bootctl_open(bootctl, &bc, &m);
+    rc = fh_bootctl_open(a.bootctl, &bc, &m);
     if (rc != 0) {
         free(img);
         fprintf(stderr, "fotactl rom: %s\n", m.text);
         return rc == FOTA_EINVAL ? ROM_EXIT_USAGE : ROM_EXIT_LINK;
     }
     struct fh_link *l = NULL;
-    rc = fh_link_open(port, baud, &l, &m);
+    rc = fh_link_open(a.port, a.baud, &l, &m);
     if (rc != 0) {
         free(img);
         fh_bootctl_close(bc);
@@ -167,43 +241,13 @@ int fotactl_cmd_rom(int argc, char **argv)
         return rc == FOTA_EINVAL ? ROM_EXIT_USAGE : ROM_EXIT_LINK;
     }
     struct fh_rom r;
-    fh_rom_init(&r, ops, l);
-    r.timeout_ms = timeout;
-    r.retries = retries;
-    r.verbose = verbose;
-    if (is_install) {
-        struct fh_rom_install_result res;
-        rc = fh_rom_install(&r, strcmp(bootctl, "none") == 0 ? NULL : bc, img, len, &io, &res, &m);
-        if (rc == 0) {
-            printf("rom install: pid 0x%04x, slot %s, %u bytes, meta seq %u, %u ms (%s: %llu bytes out, "
-                   "%llu in, %u commands, %u NACKs)\n", res.pid, LAYOUT_SLOT_NAME((uint32_t)res.target_slot),
-                   res.bytes_written, res.meta_seq, res.ms, ops->name, (unsigned long long)r.bytes_out,
-                   (unsigned long long)r.bytes_in, r.commands, r.nacks);
-        }
-    } else {
-        uint16_t pid = 0;
-        if (strcmp(bootctl, "none") != 0) {
-            rc = fh_bootctl_boot0(bc, true, &m);
-            if (rc == 0) {
-                rc = fh_bootctl_reset(bc, &m);
-            }
-        } else {
-            rc = 0;
-        }
-        if (rc == 0) {
-            rc = ops->sync(&r, &m);
-        }
-        if (rc == 0 && strcmp(sub, "id") == 0) {
-            rc = ops->get_id(&r, &pid, &m);
-            if (rc == 0) {
-                printf("product ID 0x%04x%s\n", pid, pid == FH_ROM_PID_F40X ? " (STM32F405/407/415/417)" : "");
-            }
-        } else if (rc == 0) {
-            rc = ops->go(&r, addr, &m);
-        }
-    }
+    fh_rom_init(&r, a.ops, l);
+    r.timeout_ms = a.timeout;
+    r.retries = a.retries;
+    r.verbose = a.verbose;
+    rc = a.is_install ? rom_install(&r, &a, bc, img, len, &m) : rom_id_or_go(&r, &a, bc, &m);
     if (rc != 0) {
-        fprintf(stderr, "fotactl rom %s: %s (%s)\n", sub, m.text[0] ? m.text : "failed", fota_strerror(rc));
+        fprintf(stderr, "fotactl rom %s: %s (%s)\n", a.sub, m.text[0] ? m.text : "failed", fota_strerror(rc));
     }
     fh_link_close(l);
     fh_bootctl_close(bc);

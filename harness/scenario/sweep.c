@@ -383,14 +383,9 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
     return rc;
 }
 
-int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario *s, char *err, size_t errlen)
+/* Fill @p sw with the defaults of a sweep: block; its line is that of @p n. */
+static void sweep_defaults(struct hil_sweep *sw, const yaml_node_t *n)
 {
-    struct sp p = { .file = file, .doc = doc, .err = err, .errlen = errlen };
-    yaml_node_t *n = node;
-    struct hil_sweep *sw = calloc(1, sizeof(*sw));
-    if (sw == NULL) {
-        return FOTA_ENOMEM;
-    }
     sw->line = n != NULL ? (int)n->start_mark.line + 1 : 1;
     sw->on[HIL_OP_PROGRAM] = sw->on[HIL_OP_ERASE] = true;
     sw->torn[HIL_TORN_NONE] = sw->torn[HIL_TORN_HALF] = sw->torn[HIL_TORN_ALL] = true;
@@ -401,6 +396,17 @@ int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario
     sw->seed = HIL_SWEEP_DEFAULT_SEED;
     sw->journal = true;
     sw->verify = HIL_SWEEP_DEFAULT_VERIFY;
+}
+
+int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario *s, char *err, size_t errlen)
+{
+    struct sp p = { .file = file, .doc = doc, .err = err, .errlen = errlen };
+    yaml_node_t *n = node;
+    struct hil_sweep *sw = calloc(1, sizeof(*sw));
+    if (sw == NULL) {
+        return FOTA_ENOMEM;
+    }
+    sweep_defaults(sw, n);
     struct top_ctx t = { .sw = sw, .s = s };
     static const char *const keys[] = { "step", "through", "power_cut", "flash_fault", "link", "bitflip",
                                         "multi_cut", "n", "seed", "journal", "verify", NULL };

@@ -181,32 +181,11 @@ static int rom_read_big(struct fh_rom *r, uint32_t addr, uint8_t *buf, uint32_t 
     return rc;
 }
 
-int fh_rom_install(struct fh_rom *r, struct fh_bootctl *bc, const uint8_t *img, size_t len,
-                   const struct fh_rom_install_opts *o, struct fh_rom_install_result *res,
-                   struct fh_msg *m)
+/* Steps 1-2: BOOT0 high + NRST, sync with the ROM, check the product ID. */
+static int rom_enter(struct fh_rom *r, struct fh_bootctl *bc, struct fh_rom_install_result *res,
+                     struct fh_msg *m)
 {
-    struct fh_image_report rep;
-    struct meta_record newest, rec;
-    uint8_t *meta = NULL;
-    uint8_t block[FH_ROM_MAX_BLOCK], back[FH_ROM_MAX_BLOCK];
-    bool found = false;
-    uint32_t meta_addr = 0;
-    int erase_sector = -1;
-    uint32_t t0 = fh_now_ms();
     int rc;
-
-    if (r == NULL || img == NULL || o == NULL || res == NULL) {
-        return fh_msg_set(m, FOTA_EINVAL, "rom: NULL argument");
-    }
-    memset(res, 0, sizeof(*res));
-    rc = fh_image_inspect(img, len, &rep, m);
-    if (rc != 0 && (rep.rc_length || rep.rc_magic || rep.rc_hdr_format || rep.rc_hdr_crc || rep.rc_slot ||
-                    rep.rc_size)) {
-        return rc; /* the header itself is unusable; payload mismatches are the device's to find */
-    }
-    if (len > LAYOUT_SLOT_SIZE) {
-        return fh_msg_set(m, FOTA_ESIZE, "rom: image of %zu bytes is larger than a slot", len);
-    }
 
     /* 1. BOOT0 high, NRST: the device restarts into its system memory. */
     if (bc != NULL) {
@@ -236,34 +215,56 @@ int fh_rom_install(struct fh_rom *r, struct fh_bootctl *bc, const uint8_t *img, 
         return fh_msg_set(m, FOTA_ENOTSUP, "rom: product ID 0x%04x, expected 0x%04x (STM32F405/407)",
                           res->pid, (unsigned)FH_ROM_PID_F40X);
     }
+    return 0;
+}
 
-    /* 3. Metadata: both sectors, newest record, where the next one goes. */
-    meta = malloc(2u * LAYOUT_META_SECTOR_SIZE);
+/* Where the metadata log stands: newest record and where the next one goes. */
+struct rom_meta_pos {
+    struct meta_record newest;
+    bool found;
+    uint32_t addr;
+    int erase_sector;
+};
+
+/* Step 3: read both metadata sectors, pick the target (inactive) slot. */
+static int rom_pick_slot(struct fh_rom *r, const struct fh_rom_install_opts *o, int image_slot,
+                         struct rom_meta_pos *pos, struct fh_rom_install_result *res, struct fh_msg *m)
+{
+    uint8_t *meta = malloc(2u * LAYOUT_META_SECTOR_SIZE);
+    int rc;
+
     if (meta == NULL) {
         return fh_msg_set(m, FOTA_ENOMEM, "rom: out of memory");
     }
     rc = rom_read_big(r, LAYOUT_META0_ADDR, meta, 2u * LAYOUT_META_SECTOR_SIZE, m);
     if (rc != 0) {
-        goto out;
+        free(meta);
+        return rc;
     }
-    fh_rom_meta_place(meta, &newest, &found, &meta_addr, &erase_sector);
-    res->target_slot = rep.slot;
-    if (found && newest.mr_active < LAYOUT_SLOT_COUNT) {
-        res->target_slot = newest.mr_active == LAYOUT_SLOT_A ? LAYOUT_SLOT_B : LAYOUT_SLOT_A;
+    fh_rom_meta_place(meta, &pos->newest, &pos->found, &pos->addr, &pos->erase_sector);
+    free(meta);
+    res->target_slot = image_slot;
+    if (pos->found && pos->newest.mr_active < LAYOUT_SLOT_COUNT) {
+        res->target_slot = pos->newest.mr_active == LAYOUT_SLOT_A ? LAYOUT_SLOT_B : LAYOUT_SLOT_A;
     }
-    if (res->target_slot != rep.slot && !o->force) {
-        rc = fh_msg_set(m, FOTA_ESLOT, "rom: image is linked for slot %s but slot %s is active: "
-                        "the inactive slot is %s (--force writes it anyway)", LAYOUT_SLOT_NAME(rep.slot),
-                        LAYOUT_SLOT_NAME(newest.mr_active), LAYOUT_SLOT_NAME(res->target_slot));
-        goto out;
+    if (res->target_slot != image_slot && !o->force) {
+        return fh_msg_set(m, FOTA_ESLOT, "rom: image is linked for slot %s but slot %s is active: "
+                          "the inactive slot is %s (--force writes it anyway)", LAYOUT_SLOT_NAME(image_slot),
+                          LAYOUT_SLOT_NAME(pos->newest.mr_active), LAYOUT_SLOT_NAME(res->target_slot));
     }
-    uint32_t base = LAYOUT_SLOT_ADDR((uint32_t)res->target_slot);
+    return 0;
+}
 
-    /* 4. Erase the slot's sectors the image needs (RM0090 Table 5). */
+/* Step 4: erase the slot's sectors the image needs (RM0090 Table 5). */
+static int rom_erase_slot(struct fh_rom *r, uint32_t slot, size_t len, struct fh_msg *m)
+{
+    uint32_t base = LAYOUT_SLOT_ADDR(slot);
     uint16_t sectors[LAYOUT_SLOT_SECTORS];
     uint32_t nsec = 0;
+    int rc;
+
     for (uint32_t s = 0; s < LAYOUT_SLOT_SECTORS; s++) {
-        uint32_t sn = LAYOUT_SLOT_FIRST_SECTOR((uint32_t)res->target_slot) + s;
+        uint32_t sn = LAYOUT_SLOT_FIRST_SECTOR(slot) + s;
         if (LAYOUT_SECTOR_OFFSET(sn) < (base - LAYOUT_FLASH_BASE) + len) {
             sectors[nsec++] = (uint16_t)sn;
         }
@@ -271,10 +272,18 @@ int fh_rom_install(struct fh_rom *r, struct fh_bootctl *bc, const uint8_t *img, 
     ROM_RETRY(r, rc, m, r->ops->erase(r, sectors, nsec, m));
     if (rc != 0) {
         rc = rc == FOTA_EPROTO ? FOTA_EFLASH : rc;
-        goto out;
     }
+    return rc;
+}
 
-    /* 5. Program, 256 bytes per WRITE MEMORY (the last padded with 0xFF to a word). */
+/* Step 5: program, 256 bytes per WRITE MEMORY (the last padded with 0xFF to a word). */
+static int rom_program(struct fh_rom *r, uint32_t base, const uint8_t *img, size_t len,
+                       const struct fh_rom_install_opts *o, struct fh_rom_install_result *res,
+                       struct fh_msg *m)
+{
+    uint8_t block[FH_ROM_MAX_BLOCK], back[FH_ROM_MAX_BLOCK];
+    int rc;
+
     for (size_t off = 0; off < len; off += FH_ROM_MAX_BLOCK) {
         uint32_t n = (uint32_t)(len - off < FH_ROM_MAX_BLOCK ? len - off : FH_ROM_MAX_BLOCK);
         uint32_t padded = (n + 3u) & ~3u;
@@ -288,7 +297,7 @@ int fh_rom_install(struct fh_rom *r, struct fh_bootctl *bc, const uint8_t *img, 
             }
         }
         if (rc != 0) {
-            goto out;
+            return rc;
         }
         res->bytes_written += padded;
         if (!o->quiet) {
@@ -298,18 +307,27 @@ int fh_rom_install(struct fh_rom *r, struct fh_bootctl *bc, const uint8_t *img, 
     if (!o->quiet) {
         fprintf(stderr, "\n");
     }
+    return 0;
+}
 
-    /* 6. The metadata record: target PENDING, trial slot = target. Fields
-     * as update.c's END commit; seq/magic/CRC as meta_commit(). */
-    if (found) {
-        rec = newest;
+/* Step 6: write and verify the metadata record (target PENDING, trial slot =
+ * target). Fields as update.c's END commit; seq/magic/CRC as meta_commit(). */
+static int rom_commit_meta(struct fh_rom *r, const uint8_t *img, const struct rom_meta_pos *pos,
+                           struct fh_rom_install_result *res, struct fh_msg *m)
+{
+    const struct image_header *h = (const struct image_header *)(const void *)img;
+    struct meta_record rec;
+    uint8_t back[FH_ROM_MAX_BLOCK];
+    int rc;
+
+    if (pos->found) {
+        rec = pos->newest;
     } else {
         memset(&rec, 0, sizeof(rec));
         rec.mr_active = META_NO_SLOT;
     }
-    const struct image_header *h = (const struct image_header *)(const void *)img;
     rec.mr_magic = META_MAGIC;
-    rec.mr_seq = found ? newest.mr_seq + 1u : 1u;
+    rec.mr_seq = pos->found ? pos->newest.mr_seq + 1u : 1u;
     rec.mr_trial_slot = (uint8_t)res->target_slot;
     rec.mr_slot[res->target_slot].ms_version = h->ih_version;
     rec.mr_slot[res->target_slot].ms_size = h->ih_size;
@@ -318,26 +336,32 @@ int fh_rom_install(struct fh_rom *r, struct fh_bootctl *bc, const uint8_t *img, 
     memset(rec.mr_reserved, 0, sizeof(rec.mr_reserved));
     memset(rec.mr_reserved2, 0, sizeof(rec.mr_reserved2));
     rec.mr_crc32 = meta_record_crc(&rec);
-    if (erase_sector >= 0) {
-        uint16_t es = (uint16_t)erase_sector;
+    if (pos->erase_sector >= 0) {
+        uint16_t es = (uint16_t)pos->erase_sector;
         ROM_RETRY(r, rc, m, r->ops->erase(r, &es, 1, m));
         if (rc != 0) {
-            goto out;
+            return rc;
         }
     }
-    ROM_RETRY(r, rc, m, r->ops->write(r, meta_addr, &rec, sizeof(rec), m));
+    ROM_RETRY(r, rc, m, r->ops->write(r, pos->addr, &rec, sizeof(rec), m));
     if (rc == 0) {
-        ROM_RETRY(r, rc, m, r->ops->read(r, meta_addr, back, sizeof(rec), m));
+        ROM_RETRY(r, rc, m, r->ops->read(r, pos->addr, back, sizeof(rec), m));
         if (rc == 0 && memcmp(back, &rec, sizeof(rec)) != 0) {
-            rc = fh_msg_set(m, FOTA_EFLASH, "rom: metadata record at 0x%08x did not verify", meta_addr);
+            rc = fh_msg_set(m, FOTA_EFLASH, "rom: metadata record at 0x%08x did not verify", pos->addr);
         }
     }
-    if (rc != 0) {
-        goto out;
+    if (rc == 0) {
+        res->meta_seq = rec.mr_seq;
     }
-    res->meta_seq = rec.mr_seq;
+    return rc;
+}
 
-    /* 7. Leave the ROM: BOOT0 low + NRST, or GO to the bootloader. */
+/* Step 7: leave the ROM: BOOT0 low + NRST, or GO to the bootloader. */
+static int rom_leave(struct fh_rom *r, struct fh_bootctl *bc, const struct fh_rom_install_opts *o,
+                     struct fh_msg *m)
+{
+    int rc = 0;
+
     if (bc != NULL) {
         rc = fh_bootctl_boot0(bc, false, m);
         if (rc == 0) {
@@ -346,8 +370,47 @@ int fh_rom_install(struct fh_rom *r, struct fh_bootctl *bc, const uint8_t *img, 
     } else if (o->go) {
         rc = r->ops->go(r, LAYOUT_BOOT_ADDR, m);
     }
-out:
-    free(meta);
+    return rc;
+}
+
+int fh_rom_install(struct fh_rom *r, struct fh_bootctl *bc, const uint8_t *img, size_t len,
+                   const struct fh_rom_install_opts *o, struct fh_rom_install_result *res,
+                   struct fh_msg *m)
+{
+    struct fh_image_report rep;
+    struct rom_meta_pos pos = { .found = false, .addr = 0, .erase_sector = -1 };
+    uint32_t t0 = fh_now_ms();
+    int rc;
+
+    if (r == NULL || img == NULL || o == NULL || res == NULL) {
+        return fh_msg_set(m, FOTA_EINVAL, "rom: NULL argument");
+    }
+    memset(res, 0, sizeof(*res));
+    rc = fh_image_inspect(img, len, &rep, m);
+    if (rc != 0 && (rep.rc_length || rep.rc_magic || rep.rc_hdr_format || rep.rc_hdr_crc || rep.rc_slot ||
+                    rep.rc_size)) {
+        return rc; /* the header itself is unusable; payload mismatches are the device's to find */
+    }
+    if (len > LAYOUT_SLOT_SIZE) {
+        return fh_msg_set(m, FOTA_ESIZE, "rom: image of %zu bytes is larger than a slot", len);
+    }
+    rc = rom_enter(r, bc, res, m);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = rom_pick_slot(r, o, rep.slot, &pos, res, m);
+    if (rc == 0) {
+        rc = rom_erase_slot(r, (uint32_t)res->target_slot, len, m);
+    }
+    if (rc == 0) {
+        rc = rom_program(r, LAYOUT_SLOT_ADDR((uint32_t)res->target_slot), img, len, o, res, m);
+    }
+    if (rc == 0) {
+        rc = rom_commit_meta(r, img, &pos, res, m);
+    }
+    if (rc == 0) {
+        rc = rom_leave(r, bc, o, m);
+    }
     res->ms = fh_now_ms() - t0;
     return rc;
 }
