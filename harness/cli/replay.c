@@ -180,10 +180,32 @@ struct plan_state {
     uint32_t ops_since[3];     /* flash ops per kind since the last of them */
 };
 
-/* A target->host frame: the answer of the open SEND if its seq matches. */
+/* The SEND an answer with sequence number @p seq belongs to. The target
+ * answers frames in order, so it is the earliest still-unanswered SEND with
+ * that seq among the last RP_ANSWER_WINDOW: a host that re-sent a frame
+ * before its answer came (its timeout ran out on a loaded machine) has two
+ * copies out, and the first answer is the first copy's. NULL: none. */
+#define RP_ANSWER_WINDOW 4
+static struct hil_replay_step *answer_owner(struct plan_state *ps, int seq)
+{
+    struct hil_replay_step *owner = NULL;
+    int seen = 0;
+    for (int i = ps->open_send; i >= 0 && seen < RP_ANSWER_WINDOW; i--) {
+        struct hil_replay_step *s = &ps->plan->steps[i];
+        if (s->kind != HIL_RP_SEND) {
+            break; /* a power cut or verdict: what came before it is over */
+        }
+        seen++;
+        if (s->answer == NULL && frame_seq(s->bytes, s->len) == seq) {
+            owner = s;
+        }
+    }
+    return owner;
+}
+
+/* A target->host frame: the answer of the SEND it belongs to (answer_owner). */
 static int plan_answer(struct plan_state *ps, const struct hil_trace_rec *r)
 {
-    struct hil_replay_step *s = &ps->plan->steps[ps->open_send];
     uint8_t *b = dup_bytes(r->frame.bytes, r->frame.len);
     if (b == NULL) {
         return FOTA_ENOMEM;
@@ -192,8 +214,9 @@ static int plan_answer(struct plan_state *ps, const struct hil_trace_rec *r)
         undo_corrupt(b, r->frame.len, ps->corrupt_off);
         ps->corrupt_pending = false;
     }
-    int want_seq = frame_seq(s->bytes, s->len);
-    if (s->answer == NULL && want_seq >= 0 && frame_seq(b, r->frame.len) == want_seq) {
+    int seq = frame_seq(b, r->frame.len);
+    struct hil_replay_step *s = seq >= 0 ? answer_owner(ps, seq) : NULL;
+    if (s != NULL) {
         s->answer = b;
         s->answer_len = r->frame.len;
         s->answer_packet = ps->packet;

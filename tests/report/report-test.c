@@ -191,9 +191,11 @@ static size_t rsp(uint8_t type, uint8_t seq, uint8_t status, uint32_t next, uint
 }
 
 /* A frame the host re-sent before its answer came (its timeout ran out on a
- * loaded machine) is marked resent: the replay does not count an answer to
- * the first copy as a difference. Before, the replay reported "captured: no
- * answer; replay: DATA_RSP" for it (suite-trace-test failed under load). */
+ * loaded machine): the target answers in order, so the first answer is the
+ * first copy's and the second, arriving after the next frame went out, the
+ * second copy's. Before, answers went to whichever SEND was open, so the
+ * replay reported "captured: no answer" and "type differs" for them
+ * (suite-trace-test failed under load). */
 static int put(struct hil_trace *t, uint64_t ts, enum hil_trace_dir dir, uint8_t type, uint8_t seq,
                const uint8_t *pl, uint16_t len)
 {
@@ -205,7 +207,7 @@ static int put(struct hil_trace *t, uint64_t ts, enum hil_trace_dir dir, uint8_t
     return hil_trace_frame(t, ts, dir, 0, b, n);
 }
 
-static void test_hil_replay_plan_build_marks_resent_frame(void **state)
+static void test_hil_replay_plan_build_matches_answers_in_order(void **state)
 {
     (void)state;
     char path[] = "/tmp/replay-resent.XXXXXX";
@@ -216,10 +218,12 @@ static void test_hil_replay_plan_build_marks_resent_frame(void **state)
     assert_int_equal(hil_trace_open(path, &t), 0);
     uint8_t data[16] = { 0 };
     uint8_t rsp[8] = { 0 };
+    uint8_t rsp2[8] = { 1 };
     assert_int_equal(put(t, 1000, HIL_TRACE_DIR_TO_TARGET, PROTO_T_DATA, 7, data, sizeof(data)), 0);
     assert_int_equal(put(t, 2000, HIL_TRACE_DIR_TO_TARGET, PROTO_T_DATA, 7, data, sizeof(data)), 0);
     assert_int_equal(put(t, 3000, HIL_TRACE_DIR_TO_HOST, PROTO_T_DATA | PROTO_T_RSP, 7, rsp, sizeof(rsp)), 0);
     assert_int_equal(put(t, 4000, HIL_TRACE_DIR_TO_TARGET, PROTO_T_DATA, 8, data, sizeof(data)), 0);
+    assert_int_equal(put(t, 5000, HIL_TRACE_DIR_TO_HOST, PROTO_T_DATA | PROTO_T_RSP, 7, rsp2, sizeof(rsp2)), 0);
     assert_int_equal(hil_trace_close(t), 0);
     struct hil_replay_plan plan;
     assert_int_equal(hil_replay_plan_build(path, &plan), 0);
@@ -232,11 +236,14 @@ static void test_hil_replay_plan_build_marks_resent_frame(void **state)
         }
     }
     assert_int_equal(ns, 3);
-    assert_null(plan.steps[sends[0]].answer);
-    assert_true(plan.steps[sends[0]].resent);
-    assert_non_null(plan.steps[sends[1]].answer);
-    assert_false(plan.steps[sends[1]].resent);
-    assert_false(plan.steps[sends[2]].resent); /* unanswered, but not re-sent: a real difference */
+    const struct hil_replay_step *a = &plan.steps[sends[0]], *b = &plan.steps[sends[1]], *c = &plan.steps[sends[2]];
+    assert_true(a->resent);
+    assert_false(b->resent);
+    assert_non_null(a->answer);
+    assert_non_null(b->answer);
+    assert_true(a->answer_packet < b->answer_packet); /* in order: first answer, first copy */
+    assert_null(c->answer);                           /* DATA 8: unanswered, a real difference */
+    assert_false(c->resent);
     hil_replay_plan_free(&plan);
 }
 
@@ -390,7 +397,7 @@ int main(void)
         cmocka_unit_test(test_hil_report_reproduce_sweep_case_uses_case),
         cmocka_unit_test(test_hil_report_write_sweep_table_and_reproduce),
         cmocka_unit_test(test_hil_replay_compare_same_and_differences),
-        cmocka_unit_test(test_hil_replay_plan_build_marks_resent_frame),
+        cmocka_unit_test(test_hil_replay_plan_build_matches_answers_in_order),
         cmocka_unit_test(test_hil_replay_main_missing_capture),
         cmocka_unit_test(test_hil_replay_main_truncated_capture),
         cmocka_unit_test(test_hil_replay_prepare_workdir_refuses_foreign_dir),
