@@ -262,7 +262,11 @@ static int step_fail(struct run *r, const char *fmt, ...)
     va_end(ap);
     if (st != NULL) {
         /* After quoted output (fotactl's lines) the location gets its own line. */
-        msg_add(r, "%s(%s:%d)", strchr(r->msg, '\n') != NULL ? "\n" : " ", r->s->file, st->line);
+        if (st->origin != NULL) {
+            msg_add(r, "%s(%s)", strchr(r->msg, '\n') != NULL ? "\n" : " ", st->origin);
+        } else {
+            msg_add(r, "%s(%s:%d)", strchr(r->msg, '\n') != NULL ? "\n" : " ", r->s->file, st->line);
+        }
     }
     if (r->died) {
         msg_add(r, "; target died: %s", r->died_detail);
@@ -1407,7 +1411,11 @@ static int run_step(struct run *r, const struct hil_step *st)
 {
     struct hil_target *t = r->t;
     int rc;
-    evlog(r, "step %d: %s (line %d)", r->step, hil_step_name(st->kind), st->line);
+    if (st->origin != NULL) {
+        evlog(r, "step %d: %s (%s)", r->step, hil_step_name(st->kind), st->origin);
+    } else {
+        evlog(r, "step %d: %s (line %d)", r->step, hil_step_name(st->kind), st->line);
+    }
     switch (st->kind) {
     case HIL_STEP_POWER_ON:
         r->cursor = r->nlines;

@@ -7,6 +7,9 @@
 #include "scenario/scenario.h"
 #include "target/errmsg.h"
 #include "scenario/sweep.h"
+#include "scenario/include.h"
+#include "scenario/merge.h"
+#include "scenario/params.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -30,6 +33,7 @@
 struct pctx {
     const char *file;
     yaml_document_t *doc;
+    const struct hil_origins *orig; /**< included files (include.h); NULL: none */
     char *err;
     size_t errlen;
     bool failed;
@@ -56,7 +60,26 @@ static int line_of(const yaml_node_t *n)
     return n != NULL ? (int)n->start_mark.line + 1 : 1;
 }
 
-#define FAIL(c, node, ...) fail_at((c), line_of(node), __VA_ARGS__)
+static int fail_node(struct pctx *c, const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* fail_at at node @p n, in the included file it came from (include.h). */
+static int fail_node(struct pctx *c, const yaml_node_t *n, const char *fmt, ...)
+{
+    if (c->failed) {
+        return FOTA_EINVAL;
+    }
+    c->failed = true;
+    va_list ap;
+    va_start(ap, fmt);
+    struct hil_origins none = { .file = c->file };
+    const struct hil_origins *o = c->orig != NULL ? c->orig : &none;
+    hil_origin_vfail(o, c->doc != NULL ? hil_origin_of(o, c->doc, n) : -1, line_of(n), c->err, c->errlen, fmt, ap);
+    va_end(ap);
+    return FOTA_EINVAL;
+}
+
+#define FAIL(c, node, ...) fail_node((c), (node), __VA_ARGS__)
 
 static const char *node_type_name(const yaml_node_t *n)
 {
@@ -1203,9 +1226,11 @@ static int parse_steps(struct pctx *c, yaml_node_t *seq, struct hil_scenario *s)
     s->steps = xcalloc((size_t)ns, sizeof(*s->steps));
     s->nsteps = ns;
     for (int i = 0; i < ns; i++) {
-        if (parse_step(c, node(c, seq->data.sequence.items.start[i]), &s->steps[i]) != 0) {
+        yaml_node_t *sn = node(c, seq->data.sequence.items.start[i]);
+        if (parse_step(c, sn, &s->steps[i]) != 0) {
             return FOTA_EINVAL;
         }
+        s->steps[i].origin = hil_origin_where(c->orig, hil_origin_of(c->orig, c->doc, sn), s->steps[i].line);
     }
     return 0;
 }
@@ -1213,7 +1238,7 @@ static int parse_steps(struct pctx *c, yaml_node_t *seq, struct hil_scenario *s)
 static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario *s)
 {
     static const char *const keys[] = { "id", "description", "tags", "platforms", "timeout_ms",
-                                        "flash", "steps", "requires", "link", "sweep", NULL };
+                                        "flash", "steps", "requires", "link", "sweep", "params", NULL };
     s->line = line_of(root);
     s->timeout_ms = HIL_DEFAULT_SCENARIO_TIMEOUT_MS;
     s->flash.bootloader = xstrdup(HIL_DEFAULT_BOOTLOADER_BIN);
@@ -1330,6 +1355,61 @@ static void list_push(struct hil_scenario_list *list, struct hil_scenario *s)
     list->items[list->count++] = s;
 }
 
+/* Case @p k of a `params:` matrix: id `<id>@<label>`, link from a `link` parameter. */
+static int param_case(const struct hil_params *p, int k, const char *label, struct hil_scenario *s)
+{
+    const char *link = hil_params_value(p, k, "link");
+    if (link != NULL) {
+        s->link = strcmp(link, "spi") == 0 ? HIL_LINK_SPI : HIL_LINK_UART;
+    }
+    if (p->n == 0) {
+        return 0;
+    }
+    size_t len = strlen(s->id) + strlen(label) + 2;
+    char *id = xcalloc(len, 1);
+    snprintf(id, len, "%s@%s", s->id, label);
+    free(s->id);
+    s->id = id;
+    return 0;
+}
+
+/* One YAML document: includes spliced, merge keys resolved, then one
+ * scenario per case of its `params:` (one without) appended to @p out. */
+static int parse_document(struct pctx *c, struct hil_scenario_list *out)
+{
+    struct hil_origins orig = { .file = c->file };
+    struct hil_params p = { 0 };
+    int rc = hil_include_splice(&orig, c->doc, c->err, c->errlen);
+    rc = rc == 0 ? hil_merge_resolve(&orig, c->doc, c->err, c->errlen) : rc;
+    if (rc == 0) {
+        hil_merge_drop_holders(c->doc);
+    }
+    rc = rc == 0 ? hil_params_parse(&p, &orig, c->doc, c->err, c->errlen) : rc;
+    c->failed = rc != 0;
+    c->orig = &orig;
+    for (int k = 0; rc == 0 && k < p.ncases; k++) {
+        char label[512];
+        rc = hil_params_apply(&p, c->doc, k, label, sizeof(label));
+        struct hil_scenario *s = xcalloc(1, sizeof(*s));
+        s->file = xstrdup(c->file);
+        rc = rc == 0 ? parse_scenario(c, yaml_document_get_root_node(c->doc), s) : rc;
+        rc = rc == 0 ? param_case(&p, k, label, s) : rc;
+        if (rc != 0) {
+            size_t u = strlen(c->err);
+            if (p.n > 0 && u < c->errlen) {
+                snprintf(c->err + u, c->errlen - u, " (in case %s)", label);
+            }
+            hil_scenario_free(s);
+            break;
+        }
+        list_push(out, s);
+    }
+    c->orig = NULL;
+    hil_params_free(&p);
+    hil_origins_free(&orig);
+    return rc;
+}
+
 int hil_scenario_parse_buffer(const char *file, const char *buf, size_t len,
                               struct hil_scenario_list *list, char *err, size_t errlen)
 {
@@ -1368,16 +1448,12 @@ int hil_scenario_parse_buffer(const char *file, const char *buf, size_t len,
             yaml_document_delete(&doc);
             break;
         }
-        struct hil_scenario *s = xcalloc(1, sizeof(*s));
-        s->file = xstrdup(file);
-        rc = parse_scenario(&c, root, s);
+        rc = parse_document(&c, &local);
         yaml_document_delete(&doc);
         c.doc = NULL;
         if (rc != 0) {
-            hil_scenario_free(s);
             break;
         }
-        list_push(&local, s);
     }
     yaml_parser_delete(&parser);
     if (rc == 0 && local.count == 0) {
@@ -1454,6 +1530,7 @@ void hil_scenario_free(struct hil_scenario *s)
     for (int i = 0; i < s->nsteps; i++) {
         struct hil_step *st = &s->steps[i];
         free(st->regex);
+        free(st->origin);
         if (st->re_ok) {
             regfree(&st->re);
         }

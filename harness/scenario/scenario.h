@@ -155,7 +155,9 @@ enum hil_step_kind {
 
 struct hil_step {
     enum hil_step_kind kind;
-    int line;
+    int line;                     /**< line in the file the step came from */
+    char *origin;                 /**< from an included file: "lib/x.yaml:4 (included from y.yaml:12)";
+                                       NULL: in the scenario's own file (include.h) */
     uint32_t ms;                  /**< wait_ms */
     bool boot0_high;              /**< power_on: {boot0: high}: start in the ST ROM bootloader */
     char *regex;                  /**< expect_console / console_absent (source text) */
