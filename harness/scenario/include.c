@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fota/errors.h"
 #include "target/errmsg.h"
@@ -262,6 +263,11 @@ static int open_origin(struct hil_origins *o, yaml_node_t *val, int idx, int dep
     char real[PATH_MAX];
     if (realpath(path, real) == NULL) {
         ofail(o, idx, line, err, errlen, "include %s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ofail(o, idx, line, err, errlen, "include %s: not a regular file", path);
         return -1;
     }
     if (in_chain(o, idx, real)) {

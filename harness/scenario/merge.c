@@ -162,6 +162,9 @@ static int resolve(struct mctx *m, int id, int depth)
     if (resolve_sources(m, mp, &cap, depth) != 0) {
         return FOTA_EINVAL;
     }
+    if (cap > HIL_MERGE_MAX_KEYS) {
+        return mfail(m, mp, "merge key '<<': more than %u keys in the merged mapping", HIL_MERGE_MAX_KEYS);
+    }
     yaml_node_pair_t *v = calloc(cap + 1, sizeof(*v));
     int n = 0;
     if (v == NULL) {

@@ -18,14 +18,15 @@
 
 #include "scenario/include.h"
 
-#define HIL_MERGE_MAX_DEPTH 32 /**< mappings merging mappings that merge ... */
+#define HIL_MERGE_MAX_DEPTH 32   /**< mappings merging mappings that merge ... */
+#define HIL_MERGE_MAX_KEYS  1024u /**< keys of a mapping after merging */
 
 /**
  * Resolve every merge key of @p doc in place.
  * @param o   the origins of @p doc's nodes, for messages
  * @param err receives `file:line: merge key '<<' must be ...` (the value is
- *            not a mapping or a list of mappings, a merge cycle, or nested
- *            deeper than HIL_MERGE_MAX_DEPTH)
+ *            not a mapping or a list of mappings, a merge cycle, nested
+ *            deeper than HIL_MERGE_MAX_DEPTH, more than HIL_MERGE_MAX_KEYS keys)
  * @return 0; FOTA_EINVAL; FOTA_ENOMEM.
  */
 int hil_merge_resolve(const struct hil_origins *o, yaml_document_t *doc, char *err, size_t errlen);
