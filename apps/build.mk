@@ -10,7 +10,7 @@
 # the linker script). Needs STM32F4_DIR / STM32F4_BOARD_SRCS / LD_FROM_LAYOUT
 # from bootloader/build.mk, included before this file.
 
-APP_BUILDS := demo-1.0.0 demo-2.0.0 demo-3.0.0 crash-2.0.0 hang-2.0.0 noconfirm-2.0.0 big-2.0.0
+APP_BUILDS := demo-1.0.0 demo-2.0.0 demo-3.0.0 crash-2.0.0 hang-2.0.0 noconfirm-2.0.0 noconfirm-3.0.0 big-2.0.0
 APP_SLOTS := A B
 APP_SRCS := apps/demo/main.c apps/demo/console.c apps/demo/link.c apps/demo/selftest.c \
 	$(STM32F4_BOARD_SRCS) bootloader/core/crc32.c bootloader/core/proto.c

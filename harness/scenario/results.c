@@ -326,7 +326,13 @@ int hil_results_write_junit(const struct hil_results *rs, FILE *out)
     for (int i = 0; i < rs->count; i++) {
         const struct hil_result *r = &rs->items[i];
         const char *id = r->id != NULL ? r->id : "?";
-        const char *dot = strrchr(id, '.');
+        /* class: the scenario id up to its last '.' before any '@' (a case
+         * id's part after '@' may hold dots: `from=2.0.0`, `0x0808.5`) */
+        const char *at = strchr(id, '@');
+        const char *dot = NULL;
+        for (const char *p = id; *p != '\0' && (at == NULL || p < at); p++) {
+            dot = *p == '.' ? p : dot;
+        }
         char *cls = dot != NULL ? strndup(id, (size_t)(dot - id)) : strdup("fota-hil");
         const char *name = dot != NULL ? dot + 1 : id;
         if (cls == NULL) {

@@ -142,6 +142,23 @@ static void test_junit_escapes_and_counts(void **state)
     hil_results_free(&rs);
 }
 
+/* A case id's part after '@' may hold dots (params `from=2.0.0`, bitflip
+ * `0x08080a31.5`): the class ends at the last '.' before the '@'. */
+static void test_junit_case_id_class_before_at(void **state)
+{
+    (void)state;
+    struct hil_results rs = { 0 };
+    struct hil_result a = { .id = "cookbook.update_matrix@link=spi,from=2.0.0", .status = HIL_PASS };
+    struct hil_result b = { .id = "sweep.bitflip@bitflip:0x08080a31.5", .status = HIL_PASS };
+    hil_results_add(&rs, &a);
+    hil_results_add(&rs, &b);
+    char *x = capture_results(hil_results_write_junit, &rs);
+    assert_non_null(strstr(x, "<testcase classname=\"cookbook\" name=\"update_matrix@link=spi,from=2.0.0\""));
+    assert_non_null(strstr(x, "<testcase classname=\"sweep\" name=\"bitflip@bitflip:0x08080a31.5\""));
+    free(x);
+    hil_results_free(&rs);
+}
+
 static void test_xml_escape_keeps_valid_utf8(void **state)
 {
     (void)state;
@@ -204,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_result_print_lines),
         cmocka_unit_test(test_hil_result_make_flaky),
         cmocka_unit_test(test_junit_escapes_and_counts),
+        cmocka_unit_test(test_junit_case_id_class_before_at),
         cmocka_unit_test(test_xml_escape_keeps_valid_utf8),
         cmocka_unit_test(test_tap_output),
         cmocka_unit_test(test_result_wire_roundtrip),
