@@ -63,7 +63,7 @@ static const char usage_text[] =
     "      --board RIG.yaml    run on the real board this profile describes (platform board, -j 1)\n"
     "      --flash-image FILE  start every scenario from this 1 MB flash dump\n"
     "      --link uart|spi     run every scenario over this update link (overrides `link:`)\n"
-    "      --case ID           only sweep cases whose id matches (glob; repeatable)\n"
+    "      --case ID           only sweep or params cases whose id matches (glob; repeatable)\n"
     "      --shard K/N         run only every Nth scenario/case from the Kth (1-based)\n"
     "      --seed N            seed of every sweep's sampling (default: the sweep's own)\n"
     "      --no-journal        run every sweep case the slow way (no crash states from the journal)\n"
