@@ -1326,6 +1326,21 @@ static int check_image(const struct hil_scenario *s, const struct hil_update *u,
     return 0;
 }
 
+/* A check_image message of a step from an included file: `file:line: what`
+ * of the scenario file rewritten to the step's origin (include.h). */
+static void at_origin(const struct hil_scenario *s, const struct hil_step *st, char *err, size_t errlen)
+{
+    const char *what = strstr(err + strlen(s->file), ": ");
+    if (st->origin == NULL || strncmp(err, s->file, strlen(s->file)) != 0 || what == NULL) {
+        return;
+    }
+    const char *chain = strstr(st->origin, " (included from ");
+    char *msg = xstrdup(what + 2);
+    snprintf(err, errlen, "%.*s: %s%s", chain != NULL ? (int)(chain - st->origin) : (int)strlen(st->origin),
+             st->origin, msg, chain != NULL ? chain : "");
+    free(msg);
+}
+
 int hil_scenario_check_files(const struct hil_scenario *s, char *err, size_t errlen)
 {
     const char *flash[HIL_FLASH_NPARTS] = { s->flash.bootloader, s->flash.slot_a, s->flash.slot_b, s->flash.file };
@@ -1338,6 +1353,7 @@ int hil_scenario_check_files(const struct hil_scenario *s, char *err, size_t err
         const struct hil_step *st = &s->steps[i];
         if (st->kind == HIL_STEP_UPDATE && st->update.image != NULL &&
             check_image(s, &st->update, st->line, err, errlen) != 0) {
+            at_origin(s, st, err, errlen);
             return FOTA_EINVAL;
         }
     }

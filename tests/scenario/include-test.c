@@ -136,6 +136,20 @@ static void test_hil_include_splice_bad_files(void **state)
                " (included from s.yaml:3)");
 }
 
+/* A missing image of an included update step names the included file. */
+static void test_hil_scenario_check_files_included_image(void **state)
+{
+    (void)state;
+    write_file("boot.bin", "");
+    write_file("lib/upd.yaml", "- power_on\n- update: {image: 'nope-{target}.img'}\n");
+    struct hil_scenario_list l;
+    parse_ok("id: inc.img\nflash: {bootloader: boot.bin, slot_a: boot.bin}\nsteps:\n  - reset\n"
+             "  - include: lib/upd.yaml\n", &l, 1);
+    assert_int_equal(hil_scenario_check_files(l.items[0], err, sizeof(err)), FOTA_EINVAL);
+    assert_string_equal(err, "lib/upd.yaml:2: nope-A.img: No such file or directory (included from s.yaml:5)");
+    hil_scenario_list_free(&l);
+}
+
 /* The old parser took `include` for an unknown step. */
 static void test_hil_include_splice_include_with_other_keys(void **state)
 {
@@ -155,6 +169,7 @@ int main(void)
         cmocka_unit_test(test_hil_include_splice_depth_limit),
         cmocka_unit_test(test_hil_include_splice_bad_files),
         cmocka_unit_test(test_hil_include_splice_include_with_other_keys),
+        cmocka_unit_test(test_hil_scenario_check_files_included_image),
     };
     return cmocka_run_group_tests(tests, reuse_setup, reuse_teardown);
 }
