@@ -1678,6 +1678,7 @@ static int run_create_target(struct run *r, const char *abs_workdir)
     int rc = 0;
     struct hil_qemu_opts qo = {
         .qemu = o->qemu,
+        .machine = o->machine,
         .bootloader_elf = o->bootloader_elf,
         .workdir = abs_workdir,
         .icount_shift = o->icount_shift,
