@@ -152,6 +152,7 @@ int hil_rspt_resolve(struct hil_rsp_target *c, const char *elf, const struct hil
 
 int hil_rspt_set_breakpoints(struct hil_rsp_target *c, const char **failed)
 {
+    c->finish_at = 0; /* a new session: no temporary breakpoint is set */
     if (c->nbp > 0 && c->reset_from_vector) {
         /* No Reset_Handler symbol: the reset vector of the image (word 1). */
         const uint8_t *v = &c->base.flash->mem[4];
@@ -336,6 +337,36 @@ static int rspt_not_an_op(struct hil_rsp_target *c, int rc, uint32_t pc, uint32_
     return hil_rspt_step_over(c, pc); /* the port's own check answers the same */
 }
 
+/* OBSERVE: let the chip run @p op (stopped at its entry @p pc) and mirror
+ * it into the model when the function returns to @p lr. */
+static int rspt_finish_later(struct hil_rsp_target *c, const struct hil_flash_op *op, uint32_t pc, uint32_t lr)
+{
+    if (c->finish_at != 0) {
+        /* A reset came before the last one returned: its breakpoint goes. */
+        int rc = hil_rsp_breakpoint(c->rsp, false, c->finish_at, HIL_RSP_BKPT_THUMB);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    c->finish_op = *op;
+    c->finish_at = lr & ~1u; /* lr carries the Thumb bit */
+    c->finish_gen = c->gen;
+    int rc = hil_rsp_breakpoint(c->rsp, true, c->finish_at, HIL_RSP_BKPT_THUMB);
+    return rc != 0 ? rc : hil_rspt_step_over(c, pc);
+}
+
+/* The observed op's function returned: the model takes it (unless a reset
+ * came in between: the backend read the truth back then). */
+static int rspt_finished(struct hil_rsp_target *c)
+{
+    if (c->finish_gen == c->gen) {
+        hil_rspt_apply(c, &c->finish_op, HIL_TORN_ALL);
+    }
+    int rc = hil_rsp_breakpoint(c->rsp, false, c->finish_at, HIL_RSP_BKPT_THUMB);
+    c->finish_at = 0;
+    return rc != 0 ? rc : hil_rspt_resume(c);
+}
+
 /* Stopped at port_flash_erase_sector or port_flash_program. */
 static int rspt_flash_stop(struct hil_rsp_target *c, const uint32_t regs[16], bool erase)
 {
@@ -369,10 +400,10 @@ static int rspt_flash_stop(struct hil_rsp_target *c, const uint32_t regs[16], bo
     default:
         break;
     }
-    hil_rspt_apply(c, &op, HIL_TORN_ALL);
     if (c->flash_mode == HIL_RSPT_FLASH_OBSERVE) {
-        return hil_rspt_step_over(c, pc); /* mirrored; a cut reads the truth back */
+        return rspt_finish_later(c, &op, pc, lr);
     }
+    hil_rspt_apply(c, &op, HIL_TORN_ALL);
     rc = hil_rspt_write_back(c, &op);
     return rc != 0 ? rc : hil_rspt_return(c, true, 0, lr);
 }
@@ -432,6 +463,9 @@ int hil_rspt_handle_stop(struct hil_rsp_target *c, const struct hil_rsp_stop *st
         return rc;
     }
     uint32_t pc = regs[15];
+    if (c->finish_at != 0 && pc == c->finish_at) {
+        return rspt_finished(c);
+    }
     bool after_jump = c->jump_pending;
     c->jump_pending = false;
     for (int i = 0; i < c->nbp; i++) {

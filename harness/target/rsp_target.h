@@ -22,8 +22,12 @@
  * applies it to the model, writes the result into the target's flash over
  * the debug link and returns from the function; stock QEMU, or a stub
  * that cannot program itself) or observed (HIL_RSPT_FLASH_OBSERVE: the
- * model mirrors it and the chip runs its own register code; a real board,
- * or a machine that models the flash registers).
+ * chip runs its own register code and the model mirrors the operation
+ * when the function returns, caught by a temporary breakpoint at the
+ * return address; a real board, or a machine that models the flash
+ * registers). Either way the model shows an operation only once it is
+ * done, so a runner that acts on the model (e.g. cuts the power once a
+ * record is committed) never acts on an operation still in progress.
  *
  * A backend that serves nothing of its own (no extra breakpoints, serve
  * hook NULL) and observes the flash (the register-level QEMU machine of
@@ -123,6 +127,13 @@ struct hil_rsp_target {
     int64_t stopped_at;              /**< hil_rspt_now_ms() when the target last stopped */
     uint32_t seq;
     uint32_t kind_seq[3];
+
+    /* OBSERVE: the flash op in progress is applied to the model when the
+     * function returns (a temporary breakpoint at its return address), so
+     * the model never shows an op the chip has not done; 0: none. */
+    uint32_t finish_at;
+    uint32_t finish_gen;             /**< c->gen when finish_at was set */
+    struct hil_flash_op finish_op;   /**< its data is op_data */
 
     char con_line[HIL_RSPT_CON_LINE + 1];
     size_t con_len;

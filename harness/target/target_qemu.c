@@ -518,6 +518,7 @@ static int qemu_do_reset(struct qemu_target *q)
     }
     q->wd_armed = false;
     q->c.jump_pending = false;
+    qemu_read_back(q); /* f407: an op the reset cut short is in the file as the chip left it */
     return hil_rspt_resume(&q->c);
 }
 
