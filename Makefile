@@ -87,7 +87,7 @@ units: $(UNIT_TESTS)
 test: check-deps
 	$(Q)$(MAKE) --no-print-directory SAN=1 test-san
 
-test-san: check-layers check-doc-refs firmware host units fuzz-regress run-qemu-tests
+test-san: check-layers check-doc-refs firmware host units fuzz-regress qemu-test run-qemu-tests
 
 # The harness's folders are layers; no file includes one above its own.
 check-layers:
@@ -122,7 +122,10 @@ suite: check-deps firmware host
 
 # QEMU-backed tests that `make test` runs after the unit tests: each
 # QEMU_TESTS binary, then the scenarios tagged `quick`.
-run-qemu-tests: firmware host $(QEMU_TESTS)
+run-qemu-tests: firmware host qemu $(QEMU_TESTS)
 	$(Q)set -e; for t in $(QEMU_TESTS); do echo "== $$t"; $$t; done
 	$(Q)mkdir -p build/results
 	$(Q)$(FOTA_HIL) run -j $(JOBS) --tag quick --junit build/results/junit-quick.xml scenarios/
+	$(Q)echo "== the quick scenarios on the register-level machine (fota-hil run --target f407)"
+	$(Q)$(FOTA_HIL) run -j $(JOBS) --target f407 --tag quick --work-dir build/work-f407 \
+		--junit build/results/junit-quick-f407.xml scenarios/
