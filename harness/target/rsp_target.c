@@ -528,3 +528,46 @@ int hil_rspt_service(struct hil_target *t, struct pollfd *fds, int n)
      * the session it replaced. */
     return 0;
 }
+
+void hil_rspt_close_link(struct hil_rsp_target *c)
+{
+    if (c->rsp != NULL) {
+        hil_rsp_history(c->rsp, c->rsp_history, sizeof(c->rsp_history));
+    }
+    hil_rsp_close(c->rsp);
+    c->rsp = NULL;
+}
+
+#define RSPT_DESCRIBE_MS 1000 /* each debug-link request of a diagnosis */
+
+void hil_rspt_describe(struct hil_target *t, char *buf, size_t len)
+{
+    struct hil_rsp_target *c = (struct hil_rsp_target *)t;
+    if (!t->powered || c->rsp == NULL) {
+        snprintf(buf, len, "guest PC: not read (the target is off); the debug link's last packets:\n%s",
+                 c->rsp_history[0] != '\0' ? c->rsp_history : "(none)\n");
+        return;
+    }
+    int old = hil_rsp_set_timeout(c->rsp, RSPT_DESCRIBE_MS);
+    struct hil_rsp_stop st;
+    uint32_t regs[16];
+    int rc = hil_rsp_running(c->rsp) ? hil_rsp_interrupt(c->rsp, &st) : 0;
+    if (rc == 0) {
+        rc = hil_rsp_read_core_regs(c->rsp, regs);
+    }
+    size_t u;
+    if (rc == 0) {
+        u = (size_t)snprintf(buf, len, "guest PC 0x%08x, LR 0x%08x, SP 0x%08x (r0 0x%08x; halted for this)\n",
+                             regs[15], regs[14], regs[13], regs[0]);
+    } else {
+        u = (size_t)snprintf(buf, len, "guest PC: not read within %d ms (%s): the emulator is held or hung\n",
+                             RSPT_DESCRIBE_MS, hil_rsp_error(c->rsp));
+    }
+    hil_rsp_set_timeout(c->rsp, old);
+    if (u < len) {
+        u += (size_t)snprintf(buf + u, len - u, "last debug-link packets (oldest first):\n");
+    }
+    if (u < len) {
+        hil_rsp_history(c->rsp, buf + u, len - u);
+    }
+}

@@ -135,6 +135,9 @@ struct hil_rsp_target {
     uint32_t finish_gen;             /**< c->gen when finish_at was set */
     struct hil_flash_op finish_op;   /**< its data is op_data */
 
+    /* The debug link's last packets when it was closed (for a diagnosis). */
+    char rsp_history[HIL_RSP_HISTORY * HIL_RSP_HISTORY_LINE];
+
     char con_line[HIL_RSPT_CON_LINE + 1];
     size_t con_len;
     uint8_t op_data[PORT_FLASH_PROGRAM_MAX];
@@ -222,5 +225,11 @@ int hil_rspt_link_fd(struct hil_target *t);
  * @return 0; what broke returned.
  */
 int hil_rspt_service(struct hil_target *t, struct pollfd *fds, int n);
+
+/** Close the debug link (c->rsp), keeping its last packets for hil_rspt_describe(). */
+void hil_rspt_close_link(struct hil_rsp_target *c);
+
+/** hil_target_ops.describe for an RSP target (target.h). */
+void hil_rspt_describe(struct hil_target *t, char *buf, size_t len);
 
 #endif /* HIL_RSP_TARGET_H */

@@ -107,6 +107,14 @@ struct hil_target_ops {
      * or power-on boots. @return 0; FOTA_ENOTSUP (nothing wired); FOTA_EIO.
      */
     int (*set_boot_mode)(struct hil_target *t, enum hil_boot_mode mode);
+    /**
+     * Optional: for a diagnosis (a step timed out; the run ends after
+     * it): halt the target if it runs and describe it into @p buf (guest
+     * PC, LR, SP, xPSR; the last debug-link packets). Each request is
+     * bounded by 1000 ms, so a held or hung emulator is said to be so.
+     * The target is left halted.
+     */
+    void (*describe)(struct hil_target *t, char *buf, size_t len);
 };
 
 struct hil_target {

@@ -172,8 +172,7 @@ static void qemu_teardown(struct qemu_target *q)
             q->pid = -1;
         }
     }
-    hil_rsp_close(q->c.rsp);
-    q->c.rsp = NULL;
+    hil_rspt_close_link(&q->c);
     if (q->c.con_fd >= 0) {
         close(q->c.con_fd);
     }
@@ -719,7 +718,8 @@ static void qemu_destroy(struct hil_target *t)
  * watchdog and SPI functions QEMU serves (qemu_serve). */
 static const struct hil_target_ops qemu_ops = {
     .name = "qemu", .power_on = qemu_power_on, .power_off = qemu_power_off, .reset = qemu_reset,
-    .poll_fds = qemu_poll_fds, .service = qemu_service, .link_fd = hil_rspt_link_fd, .destroy = qemu_destroy,
+    .poll_fds = qemu_poll_fds, .service = qemu_service, .link_fd = hil_rspt_link_fd,
+    .describe = hil_rspt_describe, .destroy = qemu_destroy,
 };
 
 static const struct hil_rspt_backend qemu_backend = {
