@@ -246,12 +246,25 @@ int hil_rspt_return(struct hil_rsp_target *c, bool set_r0, uint32_t r0, uint32_t
     return rc;
 }
 
+#define RSPT_STEP_TRIES 4 /* single steps that may report a stop without leaving the address */
+
 int hil_rspt_step_over(struct hil_rsp_target *c, uint32_t addr)
 {
     struct hil_rsp_stop st;
     int rc = hil_rsp_breakpoint(c->rsp, false, addr, HIL_RSP_BKPT_THUMB);
-    if (rc == 0) {
+    /* Under -icount QEMU's gdbstub may end a single step before the
+     * instruction ran (the stop comes with pc unchanged); continuing then
+     * hits the breakpoint again and one call was reported twice (seen on
+     * fota-f407 as a flash op counted twice). Step until pc moved. */
+    uint32_t pc = addr;
+    for (int i = 0; rc == 0 && pc == addr && i < RSPT_STEP_TRIES; i++) {
         rc = hil_rsp_step(c->rsp, &st);
+        if (rc == 0) {
+            rc = hil_rsp_read_reg(c->rsp, 15, &pc);
+        }
+        if (rc == 0 && pc == addr) {
+            hil_rspt_log(c, "single step at 0x%08x did not advance (try %d)", addr, i + 1);
+        }
     }
     if (rc == 0) {
         rc = hil_rsp_breakpoint(c->rsp, true, addr, HIL_RSP_BKPT_THUMB);
