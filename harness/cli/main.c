@@ -631,11 +631,137 @@ static int parse_int(const char *s, int min, int *out)
     return 0;
 }
 
+/* Long options of run/list without a short form. */
+enum cli_opt { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP, O_BOARD, O_FLASH_IMAGE,
+    O_LINK, O_CASE, O_SHARD, O_SEED, O_NOJOURNAL, O_RETRIES, O_TARGET };
+
+/* A numeric option of run/list (@p opt, argument in optarg) into @p c.
+ * @return -1 to go on; else the exit status. */
+static int cli_number_option(struct cli *c, int opt)
+{
+    switch (opt) {
+    case 'j':
+        if (parse_int(optarg, 1, &c->jobs) != 0) {
+            fprintf(stderr, "fota-hil: -j needs a number >= 1, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        break;
+    case O_ICOUNT:
+        if (parse_int(optarg, -1, &c->run.icount_shift) != 0) {
+            fprintf(stderr, "fota-hil: --icount needs a number >= -1, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        break;
+    case O_WDSCALE: {
+        char *end = NULL;
+        double v = strtod(optarg, &end);
+        if (end == optarg || *end != '\0' || !(v > 0.0) || v > 1000.0) {
+            fprintf(stderr, "fota-hil: --watchdog-scale needs a number > 0, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        c->run.watchdog_scale = v;
+        break;
+    }
+    case O_SHARD:
+        if (sscanf(optarg, "%d/%d", &c->sweep.shard_k, &c->sweep.shard_n) != 2 || c->sweep.shard_n < 1 ||
+            c->sweep.shard_k < 1 || c->sweep.shard_k > c->sweep.shard_n) {
+            fprintf(stderr, "fota-hil: --shard needs K/N with 1 <= K <= N, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        break;
+    case O_SEED: {
+        char *end = NULL;
+        c->sweep.seed = strtoull(optarg, &end, 0);
+        if (end == optarg || *end != '\0') {
+            fprintf(stderr, "fota-hil: --seed needs a number, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        c->sweep.seed_set = true;
+        break;
+    }
+    case O_RETRIES:
+        if (parse_int(optarg, 0, &c->retries) != 0 || c->retries > 100) {
+            fprintf(stderr, "fota-hil: --retries needs a number 0..100, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        break;
+    default:
+        return usage(stderr, EXIT_USAGE);
+    }
+    return -1;
+}
+
+/* An option of run/list that names a choice or a file (@p opt) into @p c.
+ * @return -1 to go on; else the exit status. */
+static int cli_choice_option(struct cli *c, int opt)
+{
+    switch (opt) {
+    case O_TARGET:
+        if (strcmp(optarg, "stock") != 0 && strcmp(optarg, "f407") != 0) {
+            fprintf(stderr, "fota-hil: --target must be stock or f407, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        c->run.machine = strcmp(optarg, "f407") == 0 ? HIL_QEMU_F407 : HIL_QEMU_STOCK;
+        break;
+    case O_LINK:
+        if (strcmp(optarg, "uart") != 0 && strcmp(optarg, "spi") != 0) {
+            fprintf(stderr, "fota-hil: --link must be uart or spi, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        c->run.link_override = true;
+        c->run.link = strcmp(optarg, "spi") == 0 ? HIL_LINK_SPI : HIL_LINK_UART;
+        break;
+    case O_PCAP:
+        if (hil_pcap_mode_parse(optarg, &c->run.pcap) != 0) {
+            fprintf(stderr, "fota-hil: --pcap needs failed, all or none, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        break;
+    case O_BOARD: {
+        char err[1024];
+        struct hil_board_profile *bp = NULL;
+        if (hil_board_profile_load(optarg, &bp, err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s\n", err);
+            return EXIT_USAGE;
+        }
+        c->run.board = bp; /* lives until exit */
+        break;
+    }
+    default:
+        return cli_number_option(c, opt);
+    }
+    return -1;
+}
+
+/* One option @p opt (getopt_long's value, argument in optarg) into @p c.
+ * @return -1 to go on; else the exit status (help, usage, bad value). */
+static int cli_option(struct cli *c, int opt)
+{
+    switch (opt) {
+    case O_JUNIT: c->junit = optarg; break;
+    case O_TAP: c->tap = optarg; break;
+    case O_TAG: push(&c->tags, &c->ntags, optarg); break;
+    case O_FILTER: push(&c->filters, &c->nfilters, optarg); break;
+    case 'v': c->run.verbose = true; break;
+    case O_FOTACTL: c->run.fotactl = optarg; break;
+    case O_ELF: c->run.bootloader_elf = optarg; break;
+    case O_QEMU: c->run.qemu = optarg; break;
+    case O_WORK: c->run.work_root = optarg; break;
+    case O_FLASH_IMAGE: c->run.flash_image = optarg; break;
+    case O_CASE: push(&c->sweep.cases, &c->sweep.ncases, optarg); break;
+    case O_NOJOURNAL: c->sweep.no_journal = true; break;
+    case 'h':
+    case O_HELP:
+        return usage(stdout, 0);
+    default:
+        return cli_choice_option(c, opt);
+    }
+    return -1;
+}
+
 /* The options of run/list into @p c. @return -1 to go on; else the exit status (usage, bad value). */
 static int cli_parse(struct cli *c, int argc, char **argv)
 {
-    enum { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP, O_BOARD, O_FLASH_IMAGE,
-           O_LINK, O_CASE, O_SHARD, O_SEED, O_NOJOURNAL, O_RETRIES, O_TARGET };
     static const struct option longopts[] = {
         { "jobs", required_argument, NULL, 'j' },
         { "junit", required_argument, NULL, O_JUNIT },
@@ -665,100 +791,9 @@ static int cli_parse(struct cli *c, int argc, char **argv)
     optind = 2;
     int opt;
     while ((opt = getopt_long(argc, argv, "+j:vh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'j':
-            if (parse_int(optarg, 1, &c->jobs) != 0) {
-                fprintf(stderr, "fota-hil: -j needs a number >= 1, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case O_JUNIT: c->junit = optarg; break;
-        case O_TAP: c->tap = optarg; break;
-        case O_TAG: push(&c->tags, &c->ntags, optarg); break;
-        case O_FILTER: push(&c->filters, &c->nfilters, optarg); break;
-        case 'v': c->run.verbose = true; break;
-        case O_FOTACTL: c->run.fotactl = optarg; break;
-        case O_ELF: c->run.bootloader_elf = optarg; break;
-        case O_QEMU: c->run.qemu = optarg; break;
-        case O_TARGET:
-            if (strcmp(optarg, "stock") != 0 && strcmp(optarg, "f407") != 0) {
-                fprintf(stderr, "fota-hil: --target must be stock or f407, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            c->run.machine = strcmp(optarg, "f407") == 0 ? HIL_QEMU_F407 : HIL_QEMU_STOCK;
-            break;
-        case O_WORK: c->run.work_root = optarg; break;
-        case O_LINK:
-            if (strcmp(optarg, "uart") != 0 && strcmp(optarg, "spi") != 0) {
-                fprintf(stderr, "fota-hil: --link must be uart or spi, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            c->run.link_override = true;
-            c->run.link = strcmp(optarg, "spi") == 0 ? HIL_LINK_SPI : HIL_LINK_UART;
-            break;
-        case O_ICOUNT:
-            if (parse_int(optarg, -1, &c->run.icount_shift) != 0) {
-                fprintf(stderr, "fota-hil: --icount needs a number >= -1, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case O_WDSCALE: {
-            char *end = NULL;
-            double v = strtod(optarg, &end);
-            if (end == optarg || *end != '\0' || !(v > 0.0) || v > 1000.0) {
-                fprintf(stderr, "fota-hil: --watchdog-scale needs a number > 0, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            c->run.watchdog_scale = v;
-            break;
-        }
-        case O_PCAP:
-            if (hil_pcap_mode_parse(optarg, &c->run.pcap) != 0) {
-                fprintf(stderr, "fota-hil: --pcap needs failed, all or none, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case O_BOARD: {
-            char err[1024];
-            struct hil_board_profile *bp = NULL;
-            if (hil_board_profile_load(optarg, &bp, err, sizeof(err)) != 0) {
-                fprintf(stderr, "%s\n", err);
-                return EXIT_USAGE;
-            }
-            c->run.board = bp; /* lives until exit */
-            break;
-        }
-        case O_FLASH_IMAGE: c->run.flash_image = optarg; break;
-        case O_CASE: push(&c->sweep.cases, &c->sweep.ncases, optarg); break;
-        case O_SHARD:
-            if (sscanf(optarg, "%d/%d", &c->sweep.shard_k, &c->sweep.shard_n) != 2 || c->sweep.shard_n < 1 ||
-                c->sweep.shard_k < 1 || c->sweep.shard_k > c->sweep.shard_n) {
-                fprintf(stderr, "fota-hil: --shard needs K/N with 1 <= K <= N, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case O_SEED: {
-            char *end = NULL;
-            c->sweep.seed = strtoull(optarg, &end, 0);
-            if (end == optarg || *end != '\0') {
-                fprintf(stderr, "fota-hil: --seed needs a number, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            c->sweep.seed_set = true;
-            break;
-        }
-        case O_NOJOURNAL: c->sweep.no_journal = true; break;
-        case O_RETRIES:
-            if (parse_int(optarg, 0, &c->retries) != 0 || c->retries > 100) {
-                fprintf(stderr, "fota-hil: --retries needs a number 0..100, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'h':
-        case O_HELP:
-            return usage(stdout, 0);
-        default:
-            return usage(stderr, EXIT_USAGE);
+        int rc = cli_option(c, opt);
+        if (rc >= 0) {
+            return rc;
         }
     }
     return -1;
