@@ -31,9 +31,10 @@ die() {
   exit 2
 }
 
-# The cache key: the contents and names of every file under qemu/.
+# The cache key: the contents and names of every file under qemu/ that goes
+# into the build (build.mk only calls this script).
 qemu_key() {
-  (cd "$here" && find . -type f ! -name '*~' -print0 | LC_ALL=C sort -z |
+  (cd "$here" && find . -type f ! -name '*~' ! -name build.mk -print0 | LC_ALL=C sort -z |
      xargs -0 sha256sum) | sha256sum | cut -c1-16
 }
 

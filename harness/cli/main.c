@@ -34,6 +34,8 @@
 #define EXIT_FAILED 1
 #define EXIT_USAGE  2
 #define HIL_PLATFORM "qemu"
+/* Where `make qemu` links fota-hil's qemu-system-arm (qemu/build.mk). */
+#define HIL_QEMU_F407_DEFAULT "build/qemu/qemu-system-arm"
 
 static const char usage_text[] =
     "usage: fota-hil run [options] PATH...   run scenarios\n"
@@ -56,6 +58,9 @@ static const char usage_text[] =
     "      --fotactl PATH      updater (default: fotactl next to fota-hil)\n"
     "      --bootloader-elf P  bootloader ELF for symbols (default build/fw/bootloader.elf)\n"
     "      --qemu PATH         qemu-system-arm to use\n"
+    "      --target stock|f407 QEMU machine: stock (Debian's netduinoplus2, peripherals served at\n"
+    "                          breakpoints; default) or f407 (fota-hil's register-level fota-f407,\n"
+    "                          `make qemu`: the port's own FLASH/IWDG/RCC code runs; UART link only)\n"
     "      --work-dir DIR      workdirs go to DIR/<id>/ (default build/work)\n"
     "      --icount N          QEMU -icount shift (default 4; -1 disables)\n"
     "      --watchdog-scale X  wall ms per modelled watchdog ms (default 1.0; raise on slow hosts)\n"
@@ -256,9 +261,6 @@ static void finish_worker(struct worker *w, const struct hil_scenario *s, const 
 /* A board run skips scenarios not for platform board or needing what the rig lacks. */
 static bool hil_board_skip(const struct hil_board_profile *b, const struct hil_scenario *s, char *why, size_t len)
 {
-    if (b == NULL) {
-        return false;
-    }
     if (!hil_scenario_on_platform(s, "board")) {
         snprintf(why, len, "not for platform board");
         return true;
@@ -270,6 +272,41 @@ static bool hil_board_skip(const struct hil_board_profile *b, const struct hil_s
         }
     }
     return false;
+}
+
+/* Whether @p s cannot run on the chosen target; *why says why. */
+static bool scenario_skip(const struct cli *c, const struct hil_scenario *s, char *why, size_t len)
+{
+    if (c->run.board != NULL) {
+        return hil_board_skip(c->run.board, s, why, len);
+    }
+    if (!hil_scenario_on_platform(s, HIL_PLATFORM)) {
+        snprintf(why, len, "not for platform " HIL_PLATFORM);
+        return true;
+    }
+    enum hil_link link = c->run.link_override ? c->run.link : s->link;
+    if (c->run.machine == HIL_QEMU_F407 && link == HIL_LINK_SPI) {
+        snprintf(why, len, "link spi: the fota-f407 machine has no SPI1 slave model yet (docs/QEMU.md)");
+        return true;
+    }
+    return false;
+}
+
+/* Fill @p r as a SKIP of @p s when it cannot run here. @return true if skipped. */
+static bool skip_result(const struct cli *c, const struct hil_scenario *s, struct hil_result *r)
+{
+    char why[256];
+    if (!scenario_skip(c, s, why, sizeof(why))) {
+        return false;
+    }
+    r->status = HIL_SKIP;
+    r->id = strdup(s->id);
+    r->file = strdup(s->file);
+    r->line = s->line;
+    r->message = strdup(why);
+    hil_result_print(r, stdout);
+    fflush(stdout);
+    return true;
 }
 
 /* Fork a worker for scenario @p s (index @p index) into a free slot of @p ws. */
@@ -320,16 +357,7 @@ static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct
     while (next < n || active > 0) {
         while (next < n && active < c->jobs) {
             const struct hil_scenario *s = sel[next];
-            char skip_why[256];
-            if (hil_board_skip(c->run.board, s, skip_why, sizeof(skip_why)) ||
-                (c->run.board == NULL && !hil_scenario_on_platform(s, HIL_PLATFORM))) {
-                res[next].status = HIL_SKIP;
-                res[next].id = strdup(s->id);
-                res[next].file = strdup(s->file);
-                res[next].line = s->line;
-                res[next].message = strdup(c->run.board != NULL ? skip_why : "not for platform " HIL_PLATFORM);
-                hil_result_print(&res[next], stdout);
-                fflush(stdout);
+            if (skip_result(c, s, &res[next])) {
                 next++;
                 continue;
             }
@@ -603,11 +631,137 @@ static int parse_int(const char *s, int min, int *out)
     return 0;
 }
 
+/* Long options of run/list without a short form. */
+enum cli_opt { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP, O_BOARD, O_FLASH_IMAGE,
+    O_LINK, O_CASE, O_SHARD, O_SEED, O_NOJOURNAL, O_RETRIES, O_TARGET };
+
+/* A numeric option of run/list (@p opt, argument in optarg) into @p c.
+ * @return -1 to go on; else the exit status. */
+static int cli_number_option(struct cli *c, int opt)
+{
+    switch (opt) {
+    case 'j':
+        if (parse_int(optarg, 1, &c->jobs) != 0) {
+            fprintf(stderr, "fota-hil: -j needs a number >= 1, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        break;
+    case O_ICOUNT:
+        if (parse_int(optarg, -1, &c->run.icount_shift) != 0) {
+            fprintf(stderr, "fota-hil: --icount needs a number >= -1, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        break;
+    case O_WDSCALE: {
+        char *end = NULL;
+        double v = strtod(optarg, &end);
+        if (end == optarg || *end != '\0' || !(v > 0.0) || v > 1000.0) {
+            fprintf(stderr, "fota-hil: --watchdog-scale needs a number > 0, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        c->run.watchdog_scale = v;
+        break;
+    }
+    case O_SHARD:
+        if (sscanf(optarg, "%d/%d", &c->sweep.shard_k, &c->sweep.shard_n) != 2 || c->sweep.shard_n < 1 ||
+            c->sweep.shard_k < 1 || c->sweep.shard_k > c->sweep.shard_n) {
+            fprintf(stderr, "fota-hil: --shard needs K/N with 1 <= K <= N, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        break;
+    case O_SEED: {
+        char *end = NULL;
+        c->sweep.seed = strtoull(optarg, &end, 0);
+        if (end == optarg || *end != '\0') {
+            fprintf(stderr, "fota-hil: --seed needs a number, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        c->sweep.seed_set = true;
+        break;
+    }
+    case O_RETRIES:
+        if (parse_int(optarg, 0, &c->retries) != 0 || c->retries > 100) {
+            fprintf(stderr, "fota-hil: --retries needs a number 0..100, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        break;
+    default:
+        return usage(stderr, EXIT_USAGE);
+    }
+    return -1;
+}
+
+/* An option of run/list that names a choice or a file (@p opt) into @p c.
+ * @return -1 to go on; else the exit status. */
+static int cli_choice_option(struct cli *c, int opt)
+{
+    switch (opt) {
+    case O_TARGET:
+        if (strcmp(optarg, "stock") != 0 && strcmp(optarg, "f407") != 0) {
+            fprintf(stderr, "fota-hil: --target must be stock or f407, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        c->run.machine = strcmp(optarg, "f407") == 0 ? HIL_QEMU_F407 : HIL_QEMU_STOCK;
+        break;
+    case O_LINK:
+        if (strcmp(optarg, "uart") != 0 && strcmp(optarg, "spi") != 0) {
+            fprintf(stderr, "fota-hil: --link must be uart or spi, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        c->run.link_override = true;
+        c->run.link = strcmp(optarg, "spi") == 0 ? HIL_LINK_SPI : HIL_LINK_UART;
+        break;
+    case O_PCAP:
+        if (hil_pcap_mode_parse(optarg, &c->run.pcap) != 0) {
+            fprintf(stderr, "fota-hil: --pcap needs failed, all or none, got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        break;
+    case O_BOARD: {
+        char err[1024];
+        struct hil_board_profile *bp = NULL;
+        if (hil_board_profile_load(optarg, &bp, err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s\n", err);
+            return EXIT_USAGE;
+        }
+        c->run.board = bp; /* lives until exit */
+        break;
+    }
+    default:
+        return cli_number_option(c, opt);
+    }
+    return -1;
+}
+
+/* One option @p opt (getopt_long's value, argument in optarg) into @p c.
+ * @return -1 to go on; else the exit status (help, usage, bad value). */
+static int cli_option(struct cli *c, int opt)
+{
+    switch (opt) {
+    case O_JUNIT: c->junit = optarg; break;
+    case O_TAP: c->tap = optarg; break;
+    case O_TAG: push(&c->tags, &c->ntags, optarg); break;
+    case O_FILTER: push(&c->filters, &c->nfilters, optarg); break;
+    case 'v': c->run.verbose = true; break;
+    case O_FOTACTL: c->run.fotactl = optarg; break;
+    case O_ELF: c->run.bootloader_elf = optarg; break;
+    case O_QEMU: c->run.qemu = optarg; break;
+    case O_WORK: c->run.work_root = optarg; break;
+    case O_FLASH_IMAGE: c->run.flash_image = optarg; break;
+    case O_CASE: push(&c->sweep.cases, &c->sweep.ncases, optarg); break;
+    case O_NOJOURNAL: c->sweep.no_journal = true; break;
+    case 'h':
+    case O_HELP:
+        return usage(stdout, 0);
+    default:
+        return cli_choice_option(c, opt);
+    }
+    return -1;
+}
+
 /* The options of run/list into @p c. @return -1 to go on; else the exit status (usage, bad value). */
 static int cli_parse(struct cli *c, int argc, char **argv)
 {
-    enum { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP, O_BOARD, O_FLASH_IMAGE,
-           O_LINK, O_CASE, O_SHARD, O_SEED, O_NOJOURNAL, O_RETRIES };
     static const struct option longopts[] = {
         { "jobs", required_argument, NULL, 'j' },
         { "junit", required_argument, NULL, O_JUNIT },
@@ -631,101 +785,53 @@ static int cli_parse(struct cli *c, int argc, char **argv)
         { "seed", required_argument, NULL, O_SEED },
         { "no-journal", no_argument, NULL, O_NOJOURNAL },
         { "retries", required_argument, NULL, O_RETRIES },
+        { "target", required_argument, NULL, O_TARGET },
         { NULL, 0, NULL, 0 },
     };
     optind = 2;
     int opt;
     while ((opt = getopt_long(argc, argv, "+j:vh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'j':
-            if (parse_int(optarg, 1, &c->jobs) != 0) {
-                fprintf(stderr, "fota-hil: -j needs a number >= 1, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case O_JUNIT: c->junit = optarg; break;
-        case O_TAP: c->tap = optarg; break;
-        case O_TAG: push(&c->tags, &c->ntags, optarg); break;
-        case O_FILTER: push(&c->filters, &c->nfilters, optarg); break;
-        case 'v': c->run.verbose = true; break;
-        case O_FOTACTL: c->run.fotactl = optarg; break;
-        case O_ELF: c->run.bootloader_elf = optarg; break;
-        case O_QEMU: c->run.qemu = optarg; break;
-        case O_WORK: c->run.work_root = optarg; break;
-        case O_LINK:
-            if (strcmp(optarg, "uart") != 0 && strcmp(optarg, "spi") != 0) {
-                fprintf(stderr, "fota-hil: --link must be uart or spi, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            c->run.link_override = true;
-            c->run.link = strcmp(optarg, "spi") == 0 ? HIL_LINK_SPI : HIL_LINK_UART;
-            break;
-        case O_ICOUNT:
-            if (parse_int(optarg, -1, &c->run.icount_shift) != 0) {
-                fprintf(stderr, "fota-hil: --icount needs a number >= -1, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case O_WDSCALE: {
-            char *end = NULL;
-            double v = strtod(optarg, &end);
-            if (end == optarg || *end != '\0' || !(v > 0.0) || v > 1000.0) {
-                fprintf(stderr, "fota-hil: --watchdog-scale needs a number > 0, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            c->run.watchdog_scale = v;
-            break;
-        }
-        case O_PCAP:
-            if (hil_pcap_mode_parse(optarg, &c->run.pcap) != 0) {
-                fprintf(stderr, "fota-hil: --pcap needs failed, all or none, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case O_BOARD: {
-            char err[1024];
-            struct hil_board_profile *bp = NULL;
-            if (hil_board_profile_load(optarg, &bp, err, sizeof(err)) != 0) {
-                fprintf(stderr, "%s\n", err);
-                return EXIT_USAGE;
-            }
-            c->run.board = bp; /* lives until exit */
-            break;
-        }
-        case O_FLASH_IMAGE: c->run.flash_image = optarg; break;
-        case O_CASE: push(&c->sweep.cases, &c->sweep.ncases, optarg); break;
-        case O_SHARD:
-            if (sscanf(optarg, "%d/%d", &c->sweep.shard_k, &c->sweep.shard_n) != 2 || c->sweep.shard_n < 1 ||
-                c->sweep.shard_k < 1 || c->sweep.shard_k > c->sweep.shard_n) {
-                fprintf(stderr, "fota-hil: --shard needs K/N with 1 <= K <= N, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case O_SEED: {
-            char *end = NULL;
-            c->sweep.seed = strtoull(optarg, &end, 0);
-            if (end == optarg || *end != '\0') {
-                fprintf(stderr, "fota-hil: --seed needs a number, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            c->sweep.seed_set = true;
-            break;
-        }
-        case O_NOJOURNAL: c->sweep.no_journal = true; break;
-        case O_RETRIES:
-            if (parse_int(optarg, 0, &c->retries) != 0 || c->retries > 100) {
-                fprintf(stderr, "fota-hil: --retries needs a number 0..100, got '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'h':
-        case O_HELP:
-            return usage(stdout, 0);
-        default:
-            return usage(stderr, EXIT_USAGE);
+        int rc = cli_option(c, opt);
+        if (rc >= 0) {
+            return rc;
         }
     }
     return -1;
+}
+
+/* --target f407 needs fota-hil's QEMU: its default path is the link
+ * `make qemu` leaves; missing, say how to get it (never fall back). */
+static int check_target(struct cli *c)
+{
+    if (c->run.machine != HIL_QEMU_F407) {
+        return 0;
+    }
+    if (c->run.board != NULL) {
+        fprintf(stderr, "fota-hil: --target f407 and --board exclude each other\n");
+        return -1;
+    }
+    if (c->run.link_override && c->run.link == HIL_LINK_SPI) {
+        fprintf(stderr, "fota-hil: --target f407 --link spi: the fota-f407 machine has no SPI1 slave model yet "
+                        "(docs/QEMU.md); use --target stock for the SPI link\n");
+        return -1;
+    }
+    if (c->run.qemu == NULL) {
+        c->run.qemu = HIL_QEMU_F407_DEFAULT;
+    }
+    if (access(c->run.qemu, X_OK) != 0) {
+        fprintf(stderr,
+                "fota-hil: --target f407: %s: %s\n"
+                "  fix: run `make qemu` (builds fota-hil's qemu-system-arm from Debian's qemu source,\n"
+                "  about 5 min the first time; docs/QEMU.md), or give --qemu PATH\n",
+                c->run.qemu, strerror(errno));
+        return -1;
+    }
+    /* QEMU starts in the case's work directory: a relative path would miss. */
+    static char abs_qemu[PATH_MAX];
+    if (realpath(c->run.qemu, abs_qemu) != NULL) {
+        c->run.qemu = abs_qemu;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -782,6 +888,9 @@ int main(int argc, char **argv)
 
     if (c.run.board != NULL) {
         c.jobs = 1; /* one board, one scenario at a time */
+    }
+    if (is_run && check_target(&c) != 0) {
+        return EXIT_USAGE;
     }
     struct hil_scenario_list list = { 0 };
     if (load_paths(argv + optind, argc - optind, &list) != 0) {

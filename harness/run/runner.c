@@ -937,7 +937,7 @@ static void describe_expect(const struct hil_expect *e, char *buf, size_t len)
 /* Before a timed-out step kills anything: diagnosis.txt (diag.h). */
 static void run_diagnose(struct run *r, const char *why)
 {
-    char state[1024];
+    char state[4096];
     const struct hil_proxy_dir *to_t = &r->proxy.dir[HIL_DIR_TO_TARGET];
     const struct hil_proxy_dir *to_h = &r->proxy.dir[HIL_DIR_TO_HOST];
     bool updater = r->u.pid > 0 && !r->u.exited;
@@ -945,8 +945,7 @@ static void run_diagnose(struct run *r, const char *why)
              "step %d (line %d); target %s, link fd %d%s\n"
              "updater: %s (pid %d); frames to the target %u, to the host %u: %s\n"
              "buffered: %zu bytes for the target, %zu for the updater; SPI: %llu transfers (%u write, %u read), "
-             "%zu bytes queued on MISO%s\n"
-             "guest PC: not read (the guest may be held or QEMU stopped); see qemu.log and events.log",
+             "%zu bytes queued on MISO%s\n",
              r->step, r->step >= 1 ? r->s->steps[r->step - 1].line : 0, r->t != NULL && r->t->powered ? "powered" :
              "off", r->link_fd, r->link_dead ? " (dead)" : "", !r->u.active ? "none" : updater ? "running" : "exited",
              (int)r->u.pid, to_t->frames, to_h->frames, !r->u.active ? "no update running" :
@@ -954,6 +953,10 @@ static void run_diagnose(struct run *r, const char *why)
              "a request went to the device: the device owes its answer",
              r->u.to_target.len, r->u.to_host.len, (unsigned long long)r->spi_bus.transfers, r->spi_bus.writes,
              r->spi_bus.reads, r->spi_bus.miso_q.len, r->spi_bus.bad ? " (the request stream broke)" : "");
+    size_t u = strlen(state);
+    if (r->t != NULL && r->t->ops->describe != NULL) {
+        r->t->ops->describe(r->t, state + u, sizeof(state) - u);
+    }
     if (hil_diag_write(r->workdir, why, state, &r->diag_frames, &r->diag_events) == 0) {
         evlog(r, "diagnosis written to %s/%s", r->workdir, HIL_DIAG_FILE);
     }
@@ -1686,6 +1689,7 @@ static int run_create_target(struct run *r, const char *abs_workdir)
     int rc = 0;
     struct hil_qemu_opts qo = {
         .qemu = o->qemu,
+        .machine = o->machine,
         .bootloader_elf = o->bootloader_elf,
         .workdir = abs_workdir,
         .icount_shift = o->icount_shift,

@@ -18,6 +18,7 @@ struct hil_run_opts {
     const char *fotactl;          /**< updater executable */
     const char *bootloader_elf;   /**< for the QEMU backend's symbol lookup */
     const char *qemu;             /**< NULL: backend default */
+    enum hil_qemu_machine machine; /**< --target: stock (default) or f407 */
     const char *work_root;        /**< workdirs go to <work_root>/<id>/ */
     int icount_shift;             /**< QEMU -icount shift; <0 disables */
     double watchdog_scale;        /**< wall ms per modelled IWDG ms (0: backend default 1.0) */

@@ -604,6 +604,9 @@ void hil_sweep_cli_setup(const char *argv0, const struct hil_run_opts *o, const 
     if (strcmp(o->bootloader_elf, "build/fw/bootloader.elf") != 0) {
         u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--bootloader-elf %s ", o->bootloader_elf);
     }
+    if (o->machine == HIL_QEMU_F407 && u < sizeof(extra)) {
+        u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--target f407 ");
+    }
     if (o->icount_shift != 4 && u < sizeof(extra)) {
         u += (size_t)snprintf(extra + u, sizeof(extra) - u, "--icount %d ", o->icount_shift);
     }

@@ -37,7 +37,44 @@ struct hil_rsp {
     char tx[RSP_BUF_MAX + 8]; /* last framed packet, for '-' retransmission */
     size_t tx_len;
     char err[256];
+    char hist[HIL_RSP_HISTORY][HIL_RSP_HISTORY_LINE]; /* last packets, for a diagnosis */
+    unsigned hist_next;
 };
+
+/* Keep the start of a packet (@p dir '>' sent, '<' received) in the history. */
+static void rsp_remember(struct hil_rsp *r, char dir, const void *data, size_t len)
+{
+    char *line = r->hist[r->hist_next++ % HIL_RSP_HISTORY];
+    size_t keep = len < HIL_RSP_HISTORY_LINE - 24 ? len : HIL_RSP_HISTORY_LINE - 24;
+    int n = snprintf(line, HIL_RSP_HISTORY_LINE, "%c %.*s", dir, (int)keep, (const char *)data);
+    if (keep < len && n > 0) {
+        snprintf(line + n, HIL_RSP_HISTORY_LINE - (size_t)n, "... (%zu bytes)", len);
+    }
+    for (char *c = line; *c != '\0'; c++) {
+        *c = (*c < 0x20 || *c > 0x7e) ? '.' : *c;
+    }
+}
+
+size_t hil_rsp_history(const struct hil_rsp *r, char *buf, size_t len)
+{
+    unsigned n = r->hist_next < HIL_RSP_HISTORY ? r->hist_next : HIL_RSP_HISTORY;
+    size_t u = 0;
+    if (len > 0) {
+        buf[0] = '\0';
+    }
+    for (unsigned i = r->hist_next - n; i < r->hist_next && u < len; i++) {
+        int w = snprintf(buf + u, len - u, "%s\n", r->hist[i % HIL_RSP_HISTORY]);
+        u += w > 0 ? (size_t)w : 0;
+    }
+    return u < len ? u : len;
+}
+
+int hil_rsp_set_timeout(struct hil_rsp *r, int timeout_ms)
+{
+    int old = r->timeout_ms;
+    r->timeout_ms = timeout_ms > 0 ? timeout_ms : old;
+    return old;
+}
 
 static const char rsp_hex[] = "0123456789abcdef";
 
@@ -187,6 +224,7 @@ static int rsp_send_packet(struct hil_rsp *r, const char *data, size_t len)
     r->tx[2 + len] = rsp_hex[sum >> 4];
     r->tx[3 + len] = rsp_hex[sum & 15];
     r->tx_len = len + 4;
+    rsp_remember(r, '>', data, len);
     return rsp_write_all(r, r->tx, r->tx_len, rsp_now_ms() + r->timeout_ms);
 }
 
@@ -323,6 +361,7 @@ static int rsp_take_packet(struct hil_rsp *r, char *out, size_t cap, size_t *out
             rsp_seterr(r, "gdb: malformed reply: bad checksum");
             return -FOTA_EIO;
         }
+        rsp_remember(r, '<', r->rx + 1, body);
         int drc = rsp_decode(r, r->rx + 1, body, out, cap, outlen);
         if (drc != 0) {
             return drc;
@@ -757,6 +796,7 @@ int hil_rsp_interrupt(struct hil_rsp *r, struct hil_rsp_stop *stop)
         rsp_seterr(r, "gdb: interrupt: not running");
         return FOTA_EBUSY;
     }
+    rsp_remember(r, '>', "^C (interrupt)", 14);
     int rc = rsp_write_all(r, "\x03", 1, rsp_now_ms() + r->timeout_ms);
     if (rc != 0) {
         return rc;

@@ -67,6 +67,20 @@ void hil_rsp_close(struct hil_rsp *r);
 /** @return the socket fd (poll it for POLLIN while the target runs). */
 int hil_rsp_fd(const struct hil_rsp *r);
 
+#define HIL_RSP_HISTORY      16  /**< packets kept for hil_rsp_history() */
+#define HIL_RSP_HISTORY_LINE 96  /**< bytes kept of each */
+
+/**
+ * The last HIL_RSP_HISTORY packets, oldest first, one per line: "> m8008000,40"
+ * (sent), "< T05..." (received), at most HIL_RSP_HISTORY_LINE bytes each,
+ * longer ones cut with their length, bytes outside printable ASCII as '.'.
+ * @return bytes written into @p buf (NUL-terminated, cut at @p len).
+ */
+size_t hil_rsp_history(const struct hil_rsp *r, char *buf, size_t len);
+
+/** Set the limit of each blocking call (ms, > 0; else unchanged). @return the previous one. */
+int hil_rsp_set_timeout(struct hil_rsp *r, int timeout_ms);
+
 /** @return a one-line description of the last error ("" if none). */
 const char *hil_rsp_error(const struct hil_rsp *r);
 

@@ -152,6 +152,7 @@ int hil_rspt_resolve(struct hil_rsp_target *c, const char *elf, const struct hil
 
 int hil_rspt_set_breakpoints(struct hil_rsp_target *c, const char **failed)
 {
+    c->finish_at = 0; /* a new session: no temporary breakpoint is set */
     if (c->nbp > 0 && c->reset_from_vector) {
         /* No Reset_Handler symbol: the reset vector of the image (word 1). */
         const uint8_t *v = &c->base.flash->mem[4];
@@ -245,12 +246,25 @@ int hil_rspt_return(struct hil_rsp_target *c, bool set_r0, uint32_t r0, uint32_t
     return rc;
 }
 
+#define RSPT_STEP_TRIES 4 /* single steps that may report a stop without leaving the address */
+
 int hil_rspt_step_over(struct hil_rsp_target *c, uint32_t addr)
 {
     struct hil_rsp_stop st;
     int rc = hil_rsp_breakpoint(c->rsp, false, addr, HIL_RSP_BKPT_THUMB);
-    if (rc == 0) {
+    /* Under -icount QEMU's gdbstub may end a single step before the
+     * instruction ran (the stop comes with pc unchanged); continuing then
+     * hits the breakpoint again and one call was reported twice (seen on
+     * fota-f407 as a flash op counted twice). Step until pc moved. */
+    uint32_t pc = addr;
+    for (int i = 0; rc == 0 && pc == addr && i < RSPT_STEP_TRIES; i++) {
         rc = hil_rsp_step(c->rsp, &st);
+        if (rc == 0) {
+            rc = hil_rsp_read_reg(c->rsp, 15, &pc);
+        }
+        if (rc == 0 && pc == addr) {
+            hil_rspt_log(c, "single step at 0x%08x did not advance (try %d)", addr, i + 1);
+        }
     }
     if (rc == 0) {
         rc = hil_rsp_breakpoint(c->rsp, true, addr, HIL_RSP_BKPT_THUMB);
@@ -336,6 +350,36 @@ static int rspt_not_an_op(struct hil_rsp_target *c, int rc, uint32_t pc, uint32_
     return hil_rspt_step_over(c, pc); /* the port's own check answers the same */
 }
 
+/* OBSERVE: let the chip run @p op (stopped at its entry @p pc) and mirror
+ * it into the model when the function returns to @p lr. */
+static int rspt_finish_later(struct hil_rsp_target *c, const struct hil_flash_op *op, uint32_t pc, uint32_t lr)
+{
+    if (c->finish_at != 0) {
+        /* A reset came before the last one returned: its breakpoint goes. */
+        int rc = hil_rsp_breakpoint(c->rsp, false, c->finish_at, HIL_RSP_BKPT_THUMB);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    c->finish_op = *op;
+    c->finish_at = lr & ~1u; /* lr carries the Thumb bit */
+    c->finish_gen = c->gen;
+    int rc = hil_rsp_breakpoint(c->rsp, true, c->finish_at, HIL_RSP_BKPT_THUMB);
+    return rc != 0 ? rc : hil_rspt_step_over(c, pc);
+}
+
+/* The observed op's function returned: the model takes it (unless a reset
+ * came in between: the backend read the truth back then). */
+static int rspt_finished(struct hil_rsp_target *c)
+{
+    if (c->finish_gen == c->gen) {
+        hil_rspt_apply(c, &c->finish_op, HIL_TORN_ALL);
+    }
+    int rc = hil_rsp_breakpoint(c->rsp, false, c->finish_at, HIL_RSP_BKPT_THUMB);
+    c->finish_at = 0;
+    return rc != 0 ? rc : hil_rspt_resume(c);
+}
+
 /* Stopped at port_flash_erase_sector or port_flash_program. */
 static int rspt_flash_stop(struct hil_rsp_target *c, const uint32_t regs[16], bool erase)
 {
@@ -369,10 +413,10 @@ static int rspt_flash_stop(struct hil_rsp_target *c, const uint32_t regs[16], bo
     default:
         break;
     }
-    hil_rspt_apply(c, &op, HIL_TORN_ALL);
     if (c->flash_mode == HIL_RSPT_FLASH_OBSERVE) {
-        return hil_rspt_step_over(c, pc); /* mirrored; a cut reads the truth back */
+        return rspt_finish_later(c, &op, pc, lr);
     }
+    hil_rspt_apply(c, &op, HIL_TORN_ALL);
     rc = hil_rspt_write_back(c, &op);
     return rc != 0 ? rc : hil_rspt_return(c, true, 0, lr);
 }
@@ -432,6 +476,9 @@ int hil_rspt_handle_stop(struct hil_rsp_target *c, const struct hil_rsp_stop *st
         return rc;
     }
     uint32_t pc = regs[15];
+    if (c->finish_at != 0 && pc == c->finish_at) {
+        return rspt_finished(c);
+    }
     bool after_jump = c->jump_pending;
     c->jump_pending = false;
     for (int i = 0; i < c->nbp; i++) {
@@ -493,4 +540,47 @@ int hil_rspt_service(struct hil_target *t, struct pollfd *fds, int n)
     /* After a hook powered off or reset the target, any error belonged to
      * the session it replaced. */
     return 0;
+}
+
+void hil_rspt_close_link(struct hil_rsp_target *c)
+{
+    if (c->rsp != NULL) {
+        hil_rsp_history(c->rsp, c->rsp_history, sizeof(c->rsp_history));
+    }
+    hil_rsp_close(c->rsp);
+    c->rsp = NULL;
+}
+
+#define RSPT_DESCRIBE_MS 1000 /* each debug-link request of a diagnosis */
+
+void hil_rspt_describe(struct hil_target *t, char *buf, size_t len)
+{
+    struct hil_rsp_target *c = (struct hil_rsp_target *)t;
+    if (!t->powered || c->rsp == NULL) {
+        snprintf(buf, len, "guest PC: not read (the target is off); the debug link's last packets:\n%s",
+                 c->rsp_history[0] != '\0' ? c->rsp_history : "(none)\n");
+        return;
+    }
+    int old = hil_rsp_set_timeout(c->rsp, RSPT_DESCRIBE_MS);
+    struct hil_rsp_stop st;
+    uint32_t regs[16];
+    int rc = hil_rsp_running(c->rsp) ? hil_rsp_interrupt(c->rsp, &st) : 0;
+    if (rc == 0) {
+        rc = hil_rsp_read_core_regs(c->rsp, regs);
+    }
+    size_t u;
+    if (rc == 0) {
+        u = (size_t)snprintf(buf, len, "guest PC 0x%08x, LR 0x%08x, SP 0x%08x (r0 0x%08x; halted for this)\n",
+                             regs[15], regs[14], regs[13], regs[0]);
+    } else {
+        u = (size_t)snprintf(buf, len, "guest PC: not read within %d ms (%s): the emulator is held or hung\n",
+                             RSPT_DESCRIBE_MS, hil_rsp_error(c->rsp));
+    }
+    hil_rsp_set_timeout(c->rsp, old);
+    if (u < len) {
+        u += (size_t)snprintf(buf + u, len - u, "last debug-link packets (oldest first):\n");
+    }
+    if (u < len) {
+        hil_rsp_history(c->rsp, buf + u, len - u);
+    }
 }

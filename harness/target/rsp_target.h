@@ -22,8 +22,12 @@
  * applies it to the model, writes the result into the target's flash over
  * the debug link and returns from the function; stock QEMU, or a stub
  * that cannot program itself) or observed (HIL_RSPT_FLASH_OBSERVE: the
- * model mirrors it and the chip runs its own register code; a real board,
- * or a machine that models the flash registers).
+ * chip runs its own register code and the model mirrors the operation
+ * when the function returns, caught by a temporary breakpoint at the
+ * return address; a real board, or a machine that models the flash
+ * registers). Either way the model shows an operation only once it is
+ * done, so a runner that acts on the model (e.g. cuts the power once a
+ * record is committed) never acts on an operation still in progress.
  *
  * A backend that serves nothing of its own (no extra breakpoints, serve
  * hook NULL) and observes the flash (the register-level QEMU machine of
@@ -124,6 +128,16 @@ struct hil_rsp_target {
     uint32_t seq;
     uint32_t kind_seq[3];
 
+    /* OBSERVE: the flash op in progress is applied to the model when the
+     * function returns (a temporary breakpoint at its return address), so
+     * the model never shows an op the chip has not done; 0: none. */
+    uint32_t finish_at;
+    uint32_t finish_gen;             /**< c->gen when finish_at was set */
+    struct hil_flash_op finish_op;   /**< its data is op_data */
+
+    /* The debug link's last packets when it was closed (for a diagnosis). */
+    char rsp_history[HIL_RSP_HISTORY * HIL_RSP_HISTORY_LINE];
+
     char con_line[HIL_RSPT_CON_LINE + 1];
     size_t con_len;
     uint8_t op_data[PORT_FLASH_PROGRAM_MAX];
@@ -211,5 +225,11 @@ int hil_rspt_link_fd(struct hil_target *t);
  * @return 0; what broke returned.
  */
 int hil_rspt_service(struct hil_target *t, struct pollfd *fds, int n);
+
+/** Close the debug link (c->rsp), keeping its last packets for hil_rspt_describe(). */
+void hil_rspt_close_link(struct hil_rsp_target *c);
+
+/** hil_target_ops.describe for an RSP target (target.h). */
+void hil_rspt_describe(struct hil_target *t, char *buf, size_t len);
 
 #endif /* HIL_RSP_TARGET_H */

@@ -107,6 +107,14 @@ struct hil_target_ops {
      * or power-on boots. @return 0; FOTA_ENOTSUP (nothing wired); FOTA_EIO.
      */
     int (*set_boot_mode)(struct hil_target *t, enum hil_boot_mode mode);
+    /**
+     * Optional: for a diagnosis (a step timed out; the run ends after
+     * it): halt the target if it runs and describe it into @p buf (guest
+     * PC, LR, SP, xPSR; the last debug-link packets). Each request is
+     * bounded by 1000 ms, so a held or hung emulator is said to be so.
+     * The target is left halted.
+     */
+    void (*describe)(struct hil_target *t, char *buf, size_t len);
 };
 
 struct hil_target {
@@ -116,9 +124,28 @@ struct hil_target {
     bool powered;
 };
 
+/** Which QEMU machine the QEMU backend runs (fota-hil run --target). */
+enum hil_qemu_machine {
+    /**
+     * Debian's qemu-system-arm -M netduinoplus2: FLASH, IWDG, the link
+     * strap and SPI1 are served at breakpoints (the port's register code
+     * for them never runs).
+     */
+    HIL_QEMU_STOCK = 0,
+    /**
+     * fota-hil's own qemu-system-arm (qemu/, make qemu) -M fota-f407:
+     * FLASH (RM0090 3), RCC (7) and IWDG (21) modelled at register level,
+     * nothing served; flash operations are observed at breakpoints for the
+     * fault injector and the journal, and the port's own code performs
+     * them. No SPI1 slave yet: UART link only.
+     */
+    HIL_QEMU_F407 = 1,
+};
+
 /** Options for the QEMU backend. */
 struct hil_qemu_opts {
     const char *qemu;            /**< executable, default "qemu-system-arm" */
+    enum hil_qemu_machine machine; /**< default HIL_QEMU_STOCK */
     const char *bootloader_elf;  /**< for symbol addresses (libelf) */
     const char *workdir;         /**< sockets and flash file go here */
     int icount_shift;            /**< -icount shift=N,sleep=off; <0 disables */

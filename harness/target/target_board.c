@@ -361,8 +361,7 @@ static int board_debug_up(struct board_target *b)
 
 static void board_debug_down(struct board_target *b)
 {
-    hil_rsp_close(b->c.rsp);
-    b->c.rsp = NULL;
+    hil_rspt_close_link(&b->c);
     board_stop_openocd(b);
 }
 
@@ -710,7 +709,7 @@ static void board_destroy(struct hil_target *t)
 static const struct hil_target_ops board_ops = {
     .name = "board", .power_on = board_power_on, .power_off = board_power_off, .reset = board_reset,
     .set_boot_mode = board_set_boot_mode, .poll_fds = hil_rspt_poll_fds, .service = hil_rspt_service,
-    .link_fd = hil_rspt_link_fd, .destroy = board_destroy,
+    .link_fd = hil_rspt_link_fd, .describe = hil_rspt_describe, .destroy = board_destroy,
 };
 
 int hil_board_read(struct hil_target *t, uint32_t addr, void *buf, uint32_t len)

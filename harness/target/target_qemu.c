@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "target/child.h"
+#include "target/qmp.h"
 #include "target/rsp.h"
 #include "fota/errors.h"
 #include "fota/layout.h"
@@ -71,17 +72,18 @@ struct qemu_target {
     bool link_spi;
     int spi_fd;             /* SPI: the slave's end of the link socketpair, -1 */
 
+    enum hil_qemu_machine machine;
+
     /* While powered. */
     pid_t pid;
-    int qmp_fd;
+    struct hil_qmp qmp;     /* fd -1 while off */
+    bool wd_fired;          /* f407: a QMP WATCHDOG event came, not yet reported */
 
     /* IWDG model. */
     bool wd_armed;
     uint32_t wd_timeout_ms;
     int64_t wd_deadline;
 
-    char qmp_buf[4096];
-    size_t qmp_len;
     char detail[1024];
 };
 
@@ -93,6 +95,22 @@ static int qemu_path(const struct qemu_target *q, const char *name, char *buf, s
 {
     int n = snprintf(buf, len, "%s/%s", q->workdir, name);
     return (n < 0 || (size_t)n >= len) ? FOTA_EINVAL : 0;
+}
+
+/* fota-f407: after QEMU is gone, its flash file is the truth (the FLASH
+ * model wrote every finished operation through to it; one cut mid-way
+ * left the cells as they were): the harness's model takes it, so a driver
+ * that programs the wrong cells shows in every later check. */
+static void qemu_read_back(struct qemu_target *q)
+{
+    char path[4096];
+    if (q->machine != HIL_QEMU_F407 || qemu_path(q, "flash.img", path, sizeof(path)) != 0) {
+        return;
+    }
+    if (hil_flash_load_file(q->c.base.flash, LAYOUT_FLASH_BASE, path) != 0) {
+        fprintf(stderr, "qemu-target: cannot read back %s: %s; the flash model keeps the mirrored operations\n",
+                path, strerror(errno));
+    }
 }
 
 /* Read the last bytes of qemu.log into q->detail after @p prefix. */
@@ -154,22 +172,19 @@ static void qemu_teardown(struct qemu_target *q)
             q->pid = -1;
         }
     }
-    hil_rsp_close(q->c.rsp);
-    q->c.rsp = NULL;
+    hil_rspt_close_link(&q->c);
     if (q->c.con_fd >= 0) {
         close(q->c.con_fd);
     }
     if (q->c.link_fd >= 0) {
         close(q->c.link_fd);
     }
-    if (q->qmp_fd >= 0) {
-        close(q->qmp_fd);
-    }
+    hil_qmp_close(&q->qmp);
     if (q->spi_fd >= 0) {
         close(q->spi_fd);
     }
-    q->c.con_fd = q->c.link_fd = q->qmp_fd = q->spi_fd = -1;
-    q->qmp_len = 0;
+    q->c.con_fd = q->c.link_fd = q->spi_fd = -1;
+    q->wd_fired = false;
     q->wd_armed = false;
     q->c.jump_pending = false;
     q->c.base.powered = false;
@@ -191,6 +206,7 @@ static void qemu_died(struct qemu_target *q, const char *why)
     }
     qemu_log_tail(q, prefix);
     qemu_teardown(q);
+    qemu_read_back(q);
     hil_rspt_console_flush(&q->c);
     hil_rspt_event(&q->c, HIL_EV_DIED, 0, q->detail);
 }
@@ -252,7 +268,7 @@ static int qemu_spawn(struct qemu_target *q)
     int n = 0;
     argv[n++] = q->qemu;
     argv[n++] = "-M";
-    argv[n++] = "netduinoplus2";
+    argv[n++] = q->machine == HIL_QEMU_F407 ? "fota-f407" : "netduinoplus2";
     argv[n++] = "-nodefaults";
     argv[n++] = "-display";
     argv[n++] = "none";
@@ -275,8 +291,15 @@ static int qemu_spawn(struct qemu_target *q)
     argv[n++] = "socket,id=qmp,path=qmp.sock,server=on,wait=off";
     argv[n++] = "-mon";
     argv[n++] = "chardev=qmp,mode=control";
-    argv[n++] = "-device";
-    argv[n++] = "loader,file=flash.img,addr=0x08000000";
+    if (q->machine == HIL_QEMU_F407) {
+        /* The FLASH interface model programs the array and writes each
+         * finished operation through to the file (docs/QEMU.md). */
+        argv[n++] = "-drive";
+        argv[n++] = "if=pflash,format=raw,file=flash.img";
+    } else {
+        argv[n++] = "-device";
+        argv[n++] = "loader,file=flash.img,addr=0x08000000";
+    }
     if (q->icount_shift >= 0) {
         snprintf(icount, sizeof(icount), "shift=%d,sleep=off", q->icount_shift);
         argv[n++] = "-icount";
@@ -303,73 +326,18 @@ static int qemu_spawn(struct qemu_target *q)
     return rc;
 }
 
-/* ---- QMP (QEMU Machine Protocol: one JSON object per line) ---- */
+/* ---- QMP (qmp.h) ---- */
 
-/* Read QMP lines until one contains "return" or "error", or the deadline. */
-static int qemu_qmp_wait_return(struct qemu_target *q, int64_t deadline)
+/* A QMP event: WATCHDOG is the fota-f407 IWDG model's expiry (QEMU's
+ * watchdog_perform_action, action reset). Reported from qemu_service, not
+ * from inside a QMP exchange. */
+static void qemu_qmp_event(void *ctx, const char *event, const char *data_json)
 {
-    for (;;) {
-        char *nl;
-        while ((nl = memchr(q->qmp_buf, '\n', q->qmp_len)) != NULL) {
-            size_t ll = (size_t)(nl - q->qmp_buf) + 1;
-            *nl = '\0';
-            bool ret = strstr(q->qmp_buf, "\"return\"") != NULL;
-            bool err = strstr(q->qmp_buf, "\"error\"") != NULL;
-            if (err) {
-                hil_rspt_log(&q->c, "qmp: %s", q->qmp_buf);
-            }
-            memmove(q->qmp_buf, q->qmp_buf + ll, q->qmp_len - ll);
-            q->qmp_len -= ll;
-            if (ret) {
-                return 0;
-            }
-            if (err) {
-                return FOTA_EIO;
-            }
-        }
-        if (q->qmp_len == sizeof(q->qmp_buf)) {
-            q->qmp_len = 0; /* an absurdly long line: drop it */
-        }
-        int64_t left = deadline - hil_rspt_now_ms();
-        if (left <= 0) {
-            return FOTA_ETIMEOUT;
-        }
-        struct pollfd pfd = { .fd = q->qmp_fd, .events = POLLIN };
-        int pr = poll(&pfd, 1, (int)left);
-        if (pr < 0 && errno != EINTR) {
-            return FOTA_EIO;
-        }
-        if (pr > 0) {
-            ssize_t n = read(q->qmp_fd, q->qmp_buf + q->qmp_len, sizeof(q->qmp_buf) - q->qmp_len);
-            if (n == 0) {
-                return FOTA_ECONN;
-            }
-            if (n < 0 && errno != EINTR && errno != EAGAIN) {
-                return FOTA_EIO;
-            }
-            if (n > 0) {
-                q->qmp_len += (size_t)n;
-            }
-        }
+    struct qemu_target *q = ctx;
+    hil_rspt_log(&q->c, "qmp event %s %s", event, data_json);
+    if (strcmp(event, "WATCHDOG") == 0) {
+        q->wd_fired = true;
     }
-}
-
-static int qemu_qmp_command(struct qemu_target *q, const char *json)
-{
-    size_t len = strlen(json);
-    if (write(q->qmp_fd, json, len) != (ssize_t)len) {
-        return FOTA_EIO;
-    }
-    return qemu_qmp_wait_return(q, hil_rspt_now_ms() + QEMU_QMP_MS);
-}
-
-/* Discard pending QMP events (RESET, STOP, ...) so QEMU never blocks on us. */
-static void qemu_qmp_drain(struct qemu_target *q)
-{
-    char buf[4096];
-    while (q->qmp_fd >= 0 && recv(q->qmp_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0) {
-    }
-    q->qmp_len = 0;
 }
 
 /* ---- guest control ---- */
@@ -380,10 +348,15 @@ static int64_t qemu_wd_period(const struct qemu_target *q)
     return ms < 1.0 ? 1 : (int64_t)ms;
 }
 
-/* Cut power after a torn operation (HIL_ACT_CUT). */
-static void qemu_cut(struct qemu_target *q, const char *what)
+/* Cut power: QEMU killed, the model read back (f407), @p op's torn part
+ * applied to it (NULL: none), HIL_EV_POWER_OFF. */
+static void qemu_cut(struct qemu_target *q, const char *what, const struct hil_flash_op *op, enum hil_torn torn)
 {
     qemu_teardown(q);
+    qemu_read_back(q);
+    if (op != NULL) {
+        hil_rspt_apply(&q->c, op, torn);
+    }
     hil_rspt_console_flush(&q->c);
     hil_rspt_event(&q->c, HIL_EV_POWER_OFF, 0, what);
 }
@@ -485,8 +458,8 @@ static void qemu_cut_at_op(struct hil_rsp_target *c, const struct hil_flash_op *
 {
     (void)pc;
     (void)lr;
-    hil_rspt_apply(c, op, v->torn);
-    qemu_cut((struct qemu_target *)c, op->kind == HIL_OP_ERASE ? "cut during erase" : "cut during program");
+    qemu_cut((struct qemu_target *)c, op->kind == HIL_OP_ERASE ? "cut during erase" : "cut during program", op,
+             v->torn);
 }
 
 /* The guest exited (core hook). */
@@ -536,14 +509,15 @@ static int qemu_do_reset(struct qemu_target *q)
     if (q->c.gen != gen) {
         return 0;
     }
-    qemu_qmp_drain(q);
-    int rc = qemu_qmp_command(q, "{\"execute\":\"system_reset\"}\n");
+    int rc = hil_qmp_command(&q->qmp, "system_reset", NULL, QEMU_QMP_MS);
     if (rc != 0) {
-        snprintf(q->detail, sizeof(q->detail), "qmp system_reset failed (%d)", rc);
+        snprintf(q->detail, sizeof(q->detail), "qmp system_reset failed (%s%s%s)", fota_strerror(rc),
+                 q->qmp.error[0] != '\0' ? ": " : "", q->qmp.error);
         return rc;
     }
     q->wd_armed = false;
     q->c.jump_pending = false;
+    qemu_read_back(q); /* f407: an op the reset cut short is in the file as the chip left it */
     return hil_rspt_resume(&q->c);
 }
 
@@ -581,9 +555,11 @@ static int qemu_connect_all(struct qemu_target *q, const char **step)
         q->spi_fd = sp[1];
         fcntl(q->spi_fd, F_SETFL, fcntl(q->spi_fd, F_GETFL) | O_NONBLOCK);
     }
-    if (rc == 0 && (rc = qemu_connect(q, "qmp.sock", deadline, &q->qmp_fd)) != 0) {
+    int qfd = -1;
+    if (rc == 0 && (rc = qemu_connect(q, "qmp.sock", deadline, &qfd)) != 0) {
         *step = "connect qmp.sock";
     }
+    hil_qmp_init(&q->qmp, qfd, qemu_qmp_event, q);
     return rc;
 }
 
@@ -593,7 +569,7 @@ static int qemu_attach(struct qemu_target *q, const char **step)
     int rc = qemu_connect_all(q, step);
     if (rc == 0) {
         *step = "qmp handshake";
-        rc = qemu_qmp_command(q, "{\"execute\":\"qmp_capabilities\"}\n");
+        rc = hil_qmp_handshake(&q->qmp, QEMU_QMP_MS);
     }
     if (rc == 0) {
         *step = "gdb handshake";
@@ -656,7 +632,7 @@ static int qemu_power_off(struct hil_target *t)
 {
     struct qemu_target *q = (struct qemu_target *)t;
     if (hil_rspt_drain_before_off(&q->c)) {
-        qemu_cut(q, "power_off");
+        qemu_cut(q, "power_off", NULL, HIL_TORN_NONE);
     }
     return 0;
 }
@@ -682,7 +658,7 @@ static int qemu_poll_fds(struct hil_target *t, struct pollfd *fds, int max, int 
     if (!t->powered) {
         return n;
     }
-    n = hil_rspt_poll_add(fds, n, max, q->qmp_fd);
+    n = hil_rspt_poll_add(fds, n, max, q->qmp.fd);
     if (q->wd_armed && hil_rsp_running(q->c.rsp) && timeout_ms != NULL) {
         int64_t left = q->wd_deadline - hil_rspt_now_ms();
         if (left < 0) {
@@ -699,10 +675,16 @@ static int qemu_service(struct hil_target *t, struct pollfd *fds, int n)
 {
     struct qemu_target *q = (struct qemu_target *)t;
     uint32_t gen = q->c.gen;
-    qemu_qmp_drain(q);
+    (void)hil_qmp_poll_events(&q->qmp); /* a closed QMP socket shows on the debug link too */
     int rc = hil_rspt_service(t, fds, n);
     if (rc != 0 || q->c.gen != gen || !t->powered) {
         return rc;
+    }
+    if (q->wd_fired) {
+        /* fota-f407: the IWDG model reset the chip itself (RM0090 21.3). */
+        q->wd_fired = false;
+        hil_rspt_event(&q->c, HIL_EV_WATCHDOG, 0, "IWDG expired (QMP WATCHDOG event)");
+        return 0;
     }
     /* IWDG model expiry (only counts while the guest runs). */
     if (q->wd_armed && hil_rsp_running(q->c.rsp) && hil_rspt_now_ms() >= q->wd_deadline) {
@@ -736,7 +718,8 @@ static void qemu_destroy(struct hil_target *t)
  * watchdog and SPI functions QEMU serves (qemu_serve). */
 static const struct hil_target_ops qemu_ops = {
     .name = "qemu", .power_on = qemu_power_on, .power_off = qemu_power_off, .reset = qemu_reset,
-    .poll_fds = qemu_poll_fds, .service = qemu_service, .link_fd = hil_rspt_link_fd, .destroy = qemu_destroy,
+    .poll_fds = qemu_poll_fds, .service = qemu_service, .link_fd = hil_rspt_link_fd,
+    .describe = hil_rspt_describe, .destroy = qemu_destroy,
 };
 
 static const struct hil_rspt_backend qemu_backend = {
@@ -751,15 +734,24 @@ int hil_qemu_create(const struct hil_qemu_opts *opts, struct hil_flash *flash,
         opts->workdir == NULL) {
         return FOTA_EINVAL;
     }
+    if (opts->machine == HIL_QEMU_F407 && opts->link_spi) {
+        fprintf(stderr, "qemu-target: the fota-f407 machine has no SPI1 slave model yet: "
+                        "run link spi on --target stock (docs/QEMU.md)\n");
+        return FOTA_ENOTSUP;
+    }
     *out = NULL;
     struct qemu_target *q = calloc(1, sizeof(*q));
     if (q == NULL) {
         return FOTA_ENOMEM;
     }
-    hil_rspt_init(&q->c, &qemu_ops, &qemu_backend, flash, hooks, HIL_RSPT_FLASH_SERVE, opts->verbose);
+    bool f407 = opts->machine == HIL_QEMU_F407;
+    /* fota-f407 runs the port's register code: the core only observes. */
+    hil_rspt_init(&q->c, &qemu_ops, &qemu_backend, flash, hooks, f407 ? HIL_RSPT_FLASH_OBSERVE : HIL_RSPT_FLASH_SERVE,
+                  opts->verbose);
+    q->machine = opts->machine;
     q->pid = -1;
-    q->qmp_fd = q->spi_fd = -1;
-    int rc = hil_rspt_resolve(&q->c, opts->bootloader_elf, qemu_syms, BP_END - HIL_RSPT_BP_CORE);
+    q->qmp.fd = q->spi_fd = -1;
+    int rc = hil_rspt_resolve(&q->c, opts->bootloader_elf, qemu_syms, f407 ? 0 : BP_END - HIL_RSPT_BP_CORE);
     q->qemu = strdup(opts->qemu != NULL ? opts->qemu : "qemu-system-arm");
     q->workdir = strdup(opts->workdir);
     if (rc == 0 && (q->qemu == NULL || q->workdir == NULL)) {

@@ -1,11 +1,15 @@
 #!/bin/sh
-# make bench: QEMU boots per second; power-cut fault points per second per
-# core with and without the journal; wall time of the exhaustive power-cut
-# sweep of the 256 KB update (tests/bench/power_cut_256k_full.yaml).
-# Usage: sweep-bench.sh FOTA_HIL [JOBS]. Measured in this one run.
+# make bench: for each target (--target stock, and f407 when `make qemu`
+# has built it), side by side in one run: QEMU boots per second; a 256 KB
+# update's wall time (UART; SPI on stock, the f407 machine has no SPI1
+# slave yet); power-cut fault points per second per core with and without
+# the journal; wall time of the exhaustive power-cut sweep of the 256 KB
+# update (tests/bench/power_cut_256k_full.yaml).
+# Usage: sweep-bench.sh FOTA_HIL [JOBS] [TARGETS]. Measured in this one run.
 set -u
 HIL=${1:?usage: sweep-bench.sh FOTA_HIL [JOBS]}
 JOBS=${2:-$(nproc)}
+TARGETS=${3:-stock f407}
 OUT=build/bench
 mkdir -p "$OUT"
 now() { date +%s.%N; }
@@ -24,30 +28,56 @@ timed_sweep() { # $1 log, rest: fota-hil args
     echo "$t0 ${tj:-$t0} $t1"
 }
 
-echo "== fota-hil bench ($JOBS jobs, $(nproc) cores, $(qemu-system-arm --version | head -n 1))"
 
-N=20
-t0=$(now)
-i=0
-while [ $i -lt $N ]; do
-    "$HIL" run -j 1 --work-dir "$OUT/boot" tests/bench/boot.yaml >/dev/null 2>&1 || { echo "bench: boot scenario failed"; exit 1; }
-    i=$((i + 1))
+bench_target() { # $1 target
+    T=$1
+    OUT=build/bench/$T
+    mkdir -p "$OUT"
+    echo "== fota-hil bench --target $T ($JOBS jobs, $(nproc) cores)"
+    N=20
+    t0=$(now)
+    i=0
+    while [ $i -lt $N ]; do
+        "$HIL" run -j 1 --target "$T" --work-dir "$OUT/boot" tests/bench/boot.yaml >/dev/null 2>&1 ||
+            { echo "bench: boot scenario failed on $T ($OUT/boot)"; return 1; }
+        i=$((i + 1))
+    done
+    t1=$(now)
+    echo "[$T] QEMU boots per second (cold boot to a confirmed app, 1 core): $(calc %.1f "$N / ($t1 - $t0)")"
+    links="uart"
+    [ "$T" = stock ] && links="uart spi"
+    for l in $links; do
+        t0=$(now)
+        "$HIL" run -j 1 --target "$T" --link "$l" --work-dir "$OUT/upd-$l" tests/bench/update_256k.yaml \
+            >"$OUT/upd-$l.log" 2>&1 || { echo "bench: 256 KB update failed on $T/$l ($OUT/upd-$l.log)"; return 1; }
+        t1=$(now)
+        echo "[$T] 256 KB update over $l, power-on to the end (1 core): $(calc %.1f "$t1 - $t0") s wall"
+    done
+
+    set -- $(timed_sweep "$OUT/sweep.log" -j "$JOBS" --target "$T" --work-dir "$OUT/work" tests/bench/power_cut_256k_full.yaml)
+    s0=$1 sj=$2 s1=$3
+    cases=$(sed -n 's/^SWEEP [^:]*: \([0-9]*\) cases.*/\1/p' "$OUT/sweep.log")
+    grep -E '^(JOURNAL|SWEEP|[0-9]+ passed)' "$OUT/sweep.log" | sed "s/^/[$T] /"
+    echo "[$T] exhaustive power-cut sweep of the 256 KB update: ${cases:-?} cases in $(calc %.1f "$s1 - $s0") s wall on $JOBS cores (recording the clean update: $(calc %.1f "$sj - $s0") s; cases: $(calc %.1f "$s1 - $sj") s)"
+    echo "[$T] fault points per second per core, journal replay (recovery only): $(calc %.2f "${cases:-0} / ($s1 - $sj) / $JOBS")"
+
+    # The slow way: one cut, the whole 256 KB update re-run in QEMU up to it
+    # (op 130 of 260), then the recovery; on one core.
+    set -- $(timed_sweep "$OUT/slow.log" -j 1 --no-journal --target "$T" --work-dir "$OUT/slow" \
+        --case "sweep.power_cut_256k_full@program:128:torn-half" tests/bench/power_cut_256k_full.yaml)
+    s0=$1 sj=$2 s1=$3
+    grep -E '^(FAIL|[0-9]+ passed)' "$OUT/slow.log" | sed "s/^/[$T] /"
+    echo "[$T] fault points per second per core, slow way (the update re-run up to the cut): $(calc %.3f "1 / ($s1 - $sj)")"
+    grep -q ', 0 failed' "$OUT/sweep.log"
+}
+
+echo "== fota-hil bench: $(qemu-system-arm --version | head -n 1) (stock); fota-f407: build/qemu/qemu-system-arm"
+rc=0
+for T in $TARGETS; do
+    if [ "$T" = f407 ] && [ ! -x build/qemu/qemu-system-arm ]; then
+        echo "[f407] skipped: build/qemu/qemu-system-arm is missing (make qemu)"
+        continue
+    fi
+    bench_target "$T" || rc=1
 done
-t1=$(now)
-echo "QEMU boots per second (cold boot to a confirmed app, 1 core): $(calc %.1f "$N / ($t1 - $t0)")"
-
-set -- $(timed_sweep "$OUT/sweep.log" -j "$JOBS" --work-dir "$OUT/work" tests/bench/power_cut_256k_full.yaml)
-s0=$1 sj=$2 s1=$3
-cases=$(sed -n 's/^SWEEP [^:]*: \([0-9]*\) cases.*/\1/p' "$OUT/sweep.log")
-grep -E '^(JOURNAL|SWEEP|[0-9]+ passed)' "$OUT/sweep.log"
-echo "exhaustive power-cut sweep of the 256 KB update: ${cases:-?} cases in $(calc %.1f "$s1 - $s0") s wall on $JOBS cores (recording the clean update: $(calc %.1f "$sj - $s0") s; cases: $(calc %.1f "$s1 - $sj") s)"
-echo "fault points per second per core, journal replay (recovery only): $(calc %.2f "${cases:-0} / ($s1 - $sj) / $JOBS")"
-
-# The slow way: one cut, the whole 256 KB update re-run in QEMU up to it
-# (op 130 of 260), then the recovery; on one core.
-set -- $(timed_sweep "$OUT/slow.log" -j 1 --no-journal --work-dir "$OUT/slow" \
-    --case "sweep.power_cut_256k_full@program:128:torn-half" tests/bench/power_cut_256k_full.yaml)
-s0=$1 sj=$2 s1=$3
-grep -E '^(FAIL|[0-9]+ passed)' "$OUT/slow.log"
-echo "fault points per second per core, slow way (the update re-run up to the cut): $(calc %.3f "1 / ($s1 - $sj)")"
-grep -q ', 0 failed' "$OUT/sweep.log"
+exit $rc

@@ -38,6 +38,11 @@ D="$OUT/w/run.step_timeout/diagnosis.txt"
 [ -f "$D" ] || fail "no diagnosis.txt after the step timeout"
 [ "$took" -lt 110 ] || fail "the run took ${took}s: a 4 s step timeout ends by 4 x 10 + 60 s of wall time at most"
 grep -q 'updater: running' "$D" || fail "diagnosis does not show the running updater: $D"
+# QEMU is stopped: the guest PC cannot be read (within the 1 s bound, or the
+# link already broke and the target is off), and the diagnosis says so,
+# with the debug-link packets that came before (an unanswered interrupt).
+grep -q 'guest PC: not read' "$D" || fail "diagnosis does not say the guest PC could not be read: $D"
+grep -q '^> \^C (interrupt)' "$D" || fail "diagnosis lacks the last debug-link packets: $D"
 echo "runner-test: ok: step timeout ended a run with QEMU stopped (${took}s), diagnosis written"
 
 # 3. A failed case's work dir is kept by the next run of its id (<id>.1).

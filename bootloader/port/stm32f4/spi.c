@@ -170,14 +170,15 @@ int port_spi_rx(uint8_t *buf, uint32_t cap, uint32_t *got)
 PORT_HIL_SERVED
 int port_spi_tx(const uint8_t *buf, uint32_t len)
 {
-    uint32_t start = stm32f4_ticks_ms();
+    uint32_t spins = 0u;
 
     if (len > SPI_TX_MAX) {
         return FOTA_ESIZE;
     }
-    /* The previous response must be out (NDTR 0) before its buffer is reused. */
+    /* The previous response must be out (NDTR 0) before its buffer is
+     * reused. Bounded by polls, never by the tick (spi.h). */
     while ((DMA_SxCR(SPI_DMA_TX_STREAM) & DMA_SxCR_EN) != 0u && DMA_SxNDTR(SPI_DMA_TX_STREAM) != 0u) {
-        if (stm32f4_ticks_ms() - start >= SPI_TX_WAIT_MS) {
+        if (++spins >= SPI_TX_SPIN_MAX) {
             return FOTA_EBUSY;
         }
     }

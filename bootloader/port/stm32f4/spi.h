@@ -34,9 +34,14 @@ int port_spi_rx(uint8_t *buf, uint32_t cap, uint32_t *got);
 /**
  * HIL-SERVED. Queue @p len bytes for MISO (DMA2 stream 3 from a copy) and
  * raise the READY line (PB0) until the master has clocked them out.
- * Waits (bounded) for a previous response still being clocked out.
+ * Waits (bounded) for a previous response still being clocked out. The
+ * bound is a poll count, not the SysTick: an application calls this
+ * through the services table while its own vector table is in place, so
+ * the bootloader's tick no longer advances and a tick-based wait would
+ * never end (issue 10).
  * @return 0; FOTA_ESIZE (len > SPI_TX_MAX); FOTA_EBUSY (the previous
- *         response was not clocked out within SPI_TX_WAIT_MS).
+ *         response was not clocked out within SPI_TX_SPIN_MAX polls,
+ *         more than 1 s at 168 MHz).
  */
 int port_spi_tx(const uint8_t *buf, uint32_t len);
 
@@ -45,6 +50,9 @@ void stm32f4_spi_init(void);
 
 #define SPI_RX_RING   2048u  /* > one largest frame (PROTO_MAX_FRAME, 1040) + master polling */
 #define SPI_TX_MAX    1100u  /* >= the largest response frame */
-#define SPI_TX_WAIT_MS 1000u
+/* Polls of the TX stream while a previous response is clocked out: each
+ * reads two DMA registers over AHB1 (>= 6 cycles), so 2^25 polls take
+ * more than 1.2 s at 168 MHz. */
+#define SPI_TX_SPIN_MAX (1u << 25)
 
 #endif /* STM32F4_SPI_H */

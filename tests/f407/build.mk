@@ -1,0 +1,19 @@
+# tests/f407/build.mk: the tests of `fota-hil run --target f407` (issue 10).
+# The broken flash driver is built by a second make into
+# build/fw-broken-flash/ with -DFOTA_TEST_BROKEN_FLASH_PSIZE (never into
+# build/fw/), as tests/sweep builds the broken-commit bootloader.
+
+BROKEN_FLASH_FW := build/fw-broken-flash
+F407_BROKEN_DRIVER_TEST := $(BUILD)/tests/f407/broken-driver
+
+.PHONY: fw-broken-flash
+fw-broken-flash:
+	$(Q)$(MAKE) --no-print-directory FW=$(BROKEN_FLASH_FW) \
+		BL_CFLAGS_EXTRA=-DFOTA_TEST_BROKEN_FLASH_PSIZE $(BROKEN_FLASH_FW)/bootloader.elf $(BROKEN_FLASH_FW)/bootloader.bin
+
+# A wrapper so QEMU_TESTS stays a list of executables; needs `make qemu`.
+$(F407_BROKEN_DRIVER_TEST): tests/f407/broken_driver.sh fw-broken-flash qemu $(FOTA_HIL)
+	@mkdir -p $(dir $@)
+	$(Q)printf '#!/bin/sh\nexec tests/f407/broken_driver.sh %s\n' '$(FOTA_HIL)' > $@ && chmod +x $@
+
+QEMU_TESTS += $(F407_BROKEN_DRIVER_TEST)
