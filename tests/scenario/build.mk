@@ -2,7 +2,7 @@
 # (scenario parser, link proxy, flash fault injector, result writers).
 
 SCENARIO_TEST_NAMES := scenario-test proxy-test inject-test results-test sweep-test fotactl_log-test oracle-test \
-                       fault_parse-test cut_at-test
+                       fault_parse-test cut_at-test sweep_time-test
 SCENARIO_TESTS := $(SCENARIO_TEST_NAMES:%=$(BUILD)/tests/scenario/%)
 UNIT_TESTS += $(SCENARIO_TESTS)
 $(foreach t,$(SCENARIO_TEST_NAMES),$(eval CFLAGS_$(t) := -Iharness))
