@@ -70,38 +70,12 @@ static bool glob_any(const struct hil_sweep_opts *so, const char *id, bool prefi
     return false;
 }
 
-/* The scenario that runs case @p c: shares the parent's strings and compiled regexes. */
-static struct hil_scenario *case_scenario(struct hil_sweep_entry *e, struct hil_case *c, bool force_slow)
+/* The swept step @p st of slow case @p c: its expected outcome, and the
+ * fault it carries (malloc'ed; NULL when the runner's case hook injects);
+ * fail / nostick cases turn the step after it, @p next, into a power cut. */
+static struct hil_fault *case_fault(const struct hil_case *c, struct hil_step *st, struct hil_step *next)
 {
-    const struct hil_scenario *p = e->parent;
-    const struct hil_sweep *sw = &e->sw;
-    struct hil_scenario *s = xcalloc(1, sizeof(*s));
-    *s = *p;
-    s->id = c->id;
-    s->sweep = NULL;
-    s->sweep_case = c;
-    if (force_slow) {
-        c->fast = false;
-    }
-    if (c->fast) {
-        s->steps = p->steps + sw->through;
-        s->nsteps = p->nsteps - sw->through;
-        return s;
-    }
-    if (c->kind == HIL_CASE_MULTI_CUT) {
-        /* The parent's steps as they are: the runner repeats the swept
-         * update after each cut (runner.c do_multi_update). */
-        return s;
-    }
-    bool cycle = c->kind == HIL_CASE_FAIL || c->kind == HIL_CASE_NOSTICK;
-    s->nsteps = p->nsteps + (cycle ? 1 : 0);
-    s->steps = xcalloc((size_t)s->nsteps, sizeof(*s->steps));
-    c->owned_steps = s->steps;
-    memcpy(s->steps, p->steps, sizeof(*s->steps) * (size_t)sw->step);
-    memcpy(s->steps + sw->step + (cycle ? 1 : 0), p->steps + sw->step,
-           sizeof(*s->steps) * (size_t)(p->nsteps - sw->step));
-    struct hil_step *st = &s->steps[sw->step - 1];
-    struct hil_fault *f = NULL; /* a fault of the swept step, for the kinds the proxy injects */
+    struct hil_fault *f = NULL;
     switch (c->kind) {
     case HIL_CASE_CUT:
         /* The runner's case hook cuts at the Nth matching op of the window
@@ -138,11 +112,46 @@ static struct hil_scenario *case_scenario(struct hil_sweep_entry *e, struct hil_
         /* fail / nostick: the runner's case hook decides the Nth op; the
          * update may or may not fail; then the power is cycled. */
         st->update.expect = HIL_UPD_ANY;
-        s->steps[sw->step].kind = HIL_STEP_POWER_CUT;
-        s->steps[sw->step].line = st->line;
-        s->steps[sw->step].re_ok = false;
+        next->kind = HIL_STEP_POWER_CUT;
+        next->line = st->line;
+        next->re_ok = false;
         break;
     }
+    return f;
+}
+
+/* The scenario that runs case @p c: shares the parent's strings and compiled regexes. */
+static struct hil_scenario *case_scenario(struct hil_sweep_entry *e, struct hil_case *c, bool force_slow)
+{
+    const struct hil_scenario *p = e->parent;
+    const struct hil_sweep *sw = &e->sw;
+    struct hil_scenario *s = xcalloc(1, sizeof(*s));
+    *s = *p;
+    s->id = c->id;
+    s->sweep = NULL;
+    s->sweep_case = c;
+    if (force_slow) {
+        c->fast = false;
+    }
+    if (c->fast) {
+        s->steps = p->steps + sw->through;
+        s->nsteps = p->nsteps - sw->through;
+        return s;
+    }
+    if (c->kind == HIL_CASE_MULTI_CUT) {
+        /* The parent's steps as they are: the runner repeats the swept
+         * update after each cut (runner.c do_multi_update). */
+        return s;
+    }
+    bool cycle = c->kind == HIL_CASE_FAIL || c->kind == HIL_CASE_NOSTICK;
+    s->nsteps = p->nsteps + (cycle ? 1 : 0);
+    s->steps = xcalloc((size_t)s->nsteps, sizeof(*s->steps));
+    c->owned_steps = s->steps;
+    memcpy(s->steps, p->steps, sizeof(*s->steps) * (size_t)sw->step);
+    memcpy(s->steps + sw->step + (cycle ? 1 : 0), p->steps + sw->step,
+           sizeof(*s->steps) * (size_t)(p->nsteps - sw->step));
+    struct hil_step *st = &s->steps[sw->step - 1];
+    struct hil_fault *f = case_fault(c, st, s->steps + sw->step); /* for the kinds the proxy injects */
     if (f != NULL) {
         f->line = sw->line;
         f->dir = HIL_DIR_TO_TARGET;

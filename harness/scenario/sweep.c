@@ -345,6 +345,8 @@ struct top_ctx {
     yaml_node_t *fast_key;         /**< the last of n / journal / verify given (not for multi_cut) */
 };
 
+static int family_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v, struct top_ctx *t);
+
 static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
     struct top_ctx *t = ctx;
@@ -394,6 +396,13 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
         static const char *const keys[] = { "from", "to", "stride", "sample", NULL };
         return sp_map(p, v, "n", keys, n_pair, sw);
     }
+    return family_pair(p, key, k, v, t);
+}
+
+/* The family key of a sweep block (one per block). */
+static int family_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v, struct top_ctx *t)
+{
+    struct hil_sweep *sw = t->sw;
     t->families++;
     if (t->families > 1) {
         return sp_fail(p, k, "'%s': a sweep block sweeps one family (power_cut, flash_fault, link, "
