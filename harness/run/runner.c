@@ -773,7 +773,7 @@ static uint64_t dev_ms(struct run *r);
 /* A power_cut at a device time that is due (cut_at.h) cuts now. */
 static void pump_time_cut(struct run *r)
 {
-    if (r->cut_at.armed && !r->cut_at.cut && hil_cut_at_ms_left(&r->cut_at, 0) != UINT32_MAX) {
+    if (hil_cut_at_timed(&r->cut_at)) {
         int which = hil_cut_at_time(&r->cut_at, dev_ms(r));
         if (which >= 0) {
             cut_by_fault(r, which, "in time");
@@ -784,7 +784,7 @@ static void pump_time_cut(struct run *r)
 /* One round: poll everything for at most @p max_ms, then service it. */
 static void pump(struct run *r, int max_ms)
 {
-    uint32_t cut_in = r->cut_at.armed ? hil_cut_at_ms_left(&r->cut_at, dev_ms(r)) : UINT32_MAX;
+    uint32_t cut_in = hil_cut_at_timed(&r->cut_at) ? hil_cut_at_ms_left(&r->cut_at, dev_ms(r)) : UINT32_MAX;
     max_ms = cut_in < (uint32_t)(max_ms < 0 ? 0 : max_ms) ? (int)cut_in : max_ms;
     struct pump_set ps = { .timeout = max_ms < 0 ? 0 : max_ms };
     struct pollfd *fds = ps.fds;

@@ -63,6 +63,16 @@ int hil_cut_at_time(struct hil_cut_at *c, uint64_t now)
     return -1;
 }
 
+bool hil_cut_at_timed(const struct hil_cut_at *c)
+{
+    for (int i = 0; c->armed && !c->cut && i < c->nfaults; i++) {
+        if (hil_fault_at_line_or_time(&c->faults[i]) && c->faults[i].at == HIL_AT_MS) {
+            return true;
+        }
+    }
+    return false;
+}
+
 uint32_t hil_cut_at_ms_left(const struct hil_cut_at *c, uint64_t now)
 {
     uint32_t left = UINT32_MAX;

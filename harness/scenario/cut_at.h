@@ -47,6 +47,9 @@ int hil_cut_at_line(struct hil_cut_at *c, const char *line);
 /** Device ms @p now. @return the index of a time cut that is due, or -1. */
 int hil_cut_at_time(struct hil_cut_at *c, uint64_t now);
 
+/** @return true if a time cut is armed and may still fire (the runner then reads the device clock). */
+bool hil_cut_at_timed(const struct hil_cut_at *c);
+
 /** Device ms from @p now until the next time cut (UINT32_MAX: none armed). */
 uint32_t hil_cut_at_ms_left(const struct hil_cut_at *c, uint64_t now);
 

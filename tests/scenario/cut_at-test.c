@@ -61,11 +61,13 @@ static void test_hil_cut_at_time_counts_from_the_step(void **state)
     make_faults(f);
     struct hil_cut_at c;
     hil_cut_at_arm(&c, f, 3, 5000);
+    assert_true(hil_cut_at_timed(&c));
     assert_int_equal(hil_cut_at_ms_left(&c, 5000), 1300);
     assert_int_equal(hil_cut_at_ms_left(&c, 6000), 300);
     assert_int_equal(hil_cut_at_time(&c, 6299), -1);
     assert_int_equal(hil_cut_at_time(&c, 6300), 1);
     assert_int_equal(hil_cut_at_ms_left(&c, 6300), UINT32_MAX);
+    assert_false(hil_cut_at_timed(&c)); /* it fired: the power is off */
     char why[256];
     assert_true(hil_cut_at_unfired(&c, 0, 6300, why, sizeof(why)));
     assert_string_equal(why, "fault at line 10 (power_cut at_console /^APP: confirm/) never fired: none of the 0 "
