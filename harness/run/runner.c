@@ -34,6 +34,7 @@
 #include "fota/layout.h"
 #include "fota/meta.h"
 #include "scenario/inject.h"
+#include "scenario/cut_at.h"
 #include "scenario/journal.h"
 #include "scenario/fotactl_log.h"
 #include "link/proxy.h"
@@ -109,6 +110,7 @@ struct run {
     bool link_dead;                /**< EOF/error on link_fd: stop polling it until it changes */
     struct hil_proxy proxy;
     struct hil_inject inject;
+    struct hil_cut_at cut_at;      /**< power cuts at a console line or a device time (cut_at.h) */
     struct run_update u;
     struct hil_runtrace rt;        /**< trace.pcap (runtrace.h) */
     struct hil_romlink rl;         /**< ROM-bootloader path: BOOT0/NRST control, emulated ROM */
@@ -340,6 +342,31 @@ static void hook_flash_op(void *ctx, const struct hil_flash_op *op, struct hil_f
     }
 }
 
+/* A power_cut placed at a console line or a device time fired (cut_at.h):
+ * the power goes now, as at a flash operation's verdict (hook_flash_op). */
+static void cut_by_fault(struct run *r, int which, const char *where)
+{
+    const struct hil_fault *f = &r->cut_at.faults[which];
+    if (f->at == HIL_AT_MS) {
+        evlog(r, "FAULT power_cut at %u ms of device time into step %d (fault at line %d)", f->at_ms, r->step,
+              f->line);
+    } else {
+        evlog(r, "FAULT power_cut %s /%s/ (fault at line %d)", where, f->at_console, f->line);
+    }
+    hil_runtrace_power(&r->rt, HIL_TRACE_PWR_CUT, "power_cut fault");
+    r->running_slot = -1;
+    if (r->u.active) {
+        r->u.interrupted = true;
+        r->u.to_target.len = 0;
+    }
+    if (r->t->powered) {
+        int rc = r->t->ops->power_off(r->t);
+        if (rc != 0) {
+            evlog(r, "power_off failed: %s", fota_strerror(rc));
+        }
+    }
+}
+
 static void hook_console_line(void *ctx, const char *line)
 {
     struct run *r = ctx;
@@ -366,6 +393,10 @@ static void hook_console_line(void *ctx, const char *line)
     }
     if (r->o->verbose) {
         fprintf(stderr, "[%s %8.3f] | %s\n", r->s->id, elapsed_s(r), line);
+    }
+    int which = hil_cut_at_line(&r->cut_at, line);
+    if (which >= 0) {
+        cut_by_fault(r, which, "at the console line it matched");
     }
 }
 
@@ -741,9 +772,24 @@ static void pump_fill(struct run *r, struct pump_set *ps)
     ps->n += hil_romlink_poll_fds(&r->rl, &ps->fds[ps->n], 4);
 }
 
+static uint64_t dev_ms(struct run *r);
+
+/* A power_cut at a device time that is due (cut_at.h) cuts now. */
+static void pump_time_cut(struct run *r)
+{
+    if (hil_cut_at_timed(&r->cut_at)) {
+        int which = hil_cut_at_time(&r->cut_at, dev_ms(r));
+        if (which >= 0) {
+            cut_by_fault(r, which, "in time");
+        }
+    }
+}
+
 /* One round: poll everything for at most @p max_ms, then service it. */
 static void pump(struct run *r, int max_ms)
 {
+    uint32_t cut_in = hil_cut_at_timed(&r->cut_at) ? hil_cut_at_ms_left(&r->cut_at, dev_ms(r)) : UINT32_MAX;
+    max_ms = cut_in < (uint32_t)(max_ms < 0 ? 0 : max_ms) ? (int)cut_in : max_ms;
     struct pump_set ps = { .timeout = max_ms < 0 ? 0 : max_ms };
     struct pollfd *fds = ps.fds;
     struct hil_target *t = r->t;
@@ -799,6 +845,7 @@ static void pump(struct run *r, int max_ms)
         evlog(r, "hold: the device spent %u ms of its time without answering: the updater goes on",
               r->u.hold.budget_ms);
     }
+    pump_time_cut(r);
 }
 
 /* Device ms now: QEMU's CPU time (hold.h), wall time on a board. */
@@ -977,10 +1024,16 @@ static int check_target(struct run *r)
     return 0;
 }
 
+/* A power_cut placed in the running step fired (inject.h, cut_at.h): the step ends. */
+static bool step_cut(const struct run *r)
+{
+    return (r->inject.armed && r->inject.cut) || (r->cut_at.armed && r->cut_at.cut);
+}
+
 static int do_wait(struct run *r, uint32_t ms)
 {
     struct run_deadline until = deadline_in(r, ms);
-    while (!deadline_passed(r, &until)) {
+    while (!deadline_passed(r, &until) && !step_cut(r)) {
         if (check_target(r) != 0) {
             return -1;
         }
@@ -998,6 +1051,9 @@ static int do_expect_console(struct run *r, const struct hil_step *st)
                 r->cursor = i + 1;
                 return 0;
             }
+        }
+        if (step_cut(r)) {
+            return 0; /* the step's power_cut fired: the power is off */
         }
         if (deadline_passed(r, &until)) {
             run_diagnose(r, "expect_console timed out");
@@ -1186,6 +1242,7 @@ static void end_update(struct run *r)
     r->u.to_target.len = 0;
     r->u.to_host.len = 0;
     hil_inject_disarm(&r->inject);
+    hil_cut_at_disarm(&r->cut_at);
     hil_proxy_init(&r->proxy, NULL, 0);
 }
 
@@ -1217,6 +1274,7 @@ static int update_arm(struct run *r, const struct hil_update *u, uint64_t image_
     r->u.interrupted = false;
     snprintf(r->u.log_path, sizeof(r->u.log_path), "%s/fotactl.step%d.log", r->workdir, r->step);
     hil_inject_arm(&r->inject, u->faults, u->nfaults, image_size);
+    hil_cut_at_arm(&r->cut_at, u->faults, u->nfaults, dev_ms(r));
     hil_proxy_init(&r->proxy, u->faults, u->nfaults);
     hil_proxy_restart_dir(&r->proxy, HIL_DIR_TO_HOST);
     hil_romlink_arm(&r->rl, u->faults, u->nfaults);
@@ -1271,13 +1329,32 @@ static int update_wait(struct run *r, const struct hil_update *u, bool *timed_ou
     return outcome;
 }
 
+/* Power cut @p i of the step (at a flash op, a console line or a time), if
+ * it never fired, described after what @p unfired holds. */
+static void describe_unfired_cut(struct run *r, int i, char *unfired, size_t len)
+{
+    const struct hil_fault *f = &r->inject.faults[i];
+    size_t used = strlen(unfired);
+    char why[384];
+    if (hil_cut_at_unfired(&r->cut_at, i, dev_ms(r), why, sizeof(why))) {
+        snprintf(unfired + used, len - used, "%s%s", used ? "; " : "", why);
+    } else if (f->at == HIL_AT_OP && !r->inject.fired[i]) {
+        snprintf(unfired + used, len - used, "%sfault at line %d (power_cut at op %u) never fired: "
+                 "only %u matching %s ops", used ? "; " : "", f->line, r->inject.n[i], r->inject.seen[i],
+                 f->on == HIL_OP_ERASE ? "erase" : "program");
+    }
+}
+
 /* The faults of @p u that never fired, described into @p unfired ("" if all did). */
 static void describe_unfired(struct run *r, const struct hil_update *u, char *unfired, size_t len)
 {
     for (int i = 0; i < u->nfaults && i < HIL_INJECT_MAX_FAULTS; i++) {
         const struct hil_fault *f = &u->faults[i];
-        bool at_op = f->kind == HIL_FAULT_POWER_CUT && !hil_fault_at_frame(f);
-        bool fired = at_op ? r->inject.fired[i] : hil_proxy_fault_fired(&r->proxy, i);
+        if (f->kind == HIL_FAULT_POWER_CUT && !hil_fault_at_frame(f)) {
+            describe_unfired_cut(r, i, unfired, len);
+            continue;
+        }
+        bool fired = hil_proxy_fault_fired(&r->proxy, i);
         if (f->kind >= HIL_FAULT_SPI_DROP && f->kind <= HIL_FAULT_SPI_BIT_SHIFT) {
             fired = (r->spi || r->u.spi_master) && hil_spi_fired(&r->spi_bus, i);
             if (!fired) {
@@ -1303,17 +1380,11 @@ static void describe_unfired(struct run *r, const struct hil_update *u, char *un
             continue;
         }
         size_t used = strlen(unfired);
-        if (at_op) {
-            snprintf(unfired + used, len - used, "%sfault at line %d (power_cut at op %u) never fired: "
-                     "only %u matching %s ops", used ? "; " : "", f->line, r->inject.n[i], r->inject.seen[i],
-                     f->on == HIL_OP_ERASE ? "erase" : "program");
-        } else {
-            snprintf(unfired + used, len - used, "%sfault at line %d (%s %s frame %u) never fired: "
-                     "%u such frames went %s", used ? "; " : "", f->line, hil_fault_kind_name(f->kind),
-                     f->frame_type >= 0 ? proto_type_name((uint8_t)f->frame_type) : "any", f->frame,
-                     f->frame_type >= 0 ? r->proxy.dir[f->dir].type_frames[(uint8_t)f->frame_type] :
-                     r->proxy.dir[f->dir].frames, f->dir == HIL_DIR_TO_TARGET ? "to the target" : "to the host");
-        }
+        snprintf(unfired + used, len - used, "%sfault at line %d (%s %s frame %u) never fired: "
+                 "%u such frames went %s", used ? "; " : "", f->line, hil_fault_kind_name(f->kind),
+                 f->frame_type >= 0 ? proto_type_name((uint8_t)f->frame_type) : "any", f->frame,
+                 f->frame_type >= 0 ? r->proxy.dir[f->dir].type_frames[(uint8_t)f->frame_type] :
+                 r->proxy.dir[f->dir].frames, f->dir == HIL_DIR_TO_TARGET ? "to the target" : "to the host");
     }
 }
 
@@ -1369,7 +1440,7 @@ static int do_update(struct run *r, const struct hil_step *st)
     }
     char status_text[64] = "";
     if (outcome == HIL_UPD_INTERRUPTED) {
-        int cf = r->inject.cut_fault;
+        int cf = r->inject.cut_fault >= 0 ? r->inject.cut_fault : r->cut_at.cut_fault;
         for (int i = 0; cf < 0 && i < u->nfaults; i++) {
             cf = hil_fault_at_frame(&u->faults[i]) && hil_proxy_fault_fired(&r->proxy, i) ? i : -1;
         }
@@ -1410,7 +1481,7 @@ static int do_update(struct run *r, const struct hil_step *st)
 
 static int do_multi_update(struct run *r, const struct hil_step *st);
 
-static int run_step(struct run *r, const struct hil_step *st)
+static int run_step_kind(struct run *r, const struct hil_step *st)
 {
     struct hil_target *t = r->t;
     int rc;
@@ -1466,6 +1537,48 @@ static int run_step(struct run *r, const struct hil_step *st)
         return do_expect(r, st);
     }
     return step_fail(r, "unknown step");
+}
+
+/* A power_on or reset with faults runs the device until a cut fired, at
+ * most the step's timeout_ms of device time. */
+static int run_until_cut(struct run *r, const struct hil_step *st)
+{
+    struct run_deadline until = deadline_in(r, st->timeout_ms);
+    while (!step_cut(r) && !deadline_passed(r, &until)) {
+        if (check_target(r) != 0) {
+            return -1;
+        }
+        pump(r, wait_slice(r, &until));
+    }
+    return 0;
+}
+
+/* A power_on, reset, wait_ms or expect_console with `faults:`
+ * (fault_parse.h): armed from the step's start; the step ends at the cut;
+ * a fault that never fired fails the step. */
+static int run_step_faulted(struct run *r, const struct hil_step *st)
+{
+    hil_inject_arm(&r->inject, st->faults, st->nfaults, 0);
+    hil_cut_at_arm(&r->cut_at, st->faults, st->nfaults, dev_ms(r));
+    int rc = run_step_kind(r, st);
+    if (rc == 0 && (st->kind == HIL_STEP_POWER_ON || st->kind == HIL_STEP_RESET)) {
+        rc = run_until_cut(r, st);
+    }
+    char unfired[512] = "";
+    for (int i = 0; rc == 0 && i < st->nfaults && i < HIL_INJECT_MAX_FAULTS; i++) {
+        describe_unfired_cut(r, i, unfired, sizeof(unfired));
+    }
+    hil_inject_disarm(&r->inject);
+    hil_cut_at_disarm(&r->cut_at);
+    if (rc == 0 && unfired[0] != '\0') {
+        return step_fail(r, "%s", unfired);
+    }
+    return rc;
+}
+
+static int run_step(struct run *r, const struct hil_step *st)
+{
+    return st->kind != HIL_STEP_UPDATE && st->nfaults > 0 ? run_step_faulted(r, st) : run_step_kind(r, st);
 }
 
 /* ---- multi_cut sweep cases (sweep.h) ---- */

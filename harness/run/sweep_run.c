@@ -16,6 +16,7 @@
 #include "scenario/journal.h"
 #include "scenario/sweep.h"
 #include "scenario/sweep_oracle.h"
+#include "run/sweep_depth2.h"
 
 struct hil_sweep_entry {
     struct hil_scenario *parent;
@@ -26,6 +27,8 @@ struct hil_sweep_entry {
     struct hil_scenario **case_s; /**< one scenario per case (NULL when not selected) */
     struct hil_sweep_oracle oracle; /**< the exact oracle (sweep_oracle.h) */
     bool recorded;
+    struct hil_journal *boots;    /**< depth2: the probes' recovery boots (sweep_depth2.h) */
+    int nboots;
 };
 
 static void *xcalloc(size_t n, size_t sz)
@@ -67,6 +70,56 @@ static bool glob_any(const struct hil_sweep_opts *so, const char *id, bool prefi
     return false;
 }
 
+/* The swept step @p st of slow case @p c: its expected outcome, and the
+ * fault it carries (malloc'ed; NULL when the runner's case hook injects);
+ * fail / nostick cases turn the step after it, @p next, into a power cut. */
+static struct hil_fault *case_fault(const struct hil_case *c, struct hil_step *st, struct hil_step *next)
+{
+    struct hil_fault *f = NULL;
+    switch (c->kind) {
+    case HIL_CASE_CUT:
+        /* The runner's case hook cuts at the Nth matching op of the window
+         * (hil_case_on_flash_op), in the update or after it (`through`),
+         * then the run goes on after the window. */
+        st->update.expect = HIL_UPD_ANY;
+        break;
+    case HIL_CASE_CORRUPT:
+    case HIL_CASE_DROP:
+        f = xcalloc(1, sizeof(*f));
+        f->kind = c->kind == HIL_CASE_DROP ? HIL_FAULT_DROP : HIL_FAULT_CORRUPT;
+        f->frame = c->n;
+        f->frame_type = PROTO_T_DATA;
+        f->byte = HIL_SWEEP_CORRUPT_BYTE;
+        break;
+    case HIL_CASE_TIME_CUT:
+        /* A power_cut at_ms into the swept step (cut_at.h); the steps after it recover. */
+        f = xcalloc(1, sizeof(*f));
+        f->kind = HIL_FAULT_POWER_CUT;
+        f->at = HIL_AT_MS;
+        f->at_ms = c->at_ms;
+        st->update.expect = HIL_UPD_INTERRUPTED;
+        break;
+    case HIL_CASE_LINK_CUT:
+        /* A power_cut at a frame (proxy.h): the steps after the swept one
+         * (from power_on, hil_sweep_parse checks) are the recovery. */
+        f = xcalloc(1, sizeof(*f));
+        f->kind = HIL_FAULT_POWER_CUT;
+        f->frame = c->n;
+        f->frame_type = c->frame_type;
+        st->update.expect = HIL_UPD_INTERRUPTED;
+        break;
+    default:
+        /* fail / nostick: the runner's case hook decides the Nth op; the
+         * update may or may not fail; then the power is cycled. */
+        st->update.expect = HIL_UPD_ANY;
+        next->kind = HIL_STEP_POWER_CUT;
+        next->line = st->line;
+        next->re_ok = false;
+        break;
+    }
+    return f;
+}
+
 /* The scenario that runs case @p c: shares the parent's strings and compiled regexes. */
 static struct hil_scenario *case_scenario(struct hil_sweep_entry *e, struct hil_case *c, bool force_slow)
 {
@@ -98,46 +151,14 @@ static struct hil_scenario *case_scenario(struct hil_sweep_entry *e, struct hil_
     memcpy(s->steps + sw->step + (cycle ? 1 : 0), p->steps + sw->step,
            sizeof(*s->steps) * (size_t)(p->nsteps - sw->step));
     struct hil_step *st = &s->steps[sw->step - 1];
-    struct hil_fault *f = NULL; /* a fault of the swept step, for the kinds the proxy injects */
-    switch (c->kind) {
-    case HIL_CASE_CUT:
-        /* The runner's case hook cuts at the Nth matching op of the window
-         * (hil_case_on_flash_op), in the update or after it (`through`),
-         * then the run goes on after the window. */
-        st->update.expect = HIL_UPD_ANY;
-        break;
-    case HIL_CASE_CORRUPT:
-    case HIL_CASE_DROP:
-        f = xcalloc(1, sizeof(*f));
-        f->kind = c->kind == HIL_CASE_DROP ? HIL_FAULT_DROP : HIL_FAULT_CORRUPT;
-        f->frame = c->n;
-        f->frame_type = PROTO_T_DATA;
-        f->byte = HIL_SWEEP_CORRUPT_BYTE;
-        break;
-    case HIL_CASE_LINK_CUT:
-        /* A power_cut at a frame (proxy.h): the steps after the swept one
-         * (from power_on, hil_sweep_parse checks) are the recovery. */
-        f = xcalloc(1, sizeof(*f));
-        f->kind = HIL_FAULT_POWER_CUT;
-        f->frame = c->n;
-        f->frame_type = c->frame_type;
-        st->update.expect = HIL_UPD_INTERRUPTED;
-        break;
-    default:
-        /* fail / nostick: the runner's case hook decides the Nth op; the
-         * update may or may not fail; then the power is cycled. */
-        st->update.expect = HIL_UPD_ANY;
-        s->steps[sw->step].kind = HIL_STEP_POWER_CUT;
-        s->steps[sw->step].line = st->line;
-        s->steps[sw->step].re_ok = false;
-        break;
-    }
+    struct hil_fault *f = case_fault(c, st, s->steps + sw->step); /* for the kinds the proxy injects */
     if (f != NULL) {
         f->line = sw->line;
         f->dir = HIL_DIR_TO_TARGET;
     }
-    st->update.faults = f;
-    st->update.nfaults = f != NULL ? 1 : 0;
+    bool upd = st->kind == HIL_STEP_UPDATE; /* a time sweep may sweep another step (sweep.h) */
+    *(upd ? &st->update.faults : &st->faults) = f;
+    *(upd ? &st->update.nfaults : &st->nfaults) = f != NULL ? 1 : 0;
     c->owned_fault = f;
     return s;
 }
@@ -214,6 +235,73 @@ static void pre_fail(struct hil_sweep_plan *plan, const struct hil_scenario *s, 
     hil_result_clear(&f);
 }
 
+/* The clean run of sweep @p e, recorded up to the end of the swept step
+ * (none for a time sweep: its cases run the step themselves and need no
+ * journal). @return 0 (a failure in @p err); FOTA_ENOMEM. */
+static int record_clean_run(struct hil_sweep_entry *e, const struct hil_run_opts *o, char *err, size_t errlen)
+{
+    if (e->sw.family == HIL_SWEEP_TIME) {
+        return 0;
+    }
+    struct hil_run_opts ro = *o;
+    ro.journal = &e->journal;
+    ro.journal_step = e->sw.step;
+    ro.journal_through = e->sw.through;
+    /* Without -icount: the journal is the sequence of flash operations,
+     * fixed by the update's data, not by guest timing (host timing under
+     * -icount is no more deterministic), and the emulated UART delivers
+     * bytes 2.5x as fast (256 KB: 9 s instead of 23 s). Every case runs
+     * with -icount; journal.consistent still checks the recording. */
+    ro.icount_shift = -1;
+    struct hil_result res;
+    int rc = hil_run_scenario(e->parent, &ro, &res);
+    if (rc == 0 && res.status != HIL_PASS) {
+        snprintf(err, errlen, "the clean run of the sweep (up to step %d) failed: %s", e->sw.step,
+                 res.message != NULL ? res.message : "?");
+    } else if (rc == 0 && !e->journal.consistent) {
+        snprintf(err, errlen, "the journal of step %d does not reproduce the flash at its end "
+                 "(an operation escaped it): journal mode off for this sweep", e->sw.step);
+        fprintf(stderr, "fota-hil: %s: %s\n", e->parent->id, err);
+        err[0] = '\0';
+        e->sw.journal = false;
+    }
+    hil_result_clear(&res);
+    return rc;
+}
+
+/* `JOURNAL id: N flash ops in step S, N cases (how they run)`. */
+static void print_journal_line(const struct hil_sweep_entry *e)
+{
+    char steps[32];
+    if (e->sw.through > e->sw.step) {
+        snprintf(steps, sizeof(steps), "steps %d-%d", e->sw.step, e->sw.through);
+    } else {
+        snprintf(steps, sizeof(steps), "step %d", e->sw.step);
+    }
+    enum hil_sweep_family fam = e->sw.family;
+    bool slow = !e->sw.journal || fam == HIL_SWEEP_LINK || fam == HIL_SWEEP_FLASH_FAULT || fam == HIL_SWEEP_MULTI_CUT;
+    printf("JOURNAL %s: %u flash ops in %s, %d cases (%s)\n", e->parent->id, e->journal.count, steps, e->ncases,
+           fam == HIL_SWEEP_TIME ? "each case runs the swept step, cut in device time" :
+           fam == HIL_SWEEP_DEPTH2 ? "crash states from the probes' journals, recovery only" :
+           slow ? "each case runs the update" : "crash states from the journal, recovery only");
+    fflush(stdout);
+}
+
+/* depth2: probe the first cuts' recovery boots and expand the cases
+ * (sweep_depth2.h); a probe that failed fails the sweep, the others' cases run. */
+static int plan_depth2(struct hil_sweep_plan *plan, struct hil_sweep_entry *e, const struct hil_run_opts *o)
+{
+    char err[1024] = "";
+    struct hil_sweep *keep = e->parent->sweep;
+    e->parent->sweep = &e->sw;
+    int rc = hil_sweep_depth2_plan(e->parent, o, &e->cases, &e->ncases, &e->boots, &e->nboots, err, sizeof(err));
+    e->parent->sweep = keep;
+    if (rc == 0 && err[0] != '\0') {
+        pre_fail(plan, e->parent, err);
+    }
+    return rc;
+}
+
 int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_opts *o,
                          const struct hil_sweep_opts *so, struct hil_sweep_plan *plan)
 {
@@ -242,37 +330,17 @@ int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_
         if (so->no_journal) {
             e->sw.journal = false;
         }
-        /* The clean run, recorded up to the end of the swept step. */
-        struct hil_run_opts ro = *o;
-        ro.journal = &e->journal;
-        ro.journal_step = e->sw.step;
-        ro.journal_through = e->sw.through;
-        /* Without -icount: the journal is the sequence of flash operations,
-         * fixed by the update's data, not by guest timing (host timing under
-         * -icount is no more deterministic), and the emulated UART delivers
-         * bytes 2.5x as fast (256 KB: 9 s instead of 23 s). Every case runs
-         * with -icount; journal.consistent still checks the recording. */
-        ro.icount_shift = -1;
-        struct hil_result res;
-        int rc = hil_run_scenario(s, &ro, &res);
         char err[1024] = "";
-        if (rc == 0 && res.status != HIL_PASS) {
-            snprintf(err, sizeof(err), "the clean run of the sweep (up to step %d) failed: %s", e->sw.step,
-                     res.message != NULL ? res.message : "?");
-        } else if (rc == 0 && !e->journal.consistent) {
-            snprintf(err, sizeof(err), "the journal of step %d does not reproduce the flash at its end "
-                     "(an operation escaped it): journal mode off for this sweep", e->sw.step);
-            fprintf(stderr, "fota-hil: %s: %s\n", s->id, err);
-            err[0] = '\0';
-            e->sw.journal = false;
-        }
-        hil_result_clear(&res);
+        int rc = record_clean_run(e, o, err, sizeof(err));
         if (rc == 0 && err[0] == '\0') {
             /* hil_sweep_expand reads the block from the scenario: point it at the adjusted copy. */
             struct hil_sweep *keep = s->sweep;
             s->sweep = &e->sw;
             rc = hil_sweep_expand(s, &e->journal, &e->cases, &e->ncases, err, sizeof(err));
             s->sweep = keep;
+        }
+        if (rc == 0 && err[0] == '\0' && e->sw.family == HIL_SWEEP_DEPTH2) {
+            rc = plan_depth2(plan, e, o);
         }
         if (err[0] != '\0' || rc != 0) {
             pre_fail(plan, s, err[0] != '\0' ? err : fota_strerror(rc));
@@ -286,17 +354,7 @@ int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_
             e->oracle.on = false;
         }
         e->recorded = true;
-        char steps[32];
-        if (e->sw.through > e->sw.step) {
-            snprintf(steps, sizeof(steps), "steps %d-%d", e->sw.step, e->sw.through);
-        } else {
-            snprintf(steps, sizeof(steps), "step %d", e->sw.step);
-        }
-        printf("JOURNAL %s: %u flash ops in %s, %d cases (%s)\n", s->id, e->journal.count, steps,
-               e->ncases, !e->sw.journal || e->sw.family == HIL_SWEEP_LINK || e->sw.family == HIL_SWEEP_FLASH_FAULT ||
-               e->sw.family == HIL_SWEEP_MULTI_CUT ?
-               "each case runs the update" : "crash states from the journal, recovery only");
-        fflush(stdout);
+        print_journal_line(e);
         find_duplicates(e);
         e->case_s = xcalloc((size_t)e->ncases, sizeof(*e->case_s));
         for (int k = 0; k < e->ncases; k++) {
@@ -443,6 +501,7 @@ void hil_sweep_plan_free(struct hil_sweep_plan *plan)
         }
         free(e->case_s);
         free(e->cases);
+        hil_sweep_depth2_free(e->boots, e->nboots);
         hil_journal_free(&e->journal);
     }
     free(plan->sweeps);

@@ -55,7 +55,7 @@ bool hil_inject_op(struct hil_inject *in, const struct hil_flash_op *op,
     }
     for (int i = 0; i < in->nfaults; i++) {
         const struct hil_fault *f = &in->faults[i];
-        if (f->kind != HIL_FAULT_POWER_CUT || hil_fault_at_frame(f) || f->on != op->kind ||
+        if (f->kind != HIL_FAULT_POWER_CUT || hil_fault_at_frame(f) || hil_fault_at_line_or_time(f) || f->on != op->kind ||
             !hil_fault_region_matches(f->region, op->region)) {
             continue;
         }

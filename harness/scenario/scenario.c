@@ -10,6 +10,7 @@
 #include "scenario/include.h"
 #include "scenario/merge.h"
 #include "scenario/params.h"
+#include "scenario/fault_parse.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -322,7 +323,7 @@ static const struct name_val region_names[] = {
     { "slot_a", HIL_FREGION_SLOT_A }, { "slot_b", HIL_FREGION_SLOT_B },
 };
 static const struct name_val torn_names[] = {
-    { "none", HIL_TORN_NONE }, { "half", HIL_TORN_HALF }, { "all", HIL_TORN_ALL },
+    { "none", HIL_TORN_NONE }, { "half", HIL_TORN_HALF }, { "all", HIL_TORN_ALL }, { "bits", HIL_TORN_BITS },
 };
 static const struct name_val dir_names[] = {
     { "to_target", HIL_DIR_TO_TARGET }, { "to_host", HIL_DIR_TO_HOST },
@@ -488,18 +489,23 @@ static uint64_t re_cost(const char **pp, unsigned depth)
     return total;
 }
 
-static int compile_regex(struct pctx *c, yaml_node_t *n, struct hil_step *st, const char *what)
+bool hil_regex_too_complex(const char *re)
 {
-    if (get_string(c, n, what, &st->regex) != 0) {
-        return FOTA_EINVAL;
-    }
-    const char *p = st->regex;
+    const char *p = re;
     uint64_t cost = 0;
     while (cost <= RE_COST_MAX && *p != '\0') {
         cost += re_cost(&p, 0);
         p += (*p == ')');
     }
-    if (cost > RE_COST_MAX) {
+    return cost > RE_COST_MAX;
+}
+
+static int compile_regex(struct pctx *c, yaml_node_t *n, struct hil_step *st, const char *what)
+{
+    if (get_string(c, n, what, &st->regex) != 0) {
+        return FOTA_EINVAL;
+    }
+    if (hil_regex_too_complex(st->regex)) {
         return FAIL(c, n, "%s: bad regex /%s/: too complex (stacked or nested repetitions)", what, st->regex);
     }
     int rc = regcomp(&st->re, st->regex, REG_EXTENDED | REG_NOSUB);
@@ -664,8 +670,17 @@ static int parse_power_cut(struct pctx *c, yaml_node_t *n, struct kv *kv, int cn
 {
     static const char *const op_only[] = { "on", "region", "n", "torn", NULL };
     static const char *const frame_only[] = { "type", "dir", NULL };
+    static const char *const placed[] = { "on", "region", "n", "torn", "frame", "type", "dir", NULL };
     struct kv *k;
     int v = 0;
+    struct kv *atc = find_kv(kv, cnt, "at_console"), *atm = find_kv(kv, cnt, "at_ms");
+    if (atc != NULL || atm != NULL) {
+        k = find_any(kv, cnt, placed);
+        c->failed = hil_fault_parse_at(c->file, atc != NULL ? atc->val : NULL, atm != NULL ? atm->val : NULL,
+                                       k != NULL ? k->key : NULL, k != NULL ? k->knode : NULL, f, c->err,
+                                       c->errlen) != 0;
+        return c->failed ? FOTA_EINVAL : 0;
+    }
     if (find_kv(kv, cnt, "frame") != NULL) {
         if ((k = find_any(kv, cnt, op_only)) != NULL) {
             return FAIL(c, k->knode, "key '%s' does not apply to a power_cut at a frame (it takes frame, "
@@ -679,8 +694,8 @@ static int parse_power_cut(struct pctx *c, yaml_node_t *n, struct kv *kv, int cn
     struct kv *on = find_kv(kv, cnt, "on");
     struct kv *nn = find_kv(kv, cnt, "n");
     if (on == NULL) {
-        return FAIL(c, n, "power_cut fault needs 'on' (program|erase) and 'n', or 'frame' (a frame to "
-                    "the target)");
+        return FAIL(c, n, "power_cut fault needs 'on' (program|erase) and 'n', 'frame' (a frame to "
+                    "the target), 'at_console' (a regex) or 'at_ms' (device ms into the step)");
     }
     if (nn == NULL) {
         return FAIL(c, n, "power_cut fault needs 'n' (a count from 1, 'last' or 'middle')");
@@ -732,7 +747,8 @@ struct fault_kind_row {
     fault_parser parse;
 };
 
-static const char *const pc_keys[] = { "on", "region", "n", "torn", "frame", "type", "dir", NULL };
+static const char *const pc_keys[] = { "on", "region", "n", "torn", "frame", "type", "dir", "at_console", "at_ms",
+                                       NULL };
 static const char *const co_keys[] = { "dir", "frame", "type", "byte", NULL };
 static const char *const link_keys[] = { "dir", "frame", "type", NULL };
 static const char *const rom_keys[] = { "cmd", "n", NULL };
@@ -781,7 +797,8 @@ static bool key_in(const char *key, const char *const *keys)
 static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
 {
     static const char *const keys[] = { "kind", "on", "region", "n", "torn", "dir", "frame", "type",
-                                        "byte", "cmd", "transfer", "count", "value", NULL };
+                                        "byte", "cmd", "transfer", "count", "value", "at_console", "at_ms",
+                                        NULL };
     struct kv kv[HIL_MAX_KEYS];
     int cnt = mapping_pairs(c, n, "fault", keys, kv);
     if (cnt < 0) {
@@ -804,6 +821,36 @@ static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
         }
     }
     return row->parse(c, n, kv, cnt, f);
+}
+
+/* A `faults:` list into *@p out (freed with the scenario even when parsing fails). */
+static int parse_faults(struct pctx *c, yaml_node_t *seq, struct hil_fault **out, int *count)
+{
+    if (want_type(c, seq, YAML_SEQUENCE_NODE, "faults") != 0) {
+        return FOTA_EINVAL;
+    }
+    int nf = (int)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    *out = xcalloc((size_t)nf, sizeof(**out));
+    *count = nf;
+    for (int i = 0; i < nf; i++) {
+        if (parse_fault(c, node(c, seq->data.sequence.items.start[i]), &(*out)[i]) != 0) {
+            return FOTA_EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* The `faults:` of a power_on, reset, wait_ms or expect_console step (fault_parse.h). */
+static int parse_step_faults(struct pctx *c, struct kv *k, struct hil_step *st)
+{
+    if (k == NULL) {
+        return 0;
+    }
+    if (parse_faults(c, k->val, &st->faults, &st->nfaults) != 0) {
+        return FOTA_EINVAL;
+    }
+    c->failed = hil_fault_check_step(c->file, st->kind, st->faults, st->nfaults, c->err, c->errlen) != 0;
+    return c->failed ? FOTA_EINVAL : 0;
 }
 
 /* `resumed_at: N` (issue 16): the host must resume at byte N, not restart. */
@@ -864,24 +911,15 @@ static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
         return FOTA_EINVAL;
     }
     if ((k = find_kv(kv, cnt, "faults")) != NULL) {
-        if (want_type(c, k->val, YAML_SEQUENCE_NODE, "faults") != 0) {
+        if (parse_faults(c, k->val, &u->faults, &u->nfaults) != 0) {
             return FOTA_EINVAL;
         }
-        yaml_node_t *seq = k->val;
-        int nf = (int)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-        u->faults = xcalloc((size_t)nf, sizeof(*u->faults));
-        u->nfaults = nf;
         int disconnects = 0;
-        for (int i = 0; i < nf; i++) {
-            if (parse_fault(c, node(c, seq->data.sequence.items.start[i]), &u->faults[i]) != 0) {
-                return FOTA_EINVAL;
-            }
-            if (u->faults[i].kind == HIL_FAULT_DISCONNECT) {
-                disconnects++;
-            }
+        for (int i = 0; i < u->nfaults; i++) {
+            disconnects += u->faults[i].kind == HIL_FAULT_DISCONNECT ? 1 : 0;
         }
         if (disconnects > 1) {
-            return FAIL(c, seq, "at most one disconnect fault per update step");
+            return FAIL(c, k->val, "at most one disconnect fault per update step");
         }
     }
     return 0;
@@ -964,14 +1002,17 @@ static int parse_expect(struct pctx *c, yaml_node_t *n, struct hil_expect *e)
     return 0;
 }
 
-/* power_on: {boot0: high|low} (BOOT0 high: the ST ROM bootloader answers). */
+/* power_on: {boot0: high|low, faults, timeout_ms} (BOOT0 high: the ST ROM
+ * bootloader answers); reset: {faults, timeout_ms}. With faults the step
+ * runs the device until they fired, at most timeout_ms of device time. */
 static int parse_power_on(struct pctx *c, yaml_node_t *n, struct hil_step *st)
 {
-    static const char *const keys[] = { "boot0", NULL };
+    static const char *const keys[] = { "boot0", "faults", "timeout_ms", NULL };
     static const struct name_val levels[] = { { "low", 0 }, { "high", 1 } };
     struct kv kv[HIL_MAX_KEYS];
     int v = 0;
-    int cnt = mapping_pairs(c, n, "power_on", keys, kv);
+    bool on = st->kind == HIL_STEP_POWER_ON;
+    int cnt = mapping_pairs(c, n, on ? "power_on" : "reset", on ? keys : keys + 1, kv);
     if (cnt < 0) {
         return FOTA_EINVAL;
     }
@@ -980,7 +1021,47 @@ static int parse_power_on(struct pctx *c, yaml_node_t *n, struct hil_step *st)
         return FOTA_EINVAL;
     }
     st->boot0_high = v == 1;
+    st->timeout_ms = HIL_DEFAULT_CONSOLE_TIMEOUT_MS;
+    k = find_kv(kv, cnt, "timeout_ms");
+    if (k != NULL && get_u32(c, k->val, on ? "power_on timeout_ms" : "reset timeout_ms", 1, &st->timeout_ms) != 0) {
+        return FOTA_EINVAL;
+    }
+    if (k != NULL && find_kv(kv, cnt, "faults") == NULL) {
+        return FAIL(c, k->knode, "timeout_ms bounds the faults of a %s step: give faults", hil_step_name(st->kind));
+    }
+    if (parse_step_faults(c, find_kv(kv, cnt, "faults"), st) != 0) {
+        return FOTA_EINVAL;
+    }
+    if (st->boot0_high && st->nfaults > 0) {
+        return FAIL(c, n, "power_on with boot0: high starts the ST ROM, which writes no flash by itself: "
+                    "put the faults on the update step");
+    }
     return 0;
+}
+
+/* wait_ms: N, or {ms, faults}. */
+static int parse_wait_ms(struct pctx *c, yaml_node_t *n, yaml_node_t *val, struct hil_step *st)
+{
+    if (val == NULL) {
+        return FAIL(c, n, "wait_ms needs a value in milliseconds");
+    }
+    if (val->type != YAML_MAPPING_NODE) {
+        return get_u32(c, val, "wait_ms", 0, &st->ms);
+    }
+    static const char *const keys[] = { "ms", "faults", NULL };
+    struct kv kv[HIL_MAX_KEYS];
+    int cnt = mapping_pairs(c, val, "wait_ms", keys, kv);
+    if (cnt < 0) {
+        return FOTA_EINVAL;
+    }
+    struct kv *k = find_kv(kv, cnt, "ms");
+    if (k == NULL) {
+        return FAIL(c, val, "wait_ms needs 'ms' (device milliseconds)");
+    }
+    if (get_u32(c, k->val, "wait_ms ms", 0, &st->ms) != 0) {
+        return FOTA_EINVAL;
+    }
+    return parse_step_faults(c, find_kv(kv, cnt, "faults"), st);
 }
 
 static const struct name_val step_names[] = {
@@ -1045,7 +1126,7 @@ static int parse_expect_console(struct pctx *c, yaml_node_t *n, yaml_node_t *val
     if (val->type == YAML_SCALAR_NODE) {
         return compile_regex(c, val, st, "expect_console");
     }
-    static const char *const keys[] = { "match", "timeout_ms", NULL };
+    static const char *const keys[] = { "match", "timeout_ms", "faults", NULL };
     struct kv kv[HIL_MAX_KEYS];
     int cnt = mapping_pairs(c, val, "expect_console", keys, kv);
     if (cnt < 0) {
@@ -1062,7 +1143,7 @@ static int parse_expect_console(struct pctx *c, yaml_node_t *n, yaml_node_t *val
     if (t != NULL && get_u32(c, t->val, "expect_console timeout_ms", 0, &st->timeout_ms) != 0) {
         return FOTA_EINVAL;
     }
-    return 0;
+    return parse_step_faults(c, find_kv(kv, cnt, "faults"), st);
 }
 
 static int parse_step(struct pctx *c, yaml_node_t *n, struct hil_step *st)
@@ -1081,21 +1162,19 @@ static int parse_step(struct pctx *c, yaml_node_t *n, struct hil_step *st)
     st->kind = (enum hil_step_kind)k;
     switch (st->kind) {
     case HIL_STEP_POWER_ON:
+    case HIL_STEP_RESET:
         if (val != NULL && val->type == YAML_MAPPING_NODE) {
             return parse_power_on(c, val, st);
         }
         /* fall through */
     case HIL_STEP_POWER_CUT:
-    case HIL_STEP_RESET:
         if (val != NULL && !is_null(val)) {
-            return FAIL(c, val, "step %s takes no value", name);
+            return FAIL(c, val, "step %s takes no value%s", name, st->kind == HIL_STEP_POWER_CUT ? "" :
+                        " but a mapping (faults, timeout_ms)");
         }
         return 0;
     case HIL_STEP_WAIT_MS:
-        if (val == NULL) {
-            return FAIL(c, n, "wait_ms needs a value in milliseconds");
-        }
-        return get_u32(c, val, "wait_ms", 0, &st->ms);
+        return parse_wait_ms(c, n, val, st);
     case HIL_STEP_CONSOLE_ABSENT:
         if (val == NULL) {
             return FAIL(c, n, "console_absent needs a regex");
@@ -1552,7 +1631,8 @@ void hil_scenario_free(struct hil_scenario *s)
         }
         free(st->update.image);
         free_strv(st->update.args, st->update.nargs);
-        free(st->update.faults);
+        hil_faults_free(st->update.faults, st->update.nfaults);
+        hil_faults_free(st->faults, st->nfaults);
     }
     free(s->steps);
     free(s->file);

@@ -66,6 +66,13 @@ enum hil_fault_n {
 
 enum hil_dir { HIL_DIR_TO_TARGET = 0, HIL_DIR_TO_HOST = 1 };
 
+/** Where a power_cut is placed (fault_parse.h). */
+enum hil_fault_at {
+    HIL_AT_OP = 0,           /**< the Nth flash op of `on` in `region` (or, `frame` given, a link frame) */
+    HIL_AT_CONSOLE = 1,      /**< when a console line matching `at_console` is printed */
+    HIL_AT_MS = 2,           /**< `at_ms` ms of device time after its step started */
+};
+
 struct hil_fault {
     enum hil_fault_kind kind;
     int line;                     /**< 1-based line in the scenario file */
@@ -83,6 +90,12 @@ struct hil_fault {
     uint32_t byte;                /**< corrupt: offset in the frame (0 = SYNC0) */
     /* rom_nack, rom_silent (n above is the 1-based count of that command) */
     uint8_t rom_cmd;              /**< AN3155 command code (enum hil_rom_cmd) */
+    /* power_cut placement other than at an op or a frame (fault_parse.h) */
+    enum hil_fault_at at;
+    char *at_console;             /**< HIL_AT_CONSOLE: the regex (source text) */
+    regex_t at_re;                /**< compiled, REG_EXTENDED | REG_NOSUB */
+    bool at_re_ok;
+    uint32_t at_ms;               /**< HIL_AT_MS: device ms from the start of the step */
 };
 
 /**
@@ -93,6 +106,12 @@ struct hil_fault {
 static inline bool hil_fault_at_frame(const struct hil_fault *f)
 {
     return f->kind == HIL_FAULT_POWER_CUT && f->frame > 0;
+}
+
+/** @return true if @p f is a power_cut at a console line or a device time (cut_at.h), not at an op or frame. */
+static inline bool hil_fault_at_line_or_time(const struct hil_fault *f)
+{
+    return f->kind == HIL_FAULT_POWER_CUT && f->at != HIL_AT_OP;
 }
 
 /** Which updater an update step runs. */
@@ -163,7 +182,10 @@ struct hil_step {
     char *regex;                  /**< expect_console / console_absent (source text) */
     regex_t re;                   /**< compiled, REG_EXTENDED | REG_NOSUB */
     bool re_ok;
-    uint32_t timeout_ms;          /**< expect_console */
+    uint32_t timeout_ms;          /**< expect_console; power_on / reset with faults */
+    struct hil_fault *faults;     /**< power_on, reset, wait_ms, expect_console: the power cuts
+                                       placed in the step (`faults:`; update steps: update.faults) */
+    int nfaults;
     struct hil_update update;
     struct hil_expect expect;
 };

@@ -276,6 +276,66 @@ static int parse_multi_cut(struct sp *p, yaml_node_t *v, struct hil_sweep *sw)
     return rc;
 }
 
+static int time_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    (void)k;
+    struct hil_sweep *sw = ctx;
+    if (strcmp(key, "sample") == 0) {
+        return sp_u32_in(p, v, "time.sample", 1, HIL_SWEEP_MAX_RUNS, &sw->sample);
+    }
+    uint32_t *out = strcmp(key, "from_ms") == 0 ? &sw->from_ms : strcmp(key, "to_ms") == 0 ? &sw->to_ms :
+                    &sw->stride_ms;
+    char what[24];
+    snprintf(what, sizeof(what), "time.%s", key);
+    return sp_u32(p, v, what, out == &sw->stride_ms ? 1 : 0, out);
+}
+
+/* `time: {from_ms, to_ms, stride_ms, sample}`: to_ms is required; the
+ * cases are from_ms, from_ms + stride_ms, ... <= to_ms (sweep_time.c). */
+static int parse_time(struct sp *p, yaml_node_t *v, struct hil_sweep *sw)
+{
+    static const char *const keys[] = { "from_ms", "to_ms", "stride_ms", "sample", NULL };
+    sw->family = HIL_SWEEP_TIME;
+    sw->stride_ms = HIL_SWEEP_DEFAULT_STRIDE_MS;
+    sw->to_ms = UINT32_MAX;
+    int rc = sp_map(p, v, "time", keys, time_pair, sw);
+    if (rc == 0 && sw->to_ms == UINT32_MAX) {
+        rc = sp_fail(p, v, "time needs to_ms (the last cut time, device ms into the swept step), e.g. "
+                     "{from_ms: 0, to_ms: 4000, stride_ms: 100}");
+    }
+    if (rc == 0 && sw->to_ms < sw->from_ms) {
+        rc = sp_fail(p, v, "time.to_ms (%u) is below time.from_ms (%u)", sw->to_ms, sw->from_ms);
+    }
+    if (rc == 0 && (sw->to_ms - sw->from_ms) / sw->stride_ms >= HIL_SWEEP_MAX_RUNS) {
+        rc = sp_fail(p, v, "time: %u cut times; at most %u (a larger stride_ms, or sample: N)",
+                     (sw->to_ms - sw->from_ms) / sw->stride_ms + 1u, HIL_SWEEP_MAX_RUNS);
+    }
+    return rc;
+}
+
+static int d2_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    struct hil_sweep *sw = ctx;
+    if (strcmp(key, "boot_torn") == 0) {
+        memset(sw->boot_torn, 0, sizeof(sw->boot_torn));
+        return sp_names(p, v, "depth2.boot_torn", torn_names, sw->boot_torn);
+    }
+    return pc_pair(p, key, k, v, ctx); /* on, region, torn of the first cut: as for power_cut */
+}
+
+/* `depth2: {on, region, torn, boot_torn}`: the first cuts (region meta
+ * unless given) and the torn states of the cut in the boot after each. */
+static int parse_depth2(struct sp *p, yaml_node_t *v, struct hil_sweep *sw)
+{
+    static const char *const keys[] = { "on", "region", "torn", "boot_torn", NULL };
+    sw->family = HIL_SWEEP_DEPTH2;
+    sw->region = HIL_FREGION_META;
+    if (v != NULL && v->type == YAML_SCALAR_NODE && strcmp(sp_scalar(v), "all") == 0) {
+        return 0;
+    }
+    return sp_map(p, v, "depth2", keys, d2_pair, sw);
+}
+
 struct top_ctx {
     struct hil_sweep *sw;
     struct hil_scenario *s;
@@ -284,6 +344,8 @@ struct top_ctx {
     yaml_node_t *through_node;
     yaml_node_t *fast_key;         /**< the last of n / journal / verify given (not for multi_cut) */
 };
+
+static int family_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v, struct top_ctx *t);
 
 static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
@@ -334,10 +396,17 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
         static const char *const keys[] = { "from", "to", "stride", "sample", NULL };
         return sp_map(p, v, "n", keys, n_pair, sw);
     }
+    return family_pair(p, key, k, v, t);
+}
+
+/* The family key of a sweep block (one per block). */
+static int family_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v, struct top_ctx *t)
+{
+    struct hil_sweep *sw = t->sw;
     t->families++;
     if (t->families > 1) {
         return sp_fail(p, k, "'%s': a sweep block sweeps one family (power_cut, flash_fault, link, "
-                       "bitflip or multi_cut); write one scenario per family", key);
+                       "bitflip, multi_cut, time or depth2); write one scenario per family", key);
     }
     if (strcmp(key, "power_cut") == 0) {
         sw->family = HIL_SWEEP_POWER_CUT;
@@ -373,6 +442,9 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
     if (strcmp(key, "multi_cut") == 0) {
         return parse_multi_cut(p, v, sw);
     }
+    if (strcmp(key, "time") == 0 || strcmp(key, "depth2") == 0) {
+        return key[0] == 't' ? parse_time(p, v, sw) : parse_depth2(p, v, sw);
+    }
     sw->family = HIL_SWEEP_BITFLIP;
     sw->sample = HIL_SWEEP_DEFAULT_FLIPS;
     static const char *const keys[] = { "region", "sample", "part", NULL };
@@ -381,6 +453,35 @@ static int top_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *
         rc = sp_fail(p, v, "bitflip.part applies to region slot only");
     }
     return rc;
+}
+
+/* The swept step: the first update unless `step` says; time sweeps may
+ * sweep any step that runs the device; it has no faults of its own. */
+static int check_swept_step(struct sp *p, struct top_ctx *t, yaml_node_t *n)
+{
+    struct hil_sweep *sw = t->sw;
+    const struct hil_scenario *s = t->s;
+    for (int i = 0; sw->step == 0 && i < s->nsteps; i++) {
+        sw->step = s->steps[i].kind == HIL_STEP_UPDATE ? i + 1 : 0;
+    }
+    if (sw->step == 0) {
+        return sp_fail(p, n, "the scenario has no update step to sweep%s", sw->family == HIL_SWEEP_TIME ?
+                       " (give `step`: a time sweep may sweep power_on, reset, wait_ms or expect_console)" : "");
+    }
+    enum hil_step_kind k = sw->step <= s->nsteps ? s->steps[sw->step - 1].kind : HIL_STEP_EXPECT;
+    bool runs = k == HIL_STEP_UPDATE || k == HIL_STEP_POWER_ON || k == HIL_STEP_RESET || k == HIL_STEP_WAIT_MS ||
+                k == HIL_STEP_EXPECT_CONSOLE;
+    if (k != HIL_STEP_UPDATE && !(sw->family == HIL_SWEEP_TIME && runs)) {
+        return sp_fail(p, t->step_node != NULL ? t->step_node : n, "step %d is not %s", sw->step,
+                       sw->family == HIL_SWEEP_TIME ? "a step that runs the device (update, power_on, reset, "
+                       "wait_ms, expect_console)" : "an update step");
+    }
+    const struct hil_step *st = &s->steps[sw->step - 1];
+    if (st->update.nfaults > 0 || st->nfaults > 0) {
+        return sp_fail(p, n, "the swept %s step (line %d) must not have faults of its own", hil_step_name(k),
+                       st->line);
+    }
+    return 0;
 }
 
 /* Fill @p sw with the defaults of a sweep: block; its line is that of @p n. */
@@ -396,6 +497,7 @@ static void sweep_defaults(struct hil_sweep *sw, const yaml_node_t *n)
     sw->seed = HIL_SWEEP_DEFAULT_SEED;
     sw->journal = true;
     sw->verify = HIL_SWEEP_DEFAULT_VERIFY;
+    sw->boot_torn[HIL_TORN_NONE] = sw->boot_torn[HIL_TORN_HALF] = sw->boot_torn[HIL_TORN_ALL] = true;
 }
 
 int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario *s, char *err, size_t errlen)
@@ -409,34 +511,24 @@ int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario
     sweep_defaults(sw, n);
     struct top_ctx t = { .sw = sw, .s = s };
     static const char *const keys[] = { "step", "through", "power_cut", "flash_fault", "link", "bitflip",
-                                        "multi_cut", "n", "seed", "journal", "verify", NULL };
+                                        "multi_cut", "time", "depth2", "n", "seed", "journal", "verify", NULL };
     int rc = sp_map(&p, n, "sweep", keys, top_pair, &t);
     if (rc == 0 && t.families == 0) {
-        rc = sp_fail(&p, n, "nothing to sweep: give one of power_cut, flash_fault, link, bitflip, multi_cut");
+        rc = sp_fail(&p, n, "nothing to sweep: give one of power_cut, flash_fault, link, bitflip, multi_cut, time, "
+                     "depth2");
     }
-    if (rc == 0 && sw->family == HIL_SWEEP_MULTI_CUT && t.fast_key != NULL) {
-        rc = sp_fail(&p, t.fast_key, "'%s' does not apply to multi_cut: its cases run the update the slow way, "
-                     "at cut positions drawn from the seed", sp_scalar(t.fast_key));
+    bool slow = sw->family == HIL_SWEEP_MULTI_CUT || sw->family == HIL_SWEEP_TIME;
+    if (rc == 0 && slow && t.fast_key != NULL) {
+        rc = sp_fail(&p, t.fast_key, "'%s' does not apply to %s: its cases run the %s the slow way, at %s",
+                     sp_scalar(t.fast_key), sw->family == HIL_SWEEP_TIME ? "time" : "multi_cut",
+                     sw->family == HIL_SWEEP_TIME ? "step" : "update", sw->family == HIL_SWEEP_TIME ?
+                     "times of the `time` window" : "cut positions drawn from the seed");
     }
     if (rc == 0 && sw->to != 0 && sw->to < sw->from) {
         rc = sp_fail(&p, n, "n.to (%u) is below n.from (%u)", sw->to, sw->from);
     }
-    if (rc == 0 && sw->step == 0) {
-        for (int i = 0; i < s->nsteps && sw->step == 0; i++) {
-            if (s->steps[i].kind == HIL_STEP_UPDATE) {
-                sw->step = i + 1;
-            }
-        }
-        if (sw->step == 0) {
-            rc = sp_fail(&p, n, "the scenario has no update step to sweep");
-        }
-    }
-    if (rc == 0 && (sw->step > s->nsteps || s->steps[sw->step - 1].kind != HIL_STEP_UPDATE)) {
-        rc = sp_fail(&p, t.step_node != NULL ? t.step_node : n, "step %d is not an update step", sw->step);
-    }
-    if (rc == 0 && sw->step - 1 < s->nsteps && s->steps[sw->step - 1].update.nfaults > 0) {
-        rc = sp_fail(&p, n, "the swept update step (line %d) must not have faults of its own",
-                     s->steps[sw->step - 1].line);
+    if (rc == 0) {
+        rc = check_swept_step(&p, &t, n);
     }
     if (rc == 0 && sw->through == 0) {
         sw->through = sw->step;
@@ -446,8 +538,10 @@ int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario
         rc = sp_fail(&p, thn, "through (%d) must be a step from the swept step (%d) to the last (%d)",
                      sw->through, sw->step, s->nsteps);
     }
-    if (rc == 0 && sw->through > sw->step && sw->family != HIL_SWEEP_POWER_CUT && sw->family != HIL_SWEEP_BITFLIP) {
-        rc = sp_fail(&p, thn, "through: only power_cut and bitflip sweeps journal a window of several steps");
+    if (rc == 0 && sw->through > sw->step && sw->family != HIL_SWEEP_POWER_CUT && sw->family != HIL_SWEEP_BITFLIP &&
+        sw->family != HIL_SWEEP_DEPTH2) {
+        rc = sp_fail(&p, thn, "through: only power_cut and bitflip sweeps journal a window of several steps (and "
+                     "depth2, for its first cuts)");
     }
     for (int i = sw->step; rc == 0 && i < sw->through; i++) {
         if (s->steps[i].kind == HIL_STEP_UPDATE || s->steps[i].kind == HIL_STEP_POWER_CUT) {
@@ -462,6 +556,10 @@ int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario
         rc = sp_fail(&p, n, "the step after the %s (step %d) must be power_on: the recovery of "
                      "every case starts from a cold boot", sw->through > sw->step ? "window" : "swept update",
                      sw->through);
+    }
+    if (rc == 0 && sw->family == HIL_SWEEP_DEPTH2 && sw->through + 2 > s->nsteps) {
+        rc = sp_fail(&p, n, "depth2: the recovery needs its power_on and a step after it (the boot whose flash "
+                     "operations are cut: e.g. an expect_console of the application)");
     }
     if (rc != 0) {
         free(sw);
@@ -549,6 +647,13 @@ void hil_case_format_id(struct hil_case *c)
         break;
     case HIL_CASE_TRUNCATE:
         snprintf(c->id, sizeof(c->id), "%s@truncate:0x%08x", pid, c->flip_addr);
+        break;
+    case HIL_CASE_TIME_CUT:
+        snprintf(c->id, sizeof(c->id), "%s@time:%ums", pid, c->at_ms);
+        break;
+    case HIL_CASE_DEPTH2:
+        snprintf(c->id, sizeof(c->id), "%s@depth2:%s:%u:torn-%s/%s:%u:torn-%s", pid,
+                 c->on1 == HIL_OP_ERASE ? "erase" : "program", c->n1, torn_word(c->torn1), op, c->n, torn_word(c->torn));
         break;
     case HIL_CASE_MULTI_CUT: {
         /* position-torn, not position/torn: the id is also a workdir name */
@@ -850,7 +955,7 @@ int hil_sweep_expand(const struct hil_scenario *s, const struct hil_journal *j, 
         snprintf(err, errlen, "%s:%d: no sweep block", s->file, s->line);
         return FOTA_EINVAL;
     }
-    bool needs_journal = sw->family != HIL_SWEEP_LINK || sw->cut;
+    bool needs_journal = (sw->family != HIL_SWEEP_LINK || sw->cut) && sw->family != HIL_SWEEP_TIME;
     if (needs_journal && (j == NULL || j->base == NULL)) {
         snprintf(err, errlen, "%s:%d: sweep: no journal of the swept step (the clean run did not get there)",
                  s->file, sw->line);
@@ -858,7 +963,11 @@ int hil_sweep_expand(const struct hil_scenario *s, const struct hil_journal *j, 
     }
     switch (sw->family) {
     case HIL_SWEEP_POWER_CUT:
+    case HIL_SWEEP_DEPTH2: /* the first cuts: run/sweep_depth2.c probes them, sweep_depth2.c expands */
         rc = expand_cuts(s, j, &l);
+        break;
+    case HIL_SWEEP_TIME:
+        rc = hil_sweep_time_expand(s, &l.v, &l.n);
         break;
     case HIL_SWEEP_FLASH_FAULT:
         rc = expand_flash_faults(s, j, &l);
@@ -884,6 +993,9 @@ int hil_sweep_expand(const struct hil_scenario *s, const struct hil_journal *j, 
     }
     /* Journal mode: power cuts become fast cases; a spread of `verify`
      * cases also run the slow way and check the journal op by op. */
+    for (int i = 0; sw->family == HIL_SWEEP_DEPTH2 && i < l.n; i++) {
+        l.v[i].fast = l.v[i].op_index >= 0; /* probes: the crash state is the journal's */
+    }
     if (sw->family == HIL_SWEEP_POWER_CUT) {
         for (int i = 0; i < l.n; i++) {
             l.v[i].fast = sw->journal && l.v[i].op_index >= 0;

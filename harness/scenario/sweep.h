@@ -26,6 +26,17 @@
  *    the attempts; after each cut the device is powered on and the same
  *    update runs again (the updater resumes) until every cut fired and an
  *    attempt completes. Always run the slow way.
+ *  - time: a cut at every stride_ms of device time in [from_ms, to_ms]
+ *    from the start of the swept step (or a seeded sample of them): the
+ *    step gets a power_cut {at_ms: T} (fault_parse.h); always slow; the
+ *    steps after it, from power_on, recover (sweep_time.c).
+ *  - depth2: a cut during the recovery from a cut. The first cuts are
+ *    power_cut's (on, region, torn; region meta by default: the commits);
+ *    the recovery's boot (its power_on and the step after it) is recorded
+ *    once per first crash state (a probe, run/sweep_depth2.c), and each
+ *    case cuts at one flash operation of that boot (the TRIAL commit, a
+ *    rollback, the application's CONFIRMED), torn as `boot_torn` says;
+ *    built from the probe's journal, recovery only (sweep_depth2.c).
  *
  * Case ids: `<scenario id>@<what>`:
  *   @program:17:torn-half  @erase:2:torn-none   (power_cut)
@@ -36,6 +47,9 @@
  *   @bitflip:0x08080a31.5                        (bitflip: address.bit)
  *   @cuts:2-half,4-all,5-none                    (multi_cut: position-torn of each cut;
  *                                                 '-', not '/': the id names a workdir)
+ *   @time:1300ms                                 (time)
+ *   @depth2:program:1:torn-all/program:2:torn-half  (depth2: the first cut / the cut in the
+ *                                                 boot after it, n of each counted per kind)
  */
 #ifndef HIL_SWEEP_H
 #define HIL_SWEEP_H
@@ -52,6 +66,8 @@ enum hil_sweep_family {
     HIL_SWEEP_LINK = 3,
     HIL_SWEEP_BITFLIP = 4,
     HIL_SWEEP_MULTI_CUT = 5,
+    HIL_SWEEP_TIME = 6,
+    HIL_SWEEP_DEPTH2 = 7,
 };
 
 enum hil_case_kind {
@@ -64,6 +80,8 @@ enum hil_case_kind {
     HIL_CASE_MULTI_CUT = 7,
     HIL_CASE_LINK_CUT = 8,         /**< power cut just before the Nth to_target frame of a type */
     HIL_CASE_TRUNCATE = 9,         /**< bitflip part truncate: the image reads erased from flip_addr on */
+    HIL_CASE_TIME_CUT = 10,        /**< power cut at_ms of device time into the swept step */
+    HIL_CASE_DEPTH2 = 11,          /**< a cut in the boot that recovers from a first cut */
 };
 
 /* bitflip `part:` (region slot): where the damage goes. */
@@ -80,7 +98,8 @@ enum hil_case_kind {
 #define HIL_SWEEP_MAX_VERIFY     65536u /* verify: slow cases per sweep */
 #define HIL_SWEEP_MAX_FLIPS      65536u /* bitflip.sample (picked * 64 tries stays in u32) */
 #define HIL_SWEEP_MAX_CUTS       8u   /* multi_cut: cuts per case (the id must fit hil_case.id) */
-#define HIL_SWEEP_MAX_RUNS       10000u /* multi_cut: cases per sweep (each runs the slow way) */
+#define HIL_SWEEP_MAX_RUNS       10000u /* multi_cut, time: cases per sweep (each runs the slow way) */
+#define HIL_SWEEP_DEFAULT_STRIDE_MS 100u /* time: between two cut times */
 
 /** A parsed `sweep:` block. */
 struct hil_sweep {
@@ -103,6 +122,8 @@ struct hil_sweep {
     uint32_t verify;               /**< power_cut: cases also run the slow way to check the journal */
     uint32_t cuts;                 /**< multi_cut: cuts per case, 1..HIL_SWEEP_MAX_CUTS */
     uint32_t runs;                 /**< multi_cut: cases (seeded draws), 1..HIL_SWEEP_MAX_RUNS */
+    uint32_t from_ms, to_ms, stride_ms; /**< time: the window of cut times, device ms into the step */
+    bool boot_torn[4];             /**< depth2: torn states of the cut in the boot (enum hil_torn) */
 };
 
 /** One case of a sweep. */
@@ -128,6 +149,13 @@ struct hil_case {
     uint32_t ncuts;
     uint32_t cut_at[HIL_SWEEP_MAX_CUTS];
     enum hil_torn cut_torn[HIL_SWEEP_MAX_CUTS];
+    uint32_t at_ms;                /**< time: device ms into the swept step */
+    /* depth2: the first cut (in the parent's journal; on, n, torn, op_index
+     * above are the cut in the boot, in `journal`, the probe's) */
+    enum hil_op_kind on1;
+    uint32_t n1;
+    enum hil_torn torn1;
+    int op_index1;
     struct hil_fault *owned_fault; /**< the swept step's fault this case allocated (freed with it) */
     struct hil_step *owned_steps;  /**< the step array this case allocated, NULL: the parent's */
     /* runtime, in the worker running the case */
@@ -177,6 +205,25 @@ void hil_sweep_free(struct hil_sweep *sw);
  */
 int hil_sweep_expand(const struct hil_scenario *s, const struct hil_journal *j, struct hil_case **out,
                      int *count, char *err, size_t errlen);
+
+/**
+ * time sweeps (sweep_time.c): one HIL_CASE_TIME_CUT case per cut time of
+ * @p s->sweep's window, in ascending order (a seeded sample of them with
+ * `sample`), into a malloc'ed array. @return 0; FOTA_ENOMEM.
+ */
+int hil_sweep_time_expand(const struct hil_scenario *s, struct hil_case **out, int *count);
+
+/**
+ * depth2 sweeps (sweep_depth2.c): the cases of @p nprobes first cuts
+ * @p probes (fast cut cases of a depth2 sweep, hil_sweep_expand) whose recovery
+ * boot was recorded in @p boots[i] (base: the first crash state): one case
+ * per operation of each boot and `boot_torn` state, in probe order, then
+ * operation, then torn none/half/bits/all; a case whose crash state an
+ * earlier case already has is left out. @return 0 and a malloc'ed array
+ * (may be empty); FOTA_ENOMEM; FOTA_ERANGE (a journal cannot be built).
+ */
+int hil_sweep_depth2_expand(const struct hil_case *probes, const struct hil_journal *boots, int nprobes,
+                            struct hil_case **out, int *count);
 
 /** Format a case id into c->id from its fields. */
 void hil_case_format_id(struct hil_case *c);

@@ -75,6 +75,8 @@ int hil_sweep_oracle_setup(const struct hil_scenario *s, const struct hil_sweep 
     const char *img = s->steps[sw->step - 1].update.image;
     if (sw->family == HIL_SWEEP_FLASH_FAULT) {
         snprintf(o->why_off, sizeof(o->why_off), "flash_fault: the update may end either way");
+    } else if (sw->family == HIL_SWEEP_TIME) {
+        snprintf(o->why_off, sizeof(o->why_off), "time: which operation a cut falls at is not recorded");
     } else if (j->base == NULL) {
         snprintf(o->why_off, sizeof(o->why_off), "no journal");
     } else if (strstr(img, "{target}") != NULL || image_version(img, &o->new_version) != 0) {
@@ -110,6 +112,33 @@ static int commits_at_begin(const struct hil_journal *j)
 static int landed_of(const struct hil_sweep_oracle *o, const struct hil_journal *j, const struct hil_case *c,
                      bool *damaged);
 
+/* depth2: the commits the first cut left landed (in @p j), then those of
+ * the recovery boot (in the case's journal) that landed before its cut
+ * and are the contract's next ones (a rollback's REJECTED is not). */
+static int landed_depth2(const struct hil_sweep_oracle *o, const struct hil_journal *j, const struct hil_case *c)
+{
+    const struct hil_journal *b = c->journal;
+    if (c->op_index1 < 0 || (uint32_t)c->op_index1 >= j->count || b == NULL || c->op_index < 0 ||
+        (uint32_t)c->op_index >= b->count) {
+        return -1;
+    }
+    int landed = commits_before(j, (uint32_t)c->op_index1) +
+                 (is_commit(&j->ops[c->op_index1]) && c->torn1 == HIL_TORN_ALL ? 1 : 0);
+    enum hil_contract_ev ev[4];
+    int n = hil_oracle_events(&o->base, ev);
+    int t = hil_oracle_target(&o->base);
+    for (uint32_t i = 0; i <= (uint32_t)c->op_index; i++) {
+        bool whole = i < (uint32_t)c->op_index || c->torn == HIL_TORN_ALL;
+        if (!whole || !is_commit(&b->ops[i])) {
+            continue;
+        }
+        struct meta_record m;
+        memcpy(&m, b->ops[i].data, sizeof(m));
+        landed += landed < n && m.mr_slot[t].ms_state == ev_state(ev[landed]) ? 1 : 0;
+    }
+    return landed;
+}
+
 int hil_sweep_oracle_landed(const struct hil_sweep_oracle *o, const struct hil_journal *j, const struct hil_case *c,
                             bool *damaged)
 {
@@ -139,6 +168,8 @@ static int landed_of(const struct hil_sweep_oracle *o, const struct hil_journal 
     case HIL_CASE_DROP:
     case HIL_CASE_MULTI_CUT:
         return o->commits;
+    case HIL_CASE_DEPTH2:
+        return landed_depth2(o, j, c);
     case HIL_CASE_BITFLIP:
     case HIL_CASE_TRUNCATE:
         if (hil_flash_region_of(c->flip_addr) == HIL_REGION_META) {

@@ -1,7 +1,8 @@
 # tests/scenario/build.mk: unit tests of the harness's runner side
 # (scenario parser, link proxy, flash fault injector, result writers).
 
-SCENARIO_TEST_NAMES := scenario-test proxy-test inject-test results-test sweep-test fotactl_log-test oracle-test include-test params-test merge-test
+SCENARIO_TEST_NAMES := scenario-test proxy-test inject-test results-test sweep-test fotactl_log-test oracle-test \
+                       include-test params-test merge-test fault_parse-test cut_at-test sweep_time-test
 SCENARIO_TESTS := $(SCENARIO_TEST_NAMES:%=$(BUILD)/tests/scenario/%)
 UNIT_TESTS += $(SCENARIO_TESTS)
 $(foreach t,$(SCENARIO_TEST_NAMES),$(eval CFLAGS_$(t) := -Iharness))

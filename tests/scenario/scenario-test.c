@@ -416,7 +416,7 @@ static void test_parse_malformed(void **state)
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, on: program, n: 1, region: boot}\n",
           "t.yaml:6: region must be one of any|slot|meta|slot_a|slot_b, got 'boot'" },
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, on: program, n: 1, torn: most}\n",
-          "t.yaml:6: torn must be one of none|half|all, got 'most'" },
+          "t.yaml:6: torn must be one of none|half|all|bits, got 'most'" },
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, on: program, n: 1, frame: 2}\n",
           "t.yaml:6: key 'on' does not apply to a power_cut at a frame (it takes frame, type, dir)" },
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, frame: 2, torn: half}\n",
