@@ -17,7 +17,7 @@ $(HIL_FIX_BIN): $(HIL_FIX_ELF)
 
 # The backend's objects (the runner's harness/build.mk links the same ones).
 HIL_QEMU_OBJS := $(addprefix $(BUILD)/harness/,target/flashmodel.o target/elfsym.o target/rsp.o target/rsp_target.o target/child.o \
-	target/target_qemu.o)
+	target/target_qemu.o target/qmp.o)
 HIL_TEST_DIR := $(BUILD)/tests/harness
 HIL_FIX_DEFS := -DHIL_FIXTURE_ELF='"$(HIL_FIX_ELF)"' -DHIL_FIXTURE_BIN='"$(HIL_FIX_BIN)"'
 CFLAGS_target_qemu-test := $(HIL_FIX_DEFS)
@@ -34,7 +34,7 @@ $(HIL_TEST_DIR)/rsp-test: $(HIL_TEST_DIR)/rsp-test.o $(BUILD)/harness/target/rsp
 
 # The core's port contract (port_flash_check_*) comes from libfotacore.a.
 $(HIL_TEST_DIR)/target_qemu-test: $(HIL_TEST_DIR)/target_qemu-test.o $(HIL_QEMU_OBJS) $(BUILD)/libfotacore.a | $(HIL_FIX_BIN)
-	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $(filter %.o %.a,$^) -o $@ $(CMOCKA_LIBS) -lelf
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $(filter %.o %.a,$^) -o $@ $(CMOCKA_LIBS) -lelf -ljansson
 
 UNIT_TESTS += $(HIL_TEST_DIR)/flashmodel-test $(HIL_TEST_DIR)/elfsym-test $(HIL_TEST_DIR)/rsp-test
 QEMU_TESTS += $(HIL_TEST_DIR)/target_qemu-test
