@@ -1,7 +1,7 @@
 /**
  * @file fotactl_json.h
  * @brief `fotactl update --json PATH`: the machine-readable result of one
- * update (docs/ARCHITECTURE.md "fotactl"; read by fota-hil's `updater:`
+ * update (docs/SCENARIOS.md "update"; read by fota-hil's `updater:`
  * assertions, harness/scenario/updater_result.h).
  */
 #ifndef FOTACTL_JSON_H
@@ -30,7 +30,7 @@ struct fotactl_outcome {
  * "retransmits", "nacks", "timeouts", "bad_frames", "stray",
  * "bytes_sent", "bytes_received", "data_bytes", "resumed_at": N|null
  * (null: a fresh transfer, or no BEGIN answered), "fresh", "restarts",
- * "duration_ms"}` (docs/ARCHITECTURE.md lists the fields and units).
+ * "duration_ms"}` (docs/SCENARIOS.md "update" lists the fields and units).
  * @return 0; FOTA_EIO (cannot write @p path); FOTA_ENOMEM.
  */
 int fotactl_json_write(const char *path, const struct fotactl_outcome *o);

@@ -1347,7 +1347,10 @@ static void describe_unfired(struct run *r, const struct hil_update *u, char *un
             continue;
         }
         size_t used = strlen(unfired);
-        if (at_op) {
+        if (f->kind == HIL_FAULT_TRUNCATE && f->by_bytes) {
+            snprintf(unfired + used, len - used, "%sfault at line %d (truncate after_bytes %u) never fired: no DATA "
+                     "frame reached past it", used ? "; " : "", f->line, f->after_bytes);
+        } else if (at_op) {
             snprintf(unfired + used, len - used, "%sfault at line %d (power_cut at op %u) never fired: "
                      "only %u matching %s ops", used ? "; " : "", f->line, r->inject.n[i], r->inject.seen[i],
                      f->on == HIL_OP_ERASE ? "erase" : "program");
