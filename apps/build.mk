@@ -5,6 +5,7 @@
 #   $(IMAGES)/<variant>-<version>-<slot>.img         packed images
 #   $(IMAGES)/demo-2.0.0-B-badsha.img                header CRC good, SHA-256 wrong
 #   $(IMAGES)/<name>-tail<k>.img                     payload size = 4n + k (k = 1..3)
+#   $(IMAGES)/demo-2.0.0-B-half.img                  its first half (a truncated download)
 #
 # Objects are compiled once per <variant>-<version> (the slot only changes
 # the linker script). Needs STM32F4_DIR / STM32F4_BOARD_SRCS / LD_FROM_LAYOUT
@@ -123,7 +124,15 @@ endef
 
 $(foreach b,$(APP_TAIL_BASES),$(foreach k,$(APP_TAIL_KS),$(eval $(call APP_TAIL_RULES,$(b),$(k)))))
 
-FIRMWARE += $(APP_ELFS) $(APP_BINS) $(APP_IMGS) $(APP_BADSHA_IMG) $(APP_TAIL_BINS) $(APP_TAIL_IMGS)
+# A truncated download (issue 15, scenarios/cookbook.truncated_download.yaml):
+# the first half of demo-2.0.0-B.img, its header still announcing the whole
+# payload; only `fotactl update --force` sends it.
+APP_HALF_IMG := $(IMAGES)/demo-2.0.0-B-half.img
+$(APP_HALF_IMG): $(IMAGES)/demo-2.0.0-B.img
+	@$(if $(Q),echo "  HALF    $@")
+	$(Q)head -c $$(( $$(stat -c %s $<) / 2 )) $< > $@
+
+FIRMWARE += $(APP_ELFS) $(APP_BINS) $(APP_IMGS) $(APP_BADSHA_IMG) $(APP_TAIL_BINS) $(APP_TAIL_IMGS) $(APP_HALF_IMG)
 
 # Flash dumps with a metadata log that has run long (host/mkflash.c, issue
 # 16), for `flash: {file: ...}`: 1.0.0 confirmed in A, B empty, and the

@@ -31,11 +31,13 @@ $(FOTAHOST_LIB): $(FOTAHOST_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(FOTACTL): $(BUILD)/host/fotactl.o $(BUILD)/host/fotactl_rom.o $(FOTAHOST_LIB) $(FOTACORE_LIB)
+# fotactl_json.o: `update --json` (jansson).
+$(FOTACTL): $(BUILD)/host/fotactl.o $(BUILD)/host/fotactl_rom.o $(BUILD)/host/fotactl_json.o $(FOTAHOST_LIB) \
+		$(FOTACORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(BUILD)/host/fotactl.o $(BUILD)/host/fotactl_rom.o $(FOTAHOST_LIB) \
-		$(FOTACORE_LIB)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(BUILD)/host/fotactl.o $(BUILD)/host/fotactl_rom.o \
+		$(BUILD)/host/fotactl_json.o $(FOTAHOST_LIB) $(FOTACORE_LIB) -ljansson
 
 # host/bridge: the FOTA bridge (docs/BRIDGE.md). libfotabridge.a holds the
 # portable logic and its Linux ports; fota-bridge is the daemon.

@@ -16,6 +16,7 @@
 #include "fotahost/image.h"
 #include "fotahost/link.h"
 #include "fotahost/update.h"
+#include "fotactl_json.h"
 
 #define FOTACTL_VERSION "1.0.0"
 
@@ -39,7 +40,7 @@ static void usage(FILE *f)
         "usage: fotactl pack --slot A|B --version X.Y.Z --in APP.bin --out APP.img [--force-sha256 HEX]\n"
         "       fotactl info IMG\n"
         "       fotactl update --port PORT [--baud N] [--timeout-ms N] [--retries N] [--force] [--fresh]\n"
-        "                      [--hello-tries N] [--strict] [-v] [-q] IMG\n"
+        "                      [--hello-tries N] [--strict] [--json PATH] [-v] [-q] IMG\n"
         "       fotactl hello --port PORT [--baud N] [--hello-tries N] [-v]\n"
         "       fotactl rom {install|id|go} --port PORT [--proto an3155] ...   (fotactl rom --help)\n"
         "       fotactl --help | --version\n"
@@ -56,7 +57,8 @@ static void usage(FILE *f)
         "          Refuses an image linked for a slot other than the target slot unless --force.\n"
         "          A header that fails verification is refused; a payload CRC/SHA-256 mismatch is\n"
         "          reported and the image sent anyway so the target's own check is exercised\n"
-        "          (--strict refuses it).\n"
+        "          (--strict refuses it). --force sends any image with a slot load address as it is,\n"
+        "          a truncated one too (a short transfer, for tests), after a loud WARNING.\n"
         "  hello   say HELLO and print what the target answers.\n"
         "\n"
         "options:\n"
@@ -65,9 +67,14 @@ static void usage(FILE *f)
         "  --timeout-ms N     response timeout per request in ms (default %u; BEGIN/END: %u)\n"
         "  --retries N        retransmissions per request (default %u)\n"
         "  --hello-tries N    HELLO attempts, %u ms each (default %u)\n"
-        "  --force            send even if the target updates another slot or the image is too large\n"
+        "  --force            send even if the target updates another slot, the image is too large, or it\n"
+        "                     fails inspection (truncated, bad header): sent as it is, for tests\n"
         "  --fresh            never resume: BEGIN FRESH\n"
-        "  --strict           refuse an image whose payload CRC/SHA-256 does not match its header\n"
+        "  --strict           refuse an image whose payload CRC/SHA-256 does not match its header (wins over --force)\n"
+        "  --json PATH        update: write the result as JSON to PATH (exit, result, error, message, image_bytes,\n"
+        "                     forced_short, frames_sent, retransmits, nacks, timeouts, bad_frames, stray,\n"
+        "                     bytes_sent, bytes_received, data_bytes, resumed_at (null: fresh), fresh,\n"
+        "                     restarts, duration_ms (host wall clock)); written on every outcome but usage errors\n"
         "  -v, --verbose      trace every frame on stderr\n"
         "  -q, --quiet        no progress line\n"
         "\n"
@@ -284,6 +291,7 @@ struct link_args {
     int verbose;
     int quiet;
     int strict;
+    const char *json;       /**< update --json PATH, else NULL */
     struct fh_update_opts uo;
 };
 
@@ -323,6 +331,7 @@ static int parse_link_args(const char *cmd, int argc, char **argv, struct link_a
         { "force", no_argument, NULL, 'f' },
         { "fresh", no_argument, NULL, 'F' },
         { "strict", no_argument, NULL, 'S' },
+        { "json", required_argument, NULL, 'J' },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
@@ -356,6 +365,7 @@ static int parse_link_args(const char *cmd, int argc, char **argv, struct link_a
         case 'f': a->uo.force = 1; break;
         case 'F': a->uo.fresh = 1; break;
         case 'S': a->strict = 1; break;
+        case 'J': a->json = optarg; break;
         case 'v': a->verbose = 1; break;
         case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return -1;
@@ -428,68 +438,77 @@ static void print_stats(const struct fh_update_stats *s)
     printf("\n");
 }
 
-static int cmd_update(int argc, char **argv)
+/*
+ * Read IMG and decide whether to send it: a bad header is refused (unless
+ * --force), a payload CRC/SHA-256 mismatch is sent with a warning (unless
+ * --strict). --force sends whatever it is given, a short image's bytes as
+ * they are, with a loud warning: the target's handling of a short transfer
+ * is then testable (docs/SCENARIOS.md "truncate").
+ * @return 0 (send *img, *len bytes); an exit code (refused, input error).
+ */
+static int update_load(const char *path, const struct link_args *a, struct fotactl_outcome *o, uint8_t **img,
+                       size_t *len, struct fh_msg *m)
 {
-    struct link_args a;
-    struct fh_update_result *res;
     struct fh_image_report r;
+    int rc = fh_file_read(path, FH_IMAGE_MAX_SIZE, img, len, m);
+
+    if (rc != 0) {
+        if (rc == FOTA_ESIZE) {
+            fh_msg_set(m, rc, "%s: larger than a slot (%u bytes)", path, (unsigned)FH_IMAGE_MAX_SIZE);
+            fprintf(stderr, "%s: %s\n", prog, m->text);
+            return EXIT_REFUSED;
+        }
+        fprintf(stderr, "%s: %s\n", prog, m->text);
+        return rc_exit_input(rc);
+    }
+    o->image_bytes = (uint32_t)*len;
+    rc = fh_image_inspect(*img, *len, &r, m);
+    if (rc == 0) {
+        return 0;
+    }
+    int payload_only = r.rc_length == 0 && r.rc_magic == 0 && r.rc_hdr_format == 0 && r.rc_hdr_crc == 0 &&
+                       r.rc_slot == 0 && r.rc_size == 0;
+    if (a->uo.force && !a->strict) {
+        o->forced_short = r.rc_length != 0 || (r.rc_size != 0 && *len - IMAGE_HEADER_SIZE < r.hdr.ih_size);
+        fprintf(stderr, "%s: WARNING: --force: %s: %s; SENDING ITS %zu BYTES AS THEY ARE%s\n", prog, path, m->text,
+                *len, o->forced_short ? " (a short transfer: the target must refuse it)" : "");
+        return 0;
+    }
+    if (!payload_only || a->strict) {
+        fprintf(stderr, "%s: %s: %s; not sent%s\n", prog, path, m->text, payload_only ? " (--strict)" : "");
+        return EXIT_REFUSED;
+    }
+    fprintf(stderr, "%s: warning: %s: %s; sending it anyway, the target verifies it\n", prog, path, m->text);
+    return 0;
+}
+
+/* Run fh_update() over a.port; fills o (rc, duration, res). @return the exit code. */
+static int update_send(struct link_args *a, const uint8_t *img, size_t len, struct fotactl_outcome *o,
+                       struct fh_update_result *res)
+{
     struct progress pr = { 0, 0 };
     struct fh_link *l = NULL;
     struct fh_msg m;
-    const char *path = NULL;
-    uint8_t *img = NULL;
-    size_t len = 0;
-    int rc, ex;
+    int rc = fh_link_open(a->port, a->baud, &l, &m);
 
-    rc = parse_link_args("update", argc, argv, &a, &path);
     if (rc != 0) {
-        return rc < 0 ? EXIT_OK_ : rc;
-    }
-    rc = fh_file_read(path, FH_IMAGE_MAX_SIZE, &img, &len, &m);
-    if (rc != 0) {
-        if (rc == FOTA_ESIZE) {
-            fprintf(stderr, "%s: %s: larger than a slot (%u bytes)\n", prog, path, (unsigned)FH_IMAGE_MAX_SIZE);
-            return EXIT_REFUSED;
-        }
         fprintf(stderr, "%s: %s\n", prog, m.text);
-        return rc_exit_input(rc);
-    }
-    rc = fh_image_inspect(img, len, &r, &m);
-    if (rc != 0) {
-        int payload_only = r.rc_length == 0 && r.rc_magic == 0 && r.rc_hdr_format == 0 && r.rc_hdr_crc == 0 &&
-                           r.rc_slot == 0 && r.rc_size == 0;
-
-        if (!payload_only || a.strict) {
-            fprintf(stderr, "%s: %s: %s; not sent%s\n", prog, path, m.text,
-                    payload_only ? " (--strict)" : "");
-            free(img);
-            return EXIT_REFUSED;
-        }
-        fprintf(stderr, "%s: warning: %s: %s; sending it anyway, the target verifies it\n", prog, path, m.text);
-    }
-    rc = fh_link_open(a.port, a.baud, &l, &m);
-    if (rc != 0) {
-        free(img);
-        fprintf(stderr, "%s: %s\n", prog, m.text);
+        o->rc = rc;
         return link_open_exit(rc);
     }
-    res = malloc(sizeof(*res));
-    if (res == NULL) {
-        free(img);
-        fh_link_close(l);
-        fprintf(stderr, "%s: out of memory\n", prog);
-        return EXIT_INTERNAL;
-    }
-    pr.tty = !a.quiet && !a.verbose && isatty(STDERR_FILENO);
-    a.uo.progress = on_progress;
-    a.uo.progress_ctx = &pr;
-    rc = fh_update(l, img, len, &a.uo, res);
+    pr.tty = !a->quiet && !a->verbose && isatty(STDERR_FILENO);
+    a->uo.progress = on_progress;
+    a->uo.progress_ctx = &pr;
+    uint32_t t0 = fh_now_ms();
+    rc = fh_update(l, img, len, &a->uo, res);
+    o->duration_ms = fh_now_ms() - t0;
     fh_link_close(l);
-    free(img);
     if (pr.shown) {
         fputc('\n', stderr);
     }
-    ex = origin_exit(res, rc);
+    o->sent = 1;
+    o->rc = rc;
+    o->res = res;
     if (rc == 0) {
         printf("update: ok: %s\n", res->msg.text);
     } else {
@@ -497,8 +516,43 @@ static int cmd_update(int argc, char **argv)
         printf("update: failed (%s): %s\n", fota_strerror(rc), res->msg.text);
     }
     print_stats(&res->stats);
+    return origin_exit(res, rc);
+}
+
+static int cmd_update(int argc, char **argv)
+{
+    struct link_args a;
+    struct fotactl_outcome o;
+    struct fh_msg m;
+    const char *path = NULL;
+    uint8_t *img = NULL;
+    size_t len = 0;
+    int rc = parse_link_args("update", argc, argv, &a, &path);
+
+    if (rc != 0) {
+        return rc < 0 ? EXIT_OK_ : rc;
+    }
+    memset(&o, 0, sizeof(o));
+    fh_msg_clear(&m);
+    o.image = path;
+    struct fh_update_result *res = calloc(1, sizeof(*res));
+    if (res == NULL) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return EXIT_INTERNAL;
+    }
+    o.exit_code = update_load(path, &a, &o, &img, &len, &m);
+    o.message = m.text;
+    if (o.exit_code == 0) {
+        o.exit_code = update_send(&a, img, len, &o, res);
+        o.message = o.sent ? res->msg.text : o.message;
+    }
+    free(img);
+    if (a.json != NULL && fotactl_json_write(a.json, &o) != 0) {
+        fprintf(stderr, "%s: --json %s: cannot write: %s\n", prog, a.json, strerror(errno));
+        o.exit_code = o.exit_code != 0 ? o.exit_code : EXIT_INPUT;
+    }
     free(res);
-    return ex;
+    return o.exit_code;
 }
 
 static int cmd_hello(int argc, char **argv)
@@ -514,6 +568,9 @@ static int cmd_hello(int argc, char **argv)
     rc = parse_link_args("hello", argc, argv, &a, NULL);
     if (rc != 0) {
         return rc < 0 ? EXIT_OK_ : rc;
+    }
+    if (a.json != NULL) {
+        return usage_error("hello: %s is an option of update", "--json");
     }
     rc = fh_link_open(a.port, a.baud, &l, &m);
     if (rc != 0) {

@@ -100,6 +100,35 @@ static void tap_fault(struct hil_proxy *p, enum hil_dir d, enum hil_fault_kind k
     }
 }
 
+/*
+ * A truncate fault (scenario.h) on to_target DATA frame @p type_n (the
+ * @p flen bytes at @p frame): due at the (K+1)th DATA frame
+ * (after_frames), or at the first whose image bytes reach past K
+ * (after_bytes: offset + n > K). Then the frame and the rest are withheld
+ * and the updater's side closes (as a disconnect); with `end`, an END
+ * with the withheld frame's seq goes to the target in its place.
+ * @return true if it fired.
+ */
+static bool truncate_due(const struct hil_fault *f, uint8_t type, uint32_t type_n,
+                         const uint8_t *frame, size_t flen)
+{
+    if (type != PROTO_T_DATA) {
+        return false;
+    }
+    if (!f->by_bytes) {
+        return type_n == f->frame;
+    }
+    if (flen < PROTO_HDR_SIZE + 4u + PROTO_CRC_SIZE) {
+        return false; /* not a DATA request the target would take */
+    }
+    uint32_t off = proto_get_u32(frame + PROTO_HDR_SIZE);
+    uint32_t n = (uint32_t)(flen - PROTO_HDR_SIZE - 4u - PROTO_CRC_SIZE);
+    if ((uint64_t)off + n <= f->after_bytes) {
+        return false;
+    }
+    return true;
+}
+
 /* Apply the faults for frame number @p n of direction @p d, which is the
  * last @p flen bytes of pending. @return true to forward it. */
 static bool apply_faults(struct hil_proxy *p, enum hil_dir d, uint32_t n, uint8_t type, uint32_t type_n,
@@ -111,6 +140,19 @@ static bool apply_faults(struct hil_proxy *p, enum hil_dir d, uint32_t n, uint8_
         const struct hil_fault *f = &p->faults[i];
         if (f->kind == HIL_FAULT_POWER_CUT && !hil_fault_at_frame(f)) {
             continue; /* at a flash operation: inject.h */
+        }
+        if (f->kind == HIL_FAULT_TRUNCATE) {
+            if (d == HIL_DIR_TO_TARGET && !p->disconnected && truncate_due(f, type, type_n, frame, flen)) {
+                p->truncate_end = f->send_end;
+                p->truncate_seq = frame[3];
+                p->disconnected = true;
+                p->fired[i] = true;
+                forward = false;
+                tap_fault(p, d, HIL_FAULT_DISCONNECT, n, 0);
+                snprintf(what + strlen(what), whatlen - strlen(what), "%struncate%s", what[0] ? "," : "",
+                         f->send_end ? " (END sent in its place)" : "");
+            }
+            continue;
         }
         if (f->frame_type < 0 ? f->frame != n : (f->frame_type != (int)type || f->frame != type_n)) {
             continue;
@@ -149,6 +191,17 @@ static bool apply_faults(struct hil_proxy *p, enum hil_dir d, uint32_t n, uint8_
         }
     }
     return forward;
+}
+
+/* truncate with `end`: an END request (no payload) to the target, once. */
+static void send_end(struct hil_proxy *p, struct hil_buf *out)
+{
+    uint8_t frame[PROTO_HDR_SIZE + PROTO_CRC_SIZE];
+    size_t len = 0;
+    p->truncate_end = false;
+    if (proto_encode(PROTO_T_END, p->truncate_seq, NULL, 0, frame, sizeof(frame), &len) == 0) {
+        pass_on(p, HIL_DIR_TO_TARGET, 0, frame, len, out);
+    }
 }
 
 static void feed_byte(struct hil_proxy *p, enum hil_dir d, uint8_t byte, struct hil_buf *out)
@@ -195,6 +248,9 @@ static void feed_byte(struct hil_proxy *p, enum hil_dir d, uint8_t byte, struct 
         pass_on(p, d, 0, pd->pending, start, out);
     }
     pd->pending_len = 0;
+    if (p->truncate_end) {
+        send_end(p, out);
+    }
 }
 
 void hil_proxy_feed(struct hil_proxy *p, enum hil_dir d, const uint8_t *in, size_t n,

@@ -9,8 +9,11 @@
  * its last byte; then the link faults of the update step are applied to it
  * (corrupt: xor 0xFF one byte; drop: remove it; disconnect: close the
  * updater's side instead of forwarding it; power_cut at a frame: withhold
- * it and raise power_cut, the runner then cuts the target's power) and it
- * is passed on. Bytes that
+ * it and raise power_cut, the runner then cuts the target's power;
+ * truncate: at the DATA frame after `after_frames` DATA frames, or the
+ * first reaching past image offset `after_bytes`, withhold it and the
+ * rest, close the updater's side as a disconnect does, and with `end`
+ * send an END with its seq in its place) and it is passed on. Bytes that
  * belong to no frame are passed on with the next frame (the receivers
  * skip them anyway) or when the parser gives up on a header. No I/O here:
  * the runner feeds bytes and writes what comes out, so this is unit-tested
@@ -75,6 +78,8 @@ struct hil_proxy {
     bool disconnected;                      /**< a disconnect fault fired: close the updater's side */
     bool power_cut;                         /**< a power_cut at a frame fired: the frame was withheld;
                                                  the runner cuts the target's power */
+    bool truncate_end;                      /**< a truncate with `end` fired: END goes out next */
+    uint8_t truncate_seq;                   /**< the seq of the DATA frame it withheld (END reuses it) */
     hil_proxy_log_fn log;
     void *log_ctx;
     hil_proxy_wire_fn wire;                 /**< kept by hil_proxy_init, like log */

@@ -36,7 +36,8 @@
 #include "scenario/inject.h"
 #include "scenario/cut_at.h"
 #include "scenario/journal.h"
-#include "scenario/fotactl_log.h"
+#include "scenario/slot_hash.h"
+#include "scenario/updater_result.h"
 #include "link/proxy.h"
 #include "trace/runtrace.h"
 #include "link/rom_link.h"
@@ -68,6 +69,8 @@ struct run_update {
     struct hil_buf to_target;      /**< proxy output waiting for the link fd */
     struct hil_buf to_host;        /**< proxy output waiting for the updater's socket */
     char log_path[PATH_MAX + 32];
+    char json_path[PATH_MAX + 32]; /**< fotactl update --json (outcome.h `updater:`), "" if not asked */
+    uint64_t started_dev_ms;       /**< device time when the updater was started */
     bool spi_master;               /**< the updater's link carries spi-emu transfers (spi_link.h) */
     bool fota;                     /**< the update protocol (not a ROM's): the updater is held (hold.h) */
     struct hil_hold hold;          /**< held while the device owes an answer (hold.h) */
@@ -901,6 +904,30 @@ static bool slot_version(const struct hil_flash *f, int slot, uint32_t *ver)
     return true;
 }
 
+/* The outcome assertions of an expect step (outcome.h): bootable (the
+ * sweep's brick criterion, hil_flash_bootable) and slot hashes; appends
+ * what is the case to @p got. */
+static bool outcome_holds(struct run *r, const struct hil_expect *e, char *got, size_t gotlen)
+{
+    bool ok = true;
+    size_t u = strlen(got);
+    if (e->has_bootable) {
+        char why[160];
+        bool b = hil_flash_bootable(r->flash, why, sizeof(why));
+        ok = ok && b == e->bootable;
+        u += (size_t)snprintf(got + u, u < gotlen ? gotlen - u : 0, "; %s%s%s", b ? "bootable" : "not bootable",
+                              b ? "" : ": ", b ? "" : why);
+    }
+    for (int s = 0; s < 2 && u < gotlen; s++) {
+        char msg[400];
+        if (e->slot_sha[s].has && hil_slot_sha_check(r->flash, s, &e->slot_sha[s], msg, sizeof(msg)) != 0) {
+            ok = false;
+            u += (size_t)snprintf(got + u, gotlen - u, "; %s", msg);
+        }
+    }
+    return ok;
+}
+
 /* Check an expect step now; describe what is the case in @p got. */
 static bool expect_holds(struct run *r, const struct hil_expect *e, char *got, size_t gotlen)
 {
@@ -953,7 +980,7 @@ static bool expect_holds(struct run *r, const struct hil_expect *e, char *got, s
     } else {
         snprintf(got, gotlen, "running %s; no valid metadata record (factory state)", running);
     }
-    return ok;
+    return outcome_holds(r, e, got, gotlen) && ok;
 }
 
 static void describe_expect(const struct hil_expect *e, char *buf, size_t len)
@@ -976,6 +1003,13 @@ static void describe_expect(const struct hil_expect *e, char *buf, size_t len)
             u += (size_t)snprintf(buf + u, len - u, "%s%s=%s", u ? ", " : "", s == 0 ? "A" : "B",
                                   meta_state_name(e->slot_state[s]));
         }
+        if (e->slot_sha[s].has && u < len) {
+            u += (size_t)snprintf(buf + u, len - u, "%sslot %s sha256 %s", u ? ", " : "", s == 0 ? "A" : "B",
+                                  e->slot_sha[s].file != NULL ? e->slot_sha[s].file : "(literal)");
+        }
+    }
+    if (e->has_bootable && u < len) {
+        snprintf(buf + u, len - u, "%s%s", u ? ", " : "", e->bootable ? "bootable" : "not bootable");
     }
 }
 
@@ -1080,7 +1114,7 @@ static int do_console_absent(struct run *r, const struct hil_step *st)
 static int do_expect(struct run *r, const struct hil_step *st)
 {
     struct run_deadline until = deadline_in(r, st->expect.timeout_ms);
-    char got[512];
+    char got[1536];
     for (;;) {
         if (expect_holds(r, &st->expect, got, sizeof(got))) {
             return 0;
@@ -1122,19 +1156,16 @@ static void tail_file(const char *path, int lines, char *out, size_t len)
     free(text);
 }
 
-static int spawn_updater(struct run *r, const struct hil_step *st)
+/* fotactl's argv for update step @p u into @p argv (u->nargs + 14
+ * entries), NULL-terminated; @p bootctl (300 bytes) holds the ROM's
+ * boot.sock spec. @return argc. */
+static int updater_argv(struct run *r, const struct hil_update *u, char **argv, char *bootctl)
 {
-    const struct hil_update *u = &st->update;
     int argc = 0;
-    char **argv = calloc((size_t)u->nargs + 12, sizeof(char *));
-    if (argv == NULL) {
-        return FOTA_ENOMEM;
-    }
-    char bootctl[300];
     argv[argc++] = (char *)r->o->fotactl;
     if (u->protocol == HIL_PROTO_AN3155 || u->protocol == HIL_PROTO_AN4286) {
         /* fotactl rom install drives BOOT0/NRST through the rig's boot.sock. */
-        snprintf(bootctl, sizeof(bootctl), "unix:%s", r->rl.path);
+        snprintf(bootctl, 300, "unix:%s", r->rl.path);
         argv[argc++] = "rom";
         argv[argc++] = "install";
         argv[argc++] = "--boot-ctl";
@@ -1152,9 +1183,24 @@ static int spawn_updater(struct run *r, const struct hil_step *st)
     for (int i = 0; i < u->nargs; i++) {
         argv[argc++] = u->args[i];
     }
+    if (r->u.json_path[0] != '\0') {
+        argv[argc++] = "--json";
+        argv[argc++] = r->u.json_path;
+    }
     argv[argc++] = r->u.image;
     argv[argc] = NULL;
+    return argc;
+}
 
+static int spawn_updater(struct run *r, const struct hil_step *st)
+{
+    const struct hil_update *u = &st->update;
+    char bootctl[300];
+    char **argv = calloc((size_t)u->nargs + 14, sizeof(char *));
+    if (argv == NULL) {
+        return FOTA_ENOMEM;
+    }
+    int argc = updater_argv(r, u, argv, bootctl);
     char cmd[1024] = "";
     for (int i = 0; i < argc; i++) {
         size_t used = strlen(cmd);
@@ -1273,6 +1319,11 @@ static int update_arm(struct run *r, const struct hil_update *u, uint64_t image_
     r->u.to_host.len = 0;
     r->u.interrupted = false;
     snprintf(r->u.log_path, sizeof(r->u.log_path), "%s/fotactl.step%d.log", r->workdir, r->step);
+    r->u.json_path[0] = '\0';
+    if (u->updater.any) {
+        snprintf(r->u.json_path, sizeof(r->u.json_path), "%s/fotactl.step%d.json", r->workdir, r->step);
+        (void)unlink(r->u.json_path); /* a result from an earlier run is no result */
+    }
     hil_inject_arm(&r->inject, u->faults, u->nfaults, image_size);
     hil_cut_at_arm(&r->cut_at, u->faults, u->nfaults, dev_ms(r));
     hil_proxy_init(&r->proxy, u->faults, u->nfaults);
@@ -1380,6 +1431,11 @@ static void describe_unfired(struct run *r, const struct hil_update *u, char *un
             continue;
         }
         size_t used = strlen(unfired);
+        if (f->kind == HIL_FAULT_TRUNCATE && f->by_bytes) {
+            snprintf(unfired + used, len - used, "%sfault at line %d (truncate after_bytes %u) never fired: no DATA "
+                     "frame reached past it", used ? "; " : "", f->line, f->after_bytes);
+            continue;
+        }
         snprintf(unfired + used, len - used, "%sfault at line %d (%s %s frame %u) never fired: "
                  "%u such frames went %s", used ? "; " : "", f->line, hil_fault_kind_name(f->kind),
                  f->frame_type >= 0 ? proto_type_name((uint8_t)f->frame_type) : "any", f->frame,
@@ -1388,19 +1444,20 @@ static void describe_unfired(struct run *r, const struct hil_update *u, char *un
     }
 }
 
-/* `resumed_at: N` (issue 16): fotactl's stats line must say it resumed at N. */
-static int check_resumed_at(struct run *r, const struct hil_update *u)
+/* `updater:` / `resumed_at:` (outcome.h) against fotactl's JSON result;
+ * duration_ms is device time (@p dur_ms), never fotactl's wall clock. */
+static int check_updater(struct run *r, const struct hil_update *u, uint64_t dur_ms)
 {
-    static char text[65536];
-    FILE *f = fopen(r->u.log_path, "r");
-    size_t n = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;
-    text[n] = '\0';
-    if (f != NULL) {
-        fclose(f);
+    struct hil_updater_result res;
+    char msg[512];
+    if (hil_updater_result_read(r->u.json_path, &res, msg, sizeof(msg)) != 0) {
+        return step_fail(r, "updater (line %d): %s", u->updater.line, msg);
     }
-    char msg[256];
-    if (hil_fotactl_check_resumed_at(text, u->resumed_at, msg, sizeof(msg)) != 0) {
-        return step_fail(r, "%s (%s)", msg, r->u.log_path);
+    evlog(r, "updater result: exit %u, frames %u, retransmits %u, nacks %u, %s %u, %llu ms of device time",
+          res.exit_code, res.frames_sent, res.retransmits, res.nacks, res.resumed ? "resumed at" :
+          res.fresh ? "fresh, resume" : "no BEGIN, resume", res.resumed_at, (unsigned long long)dur_ms);
+    if (hil_updater_check(&u->updater, &res, dur_ms, msg, sizeof(msg)) != 0) {
+        return step_fail(r, "updater (line %d): %s (%s)", u->updater.line, msg, r->u.json_path);
     }
     return 0;
 }
@@ -1430,7 +1487,9 @@ static int do_update(struct run *r, const struct hil_step *st)
         return step_fail(r, "cannot start %s: %s", r->o->fotactl, strerror(errno));
     }
     bool timed_out = false;
+    r->u.started_dev_ms = dev_ms(r);
     int outcome = update_wait(r, u, &timed_out);
+    uint64_t dur_ms = dev_ms(r) - r->u.started_dev_ms;
     if (outcome == -2) {
         return -1;
     }
@@ -1476,7 +1535,9 @@ static int do_update(struct run *r, const struct hil_step *st)
     if (unfired[0] != '\0') {
         return step_fail(r, "%s", unfired);
     }
-    return u->has_resumed_at ? check_resumed_at(r, u) : 0;
+    /* A sweep case may cut the power in the swept update: then fotactl is
+     * killed before it writes a result, and there is nothing to check. */
+    return u->updater.any && outcome != HIL_UPD_INTERRUPTED ? check_updater(r, u, dur_ms) : 0;
 }
 
 static int do_multi_update(struct run *r, const struct hil_step *st);

@@ -11,6 +11,9 @@
 #include "scenario/merge.h"
 #include "scenario/params.h"
 #include "scenario/fault_parse.h"
+#include "scenario/parse_util.h"
+#include "scenario/expect_parse.h"
+#include "scenario/fault_truncate.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -243,17 +246,9 @@ static int lookup(struct pctx *c, yaml_node_t *n, const char *what,
 
 /*
  * Iterate a mapping: check keys are unique scalars from @p allowed, call
- * the caller per pair through the returned arrays. Returns the number of
- * pairs or -1 after reporting.
+ * the caller per pair through the returned arrays (struct kv,
+ * parse_util.h). Returns the number of pairs or -1 after reporting.
  */
-struct kv {
-    const char *key;
-    yaml_node_t *knode;
-    yaml_node_t *val;
-};
-
-#define HIL_MAX_KEYS 16
-
 static int mapping_pairs(struct pctx *c, yaml_node_t *n, const char *what,
                          const char *const *allowed, struct kv *out)
 {
@@ -753,6 +748,7 @@ static const char *const co_keys[] = { "dir", "frame", "type", "byte", NULL };
 static const char *const link_keys[] = { "dir", "frame", "type", NULL };
 static const char *const rom_keys[] = { "cmd", "n", NULL };
 static const char *const spi_keys[] = { "transfer", "byte", "dir", "count", "value", NULL };
+static const char *const truncate_keys[] = { "after_bytes", "after_frames", "end", NULL };
 
 static const struct fault_kind_row fault_kinds[] = {
     { { "power_cut", HIL_FAULT_POWER_CUT }, pc_keys, parse_power_cut },
@@ -766,6 +762,7 @@ static const struct fault_kind_row fault_kinds[] = {
     { { "spi_cs_release", HIL_FAULT_SPI_CS_RELEASE }, spi_keys, parse_spi_fault },
     { { "spi_miso_stuck", HIL_FAULT_SPI_MISO_STUCK }, spi_keys, parse_spi_fault },
     { { "spi_bit_shift", HIL_FAULT_SPI_BIT_SHIFT }, spi_keys, parse_spi_fault },
+    { { "truncate", HIL_FAULT_TRUNCATE }, truncate_keys, hil_parse_truncate },
 };
 
 static const struct fault_kind_row *fault_row(enum hil_fault_kind k)
@@ -798,7 +795,7 @@ static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
 {
     static const char *const keys[] = { "kind", "on", "region", "n", "torn", "dir", "frame", "type",
                                         "byte", "cmd", "transfer", "count", "value", "at_console", "at_ms",
-                                        NULL };
+                                        "after_bytes", "after_frames", "end", NULL };
     struct kv kv[HIL_MAX_KEYS];
     int cnt = mapping_pairs(c, n, "fault", keys, kv);
     if (cnt < 0) {
@@ -807,7 +804,7 @@ static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
     f->line = line_of(n);
     struct kv *k = find_kv(kv, cnt, "kind");
     if (k == NULL) {
-        return FAIL(c, n, "fault needs 'kind' (power_cut|corrupt|drop|disconnect|rom_nack|rom_silent|spi_*)");
+        return FAIL(c, n, "fault needs 'kind' (power_cut|corrupt|drop|disconnect|truncate|rom_nack|rom_silent|spi_*)");
     }
     int v = 0;
     if (LOOKUP(c, k->val, "fault kind", fault_kinds, &v) != 0) {
@@ -853,14 +850,25 @@ static int parse_step_faults(struct pctx *c, struct kv *k, struct hil_step *st)
     return c->failed ? FOTA_EINVAL : 0;
 }
 
-/* `resumed_at: N` (issue 16): the host must resume at byte N, not restart. */
-static int parse_update_resumed_at(struct pctx *c, struct kv *k, struct hil_update *u)
+/* `resumed_at:` and `updater:` (expect_parse.h): only fotactl update
+ * writes the JSON result they are checked against. */
+static int parse_update_outcome(struct pctx *c, yaml_node_t *n, struct kv *kv, int cnt, struct hil_update *u)
 {
-    if (k == NULL) {
-        return 0;
+    struct kv *k = find_kv(kv, cnt, "resumed_at");
+    if (k != NULL && hil_parse_resumed_at(c, k->val, "update resumed_at", &u->updater) != 0) {
+        return FOTA_EINVAL;
     }
-    u->has_resumed_at = true;
-    return get_u32(c, k->val, "update resumed_at", 0, &u->resumed_at);
+    if ((k = find_kv(kv, cnt, "updater")) != NULL && hil_parse_updater(c, k->val, &u->updater) != 0) {
+        return FOTA_EINVAL;
+    }
+    if (u->updater.any && u->protocol != HIL_PROTO_FOTA) {
+        return FAIL(c, n, "updater/resumed_at apply to protocol fota only (fotactl update --json)");
+    }
+    if (u->updater.any && (u->expect == HIL_UPD_INTERRUPTED || u->expect == HIL_UPD_ANY)) {
+        return FAIL(c, n, "updater/resumed_at need an updater that ends by itself (expect ok or fail), "
+                    "not expect %s", hil_update_expect_name(u->expect));
+    }
+    return 0;
 }
 
 static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
@@ -872,7 +880,7 @@ static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
         return get_string(c, n, "update image", &u->image); /* shorthand: update: path */
     }
     static const char *const keys[] = { "image", "expect", "args", "timeout_ms", "faults", "protocol",
-                                        "resumed_at", NULL };
+                                        "resumed_at", "updater", NULL };
     struct kv kv[HIL_MAX_KEYS];
     int cnt = mapping_pairs(c, n, "update", keys, kv);
     if (cnt < 0) {
@@ -907,7 +915,7 @@ static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
         get_u32(c, k->val, "update timeout_ms", 1, &u->timeout_ms) != 0) {
         return FOTA_EINVAL;
     }
-    if (parse_update_resumed_at(c, find_kv(kv, cnt, "resumed_at"), u) != 0) {
+    if (parse_update_outcome(c, n, kv, cnt, u) != 0) {
         return FOTA_EINVAL;
     }
     if ((k = find_kv(kv, cnt, "faults")) != NULL) {
@@ -916,18 +924,51 @@ static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
         }
         int disconnects = 0;
         for (int i = 0; i < u->nfaults; i++) {
-            disconnects += u->faults[i].kind == HIL_FAULT_DISCONNECT ? 1 : 0;
+            if (u->faults[i].kind == HIL_FAULT_DISCONNECT || u->faults[i].kind == HIL_FAULT_TRUNCATE) {
+                disconnects++;
+            }
         }
         if (disconnects > 1) {
-            return FAIL(c, k->val, "at most one disconnect fault per update step");
+            return FAIL(c, k->val, "at most one disconnect fault per update step (a truncate is one too)");
         }
+    }
+    return 0;
+}
+
+/* `slots: {A: STATE, B: {state: STATE, sha256: ...}}` (outcome.h). */
+static int parse_expect_slots(struct pctx *c, yaml_node_t *n, struct hil_expect *e)
+{
+    int v = 0;
+    static const char *const skeys[] = { "A", "B", NULL };
+    struct kv skv[HIL_MAX_KEYS];
+    int sc = mapping_pairs(c, n, "expect slots", skeys, skv);
+    if (sc < 0) {
+        return FOTA_EINVAL;
+    }
+    if (sc == 0) {
+        return FAIL(c, n, "expect slots needs A or B");
+    }
+    for (int i = 0; i < sc; i++) {
+        int slot = strcmp(skv[i].key, "A") == 0 ? LAYOUT_SLOT_A : LAYOUT_SLOT_B;
+        yaml_node_t *sv = skv[i].val;
+        if (hil_sp_is_mapping(sv) && hil_parse_slot_map(c, sv, &e->slot_sha[slot], &sv) != 0) {
+            return FOTA_EINVAL;
+        }
+        if (sv == NULL) {
+            continue; /* {sha256: ...} alone */
+        }
+        if (LOOKUP(c, sv, "slot state", state_names, &v) != 0) {
+            return FOTA_EINVAL;
+        }
+        e->has_slot_state[slot] = true;
+        e->slot_state[slot] = (uint8_t)v;
     }
     return 0;
 }
 
 static int parse_expect(struct pctx *c, yaml_node_t *n, struct hil_expect *e)
 {
-    static const char *const keys[] = { "running", "active", "slots", "timeout_ms", NULL };
+    static const char *const keys[] = { "running", "active", "slots", "bootable", "timeout_ms", NULL };
     struct kv kv[HIL_MAX_KEYS];
     int cnt = mapping_pairs(c, n, "expect", keys, kv);
     if (cnt < 0) {
@@ -973,31 +1014,19 @@ static int parse_expect(struct pctx *c, yaml_node_t *n, struct hil_expect *e)
         e->has_active = true;
         e->active = v;
     }
-    if ((k = find_kv(kv, cnt, "slots")) != NULL) {
-        static const char *const skeys[] = { "A", "B", NULL };
-        struct kv skv[HIL_MAX_KEYS];
-        int sc = mapping_pairs(c, k->val, "expect slots", skeys, skv);
-        if (sc < 0) {
-            return FOTA_EINVAL;
-        }
-        if (sc == 0) {
-            return FAIL(c, k->val, "expect slots needs A or B");
-        }
-        for (int i = 0; i < sc; i++) {
-            int slot = strcmp(skv[i].key, "A") == 0 ? LAYOUT_SLOT_A : LAYOUT_SLOT_B;
-            if (LOOKUP(c, skv[i].val, "slot state", state_names, &v) != 0) {
-                return FOTA_EINVAL;
-            }
-            e->has_slot_state[slot] = true;
-            e->slot_state[slot] = (uint8_t)v;
-        }
+    if ((k = find_kv(kv, cnt, "slots")) != NULL && parse_expect_slots(c, k->val, e) != 0) {
+        return FOTA_EINVAL;
     }
     if ((k = find_kv(kv, cnt, "timeout_ms")) != NULL &&
         get_u32(c, k->val, "expect timeout_ms", 0, &e->timeout_ms) != 0) {
         return FOTA_EINVAL;
     }
-    if (!e->has_running && !e->has_active && !e->has_slot_state[0] && !e->has_slot_state[1]) {
-        return FAIL(c, n, "expect needs at least one of running, active, slots");
+    if ((k = find_kv(kv, cnt, "bootable")) != NULL && hil_parse_bootable(c, k->val, e) != 0) {
+        return FOTA_EINVAL;
+    }
+    if (!e->has_running && !e->has_active && !e->has_slot_state[0] && !e->has_slot_state[1] &&
+        !e->slot_sha[0].has && !e->slot_sha[1].has && !e->has_bootable) {
+        return FAIL(c, n, "expect needs at least one of running, active, slots, bootable");
     }
     return 0;
 }
@@ -1435,6 +1464,12 @@ int hil_scenario_check_files(const struct hil_scenario *s, char *err, size_t err
             at_origin(s, st, err, errlen);
             return FOTA_EINVAL;
         }
+        for (int k = 0; st->kind == HIL_STEP_EXPECT && k < 2; k++) {
+            const struct hil_slot_sha *sha = &st->expect.slot_sha[k];
+            if (sha->file != NULL && check_file(s, sha->line, sha->file, err, errlen) != 0) {
+                return FOTA_EINVAL;
+            }
+        }
     }
     return 0;
 }
@@ -1633,6 +1668,8 @@ void hil_scenario_free(struct hil_scenario *s)
         free_strv(st->update.args, st->update.nargs);
         hil_faults_free(st->update.faults, st->update.nfaults);
         hil_faults_free(st->faults, st->nfaults);
+        free(st->expect.slot_sha[0].file);
+        free(st->expect.slot_sha[1].file);
     }
     free(s->steps);
     free(s->file);
@@ -1677,4 +1714,51 @@ bool hil_scenario_on_platform(const struct hil_scenario *s, const char *platform
         }
     }
     return false;
+}
+
+/* ---- the helpers for the other parser files (parse_util.h) ---- */
+
+int hil_sp_fail(struct pctx *c, yaml_node_t *n, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return fail_at(c, line_of(n), "%s", msg);
+}
+
+int hil_sp_pairs(struct pctx *c, yaml_node_t *n, const char *what, const char *const *allowed, struct kv *out)
+{
+    return mapping_pairs(c, n, what, allowed, out);
+}
+
+struct kv *hil_sp_find(struct kv *kv, int n, const char *key)
+{
+    return find_kv(kv, n, key);
+}
+
+int hil_sp_u32(struct pctx *c, yaml_node_t *n, const char *what, uint32_t min, uint32_t *out)
+{
+    return get_u32(c, n, what, min, out);
+}
+
+int hil_sp_string(struct pctx *c, yaml_node_t *n, const char *what, char **out)
+{
+    return get_string(c, n, what, out);
+}
+
+const char *hil_sp_scalar(const yaml_node_t *n)
+{
+    return n != NULL && n->type == YAML_SCALAR_NODE && !is_null(n) ? scalar(n) : NULL;
+}
+
+bool hil_sp_is_mapping(const yaml_node_t *n)
+{
+    return n != NULL && n->type == YAML_MAPPING_NODE;
+}
+
+int hil_sp_line(const yaml_node_t *n)
+{
+    return line_of(n);
 }

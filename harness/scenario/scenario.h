@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <regex.h>
 #include "target/target.h"
+#include "scenario/outcome.h"
 
 /* Defaults when a scenario does not say. */
 #define HIL_DEFAULT_SCENARIO_TIMEOUT_MS 120000u
@@ -40,6 +41,8 @@ enum hil_fault_kind {
     HIL_FAULT_SPI_CS_RELEASE = 9,
     HIL_FAULT_SPI_MISO_STUCK = 10,
     HIL_FAULT_SPI_BIT_SHIFT = 11,
+    HIL_FAULT_TRUNCATE = 12, /**< stop the transfer: DATA after `after_frames` / `after_bytes` withheld,
+                                  the updater's side closed, END sent in its place if `end` (proxy.h) */
 };
 
 /** The update link a scenario runs over (`link:`, or fota-hil run --link). */
@@ -96,6 +99,10 @@ struct hil_fault {
     regex_t at_re;                /**< compiled, REG_EXTENDED | REG_NOSUB */
     bool at_re_ok;
     uint32_t at_ms;               /**< HIL_AT_MS: device ms from the start of the step */
+    /* truncate (frame = after_frames + 1 with type DATA, or after_bytes) */
+    bool by_bytes;                /**< `after_bytes: K` given (else `after_frames`) */
+    uint32_t after_bytes;         /**< image bytes [0, K) may pass; a DATA frame reaching past K stops it */
+    bool send_end;                /**< `end: true`: the proxy sends END in place of the withheld frame */
 };
 
 /**
@@ -142,8 +149,7 @@ struct hil_update {
     struct hil_fault *faults;
     int nfaults;
     enum hil_update_proto protocol; /**< `protocol:`, default fota */
-    bool has_resumed_at;          /**< `resumed_at: N` given */
-    uint32_t resumed_at;          /**< the host resumed (not FRESH) at this byte offset */
+    struct hil_updater_expect updater; /**< `updater:` and `resumed_at:` (outcome.h) */
 };
 
 #define HIL_SLOT_NONE (-1)
@@ -158,6 +164,9 @@ struct hil_expect {
     int active;                   /**< LAYOUT_SLOT_A/B or HIL_SLOT_NONE */
     bool has_slot_state[2];
     uint8_t slot_state[2];        /**< enum meta_slot_state */
+    struct hil_slot_sha slot_sha[2]; /**< `slots: {A: {sha256: ...}}` (outcome.h) */
+    bool has_bootable;
+    bool bootable;                /**< hil_flash_bootable() (journal.h) must say this */
     uint32_t timeout_ms;
 };
 

@@ -687,6 +687,7 @@ static int update_pass(struct master *mm, const uint8_t *img, uint32_t total, ui
         return rc;
     }
     res->stats.resume_offset = off;
+    res->stats.begun = 1;
     rc = pass_data(mm, &p, off);
     return rc != 0 ? rc : pass_end(mm, &p);
 }

@@ -40,7 +40,7 @@ FUZZ_OBJS_meta :=
 FUZZ_OBJS_scenario := $(patsubst $(BUILD)/%,$(FUZZ_DIR)/%,$(HIL_LIB_OBJS))
 FUZZ_OBJS_board_profile := $(FUZZ_DIR)/harness/target/board_profile.o $(FUZZ_DIR)/harness/target/errmsg.o
 FUZZ_OBJS_trace := $(FUZZ_DIR)/harness/trace/trace.o
-FUZZ_LIBS := -lyaml -lelf -lpcap
+FUZZ_LIBS := -lyaml -lelf -lpcap -ljansson
 
 $(FUZZ_DIR)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

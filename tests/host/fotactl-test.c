@@ -391,6 +391,99 @@ static void test_fotactl_update_bad_image_sent_anyway_unless_strict(void **state
     free(d);
 }
 
+/* update --json: the result of an update that resumed, one that failed on
+ * the link, and one refused before sending (issue 15). */
+static void test_fotactl_update_json_result(void **state)
+{
+    char bin[128], img[128], json[128], text[4096];
+    struct fake_dev *d = calloc(1, sizeof(*d));
+    struct pty_run r;
+
+    (void)state;
+    assert_non_null(d);
+    make_app(LAYOUT_SLOT_B, 11, bin, img);
+    path_in(json, sizeof(json), "result.json");
+    fake_dev_init(d);
+    d->disconnect_at_data = 3;
+    pty_start(&r, d);
+    assert_int_equal(fotactl("update", "--port", r.name, "--timeout-ms", "200", "--json", json, img, NULL), 3);
+    pty_stop(&r);
+    slurp(json, text, sizeof(text));
+    assert_non_null(strstr(text, "\"exit\": 3,"));
+    assert_non_null(strstr(text, "\"result\": \"failed\","));
+    assert_non_null(strstr(text, "\"resumed_at\": 0,"));
+    assert_non_null(strstr(text, "\"data_bytes\": 2048,"));
+    pty_start(&r, d);
+    d->nack_req = d->n_req + 4; /* the 2nd DATA of this session: BEGIN is n_req + 3 after HELLO */
+    assert_int_equal(fotactl("update", "--port", r.name, "--timeout-ms", "200", "--json", json, img, NULL), 0);
+    pty_stop(&r);
+    slurp(json, text, sizeof(text));
+    assert_non_null(strstr(text, "\"exit\": 0,"));
+    assert_non_null(strstr(text, "\"result\": \"ok\","));
+    assert_non_null(strstr(text, "\"error\": null,"));
+    assert_non_null(strstr(text, "\"resumed_at\": 2048,"));
+    assert_non_null(strstr(text, "\"fresh\": false,"));
+    assert_non_null(strstr(text, "\"nacks\": 1,"));
+    assert_non_null(strstr(text, "\"retransmits\": 1,"));
+    assert_non_null(strstr(text, "\"duration_ms\": "));
+    /* Refused before anything is sent: still a result, resumed_at null. */
+    assert_int_equal(fotactl("update", "--port", "/nonexistent/tty", "--json", json, img, NULL), 3);
+    slurp(json, text, sizeof(text));
+    assert_non_null(strstr(text, "\"exit\": 3,"));
+    assert_non_null(strstr(text, "\"result\": \"refused\","));
+    assert_non_null(strstr(text, "\"resumed_at\": null,"));
+    /* Bad uses: --json without a path, --json on hello, an unwritable path. */
+    assert_int_equal(fotactl("update", "--port", "/dev/null", img, "--json", NULL), 2);
+    assert_int_equal(fotactl("hello", "--port", "/dev/null", "--json", json, NULL), 2);
+    assert_non_null(strstr(g_err, "--json is an option of update"));
+    assert_int_equal(fotactl("update", "--port", "/nonexistent/tty", "--json", "/nonexistent/dir/r.json", img,
+                             NULL), 3);
+    assert_non_null(strstr(g_err, "--json /nonexistent/dir/r.json: cannot write"));
+    free(d);
+}
+
+/* --force sends a truncated image as it is; without it nothing is sent (issue 15). */
+static void test_fotactl_update_force_sends_short_image(void **state)
+{
+    char bin[128], img[128], half[128], json[128], text[4096];
+    uint8_t buf[IMAGE_HEADER_SIZE + APP_LEN];
+    struct fake_dev *d = calloc(1, sizeof(*d));
+    struct pty_run r;
+    FILE *f;
+
+    (void)state;
+    assert_non_null(d);
+    make_app(LAYOUT_SLOT_B, 12, bin, img);
+    f = fopen(img, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(buf, 1, sizeof(buf), f), sizeof(buf));
+    fclose(f);
+    path_in(half, sizeof(half), "half.img");
+    path_in(json, sizeof(json), "half.json");
+    write_file(half, buf, sizeof(buf) / 2);
+    fake_dev_init(d);
+    pty_start(&r, d);
+    assert_int_equal(fotactl("update", "--port", r.name, "--json", json, half, NULL), 1);
+    assert_non_null(strstr(g_err, "truncated); not sent"));
+    assert_int_equal(d->n_begin, 0);
+    slurp(json, text, sizeof(text));
+    assert_non_null(strstr(text, "\"result\": \"refused\","));
+    assert_int_equal(fotactl("update", "--port", r.name, "--force", "--json", json, half, NULL), 1);
+    pty_stop(&r);
+    assert_non_null(strstr(g_err, "WARNING: --force"));
+    assert_non_null(strstr(g_err, "SENDING ITS 2756 BYTES AS THEY ARE (a short transfer"));
+    assert_non_null(strstr(g_err, "target refused END: EPROTO")); /* the fake target's answer to a short image */
+    assert_int_equal(d->n_begin, 1);
+    assert_int_equal(d->n_end, 1);
+    assert_int_equal(d->end_status, FOTA_EPROTO);
+    assert_int_equal(d->next, sizeof(buf) / 2); /* every byte of the file, nothing more */
+    slurp(json, text, sizeof(text));
+    assert_non_null(strstr(text, "\"forced_short\": true,"));
+    assert_non_null(strstr(text, "\"image_bytes\": 2756,"));
+    assert_non_null(strstr(text, "\"error\": \"EPROTO\","));
+    free(d);
+}
+
 static void test_fotactl_update_and_hello_link_errors(void **state)
 {
     char bin[128], img[128], name[128];
@@ -439,6 +532,8 @@ int main(void)
         cmocka_unit_test(test_fotactl_pack_reset_vector_outside_slot),
         cmocka_unit_test(test_fotactl_pack_bad_arguments),
         cmocka_unit_test(test_fotactl_pack_force_sha256_info_fails),
+        cmocka_unit_test(test_fotactl_update_json_result),
+        cmocka_unit_test(test_fotactl_update_force_sends_short_image),
         cmocka_unit_test(test_fotactl_info_bad_images),
         cmocka_unit_test(test_fotactl_update_ok_then_resume),
         cmocka_unit_test(test_fotactl_update_target_refuses),

@@ -1,7 +1,7 @@
 # tests/scenario/build.mk: unit tests of the harness's runner side
 # (scenario parser, link proxy, flash fault injector, result writers).
 
-SCENARIO_TEST_NAMES := scenario-test proxy-test inject-test results-test sweep-test fotactl_log-test oracle-test \
+SCENARIO_TEST_NAMES := scenario-test proxy-test inject-test results-test sweep-test oracle-test outcome-test \
                        include-test params-test merge-test fault_parse-test cut_at-test sweep_time-test
 SCENARIO_TESTS := $(SCENARIO_TEST_NAMES:%=$(BUILD)/tests/scenario/%)
 UNIT_TESTS += $(SCENARIO_TESTS)
@@ -10,4 +10,4 @@ $(foreach t,$(SCENARIO_TEST_NAMES),$(eval CFLAGS_$(t) := -Iharness))
 $(BUILD)/tests/scenario/%-test: $(BUILD)/tests/scenario/%-test.o $(HIL_LIB_OBJS) $(BUILD)/libfotacore.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $< $(HIL_LIB_OBJS) $(BUILD)/libfotacore.a $(CMOCKA_LIBS) -lyaml
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $< $(HIL_LIB_OBJS) $(BUILD)/libfotacore.a $(CMOCKA_LIBS) -lyaml -ljansson

@@ -226,9 +226,9 @@ static void test_parse_update_resumed_at(void **state)
     struct hil_scenario_list l;
     struct hil_scenario *s = parse_ok("id: a.b\nsteps:\n  - update: {image: x.img, resumed_at: 2048}\n"
                                       "  - update: x.img\n", &l);
-    assert_true(s->steps[0].update.has_resumed_at);
-    assert_int_equal(s->steps[0].update.resumed_at, 2048);
-    assert_false(s->steps[1].update.has_resumed_at);
+    assert_true(s->steps[0].update.updater.has_resumed_at);
+    assert_int_equal(s->steps[0].update.updater.resumed_at, 2048);
+    assert_false(s->steps[1].update.updater.has_resumed_at);
     hil_scenario_list_free(&l);
     parse_bad("id: a.b\nsteps:\n  - update: {image: x.img, resumed_at: late}\n",
               "t.yaml:3: update resumed_at must be a non-negative integer, got 'late'");
@@ -398,7 +398,7 @@ static void test_parse_malformed(void **state)
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {on: program}\n",
           "t.yaml:6: fault needs 'kind'" },
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: meteor}\n",
-          "t.yaml:6: fault kind must be one of power_cut|corrupt|drop|disconnect|rom_nack|rom_silent|spi_drop|spi_corrupt|spi_cs_release|spi_miso_stuck|spi_bit_shift, got 'meteor'" },
+          "t.yaml:6: fault kind must be one of power_cut|corrupt|drop|disconnect|rom_nack|rom_silent|spi_drop|spi_corrupt|spi_cs_release|spi_miso_stuck|spi_bit_shift|truncate, got 'meteor'" },
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, n: 1}\n",
           "t.yaml:6: power_cut fault needs 'on'" },
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, on: program}\n",

@@ -76,6 +76,7 @@ struct fh_update_stats {
     uint32_t data_bytes;      /**< image bytes acknowledged by DATA responses */
     uint32_t resume_offset;   /**< where this run started sending DATA, bytes */
     uint32_t fresh;           /**< 1 if BEGIN FRESH was sent */
+    uint32_t begun;           /**< 1 once a BEGIN was answered OK (resume_offset is then set) */
     uint32_t restarts;        /**< returns to the bootloader after an application answered BEGIN/DATA/END */
 };
 
