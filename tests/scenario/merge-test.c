@@ -71,7 +71,7 @@ static void test_hil_merge_resolve_malformed(void **state)
               "s.yaml:1: merge key '<<': the mapping merges itself (a cycle)");
     parse_bad("id: m.bad\nsteps:\n  - update:\n      '<<': {image: x}\n",
               "s.yaml:4: unknown key '<<' in update (expected one of: image, expect, args, timeout_ms, faults, "
-              "protocol, resumed_at)");
+              "protocol, resumed_at, updater)");
 }
 
 static void test_hil_merge_resolve_in_included_file(void **state)
