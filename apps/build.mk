@@ -24,6 +24,11 @@ APP_BEHAVIOUR_noconfirm := APP_NOCONFIRM
 APP_BEHAVIOUR_big := APP_DEMO
 APP_CFLAGS_big := -DAPP_PAD_BYTES=258048
 
+# Every image is signed with the test key (keys/README.md) and carries
+# security counter 1 (docs/SECURITY.md); $(APP_SIGN) goes on `fotactl pack`.
+APP_SECURITY_COUNTER := 1
+APP_SIGN = --key $(IMAGE_SIGN_KEY) --security-counter $(APP_SECURITY_COUNTER)
+
 # $(call app_version,demo-2.0.0) -> 2.0.0
 app_variant = $(word 1,$(subst -, ,$(1)))
 app_version = $(word 2,$(subst -, ,$(1)))
@@ -84,16 +89,16 @@ $(APP_BINS): $(FW)/apps/%.bin: $(FW)/apps/%.elf
 # FOTACTL is defined by host/build.mk, included after this file: expand it
 # in the prerequisites only once everything is read.
 .SECONDEXPANSION:
-$(APP_IMGS): $(IMAGES)/%.img: $(FW)/apps/%.bin $$(FOTACTL)
+$(APP_IMGS): $(IMAGES)/%.img: $(FW)/apps/%.bin $$(FOTACTL) $(IMAGE_SIGN_KEY)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  PACK    $@")
-	$(Q)$(FOTACTL) pack --slot $(word 3,$(subst -, ,$*)) --version $(word 2,$(subst -, ,$*)) \
+	$(Q)$(FOTACTL) pack $(APP_SIGN) --slot $(word 3,$(subst -, ,$*)) --version $(word 2,$(subst -, ,$*)) \
 		--in $< --out $@ $(if $(Q),>/dev/null)
 
-$(APP_BADSHA_IMG): $(FW)/apps/demo-2.0.0-B.bin $$(FOTACTL)
+$(APP_BADSHA_IMG): $(FW)/apps/demo-2.0.0-B.bin $$(FOTACTL) $(IMAGE_SIGN_KEY)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  PACK    $@")
-	$(Q)$(FOTACTL) pack --slot B --version 2.0.0 --force-sha256 $(APP_BADSHA) --in $< --out $@ \
+	$(Q)$(FOTACTL) pack $(APP_SIGN) --slot B --version 2.0.0 --force-sha256 $(APP_BADSHA) --in $< --out $@ \
 		$(if $(Q),>/dev/null)
 
 # Tail images (issue 16): the application binary padded so that the
@@ -114,10 +119,10 @@ $(FW)/apps/$(1)-tail$(2).bin: $(FW)/apps/$(1).bin
 	$$(Q)sz=$$$$(stat -c %s $$<); pad=$$$$(( (4 - sz % 4) % 4 + $(2) )); \
 		{ cat $$<; head -c $$$$pad /dev/zero | tr '\000' '\245'; } > $$@
 
-$(IMAGES)/$(1)-tail$(2).img: $(FW)/apps/$(1)-tail$(2).bin $$$$(FOTACTL)
+$(IMAGES)/$(1)-tail$(2).img: $(FW)/apps/$(1)-tail$(2).bin $$$$(FOTACTL) $(IMAGE_SIGN_KEY)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(Q),echo "  PACK    $$@")
-	$$(Q)$$(FOTACTL) pack --slot $(lastword $(subst -, ,$(1))) --version $(call app_version,$(1)) \
+	$$(Q)$$(FOTACTL) pack $$(APP_SIGN) --slot $(lastword $(subst -, ,$(1))) --version $(call app_version,$(1)) \
 		--in $$< --out $$@ $$(if $$(Q),>/dev/null)
 endef
 

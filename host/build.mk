@@ -6,6 +6,7 @@ FOTAHOST_CFLAGS := -Ihost/include
 FOTAHOST_SRCS := \
 	host/lib/msg.c \
 	host/lib/image.c \
+	host/lib/image_sign.c \
 	host/lib/file.c \
 	host/lib/update.c \
 	host/lib/link_posix.c \
@@ -31,11 +32,17 @@ $(FOTAHOST_LIB): $(FOTAHOST_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(FOTACTL): $(BUILD)/host/fotactl.o $(BUILD)/host/fotactl_rom.o $(FOTAHOST_LIB) $(FOTACORE_LIB)
+FOTACTL_OBJS := $(BUILD)/host/fotactl.o $(BUILD)/host/fotactl_rom.o $(BUILD)/host/fotactl_sign.o
+$(FOTACTL): $(FOTACTL_OBJS) $(FOTAHOST_LIB) $(FOTACORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(BUILD)/host/fotactl.o $(BUILD)/host/fotactl_rom.o $(FOTAHOST_LIB) \
-		$(FOTACORE_LIB)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(FOTACTL_OBJS) $(FOTAHOST_LIB) $(FOTACORE_LIB) $(MBEDTLS_HOST_LIBS)
+
+# The bootloader's built-in public key (crypto/build.mk IMAGE_PUBKEY_C).
+$(IMAGE_PUBKEY_C): $(IMAGE_SIGN_KEY) $(FOTACTL)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PUBKEY  $@")
+	$(Q)$(FOTACTL) pubkey --key $(IMAGE_SIGN_KEY) --c > $@.tmp && mv $@.tmp $@
 
 # host/bridge: the FOTA bridge (docs/BRIDGE.md). libfotabridge.a holds the
 # portable logic and its Linux ports; fota-bridge is the daemon.

@@ -197,7 +197,7 @@ static int update_begin(struct update_ctx *u, const struct proto_frame *req, str
         return rc;
     }
 
-    u->image_size = IMAGE_HEADER_SIZE + h.ih_size;
+    u->image_size = image_total_size(&h);
     if ((flags & PROTO_BEGIN_F_FRESH) ||
         !update_find_resume(slot, u->image_size, &h, &resume, &crc, &rc)) {
         if (rc == 0) {

@@ -18,8 +18,8 @@
 #define B LAYOUT_SLOT_B
 #define NO META_NO_SLOT
 
-static uint8_t img_a[IMAGE_HEADER_SIZE + 1000];
-static uint8_t img_b[IMAGE_HEADER_SIZE + 1200];
+static uint8_t img_a[FAKE_IMAGE_SIZE(1000)];
+static uint8_t img_b[FAKE_IMAGE_SIZE(1200)];
 
 static int setup(void **state)
 {

@@ -24,9 +24,9 @@
 #define NO META_NO_SLOT
 #define F(x) BOOT_F_##x
 
-static uint8_t img_a1[IMAGE_HEADER_SIZE + 3000];
-static uint8_t img_b2[IMAGE_HEADER_SIZE + 5000];
-static uint8_t img_b09[IMAGE_HEADER_SIZE + 2000];
+static uint8_t img_a1[FAKE_IMAGE_SIZE(3000)];
+static uint8_t img_b2[FAKE_IMAGE_SIZE(5000)];
+static uint8_t img_b09[FAKE_IMAGE_SIZE(2000)];
 
 static int setup(void **state)
 {
@@ -455,7 +455,7 @@ static void test_boot_main_factory_commit_fails_boots_highest(void **state)
 
 static void test_boot_main_pending_downgrade_rejected(void **state)
 {
-    static uint8_t a2[IMAGE_HEADER_SIZE + 3000];
+    static uint8_t a2[FAKE_IMAGE_SIZE(3000)];
     uint32_t slot;
 
     (void)state;
@@ -475,16 +475,11 @@ static void test_boot_main_pending_downgrade_rejected(void **state)
  * with CRC-32, SHA-256 and header CRC made valid again. */
 static void set_vectors(uint8_t *img, uint32_t len, uint32_t sp, uint32_t pc)
 {
-    struct image_header h;
     uint8_t *pl = img + IMAGE_HEADER_SIZE;
 
-    memcpy(&h, img, sizeof(h));
     memcpy(pl, &sp, 4);
     memcpy(pl + 4, &pc, 4);
-    h.ih_crc32 = crc32_update(0, pl, len - IMAGE_HEADER_SIZE);
-    sha256(pl, len - IMAGE_HEADER_SIZE, h.ih_sha256);
-    fake_image_fix_header(&h);
-    memcpy(img, &h, sizeof(h));
+    assert_int_equal(fake_image_resign(img, len, FAKE_IMAGE_SEC_CNT), len);
 }
 
 static void test_boot_main_bad_vectors_never_jumps(void **state)
@@ -498,7 +493,7 @@ static void test_boot_main_bad_vectors_never_jumps(void **state)
         { LAYOUT_APP_RAM_ADDR + 0x1000u, LAYOUT_BOOT_ADDR + 0x101u },       /* into the bootloader */
         { LAYOUT_APP_RAM_ADDR + 0x1000u, LAYOUT_APP_VECTORS(A) + 3000u + 1u }, /* past the payload */
     };
-    static uint8_t img[IMAGE_HEADER_SIZE + 3000];
+    static uint8_t img[FAKE_IMAGE_SIZE(3000)];
     uint32_t slot, i;
 
     (void)state;

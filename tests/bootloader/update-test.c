@@ -24,10 +24,10 @@
 #define B LAYOUT_SLOT_B
 #define NO META_NO_SLOT
 #define PAYLOAD (20u * 1024u)
-#define IMG_LEN (IMAGE_HEADER_SIZE + PAYLOAD)
+#define IMG_LEN FAKE_IMAGE_SIZE(PAYLOAD)
 #define CHUNKS ((IMG_LEN + PROTO_MAX_DATA - 1u) / PROTO_MAX_DATA)
 
-static uint8_t img_a1[IMAGE_HEADER_SIZE + 4000];
+static uint8_t img_a1[FAKE_IMAGE_SIZE(4000)];
 static uint8_t img_b2[IMG_LEN];
 static struct fake_host host;
 
@@ -150,7 +150,7 @@ static void tweak_fresh(struct fake_host *h) { h->force_fresh = 1; }
 
 static void test_update_run_fresh_erases_needed_sectors(void **state)
 {
-    static uint8_t big[IMAGE_HEADER_SIZE + 200000u];
+    static uint8_t big[FAKE_IMAGE_SIZE(200000u)];
     uint32_t n, i, erased[LAYOUT_FLASH_SECTORS] = { 0 };
     const struct sim_op *log;
 
@@ -339,7 +339,7 @@ static void test_update_run_resume_after_power_cut_clean(void **state)
 
 static void test_update_run_wrong_slot(void **state)
 {
-    static uint8_t img[IMAGE_HEADER_SIZE + 2048];
+    static uint8_t img[FAKE_IMAGE_SIZE(2048)];
 
     (void)state;
     fake_image_build(img, sizeof(img), A, IMAGE_VERSION(2, 0, 0), 2048, 5); /* for A, target is B */
@@ -372,7 +372,7 @@ static void test_update_run_bad_sha(void **state)
 
 static void test_update_run_downgrade(void **state)
 {
-    static uint8_t a2[IMAGE_HEADER_SIZE + 1000], b1[IMAGE_HEADER_SIZE + 1000], b2[IMAGE_HEADER_SIZE + 1000];
+    static uint8_t a2[FAKE_IMAGE_SIZE(1000)], b1[FAKE_IMAGE_SIZE(1000)], b2[FAKE_IMAGE_SIZE(1000)];
     uint32_t slot;
 
     (void)state;
@@ -394,7 +394,7 @@ static void test_update_run_downgrade(void **state)
 
 static void test_update_run_oversize(void **state)
 {
-    static uint8_t img[IMAGE_HEADER_SIZE + 1000];
+    static uint8_t img[FAKE_IMAGE_SIZE(1000)];
     struct image_header *h = (struct image_header *)img;
 
     (void)state;
@@ -526,7 +526,7 @@ static void test_update_run_erase_refreshes_watchdog(void **state)
 
 static void test_update_run_downgrade_without_active(void **state)
 {
-    static uint8_t a2[IMAGE_HEADER_SIZE + 1000], a1[IMAGE_HEADER_SIZE + 1000];
+    static uint8_t a2[FAKE_IMAGE_SIZE(1000)], a1[FAKE_IMAGE_SIZE(1000)];
     uint32_t slot;
 
     (void)state;
