@@ -130,6 +130,40 @@ $(foreach b,$(APP_TAIL_BASES),$(foreach k,$(APP_TAIL_KS),$(eval $(call APP_TAIL_
 
 FIRMWARE += $(APP_ELFS) $(APP_BINS) $(APP_IMGS) $(APP_BADSHA_IMG) $(APP_TAIL_BINS) $(APP_TAIL_IMGS)
 
+# Negative-test images for scenarios/image.sign.* and
+# image.security_counter.* (docs/SECURITY.md), all from demo-2.0.0 for
+# slot B: unsigned (pack without --key), signed with the other test key,
+# one bit flipped in the signature / in the protected SEC_CNT TLV, the TLV
+# area cut by 8 bytes with a header that agrees (host/mkbadimg.c), and
+# security counter 2 (a later image with counter 1 is a rollback).
+MKBADIMG := $(BUILD)/mkbadimg
+SIGN_BAD_IMGS := $(patsubst %,$(IMAGES)/demo-2.0.0-B-%.img,unsigned wrongkey badsig badseccnt cuttlv seccnt2)
+HOST_PROGS += $(MKBADIMG)
+
+$(MKBADIMG): $(BUILD)/host/mkbadimg.o $$(FOTACORE_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $< $(FOTACORE_LIB)
+
+SIGN_PACK_unsigned :=
+SIGN_PACK_wrongkey := --key keys/test-ecdsa-p256-other.pem --security-counter $(APP_SECURITY_COUNTER)
+SIGN_PACK_seccnt2 := --key $(IMAGE_SIGN_KEY) --security-counter 2
+$(patsubst %,$(IMAGES)/demo-2.0.0-B-%.img,unsigned wrongkey seccnt2): $(IMAGES)/demo-2.0.0-B-%.img: \
+		$(FW)/apps/demo-2.0.0-B.bin $$(FOTACTL) $(IMAGE_SIGN_KEY)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PACK    $@")
+	$(Q)$(FOTACTL) pack $(SIGN_PACK_$*) --slot B --version 2.0.0 --in $< --out $@ $(if $(Q),>/dev/null)
+
+MKBADIMG_badsig := --flip sig
+MKBADIMG_badseccnt := --flip sec_cnt
+MKBADIMG_cuttlv := --cut-tlv 8
+$(patsubst %,$(IMAGES)/demo-2.0.0-B-%.img,badsig badseccnt cuttlv): $(IMAGES)/demo-2.0.0-B-%.img: \
+		$(IMAGES)/demo-2.0.0-B.img $(MKBADIMG)
+	@$(if $(Q),echo "  BADIMG  $@")
+	$(Q)$(MKBADIMG) --in $< --out $@ $(MKBADIMG_$*)
+
+FIRMWARE += $(SIGN_BAD_IMGS)
+
 # Flash dumps with a metadata log that has run long (host/mkflash.c, issue
 # 16), for `flash: {file: ...}`: 1.0.0 confirmed in A, B empty, and the
 # newest record at the last places of a sector so the commits of one
