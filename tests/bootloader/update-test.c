@@ -392,6 +392,34 @@ static void test_update_run_downgrade(void **state)
     assert_int_equal(host.state, FH_DONE);
 }
 
+/* Anti-rollback at BEGIN: an image whose security counter is below the
+ * record's floor is refused before the slot changes; at or above it, it
+ * is accepted. */
+static void test_update_run_counter_rollback(void **state)
+{
+    static uint8_t a2[FAKE_IMAGE_SIZE(1000)], b3[FAKE_IMAGE_SIZE(1000)];
+    struct meta_record r;
+    uint32_t slot;
+
+    (void)state;
+    sim_init();
+    fake_image_build(a2, sizeof(a2), A, IMAGE_VERSION(2, 0, 0), 1000, 7);
+    fake_image_build(b3, sizeof(b3), B, IMAGE_VERSION(3, 0, 0), 1000, 8); /* counter 1 */
+    fake_image_install(A, a2, sizeof(a2));
+    assert_int_equal(fake_boot(&slot), SIM_EXIT_JUMP);
+    assert_int_equal(meta_load(&r), 0);
+    r.mr_security_counter = 2;
+    assert_int_equal(meta_commit(&r), 0);
+    sim_ops_reset();
+    assert_int_equal(run_update(b3, sizeof(b3), NULL), SIM_EXIT_STOP);
+    assert_int_equal(host.error, FOTA_EROLLBACK);
+    expect_line("BL: update done slot=B version=3.0.0: EROLLBACK");
+    assert_int_equal(sim_ops(), 0);
+    assert_int_equal(fake_image_resign(b3, sizeof(b3), 2), sizeof(b3));
+    assert_int_equal(run_update(b3, sizeof(b3), NULL), SIM_EXIT_RESET);
+    assert_int_equal(host.state, FH_DONE);
+}
+
 static void test_update_run_oversize(void **state)
 {
     static uint8_t img[FAKE_IMAGE_SIZE(1000)];
@@ -687,6 +715,7 @@ int main(void)
         cmocka_unit_test_setup(test_update_run_arms_and_refreshes_watchdog, setup),
         cmocka_unit_test_setup(test_update_run_erase_refreshes_watchdog, setup),
         cmocka_unit_test_setup(test_update_run_downgrade_without_active, setup),
+        cmocka_unit_test_setup(test_update_run_counter_rollback, setup),
         cmocka_unit_test_setup(test_update_run_oversize, setup),
         cmocka_unit_test_setup(test_update_run_flash_error, setup),
         cmocka_unit_test_setup(test_update_run_recovery_first_image, setup),
