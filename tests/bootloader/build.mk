@@ -5,7 +5,7 @@
 include bootloader/core/build.mk
 
 BL_TEST_DIR := $(BUILD)/tests/bootloader
-BL_TEST_UNITS := crc32 sha256 errors proto image meta port_flash_check sim boot bl_api update sweep iwdg
+BL_TEST_UNITS := crc32 sha256 errors proto image image_tlv meta port_flash_check sim boot bl_api update sweep iwdg
 BL_UNIT_TESTS := $(patsubst %,$(BL_TEST_DIR)/%-test,$(BL_TEST_UNITS))
 BL_FAKES_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fakes/*.c))
 UNIT_TESTS += $(BL_UNIT_TESTS)

@@ -251,7 +251,7 @@ static void test_fh_image_pack_fields(void **state)
     /* Byte offsets from fota/image.h, checked by hand. */
     assert_memory_equal(img, "FOTA", 4);
     assert_int_equal(proto_get_u16(img + 0x04), 0x200);
-    assert_int_equal(proto_get_u16(img + 0x06), 1);
+    assert_int_equal(proto_get_u16(img + 0x06), 2);
     assert_int_equal(proto_get_u32(img + 0x08), 0x00020103u);
     assert_int_equal(proto_get_u32(img + 0x0C), 0x08080000u);
     assert_int_equal(proto_get_u32(img + 0x10), APP_LEN);
@@ -379,10 +379,10 @@ static void test_fh_image_inspect_bad_header_format(void **state)
     struct inspect_fx *fx = *state;
     struct fh_image_report r;
 
-    proto_put_u16(fx->img + 0x06, 2);
+    proto_put_u16(fx->img + 0x06, 3);
     rehdr(fx->img);
     assert_int_equal(fh_image_inspect(fx->img, IMAGE_HEADER_SIZE + APP_LEN, &r, NULL), FOTA_EVERSION);
-    proto_put_u16(fx->img + 0x06, 1);
+    proto_put_u16(fx->img + 0x06, 2);
     proto_put_u16(fx->img + 0x04, 0x100);
     rehdr(fx->img);
     assert_int_equal(fh_image_inspect(fx->img, IMAGE_HEADER_SIZE + APP_LEN, &r, NULL), FOTA_EVERSION);
