@@ -21,7 +21,7 @@ IMAGE_PUBKEY_C := build/gen/image_pubkey.c
 
 $(MBEDTLS_LIB):
 	@$(if $(Q),echo "  MBEDTLS $(MBEDTLS_DIR)")
-	$(Q)crypto/build.sh build >/dev/null
+	$(Q)crypto/build.sh build $(MBEDTLS_DIR) >/dev/null
 
 .PHONY: mbedtls
 mbedtls: $(MBEDTLS_LIB)

@@ -3,8 +3,10 @@
 # (Cortex-M4, crypto/fota_mbedtls_config.h), from Debian's mbedtls source
 # package. No copy of mbedTLS is kept in the tree.
 #
-#   crypto/build.sh path    print the library's directory; no build
-#   crypto/build.sh build   build it unless the cache has it, print the directory
+#   crypto/build.sh path         print the library's directory; no build
+#   crypto/build.sh build [DIR]  build it unless the cache has it, print the
+#                                directory (DIR: the one `path` printed when
+#                                make read its files, see crypto/build.mk)
 #
 # The result goes to $FOTA_HIL_CACHE (default /var/cache/fota-hil) under
 # mbedtls-<key>/, key = SHA-256 of the crypto/ tree and of the ARM
@@ -32,20 +34,21 @@ die() {
   exit 2
 }
 
-command -v "$cc" >/dev/null 2>&1 ||
-  die "cannot build mbedTLS: $cc not found" "fix: run scripts/install-deps.sh as root (make deps)"
-
+# (No compiler yet, e.g. before `make deps`: the key says so; make passes
+# the directory it computed to `build`.)
 mbedtls_key() {
   { (cd "$here" && find . -type f ! -name '*~' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
-    "$cc" --version | head -1; } | sha256sum | cut -c1-16
+    "$cc" --version 2>/dev/null | head -1 || echo "no $cc"; } | sha256sum | cut -c1-16
 }
 
 out="$cache/mbedtls-$(mbedtls_key)"
 case "${1:-}" in
   path) echo "$out"; exit 0 ;;
-  build) ;;
-  *) die "usage: crypto/build.sh path|build" ;;
+  build) out=${2:-$out} ;;
+  *) die "usage: crypto/build.sh path|build [DIR]" ;;
 esac
+command -v "$cc" >/dev/null 2>&1 ||
+  die "cannot build mbedTLS: $cc not found" "fix: run scripts/install-deps.sh as root (make deps)"
 if [ -f "$out/libmbedcrypto.a" ]; then
   echo "$out"
   exit 0
@@ -92,6 +95,7 @@ fetch_source() {
 build_lib() {
   local src="$work/src" tmp="$out.tmp" f
   rm -rf "$src" "$tmp"
+  trap "rm -rf '$tmp'" EXIT
   dpkg-source -x "$work/dl/$MBEDTLS_DSC" "$src" >"$work/unpack.log" 2>&1 ||
     die "dpkg-source -x failed: the files do not match the .dsc (see $work/unpack.log)" \
         "fix: delete $work/dl and build again"
