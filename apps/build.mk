@@ -132,7 +132,8 @@ FIRMWARE += $(APP_ELFS) $(APP_BINS) $(APP_IMGS) $(APP_BADSHA_IMG) $(APP_TAIL_BIN
 
 # Negative-test images for scenarios/image.sign.* and
 # image.security_counter.* (docs/SECURITY.md), all from demo-2.0.0 for
-# slot B: unsigned (pack without --key), signed with the other test key,
+# slot B: unsigned (pack without --key, the counter of the others, so that
+# only the missing signature refuses it), signed with the other test key,
 # one bit flipped in the signature / in the protected SEC_CNT TLV, the TLV
 # area cut by 8 bytes with a header that agrees (host/mkbadimg.c), and
 # security counter 2 (a later image with counter 1 is a rollback).
@@ -145,7 +146,7 @@ $(MKBADIMG): $(BUILD)/host/mkbadimg.o $$(FOTACORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $< $(FOTACORE_LIB)
 
-SIGN_PACK_unsigned :=
+SIGN_PACK_unsigned := --security-counter $(APP_SECURITY_COUNTER)
 SIGN_PACK_wrongkey := --key keys/test-ecdsa-p256-other.pem --security-counter $(APP_SECURITY_COUNTER)
 SIGN_PACK_seccnt2 := --key $(IMAGE_SIGN_KEY) --security-counter 2
 $(patsubst %,$(IMAGES)/demo-2.0.0-B-%.img,unsigned wrongkey seccnt2): $(IMAGES)/demo-2.0.0-B-%.img: \

@@ -40,7 +40,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: fotactl pack --slot A|B --version X.Y.Z --in APP.bin --out APP.img [--force-sha256 HEX]\n"
-        "                    [--key KEY.pem [--security-counter N]]\n"
+        "                    [--key KEY.pem] [--security-counter N]\n"
         "       fotactl sign --key KEY.pem [--security-counter N] [--out OUT.img] IMG\n"
         "       fotactl pubkey --key KEY.pem [--c]\n"
         "       fotactl info IMG\n"
@@ -179,9 +179,6 @@ static int cmd_pack(int argc, char **argv)
     if (slot_s == NULL || ver_s == NULL || in == NULL || out == NULL) {
         return usage_error("pack: %s", "--slot, --version, --in and --out are required");
     }
-    if (cnt_s != NULL && key == NULL) {
-        return usage_error("pack: %s", "--security-counter needs --key");
-    }
     if (cnt_s != NULL && fotactl_parse_u32("--security-counter", cnt_s, 0, UINT32_MAX, &cnt) != 0) {
         return EXIT_USAGE;
     }
@@ -191,6 +188,7 @@ static int cmd_pack(int argc, char **argv)
         return usage_error("pack: %s", m.text);
     }
     po.force_sha256 = force_s != NULL ? forced : NULL;
+    po.security_counter = cnt;
     rc = fh_file_read(in, IMAGE_MAX_PAYLOAD, &bin, &bin_len, &m);
     if (rc != 0) {
         fprintf(stderr, "%s: %s\n", prog, m.text);

@@ -223,6 +223,7 @@ int fh_image_pack(const uint8_t *bin, size_t len, const struct fh_pack_opts *o,
     proto_put_u32(h + offsetof(struct image_header, ih_size), (uint32_t)len);
     proto_put_u32(h + offsetof(struct image_header, ih_flags), IMAGE_F_NONE);
     proto_put_u32(h + offsetof(struct image_header, ih_crc32), crc32_update(0, bin, len));
+    proto_put_u32(h + offsetof(struct image_header, ih_security_counter), o->security_counter);
     if (o->force_sha256 != NULL) {
         memcpy(h + offsetof(struct image_header, ih_sha256), o->force_sha256, SHA256_DIGEST_SIZE);
     } else {

@@ -144,7 +144,7 @@ static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
     uint8_t bin[APP_LEN];
-    struct fh_pack_opts po = { LAYOUT_SLOT_A, IMAGE_VERSION(2, 0, 0), NULL };
+    struct fh_pack_opts po = { LAYOUT_SLOT_A, IMAGE_VERSION(2, 0, 0), NULL, 0 };
     size_t n = 0;
 
     if (fx == NULL) {

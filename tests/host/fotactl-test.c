@@ -187,8 +187,7 @@ static void test_fotactl_pack_and_info_good(void **state)
 
 /* pack --key signs (security counter 3); sign re-signs into --out with
  * another counter; pubkey prints the 65-byte point and the C file; a key
- * that cannot be read, a missing --key and --security-counter without
- * --key are refused. */
+ * that cannot be read and sign without --key are refused. */
 static void test_fotactl_sign_pack_key_pubkey(void **state)
 {
     char bin[128], img[128], out[128];
@@ -219,8 +218,10 @@ static void test_fotactl_sign_pack_key_pubkey(void **state)
     assert_int_equal(fotactl("sign", "--key", "keys/none.pem", img, NULL), 4);
     assert_non_null(strstr(g_err, "keys/none.pem"));
     assert_int_equal(fotactl("sign", img, NULL), 2);
+    /* unsigned, but claiming a counter (a negative-test image) */
     assert_int_equal(fotactl("pack", "--slot", "B", "--version", "2.0.0", "--in", bin, "--out", img,
-                             "--security-counter", "3", NULL), 2);
+                             "--security-counter", "3", NULL), 0);
+    assert_non_null(strstr(g_out, ", unsigned"));
 }
 
 static void test_fotactl_pack_reset_vector_outside_slot(void **state)

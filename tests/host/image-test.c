@@ -232,7 +232,7 @@ static void test_fh_app_check_sizes(void **state)
 
 static void pack(uint8_t *img, const uint8_t *bin, uint32_t slot, const uint8_t *force)
 {
-    struct fh_pack_opts po = { slot, IMAGE_VERSION(2, 1, 3), force };
+    struct fh_pack_opts po = { slot, IMAGE_VERSION(2, 1, 3), force, 0 };
     size_t n = 0;
 
     assert_int_equal(fh_image_pack(bin, APP_LEN, &po, img, IMAGE_HEADER_SIZE + APP_LEN, &n, NULL), 0);
@@ -287,7 +287,7 @@ static void test_fh_image_pack_force_sha256(void **state)
 static void test_fh_image_pack_rejects(void **state)
 {
     uint8_t bin[APP_LEN], img[IMAGE_HEADER_SIZE + APP_LEN];
-    struct fh_pack_opts po = { LAYOUT_SLOT_A, IMAGE_VERSION(1, 0, 0), NULL };
+    struct fh_pack_opts po = { LAYOUT_SLOT_A, IMAGE_VERSION(1, 0, 0), NULL, 0 };
     struct fh_msg m;
     size_t n = 0;
 

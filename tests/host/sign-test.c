@@ -25,7 +25,7 @@ static uint8_t img[SIGNED_LEN];
 
 static int setup(void **state)
 {
-    struct fh_pack_opts po = { LAYOUT_SLOT_B, IMAGE_VERSION(1, 2, 3), NULL };
+    struct fh_pack_opts po = { LAYOUT_SLOT_B, IMAGE_VERSION(1, 2, 3), NULL, 0 };
     uint8_t bin[APP_LEN];
     size_t i, n = 0;
 
