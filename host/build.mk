@@ -39,10 +39,12 @@ $(FOTACTL): $(FOTACTL_OBJS) $(FOTAHOST_LIB) $(FOTACORE_LIB)
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(FOTACTL_OBJS) $(FOTAHOST_LIB) $(FOTACORE_LIB) $(MBEDTLS_HOST_LIBS)
 
 # The bootloader's built-in public key (crypto/build.mk IMAGE_PUBKEY_C).
+# Replaced only when its text changes: a new fotactl (build/host or
+# build/san) must not relink the bootloader.
 $(IMAGE_PUBKEY_C): $(IMAGE_SIGN_KEY) $(FOTACTL)
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  PUBKEY  $@")
-	$(Q)$(FOTACTL) pubkey --key $(IMAGE_SIGN_KEY) --c > $@.tmp && mv $@.tmp $@
+	$(Q)$(FOTACTL) pubkey --key $(IMAGE_SIGN_KEY) --c > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else $(if $(Q),echo "  PUBKEY  $@";) mv $@.tmp $@; fi
 
 # host/bridge: the FOTA bridge (docs/BRIDGE.md). libfotabridge.a holds the
 # portable logic and its Linux ports; fota-bridge is the daemon.
