@@ -58,6 +58,7 @@ BENCHES :=
 all: check-deps firmware host
 
 include scripts/deps.mk
+include crypto/build.mk
 include bootloader/build.mk
 include apps/build.mk
 include host/build.mk

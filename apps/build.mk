@@ -25,6 +25,11 @@ APP_BEHAVIOUR_noconfirm := APP_NOCONFIRM
 APP_BEHAVIOUR_big := APP_DEMO
 APP_CFLAGS_big := -DAPP_PAD_BYTES=258048
 
+# Every image is signed with the test key (keys/README.md) and carries
+# security counter 1 (docs/SECURITY.md); $(APP_SIGN) goes on `fotactl pack`.
+APP_SECURITY_COUNTER := 1
+APP_SIGN = --key $(IMAGE_SIGN_KEY) --security-counter $(APP_SECURITY_COUNTER)
+
 # $(call app_version,demo-2.0.0) -> 2.0.0
 app_variant = $(word 1,$(subst -, ,$(1)))
 app_version = $(word 2,$(subst -, ,$(1)))
@@ -85,16 +90,16 @@ $(APP_BINS): $(FW)/apps/%.bin: $(FW)/apps/%.elf
 # FOTACTL is defined by host/build.mk, included after this file: expand it
 # in the prerequisites only once everything is read.
 .SECONDEXPANSION:
-$(APP_IMGS): $(IMAGES)/%.img: $(FW)/apps/%.bin $$(FOTACTL)
+$(APP_IMGS): $(IMAGES)/%.img: $(FW)/apps/%.bin $$(FOTACTL) $(IMAGE_SIGN_KEY)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  PACK    $@")
-	$(Q)$(FOTACTL) pack --slot $(word 3,$(subst -, ,$*)) --version $(word 2,$(subst -, ,$*)) \
+	$(Q)$(FOTACTL) pack $(APP_SIGN) --slot $(word 3,$(subst -, ,$*)) --version $(word 2,$(subst -, ,$*)) \
 		--in $< --out $@ $(if $(Q),>/dev/null)
 
-$(APP_BADSHA_IMG): $(FW)/apps/demo-2.0.0-B.bin $$(FOTACTL)
+$(APP_BADSHA_IMG): $(FW)/apps/demo-2.0.0-B.bin $$(FOTACTL) $(IMAGE_SIGN_KEY)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  PACK    $@")
-	$(Q)$(FOTACTL) pack --slot B --version 2.0.0 --force-sha256 $(APP_BADSHA) --in $< --out $@ \
+	$(Q)$(FOTACTL) pack $(APP_SIGN) --slot B --version 2.0.0 --force-sha256 $(APP_BADSHA) --in $< --out $@ \
 		$(if $(Q),>/dev/null)
 
 # Tail images (issue 16): the application binary padded so that the
@@ -115,10 +120,10 @@ $(FW)/apps/$(1)-tail$(2).bin: $(FW)/apps/$(1).bin
 	$$(Q)sz=$$$$(stat -c %s $$<); pad=$$$$(( (4 - sz % 4) % 4 + $(2) )); \
 		{ cat $$<; head -c $$$$pad /dev/zero | tr '\000' '\245'; } > $$@
 
-$(IMAGES)/$(1)-tail$(2).img: $(FW)/apps/$(1)-tail$(2).bin $$$$(FOTACTL)
+$(IMAGES)/$(1)-tail$(2).img: $(FW)/apps/$(1)-tail$(2).bin $$$$(FOTACTL) $(IMAGE_SIGN_KEY)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(Q),echo "  PACK    $$@")
-	$$(Q)$$(FOTACTL) pack --slot $(lastword $(subst -, ,$(1))) --version $(call app_version,$(1)) \
+	$$(Q)$$(FOTACTL) pack $$(APP_SIGN) --slot $(lastword $(subst -, ,$(1))) --version $(call app_version,$(1)) \
 		--in $$< --out $$@ $$(if $$(Q),>/dev/null)
 endef
 
@@ -133,6 +138,41 @@ $(APP_HALF_IMG): $(IMAGES)/demo-2.0.0-B.img
 	$(Q)head -c $$(( $$(stat -c %s $<) / 2 )) $< > $@
 
 FIRMWARE += $(APP_ELFS) $(APP_BINS) $(APP_IMGS) $(APP_BADSHA_IMG) $(APP_TAIL_BINS) $(APP_TAIL_IMGS) $(APP_HALF_IMG)
+
+# Negative-test images for scenarios/image.sign.* and
+# image.security_counter.* (docs/SECURITY.md), all from demo-2.0.0 for
+# slot B: unsigned (pack without --key, the counter of the others, so that
+# only the missing signature refuses it), signed with the other test key,
+# one bit flipped in the signature / in the protected SEC_CNT TLV, the TLV
+# area cut by 8 bytes with a header that agrees (host/mkbadimg.c), and
+# security counter 2 (a later image with counter 1 is a rollback).
+MKBADIMG := $(BUILD)/mkbadimg
+SIGN_BAD_IMGS := $(patsubst %,$(IMAGES)/demo-2.0.0-B-%.img,unsigned wrongkey badsig badseccnt cuttlv seccnt2)
+HOST_PROGS += $(MKBADIMG)
+
+$(MKBADIMG): $(BUILD)/host/mkbadimg.o $$(FOTACORE_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $< $(FOTACORE_LIB)
+
+SIGN_PACK_unsigned := --security-counter $(APP_SECURITY_COUNTER)
+SIGN_PACK_wrongkey := --key keys/test-ecdsa-p256-other.pem --security-counter $(APP_SECURITY_COUNTER)
+SIGN_PACK_seccnt2 := --key $(IMAGE_SIGN_KEY) --security-counter 2
+$(patsubst %,$(IMAGES)/demo-2.0.0-B-%.img,unsigned wrongkey seccnt2): $(IMAGES)/demo-2.0.0-B-%.img: \
+		$(FW)/apps/demo-2.0.0-B.bin $$(FOTACTL) $(IMAGE_SIGN_KEY)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PACK    $@")
+	$(Q)$(FOTACTL) pack $(SIGN_PACK_$*) --slot B --version 2.0.0 --in $< --out $@ $(if $(Q),>/dev/null)
+
+MKBADIMG_badsig := --flip sig
+MKBADIMG_badseccnt := --flip sec_cnt
+MKBADIMG_cuttlv := --cut-tlv 8
+$(patsubst %,$(IMAGES)/demo-2.0.0-B-%.img,badsig badseccnt cuttlv): $(IMAGES)/demo-2.0.0-B-%.img: \
+		$(IMAGES)/demo-2.0.0-B.img $(MKBADIMG)
+	@$(if $(Q),echo "  BADIMG  $@")
+	$(Q)$(MKBADIMG) --in $< --out $@ $(MKBADIMG_$*)
+
+FIRMWARE += $(SIGN_BAD_IMGS)
 
 # Flash dumps with a metadata log that has run long (host/mkflash.c, issue
 # 16), for `flash: {file: ...}`: 1.0.0 confirmed in A, B empty, and the

@@ -17,7 +17,7 @@ STM32F4_BOARD_SRCS := $(STM32F4_DIR)/startup.c $(STM32F4_DIR)/clock.c $(STM32F4_
 BL_PORT_SRCS := $(STM32F4_BOARD_SRCS) $(STM32F4_DIR)/flash.c $(STM32F4_DIR)/iwdg.c $(STM32F4_DIR)/port.c $(STM32F4_DIR)/spi.c \
 	$(STM32F4_DIR)/main.c
 BL_SRCS := $(BL_CORE_SRCS) $(BL_PORT_SRCS)
-BL_OBJS := $(patsubst %.c,$(FW)/%.o,$(BL_SRCS))
+BL_OBJS := $(patsubst %.c,$(FW)/%.o,$(BL_SRCS)) $(FW)/$(IMAGE_PUBKEY_C:.c=.o)
 
 BL_ELF := $(FW)/bootloader.elf
 BL_BIN := $(FW)/bootloader.bin
@@ -41,12 +41,12 @@ $(BL_FLAGS_STAMP): fw-flags-force
 .PHONY: fw-flags-force
 fw-flags-force:
 
-$(BL_OBJS): FW_CFLAGS += -I$(STM32F4_DIR) $(BL_CFLAGS_EXTRA)
-$(BL_OBJS): $(BL_FLAGS_STAMP)
+$(BL_OBJS): FW_CFLAGS += -I$(STM32F4_DIR) $(MBEDTLS_FW_CFLAGS) $(BL_CFLAGS_EXTRA)
+$(BL_OBJS): $(BL_FLAGS_STAMP) $(MBEDTLS_LIB)
 
-$(BL_ELF): $(BL_OBJS) $(BL_LD)
+$(BL_ELF): $(BL_OBJS) $(BL_LD) $(MBEDTLS_LIB)
 	@$(if $(Q),echo "  ARMLD   $@")
-	$(Q)$(ARM_CC) -T$(BL_LD) -Wl,-Map=$(FW)/bootloader.map -o $@ $(BL_OBJS) $(ARM_LDFLAGS)
+	$(Q)$(ARM_CC) -T$(BL_LD) -Wl,-Map=$(FW)/bootloader.map -o $@ $(BL_OBJS) $(MBEDTLS_LIB) $(ARM_LDFLAGS)
 	$(Q)$(if $(Q),,$(ARM_SIZE) $@)
 
 $(BL_BIN): $(BL_ELF)

@@ -6,6 +6,7 @@ FOTAHOST_CFLAGS := -Ihost/include
 FOTAHOST_SRCS := \
 	host/lib/msg.c \
 	host/lib/image.c \
+	host/lib/image_sign.c \
 	host/lib/file.c \
 	host/lib/update.c \
 	host/lib/link_posix.c \
@@ -31,13 +32,20 @@ $(FOTAHOST_LIB): $(FOTAHOST_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# fotactl_json.o: `update --json` (jansson).
-$(FOTACTL): $(BUILD)/host/fotactl.o $(BUILD)/host/fotactl_rom.o $(BUILD)/host/fotactl_json.o $(FOTAHOST_LIB) \
-		$(FOTACORE_LIB)
+# fotactl_json.o: `update --json` (jansson); fotactl_sign.o: sign/pack --key/pubkey (mbedTLS).
+FOTACTL_OBJS := $(BUILD)/host/fotactl.o $(BUILD)/host/fotactl_rom.o $(BUILD)/host/fotactl_sign.o $(BUILD)/host/fotactl_json.o
+$(FOTACTL): $(FOTACTL_OBJS) $(FOTAHOST_LIB) $(FOTACORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(BUILD)/host/fotactl.o $(BUILD)/host/fotactl_rom.o \
-		$(BUILD)/host/fotactl_json.o $(FOTAHOST_LIB) $(FOTACORE_LIB) -ljansson
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(FOTACTL_OBJS) $(FOTAHOST_LIB) $(FOTACORE_LIB) $(MBEDTLS_HOST_LIBS) -ljansson
+
+# The bootloader's built-in public key (crypto/build.mk IMAGE_PUBKEY_C).
+# Replaced only when its text changes: a new fotactl (build/host or
+# build/san) must not relink the bootloader.
+$(IMAGE_PUBKEY_C): $(IMAGE_SIGN_KEY) $(FOTACTL)
+	@mkdir -p $(dir $@)
+	$(Q)$(FOTACTL) pubkey --key $(IMAGE_SIGN_KEY) --c > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else $(if $(Q),echo "  PUBKEY  $@";) mv $@.tmp $@; fi
 
 # host/bridge: the FOTA bridge (docs/BRIDGE.md). libfotabridge.a holds the
 # portable logic and its Linux ports; fota-bridge is the daemon.

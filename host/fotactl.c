@@ -14,6 +14,7 @@
 #include "fota/meta.h"
 #include "fota/proto.h"
 #include "fotahost/image.h"
+#include "fotahost/sign.h"
 #include "fotahost/link.h"
 #include "fotahost/update.h"
 #include "fotactl_json.h"
@@ -33,11 +34,16 @@ enum {
 static const char *prog = "fotactl";
 
 int fotactl_cmd_rom(int argc, char **argv);
+int fotactl_cmd_sign(int argc, char **argv);   /* host/fotactl_sign.c */
+int fotactl_cmd_pubkey(int argc, char **argv); /* host/fotactl_sign.c */
 
 static void usage(FILE *f)
 {
     fprintf(f,
         "usage: fotactl pack --slot A|B --version X.Y.Z --in APP.bin --out APP.img [--force-sha256 HEX]\n"
+        "                    [--key KEY.pem] [--security-counter N]\n"
+        "       fotactl sign --key KEY.pem [--security-counter N] [--out OUT.img] IMG\n"
+        "       fotactl pubkey --key KEY.pem [--c]\n"
         "       fotactl info IMG\n"
         "       fotactl update --port PORT [--baud N] [--timeout-ms N] [--retries N] [--force] [--fresh]\n"
         "                      [--hello-tries N] [--strict] [--json PATH] [-v] [-q] IMG\n"
@@ -50,6 +56,11 @@ static void usage(FILE *f)
         "          magic, sizes, version, load address, CRC-32, SHA-256, header CRC). The vector table\n"
         "          is checked: initial SP inside SRAM, reset vector (Thumb) inside the slot.\n"
         "          --force-sha256 HEX writes HEX (64 digits) as the digest: a negative-test image.\n"
+        "          --key signs the image (ECDSA-P256, as fotactl sign); without it the image is unsigned\n"
+        "          and a bootloader refuses it (ESIG).\n"
+        "  sign    sign an image (in place, or into --out): TLV area with the security counter (default 0),\n"
+        "          the image digest, the key hash and the ECDSA-P256 signature (docs/SECURITY.md).\n"
+        "  pubkey  print the key's public half as hex, or as the C file the bootloader is built with (--c).\n"
         "  info    print and verify every header field and the payload; non-zero exit if anything is bad.\n"
         "  update  send IMG to the target: HELLO (retried every 100 ms), ENTER_UPDATE if an application\n"
         "          answers, BEGIN (resumes where the target's flash stopped if its prefix CRC matches\n"
@@ -99,8 +110,9 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-/* Strict decimal in [lo, hi]. */
-static int parse_u32(const char *opt, const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+/* Strict decimal in [lo, hi]. Also used by host/fotactl_sign.c. */
+int fotactl_parse_u32(const char *opt, const char *s, uint32_t lo, uint32_t hi, uint32_t *out);
+int fotactl_parse_u32(const char *opt, const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
     char *end = NULL;
     unsigned long long v;
@@ -138,10 +150,14 @@ static int cmd_pack(int argc, char **argv)
         { "in", required_argument, NULL, 'i' },
         { "out", required_argument, NULL, 'o' },
         { "force-sha256", required_argument, NULL, 'F' },
+        { "key", required_argument, NULL, 'k' },
+        { "security-counter", required_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *slot_s = NULL, *ver_s = NULL, *in = NULL, *out = NULL, *force_s = NULL;
+    const char *slot_s = NULL, *ver_s = NULL, *in = NULL, *out = NULL, *force_s = NULL, *key = NULL;
+    const char *cnt_s = NULL;
+    uint32_t cnt = 0;
     uint8_t forced[SHA256_DIGEST_SIZE];
     struct fh_pack_opts po;
     struct fh_msg m;
@@ -157,6 +173,8 @@ static int cmd_pack(int argc, char **argv)
         case 'i': in = optarg; break;
         case 'o': out = optarg; break;
         case 'F': force_s = optarg; break;
+        case 'k': key = optarg; break;
+        case 'c': cnt_s = optarg; break;
         case 'h': usage(stdout); return EXIT_OK_;
         case ':': return usage_error("pack: option '%s' needs an argument", argv[optind - 1]);
         default: return usage_error("pack: unknown option '%s'", argv[optind - 1]);
@@ -168,24 +186,31 @@ static int cmd_pack(int argc, char **argv)
     if (slot_s == NULL || ver_s == NULL || in == NULL || out == NULL) {
         return usage_error("pack: %s", "--slot, --version, --in and --out are required");
     }
+    if (cnt_s != NULL && fotactl_parse_u32("--security-counter", cnt_s, 0, UINT32_MAX, &cnt) != 0) {
+        return EXIT_USAGE;
+    }
     memset(&po, 0, sizeof(po));
     if (fh_slot_parse(slot_s, &po.slot, &m) != 0 || fh_version_parse(ver_s, &po.version, &m) != 0 ||
         (force_s != NULL && fh_sha256_parse(force_s, forced, &m) != 0)) {
         return usage_error("pack: %s", m.text);
     }
     po.force_sha256 = force_s != NULL ? forced : NULL;
+    po.security_counter = cnt;
     rc = fh_file_read(in, IMAGE_MAX_PAYLOAD, &bin, &bin_len, &m);
     if (rc != 0) {
         fprintf(stderr, "%s: %s\n", prog, m.text);
         return rc_exit_input(rc);
     }
-    img = malloc(IMAGE_HEADER_SIZE + bin_len);
+    img = malloc(IMAGE_HEADER_SIZE + bin_len + FH_SIGN_TLV_MAX);
     if (img == NULL) {
         free(bin);
         fprintf(stderr, "%s: out of memory\n", prog);
         return EXIT_INTERNAL;
     }
     rc = fh_image_pack(bin, bin_len, &po, img, IMAGE_HEADER_SIZE + bin_len, &img_len, &m);
+    if (rc == 0 && key != NULL) {
+        rc = fh_image_sign(img, img_len, IMAGE_HEADER_SIZE + bin_len + FH_SIGN_TLV_MAX, key, cnt, &img_len, &m);
+    }
     free(bin);
     if (rc != 0) {
         free(img);
@@ -199,8 +224,8 @@ static int cmd_pack(int argc, char **argv)
         return EXIT_INPUT;
     }
     fh_version_format(po.version, vbuf, sizeof(vbuf));
-    printf("%s: slot %s version %s payload %zu bytes%s\n", out, LAYOUT_SLOT_NAME(po.slot), vbuf, bin_len,
-           force_s != NULL ? " (forced SHA-256)" : "");
+    printf("%s: slot %s version %s payload %zu bytes%s%s\n", out, LAYOUT_SLOT_NAME(po.slot), vbuf, bin_len,
+           force_s != NULL ? " (forced SHA-256)" : "", key != NULL ? ", signed" : ", unsigned");
     return EXIT_OK_;
 }
 
@@ -345,9 +370,9 @@ static int parse_link_args(const char *cmd, int argc, char **argv, struct link_a
     while ((c = getopt_long(argc, argv, ":vqh", opts, NULL)) != -1) {
         switch (c) {
         case 'p': a->port = optarg; break;
-        case 'b': rc = parse_u32("--baud", optarg, 1, 4000000, &a->baud); if (rc != 0) { return rc; } break;
+        case 'b': rc = fotactl_parse_u32("--baud", optarg, 1, 4000000, &a->baud); if (rc != 0) { return rc; } break;
         case 't':
-            rc = parse_u32("--timeout-ms", optarg, 1, 600000, &a->uo.timeout_ms);
+            rc = fotactl_parse_u32("--timeout-ms", optarg, 1, 600000, &a->uo.timeout_ms);
             if (rc != 0) {
                 return rc;
             }
@@ -355,9 +380,9 @@ static int parse_link_args(const char *cmd, int argc, char **argv, struct link_a
                 a->uo.long_timeout_ms = a->uo.timeout_ms;
             }
             break;
-        case 'r': rc = parse_u32("--retries", optarg, 0, 1000, &a->uo.retries); if (rc != 0) { return rc; } break;
+        case 'r': rc = fotactl_parse_u32("--retries", optarg, 0, 1000, &a->uo.retries); if (rc != 0) { return rc; } break;
         case 'H':
-            rc = parse_u32("--hello-tries", optarg, 1, 100000, &a->uo.hello_tries);
+            rc = fotactl_parse_u32("--hello-tries", optarg, 1, 100000, &a->uo.hello_tries);
             if (rc != 0) {
                 return rc;
             }
@@ -625,6 +650,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "pack") == 0) {
         return cmd_pack(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "sign") == 0) {
+        return fotactl_cmd_sign(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "pubkey") == 0) {
+        return fotactl_cmd_pubkey(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "info") == 0) {
         return cmd_info(argc - 1, argv + 1);

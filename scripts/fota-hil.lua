@@ -31,7 +31,7 @@ local fota_errs = {
     [0] = "OK", [1] = "EINVAL", [2] = "EIO", [3] = "ETIMEOUT", [4] = "ECRC", [5] = "ESHA",
     [6] = "EMAGIC", [7] = "ESLOT", [8] = "ESIZE", [9] = "EVERSION", [10] = "ENOENT",
     [11] = "EFLASH", [12] = "ELOCKED", [13] = "EPROTO", [14] = "ENOMEM", [15] = "ERANGE",
-    [16] = "EBUSY", [17] = "ECONN", [18] = "ENOTSUP",
+    [16] = "EBUSY", [17] = "ECONN", [18] = "ENOTSUP", [19] = "ESIG", [20] = "EROLLBACK",
 }
 local roles = { [1] = "bootloader", [2] = "app" }
 local slots = { [0] = "A", [1] = "B", [0xFF] = "none" }

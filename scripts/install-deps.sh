@@ -16,6 +16,11 @@ PKGS=(
   mosquitto lighttpd libcurl4-openssl-dev libmosquitto-dev libjansson-dev
   stress-ng
   clang libclang-rt-14-dev
+  # image signing (fotactl) and the host build of the bootloader core; the
+  # bootloader's own mbedTLS is built from the source package (crypto/build.sh)
+  libmbedtls-dev
+  # tests/bench/verify-bench.sh reads the guest clock over QEMU's GDB stub
+  gdb-multiarch
   # qemu/build.sh: Debian's qemu source package and what building it needs
   dpkg-dev meson ninja-build pkg-config flex bison python3-venv rsync patch
   libglib2.0-dev libpixman-1-dev libfdt-dev

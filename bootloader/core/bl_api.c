@@ -8,9 +8,11 @@
  * from the mailbox (mb_booted_slot, written by boot_jump()), everything
  * else from the metadata log on flash.
  */
+#include <stddef.h>
 #include "bl_private.h"
 #include "fota/boot.h"
 #include "fota/errors.h"
+#include "fota/image.h"
 
 /* On target the table goes to its own section, which the linker script
  * places (and KEEPs) at LAYOUT_BL_API_ADDR; on the host it is an ordinary
@@ -21,11 +23,13 @@
 #define BL_API_SECTION __attribute__((used))
 #endif
 
-/** ba_confirm: see fota/bl_api.h. @return 0; FOTA_EBUSY; FOTA_ENOENT (no metadata); errors of meta_commit(). */
+/** ba_confirm: see fota/bl_api.h. @return 0; FOTA_EBUSY; FOTA_ENOENT (no
+ * metadata); FOTA_EIO (header read); errors of meta_commit(). */
 static int bl_api_confirm(void)
 {
     uint32_t slot = bl_mailbox()->mb_booted_slot;
     struct meta_record r;
+    uint32_t cnt;
     int rc;
 
     rc = meta_load(&r);
@@ -46,6 +50,15 @@ static int bl_api_confirm(void)
     r.mr_slot[slot].ms_state = META_SLOT_CONFIRMED;
     r.mr_active = (uint8_t)slot;
     r.mr_trial_slot = META_NO_SLOT;
+    /* Anti-rollback: the confirmed image's counter becomes the floor
+     * (never lowered); the boot that trialled it verified the header. */
+    if (port_flash_read(LAYOUT_SLOT_ADDR(slot) + offsetof(struct image_header, ih_security_counter), &cnt,
+                        sizeof(cnt)) != 0) {
+        return FOTA_EIO;
+    }
+    if (cnt > r.mr_security_counter) {
+        r.mr_security_counter = cnt;
+    }
     return meta_commit(&r);
 }
 

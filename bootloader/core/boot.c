@@ -80,7 +80,8 @@ struct boot_state {
 };
 
 /* Verify @p slot and check it is the image the record describes: a slot's
- * bytes must not have changed under its metadata. */
+ * bytes must not have changed under its metadata, and its security
+ * counter must not be below the record's floor. */
 static int boot_verify_slot(struct boot_state *s, uint8_t slot)
 {
     const struct meta_slot *ms = &s->rec.mr_slot[slot];
@@ -96,6 +97,11 @@ static int boot_verify_slot(struct boot_state *s, uint8_t slot)
                     s->hdr[slot].ih_version != ms->ms_version ||
                     s->hdr[slot].ih_size != ms->ms_size)) {
         rc = FOTA_ECRC;
+    }
+    /* Anti-rollback on every path that boots a slot with a record: the
+     * pending image, the active one, the fallback (docs/SECURITY.md). */
+    if (rc == 0 && s->hdr[slot].ih_security_counter < s->rec.mr_security_counter) {
+        rc = FOTA_EROLLBACK;
     }
     return rc;
 }
@@ -270,8 +276,9 @@ static uint8_t boot_factory_best(const struct boot_state *s)
     return best;
 }
 
-/* Factory state: adopt what verifies. The highest version becomes active;
- * every valid slot is recorded CONFIRMED (a fallback); the rest EMPTY. */
+/* Factory state: adopt what verifies. The highest version becomes active
+ * and its security counter the floor; every valid slot is recorded
+ * CONFIRMED (a fallback if its counter reaches the floor); the rest EMPTY. */
 static int boot_factory_adopt(const struct boot_state *s)
 {
     struct meta_record r;
@@ -289,6 +296,10 @@ static int boot_factory_adopt(const struct boot_state *s)
         r.mr_slot[i].ms_state = META_SLOT_CONFIRMED;
     }
     r.mr_active = boot_factory_best(s);
+    if (r.mr_active != META_NO_SLOT) {
+        /* The adopted image's counter becomes the floor (docs/SECURITY.md). */
+        r.mr_security_counter = s->hdr[r.mr_active].ih_security_counter;
+    }
     return meta_commit(&r);
 }
 

@@ -10,7 +10,10 @@
 #                     and are only pulled in by programs that provide a port
 #   $(BUILD)/libfotasim.a   the sim port (bootloader/port/sim): fota/port.h
 #                     over the harness's flash model (flashmodel.o is in
-#                     the archive) with fault injection, for the unit tests
+#                     the archive) with fault injection, for the unit tests,
+#                     and the public key image_verify() checks against
+#                     ($(IMAGE_PUBKEY_C), crypto/build.mk). image_sig.c
+#                     needs Debian's libmbedcrypto ($(MBEDTLS_HOST_LIBS))
 #
 # Included by bootloader/build.mk and tests/bootloader/build.mk; guarded.
 
@@ -20,7 +23,8 @@ FOTA_CORE_MK_INCLUDED := 1
 BL_CORE_SRCS := $(wildcard bootloader/core/*.c)
 BL_CORE_HOST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(BL_CORE_SRCS))
 BL_SIM_SRCS := $(wildcard bootloader/port/sim/*.c)
-BL_SIM_HOST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(BL_SIM_SRCS)) $(BUILD)/harness/target/flashmodel.o
+BL_SIM_HOST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(BL_SIM_SRCS)) $(BUILD)/harness/target/flashmodel.o \
+	$(BUILD)/$(IMAGE_PUBKEY_C:.c=.o)
 # The sim port includes "target/flashmodel.h" (harness/target).
 CFLAGS_sim_port := -Iharness
 FOTA_CORE_HOST_LIB := $(BUILD)/libfotacore.a

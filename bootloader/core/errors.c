@@ -8,7 +8,7 @@
 static const char *const fota_err_names[FOTA_ERR_COUNT] = {
     "OK", "EINVAL", "EIO", "ETIMEOUT", "ECRC", "ESHA", "EMAGIC", "ESLOT",
     "ESIZE", "EVERSION", "ENOENT", "EFLASH", "ELOCKED", "EPROTO", "ENOMEM",
-    "ERANGE", "EBUSY", "ECONN", "ENOTSUP",
+    "ERANGE", "EBUSY", "ECONN", "ENOTSUP", "ESIG", "EROLLBACK",
 };
 
 _Static_assert(sizeof(fota_err_names) / sizeof(fota_err_names[0]) == FOTA_ERR_COUNT,

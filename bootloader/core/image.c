@@ -23,7 +23,8 @@ int image_check_header(const struct image_header *h, uint32_t slot)
     if (h->ih_magic != IMAGE_MAGIC) {
         return FOTA_EMAGIC;
     }
-    if (h->ih_hdr_version != IMAGE_HDR_VERSION || h->ih_hdr_size != IMAGE_HEADER_SIZE) {
+    if (h->ih_hdr_size != IMAGE_HEADER_SIZE ||
+        (h->ih_hdr_version != IMAGE_HDR_VERSION && h->ih_hdr_version != IMAGE_HDR_VERSION_V1)) {
         return FOTA_EVERSION;
     }
     if (image_header_crc(h) != h->ih_hdr_crc32) {
@@ -32,10 +33,20 @@ int image_check_header(const struct image_header *h, uint32_t slot)
     if (h->ih_load_addr != LAYOUT_SLOT_ADDR(slot)) {
         return FOTA_ESLOT;
     }
-    if (h->ih_size == 0u || h->ih_size > IMAGE_MAX_PAYLOAD) {
+    if (h->ih_hdr_version == IMAGE_HDR_VERSION_V1 &&
+        (h->ih_tlv_size != 0u || h->ih_protect_tlv_size != 0u || h->ih_security_counter != 0u)) {
+        return FOTA_EVERSION; /* v1 had these bytes reserved zero */
+    }
+    if (h->ih_size == 0u || h->ih_size > IMAGE_MAX_PAYLOAD || h->ih_tlv_size > IMAGE_TLV_MAX_SIZE ||
+        h->ih_protect_tlv_size > h->ih_tlv_size || h->ih_tlv_size > IMAGE_MAX_PAYLOAD - h->ih_size) {
         return FOTA_ESIZE;
     }
     return 0;
+}
+
+uint32_t image_total_size(const struct image_header *h)
+{
+    return IMAGE_HEADER_SIZE + h->ih_size + h->ih_tlv_size;
 }
 
 static uint32_t image_get_u32(const uint8_t *p)

@@ -5,6 +5,8 @@
  */
 #include <string.h>
 #include "fota/image.h"
+#include "fota/image_sig.h"
+#include "fota/image_tlv.h"
 #include "fota/crc32.h"
 #include "fota/sha256.h"
 #include "fota/errors.h"
@@ -14,14 +16,83 @@
  * keep the bootloader's (and an application's, via bl_api) stack small. */
 #define IMAGE_READ_CHUNK 256u
 
+/* What one pass over the payload computes. */
+struct image_scan {
+    struct sha256_ctx image_sha; /* header + payload (+ protected TLVs later) */
+    uint8_t payload_sha[SHA256_DIGEST_SIZE];
+    uint32_t crc;
+    uint8_t vectors[8];
+};
+
+/* CRC-32 and SHA-256 of the payload at @p addr, and the image digest's
+ * header + payload part. @return 0; FOTA_EIO. */
+static int image_scan_payload(uint32_t addr, const struct image_header *h, struct image_scan *sc)
+{
+    struct sha256_ctx sha;
+    uint8_t buf[IMAGE_READ_CHUNK];
+    uint32_t left;
+
+    memset(sc, 0, sizeof(*sc));
+    sha256_init(&sha);
+    sha256_init(&sc->image_sha);
+    sha256_update(&sc->image_sha, h, sizeof(*h));
+    for (left = h->ih_size; left > 0u;) {
+        uint32_t n = (left < IMAGE_READ_CHUNK) ? left : IMAGE_READ_CHUNK;
+        if (port_flash_read(addr, buf, n) != 0) {
+            return FOTA_EIO;
+        }
+        if (left == h->ih_size) {
+            memcpy(sc->vectors, buf, (n < sizeof(sc->vectors)) ? n : sizeof(sc->vectors));
+        }
+        sc->crc = crc32_update(sc->crc, buf, n);
+        sha256_update(&sha, buf, n);
+        sha256_update(&sc->image_sha, buf, n);
+        addr += n;
+        left -= n;
+    }
+    sha256_final(&sha, sc->payload_sha);
+    return 0;
+}
+
+/* The TLV area at @p addr: digest of header + payload + protected part,
+ * then the TLVs (image.h image_verify()). @return 0; FOTA_EIO; FOTA_ESIG;
+ * errors of image_sig_verify(). */
+static int image_check_tlvs(uint32_t addr, const struct image_header *h, struct image_scan *sc)
+{
+    uint8_t area[IMAGE_TLV_MAX_SIZE];
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    uint8_t keyhash[SHA256_DIGEST_SIZE];
+    struct image_tlvs t;
+    int rc;
+
+    if (h->ih_tlv_size == 0u) {
+        return FOTA_ESIG; /* unsigned */
+    }
+    if (port_flash_read(addr, area, h->ih_tlv_size) != 0) {
+        return FOTA_EIO;
+    }
+    sha256_update(&sc->image_sha, area, h->ih_protect_tlv_size);
+    sha256_final(&sc->image_sha, digest);
+    rc = image_tlv_parse(area, h->ih_tlv_size, h->ih_protect_tlv_size, &t);
+    if (rc != 0) {
+        return rc;
+    }
+    if (t.sha256 == NULL || t.keyhash == NULL || t.sig == NULL || !t.has_sec_cnt ||
+        t.sec_cnt != h->ih_security_counter) {
+        return FOTA_ESIG;
+    }
+    sha256(image_sig_pubkey, IMAGE_PUBKEY_SIZE, keyhash);
+    if (memcmp(t.keyhash, keyhash, sizeof(keyhash)) != 0 || memcmp(t.sha256, digest, sizeof(digest)) != 0) {
+        return FOTA_ESIG;
+    }
+    return image_sig_verify(digest, t.sig, image_sig_pubkey);
+}
+
 int image_verify(uint32_t slot, struct image_header *out)
 {
     struct image_header h;
-    struct sha256_ctx sha;
-    uint8_t buf[IMAGE_READ_CHUNK];
-    uint8_t digest[SHA256_DIGEST_SIZE];
-    uint8_t vectors[8] = { 0 };
-    uint32_t addr, left, crc = 0;
+    struct image_scan sc;
+    uint32_t addr;
     int rc;
 
     if (slot >= LAYOUT_SLOT_COUNT) {
@@ -38,27 +109,19 @@ int image_verify(uint32_t slot, struct image_header *out)
     if (rc != 0) {
         return rc;
     }
-    sha256_init(&sha);
-    addr += IMAGE_HEADER_SIZE;
-    for (left = h.ih_size; left > 0u;) {
-        uint32_t n = (left < IMAGE_READ_CHUNK) ? left : IMAGE_READ_CHUNK;
-        if (port_flash_read(addr, buf, n) != 0) {
-            return FOTA_EIO;
-        }
-        if (left == h.ih_size) {
-            memcpy(vectors, buf, (n < sizeof(vectors)) ? n : sizeof(vectors));
-        }
-        crc = crc32_update(crc, buf, n);
-        sha256_update(&sha, buf, n);
-        addr += n;
-        left -= n;
+    rc = image_scan_payload(addr + IMAGE_HEADER_SIZE, &h, &sc);
+    if (rc != 0) {
+        return rc;
     }
-    sha256_final(&sha, digest);
-    if (crc != h.ih_crc32) {
+    if (sc.crc != h.ih_crc32) {
         return FOTA_ECRC;
     }
-    if (memcmp(digest, h.ih_sha256, sizeof(digest)) != 0) {
+    if (memcmp(sc.payload_sha, h.ih_sha256, sizeof(sc.payload_sha)) != 0) {
         return FOTA_ESHA;
     }
-    return image_check_vectors(&h, vectors);
+    rc = image_check_tlvs(addr + IMAGE_HEADER_SIZE + h.ih_size, &h, &sc);
+    if (rc != 0) {
+        return rc;
+    }
+    return image_check_vectors(&h, sc.vectors);
 }

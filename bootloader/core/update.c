@@ -163,6 +163,16 @@ static int update_find_resume(uint8_t slot, uint32_t size, const struct image_he
     return 1;
 }
 
+/* Anti-rollback (docs/SECURITY.md): @return 0; FOTA_EROLLBACK if @p h's
+ * security counter is below the device's. */
+static int update_check_counter(const struct update_ctx *u, const struct image_header *h)
+{
+    if (u->has_meta && h->ih_security_counter < u->rec.mr_security_counter) {
+        return FOTA_EROLLBACK;
+    }
+    return 0;
+}
+
 static int update_begin(struct update_ctx *u, const struct proto_frame *req, struct update_rsp *rsp)
 {
     struct image_header h;
@@ -190,6 +200,9 @@ static int update_begin(struct update_ctx *u, const struct proto_frame *req, str
         rc = FOTA_EVERSION; /* docs/ARCHITECTURE.md "Downgrade policy" */
     }
     if (rc == 0) {
+        rc = update_check_counter(u, &h);
+    }
+    if (rc == 0) {
         rc = update_mark_empty(u, slot);
     }
     if (rc != 0) {
@@ -197,7 +210,7 @@ static int update_begin(struct update_ctx *u, const struct proto_frame *req, str
         return rc;
     }
 
-    u->image_size = IMAGE_HEADER_SIZE + h.ih_size;
+    u->image_size = image_total_size(&h);
     if ((flags & PROTO_BEGIN_F_FRESH) ||
         !update_find_resume(slot, u->image_size, &h, &resume, &crc, &rc)) {
         if (rc == 0) {
@@ -311,6 +324,9 @@ static int update_end(struct update_ctx *u, struct update_rsp *rsp)
     rc = image_verify(slot, &h);
     if (rc == 0 && memcmp(&h, &u->hdr, sizeof(h)) != 0) {
         rc = FOTA_EPROTO;
+    }
+    if (rc == 0) {
+        rc = update_check_counter(u, &h);
     }
     if (rc == 0) {
         r = u->rec;

@@ -190,6 +190,9 @@ static void hdr_decode(const uint8_t *b, struct image_header *h)
     h->ih_flags = proto_get_u32(b + offsetof(struct image_header, ih_flags));
     h->ih_crc32 = proto_get_u32(b + offsetof(struct image_header, ih_crc32));
     memcpy(h->ih_sha256, b + offsetof(struct image_header, ih_sha256), sizeof(h->ih_sha256));
+    h->ih_tlv_size = proto_get_u32(b + offsetof(struct image_header, ih_tlv_size));
+    h->ih_protect_tlv_size = proto_get_u32(b + offsetof(struct image_header, ih_protect_tlv_size));
+    h->ih_security_counter = proto_get_u32(b + offsetof(struct image_header, ih_security_counter));
     memcpy(h->ih_reserved, b + offsetof(struct image_header, ih_reserved), sizeof(h->ih_reserved));
     h->ih_hdr_crc32 = proto_get_u32(b + offsetof(struct image_header, ih_hdr_crc32));
 }
@@ -220,6 +223,7 @@ int fh_image_pack(const uint8_t *bin, size_t len, const struct fh_pack_opts *o,
     proto_put_u32(h + offsetof(struct image_header, ih_size), (uint32_t)len);
     proto_put_u32(h + offsetof(struct image_header, ih_flags), IMAGE_F_NONE);
     proto_put_u32(h + offsetof(struct image_header, ih_crc32), crc32_update(0, bin, len));
+    proto_put_u32(h + offsetof(struct image_header, ih_security_counter), o->security_counter);
     if (o->force_sha256 != NULL) {
         memcpy(h + offsetof(struct image_header, ih_sha256), o->force_sha256, SHA256_DIGEST_SIZE);
     } else {
@@ -361,6 +365,9 @@ int fh_image_inspect(const uint8_t *img, size_t len, struct fh_image_report *r, 
         plen = len - IMAGE_HEADER_SIZE;
     }
     hdr_decode(hb, &r->hdr);
+    if (r->hdr.ih_tlv_size <= plen) {
+        plen -= r->hdr.ih_tlv_size; /* the TLV area follows the payload */
+    }
     r->hdr_crc_calc = crc32_update(0, hb, HDR_CRC_SPAN);
     r->crc_calc = crc32_update(0, payload, plen);
     sha256(payload, plen, r->sha_calc);

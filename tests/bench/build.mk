@@ -7,6 +7,15 @@ $(SWEEP_BENCH): tests/bench/sweep-bench.sh $(FOTA_HIL) qemu
 
 BENCHES += $(SWEEP_BENCH)
 
+# The signature verification time on a 256 KB image (docs/SECURITY.md).
+VERIFY_BENCH := $(BUILD)/tests/bench/verify-bench
+
+$(VERIFY_BENCH): tests/bench/verify-bench.sh $(MKFLASH)
+	@mkdir -p $(dir $@)
+	$(Q)printf '#!/bin/sh\nexec tests/bench/verify-bench.sh %s\n' '$(MKFLASH)' > $@ && chmod +x $@
+
+BENCHES += $(VERIFY_BENCH)
+
 # `make soak` (issue 11): a representative slice, repeated over both links
 # under stress-ng; failures and flaky cases per 1000 cases (tests/bench/soak.sh).
 SOAK_ROUNDS ?= 3

@@ -18,8 +18,8 @@
 #define B LAYOUT_SLOT_B
 #define NO META_NO_SLOT
 
-static uint8_t img_a[IMAGE_HEADER_SIZE + 1000];
-static uint8_t img_b[IMAGE_HEADER_SIZE + 1200];
+static uint8_t img_a[FAKE_IMAGE_SIZE(1000)];
+static uint8_t img_b[FAKE_IMAGE_SIZE(1200)];
 
 static int setup(void **state)
 {
@@ -40,6 +40,24 @@ static void boot_trial_b(void)
     assert_int_equal(fake_meta_set(A, B, META_SLOT_CONFIRMED, META_SLOT_PENDING), 0);
     assert_int_equal(fake_boot(&slot), SIM_EXIT_JUMP);
     assert_int_equal(slot, B);
+}
+
+/* Confirming raises the anti-rollback floor to the image's counter. */
+static void test_ba_confirm_raises_counter_floor(void **state)
+{
+    struct meta_record r;
+    int rc;
+
+    (void)state;
+    assert_int_equal(fake_image_resign(img_b, sizeof(img_b), 4), sizeof(img_b));
+    fake_image_install(B, img_b, sizeof(img_b));
+    boot_trial_b();
+    assert_int_equal(meta_load(&r), 0);
+    assert_int_equal(r.mr_security_counter, 0);
+    assert_int_equal(fake_app_confirm(&rc), SIM_EXIT_RETURNED);
+    assert_int_equal(rc, 0);
+    assert_int_equal(meta_load(&r), 0);
+    assert_int_equal(r.mr_security_counter, 4);
 }
 
 static void test_bl_api_table_header(void **state)
@@ -171,6 +189,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_bl_api_table_header, setup),
+        cmocka_unit_test_setup(test_ba_confirm_raises_counter_floor, setup),
         cmocka_unit_test_setup(test_ba_confirm_trial, setup),
         cmocka_unit_test_setup(test_ba_confirm_not_trial_or_active, setup),
         cmocka_unit_test_setup(test_ba_confirm_no_metadata, setup),

@@ -24,9 +24,9 @@
 #define NO META_NO_SLOT
 #define F(x) BOOT_F_##x
 
-static uint8_t img_a1[IMAGE_HEADER_SIZE + 3000];
-static uint8_t img_b2[IMAGE_HEADER_SIZE + 5000];
-static uint8_t img_b09[IMAGE_HEADER_SIZE + 2000];
+static uint8_t img_a1[FAKE_IMAGE_SIZE(3000)];
+static uint8_t img_b2[FAKE_IMAGE_SIZE(5000)];
+static uint8_t img_b09[FAKE_IMAGE_SIZE(2000)];
 
 static int setup(void **state)
 {
@@ -455,7 +455,7 @@ static void test_boot_main_factory_commit_fails_boots_highest(void **state)
 
 static void test_boot_main_pending_downgrade_rejected(void **state)
 {
-    static uint8_t a2[IMAGE_HEADER_SIZE + 3000];
+    static uint8_t a2[FAKE_IMAGE_SIZE(3000)];
     uint32_t slot;
 
     (void)state;
@@ -471,20 +471,80 @@ static void test_boot_main_pending_downgrade_rejected(void **state)
     assert_int_equal(fake_meta_state(B), META_SLOT_REJECTED);
 }
 
+/* Raise the newest record's anti-rollback floor to @p floor. */
+static void set_counter_floor(uint32_t floor)
+{
+    struct meta_record r;
+
+    assert_int_equal(meta_load(&r), 0);
+    r.mr_security_counter = floor;
+    assert_int_equal(meta_commit(&r), 0);
+}
+
+/* A pending image signed with a counter below the floor gets no trial. */
+static void test_boot_main_pending_below_counter_rejected(void **state)
+{
+    uint32_t slot;
+
+    (void)state;
+    assert_int_equal(fake_image_resign(img_a1, sizeof(img_a1), 2), sizeof(img_a1));
+    fake_image_install(A, img_a1, sizeof(img_a1));
+    fake_image_install(B, img_b2, sizeof(img_b2)); /* counter FAKE_IMAGE_SEC_CNT = 1 */
+    assert_int_equal(fake_meta_set(A, B, META_SLOT_CONFIRMED, META_SLOT_PENDING), 0);
+    set_counter_floor(2);
+    assert_int_equal(fake_boot(&slot), SIM_EXIT_JUMP);
+    assert_int_equal(slot, A);
+    expect_line("BL: rejected slot=B: EROLLBACK");
+    assert_false(sim_console_has_prefix("BL: trial"));
+    assert_int_equal(fake_meta_state(B), META_SLOT_REJECTED);
+}
+
+/* The active image fails; the confirmed fallback is below the floor: no
+ * fallback, recovery instead (a rollback by damaging the new image). */
+static void test_boot_main_fallback_below_counter_refused(void **state)
+{
+    static uint8_t a3[FAKE_IMAGE_SIZE(3000)];
+    uint32_t slot;
+
+    (void)state;
+    sim_set_time_limit(60000);
+    fake_image_build(a3, sizeof(a3), A, IMAGE_VERSION(1, 0, 0), 3000, 1);
+    assert_int_equal(fake_image_resign(a3, sizeof(a3), 3), sizeof(a3));
+    fake_image_install(A, a3, sizeof(a3));
+    fake_image_install(B, img_b09, sizeof(img_b09));
+    assert_int_equal(fake_meta_set(A, NO, META_SLOT_CONFIRMED, META_SLOT_CONFIRMED), 0);
+    set_counter_floor(3);
+    sim_flash_flip_bit(LAYOUT_SLOT_A_ADDR + 0x600u, 0);
+    assert_int_equal(fake_boot(&slot), SIM_EXIT_HUNG);
+    expect_line("BL: rejected slot=A: ECRC");
+    assert_false(sim_console_has_prefix("BL: boot slot"));
+}
+
+/* Factory state: the adopted image's counter becomes the floor. */
+static void test_boot_main_factory_adopt_sets_counter(void **state)
+{
+    struct meta_record r;
+    uint32_t slot;
+
+    (void)state;
+    assert_int_equal(fake_image_resign(img_b2, sizeof(img_b2), 5), sizeof(img_b2));
+    fake_image_install(A, img_a1, sizeof(img_a1));
+    fake_image_install(B, img_b2, sizeof(img_b2));
+    assert_int_equal(fake_boot(&slot), SIM_EXIT_JUMP);
+    assert_int_equal(slot, B);
+    assert_int_equal(meta_load(&r), 0);
+    assert_int_equal(r.mr_security_counter, 5);
+}
+
 /* Rebuild @p img's payload words 0 (initial SP) and 1 (reset vector),
  * with CRC-32, SHA-256 and header CRC made valid again. */
 static void set_vectors(uint8_t *img, uint32_t len, uint32_t sp, uint32_t pc)
 {
-    struct image_header h;
     uint8_t *pl = img + IMAGE_HEADER_SIZE;
 
-    memcpy(&h, img, sizeof(h));
     memcpy(pl, &sp, 4);
     memcpy(pl + 4, &pc, 4);
-    h.ih_crc32 = crc32_update(0, pl, len - IMAGE_HEADER_SIZE);
-    sha256(pl, len - IMAGE_HEADER_SIZE, h.ih_sha256);
-    fake_image_fix_header(&h);
-    memcpy(img, &h, sizeof(h));
+    assert_int_equal(fake_image_resign(img, len, FAKE_IMAGE_SEC_CNT), len);
 }
 
 static void test_boot_main_bad_vectors_never_jumps(void **state)
@@ -498,7 +558,7 @@ static void test_boot_main_bad_vectors_never_jumps(void **state)
         { LAYOUT_APP_RAM_ADDR + 0x1000u, LAYOUT_BOOT_ADDR + 0x101u },       /* into the bootloader */
         { LAYOUT_APP_RAM_ADDR + 0x1000u, LAYOUT_APP_VECTORS(A) + 3000u + 1u }, /* past the payload */
     };
-    static uint8_t img[IMAGE_HEADER_SIZE + 3000];
+    static uint8_t img[FAKE_IMAGE_SIZE(3000)];
     uint32_t slot, i;
 
     (void)state;
@@ -547,6 +607,9 @@ int main(void)
         cmocka_unit_test_setup(test_boot_main_trial_commit_fails_boots_active, setup),
         cmocka_unit_test_setup(test_boot_main_factory_corrupt_never_jumps, setup),
         cmocka_unit_test_setup(test_boot_main_factory_commit_fails_boots_highest, setup),
+        cmocka_unit_test_setup(test_boot_main_pending_below_counter_rejected, setup),
+        cmocka_unit_test_setup(test_boot_main_fallback_below_counter_refused, setup),
+        cmocka_unit_test_setup(test_boot_main_factory_adopt_sets_counter, setup),
         cmocka_unit_test_setup(test_boot_main_pending_downgrade_rejected, setup),
         cmocka_unit_test_setup(test_boot_main_bad_vectors_never_jumps, setup),
     };

@@ -12,7 +12,7 @@
 #include "fake_image.h"
 #include "sim.h"
 
-static uint8_t img[IMAGE_HEADER_SIZE + 8192];
+static uint8_t img[FAKE_IMAGE_SIZE(8192)];
 
 static struct image_header *hdr(void)
 {
@@ -62,9 +62,34 @@ static void test_image_check_header_errors(void **state)
     assert_int_equal(image_check_header(&h, LAYOUT_SLOT_B), FOTA_EMAGIC);
 
     memcpy(&h, img, sizeof(h));
-    h.ih_hdr_version = 2;
+    h.ih_hdr_version = 3;
     fake_image_fix_header(&h);
     assert_int_equal(image_check_header(&h, LAYOUT_SLOT_B), FOTA_EVERSION);
+
+    /* version 1 had the TLV fields reserved zero */
+    memcpy(&h, img, sizeof(h));
+    h.ih_hdr_version = IMAGE_HDR_VERSION_V1;
+    fake_image_fix_header(&h);
+    assert_int_equal(image_check_header(&h, LAYOUT_SLOT_B), FOTA_EVERSION);
+    h.ih_tlv_size = 0;
+    h.ih_protect_tlv_size = 0;
+    h.ih_security_counter = 0;
+    fake_image_fix_header(&h);
+    assert_int_equal(image_check_header(&h, LAYOUT_SLOT_B), 0);
+
+    /* TLV area too large, protected part larger than the area, past the slot */
+    memcpy(&h, img, sizeof(h));
+    h.ih_tlv_size = IMAGE_TLV_MAX_SIZE + 4u;
+    fake_image_fix_header(&h);
+    assert_int_equal(image_check_header(&h, LAYOUT_SLOT_B), FOTA_ESIZE);
+    memcpy(&h, img, sizeof(h));
+    h.ih_protect_tlv_size = h.ih_tlv_size + 4u;
+    fake_image_fix_header(&h);
+    assert_int_equal(image_check_header(&h, LAYOUT_SLOT_B), FOTA_ESIZE);
+    memcpy(&h, img, sizeof(h));
+    h.ih_size = IMAGE_MAX_PAYLOAD - 8u;
+    fake_image_fix_header(&h);
+    assert_int_equal(image_check_header(&h, LAYOUT_SLOT_B), FOTA_ESIZE);
 
     memcpy(&h, img, sizeof(h));
     h.ih_hdr_size = 256;
@@ -89,9 +114,12 @@ static void test_image_check_header_errors(void **state)
     h.ih_size = IMAGE_MAX_PAYLOAD + 1u;
     fake_image_fix_header(&h);
     assert_int_equal(image_check_header(&h, LAYOUT_SLOT_B), FOTA_ESIZE);
-    h.ih_size = IMAGE_MAX_PAYLOAD;
+    h.ih_size = IMAGE_MAX_PAYLOAD - h.ih_tlv_size; /* header + payload + TLV area = the slot */
     fake_image_fix_header(&h);
     assert_int_equal(image_check_header(&h, LAYOUT_SLOT_B), 0);
+    h.ih_size++;
+    fake_image_fix_header(&h);
+    assert_int_equal(image_check_header(&h, LAYOUT_SLOT_B), FOTA_ESIZE);
 }
 
 static void test_image_verify_good(void **state)
@@ -145,8 +173,78 @@ static void test_image_verify_bad_sha(void **state)
 static void test_image_verify_truncated(void **state)
 {
     (void)state;
-    fake_image_install(LAYOUT_SLOT_B, img, sizeof(img) - 100u);
+    fake_image_install(LAYOUT_SLOT_B, img, sizeof(img) - FH_SIGN_TLV_MAX - 100u);
     assert_int_equal(image_verify(LAYOUT_SLOT_B, NULL), FOTA_ECRC);
+}
+
+/* The TLV area cut short (erased tail): the signature no longer parses. */
+static void test_image_verify_truncated_tlv_area(void **state)
+{
+    (void)state;
+    fake_image_install(LAYOUT_SLOT_B, img, sizeof(img) - 8u);
+    assert_int_equal(image_verify(LAYOUT_SLOT_B, NULL), FOTA_ESIG);
+    fake_image_install(LAYOUT_SLOT_B, img, sizeof(img));
+    assert_int_equal(image_verify(LAYOUT_SLOT_B, NULL), 0);
+}
+
+/* Header + payload only, TLV sizes 0: unsigned, refused. */
+static void test_image_verify_unsigned(void **state)
+{
+    struct image_header h;
+
+    (void)state;
+    memcpy(&h, img, sizeof(h));
+    h.ih_tlv_size = 0;
+    h.ih_protect_tlv_size = 0;
+    fake_image_fix_header(&h);
+    fake_image_install(LAYOUT_SLOT_B, img, IMAGE_HEADER_SIZE + h.ih_size);
+    sim_flash_write_raw(LAYOUT_SLOT_B_ADDR, &h, sizeof(h));
+    assert_int_equal(image_verify(LAYOUT_SLOT_B, NULL), FOTA_ESIG);
+    /* an old format-1 image (no TLV fields at all) too */
+    h.ih_hdr_version = IMAGE_HDR_VERSION_V1;
+    h.ih_security_counter = 0;
+    fake_image_fix_header(&h);
+    sim_flash_write_raw(LAYOUT_SLOT_B_ADDR, &h, sizeof(h));
+    assert_int_equal(image_verify(LAYOUT_SLOT_B, NULL), FOTA_ESIG);
+}
+
+/* One flipped bit anywhere in the TLV area or in the header's signed
+ * fields is refused: the signature, the image digest TLV, the key hash,
+ * the protected SEC_CNT TLV. */
+static void test_image_verify_tlv_bit_flips(void **state)
+{
+    const struct image_header *h = hdr();
+    uint32_t tlv = LAYOUT_SLOT_B_ADDR + IMAGE_HEADER_SIZE + h->ih_size;
+    uint32_t off;
+
+    (void)state;
+    for (off = 0; off < h->ih_tlv_size; off++) {
+        fake_image_install(LAYOUT_SLOT_B, img, sizeof(img));
+        sim_flash_flip_bit(tlv + off, (uint8_t)(off % 8u));
+        assert_int_equal(image_verify(LAYOUT_SLOT_B, NULL), FOTA_ESIG);
+    }
+}
+
+/* Signed with another key, or the counter TLV unlike the header's. */
+static void test_image_verify_wrong_key_and_counter(void **state)
+{
+    static uint8_t other[sizeof(img)];
+    struct image_header h;
+    size_t len = 0;
+
+    (void)state;
+    memcpy(other, img, sizeof(other));
+    assert_int_equal(fh_image_sign(other, sizeof(other), sizeof(other), "keys/test-ecdsa-p256-other.pem", 1, &len,
+                                   NULL), 0);
+    fake_image_install(LAYOUT_SLOT_B, other, (uint32_t)len);
+    assert_int_equal(image_verify(LAYOUT_SLOT_B, NULL), FOTA_ESIG);
+
+    memcpy(&h, img, sizeof(h));
+    h.ih_security_counter = 7; /* header CRC fixed, so only the signature can tell */
+    fake_image_fix_header(&h);
+    fake_image_install(LAYOUT_SLOT_B, img, sizeof(img));
+    sim_flash_write_raw(LAYOUT_SLOT_B_ADDR, &h, sizeof(h));
+    assert_int_equal(image_verify(LAYOUT_SLOT_B, NULL), FOTA_ESIG);
 }
 
 static void test_image_verify_max_size_fits_slot(void **state)
@@ -154,7 +252,8 @@ static void test_image_verify_max_size_fits_slot(void **state)
     static uint8_t big[LAYOUT_SLOT_SIZE];
 
     (void)state;
-    assert_int_equal(fake_image_build(big, sizeof(big), LAYOUT_SLOT_A, 1, IMAGE_MAX_PAYLOAD, 3), sizeof(big));
+    assert_int_equal(fake_image_build(big, sizeof(big), LAYOUT_SLOT_A, 1, IMAGE_MAX_PAYLOAD - FH_SIGN_TLV_MAX, 3),
+                     sizeof(big));
     fake_image_install(LAYOUT_SLOT_A, big, sizeof(big));
     assert_int_equal(image_verify(LAYOUT_SLOT_A, NULL), 0);
     /* slot B untouched */
@@ -208,6 +307,10 @@ int main(void)
         cmocka_unit_test_setup(test_image_verify_payload_bit_flip, setup),
         cmocka_unit_test_setup(test_image_verify_bad_sha, setup),
         cmocka_unit_test_setup(test_image_verify_truncated, setup),
+        cmocka_unit_test_setup(test_image_verify_truncated_tlv_area, setup),
+        cmocka_unit_test_setup(test_image_verify_unsigned, setup),
+        cmocka_unit_test_setup(test_image_verify_tlv_bit_flips, setup),
+        cmocka_unit_test_setup(test_image_verify_wrong_key_and_counter, setup),
         cmocka_unit_test_setup(test_image_verify_max_size_fits_slot, setup),
         cmocka_unit_test_setup(test_image_check_vectors_bounds, setup),
     };

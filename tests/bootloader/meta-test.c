@@ -119,7 +119,7 @@ static void test_meta_commit_reserved_zeroed(void **state)
     r.mr_slot[1].ms_pad[2] = 9;
     assert_int_equal(meta_commit(&r), 0);
     assert_int_equal(rec_at(META0_OFF, 0)->mr_reserved[0], 0);
-    assert_int_equal(rec_at(META0_OFF, 0)->mr_reserved2[11], 0);
+    assert_int_equal(rec_at(META0_OFF, 0)->mr_reserved2[7], 0);
     assert_int_equal(rec_at(META0_OFF, 0)->mr_slot[1].ms_pad[2], 0);
 }
 

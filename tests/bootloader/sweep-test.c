@@ -27,10 +27,10 @@
 #define B LAYOUT_SLOT_B
 #define NO META_NO_SLOT
 #define PAYLOAD (20u * 1024u + 300u)
-#define IMG_LEN (IMAGE_HEADER_SIZE + PAYLOAD)
+#define IMG_LEN FAKE_IMAGE_SIZE(PAYLOAD)
 
-static uint8_t img_a[IMAGE_HEADER_SIZE + 6000];
-static uint8_t img_b_old[IMAGE_HEADER_SIZE + 3000];
+static uint8_t img_a[FAKE_IMAGE_SIZE(6000)];
+static uint8_t img_b_old[FAKE_IMAGE_SIZE(3000)];
 static uint8_t img_b[IMG_LEN];
 static uint8_t snap[LAYOUT_FLASH_SIZE];
 static struct fake_host host;

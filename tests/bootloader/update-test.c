@@ -24,10 +24,10 @@
 #define B LAYOUT_SLOT_B
 #define NO META_NO_SLOT
 #define PAYLOAD (20u * 1024u)
-#define IMG_LEN (IMAGE_HEADER_SIZE + PAYLOAD)
+#define IMG_LEN FAKE_IMAGE_SIZE(PAYLOAD)
 #define CHUNKS ((IMG_LEN + PROTO_MAX_DATA - 1u) / PROTO_MAX_DATA)
 
-static uint8_t img_a1[IMAGE_HEADER_SIZE + 4000];
+static uint8_t img_a1[FAKE_IMAGE_SIZE(4000)];
 static uint8_t img_b2[IMG_LEN];
 static struct fake_host host;
 
@@ -150,7 +150,7 @@ static void tweak_fresh(struct fake_host *h) { h->force_fresh = 1; }
 
 static void test_update_run_fresh_erases_needed_sectors(void **state)
 {
-    static uint8_t big[IMAGE_HEADER_SIZE + 200000u];
+    static uint8_t big[FAKE_IMAGE_SIZE(200000u)];
     uint32_t n, i, erased[LAYOUT_FLASH_SECTORS] = { 0 };
     const struct sim_op *log;
 
@@ -339,7 +339,7 @@ static void test_update_run_resume_after_power_cut_clean(void **state)
 
 static void test_update_run_wrong_slot(void **state)
 {
-    static uint8_t img[IMAGE_HEADER_SIZE + 2048];
+    static uint8_t img[FAKE_IMAGE_SIZE(2048)];
 
     (void)state;
     fake_image_build(img, sizeof(img), A, IMAGE_VERSION(2, 0, 0), 2048, 5); /* for A, target is B */
@@ -372,7 +372,7 @@ static void test_update_run_bad_sha(void **state)
 
 static void test_update_run_downgrade(void **state)
 {
-    static uint8_t a2[IMAGE_HEADER_SIZE + 1000], b1[IMAGE_HEADER_SIZE + 1000], b2[IMAGE_HEADER_SIZE + 1000];
+    static uint8_t a2[FAKE_IMAGE_SIZE(1000)], b1[FAKE_IMAGE_SIZE(1000)], b2[FAKE_IMAGE_SIZE(1000)];
     uint32_t slot;
 
     (void)state;
@@ -392,9 +392,37 @@ static void test_update_run_downgrade(void **state)
     assert_int_equal(host.state, FH_DONE);
 }
 
+/* Anti-rollback at BEGIN: an image whose security counter is below the
+ * record's floor is refused before the slot changes; at or above it, it
+ * is accepted. */
+static void test_update_run_counter_rollback(void **state)
+{
+    static uint8_t a2[FAKE_IMAGE_SIZE(1000)], b3[FAKE_IMAGE_SIZE(1000)];
+    struct meta_record r;
+    uint32_t slot;
+
+    (void)state;
+    sim_init();
+    fake_image_build(a2, sizeof(a2), A, IMAGE_VERSION(2, 0, 0), 1000, 7);
+    fake_image_build(b3, sizeof(b3), B, IMAGE_VERSION(3, 0, 0), 1000, 8); /* counter 1 */
+    fake_image_install(A, a2, sizeof(a2));
+    assert_int_equal(fake_boot(&slot), SIM_EXIT_JUMP);
+    assert_int_equal(meta_load(&r), 0);
+    r.mr_security_counter = 2;
+    assert_int_equal(meta_commit(&r), 0);
+    sim_ops_reset();
+    assert_int_equal(run_update(b3, sizeof(b3), NULL), SIM_EXIT_STOP);
+    assert_int_equal(host.error, FOTA_EROLLBACK);
+    expect_line("BL: update done slot=B version=3.0.0: EROLLBACK");
+    assert_int_equal(sim_ops(), 0);
+    assert_int_equal(fake_image_resign(b3, sizeof(b3), 2), sizeof(b3));
+    assert_int_equal(run_update(b3, sizeof(b3), NULL), SIM_EXIT_RESET);
+    assert_int_equal(host.state, FH_DONE);
+}
+
 static void test_update_run_oversize(void **state)
 {
-    static uint8_t img[IMAGE_HEADER_SIZE + 1000];
+    static uint8_t img[FAKE_IMAGE_SIZE(1000)];
     struct image_header *h = (struct image_header *)img;
 
     (void)state;
@@ -526,7 +554,7 @@ static void test_update_run_erase_refreshes_watchdog(void **state)
 
 static void test_update_run_downgrade_without_active(void **state)
 {
-    static uint8_t a2[IMAGE_HEADER_SIZE + 1000], a1[IMAGE_HEADER_SIZE + 1000];
+    static uint8_t a2[FAKE_IMAGE_SIZE(1000)], a1[FAKE_IMAGE_SIZE(1000)];
     uint32_t slot;
 
     (void)state;
@@ -687,6 +715,7 @@ int main(void)
         cmocka_unit_test_setup(test_update_run_arms_and_refreshes_watchdog, setup),
         cmocka_unit_test_setup(test_update_run_erase_refreshes_watchdog, setup),
         cmocka_unit_test_setup(test_update_run_downgrade_without_active, setup),
+        cmocka_unit_test_setup(test_update_run_counter_rollback, setup),
         cmocka_unit_test_setup(test_update_run_oversize, setup),
         cmocka_unit_test_setup(test_update_run_flash_error, setup),
         cmocka_unit_test_setup(test_update_run_recovery_first_image, setup),

@@ -59,7 +59,7 @@ const struct fb_deliver_ops fx_deliver_ops = { fx_deliver };
 void fx_image(uint8_t img[FX_IMG_LEN], uint32_t seed, uint32_t patch)
 {
     static uint8_t bin[FX_APP_LEN];
-    struct fh_pack_opts po = { LAYOUT_SLOT_B, IMAGE_VERSION(2, 0, patch), NULL };
+    struct fh_pack_opts po = { LAYOUT_SLOT_B, IMAGE_VERSION(2, 0, patch), NULL, 0 };
     size_t n = 0;
 
     fake_app_bin(bin, FX_APP_LEN, LAYOUT_SLOT_B, seed);

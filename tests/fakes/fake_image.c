@@ -15,7 +15,7 @@ uint32_t fake_image_build(uint8_t *buf, uint32_t cap, uint32_t slot, uint32_t ve
     uint32_t x = seed ? seed : 0x12345678u, i;
     uint8_t *pl = buf + IMAGE_HEADER_SIZE;
 
-    if (cap < IMAGE_HEADER_SIZE || payload_size > cap - IMAGE_HEADER_SIZE) {
+    if (cap < FAKE_IMAGE_SIZE(0) || payload_size > cap - FAKE_IMAGE_SIZE(0)) {
         return 0;
     }
     for (i = 0; i < payload_size; i++) {
@@ -43,9 +43,24 @@ uint32_t fake_image_build(uint8_t *buf, uint32_t cap, uint32_t slot, uint32_t ve
     h.ih_flags = IMAGE_F_NONE;
     h.ih_crc32 = crc32_update(0, pl, payload_size);
     sha256(pl, payload_size, h.ih_sha256);
-    fake_image_fix_header(&h);
     memcpy(buf, &h, sizeof(h));
-    return IMAGE_HEADER_SIZE + payload_size;
+    return fake_image_resign(buf, cap, FAKE_IMAGE_SEC_CNT);
+}
+
+uint32_t fake_image_resign(uint8_t *img, uint32_t cap, uint32_t sec_cnt)
+{
+    struct image_header h;
+    size_t len = 0;
+
+    memcpy(&h, img, sizeof(h));
+    h.ih_crc32 = crc32_update(0, img + IMAGE_HEADER_SIZE, h.ih_size);
+    sha256(img + IMAGE_HEADER_SIZE, h.ih_size, h.ih_sha256);
+    fake_image_fix_header(&h);
+    memcpy(img, &h, sizeof(h));
+    if (fh_image_sign(img, IMAGE_HEADER_SIZE + h.ih_size, cap, FAKE_IMAGE_KEY, sec_cnt, &len, NULL) != 0) {
+        return 0;
+    }
+    return (uint32_t)len;
 }
 
 void fake_image_fix_header(struct image_header *h)

@@ -1,6 +1,6 @@
 # tests/fuzz: libFuzzer targets (clang, ASan + UBSan) for the parsers that
 # read untrusted input (issue 13): the bootloader's frame parser, image
-# header checks, metadata decoder and log scan; the harness's scenario,
+# header checks, the image TLV area parser, metadata decoder and log scan; the harness's scenario,
 # rig-profile and pcap trace readers.
 #
 #   make fuzz [FUZZ_SECONDS=30]  run each target FUZZ_SECONDS seconds from its
@@ -23,7 +23,7 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wshadow -Wst
 	-Ibootloader/include -Ibootloader/port/sim -Iharness -Ihost/include -MMD -MP \
 	-fsanitize=fuzzer-no-link $(FUZZ_SAN)
 FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN)
-FUZZ_TARGETS := proto image meta scenario board_profile trace
+FUZZ_TARGETS := proto image image_tlv meta scenario board_profile trace
 FUZZ_BINS := $(patsubst %,$(FUZZ_DIR)/%-fuzz,$(FUZZ_TARGETS))
 
 # Every core file and the sim port, built with clang: each target links
@@ -32,15 +32,17 @@ FUZZ_BINS := $(patsubst %,$(FUZZ_DIR)/%-fuzz,$(FUZZ_TARGETS))
 FUZZ_CORE_LIB := $(FUZZ_DIR)/libfotacore.a
 FUZZ_SIM_LIB := $(FUZZ_DIR)/libfotasim.a
 FUZZ_CORE_OBJS := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(BL_CORE_SRCS))
-FUZZ_SIM_OBJS := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(BL_SIM_SRCS)) $(FUZZ_DIR)/harness/target/flashmodel.o
+FUZZ_SIM_OBJS := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(BL_SIM_SRCS)) $(FUZZ_DIR)/harness/target/flashmodel.o \
+	$(FUZZ_DIR)/$(IMAGE_PUBKEY_C:.c=.o)
 
 FUZZ_OBJS_proto :=
 FUZZ_OBJS_image := $(FUZZ_DIR)/host/lib/image.o $(FUZZ_DIR)/host/lib/msg.o $(FUZZ_DIR)/host/lib/file.o
+FUZZ_OBJS_image_tlv :=
 FUZZ_OBJS_meta :=
 FUZZ_OBJS_scenario := $(patsubst $(BUILD)/%,$(FUZZ_DIR)/%,$(HIL_LIB_OBJS))
 FUZZ_OBJS_board_profile := $(FUZZ_DIR)/harness/target/board_profile.o $(FUZZ_DIR)/harness/target/errmsg.o
 FUZZ_OBJS_trace := $(FUZZ_DIR)/harness/trace/trace.o
-FUZZ_LIBS := -lyaml -lelf -lpcap -ljansson
+FUZZ_LIBS := -lyaml -lelf -lpcap -ljansson $(MBEDTLS_HOST_LIBS)
 
 $(FUZZ_DIR)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

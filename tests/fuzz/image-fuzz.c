@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fota/image.h"
+#include "fota/image_tlv.h"
 #include "fotahost/image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -46,6 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             if (size >= sizeof(h) + 8u) {
                 (void)image_check_vectors(&h, data + sizeof(h));
+            }
+            if (size >= image_total_size(&h)) {
+                struct image_tlvs t;
+                (void)image_tlv_parse(data + sizeof(h) + h.ih_size, h.ih_tlv_size, h.ih_protect_tlv_size, &t);
             }
         }
     }

@@ -7,7 +7,8 @@ Usage: tests/fuzz/make-seeds.py TRACE.pcap [TRACE.pcap ...]
 
 proto: the frames of the traces (one per type and direction, plus the
 first frames of the session as one stream); image: a mode byte (1: fix the
-header CRC) and each small image in build/images/; meta: metadata logs as
+header CRC) and each small image in build/images/; image_tlv: the TLV area
+of each small signed image, after its protected length (u16); meta: metadata logs as
 the bootloader writes them; scenario: scenarios/*.yaml; board_profile:
 tests/board/data/*.yaml; trace: the traces, cut to their first 40 records.
 Crash reproducers (crash-*) already in the corpus are kept.
@@ -83,6 +84,10 @@ def main():
             with open(img, "rb") as f:
                 data = f.read()
             put("image", os.path.basename(img), b"\x00" + data)
+            size, tlv, prot = struct.unpack_from("<I", data, 0x10)[0], *struct.unpack_from("<II", data, 0x3C)
+            if 0 < tlv <= len(data) - 512 - size:
+                area = data[512 + size:512 + size + tlv]
+                put("image_tlv", os.path.basename(img) + ".tlv", struct.pack("<H", prot) + area)
     seeds_meta()
     for y in sorted(glob.glob("scenarios/*.yaml")):
         shutil.copy(y, os.path.join(OUT, "scenario", os.path.basename(y)))

@@ -5,6 +5,7 @@ HOST_TEST_DIR := $(BUILD)/tests/host
 HOST_TEST_LIBS := $(FOTAHOST_LIB) $(FOTACORE_LIB)
 HOST_UNIT_TESTS := \
 	$(HOST_TEST_DIR)/image-test \
+	$(HOST_TEST_DIR)/sign-test \
 	$(HOST_TEST_DIR)/link-test \
 	$(HOST_TEST_DIR)/update-test \
 	$(HOST_TEST_DIR)/stm32rom-test \
@@ -21,10 +22,13 @@ $(HOST_TEST_DIR)/fotactl-test.o: HOST_CFLAGS += -DFOTACTL_PATH='"$(abspath $(FOT
 define HOST_TEST_LINK
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(CMOCKA_LIBS) -lpthread -lutil
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(CMOCKA_LIBS) -lpthread -lutil \
+		$(MBEDTLS_HOST_LIBS)
 endef
 
 $(HOST_TEST_DIR)/image-test: $(HOST_TEST_DIR)/image-test.o $(HOST_TEST_LIBS)
+	$(HOST_TEST_LINK)
+$(HOST_TEST_DIR)/sign-test: $(HOST_TEST_DIR)/sign-test.o $(HOST_TEST_LIBS)
 	$(HOST_TEST_LINK)
 $(HOST_TEST_DIR)/link-test: $(HOST_TEST_DIR)/link-test.o $(HOST_TEST_LIBS)
 	$(HOST_TEST_LINK)
@@ -44,4 +48,4 @@ $(HOST_TEST_DIR)/e2e-test: $(HOST_TEST_DIR)/e2e-test.o $(HOST_TEST_DIR)/fake-tar
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(filter %.o,$^) $(FOTAHOST_LIB) $(BUILD)/libfotasim.a $(FOTACORE_LIB) \
-		$(BUILD)/libfotasim.a $(CMOCKA_LIBS) -lpthread
+		$(BUILD)/libfotasim.a $(CMOCKA_LIBS) -lpthread $(MBEDTLS_HOST_LIBS)

@@ -27,12 +27,13 @@
 #include "fota/proto.h"
 #include "fotahost/image.h"
 #include "fotahost/link.h"
+#include "fotahost/sign.h"
 #include "fotahost/update.h"
 #include "fake-target.h"
 #include "sim.h"
 
 #define APP_LEN (9u * 1024u + 300u)
-#define IMG_LEN (IMAGE_HEADER_SIZE + APP_LEN)
+#define IMG_LEN (IMAGE_HEADER_SIZE + APP_LEN + FH_SIGN_TLV_MAX) /* signed with the test key */
 
 struct device {
     int fd;                   /* the target's end of the socketpair */
@@ -143,14 +144,15 @@ static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
     uint8_t bin[APP_LEN];
-    struct fh_pack_opts po = { LAYOUT_SLOT_A, IMAGE_VERSION(2, 0, 0), NULL };
+    struct fh_pack_opts po = { LAYOUT_SLOT_A, IMAGE_VERSION(2, 0, 0), NULL, 0 };
     size_t n = 0;
 
     if (fx == NULL) {
         return -1;
     }
     fake_app_bin(bin, sizeof(bin), LAYOUT_SLOT_A, 42);
-    if (fh_image_pack(bin, sizeof(bin), &po, fx->img, sizeof(fx->img), &n, NULL) != 0 || n != IMG_LEN) {
+    if (fh_image_pack(bin, sizeof(bin), &po, fx->img, sizeof(fx->img), &n, NULL) != 0 ||
+        fh_image_sign(fx->img, n, sizeof(fx->img), "keys/test-ecdsa-p256.pem", 1, &n, NULL) != 0 || n != IMG_LEN) {
         free(fx);
         return -1;
     }

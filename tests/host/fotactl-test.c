@@ -19,6 +19,7 @@
 #include "fota/errors.h"
 #include "fota/proto.h"
 #include "fotahost/image.h"
+#include "fotahost/sign.h"
 #include "fake-target.h"
 
 #ifndef FOTACTL_PATH
@@ -182,6 +183,45 @@ static void test_fotactl_pack_and_info_good(void **state)
     assert_non_null(strstr(g_out, "payload size:   5000  ok"));
     assert_non_null(strstr(g_out, "result:         ok"));
     assert_string_equal(g_err, "");
+}
+
+/* pack --key signs (security counter 3); sign re-signs into --out with
+ * another counter; pubkey prints the 65-byte point and the C file; a key
+ * that cannot be read and sign without --key are refused. */
+static void test_fotactl_sign_pack_key_pubkey(void **state)
+{
+    char bin[128], img[128], out[128];
+    uint8_t buf[8192];
+    FILE *f;
+    size_t n;
+
+    (void)state;
+    make_app(LAYOUT_SLOT_B, 2, bin, img);
+    assert_int_equal(fotactl("pack", "--slot", "B", "--version", "2.0.0", "--in", bin, "--out", img, "--key",
+                             "keys/test-ecdsa-p256.pem", "--security-counter", "3", NULL), 0);
+    assert_non_null(strstr(g_out, ", signed"));
+    f = fopen(img, "rb");
+    assert_non_null(f);
+    n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    assert_int_equal(n, IMAGE_HEADER_SIZE + 5000u + FH_SIGN_TLV_MAX);
+    assert_int_equal(((const struct image_header *)buf)->ih_security_counter, 3);
+    path_in(out, sizeof(out), "resigned.img");
+    assert_int_equal(fotactl("sign", "--key", "keys/test-ecdsa-p256.pem", "--security-counter", "4", "--out", out,
+                             img, NULL), 0);
+    assert_non_null(strstr(g_out, "signed, security counter 4"));
+    assert_int_equal(fotactl("pubkey", "--key", "keys/test-ecdsa-p256.pem", NULL), 0);
+    assert_int_equal(strlen(g_out), 2u * IMAGE_PUBKEY_SIZE + 1u);
+    assert_memory_equal(g_out, "04", 2);
+    assert_int_equal(fotactl("pubkey", "--key", "keys/test-ecdsa-p256.pem", "--c", NULL), 0);
+    assert_non_null(strstr(g_out, "const uint8_t image_sig_pubkey[IMAGE_PUBKEY_SIZE] = {"));
+    assert_int_equal(fotactl("sign", "--key", "keys/none.pem", img, NULL), 4);
+    assert_non_null(strstr(g_err, "keys/none.pem"));
+    assert_int_equal(fotactl("sign", img, NULL), 2);
+    /* unsigned, but claiming a counter (a negative-test image) */
+    assert_int_equal(fotactl("pack", "--slot", "B", "--version", "2.0.0", "--in", bin, "--out", img,
+                             "--security-counter", "3", NULL), 0);
+    assert_non_null(strstr(g_out, ", unsigned"));
 }
 
 static void test_fotactl_pack_reset_vector_outside_slot(void **state)
@@ -529,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_fotactl_help_documents_exit_codes),
         cmocka_unit_test(test_fotactl_usage_errors),
         cmocka_unit_test(test_fotactl_pack_and_info_good),
+        cmocka_unit_test(test_fotactl_sign_pack_key_pubkey),
         cmocka_unit_test(test_fotactl_pack_reset_vector_outside_slot),
         cmocka_unit_test(test_fotactl_pack_bad_arguments),
         cmocka_unit_test(test_fotactl_pack_force_sha256_info_fails),

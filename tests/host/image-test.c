@@ -232,7 +232,7 @@ static void test_fh_app_check_sizes(void **state)
 
 static void pack(uint8_t *img, const uint8_t *bin, uint32_t slot, const uint8_t *force)
 {
-    struct fh_pack_opts po = { slot, IMAGE_VERSION(2, 1, 3), force };
+    struct fh_pack_opts po = { slot, IMAGE_VERSION(2, 1, 3), force, 0 };
     size_t n = 0;
 
     assert_int_equal(fh_image_pack(bin, APP_LEN, &po, img, IMAGE_HEADER_SIZE + APP_LEN, &n, NULL), 0);
@@ -251,7 +251,7 @@ static void test_fh_image_pack_fields(void **state)
     /* Byte offsets from fota/image.h, checked by hand. */
     assert_memory_equal(img, "FOTA", 4);
     assert_int_equal(proto_get_u16(img + 0x04), 0x200);
-    assert_int_equal(proto_get_u16(img + 0x06), 1);
+    assert_int_equal(proto_get_u16(img + 0x06), 2);
     assert_int_equal(proto_get_u32(img + 0x08), 0x00020103u);
     assert_int_equal(proto_get_u32(img + 0x0C), 0x08080000u);
     assert_int_equal(proto_get_u32(img + 0x10), APP_LEN);
@@ -287,7 +287,7 @@ static void test_fh_image_pack_force_sha256(void **state)
 static void test_fh_image_pack_rejects(void **state)
 {
     uint8_t bin[APP_LEN], img[IMAGE_HEADER_SIZE + APP_LEN];
-    struct fh_pack_opts po = { LAYOUT_SLOT_A, IMAGE_VERSION(1, 0, 0), NULL };
+    struct fh_pack_opts po = { LAYOUT_SLOT_A, IMAGE_VERSION(1, 0, 0), NULL, 0 };
     struct fh_msg m;
     size_t n = 0;
 
@@ -379,10 +379,10 @@ static void test_fh_image_inspect_bad_header_format(void **state)
     struct inspect_fx *fx = *state;
     struct fh_image_report r;
 
-    proto_put_u16(fx->img + 0x06, 2);
+    proto_put_u16(fx->img + 0x06, 3);
     rehdr(fx->img);
     assert_int_equal(fh_image_inspect(fx->img, IMAGE_HEADER_SIZE + APP_LEN, &r, NULL), FOTA_EVERSION);
-    proto_put_u16(fx->img + 0x06, 1);
+    proto_put_u16(fx->img + 0x06, 2);
     proto_put_u16(fx->img + 0x04, 0x100);
     rehdr(fx->img);
     assert_int_equal(fh_image_inspect(fx->img, IMAGE_HEADER_SIZE + APP_LEN, &r, NULL), FOTA_EVERSION);

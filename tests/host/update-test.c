@@ -44,7 +44,7 @@ static void on_progress(void *ctx, uint32_t done, uint32_t total)
 static void make_image(uint8_t *img, uint32_t slot, uint32_t seed, const uint8_t *force_sha)
 {
     uint8_t bin[APP_LEN];
-    struct fh_pack_opts po = { slot, IMAGE_VERSION(2, 0, 0), force_sha };
+    struct fh_pack_opts po = { slot, IMAGE_VERSION(2, 0, 0), force_sha, 0 };
     size_t n = 0;
 
     fake_app_bin(bin, sizeof(bin), slot, seed);

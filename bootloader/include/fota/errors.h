@@ -31,6 +31,8 @@ enum fota_err {
     FOTA_EBUSY = 16,    /**< operation not allowed in this state */
     FOTA_ECONN = 17,    /**< link closed by the peer */
     FOTA_ENOTSUP = 18,  /**< not supported */
+    FOTA_ESIG = 19,     /**< image unsigned, signature TLVs malformed, or signature invalid */
+    FOTA_EROLLBACK = 20,/**< security counter below the device's (anti-rollback) */
     FOTA_ERR_COUNT
 };
 

@@ -50,7 +50,13 @@ struct meta_record {
     uint8_t  mr_trial_slot;     /**< 0x09 slot pending or in trial, META_NO_SLOT if none */
     uint8_t  mr_reserved[6];    /**< 0x0A zero */
     struct meta_slot mr_slot[2];/**< 0x10 indexed by LAYOUT_SLOT_A/B */
-    uint8_t  mr_reserved2[12];  /**< 0x30 zero */
+    /** 0x30 anti-rollback floor (docs/SECURITY.md "Anti-rollback"): no
+     *  image with a lower ih_security_counter is accepted or booted. Raised
+     *  to the image's counter when an image is confirmed or adopted in
+     *  factory state; never lowered. Records written before it existed
+     *  hold 0 here (these bytes were reserved zero): no floor. */
+    uint32_t mr_security_counter;
+    uint8_t  mr_reserved2[8];   /**< 0x34 zero */
     uint32_t mr_crc32;          /**< 0x3C CRC-32 of bytes 0x00..0x3B */
 };
 

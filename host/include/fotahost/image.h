@@ -81,6 +81,9 @@ struct fh_pack_opts {
     /** NULL, or a digest written instead of the real SHA-256 (negative
      *  test images: the header CRC still covers it and is valid). */
     const uint8_t *force_sha256;
+    /** ih_security_counter of the header (fh_image_sign() sets it again
+     *  when it signs; an unsigned image with a counter is a negative test). */
+    uint32_t security_counter;
 };
 
 /**
