@@ -56,10 +56,14 @@ static const struct hil_rspt_sym qemu_syms[BP_END - HIL_RSPT_BP_CORE] = {
 };
 #define QEMU_SPI_TX_MAX      4096u
 
-/* Limits. Every blocking step is bounded by one of these. */
-#define QEMU_START_MS        10000 /* QEMU up and its sockets accepting */
+/* Limits. Every blocking step is bounded by one of these. They bound a
+ * hung QEMU and never decide a verdict (step timeouts count device time),
+ * so they are generous: on a loaded 2-core machine QEMU's start-up and
+ * its QMP greeting took longer than 5 s (a "qmp handshake failed" FAIL of
+ * update.clean in make test at load average 10+). */
+#define QEMU_START_MS        30000 /* QEMU up and its sockets accepting */
 #define QEMU_RSP_MS          5000  /* one GDB request/reply */
-#define QEMU_QMP_MS          5000  /* one QMP command */
+#define QEMU_QMP_MS          30000 /* one QMP command */
 #define QEMU_REAP_MS         5000  /* waitpid after SIGKILL */
 #define QEMU_LOG_TAIL        600   /* bytes of qemu.log quoted in HIL_EV_DIED */
 
