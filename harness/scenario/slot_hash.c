@@ -25,7 +25,13 @@ int hil_slot_sha256(const struct hil_flash *f, int slot, uint8_t out[32], char *
                  (unsigned)h.ih_size, (unsigned)IMAGE_MAX_PAYLOAD);
         return FOTA_ESIZE;
     }
-    sha256(base, IMAGE_HEADER_SIZE + h.ih_size, out);
+    uint32_t total = image_total_size(&h); /* header, payload, TLV area (signed images) */
+    if (h.ih_tlv_size > LAYOUT_SLOT_SIZE || total > LAYOUT_SLOT_SIZE) {
+        snprintf(why, whylen, "slot %s: header + payload + TLV area (%u bytes) exceed the slot",
+                 LAYOUT_SLOT_NAME((uint32_t)slot), (unsigned)total);
+        return FOTA_ESIZE;
+    }
+    sha256(base, total, out);
     return 0;
 }
 
@@ -81,7 +87,7 @@ int hil_slot_sha_check(const struct hil_flash *f, int slot, const struct hil_slo
     }
     if (memcmp(w, got, sizeof(w)) != 0) {
         to_hex(got, gh);
-        snprintf(msg, msglen, "slot %s sha256 %s%s%s, but the image stored there (header + ih_size bytes) "
+        snprintf(msg, msglen, "slot %s sha256 %s%s%s, but the image stored there (header + ih_size + ih_tlv_size bytes) "
                  "has %s", name, wh, want->file ? " of " : "", want->file ? want->file : "", gh);
         return FOTA_EPROTO;
     }

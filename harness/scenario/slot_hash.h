@@ -15,13 +15,15 @@
 
 /**
  * SHA-256 of the image stored in @p slot: its IMAGE_HEADER_SIZE (512)
- * header bytes followed by the ih_size payload bytes that header gives,
- * as they are in flash (erased bytes read 0xFF). For an image fotactl
- * pack made this equals the SHA-256 of the .img file (`sha256sum`).
+ * header bytes followed by the ih_size payload bytes and the ih_tlv_size
+ * bytes of TLV area that header gives (image_total_size()), as they are
+ * in flash (erased bytes read 0xFF). For an image fotactl pack/sign made
+ * this equals the SHA-256 of the .img file (`sha256sum`).
  * @param slot  LAYOUT_SLOT_A / LAYOUT_SLOT_B
  * @param why   receives the reason on failure
  * @return 0; FOTA_EMAGIC (no image header: ih_magic is not IMAGE_MAGIC),
- *         FOTA_ESIZE (ih_size 0 or larger than the slot's payload area).
+ *         FOTA_ESIZE (ih_size 0 or larger than the slot's payload area, or
+ *         the whole image larger than the slot).
  */
 int hil_slot_sha256(const struct hil_flash *f, int slot, uint8_t out[32], char *why, size_t whylen);
 

@@ -273,12 +273,19 @@ static void test_hil_slot_sha_check_literal_file_and_mismatch(void **state)
     g_flash.mem[LAYOUT_SLOT_B_ADDR - LAYOUT_FLASH_BASE + IMAGE_HEADER_SIZE + 999] = 0xFF;
     assert_int_equal(hil_slot_sha_check(&g_flash, LAYOUT_SLOT_B, &want, msg, sizeof(msg)), FOTA_EPROTO);
     assert_non_null(strstr(msg, "slot B sha256 "));
-    assert_non_null(strstr(msg, "but the image stored there (header + ih_size bytes) has "));
+    assert_non_null(strstr(msg, "but the image stored there (header + ih_size + ih_tlv_size bytes) has "));
     unlink(path);
     assert_int_equal(hil_slot_sha_check(&g_flash, LAYOUT_SLOT_B, &want, msg, sizeof(msg)), FOTA_EIO);
     assert_non_null(strstr(msg, "cannot hash"));
-    /* An erased slot holds no image. */
+    /* A signed image: the TLV area after the payload is part of it. */
+    struct image_header *h = (struct image_header *)&g_flash.mem[LAYOUT_SLOT_B_ADDR - LAYOUT_FLASH_BASE];
+    h->ih_tlv_size = 64;
     want.file = NULL;
+    sha256(&g_flash.mem[LAYOUT_SLOT_B_ADDR - LAYOUT_FLASH_BASE], IMAGE_HEADER_SIZE + 1000 + 64, want.sha256);
+    assert_int_equal(hil_slot_sha_check(&g_flash, LAYOUT_SLOT_B, &want, msg, sizeof(msg)), 0);
+    g_flash.mem[LAYOUT_SLOT_B_ADDR - LAYOUT_FLASH_BASE + IMAGE_HEADER_SIZE + 1000 + 63] ^= 1; /* last TLV byte */
+    assert_int_equal(hil_slot_sha_check(&g_flash, LAYOUT_SLOT_B, &want, msg, sizeof(msg)), FOTA_EPROTO);
+    /* An erased slot holds no image. */
     assert_int_equal(hil_slot_sha_check(&g_flash, LAYOUT_SLOT_A, &want, msg, sizeof(msg)), FOTA_EPROTO);
     assert_non_null(strstr(msg, "slot A holds no image header"));
 }
