@@ -341,93 +341,118 @@ static void start_worker(const struct cli *c, const struct hil_scenario *s, stru
     w->len = 0;
 }
 
-static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct hil_results *out)
+/* The pool of workers of run_all and its tallies. */
+struct pool {
+    const struct cli *c;
+    struct hil_scenario **sel;
+    int n;
+    struct hil_result *res;
+    struct worker *ws;
+    struct pollfd *pfd;            /* one per worker: every -j (up to 4096) is drained */
+    int *map;                      /* pfd index -> worker */
+    int next, active, done, failed;
+};
+
+/* Start workers (or settle skips and sweep shortcuts) until -j are busy. */
+static void pool_fill(struct pool *p)
 {
-    struct hil_result *res = calloc((size_t)n + 1, sizeof(*res));
-    struct worker *ws = calloc((size_t)c->jobs + 1, sizeof(*ws));
-    /* one pollfd per worker: every -j (up to 4096) is drained, not the first 64 */
-    struct pollfd *pfd = calloc((size_t)c->jobs + 1, sizeof(*pfd));
-    int *map = calloc((size_t)c->jobs + 1, sizeof(*map));
-    if (res == NULL || ws == NULL || pfd == NULL || map == NULL) {
-        abort();
-    }
-    int next = 0;
-    int active = 0;
-    int done = 0, failed = 0;
-    while (next < n || active > 0) {
-        while (next < n && active < c->jobs) {
-            const struct hil_scenario *s = sel[next];
-            if (skip_result(c, s, &res[next])) {
-                next++;
-                continue;
-            }
-            if (hil_sweep_shortcut(s, sel, res, n, &res[next])) {
-                if (res[next].status == HIL_FAIL || c->run.verbose) {
-                    hil_result_print(&res[next], stdout);
-                }
-                hil_progress(++done, n, failed += res[next].status == HIL_FAIL);
-                next++;
-                continue;
-            }
-            start_worker(c, s, ws, next);
-            active++;
-            next++;
-        }
-        if (active == 0) {
+    while (p->next < p->n && p->active < p->c->jobs) {
+        const struct hil_scenario *s = p->sel[p->next];
+        struct hil_result *r = &p->res[p->next];
+        if (skip_result(p->c, s, r)) {
+            p->next++;
             continue;
         }
-        int np = 0;
-        for (int i = 0; i < c->jobs; i++) {
-            if (ws[i].pid != 0) {
-                pfd[np].fd = ws[i].fd;
-                pfd[np].events = POLLIN;
-                pfd[np].revents = 0;
-                map[np++] = i;
-            }
-        }
-        if (poll(pfd, (nfds_t)np, -1) < 0) {
-            continue;
-        }
-        for (int k = 0; k < np; k++) {
-            if (pfd[k].revents == 0) {
-                continue;
-            }
-            struct worker *w = &ws[map[k]];
-            if (w->len + 4096 > w->cap) {
-                w->cap = w->cap == 0 ? 8192 : w->cap * 2;
-                char *nb = realloc(w->buf, w->cap);
-                if (nb == NULL) {
-                    abort();
-                }
-                w->buf = nb;
-            }
-            ssize_t got = read(w->fd, w->buf + w->len, w->cap - w->len);
-            if (got > 0) {
-                w->len += (size_t)got;
-                continue;
-            }
-            if (got < 0 && errno == EINTR) {
-                continue;
-            }
-            struct hil_result *r = &res[w->index];
-            finish_worker(w, sel[w->index], c, r);
-            if (!hil_sweep_is_case(sel[w->index]) || r->status != HIL_PASS || c->run.verbose) {
+        if (hil_sweep_shortcut(s, p->sel, p->res, p->n, r)) {
+            if (r->status == HIL_FAIL || p->c->run.verbose) {
                 hil_result_print(r, stdout);
             }
-            hil_progress(++done, n, failed += r->status == HIL_FAIL);
-            fflush(stdout);
-            w->pid = 0;
-            active--;
+            hil_progress(++p->done, p->n, p->failed += r->status == HIL_FAIL);
+            p->next++;
+            continue;
+        }
+        start_worker(p->c, s, p->ws, p->next);
+        p->active++;
+        p->next++;
+    }
+}
+
+/* Read what worker @p w sent; at its end, take its result. */
+static void pool_read(struct pool *p, struct worker *w)
+{
+    if (w->len + 4096 > w->cap) {
+        w->cap = w->cap == 0 ? 8192 : w->cap * 2;
+        char *nb = realloc(w->buf, w->cap);
+        if (nb == NULL) {
+            abort();
+        }
+        w->buf = nb;
+    }
+    ssize_t got = read(w->fd, w->buf + w->len, w->cap - w->len);
+    if (got > 0) {
+        w->len += (size_t)got;
+        return;
+    }
+    if (got < 0 && errno == EINTR) {
+        return;
+    }
+    struct hil_result *r = &p->res[w->index];
+    finish_worker(w, p->sel[w->index], p->c, r);
+    if (!hil_sweep_is_case(p->sel[w->index]) || r->status != HIL_PASS || p->c->run.verbose) {
+        hil_result_print(r, stdout);
+    }
+    hil_progress(++p->done, p->n, p->failed += r->status == HIL_FAIL);
+    fflush(stdout);
+    w->pid = 0;
+    p->active--;
+}
+
+/* Wait for any busy worker and read from the ready ones. */
+static void pool_wait(struct pool *p)
+{
+    int np = 0;
+    for (int i = 0; i < p->c->jobs; i++) {
+        if (p->ws[i].pid != 0) {
+            p->pfd[np] = (struct pollfd){ .fd = p->ws[i].fd, .events = POLLIN };
+            p->map[np++] = i;
+        }
+    }
+    if (poll(p->pfd, (nfds_t)np, -1) < 0) {
+        return;
+    }
+    for (int k = 0; k < np; k++) {
+        if (p->pfd[k].revents != 0) {
+            pool_read(p, &p->ws[p->map[k]]);
+        }
+    }
+}
+
+static int run_all(const struct cli *c, struct hil_scenario **sel, int n, struct hil_results *out)
+{
+    struct pool p = {
+        .c = c, .sel = sel, .n = n,
+        .res = calloc((size_t)n + 1, sizeof(*p.res)),
+        .ws = calloc((size_t)c->jobs + 1, sizeof(*p.ws)),
+        .pfd = calloc((size_t)c->jobs + 1, sizeof(*p.pfd)),
+        .map = calloc((size_t)c->jobs + 1, sizeof(*p.map)),
+    };
+    if (p.res == NULL || p.ws == NULL || p.pfd == NULL || p.map == NULL) {
+        abort();
+    }
+    while (p.next < n || p.active > 0) {
+        pool_fill(&p);
+        if (p.active > 0) {
+            pool_wait(&p);
         }
     }
     for (int i = 0; i < n; i++) {
-        hil_results_add(out, &res[i]);
-        hil_result_clear(&res[i]);
+        hil_results_add(out, &p.res[i]);
+        hil_result_clear(&p.res[i]);
     }
-    free(res);
-    free(ws);
-    free(pfd);
-    free(map);
+    free(p.res);
+    free(p.ws);
+    free(p.pfd);
+    free(p.map);
     return 0;
 }
 
@@ -834,92 +859,112 @@ static int check_target(struct cli *c)
     return 0;
 }
 
-int main(int argc, char **argv)
+/* The other commands, each with its own options. @return its exit status;
+ * -1 when @p cmd is run or list (or unknown: then usage, status 2). */
+static int other_command(int argc, char **argv, const char *cmd)
 {
-    if (argc < 2) {
-        return usage(stderr, EXIT_USAGE);
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         return usage(stdout, 0);
     }
-    const char *cmd = argv[1];
     if (strcmp(cmd, "replay") == 0) {
         return hil_replay_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "report") == 0) {
         return hil_report_main(argc - 1, argv + 1);
     }
-    bool is_run = strcmp(cmd, "run") == 0;
-    bool is_list = strcmp(cmd, "list") == 0;
     if (strcmp(cmd, "doctor") == 0) {
         return hil_doctor_main(argc, argv);
     }
     if (strcmp(cmd, "dump") == 0) {
         return hil_dump_main(argc, argv);
     }
-    if (!is_run && !is_list) {
+    if (strcmp(cmd, "run") != 0 && strcmp(cmd, "list") != 0) {
         fprintf(stderr, "fota-hil: unknown command '%s'\n", cmd);
         return usage(stderr, EXIT_USAGE);
     }
-    signal(SIGPIPE, SIG_IGN);
+    return -1;
+}
 
-    struct cli c = { 0 };
+/* run/list's defaults, then their options. @return -1 to go on; else the exit status. */
+static int cli_setup(struct cli *c, int argc, char **argv, bool is_run)
+{
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    c.jobs = cores > 0 ? (int)cores : 1;
-    default_fotactl(&c);
-    c.run.fotactl = c.fotactl_default;
-    c.run.bootloader_elf = "build/fw/bootloader.elf";
-    c.run.qemu = NULL;
-    c.run.work_root = "build/work";
-    c.run.icount_shift = 4;
-
-    int pc = cli_parse(&c, argc, argv);
+    c->jobs = cores > 0 ? (int)cores : 1;
+    default_fotactl(c);
+    c->run.fotactl = c->fotactl_default;
+    c->run.bootloader_elf = "build/fw/bootloader.elf";
+    c->run.qemu = NULL;
+    c->run.work_root = "build/work";
+    c->run.icount_shift = 4;
+    int pc = cli_parse(c, argc, argv);
     if (pc >= 0) {
         return pc;
     }
-    if (is_list && (c.junit != NULL || c.tap != NULL)) {
+    if (!is_run && (c->junit != NULL || c->tap != NULL)) {
         fprintf(stderr, "fota-hil: list takes only --tag and --filter\n");
         return EXIT_USAGE;
     }
     if (optind >= argc) {
-        fprintf(stderr, "fota-hil: %s needs at least one PATH\n", cmd);
+        fprintf(stderr, "fota-hil: %s needs at least one PATH\n", argv[1]);
         return usage(stderr, EXIT_USAGE);
     }
+    if (c->run.board != NULL) {
+        c->jobs = 1; /* one board, one scenario at a time */
+    }
+    return is_run && check_target(c) != 0 ? EXIT_USAGE : -1;
+}
 
-    if (c.run.board != NULL) {
-        c.jobs = 1; /* one board, one scenario at a time */
-    }
-    if (is_run && check_target(&c) != 0) {
-        return EXIT_USAGE;
-    }
-    struct hil_scenario_list list = { 0 };
-    if (load_paths(argv + optind, argc - optind, &list) != 0) {
-        hil_scenario_list_free(&list);
-        return EXIT_USAGE;
-    }
-    struct hil_scenario **sel = calloc((size_t)list.count + 1, sizeof(*sel));
+/* List or run the selected scenarios of @p list. @return the exit status. */
+static int list_or_run(struct cli *c, int argc, char **argv, bool is_run, struct hil_scenario_list *list)
+{
+    struct hil_scenario **sel = calloc((size_t)list->count + 1, sizeof(*sel));
     if (sel == NULL) {
         abort();
     }
     int nsel = 0;
-    for (int i = 0; i < list.count; i++) {
-        if (selected(&c, list.items[i])) {
-            sel[nsel++] = list.items[i];
+    for (int i = 0; i < list->count; i++) {
+        if (selected(c, list->items[i])) {
+            sel[nsel++] = list->items[i];
         }
     }
     int code = 0;
-    if (is_list) {
+    if (!is_run) {
         for (int i = 0; i < nsel; i++) {
             printf("%s\n", sel[i]->id);
         }
     } else if (nsel == 0) {
-        code = selected_nothing(&c, argv + optind, argc - optind, "scenario");
-    } else if (check_files(&c, sel, nsel) != 0) {
+        code = selected_nothing(c, argv + optind, argc - optind, "scenario");
+    } else if (check_files(c, sel, nsel) != 0) {
         code = EXIT_USAGE;
     } else {
-        code = run_selected(&c, argv[0], sel, nsel, argv + optind, argc - optind);
+        code = run_selected(c, argv[0], sel, nsel, argv + optind, argc - optind);
     }
     free(sel);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        return usage(stderr, EXIT_USAGE);
+    }
+    int code = other_command(argc, argv, argv[1]);
+    if (code >= 0) {
+        return code;
+    }
+    bool is_run = strcmp(argv[1], "run") == 0;
+    signal(SIGPIPE, SIG_IGN);
+    struct cli c = { 0 };
+    code = cli_setup(&c, argc, argv, is_run);
+    if (code >= 0) {
+        return code;
+    }
+    struct hil_scenario_list list = { 0 };
+    if (load_paths(argv + optind, argc - optind, &list) != 0) {
+        code = EXIT_USAGE;
+    } else {
+        code = list_or_run(&c, argc, argv, is_run, &list);
+    }
     free(c.sweep.cases);
     free(c.tags);
     free(c.filters);

@@ -4,6 +4,7 @@
  * rom_an3155.h for every modelled behaviour and its AN3155 section).
  */
 #include "link/rom_an3155.h"
+#include "target/errmsg.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,15 +62,10 @@ static void rom_log(struct hil_rom *r, const char *fmt, ...) __attribute__((form
 
 static void rom_log(struct hil_rom *r, const char *fmt, ...)
 {
-    if (r->hooks.log == NULL) {
-        return;
-    }
-    char line[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    hil_vlog(r->hooks.log, r->hooks.ctx, fmt, ap);
     va_end(ap);
-    r->hooks.log(r->hooks.ctx, line);
 }
 
 void hil_rom_init(struct hil_rom *r, struct hil_flash *flash, const struct hil_rom_hooks *hooks)

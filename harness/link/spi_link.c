@@ -3,6 +3,7 @@
  * @brief Emulated SPI bus and SPI faults (spi_link.h).
  */
 #include "link/spi_link.h"
+#include "target/errmsg.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,15 +43,10 @@ static void spi_log(struct hil_spi *s, const char *fmt, ...) __attribute__((form
 
 static void spi_log(struct hil_spi *s, const char *fmt, ...)
 {
-    if (s->log == NULL) {
-        return;
-    }
-    char line[200];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    hil_vlog(s->log, s->log_ctx, fmt, ap);
     va_end(ap);
-    s->log(s->log_ctx, line);
 }
 
 static void spi_fired(struct hil_spi *s, int i, enum hil_dir dir, uint32_t n, uint32_t byte, uint32_t param)

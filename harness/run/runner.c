@@ -1958,11 +1958,12 @@ static void run_verdict(struct run *r, int rc, struct hil_result *out)
     }
 }
 
-int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o, struct hil_result *out)
+/* A fresh run of @p s: its state before any file or process exists. */
+static struct run *run_new(const struct hil_scenario *s, const struct hil_run_opts *o)
 {
     struct run *r = calloc(1, sizeof(*r));
     if (r == NULL) {
-        return FOTA_ENOMEM;
+        return NULL;
     }
     r->s = s;
     r->o = o;
@@ -1984,42 +1985,37 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
     r->spi_bus.log_ctx = r;
     r->spi_bus.fault = spi_fault;
     hil_spi_init(&r->spi_bus, NULL, 0);
+    return r;
+}
 
-    memset(out, 0, sizeof(*out));
-    out->id = strdup(s->id);
-    out->file = strdup(s->file);
-    out->line = s->line;
-
-    int rc = 0;
-    if (hil_workdir_prepare(o->work_root, s->id, r->workdir, sizeof(r->workdir)) != 0) {
+/* Work dir, logs, the initial flash and the target. @return 0; -1 (r->msg says why). */
+static int run_setup(struct run *r)
+{
+    if (hil_workdir_prepare(r->o->work_root, r->s->id, r->workdir, sizeof(r->workdir)) != 0) {
         snprintf(r->msg, sizeof(r->msg), "cannot create workdir %s: %s", r->workdir, strerror(errno));
-        rc = -1;
+        return -1;
     }
     char abs_workdir[PATH_MAX];
-    if (rc == 0 && realpath(r->workdir, abs_workdir) == NULL) {
+    if (realpath(r->workdir, abs_workdir) == NULL) {
         snprintf(abs_workdir, sizeof(abs_workdir), "%s", r->workdir);
     }
-    if (rc == 0) {
-        run_open_logs(r);
+    run_open_logs(r);
+    r->flash = calloc(1, sizeof(*r->flash));
+    if (r->flash == NULL) {
+        snprintf(r->msg, sizeof(r->msg), "out of memory");
+        return -1;
     }
+    int rc = compose_flash(r, r->s);
     if (rc == 0) {
-        r->flash = calloc(1, sizeof(*r->flash));
-        if (r->flash == NULL) {
-            snprintf(r->msg, sizeof(r->msg), "out of memory");
-            rc = -1;
-        } else {
-            rc = compose_flash(r, s);
-            if (rc == 0) {
-                hil_runtrace_save_flash(&r->rt, r->flash);
-            }
-        }
-    }
-    if (rc == 0) {
+        hil_runtrace_save_flash(&r->rt, r->flash);
         rc = run_create_target(r, abs_workdir);
     }
-    if (rc == 0) {
-        rc = run_steps(r);
-    }
+    return rc;
+}
+
+/* Stop what runs, keep what a failure needs, close the logs, free @p r. */
+static void run_finish(struct run *r, int rc, struct hil_result *out)
+{
     if (r->u.active) {
         end_update(r);
     }
@@ -2030,8 +2026,8 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
     hil_romlink_unlisten(&r->rl);
     free(r->rl.rom);
     hil_spi_free(&r->spi_bus);
+    char path[PATH_MAX + 32];
     if (rc != 0 && r->flash != NULL) {
-        char path[PATH_MAX + 32];
         snprintf(path, sizeof(path), "%s/flash-at-failure.bin", r->workdir);
         (void)hil_flash_save(r->flash, path);
     }
@@ -2045,7 +2041,6 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
         fclose(r->event_log);
     }
     hil_workdir_finish(r->workdir, rc != 0);
-    char path[PATH_MAX + 32];
     snprintf(path, sizeof(path), "%s/console.log", r->workdir);
     out->console = hil_read_text_file(path, HIL_CONSOLE_FILE_MAX);
     for (size_t i = 0; i < r->nlines; i++) {
@@ -2056,5 +2051,22 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
     hil_buf_free(&r->u.to_host);
     free(r->flash);
     free(r);
+}
+
+int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o, struct hil_result *out)
+{
+    struct run *r = run_new(s, o);
+    if (r == NULL) {
+        return FOTA_ENOMEM;
+    }
+    memset(out, 0, sizeof(*out));
+    out->id = strdup(s->id);
+    out->file = strdup(s->file);
+    out->line = s->line;
+    int rc = run_setup(r);
+    if (rc == 0) {
+        rc = run_steps(r);
+    }
+    run_finish(r, rc, out);
     return 0;
 }

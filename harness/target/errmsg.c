@@ -13,3 +13,13 @@ void hil_errmsg_vset(char *err, size_t errlen, const char *file, int line, const
         vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
     }
 }
+
+void hil_vlog(hil_log_fn fn, void *ctx, const char *fmt, va_list ap)
+{
+    if (fn == NULL) {
+        return;
+    }
+    char line[256];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    fn(ctx, line);
+}

@@ -26,13 +26,11 @@ const char *fb_state_name(enum fb_state s)
 
 void fb_config_init(struct fb_config *c)
 {
-    memset(c, 0, sizeof(*c));
-    c->chunk_size = FB_DEFAULT_CHUNK;
-    c->max_size = FH_IMAGE_MAX_SIZE;
-    c->poll_ms = FB_DEFAULT_POLL_MS;
-    c->backoff_min_ms = FB_DEFAULT_BACKOFF_MIN_MS;
-    c->backoff_max_ms = FB_DEFAULT_BACKOFF_MAX_MS;
-    c->retries = FB_DEFAULT_RETRIES;
+    *c = (struct fb_config){
+        .chunk_size = FB_DEFAULT_CHUNK, .max_size = FH_IMAGE_MAX_SIZE, .poll_ms = FB_DEFAULT_POLL_MS,
+        .backoff_min_ms = FB_DEFAULT_BACKOFF_MIN_MS, .backoff_max_ms = FB_DEFAULT_BACKOFF_MAX_MS,
+        .retries = FB_DEFAULT_RETRIES,
+    };
 }
 
 uint32_t fb_backoff_step(uint32_t base, uint32_t n, uint32_t cap)

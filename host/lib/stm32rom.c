@@ -197,12 +197,10 @@ int fh_rom_cmd_go(struct fh_rom *r, uint32_t addr, struct fh_msg *m)
 
 void fh_rom_init(struct fh_rom *r, const struct fh_rom_ops *ops, struct fh_link *link)
 {
-    memset(r, 0, sizeof(*r));
-    r->ops = ops;
-    r->link = link;
-    r->timeout_ms = FH_ROM_DEFAULT_TIMEOUT_MS;
-    r->erase_timeout_ms = FH_ROM_DEFAULT_ERASE_TIMEOUT_MS;
-    r->retries = FH_ROM_DEFAULT_RETRIES;
+    *r = (struct fh_rom){
+        .ops = ops, .link = link, .timeout_ms = FH_ROM_DEFAULT_TIMEOUT_MS,
+        .erase_timeout_ms = FH_ROM_DEFAULT_ERASE_TIMEOUT_MS, .retries = FH_ROM_DEFAULT_RETRIES,
+    };
 }
 
 void fh_rom_flush(struct fh_rom *r)

@@ -48,13 +48,11 @@ struct master {
 
 void fh_update_opts_init(struct fh_update_opts *o)
 {
-    memset(o, 0, sizeof(*o));
-    o->timeout_ms = FH_DEFAULT_TIMEOUT_MS;
-    o->retries = FH_DEFAULT_RETRIES;
-    o->hello_timeout_ms = FH_DEFAULT_HELLO_TIMEOUT_MS;
-    o->hello_tries = FH_DEFAULT_HELLO_TRIES;
-    o->enter_timeout_ms = FH_DEFAULT_ENTER_TIMEOUT_MS;
-    o->long_timeout_ms = FH_DEFAULT_LONG_TIMEOUT_MS;
+    *o = (struct fh_update_opts){
+        .timeout_ms = FH_DEFAULT_TIMEOUT_MS, .retries = FH_DEFAULT_RETRIES,
+        .hello_timeout_ms = FH_DEFAULT_HELLO_TIMEOUT_MS, .hello_tries = FH_DEFAULT_HELLO_TRIES,
+        .enter_timeout_ms = FH_DEFAULT_ENTER_TIMEOUT_MS, .long_timeout_ms = FH_DEFAULT_LONG_TIMEOUT_MS,
+    };
 }
 
 const char *fh_role_name(uint8_t role)

@@ -43,13 +43,13 @@ QEMU_TESTS += $(HIL_TEST_DIR)/target_qemu-test
 # against it, and Debian's stm32flash over a pty (the independent check).
 $(HIL_TEST_DIR)/rom_an3155-test.o: HOST_CFLAGS += -Ihost/include
 $(HIL_TEST_DIR)/rom_an3155-test: $(HIL_TEST_DIR)/rom_an3155-test.o $(BUILD)/harness/link/rom_an3155.o \
-		$(BUILD)/harness/target/flashmodel.o $(BUILD)/harness/link/proxy.o $(FOTAHOST_LIB) $(BUILD)/libfotacore.a
+		$(BUILD)/harness/target/flashmodel.o $(BUILD)/harness/target/errmsg.o $(BUILD)/harness/link/proxy.o $(FOTAHOST_LIB) $(BUILD)/libfotacore.a
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS) -lpthread
 UNIT_TESTS += $(HIL_TEST_DIR)/rom_an3155-test
 
 # The same ROM on SPI1 (AN4286): byte-level unit tests.
 $(HIL_TEST_DIR)/rom_an4286-test: $(HIL_TEST_DIR)/rom_an4286-test.o $(BUILD)/harness/link/rom_an4286.o \
-		$(BUILD)/harness/link/rom_an3155.o $(BUILD)/harness/target/flashmodel.o $(BUILD)/harness/link/proxy.o $(BUILD)/libfotacore.a
+		$(BUILD)/harness/link/rom_an3155.o $(BUILD)/harness/target/flashmodel.o $(BUILD)/harness/target/errmsg.o $(BUILD)/harness/link/proxy.o $(BUILD)/libfotacore.a
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 UNIT_TESTS += $(HIL_TEST_DIR)/rom_an4286-test
 
@@ -57,6 +57,6 @@ UNIT_TESTS += $(HIL_TEST_DIR)/rom_an4286-test
 # and measured in emulation where the rig emulates it.
 $(HIL_TEST_DIR)/link-bench.o: HOST_CFLAGS += -Ihost/include
 $(HIL_TEST_DIR)/link-bench: $(HIL_TEST_DIR)/link-bench.o $(BUILD)/harness/link/rom_an3155.o \
-		$(BUILD)/harness/target/flashmodel.o $(BUILD)/harness/link/proxy.o $(FOTAHOST_LIB) $(BUILD)/libfotacore.a
+		$(BUILD)/harness/target/flashmodel.o $(BUILD)/harness/target/errmsg.o $(BUILD)/harness/link/proxy.o $(FOTAHOST_LIB) $(BUILD)/libfotacore.a
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ -lpthread
 BENCHES += $(HIL_TEST_DIR)/link-bench
