@@ -142,6 +142,36 @@ static int rc_exit_input(int rc)
 
 /* ---- pack ---- */
 
+/* Pack (and sign, with @p key) @p bin into @p out. @return an exit status. */
+static int pack_write(const uint8_t *bin, size_t bin_len, const struct fh_pack_opts *po, const char *key,
+                      const char *in, const char *out)
+{
+    struct fh_msg m;
+    size_t img_len = 0;
+    uint8_t *img = malloc(IMAGE_HEADER_SIZE + bin_len + FH_SIGN_TLV_MAX);
+    if (img == NULL) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return EXIT_INTERNAL;
+    }
+    int rc = fh_image_pack(bin, bin_len, po, img, IMAGE_HEADER_SIZE + bin_len, &img_len, &m);
+    if (rc == 0 && key != NULL) {
+        rc = fh_image_sign(img, img_len, IMAGE_HEADER_SIZE + bin_len + FH_SIGN_TLV_MAX, key, po->security_counter,
+                           &img_len, &m);
+    }
+    if (rc != 0) {
+        free(img);
+        fprintf(stderr, "%s: %s: %s\n", prog, in, m.text);
+        return EXIT_INPUT;
+    }
+    rc = fh_file_write(out, img, img_len, &m);
+    free(img);
+    if (rc != 0) {
+        fprintf(stderr, "%s: %s\n", prog, m.text);
+        return EXIT_INPUT;
+    }
+    return EXIT_OK_;
+}
+
 static int cmd_pack(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -161,8 +191,8 @@ static int cmd_pack(int argc, char **argv)
     uint8_t forced[SHA256_DIGEST_SIZE];
     struct fh_pack_opts po;
     struct fh_msg m;
-    uint8_t *bin = NULL, *img = NULL;
-    size_t bin_len = 0, img_len = 0;
+    uint8_t *bin = NULL;
+    size_t bin_len = 0;
     char vbuf[16];
     int c, rc;
 
@@ -201,27 +231,10 @@ static int cmd_pack(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", prog, m.text);
         return rc_exit_input(rc);
     }
-    img = malloc(IMAGE_HEADER_SIZE + bin_len + FH_SIGN_TLV_MAX);
-    if (img == NULL) {
-        free(bin);
-        fprintf(stderr, "%s: out of memory\n", prog);
-        return EXIT_INTERNAL;
-    }
-    rc = fh_image_pack(bin, bin_len, &po, img, IMAGE_HEADER_SIZE + bin_len, &img_len, &m);
-    if (rc == 0 && key != NULL) {
-        rc = fh_image_sign(img, img_len, IMAGE_HEADER_SIZE + bin_len + FH_SIGN_TLV_MAX, key, cnt, &img_len, &m);
-    }
+    rc = pack_write(bin, bin_len, &po, key, in, out);
     free(bin);
-    if (rc != 0) {
-        free(img);
-        fprintf(stderr, "%s: %s: %s\n", prog, in, m.text);
-        return EXIT_INPUT;
-    }
-    rc = fh_file_write(out, img, img_len, &m);
-    free(img);
-    if (rc != 0) {
-        fprintf(stderr, "%s: %s\n", prog, m.text);
-        return EXIT_INPUT;
+    if (rc != EXIT_OK_) {
+        return rc;
     }
     fh_version_format(po.version, vbuf, sizeof(vbuf));
     printf("%s: slot %s version %s payload %zu bytes%s%s\n", out, LAYOUT_SLOT_NAME(po.slot), vbuf, bin_len,
