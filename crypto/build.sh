@@ -24,6 +24,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=source.conf
 . "$here/source.conf"
+# shellcheck source=../scripts/deb-source.sh
+. "$here/../scripts/deb-source.sh"
 cache=${FOTA_HIL_CACHE:-/var/cache/fota-hil}
 cc=${ARM_CC:-arm-none-eabi-gcc}
 
@@ -38,6 +40,7 @@ die() {
 # the directory it computed to `build`.)
 mbedtls_key() {
   { (cd "$here" && find . -type f ! -name '*~' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+    sha256sum < "$here/../scripts/deb-source.sh"
     "$cc" --version 2>/dev/null | head -1 || echo "no $cc"; } | sha256sum | cut -c1-16
 }
 
@@ -68,27 +71,10 @@ check_tools() {
         "fix: run as root once, or set FOTA_HIL_CACHE to a writable directory"
 }
 
-# Download the source package into $work/dl (kept between builds) and
-# check the .dsc against source.conf.
+# Download the source package and check its .dsc (scripts/deb-source.sh).
 fetch_source() {
-  local lists="$work/apt-lists" list="$work/sources.list" sum
-  local -a opts=(-o "Dir::Etc::SourceList=$list" -o Dir::Etc::SourceParts=/dev/null
-                 -o "Dir::State::Lists=$lists")
-  mkdir -p "$lists/partial" "$work/dl"
-  if [ ! -f "$work/dl/$MBEDTLS_DSC" ]; then
-    printf '%s\n' "$MBEDTLS_DEB_SRC" > "$list"
-    apt-get "${opts[@]}" update -q >"$work/fetch.log" 2>&1 ||
-      die "apt-get update of the private deb-src list failed (see $work/fetch.log)" \
-          "fix: check the network access to deb.debian.org"
-    (cd "$work/dl" && apt-get "${opts[@]}" source --download-only \
-       "$MBEDTLS_DEB_PACKAGE=$MBEDTLS_DEB_VERSION") >>"$work/fetch.log" 2>&1 ||
-      die "apt-get source $MBEDTLS_DEB_PACKAGE=$MBEDTLS_DEB_VERSION failed (see $work/fetch.log)" \
-          "fix: if Debian dropped this version, update crypto/source.conf to the current one"
-  fi
-  sum=$(sha256sum "$work/dl/$MBEDTLS_DSC" | cut -d' ' -f1)
-  [ "$sum" = "$MBEDTLS_DSC_SHA256" ] ||
-    die "$MBEDTLS_DSC has SHA-256 $sum, crypto/source.conf pins $MBEDTLS_DSC_SHA256" \
-        "fix: if the new upstream is intended, update MBEDTLS_DSC_SHA256; else delete $work/dl"
+  deb_source_fetch "$MBEDTLS_DEB_PACKAGE" "$MBEDTLS_DEB_VERSION" "$MBEDTLS_DSC" "$MBEDTLS_DSC_SHA256" "$MBEDTLS_DEB_SRC" \
+    crypto/source.conf
 }
 
 # Unpack, compile MBEDTLS_SRCS for the Cortex-M4, archive into $out.

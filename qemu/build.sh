@@ -21,6 +21,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=source.conf
 . "$here/source.conf"
+# shellcheck source=../scripts/deb-source.sh
+. "$here/../scripts/deb-source.sh"
 cache=${FOTA_HIL_CACHE:-/var/cache/fota-hil}
 jobs=${QEMU_JOBS:-2}
 
@@ -32,10 +34,11 @@ die() {
 }
 
 # The cache key: the contents and names of every file under qemu/ that goes
-# into the build (build.mk only calls this script).
+# into the build (build.mk only calls this script), and the shared fetch.
 qemu_key() {
-  (cd "$here" && find . -type f ! -name '*~' ! -name build.mk -print0 | LC_ALL=C sort -z |
-     xargs -0 sha256sum) | sha256sum | cut -c1-16
+  { (cd "$here" && find . -type f ! -name '*~' ! -name build.mk -print0 | LC_ALL=C sort -z |
+       xargs -0 sha256sum)
+    sha256sum < "$here/../scripts/deb-source.sh"; } | sha256sum | cut -c1-16
 }
 
 out="$cache/qemu-$(qemu_key)"
@@ -70,27 +73,10 @@ prepare_cache() {
         "fix: run as root once, or set FOTA_HIL_CACHE to a writable directory"
 }
 
-# Download the source package into $work/dl (kept between builds) and
-# check the .dsc against source.conf.
+# Download the source package and check its .dsc (scripts/deb-source.sh).
 fetch_source() {
-  local lists="$work/apt-lists" list="$work/sources.list" sum
-  local -a opts=(-o "Dir::Etc::SourceList=$list" -o Dir::Etc::SourceParts=/dev/null
-                 -o "Dir::State::Lists=$lists")
-  mkdir -p "$lists/partial" "$work/dl"
-  if [ ! -f "$work/dl/$QEMU_DSC" ]; then
-    printf '%s\n' "$QEMU_DEB_SRC" > "$list"
-    apt-get "${opts[@]}" update -q >"$work/fetch.log" 2>&1 ||
-      die "apt-get update of the private deb-src list failed (see $work/fetch.log)" \
-          "fix: check the network access to deb.debian.org"
-    (cd "$work/dl" && apt-get "${opts[@]}" source --download-only \
-       "$QEMU_DEB_PACKAGE=$QEMU_DEB_VERSION") >>"$work/fetch.log" 2>&1 ||
-      die "apt-get source $QEMU_DEB_PACKAGE=$QEMU_DEB_VERSION failed (see $work/fetch.log)" \
-          "fix: if Debian dropped this version, update qemu/source.conf to the current one"
-  fi
-  sum=$(sha256sum "$work/dl/$QEMU_DSC" | cut -d' ' -f1)
-  [ "$sum" = "$QEMU_DSC_SHA256" ] ||
-    die "$QEMU_DSC has SHA-256 $sum, qemu/source.conf pins $QEMU_DSC_SHA256" \
-        "fix: if the new upstream is intended, update QEMU_DSC_SHA256; else delete $work/dl"
+  deb_source_fetch "$QEMU_DEB_PACKAGE" "$QEMU_DEB_VERSION" "$QEMU_DSC" "$QEMU_DSC_SHA256" "$QEMU_DEB_SRC" \
+    qemu/source.conf
 }
 
 # Unpack (dpkg-source checks the tarballs against the .dsc), add the models,
@@ -143,7 +129,7 @@ exec 9>"$cache/qemu-work.lock"
 flock 9
 if [ ! -x "$out/qemu-system-arm" ]; then
   start=$(date +%s)
-  echo "qemu/build.sh: building $out (first build: about 40 min on 2 loaded cores)" >&2
+  echo "qemu/build.sh: building $out (first build: about 4 min on 2 quiet cores, 40 on heavily loaded ones)" >&2
   fetch_source
   prepare_tree
   configure_and_build
