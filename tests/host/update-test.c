@@ -82,11 +82,17 @@ static int teardown(void **state)
     return 0;
 }
 
-/* For tests that make the master wait out a lost frame. */
+/* For tests that make the master wait out a lost frame: shorter than
+ * setup()'s, but still far above any answer's scheduling delay on a loaded
+ * machine. At 250 ms, a fake target thread starved that long under
+ * `stress-ng --cpu 4` (load 12-18) produced a spurious timeout, and the
+ * exact counts asserted (timeouts, retransmits, failed_type) were off. */
+#define LOST_FRAME_TIMEOUT_MS 1000u
+
 static void short_timeouts(struct fixture *fx)
 {
-    fx->opts.timeout_ms = 250;
-    fx->opts.hello_timeout_ms = 250;
+    fx->opts.timeout_ms = LOST_FRAME_TIMEOUT_MS;
+    fx->opts.hello_timeout_ms = LOST_FRAME_TIMEOUT_MS;
 }
 
 /* One link session against fx->dev: fh_update over a fresh socketpair. */
@@ -410,7 +416,7 @@ static void test_fh_update_begin_answer_lost_app_rebooted(void **state)
     fx->dev.reboot_slot = LAYOUT_SLOT_A;
     fx->dev.reboot_version = IMAGE_VERSION(1, 0, 0);
     short_timeouts(fx);
-    fx->opts.long_timeout_ms = 250;
+    fx->opts.long_timeout_ms = LOST_FRAME_TIMEOUT_MS;
     assert_int_equal(run(fx), 0);
     assert_int_equal(fx->res.origin, FH_ORIGIN_NONE);
     assert_installed(fx);
@@ -433,7 +439,7 @@ static void test_fh_update_end_answer_lost_device_in_trial(void **state)
     fx->dev.reboot_slot = LAYOUT_SLOT_B;
     fx->dev.reboot_version = IMAGE_VERSION(2, 0, 0);
     short_timeouts(fx);
-    fx->opts.long_timeout_ms = 250;
+    fx->opts.long_timeout_ms = LOST_FRAME_TIMEOUT_MS;
     assert_int_equal(run(fx), 0);
     assert_int_equal(fx->res.origin, FH_ORIGIN_NONE);
     assert_installed(fx);
