@@ -157,10 +157,16 @@ static void romlink_line(struct hil_romlink *rl, const char *line)
         rl->boot0 = line[6] == '1';
         romlink_answer(rl, "ok\n");
     } else if (strcmp(line, "nrst") == 0) {
+        /* The pulse is given, as a GPIO driver answers once the pin moved:
+         * "ok" goes out before the reset. A reset into flash starts QEMU,
+         * which on a loaded machine took longer than the updater's 5 s
+         * boot-ctl timeout (rom.an3155.nack_timeout failed "boot-ctl: no
+         * answer to 'nrst'"). The updater's next bytes are read only after
+         * ops.nrst returns, so they still reach the ROM or the device. */
+        romlink_answer(rl, "ok\n");
         if (rl->ops.nrst != NULL) {
             rl->ops.nrst(rl->ops.ctx, rl->boot0, "NRST pulse on boot.sock");
         }
-        romlink_answer(rl, "ok\n");
     } else {
         romlink_answer(rl, "error: unknown command (boot0 0|1, nrst)\n");
     }

@@ -47,6 +47,13 @@ $(HIL_TEST_DIR)/rom_an3155-test: $(HIL_TEST_DIR)/rom_an3155-test.o $(BUILD)/harn
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS) -lpthread
 UNIT_TESTS += $(HIL_TEST_DIR)/rom_an3155-test
 
+# The ROM path's BOOT0/NRST control socket (boot.sock).
+$(HIL_TEST_DIR)/rom_link-test: $(HIL_TEST_DIR)/rom_link-test.o $(BUILD)/harness/link/rom_link.o \
+		$(BUILD)/harness/link/rom_an3155.o $(BUILD)/harness/target/flashmodel.o $(BUILD)/harness/target/errmsg.o \
+		$(BUILD)/harness/link/proxy.o $(BUILD)/libfotacore.a
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(HIL_TEST_DIR)/rom_link-test
+
 # The same ROM on SPI1 (AN4286): byte-level unit tests.
 $(HIL_TEST_DIR)/rom_an4286-test: $(HIL_TEST_DIR)/rom_an4286-test.o $(BUILD)/harness/link/rom_an4286.o \
 		$(BUILD)/harness/link/rom_an3155.o $(BUILD)/harness/target/flashmodel.o $(BUILD)/harness/target/errmsg.o $(BUILD)/harness/link/proxy.o $(BUILD)/libfotacore.a
