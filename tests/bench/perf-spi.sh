@@ -47,6 +47,7 @@ perf script -i "$OUT/perf.data" -F comm,event 2>/dev/null | awk -v kb="$kb" -v s
       if (ev ~ /^task-clock/) cpu[who] += 0.1; else if (ev == "context-switches") cs[who]++; else sys[who]++ }
     END { n = split("QEMU harness fotactl", w, " ")
           for (i = 1; i <= n; i++) { k = w[i]
-              printf "[stock] perf, 256 KB SPI update (%d KB), %s: task-clock %.1f ms (%.2f ms/KB), context switches %d (%.1f/KB), ",
+              printf "[stock] perf, 256 KB SPI update (%d KB image), %s: task-clock %.1f ms (%.2f ms/KB), context switches %d (%.1f/KB), ",
                      kb, k, cpu[k], cpu[k] / kb, cs[k], cs[k] / kb
               if (sc == "syscalls") printf "syscalls %d (%.1f/KB)\n", sys[k], sys[k] / kb; else printf "%s\n", sc } }'
+rm -f "$OUT/perf.data" # ~150 MB
