@@ -515,9 +515,7 @@ static int qemu_f407_arm(struct qemu_target *q)
     }
     hil_rspt_log(&q->c, "arm the FLASH model: fault at op %u from now (action %d)", p.n, (int)p.v.action);
     int rc = hil_f407_arm(&q->qmp, &p, QEMU_QMP_MS);
-    if (rc == 0) {
-        q->armed = p;
-    }
+    q->armed = p; /* also on an error (said by the caller): no retry at every service */
     return rc;
 }
 
