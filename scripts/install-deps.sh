@@ -21,6 +21,8 @@ PKGS=(
   libmbedtls-dev
   # tests/bench/verify-bench.sh reads the guest clock over QEMU's GDB stub
   gdb-multiarch
+  # tests/bench/perf-spi.sh: perf's software counters of the SPI update
+  linux-perf
   # qemu/build.sh: Debian's qemu source package and what building it needs
   dpkg-dev meson ninja-build pkg-config flex bison python3-venv rsync patch
   libglib2.0-dev libpixman-1-dev libfdt-dev

@@ -345,6 +345,17 @@ static void hook_flash_op(void *ctx, const struct hil_flash_op *op, struct hil_f
     }
 }
 
+/* The nearest flash fault hook_flash_op will give (target.h
+ * hil_fault_plan): the injector's or the sweep case's; a target whose
+ * device injects faults itself (fota-f407) arms it with this. */
+static int hook_plan_fault(void *ctx, struct hil_fault_plan *p)
+{
+    struct run *r = ctx;
+    memset(p, 0, sizeof(*p));
+    int pending = hil_inject_plan(&r->inject, p);
+    return pending + hil_case_plan(r->s->sweep_case, r->step, p);
+}
+
 /* A power_cut placed at a console line or a device time fired (cut_at.h):
  * the power goes now, as at a flash operation's verdict (hook_flash_op). */
 static void cut_by_fault(struct run *r, int which, const char *where)
@@ -1874,6 +1885,7 @@ static int run_create_target(struct run *r, const char *abs_workdir)
     struct hil_target_hooks hooks = {
         .ctx = r,
         .on_flash_op = hook_flash_op,
+        .plan_fault = hook_plan_fault,
         .on_console_line = hook_console_line,
         .on_event = hook_event,
     };

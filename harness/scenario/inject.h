@@ -37,6 +37,21 @@ uint32_t hil_fault_resolve_n(const struct hil_fault *f, uint64_t image_size);
 /** @return true if an operation in @p r is in the fault region @p fr. */
 bool hil_fault_region_matches(enum hil_fault_region fr, enum hil_region r);
 
+/**
+ * The address range of fault region @p fr: an operation is in it when its
+ * first byte lies in [*lo, *hi] (absolute, inclusive); as
+ * hil_fault_region_matches() with hil_flash_region_of() of that byte
+ * (fota/layout.h: the slots are adjacent, so "slot" is one range).
+ */
+void hil_fault_region_range(enum hil_fault_region fr, uint32_t *lo, uint32_t *hi);
+
+/**
+ * The nearest power cut the armed faults will make (target.h
+ * hil_fault_plan: n counted from the operations seen so far), into @p p
+ * if it comes before p->n (or p->n is 0). @return how many are pending.
+ */
+int hil_inject_plan(const struct hil_inject *in, struct hil_fault_plan *p);
+
 /** Arm for one update step (faults of other kinds, and power cuts at a frame, are ignored). */
 void hil_inject_arm(struct hil_inject *in, const struct hil_fault *faults, int nfaults,
                     uint64_t image_size);

@@ -1091,6 +1091,41 @@ void hil_case_on_flash_op(struct hil_case *c, int step, const struct hil_flash_o
     }
 }
 
+int hil_case_plan(const struct hil_case *c, int step, struct hil_fault_plan *p)
+{
+    if (c == NULL || c->fast || step < c->parent->sweep->step || step > c->parent->sweep->through) {
+        return 0;
+    }
+    const struct hil_sweep *sw = c->parent->sweep;
+    struct hil_fault_plan q;
+    memset(&q, 0, sizeof(q));
+    q.v.action = HIL_ACT_CUT;
+    if (c->kind == HIL_CASE_MULTI_CUT) {
+        if (c->window_closed || c->cuts_fired >= c->ncuts || c->cut_at[c->cuts_fired] <= c->kind_seen) {
+            return 0;
+        }
+        q.n = c->cut_at[c->cuts_fired] - c->kind_seen;
+        memcpy(q.on, sw->on, sizeof(q.on));
+        q.v.torn = c->cut_torn[c->cuts_fired];
+    } else if ((c->kind == HIL_CASE_CUT || c->kind == HIL_CASE_FAIL || c->kind == HIL_CASE_NOSTICK) && !c->fired &&
+               c->n > c->kind_seen) {
+        q.n = c->n - c->kind_seen;
+        q.on[c->on] = true;
+        q.v.torn = c->torn;
+        if (c->kind != HIL_CASE_CUT) {
+            q.v.action = c->kind == HIL_CASE_FAIL ? HIL_ACT_FAIL : HIL_ACT_DROP;
+            q.v.fail_rc = FOTA_EFLASH;
+        }
+    } else {
+        return 0;
+    }
+    hil_fault_region_range(sw->region, &q.addr_lo, &q.addr_hi);
+    if (p->n == 0 || q.n < p->n) {
+        *p = q;
+    }
+    return 1;
+}
+
 void hil_case_on_boot(struct hil_case *c, int step)
 {
     if (c != NULL && step == c->parent->sweep->step && c->parent->sweep->through == c->parent->sweep->step &&

@@ -249,6 +249,14 @@ int hil_case_compose_flash(const struct hil_case *c, struct hil_flash *f);
 void hil_case_on_flash_op(struct hil_case *c, int step, const struct hil_flash_op *op,
                           struct hil_flash_verdict *v);
 
+/**
+ * The next fault hil_case_on_flash_op() will give in step @p step
+ * (target.h hil_fault_plan: n counted from the operations seen so far),
+ * into @p p if it comes before p->n (or p->n is 0). @return 1 if one is
+ * pending, else 0 (no case, a journal case, outside the window, fired).
+ */
+int hil_case_plan(const struct hil_case *c, int step, struct hil_fault_plan *p);
+
 /** A boot: closes a one-step journal window once an op was seen (not with `through`). */
 void hil_case_on_boot(struct hil_case *c, int step);
 

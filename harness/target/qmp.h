@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HIL_QMP_LINE_MAX 8192 /**< a longer line is dropped (QEMU's replies here are short) */
+#define HIL_QMP_LINE_MAX 16384 /**< a longer line is dropped (the longest here: a fota-f407 STM32_FLASH_OP of 4096 bytes) */
 
 /** Called with an event's name ("WATCHDOG") and its "data" member as JSON text ("{}" if none). */
 typedef void (*hil_qmp_event_fn)(void *ctx, const char *event, const char *data_json);

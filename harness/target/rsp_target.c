@@ -163,6 +163,9 @@ int hil_rspt_set_breakpoints(struct hil_rsp_target *c, const char **failed)
         if (c->bp[i].addr == 0) {
             continue; /* optional, not in this ELF */
         }
+        if (c->flash_mode == HIL_RSPT_FLASH_DEVICE && (i == HIL_RSPT_BP_ERASE || i == HIL_RSPT_BP_PROGRAM)) {
+            continue; /* the device reports the flash operations */
+        }
         int rc = hil_rsp_breakpoint(c->rsp, true, c->bp[i].addr, HIL_RSP_BKPT_THUMB);
         if (rc != 0) {
             *failed = c->bp[i].sym;
@@ -224,7 +227,11 @@ bool hil_rspt_drain_before_off(struct hil_rsp_target *c)
 int hil_rspt_resume(struct hil_rsp_target *c)
 {
     if (c->be->resuming != NULL) {
+        uint32_t gen = c->gen;
         c->be->resuming(c);
+        if (c->gen != gen) {
+            return 0; /* the hook powered off or reset the target */
+        }
     }
     return hil_rsp_cont_send(c->rsp);
 }
@@ -330,8 +337,7 @@ static int rspt_decode_op(struct hil_rsp_target *c, const uint32_t regs[16], boo
     return 0;
 }
 
-/* Ask the runner; @return with *v filled (zeroed = apply). */
-static void rspt_ask(struct hil_rsp_target *c, struct hil_flash_op *op, struct hil_flash_verdict *v)
+void hil_rspt_ask(struct hil_rsp_target *c, struct hil_flash_op *op, struct hil_flash_verdict *v)
 {
     memset(v, 0, sizeof(*v));
     op->seq = ++c->seq;
@@ -395,7 +401,7 @@ static int rspt_flash_stop(struct hil_rsp_target *c, const uint32_t regs[16], bo
     }
     struct hil_flash_verdict v;
     uint32_t gen = c->gen;
-    rspt_ask(c, &op, &v);
+    hil_rspt_ask(c, &op, &v);
     if (c->gen != gen) {
         return 0; /* the hook powered off or reset the target */
     }
@@ -479,12 +485,17 @@ int hil_rspt_handle_stop(struct hil_rsp_target *c, const struct hil_rsp_stop *st
     if (c->finish_at != 0 && pc == c->finish_at) {
         return rspt_finished(c);
     }
+    int bp = -1;
+    for (int i = c->flash_mode == HIL_RSPT_FLASH_DEVICE ? HIL_RSPT_BP_JUMP : 0; i < c->nbp && bp < 0; i++) {
+        bp = c->bp[i].addr != 0 && pc == c->bp[i].addr ? i : -1;
+    }
     bool after_jump = c->jump_pending;
     c->jump_pending = false;
-    for (int i = 0; i < c->nbp; i++) {
-        if (c->bp[i].addr != 0 && pc == c->bp[i].addr) {
-            return rspt_dispatch(c, i, regs, after_jump);
-        }
+    if (c->be->stopped != NULL && c->be->stopped(c, bp < 0)) {
+        return 0;
+    }
+    if (bp >= 0) {
+        return rspt_dispatch(c, bp, regs, after_jump);
     }
     /* Not ours (e.g. an interrupt that raced a resume): carry on. */
     hil_rspt_log(c, "stop %c%02x at pc 0x%08x: not a served function, continuing", st->type, st->code, pc);

@@ -29,9 +29,10 @@
  * done, so a runner that acts on the model (e.g. cuts the power once a
  * record is committed) never acts on an operation still in progress.
  *
- * A backend that serves nothing of its own (no extra breakpoints, serve
- * hook NULL) and observes the flash (the register-level QEMU machine of
- * issue 10) needs only the hooks cut, exited and broke.
+ * Or the device reports the operations itself (HIL_RSPT_FLASH_DEVICE: the
+ * register-level QEMU machine of issue 10, over QMP): no breakpoints on the
+ * flash functions; the backend hands each report to hil_rspt_ask() from
+ * its stopped/resuming hooks and its service, and mirrors it.
  *
  * Sources: GDB manual appendix E (see rsp.h); AAPCS (arguments in r0-r3,
  * result in r0, return address in lr; bit 0 of lr is the Thumb bit).
@@ -62,6 +63,13 @@ enum hil_rspt_bp {
 enum hil_rspt_flash {
     HIL_RSPT_FLASH_SERVE = 0,   /**< the harness: model, write into the target, return r0 */
     HIL_RSPT_FLASH_OBSERVE = 1, /**< the target's own code: mirrored into the model, stepped over */
+    /**
+     * The target's own code, and the device reports each operation and
+     * injects the faults itself (fota-f407 over QMP): no breakpoints on
+     * the flash functions; the backend hands each reported operation to
+     * hil_rspt_ask() and mirrors it.
+     */
+    HIL_RSPT_FLASH_DEVICE = 2,
 };
 
 /** A backend's own breakpoint. */
@@ -82,8 +90,21 @@ struct hil_rspt_backend {
      * @return 0; an rsp.h error (the debug link broke).
      */
     int (*serve)(struct hil_rsp_target *c, int bp, const uint32_t regs[16]);
-    /** Optional: called before every continue (QEMU: stopped time does not count for the IWDG model). */
+    /**
+     * Optional: called before every continue (QEMU: stopped time does not
+     * count for the IWDG model; fota-f407: the device's fault is armed).
+     * It may power off or reset the target (c->gen changes): then the
+     * continue is not sent.
+     */
     void (*resuming)(struct hil_rsp_target *c);
+    /**
+     * Optional: the target stopped (its console already drained), before
+     * the stop is dispatched; @p stray: not at one of the breakpoints
+     * (e.g. the device stopped the VM after a fault). @return true when
+     * the hook took care of the stop (it powered off or reset the target,
+     * or resumed it): the core does nothing more with it.
+     */
+    bool (*stopped)(struct hil_rsp_target *c, bool stray);
     /** Optional: the Reset_Handler stop, before HIL_EV_BOOT; @p after_jump: entered by port_jump. */
     void (*booted)(struct hil_rsp_target *c, bool after_jump);
     /**
@@ -195,6 +216,13 @@ int hil_rspt_return(struct hil_rsp_target *c, bool set_r0, uint32_t r0, uint32_t
 
 /** Execute the instruction under the breakpoint at @p addr, then continue. @return 0; an rsp error. */
 int hil_rspt_step_over(struct hil_rsp_target *c, uint32_t addr);
+
+/**
+ * Number @p op (op->seq, op->kind_seq: counted since the target was
+ * created) and ask the runner's on_flash_op hook; @return with *v filled
+ * (zeroed = apply). The hook may power off or reset the target.
+ */
+void hil_rspt_ask(struct hil_rsp_target *c, struct hil_flash_op *op, struct hil_flash_verdict *v);
 
 /** Apply @p op to the flash model as @p torn says. */
 void hil_rspt_apply(struct hil_rsp_target *c, const struct hil_flash_op *op, enum hil_torn torn);

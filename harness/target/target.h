@@ -63,10 +63,35 @@ struct hil_event {
     const char *detail;     /**< optional text */
 };
 
+/**
+ * A flash fault planned ahead, for a target whose device counts the flash
+ * operations and injects the fault itself (the fota-f407 machine,
+ * docs/QEMU.md): at the @p n-th operation from now of a kind in @p on
+ * whose first byte lies in [addr_lo, addr_hi], the runner's verdict will
+ * be @p v. The device then does what the verdict says, and reports the
+ * operation to on_flash_op as every other one.
+ */
+struct hil_fault_plan {
+    uint32_t n;             /**< 1: the next matching operation; 0: nothing planned */
+    bool on[3];             /**< kinds counted: on[HIL_OP_ERASE], on[HIL_OP_PROGRAM] */
+    uint32_t addr_lo;       /**< absolute, inclusive */
+    uint32_t addr_hi;       /**< absolute, inclusive */
+    struct hil_flash_verdict v; /**< not HIL_ACT_APPLY when n > 0 */
+};
+
 struct hil_target_hooks {
     void *ctx;
     /** Decide the fate of a flash op; leave *v zeroed to apply it. */
     void (*on_flash_op)(void *ctx, const struct hil_flash_op *op, struct hil_flash_verdict *v);
+    /**
+     * Optional: the next operation whose verdict on_flash_op would not be
+     * HIL_ACT_APPLY, as counted from the operations reported so far
+     * (p->n = 0: none). A target whose device injects faults itself asks
+     * this before the device runs and after each operation, and arms the
+     * device with it. @return how many faults are pending (more than one
+     * cannot all be planned: the one with the smallest n is).
+     */
+    int (*plan_fault)(void *ctx, struct hil_fault_plan *p);
     /** One console line (USART2), without the line ending. */
     void (*on_console_line)(void *ctx, const char *line);
     void (*on_event)(void *ctx, const struct hil_event *ev);
@@ -135,9 +160,10 @@ enum hil_qemu_machine {
     /**
      * fota-hil's own qemu-system-arm (qemu/, make qemu) -M fota-f407:
      * FLASH (RM0090 3), RCC (7) and IWDG (21) modelled at register level,
-     * nothing served; flash operations are observed at breakpoints for the
-     * fault injector and the journal, and the port's own code performs
-     * them. No SPI1 slave yet: UART link only.
+     * nothing served; the port's own code performs the flash operations,
+     * the FLASH model reports each one over QMP (the journal) and injects
+     * the planned fault itself (hil_fault_plan). No SPI1 slave yet: UART
+     * link only.
      */
     HIL_QEMU_F407 = 1,
 };

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "target/child.h"
+#include "target/f407_flash.h"
 #include "target/qmp.h"
 #include "target/rsp.h"
 #include "fota/errors.h"
@@ -82,6 +83,15 @@ struct qemu_target {
     pid_t pid;
     struct hil_qmp qmp;     /* fd -1 while off */
     bool wd_fired;          /* f407: a QMP WATCHDOG event came, not yet reported */
+
+    /* f407: the operations the FLASH model reported, not yet handed on
+     * (queued by the QMP event callback, taken by qemu_f407_ops), and the
+     * fault the device is armed with, counted down as it counts. */
+    struct hil_f407_op *fq;
+    size_t fq_n, fq_cap;
+    bool fq_busy;           /* qemu_f407_ops is running */
+    struct hil_fault_plan armed;
+    bool plan_warned;
 
     /* IWDG model. */
     bool wd_armed;
@@ -193,6 +203,13 @@ static void qemu_teardown(struct qemu_target *q)
     q->c.jump_pending = false;
     q->c.base.powered = false;
     q->c.gen++;
+    /* f407: a new process starts disarmed; what it reported after the
+     * operations already handed on never happened (the power is gone). */
+    memset(&q->armed, 0, sizeof(q->armed));
+    for (size_t i = 0; i < q->fq_n; i++) {
+        hil_f407_op_free(&q->fq[i]);
+    }
+    q->fq_n = 0;
 }
 
 /* QEMU went away or the debug link broke: report HIL_EV_DIED. */
@@ -338,10 +355,32 @@ static int qemu_spawn(struct qemu_target *q)
 static void qemu_qmp_event(void *ctx, const char *event, const char *data_json)
 {
     struct qemu_target *q = ctx;
-    hil_rspt_log(&q->c, "qmp event %s %s", event, data_json);
+    struct hil_f407_op o;
+    int rc = hil_f407_parse(event, data_json, &o);
+    if (rc == FOTA_ENOENT) {
+        hil_rspt_log(&q->c, "qmp event %s %s", event, data_json);
+    }
     if (strcmp(event, "WATCHDOG") == 0) {
         q->wd_fired = true;
     }
+    if (rc == FOTA_EINVAL || rc == FOTA_ENOMEM) {
+        fprintf(stderr, "qemu-target: cannot read the QMP event %s %s: %s\n", event, data_json, fota_strerror(rc));
+    }
+    if (rc != 0) {
+        return;
+    }
+    if (q->fq_n == q->fq_cap) {
+        size_t cap = q->fq_cap == 0 ? 64 : q->fq_cap * 2;
+        struct hil_f407_op *n = realloc(q->fq, cap * sizeof(*n));
+        if (n == NULL) {
+            hil_f407_op_free(&o);
+            fprintf(stderr, "qemu-target: out of memory: flash operation %u lost\n", o.dev_seq);
+            return;
+        }
+        q->fq = n;
+        q->fq_cap = cap;
+    }
+    q->fq[q->fq_n++] = o; /* handed on from qemu_service or a stop, never from inside a QMP exchange */
 }
 
 /* ---- guest control ---- */
@@ -363,6 +402,144 @@ static void qemu_cut(struct qemu_target *q, const char *what, const struct hil_f
     }
     hil_rspt_console_flush(&q->c);
     hil_rspt_event(&q->c, HIL_EV_POWER_OFF, 0, what);
+}
+
+/* ---- fota-f407: flash operations reported over QMP (f407_flash.h) ---- */
+
+/* An operation that raised error flags left the cells as the device says:
+ * its range is read back from the flash file. */
+static void qemu_read_back_range(struct qemu_target *q, uint32_t addr, uint32_t len)
+{
+    char path[4096];
+    int fd = qemu_path(q, "flash.img", path, sizeof(path)) == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    if (fd < 0 || addr < LAYOUT_FLASH_BASE || addr - LAYOUT_FLASH_BASE + (uint64_t)len > LAYOUT_FLASH_SIZE ||
+        pread(fd, &q->c.base.flash->mem[addr - LAYOUT_FLASH_BASE], len, addr - LAYOUT_FLASH_BASE) != (ssize_t)len) {
+        fprintf(stderr, "qemu-target: cannot read back 0x%08x+%u from %s\n", addr, len, path);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+}
+
+/* The runner wanted a cut at an operation the device was not armed for
+ * (it has run it, and more): the model holds the flash before it, so the
+ * power goes with the model as the truth and the torn part applied, as a
+ * cut at a breakpoint would leave it. */
+static void qemu_cut_late(struct qemu_target *q, const struct hil_flash_op *op, enum hil_torn torn)
+{
+    fprintf(stderr, "qemu-target: fota-f407 was not armed for the cut at flash op #%u: cut after it, "
+            "from the flash model\n", op->seq);
+    qemu_teardown(q);
+    hil_rspt_apply(&q->c, op, torn);
+    hil_rspt_console_flush(&q->c);
+    hil_rspt_event(&q->c, HIL_EV_POWER_OFF, 0, "cut after a flash op (device not armed)");
+}
+
+/* Hand one reported operation to the runner and do what the device did. */
+static void qemu_f407_op(struct qemu_target *q, struct hil_f407_op *o)
+{
+    struct hil_flash_verdict v;
+    uint32_t gen = q->c.gen;
+    hil_f407_plan_count(&q->armed, &o->op);
+    hil_rspt_ask(&q->c, &o->op, &v);
+    if (q->c.gen != gen) {
+        return;
+    }
+    bool expected = (o->done == HIL_F407_APPLIED && v.action == HIL_ACT_APPLY) ||
+                    (o->done == HIL_F407_CUT && v.action == HIL_ACT_CUT) ||
+                    (o->done == HIL_F407_FAILED && v.action == HIL_ACT_FAIL) ||
+                    (o->done == HIL_F407_DROPPED && v.action == HIL_ACT_DROP);
+    if (!expected) {
+        fprintf(stderr, "qemu-target: flash op #%u: the device did %d, the verdict is %d\n", o->op.seq,
+                (int)o->done, (int)v.action);
+    }
+    if (o->done == HIL_F407_CUT) {
+        /* The device left it torn in the file and stopped: the power goes. */
+        qemu_cut(q, o->op.kind == HIL_OP_ERASE ? "cut during erase" : "cut during program", NULL, HIL_TORN_NONE);
+    } else if (o->done == HIL_F407_APPLIED && v.action == HIL_ACT_CUT) {
+        qemu_cut_late(q, &o->op, v.torn);
+    } else if (o->done == HIL_F407_APPLIED && o->error != 0) {
+        qemu_read_back_range(q, o->op.addr, o->op.len);
+    } else if (o->done == HIL_F407_APPLIED) {
+        hil_rspt_apply(&q->c, &o->op, HIL_TORN_ALL);
+    }
+}
+
+/* Hand the reported operations on, in order. New reports that come while
+ * the runner's hooks run wait for the next call; after a cut the rest
+ * never happened. */
+static void qemu_f407_ops(struct qemu_target *q)
+{
+    if (q->fq_busy || q->fq_n == 0) {
+        return;
+    }
+    struct hil_f407_op *list = q->fq;
+    size_t n = q->fq_n;
+    q->fq = NULL;
+    q->fq_n = q->fq_cap = 0;
+    q->fq_busy = true;
+    uint32_t gen = q->c.gen;
+    for (size_t i = 0; i < n; i++) {
+        if (list[i].mass) {
+            hil_rspt_log(&q->c, "mass erase reported (not a port operation): in the model at the next read-back");
+        } else if (q->c.gen == gen) {
+            qemu_f407_op(q, &list[i]);
+        }
+        hil_f407_op_free(&list[i]);
+    }
+    free(list);
+    q->fq_busy = false;
+}
+
+/* Arm the device with the runner's next fault if that changed; the
+ * target is stopped (its reports up to the stop are in the QMP socket).
+ * @return 0; a QMP error. */
+static int qemu_f407_arm(struct qemu_target *q)
+{
+    uint32_t gen = q->c.gen;
+    (void)hil_qmp_poll_events(&q->qmp);
+    qemu_f407_ops(q);
+    if (q->c.gen != gen || q->c.base.hooks.plan_fault == NULL) {
+        return 0;
+    }
+    struct hil_fault_plan p;
+    memset(&p, 0, sizeof(p));
+    int pending = q->c.base.hooks.plan_fault(q->c.base.hooks.ctx, &p);
+    if (pending > 1 && !q->plan_warned) {
+        q->plan_warned = true;
+        fprintf(stderr, "qemu-target: %d flash faults pending at once: fota-f407 injects the nearest; the others "
+                "are cut after their operation, from the flash model\n", pending);
+    }
+    if (hil_f407_plan_equal(&p, &q->armed)) {
+        return 0;
+    }
+    hil_rspt_log(&q->c, "arm the FLASH model: fault at op %u from now (action %d)", p.n, (int)p.v.action);
+    int rc = hil_f407_arm(&q->qmp, &p, QEMU_QMP_MS);
+    q->armed = p; /* also on an error (said by the caller): no retry at every service */
+    return rc;
+}
+
+/* The runner's next fault changed while the target runs: stop it, arm,
+ * and let the stop take its course (a breakpoint that raced the stop is
+ * dispatched as such). @return 0; an rsp or QMP error. */
+static int qemu_f407_rearm(struct qemu_target *q)
+{
+    struct hil_fault_plan p;
+    memset(&p, 0, sizeof(p));
+    if (q->c.base.hooks.plan_fault == NULL || !hil_rsp_running(q->c.rsp)) {
+        return 0;
+    }
+    (void)q->c.base.hooks.plan_fault(q->c.base.hooks.ctx, &p);
+    if (hil_f407_plan_equal(&p, &q->armed)) {
+        return 0;
+    }
+    struct hil_rsp_stop st;
+    int rc = hil_rsp_interrupt(q->c.rsp, &st);
+    if (rc != 0) {
+        return rc;
+    }
+    /* The stop hook arms; the core resumes or dispatches the stop. */
+    return hil_rspt_handle_stop(&q->c, &st);
 }
 
 /* port_spi_rx(buf, cap, got): what the master clocked in, never waiting. */
@@ -438,13 +615,41 @@ static int qemu_serve(struct hil_rsp_target *c, int bp, const uint32_t regs[16])
     }
 }
 
-/* Time the harness held the guest stopped does not count (core hook). */
+/* Time the harness held the guest stopped does not count; fota-f407: the
+ * device is armed with the runner's next fault (core hook). */
 static void qemu_resuming(struct hil_rsp_target *c)
 {
     struct qemu_target *q = (struct qemu_target *)c;
     if (q->wd_armed) {
         q->wd_deadline += hil_rspt_now_ms() - c->stopped_at;
     }
+    if (q->machine == HIL_QEMU_F407) {
+        uint32_t gen = c->gen;
+        int rc = qemu_f407_arm(q);
+        if (rc != 0 && c->gen == gen) {
+            fprintf(stderr, "qemu-target: cannot arm the FLASH model (%s: %s)\n", fota_strerror(rc), q->qmp.error);
+        }
+    }
+}
+
+/* fota-f407, at every stop (core hook): the operations reported before it
+ * are handed on first; a stop that is no breakpoint may be the device's
+ * after a fault, whose report a QMP round trip makes sure to have read.
+ * @return true when a report cut the power (nothing more to do). */
+static bool qemu_stopped(struct hil_rsp_target *c, bool stray)
+{
+    struct qemu_target *q = (struct qemu_target *)c;
+    uint32_t gen = c->gen;
+    if (q->machine != HIL_QEMU_F407) {
+        return false;
+    }
+    if (stray) {
+        (void)hil_qmp_command(&q->qmp, "query-status", NULL, QEMU_QMP_MS);
+    } else {
+        (void)hil_qmp_poll_events(&q->qmp);
+    }
+    qemu_f407_ops(q);
+    return c->gen != gen;
 }
 
 /* Reset_Handler reached (core hook): a system reset stops the IWDG. */
@@ -680,7 +885,14 @@ static int qemu_service(struct hil_target *t, struct pollfd *fds, int n)
     struct qemu_target *q = (struct qemu_target *)t;
     uint32_t gen = q->c.gen;
     (void)hil_qmp_poll_events(&q->qmp); /* a closed QMP socket shows on the debug link too */
-    int rc = hil_rspt_service(t, fds, n);
+    qemu_f407_ops(q);
+    int rc = q->c.gen == gen ? hil_rspt_service(t, fds, n) : 0;
+    if (rc == 0 && q->c.gen == gen && t->powered && q->machine == HIL_QEMU_F407) {
+        rc = qemu_f407_rearm(q);
+        if (rc != 0 && q->c.gen == gen) {
+            return qemu_link_broke(&q->c, rc);
+        }
+    }
     if (rc != 0 || q->c.gen != gen || !t->powered) {
         return rc;
     }
@@ -713,6 +925,7 @@ static void qemu_destroy(struct hil_target *t)
     if (t->powered || q->pid > 0) {
         qemu_teardown(q);
     }
+    free(q->fq);
     free(q->qemu);
     free(q->workdir);
     free(q);
@@ -727,7 +940,7 @@ static const struct hil_target_ops qemu_ops = {
 };
 
 static const struct hil_rspt_backend qemu_backend = {
-    .tag = "qemu-target", .serve = qemu_serve, .resuming = qemu_resuming, .booted = qemu_booted,
+    .tag = "qemu-target", .serve = qemu_serve, .resuming = qemu_resuming, .stopped = qemu_stopped, .booted = qemu_booted,
     .cut = qemu_cut_at_op, .exited = qemu_exited, .broke = qemu_link_broke,
 };
 
@@ -749,8 +962,9 @@ int hil_qemu_create(const struct hil_qemu_opts *opts, struct hil_flash *flash,
         return FOTA_ENOMEM;
     }
     bool f407 = opts->machine == HIL_QEMU_F407;
-    /* fota-f407 runs the port's register code: the core only observes. */
-    hil_rspt_init(&q->c, &qemu_ops, &qemu_backend, flash, hooks, f407 ? HIL_RSPT_FLASH_OBSERVE : HIL_RSPT_FLASH_SERVE,
+    /* fota-f407 runs the port's register code; its FLASH model reports
+     * the operations and injects the faults (QMP, f407_flash.h). */
+    hil_rspt_init(&q->c, &qemu_ops, &qemu_backend, flash, hooks, f407 ? HIL_RSPT_FLASH_DEVICE : HIL_RSPT_FLASH_SERVE,
                   opts->verbose);
     q->machine = opts->machine;
     q->pid = -1;

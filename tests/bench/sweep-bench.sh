@@ -4,7 +4,9 @@
 # update's wall time (UART; SPI on stock, the f407 machine has no SPI1
 # slave yet); power-cut fault points per second per core with and without
 # the journal; wall time of the exhaustive power-cut sweep of the 256 KB
-# update (tests/bench/power_cut_256k_full.yaml).
+# update (tests/bench/power_cut_256k_full.yaml); on stock, perf's software
+# counters of QEMU, the harness and fotactl during the SPI update, per KB
+# (tests/bench/perf-spi.sh).
 # Usage: sweep-bench.sh FOTA_HIL [JOBS] [TARGETS]. Measured in this one run.
 set -u
 HIL=${1:?usage: sweep-bench.sh FOTA_HIL [JOBS]}
@@ -53,6 +55,9 @@ bench_target() { # $1 target
         t1=$(now)
         echo "[$T] 256 KB update over $l, power-on to the end (1 core): $(calc %.1f "$t1 - $t0") s wall"
     done
+    # perf's software counters of the SPI update per process (skips itself
+    # when perf is missing or not permitted)
+    [ "$T" = stock ] && tests/bench/perf-spi.sh "$HIL" "$OUT/perf"
 
     set -- $(timed_sweep "$OUT/sweep.log" -j "$JOBS" --target "$T" --work-dir "$OUT/work" tests/bench/power_cut_256k_full.yaml)
     s0=$1 sj=$2 s1=$3

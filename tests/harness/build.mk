@@ -17,7 +17,7 @@ $(HIL_FIX_BIN): $(HIL_FIX_ELF)
 
 # The backend's objects (the runner's harness/build.mk links the same ones).
 HIL_QEMU_OBJS := $(addprefix $(BUILD)/harness/,target/flashmodel.o target/elfsym.o target/rsp.o target/rsp_target.o target/child.o \
-	target/target_qemu.o target/qmp.o)
+	target/target_qemu.o target/qmp.o target/f407_flash.o)
 HIL_TEST_DIR := $(BUILD)/tests/harness
 HIL_FIX_DEFS := -DHIL_FIXTURE_ELF='"$(HIL_FIX_ELF)"' -DHIL_FIXTURE_BIN='"$(HIL_FIX_BIN)"'
 CFLAGS_target_qemu-test := $(HIL_FIX_DEFS)
@@ -36,7 +36,13 @@ $(HIL_TEST_DIR)/rsp-test: $(HIL_TEST_DIR)/rsp-test.o $(BUILD)/harness/target/rsp
 $(HIL_TEST_DIR)/target_qemu-test: $(HIL_TEST_DIR)/target_qemu-test.o $(HIL_QEMU_OBJS) $(BUILD)/libfotacore.a | $(HIL_FIX_BIN)
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $(filter %.o %.a,$^) -o $@ $(CMOCKA_LIBS) -lelf -ljansson
 
-UNIT_TESTS += $(HIL_TEST_DIR)/flashmodel-test $(HIL_TEST_DIR)/elfsym-test $(HIL_TEST_DIR)/rsp-test
+# The fota-f407 FLASH model's QMP events and fault plans (no QEMU needed).
+$(HIL_TEST_DIR)/f407_flash-test: $(HIL_TEST_DIR)/f407_flash-test.o $(BUILD)/harness/target/f407_flash.o \
+		$(BUILD)/harness/target/qmp.o $(BUILD)/harness/target/flashmodel.o
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS) -ljansson
+
+UNIT_TESTS += $(HIL_TEST_DIR)/flashmodel-test $(HIL_TEST_DIR)/elfsym-test $(HIL_TEST_DIR)/rsp-test \
+	$(HIL_TEST_DIR)/f407_flash-test
 QEMU_TESTS += $(HIL_TEST_DIR)/target_qemu-test
 
 # The emulated ST ROM bootloader (AN3155): unit tests, our host master

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "fota/layout.h"
 #include "fota/proto.h"
 #include "scenario/inject.h"
 
@@ -142,12 +143,60 @@ static void test_inject_disarmed_never_cuts(void **state)
     assert_int_equal(v.action, HIL_ACT_APPLY);
 }
 
+/* The region's range agrees with hil_flash_region_of() at both ends. */
+static void test_fault_region_range_matches_region_of(void **state)
+{
+    (void)state;
+    static const enum hil_fault_region fr[] = { HIL_FREGION_ANY, HIL_FREGION_SLOT, HIL_FREGION_META,
+                                                HIL_FREGION_SLOT_A, HIL_FREGION_SLOT_B };
+    for (size_t i = 0; i < sizeof(fr) / sizeof(fr[0]); i++) {
+        uint32_t lo, hi;
+        hil_fault_region_range(fr[i], &lo, &hi);
+        assert_true(hil_fault_region_matches(fr[i], hil_flash_region_of(lo)) || fr[i] == HIL_FREGION_ANY);
+        assert_true(hil_fault_region_matches(fr[i], hil_flash_region_of(hi)) || fr[i] == HIL_FREGION_ANY);
+        assert_false(fr[i] != HIL_FREGION_ANY && hil_fault_region_matches(fr[i], hil_flash_region_of(lo - 1u)));
+        assert_false(fr[i] != HIL_FREGION_ANY && hil_fault_region_matches(fr[i], hil_flash_region_of(hi + 1u)));
+    }
+}
+
+/* The plan is the cut hil_inject_op will make, counted from what it saw. */
+static void test_inject_plan_counts_down(void **state)
+{
+    (void)state;
+    struct hil_fault f = { .kind = HIL_FAULT_POWER_CUT, .on = HIL_OP_PROGRAM, .region = HIL_FREGION_META,
+                           .n_kind = HIL_FN_NUMBER, .n = 3, .torn = HIL_TORN_BITS };
+    struct hil_inject in;
+    struct hil_fault_plan p = { 0 };
+    struct hil_flash_verdict v = { 0 };
+    hil_inject_arm(&in, &f, 1, 0);
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(hil_inject_plan(&in, &p), 1);
+    assert_int_equal(p.n, 3);
+    assert_true(p.on[HIL_OP_PROGRAM]);
+    assert_false(p.on[HIL_OP_ERASE]);
+    assert_int_equal(p.addr_lo, LAYOUT_META0_ADDR);
+    assert_int_equal(p.v.action, HIL_ACT_CUT);
+    assert_int_equal(p.v.torn, HIL_TORN_BITS);
+    struct hil_flash_op m = op(HIL_OP_PROGRAM, HIL_REGION_META);
+    assert_false(hil_inject_op(&in, &m, &v, NULL));
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(hil_inject_plan(&in, &p), 1);
+    assert_int_equal(p.n, 2);
+    assert_false(hil_inject_op(&in, &m, &v, NULL));
+    assert_true(hil_inject_op(&in, &m, &v, NULL));
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(hil_inject_plan(&in, &p), 0);
+    assert_int_equal(p.n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_data_frames_rounds_up),
         cmocka_unit_test(test_fault_resolve_n_last_and_middle),
         cmocka_unit_test(test_fault_region_matches),
+        cmocka_unit_test(test_fault_region_range_matches_region_of),
+        cmocka_unit_test(test_inject_plan_counts_down),
         cmocka_unit_test(test_inject_cuts_at_last_program),
         cmocka_unit_test(test_inject_erase_and_meta_counts),
         cmocka_unit_test(test_inject_disarmed_never_cuts),

@@ -8,6 +8,14 @@
  * time. The main memory and the option bytes live in a block backend, so a
  * power cycle is a process restart that keeps them.
  *
+ * Every operation is reported with the QMP event STM32_FLASH_OP (a program
+ * sequence, the writes made while CR.PG stays set, counts as one), and a
+ * fault can be armed over QOM properties at the Nth operation: a power cut
+ * with a torn state, an error flag, or an operation that does not stick
+ * (STM32_FLASH_FAULT event, then the VM stops). The torn states are those
+ * of fota-hil's own flash model (harness/target/flashmodel.c), so a fault
+ * means the same on the stock-QEMU backend and on this machine.
+ *
  * Not modelled: the ART accelerator (ACR is storage only), the CPU stall on
  * a Flash read while BSY (reads return the contents before the operation),
  * the one-time programmable area, read protection against a debugger, and
@@ -30,6 +38,7 @@
 #include "hw/qdev-properties-system.h"
 #include "hw/nvram/stm32f4xx_flash.h"
 #include "migration/vmstate.h"
+#include "qapi/qapi-events-stm32.h"
 #include "sysemu/block-backend.h"
 #include "sysemu/runstate.h"
 #include "trace.h"
@@ -257,15 +266,18 @@ static void stm32f4xx_flash_apply(STM32F4xxFlashState *s)
     }
 }
 
+static void stm32f4xx_flash_erase_done(STM32F4xxFlashState *s);
+
 /* End of the operation in progress: BSY and STRT clear, EOP if EOPIE */
 static void stm32f4xx_flash_complete(STM32F4xxFlashState *s)
 {
-    if (!(s->sr & FLASH_SR_BSY)) {
+    if (!(s->sr & FLASH_SR_BSY) || s->cut_off) {
         return;
     }
     timer_del(s->op_timer);
     stm32f4xx_flash_apply(s);
     trace_stm32f4xx_flash_op_done(s->op, s->op_offset, s->op_len);
+    stm32f4xx_flash_erase_done(s);
     s->op = STM32F4XX_FLASH_OP_NONE;
     s->op_count++;
     s->sr &= ~FLASH_SR_BSY;
@@ -281,62 +293,173 @@ static void stm32f4xx_flash_op_timer_cb(void *opaque)
     stm32f4xx_flash_complete(STM32F4XX_FLASH(opaque));
 }
 
-/* Is the operation just started the one fault_at counts down to? */
-static bool stm32f4xx_flash_fault_due(STM32F4xxFlashState *s)
-{
-    uint32_t first = STM32F4XX_FLASH_BASE + s->op_offset;
-    uint32_t last = first + s->op_len - 1;
+/* FLASH_SR flags of Stm32FlashErrorFlag, in its order (RM0090 3.9.4) */
+static const uint32_t stm32f4xx_flash_fault_flag[STM32_FLASH_ERROR_FLAG__MAX] = {
+    [STM32_FLASH_ERROR_FLAG_WRPERR] = FLASH_SR_WRPERR,
+    [STM32_FLASH_ERROR_FLAG_PGAERR] = FLASH_SR_PGAERR,
+    [STM32_FLASH_ERROR_FLAG_PGPERR] = FLASH_SR_PGPERR,
+    [STM32_FLASH_ERROR_FLAG_PGSERR] = FLASH_SR_PGSERR,
+};
 
-    if (s->fault_at == 0 || s->op == STM32F4XX_FLASH_OP_OPTION ||
-        last < s->fault_addr_lo || first > s->fault_addr_hi) {
-        return false;
-    }
-    return --s->fault_at == 0;
+/* A fault (1 + Stm32FlashFaultKind, 0: none) that cuts the power */
+static bool stm32f4xx_flash_fault_cuts(uint32_t fault)
+{
+    return fault != 0 && fault - 1 <= STM32_FLASH_FAULT_KIND_CUT_ALL;
 }
 
 /*
- * A power cut during the operation leaves it torn: a program writes none,
- * the low half, every other bit (bits 0, 2, ...) or all of its bits; an
- * erase leaves the sector unchanged, erases its first half, or all of it.
- * BSY stays set: the harness ends the process (the power is gone).
+ * Is a new operation (@program: a program sequence, else an erase) whose
+ * first byte is at main-memory offset @offset the one fault_at counts
+ * down to? @return 1 + the Stm32FlashFaultKind to apply to it, or 0.
  */
-static void stm32f4xx_flash_fault_cut(STM32F4xxFlashState *s, const char *how)
+static uint32_t stm32f4xx_flash_fault_due(STM32F4xxFlashState *s, bool program,
+                                          uint32_t offset)
 {
-    bool program = s->op == STM32F4XX_FLASH_OP_PROGRAM;
+    uint32_t addr = STM32F4XX_FLASH_BASE + offset;
 
-    if (!strcmp(how, "none")) {
-        return;
+    if (s->fault_at == 0 || addr < s->fault_addr_lo || addr > s->fault_addr_hi ||
+        (program && s->fault_ops == STM32_FLASH_FAULT_OPS_ERASE) ||
+        (!program && s->fault_ops == STM32_FLASH_FAULT_OPS_PROGRAM)) {
+        return 0;
     }
-    if (program && !strcmp(how, "half")) {
-        s->op_data |= ~(uint32_t)((1ull << (s->op_len * 4)) - 1);
-    } else if (program && !strcmp(how, "bits")) {
-        s->op_data |= 0xAAAAAAAA;
-    } else if (!program && strcmp(how, "all")) {
-        s->op_len /= 2;
+    if (--s->fault_at != 0) {
+        return 0;
     }
-    stm32f4xx_flash_apply(s);
+    s->fault_hits++;
+    return 1 + s->fault_kind;
 }
 
-/* Apply fault_kind to the operation just started, then stop the VM */
-static void stm32f4xx_flash_fault(STM32F4xxFlashState *s)
+/* @len bytes at @p as hexadecimal text (to be freed by the caller) */
+static char *stm32f4xx_flash_hex(const uint8_t *p, uint32_t len)
 {
-    const char *kind = s->fault_kind ? s->fault_kind : "cut-none";
+    static const char digit[] = "0123456789abcdef";
+    char *t = g_malloc(2 * len + 1);
+    uint32_t i;
 
-    s->fault_hits++;
-    trace_stm32f4xx_flash_fault(s->op, s->op_offset, s->op_len, kind);
-    if (!strncmp(kind, "cut-", 4)) {
-        timer_del(s->op_timer);
-        stm32f4xx_flash_fault_cut(s, kind + 4);
-    } else if (!strcmp(kind, "error")) {
-        timer_del(s->op_timer);
-        s->op = STM32F4XX_FLASH_OP_NONE;
-        s->sr &= ~FLASH_SR_BSY;
-        s->cr &= ~FLASH_CR_STRT;
-        stm32f4xx_flash_error(s, FLASH_SR_WRPERR);
-    } else {
-        s->op_nostick = true;
+    for (i = 0; i < len; i++) {
+        t[2 * i] = digit[p[i] >> 4];
+        t[2 * i + 1] = digit[p[i] & 15];
     }
-    vm_stop(RUN_STATE_PAUSED);
+    t[2 * len] = '\0';
+    return t;
+}
+
+/*
+ * Report operation @num that ended: the QMP event STM32_FLASH_OP, or with
+ * @fault (1 + Stm32FlashFaultKind) STM32_FLASH_FAULT and, with fault-stop,
+ * stop the VM. @data: a program sequence's @len bytes (NULL: an erase).
+ */
+static void stm32f4xx_flash_report(STM32F4xxFlashState *s, uint32_t num,
+                                   uint32_t op, uint32_t offset, uint32_t len,
+                                   const uint8_t *data, uint32_t fault)
+{
+    g_autofree char *path = object_get_canonical_path(OBJECT(s));
+    g_autofree char *hex = data ? stm32f4xx_flash_hex(data, len) : NULL;
+    bool sector = op == STM32F4XX_FLASH_OP_SECTOR_ERASE;
+    Stm32FlashOpKind kind = op == STM32F4XX_FLASH_OP_PROGRAM ?
+        STM32_FLASH_OP_KIND_PROGRAM : sector ? STM32_FLASH_OP_KIND_SECTOR_ERASE :
+        STM32_FLASH_OP_KIND_MASS_ERASE;
+    uint32_t addr = STM32F4XX_FLASH_BASE + offset;
+    uint32_t snb = stm32f4xx_flash_sector_of(offset);
+
+    if (!fault) {
+        qapi_event_send_stm32_flash_op(path, num, kind, addr, len, sector, snb,
+                                       hex != NULL, hex,
+                                       data ? s->seq_error : 0);
+        return;
+    }
+    trace_stm32f4xx_flash_fault(op, offset, len, Stm32FlashFaultKind_str(fault - 1));
+    qapi_event_send_stm32_flash_fault(path, num, kind, addr, len, sector, snb,
+                                      hex != NULL, hex, fault - 1);
+    if (s->fault_stop) {
+        vm_stop(RUN_STATE_PAUSED);
+    }
+}
+
+/*
+ * Leave an operation the power cut (@how, a cut-* kind) torn as fota-hil's
+ * flash model does (harness/target/flashmodel.c, enum hil_torn): a program
+ * sequence of @data programs none of its bytes, its first (len / 2) & ~3,
+ * old & (data | 0x55) in every byte, or all; an erase leaves the area
+ * unchanged, its first half 0xFF, old | 0x55 in every byte, or all 0xFF.
+ * Programming only clears bits (RM0090 3.6.4). Written to the image.
+ */
+static void stm32f4xx_flash_tear(STM32F4xxFlashState *s, uint32_t how,
+                                 uint32_t offset, uint32_t len,
+                                 const uint8_t *data)
+{
+    uint8_t *p = s->storage + offset;
+    uint32_t i, n = len;
+
+    if (how == STM32_FLASH_FAULT_KIND_CUT_NONE) {
+        return;
+    }
+    if (data) {
+        if (how == STM32_FLASH_FAULT_KIND_CUT_HALF) {
+            n = (len / 2) & ~3u;
+        }
+        for (i = 0; i < n; i++) {
+            p[i] &= how == STM32_FLASH_FAULT_KIND_CUT_BITS ? data[i] | 0x55 : data[i];
+        }
+    } else if (how == STM32_FLASH_FAULT_KIND_CUT_BITS) {
+        for (i = 0; i < len; i++) {
+            p[i] |= 0x55;
+        }
+    } else {
+        memset(p, 0xFF, how == STM32_FLASH_FAULT_KIND_CUT_HALF ? len / 2 : len);
+    }
+    stm32f4xx_flash_persist(s, offset, len);
+}
+
+/*
+ * End the program sequence in progress: report it, or apply the fault that
+ * hit it (a cut: the torn state, BSY left set, the interface dead until
+ * reset; the words of a cut or no-stick sequence never changed the cells).
+ */
+static void stm32f4xx_flash_seq_end(STM32F4xxFlashState *s)
+{
+    if (!s->seq_active) {
+        return;
+    }
+    s->seq_active = false;
+    trace_stm32f4xx_flash_seq_end(s->seq_num, s->seq_offset, s->seq_len,
+                                  s->seq_error);
+    if (stm32f4xx_flash_fault_cuts(s->seq_fault)) {
+        stm32f4xx_flash_tear(s, s->seq_fault - 1, s->seq_offset, s->seq_len,
+                             s->seq_data);
+        s->sr |= FLASH_SR_BSY;
+        s->cut_off = true;
+    }
+    stm32f4xx_flash_report(s, s->seq_num, STM32F4XX_FLASH_OP_PROGRAM,
+                           s->seq_offset, s->seq_len, s->seq_data, s->seq_fault);
+}
+
+/*
+ * A write of @size bytes at main-memory offset @offset with PG set
+ * (RM0090 3.6.4): it continues the program sequence in progress, or ends
+ * it and begins a new one (numbered, and counted by an armed fault).
+ */
+static void stm32f4xx_flash_seq_write(STM32F4xxFlashState *s, uint32_t offset,
+                                      uint64_t value, unsigned size)
+{
+    if (s->seq_active && (offset != s->seq_offset + s->seq_len ||
+                          s->seq_len + size > STM32F4XX_FLASH_SEQ_MAX)) {
+        stm32f4xx_flash_seq_end(s);
+        if (s->cut_off) {
+            return;
+        }
+    }
+    if (!s->seq_active) {
+        s->seq_active = true;
+        s->seq_offset = offset;
+        s->seq_len = 0;
+        s->seq_error = 0;
+        s->seq_num = ++s->op_seq;
+        s->seq_fault = stm32f4xx_flash_fault_due(s, true, offset);
+        trace_stm32f4xx_flash_seq_start(s->seq_num, offset);
+    }
+    stn_le_p(s->seq_data + s->seq_len, size, value);
+    s->seq_len += size;
 }
 
 static void stm32f4xx_flash_start(STM32F4xxFlashState *s, uint32_t op,
@@ -349,8 +472,42 @@ static void stm32f4xx_flash_start(STM32F4xxFlashState *s, uint32_t op,
     s->sr |= FLASH_SR_BSY;
     trace_stm32f4xx_flash_op_start(op, offset, len, ns);
     timer_mod(s->op_timer, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + ns);
-    if (stm32f4xx_flash_fault_due(s)) {
-        stm32f4xx_flash_fault(s);
+}
+
+/* Start erase @op of [@offset, +@len): number it, apply an armed fault */
+static void stm32f4xx_flash_erase_begin(STM32F4xxFlashState *s, uint32_t op,
+                                        uint32_t offset, uint32_t len,
+                                        int64_t ns)
+{
+    uint32_t fault = stm32f4xx_flash_fault_due(s, false, offset);
+
+    s->op_num = ++s->op_seq;
+    s->op_fault = fault;
+    if (fault == 1 + STM32_FLASH_FAULT_KIND_ERROR) {
+        stm32f4xx_flash_error(s, stm32f4xx_flash_fault_flag[s->fault_flag]);
+        stm32f4xx_flash_report(s, s->op_num, op, offset, len, NULL, fault);
+        return;
+    }
+    s->cr |= FLASH_CR_STRT;
+    stm32f4xx_flash_start(s, op, offset, len, ns);
+    if (stm32f4xx_flash_fault_cuts(fault)) {
+        timer_del(s->op_timer);
+        s->cut_off = true;
+        stm32f4xx_flash_tear(s, fault - 1, offset, len, NULL);
+        stm32f4xx_flash_report(s, s->op_num, op, offset, len, NULL, fault);
+        return;
+    }
+    s->op_nostick = fault != 0;
+}
+
+/* An erase ended (its time ran out): report it */
+static void stm32f4xx_flash_erase_done(STM32F4xxFlashState *s)
+{
+    if (s->op == STM32F4XX_FLASH_OP_SECTOR_ERASE ||
+        s->op == STM32F4XX_FLASH_OP_MASS_ERASE) {
+        stm32f4xx_flash_report(s, s->op_num, s->op, s->op_offset, s->op_len,
+                               NULL, s->op_fault);
+        s->op_fault = 0;
     }
 }
 
@@ -375,9 +532,9 @@ static void stm32f4xx_flash_start_erase(STM32F4xxFlashState *s)
                 return;
             }
         }
-        s->cr |= FLASH_CR_STRT;
-        stm32f4xx_flash_start(s, STM32F4XX_FLASH_OP_MASS_ERASE, 0,
-                              STM32F4XX_FLASH_SIZE, flash_t_mass_erase_ns[psize]);
+        stm32f4xx_flash_erase_begin(s, STM32F4XX_FLASH_OP_MASS_ERASE, 0,
+                                    STM32F4XX_FLASH_SIZE,
+                                    flash_t_mass_erase_ns[psize]);
         return;
     }
     if (snb >= STM32F4XX_FLASH_SECTORS) {
@@ -393,9 +550,8 @@ static void stm32f4xx_flash_start_erase(STM32F4xxFlashState *s)
     size = stm32f4xx_flash_sector_size(snb);
     ns = size == 16 * KiB ? flash_t_erase16k_ns[psize] :
          size == 64 * KiB ? flash_t_erase64k_ns[psize] : flash_t_erase128k_ns[psize];
-    s->cr |= FLASH_CR_STRT;
-    stm32f4xx_flash_start(s, STM32F4XX_FLASH_OP_SECTOR_ERASE,
-                          stm32f4xx_flash_sector_offset(snb), size, ns);
+    stm32f4xx_flash_erase_begin(s, STM32F4XX_FLASH_OP_SECTOR_ERASE,
+                                stm32f4xx_flash_sector_offset(snb), size, ns);
 }
 
 /* OPTSTRT (RM0090 3.7.2); leaving level 1 for level 0 mass-erases (3.7.3) */
@@ -472,6 +628,9 @@ static MemTxResult stm32f4xx_flash_key(uint32_t value, uint32_t key1,
 
 static void stm32f4xx_flash_write_cr(STM32F4xxFlashState *s, uint32_t value)
 {
+    if (s->cut_off) {
+        return;
+    }
     if (s->cr & FLASH_CR_LOCK) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: FLASH_CR is locked\n", __func__);
         return;
@@ -480,6 +639,12 @@ static void stm32f4xx_flash_write_cr(STM32F4xxFlashState *s, uint32_t value)
         qemu_log_mask(LOG_GUEST_ERROR, "%s: FLASH_CR written while BSY\n",
                       __func__);
         return;
+    }
+    if (s->seq_active && (!(value & FLASH_CR_PG) || (value & FLASH_CR_LOCK))) {
+        stm32f4xx_flash_seq_end(s); /* the program sequence is over */
+        if (s->cut_off) {
+            return;
+        }
     }
     s->cr = (value & FLASH_CR_MASK) | (value & FLASH_CR_LOCK);
     if (value & FLASH_CR_STRT) {
@@ -577,30 +742,40 @@ static void stm32f4xx_flash_array_write(void *opaque, hwaddr addr,
                                         uint64_t value, unsigned size)
 {
     STM32F4xxFlashState *s = STM32F4XX_FLASH(opaque);
-    unsigned psize;
+    uint32_t flag = 0;
 
     trace_stm32f4xx_flash_array_write(addr, value, size);
+    if (s->cut_off) {
+        return; /* the power is gone */
+    }
     stm32f4xx_flash_complete(s);
     if (!(s->cr & FLASH_CR_PG) || (s->cr & (FLASH_CR_SER | FLASH_CR_MER))) {
         stm32f4xx_flash_error(s, FLASH_SR_PGSERR);
         return;
     }
-    psize = stm32f4xx_flash_psize(s);
-    if (size != (1u << psize)) {
-        stm32f4xx_flash_error(s, FLASH_SR_PGPERR);
+    stm32f4xx_flash_seq_write(s, addr, value, size);
+    if (s->cut_off) {
         return;
     }
-    if ((addr & 15) + size > 16) {
-        stm32f4xx_flash_error(s, FLASH_SR_PGAERR);
-        return;
+    if (s->seq_fault == 1 + STM32_FLASH_FAULT_KIND_ERROR) {
+        flag = stm32f4xx_flash_fault_flag[s->fault_flag];
+    } else if (size != (1u << stm32f4xx_flash_psize(s))) {
+        flag = FLASH_SR_PGPERR;
+    } else if ((addr & 15) + size > 16) {
+        flag = FLASH_SR_PGAERR;
+    } else if (stm32f4xx_flash_write_protected(s, stm32f4xx_flash_sector_of(addr))) {
+        flag = FLASH_SR_WRPERR;
     }
-    if (stm32f4xx_flash_write_protected(s, stm32f4xx_flash_sector_of(addr))) {
-        stm32f4xx_flash_error(s, FLASH_SR_WRPERR);
+    if (flag) {
+        s->seq_error |= flag;
+        stm32f4xx_flash_error(s, flag);
         return;
     }
     s->op_data = value;
     stm32f4xx_flash_start(s, STM32F4XX_FLASH_OP_PROGRAM, addr, size,
                           FLASH_T_PROG_NS);
+    /* cut-*: applied torn when the sequence ends; no-stick: never */
+    s->op_nostick = s->seq_fault != 0;
 }
 
 /* Only used outside ROMD mode; the model keeps ROMD mode on. */
@@ -631,6 +806,16 @@ static void stm32f4xx_flash_reset(DeviceState *dev)
     if (s->sr & FLASH_SR_BSY) {
         trace_stm32f4xx_flash_op_aborted(s->op, s->op_offset, s->op_len);
     }
+    /* A program sequence ends (a faulted one is dropped, unreported) */
+    if (s->seq_active && s->seq_fault) {
+        s->seq_active = false;
+    }
+    if (!s->cut_off) {
+        stm32f4xx_flash_seq_end(s);
+    }
+    s->seq_active = false;
+    s->cut_off = false;
+    s->op_fault = 0;
     timer_del(s->op_timer);
     s->op = STM32F4XX_FLASH_OP_NONE;
     s->acr = 0;
@@ -705,39 +890,54 @@ static void stm32f4xx_flash_realize(DeviceState *dev, Error **errp)
     sysbus_init_irq(sbd, &s->irq);
 }
 
-static const char *const stm32f4xx_flash_fault_kinds[] = {
-    "cut-none", "cut-half", "cut-bits", "cut-all", "error", "no-stick", NULL,
-};
-
-static char *stm32f4xx_flash_get_fault_kind(Object *obj, Error **errp)
+static int stm32f4xx_flash_get_fault_kind(Object *obj, Error **errp)
 {
-    STM32F4xxFlashState *s = STM32F4XX_FLASH(obj);
-
-    return g_strdup(s->fault_kind ? s->fault_kind : "cut-none");
+    return STM32F4XX_FLASH(obj)->fault_kind;
 }
 
-static void stm32f4xx_flash_set_fault_kind(Object *obj, const char *value,
-                                           Error **errp)
+static void stm32f4xx_flash_set_fault_kind(Object *obj, int value, Error **errp)
 {
-    STM32F4xxFlashState *s = STM32F4XX_FLASH(obj);
-
-    if (!g_strv_contains(stm32f4xx_flash_fault_kinds, value)) {
-        error_setg(errp, "fault-kind '%s': expected cut-none, cut-half, "
-                   "cut-bits, cut-all, error or no-stick", value);
-        return;
-    }
-    g_free(s->fault_kind);
-    s->fault_kind = g_strdup(value);
+    STM32F4XX_FLASH(obj)->fault_kind = value;
 }
 
-static void stm32f4xx_flash_init(Object *obj)
+static int stm32f4xx_flash_get_fault_ops(Object *obj, Error **errp)
 {
-    STM32F4xxFlashState *s = STM32F4XX_FLASH(obj);
+    return STM32F4XX_FLASH(obj)->fault_ops;
+}
 
-    object_property_add_uint32_ptr(obj, "op-count", &s->op_count,
-                                   OBJ_PROP_FLAG_READ);
-    object_property_add_uint32_ptr(obj, "overprogram-count",
-                                   &s->overprogram_count, OBJ_PROP_FLAG_READ);
+static void stm32f4xx_flash_set_fault_ops(Object *obj, int value, Error **errp)
+{
+    STM32F4XX_FLASH(obj)->fault_ops = value;
+}
+
+static int stm32f4xx_flash_get_fault_flag(Object *obj, Error **errp)
+{
+    return STM32F4XX_FLASH(obj)->fault_flag;
+}
+
+static void stm32f4xx_flash_set_fault_flag(Object *obj, int value, Error **errp)
+{
+    STM32F4XX_FLASH(obj)->fault_flag = value;
+}
+
+static bool stm32f4xx_flash_get_fault_stop(Object *obj, Error **errp)
+{
+    return STM32F4XX_FLASH(obj)->fault_stop;
+}
+
+static void stm32f4xx_flash_set_fault_stop(Object *obj, bool value, Error **errp)
+{
+    STM32F4XX_FLASH(obj)->fault_stop = value;
+}
+
+/*
+ * Fault injection is a set of QOM properties (qom-set over QMP), not QMP
+ * commands of its own: a knob of one device belongs on that device, where
+ * qom-list shows it and the types come from the QAPI enums; only the
+ * events needed the QAPI schema (qapi/stm32.json).
+ */
+static void stm32f4xx_flash_init_faults(Object *obj, STM32F4xxFlashState *s)
+{
     object_property_add_uint32_ptr(obj, "fault-hits", &s->fault_hits,
                                    OBJ_PROP_FLAG_READ);
     object_property_add_uint32_ptr(obj, "fault-at", &s->fault_at,
@@ -748,13 +948,39 @@ static void stm32f4xx_flash_init(Object *obj)
                                    OBJ_PROP_FLAG_READWRITE);
     object_property_add_uint32_ptr(obj, "fault-addr-hi", &s->fault_addr_hi,
                                    OBJ_PROP_FLAG_READWRITE);
-    object_property_add_str(obj, "fault-kind", stm32f4xx_flash_get_fault_kind,
-                            stm32f4xx_flash_set_fault_kind);
+    object_property_add_enum(obj, "fault-kind", "Stm32FlashFaultKind",
+                             &Stm32FlashFaultKind_lookup,
+                             stm32f4xx_flash_get_fault_kind,
+                             stm32f4xx_flash_set_fault_kind);
+    object_property_add_enum(obj, "fault-ops", "Stm32FlashFaultOps",
+                             &Stm32FlashFaultOps_lookup,
+                             stm32f4xx_flash_get_fault_ops,
+                             stm32f4xx_flash_set_fault_ops);
+    object_property_add_enum(obj, "fault-flag", "Stm32FlashErrorFlag",
+                             &Stm32FlashErrorFlag_lookup,
+                             stm32f4xx_flash_get_fault_flag,
+                             stm32f4xx_flash_set_fault_flag);
+    s->fault_stop = true;
+    object_property_add_bool(obj, "fault-stop", stm32f4xx_flash_get_fault_stop,
+                             stm32f4xx_flash_set_fault_stop);
+}
+
+static void stm32f4xx_flash_init(Object *obj)
+{
+    STM32F4xxFlashState *s = STM32F4XX_FLASH(obj);
+
+    object_property_add_uint32_ptr(obj, "op-count", &s->op_count,
+                                   OBJ_PROP_FLAG_READ);
+    object_property_add_uint32_ptr(obj, "op-seq", &s->op_seq,
+                                   OBJ_PROP_FLAG_READ);
+    object_property_add_uint32_ptr(obj, "overprogram-count",
+                                   &s->overprogram_count, OBJ_PROP_FLAG_READ);
+    stm32f4xx_flash_init_faults(obj, s);
 }
 
 static const VMStateDescription vmstate_stm32f4xx_flash = {
     .name = TYPE_STM32F4XX_FLASH,
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
     .fields = (VMStateField[]) {
         VMSTATE_UINT32(acr, STM32F4xxFlashState),
@@ -774,6 +1000,28 @@ static const VMStateDescription vmstate_stm32f4xx_flash = {
         VMSTATE_UINT32(op_count, STM32F4xxFlashState),
         VMSTATE_UINT32(overprogram_count, STM32F4xxFlashState),
         VMSTATE_TIMER_PTR(op_timer, STM32F4xxFlashState),
+        /* version 2: program sequences, operation numbers, faults */
+        VMSTATE_BOOL_V(op_nostick, STM32F4xxFlashState, 2),
+        VMSTATE_UINT32_V(op_num, STM32F4xxFlashState, 2),
+        VMSTATE_UINT32_V(op_fault, STM32F4xxFlashState, 2),
+        VMSTATE_BOOL_V(cut_off, STM32F4xxFlashState, 2),
+        VMSTATE_BOOL_V(seq_active, STM32F4xxFlashState, 2),
+        VMSTATE_UINT32_V(seq_offset, STM32F4xxFlashState, 2),
+        VMSTATE_UINT32_V(seq_len, STM32F4xxFlashState, 2),
+        VMSTATE_UINT32_V(seq_error, STM32F4xxFlashState, 2),
+        VMSTATE_UINT32_V(seq_num, STM32F4xxFlashState, 2),
+        VMSTATE_UINT32_V(seq_fault, STM32F4xxFlashState, 2),
+        VMSTATE_UINT8_ARRAY_V(seq_data, STM32F4xxFlashState,
+                              STM32F4XX_FLASH_SEQ_MAX, 2),
+        VMSTATE_UINT32_V(op_seq, STM32F4xxFlashState, 2),
+        VMSTATE_UINT32_V(fault_at, STM32F4xxFlashState, 2),
+        VMSTATE_UINT32_V(fault_addr_lo, STM32F4xxFlashState, 2),
+        VMSTATE_UINT32_V(fault_addr_hi, STM32F4xxFlashState, 2),
+        VMSTATE_INT32_V(fault_kind, STM32F4xxFlashState, 2),
+        VMSTATE_INT32_V(fault_ops, STM32F4xxFlashState, 2),
+        VMSTATE_INT32_V(fault_flag, STM32F4xxFlashState, 2),
+        VMSTATE_BOOL_V(fault_stop, STM32F4xxFlashState, 2),
+        VMSTATE_UINT32_V(fault_hits, STM32F4xxFlashState, 2),
         VMSTATE_END_OF_LIST()
     }
 };

@@ -78,12 +78,14 @@ static void flash_unlock(QTestState *qts)
     g_assert_cmphex(qtest_readl(qts, FLASH_CR) & CR_LOCK, ==, 0);
 }
 
-/* Program one word at x32 and let the 16 us of DS8626 tprog pass */
+/* Program one word at x32 and let the 16 us of DS8626 tprog pass; PG
+ * cleared again, so each call is one program sequence (one operation) */
 static void flash_program_word(QTestState *qts, uint32_t addr, uint32_t value)
 {
     qtest_writel(qts, FLASH_CR, CR_PG | CR_X32);
     qtest_writel(qts, addr, value);
     qtest_clock_step(qts, 16 * US);
+    qtest_writel(qts, FLASH_CR, CR_X32);
 }
 
 /* RM0090 3.9: reset values of the Flash interface registers */
@@ -359,53 +361,207 @@ static void test_reset_during_erase_keeps_contents(void)
     qtest_quit(qts);
 }
 
-/* Arm the fault injection: the nth operation within [lo, hi] gets kind */
-static void flash_arm_fault(QTestState *qts, unsigned nth, const char *kind,
-                            uint32_t lo, uint32_t hi)
+/* qom-set a string (enum) property of the Flash interface */
+static void flash_set_str(QTestState *qts, const char *prop, const char *value)
 {
     qtest_qmp_assert_success(qts, "{ 'execute': 'qom-set', 'arguments': "
-        "{ 'path': '/machine/flash', 'property': 'fault-kind', 'value': %s } }",
-        kind);
-    qtest_qmp_assert_success(qts, "{ 'execute': 'qom-set', 'arguments': "
-        "{ 'path': '/machine/flash', 'property': 'fault-addr-lo', 'value': %u } }",
-        lo);
-    qtest_qmp_assert_success(qts, "{ 'execute': 'qom-set', 'arguments': "
-        "{ 'path': '/machine/flash', 'property': 'fault-addr-hi', 'value': %u } }",
-        hi);
-    qtest_qmp_assert_success(qts, "{ 'execute': 'qom-set', 'arguments': "
-        "{ 'path': '/machine/flash', 'property': 'fault-at', 'value': %u } }",
-        nth);
+        "{ 'path': '/machine/flash', 'property': %s, 'value': %s } }",
+        prop, value);
 }
 
-/* Power cut in a program: the low half of the bits is written, BSY stays,
- * the VM stops; the fault counts only operations in the address range */
-static void test_fault_cut_half_program(void)
+/* qom-set a uint32 property of the Flash interface */
+static void flash_set_uint(QTestState *qts, const char *prop, uint32_t value)
+{
+    qtest_qmp_assert_success(qts, "{ 'execute': 'qom-set', 'arguments': "
+        "{ 'path': '/machine/flash', 'property': %s, 'value': %u } }",
+        prop, value);
+}
+
+/*
+ * Arm the fault injection: the @nth operation of the kinds @ops (any,
+ * program, erase) whose first byte lies in [lo, hi] gets @kind.
+ */
+static void flash_arm_fault(QTestState *qts, unsigned nth, const char *kind,
+                            const char *ops, uint32_t lo, uint32_t hi)
+{
+    flash_set_str(qts, "fault-kind", kind);
+    flash_set_str(qts, "fault-ops", ops);
+    flash_set_uint(qts, "fault-addr-lo", lo);
+    flash_set_uint(qts, "fault-addr-hi", hi);
+    flash_set_uint(qts, "fault-at", nth);
+}
+
+/* Wait for event @name and check its seq, op, address and length */
+static QDict *flash_event(QTestState *qts, const char *name, int64_t seq,
+                          const char *op, uint32_t addr, uint32_t len)
+{
+    QDict *ev = qtest_qmp_eventwait_ref(qts, name);
+    QDict *data = qdict_get_qdict(ev, "data");
+
+    g_assert_cmpstr(qdict_get_str(data, "qom-path"), ==, "/machine/flash");
+    g_assert_cmpint(qdict_get_int(data, "seq"), ==, seq);
+    g_assert_cmpstr(qdict_get_str(data, "op"), ==, op);
+    g_assert_cmphex(qdict_get_int(data, "address"), ==, addr);
+    g_assert_cmpint(qdict_get_int(data, "length"), ==, len);
+    return ev;
+}
+
+/* Program two words as one sequence (PG set throughout, RM0090 3.6.4) */
+static void flash_program_two(QTestState *qts, uint32_t addr, uint32_t w0,
+                              uint32_t w1)
+{
+    qtest_writel(qts, FLASH_CR, CR_PG | CR_X32);
+    qtest_writel(qts, addr, w0);
+    qtest_clock_step(qts, 16 * US);
+    qtest_writel(qts, addr + 4, w1);
+    qtest_clock_step(qts, 16 * US);
+    qtest_writel(qts, FLASH_CR, CR_X32);
+}
+
+/* Erase sector @snb at x32 and let its time pass (DS8626: 16K 250 ms) */
+static void flash_erase(QTestState *qts, unsigned snb, int64_t ns)
+{
+    qtest_writel(qts, FLASH_CR, CR_SER | CR_SNB(snb) | CR_X32);
+    qtest_writel(qts, FLASH_CR, CR_SER | CR_SNB(snb) | CR_X32 | CR_STRT);
+    qtest_clock_step(qts, ns);
+    qtest_writel(qts, FLASH_CR, CR_X32);
+}
+
+/*
+ * RM0090 3.6.4: the writes made while PG stays set, each continuing the
+ * previous, are one program operation: STM32_FLASH_OP when PG clears,
+ * with the bytes written; a sector erase (3.6.3) is one when it ends.
+ */
+static void test_op_events(void)
 {
     QTestState *qts = flash_start(NULL);
-    uint32_t addr = FLASH_BASE + 0x8000;
+    uint32_t addr = FLASH_BASE + 0x4000;
+    QDict *ev;
 
-    flash_arm_fault(qts, 2, "cut-half", addr, addr + 0xFF);
     flash_unlock(qts);
-    flash_program_word(qts, FLASH_BASE + 0x4000, 0);    /* out of range */
-    flash_program_word(qts, addr, 0);                   /* 1st in range */
-    g_assert_cmpint(flash_counter(qts, "fault-hits"), ==, 0);
-    qtest_writel(qts, addr + 4, 0);                     /* 2nd: cut */
-    qtest_qmp_eventwait(qts, "STOP");
-    g_assert_cmpint(flash_counter(qts, "fault-hits"), ==, 1);
-    g_assert_cmphex(qtest_readl(qts, addr + 4), ==, 0xFFFF0000);
-    g_assert_cmphex(qtest_readl(qts, FLASH_SR), ==, SR_BSY);
+    flash_program_two(qts, addr, 0x44332211, 0x88776655);
+    ev = flash_event(qts, "STM32_FLASH_OP", 1, "program", addr, 8);
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(ev, "data"), "data"), ==,
+                    "1122334455667788");
+    g_assert_cmpint(qdict_get_int(qdict_get_qdict(ev, "data"), "error"), ==, 0);
+    qobject_unref(ev);
+    flash_erase(qts, 1, 250 * MS);
+    ev = flash_event(qts, "STM32_FLASH_OP", 2, "sector-erase", addr, 0x4000);
+    g_assert_cmpint(qdict_get_int(qdict_get_qdict(ev, "data"), "sector"), ==, 1);
+    qobject_unref(ev);
+    g_assert_cmpint(flash_counter(qts, "op-seq"), ==, 2);
+    g_assert_cmphex(qtest_readl(qts, addr), ==, 0xFFFFFFFF);
     qtest_quit(qts);
 }
 
-/* Fault "error": the erase fails with WRPERR and leaves the sector */
+/* The cut-* kinds, and what each leaves of a program of w0, w1 over 0xFF
+ * (fota-hil's harness/target/flashmodel.c: none, the first (8/2)&~3
+ * bytes, old & (data | 0x55), all) and of an erase of old (unchanged,
+ * first half 0xFF, old | 0x55, all 0xFF) */
+typedef struct {
+    const char *kind;
+    bool first_word, second_word;   /* program: those words were written */
+    bool bits;                      /* only the bits under 0xAA */
+    bool erase_first, erase_second; /* erase: those halves are 0xFF */
+} FlashCut;
+
+static const FlashCut cut_none = { "cut-none", false, false, false, false, false };
+static const FlashCut cut_half = { "cut-half", true, false, false, true, false };
+static const FlashCut cut_bits = { "cut-bits", true, true, true, false, false };
+static const FlashCut cut_all = { "cut-all", true, true, false, true, true };
+
+/*
+ * A power cut at the 2nd program sequence in range: the first sequence
+ * out of range and the erase (fault-ops program) are not counted; the
+ * cells are left torn, BSY stays set (the power is gone), the event comes
+ * and the VM stops.
+ */
+static void test_fault_cut_program(const void *opaque)
+{
+    const FlashCut *c = opaque;
+    QTestState *qts = flash_start(NULL);
+    uint32_t addr = FLASH_BASE + 0x8000;
+    uint32_t w0 = 0x12345678, w1 = 0x9ABCDEF0;
+    uint32_t t0 = c->bits ? w0 | 0x55555555 : w0;
+    uint32_t t1 = c->bits ? w1 | 0x55555555 : w1;
+
+    flash_arm_fault(qts, 2, c->kind, "program", addr, addr + 0xFF);
+    flash_unlock(qts);
+    flash_program_word(qts, FLASH_BASE + 0x4000, 0);   /* out of range */
+    flash_erase(qts, 2, 250 * MS);                      /* an erase */
+    flash_program_word(qts, addr + 0x10, 0);            /* 1st in range */
+    g_assert_cmpint(flash_counter(qts, "fault-hits"), ==, 0);
+    flash_program_two(qts, addr, w0, w1);               /* 2nd: cut */
+    qobject_unref(flash_event(qts, "STM32_FLASH_FAULT", 4, "program", addr, 8));
+    qtest_qmp_eventwait(qts, "STOP");
+    g_assert_cmpint(flash_counter(qts, "fault-hits"), ==, 1);
+    g_assert_cmphex(qtest_readl(qts, addr), ==, c->first_word ? t0 : 0xFFFFFFFF);
+    g_assert_cmphex(qtest_readl(qts, addr + 4), ==,
+                    c->second_word ? t1 : 0xFFFFFFFF);
+    g_assert_cmphex(qtest_readl(qts, FLASH_SR) & SR_BSY, ==, SR_BSY);
+    qtest_quit(qts);
+}
+
+/* A power cut during the 1st erase (RM0090 3.6.3): the sector is left as
+ * the cut kind says; the program sequences before it are not counted */
+static void test_fault_cut_erase(const void *opaque)
+{
+    const FlashCut *c = opaque;
+    QTestState *qts = flash_start(NULL);
+    uint32_t s1 = FLASH_BASE + 0x4000;
+
+    flash_unlock(qts);
+    flash_program_word(qts, s1, 0x12345678);            /* first half */
+    flash_program_word(qts, s1 + 0x2000, 0x0);          /* second half */
+    flash_arm_fault(qts, 1, c->kind, "erase", FLASH_BASE, FLASH_BASE + 0xFFFFF);
+    qtest_writel(qts, FLASH_CR, CR_SER | CR_SNB(1) | CR_X32);
+    qtest_writel(qts, FLASH_CR, CR_SER | CR_SNB(1) | CR_X32 | CR_STRT);
+    qobject_unref(flash_event(qts, "STM32_FLASH_FAULT", 3, "sector-erase", s1,
+                              0x4000));
+    qtest_qmp_eventwait(qts, "STOP");
+    g_assert_cmphex(qtest_readl(qts, s1), ==, c->erase_first ? 0xFFFFFFFF :
+                    c->bits ? 0x12345678 | 0x55555555 : 0x12345678);
+    g_assert_cmphex(qtest_readl(qts, s1 + 0x2000), ==,
+                    c->erase_second ? 0xFFFFFFFF : c->bits ? 0x55555555 : 0);
+    g_assert_cmphex(qtest_readl(qts, FLASH_SR) & SR_BSY, ==, SR_BSY);
+    qtest_quit(qts);
+}
+
+/* Fault "error" with fault-flag pgserr (RM0090 3.9.4), ERRIE set: the
+ * program does not run, SR shows PGSERR and OPERR; fault-stop off */
+static void test_fault_error_program(void)
+{
+    QTestState *qts = flash_start(NULL);
+    uint32_t addr = FLASH_BASE + 0x4000;
+
+    flash_unlock(qts);
+    flash_arm_fault(qts, 1, "error", "any", FLASH_BASE, FLASH_BASE + 0xFFFFF);
+    flash_set_str(qts, "fault-flag", "pgserr");
+    qtest_qmp_assert_success(qts, "{ 'execute': 'qom-set', 'arguments': "
+        "{ 'path': '/machine/flash', 'property': 'fault-stop', 'value': false } }");
+    qtest_writel(qts, FLASH_CR, CR_PG | CR_X32 | CR_ERRIE);
+    qtest_writel(qts, addr, 0);
+    g_assert_cmphex(qtest_readl(qts, FLASH_SR), ==, SR_PGSERR | SR_OPERR);
+    qtest_writel(qts, FLASH_CR, CR_X32);
+    qobject_unref(flash_event(qts, "STM32_FLASH_FAULT", 1, "program", addr, 4));
+    g_assert_cmphex(qtest_readl(qts, addr), ==, 0xFFFFFFFF);
+    qtest_writel(qts, FLASH_SR, SR_PGSERR | SR_OPERR);
+    flash_program_word(qts, addr, 0);                   /* the next works */
+    g_assert_cmphex(qtest_readl(qts, addr), ==, 0);
+    qtest_quit(qts);
+}
+
+/* Fault "error" on an erase: WRPERR (the default flag), the sector kept */
 static void test_fault_error_erase(void)
 {
     QTestState *qts = flash_start(NULL);
 
     flash_unlock(qts);
     flash_program_word(qts, FLASH_BASE + 0x4000, 0);
-    flash_arm_fault(qts, 1, "error", FLASH_BASE, FLASH_BASE + 0xFFFFF);
+    flash_arm_fault(qts, 1, "error", "any", FLASH_BASE, FLASH_BASE + 0xFFFFF);
     qtest_writel(qts, FLASH_CR, CR_SER | CR_SNB(1) | CR_X32 | CR_STRT);
+    qobject_unref(flash_event(qts, "STM32_FLASH_FAULT", 2, "sector-erase",
+                              FLASH_BASE + 0x4000, 0x4000));
     qtest_qmp_eventwait(qts, "STOP");
     g_assert_cmphex(qtest_readl(qts, FLASH_SR), ==, SR_WRPERR);
     g_assert_cmphex(qtest_readl(qts, FLASH_CR) & CR_STRT, ==, 0);
@@ -413,22 +569,24 @@ static void test_fault_error_erase(void)
     qtest_quit(qts);
 }
 
-/* Fault "no-stick": the program ends normally, nothing is written */
+/* Fault "no-stick": the program sequence runs its time and ends without
+ * error, nothing is written; the event comes when PG clears */
 static void test_fault_no_stick(void)
 {
     QTestState *qts = flash_start(NULL);
+    uint32_t addr = FLASH_BASE + 0x4000;
 
     flash_unlock(qts);
-    flash_arm_fault(qts, 1, "no-stick", FLASH_BASE, FLASH_BASE + 0xFFFFF);
+    flash_arm_fault(qts, 1, "no-stick", "any", FLASH_BASE, FLASH_BASE + 0xFFFFF);
     qtest_writel(qts, FLASH_CR, CR_PG | CR_X32);
-    qtest_writel(qts, FLASH_BASE + 0x4000, 0);
-    qtest_qmp_eventwait(qts, "STOP");
+    qtest_writel(qts, addr, 0);
     g_assert_cmphex(qtest_readl(qts, FLASH_SR), ==, SR_BSY);
-    /* virtual time stands still while stopped */
-    qtest_qmp_assert_success(qts, "{ 'execute': 'cont' }");
     qtest_clock_step(qts, 16 * US);
     g_assert_cmphex(qtest_readl(qts, FLASH_SR), ==, 0);
-    g_assert_cmphex(qtest_readl(qts, FLASH_BASE + 0x4000), ==, 0xFFFFFFFF);
+    qtest_writel(qts, FLASH_CR, CR_X32);
+    qobject_unref(flash_event(qts, "STM32_FLASH_FAULT", 1, "program", addr, 4));
+    qtest_qmp_eventwait(qts, "STOP");
+    g_assert_cmphex(qtest_readl(qts, addr), ==, 0xFFFFFFFF);
     qtest_quit(qts);
 }
 
@@ -456,8 +614,25 @@ int main(int argc, char **argv)
                    test_image_survives_restart);
     qtest_add_func("stm32f4xx-flash/reset-during-erase-keeps-contents",
                    test_reset_during_erase_keeps_contents);
-    qtest_add_func("stm32f4xx-flash/fault-cut-half-program",
-                   test_fault_cut_half_program);
+    qtest_add_func("stm32f4xx-flash/op-events", test_op_events);
+    qtest_add_data_func("stm32f4xx-flash/fault-cut-none-program",
+                        &cut_none, test_fault_cut_program);
+    qtest_add_data_func("stm32f4xx-flash/fault-cut-half-program",
+                        &cut_half, test_fault_cut_program);
+    qtest_add_data_func("stm32f4xx-flash/fault-cut-bits-program",
+                        &cut_bits, test_fault_cut_program);
+    qtest_add_data_func("stm32f4xx-flash/fault-cut-all-program",
+                        &cut_all, test_fault_cut_program);
+    qtest_add_data_func("stm32f4xx-flash/fault-cut-none-erase",
+                        &cut_none, test_fault_cut_erase);
+    qtest_add_data_func("stm32f4xx-flash/fault-cut-half-erase",
+                        &cut_half, test_fault_cut_erase);
+    qtest_add_data_func("stm32f4xx-flash/fault-cut-bits-erase",
+                        &cut_bits, test_fault_cut_erase);
+    qtest_add_data_func("stm32f4xx-flash/fault-cut-all-erase",
+                        &cut_all, test_fault_cut_erase);
+    qtest_add_func("stm32f4xx-flash/fault-error-program",
+                   test_fault_error_program);
     qtest_add_func("stm32f4xx-flash/fault-error-erase", test_fault_error_erase);
     qtest_add_func("stm32f4xx-flash/fault-no-stick", test_fault_no_stick);
     return g_test_run();

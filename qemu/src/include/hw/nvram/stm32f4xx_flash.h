@@ -28,6 +28,8 @@ OBJECT_DECLARE_SIMPLE_TYPE(STM32F4xxFlashState, STM32F4XX_FLASH)
  * byte 1 RDP, bytes 8-9 nWRP[11:0], the rest 0xFF.
  */
 #define STM32F4XX_FLASH_OPT_SIZE  16
+/* The longest program sequence reported as one operation, in bytes */
+#define STM32F4XX_FLASH_SEQ_MAX   4096
 
 /* Kinds of operation, as reported in the flash-op event and trace. */
 typedef enum {
@@ -67,21 +69,47 @@ struct STM32F4xxFlashState {
     uint32_t op_len;
     uint32_t op_data;       /* program: the value written (op_len bytes, LE) */
 
-    bool op_nostick;        /* fault "no-stick": the operation ends, nothing changes */
+    bool op_nostick;        /* the word in progress does not change the cells */
+    uint32_t op_num;        /* erase: its operation number (the event's seq) */
+    uint32_t op_fault;      /* erase: 1 + Stm32FlashFaultKind hitting it; 0: none */
+    bool cut_off;           /* a fault cut the power: nothing more runs until reset */
+
+    /*
+     * The program sequence in progress (RM0090 3.6.4): the writes made
+     * while CR.PG stays set, each continuing where the previous ended. It
+     * is one operation for the STM32_FLASH_OP event and the fault
+     * counter; it ends when PG is cleared, when a write does not
+     * continue it (or would make it longer than STM32F4XX_FLASH_SEQ_MAX),
+     * or at a system reset.
+     */
+    bool seq_active;
+    uint32_t seq_offset;    /* byte offset of its first write */
+    uint32_t seq_len;       /* bytes written so far */
+    uint32_t seq_error;     /* FLASH_SR error flags its writes raised */
+    uint32_t seq_num;       /* its operation number (the event's seq) */
+    uint32_t seq_fault;     /* 1 + Stm32FlashFaultKind hitting it; 0: none */
+    uint8_t seq_data[STM32F4XX_FLASH_SEQ_MAX];  /* what the CPU wrote */
 
     /* Statistics, readable as QOM properties */
-    uint32_t op_count;
+    uint32_t op_count;      /* finished word programs and erases */
+    uint32_t op_seq;        /* operations reported (program sequences, erases) */
     uint32_t overprogram_count;
 
     /*
-     * Fault injection, QOM properties set over QMP qom-set: the fault_at-th
-     * program or erase from now whose bytes meet [fault_addr_lo,
-     * fault_addr_hi] gets fault_kind, then the VM stops (QMP STOP event).
+     * Fault injection, QOM properties set over QMP qom-set: the
+     * fault_at-th operation from now of the kinds fault_ops whose first
+     * byte lies in [fault_addr_lo, fault_addr_hi] gets fault_kind
+     * (Stm32FlashFaultKind; error: the flag fault_flag,
+     * Stm32FlashErrorFlag), then the QMP event STM32_FLASH_FAULT and,
+     * with fault_stop, the VM stops (QMP STOP event).
      */
     uint32_t fault_at;      /* 0: disarmed */
     uint32_t fault_addr_lo; /* absolute addresses, inclusive */
     uint32_t fault_addr_hi;
-    char *fault_kind;       /* cut-none, cut-half, cut-bits, cut-all, error, no-stick */
+    int fault_kind;         /* Stm32FlashFaultKind */
+    int fault_ops;          /* Stm32FlashFaultOps */
+    int fault_flag;         /* Stm32FlashErrorFlag */
+    bool fault_stop;
     uint32_t fault_hits;    /* faults applied so far */
 };
 
