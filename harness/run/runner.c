@@ -452,6 +452,11 @@ static void hook_event(void *ctx, const struct hil_event *ev)
     case HIL_EV_WATCHDOG_START:
         evlog(r, "event: watchdog started (%u ms) %s", ev->value, detail);
         break;
+    case HIL_EV_SPI_READY:
+        if (ev->value != 0) {
+            hil_hold_answered(&r->u.hold); /* READY high: the slave has its answer queued */
+        }
+        break;
     default:
         evlog(r, "event: kind %d value 0x%x %s", (int)ev->kind, ev->value, detail);
         break;
@@ -663,6 +668,52 @@ static void pump_from_target(struct run *r)
         r->link_dead = true;
         evlog(r, "link fd %d: %s", r->link_fd, got == 0 ? "closed" : strerror(errno));
     }
+}
+
+/*
+ * fota-f407 over SPI (spi_link.h `wire`): the harness clocks SPI1 as its
+ * master. A write transfer's bytes pass the frame proxy first (its faults,
+ * frame counts and holds), and what it lets through is clocked in one
+ * chip-select period; a read transfer's dummy bytes (no frames) are
+ * clocked as they are; n == 0 samples READY. MISO passes the proxy onto
+ * the bus's MISO queue, so the updater's answer is built as on stock.
+ */
+static void spi_wire(void *ctx, const uint8_t *mosi, size_t n, bool frames, bool *ready)
+{
+    struct run *r = ctx;
+    struct hil_buf out = { 0 };
+    const uint8_t *clk = mosi;
+    size_t len = n;
+    *ready = false;
+    if (frames) {
+        hil_proxy_feed(&r->proxy, HIL_DIR_TO_TARGET, mosi, n, &out);
+        clk = out.data;
+        len = out.len;
+    }
+    size_t off = 0;
+    do {
+        uint8_t miso[HIL_SPI_MAX_XFER];
+        size_t k = len - off < sizeof(miso) ? len - off : sizeof(miso);
+        int rc = r->t->ops->spi_xfer(r->t, clk + off, miso, k, ready);
+        if (rc == 0 && k > 0) {
+            /* Idle MISO (0xFF) the proxy passes on in front of a frame is not
+             * queued: the bus answers idle while the queue is empty, so the
+             * queue holds what the slave sent, as at port_spi_tx on stock
+             * (and a fault's byte offset hits the same byte). */
+            struct hil_buf tmp = { 0 };
+            hil_proxy_feed(&r->proxy, HIL_DIR_TO_HOST, miso, k, &tmp);
+            size_t idle = 0;
+            while (idle < tmp.len && tmp.data[idle] == HIL_SPI_IDLE) {
+                idle++;
+            }
+            if (idle < tmp.len) {
+                hil_spi_from_slave(&r->spi_bus, tmp.data + idle, tmp.len - idle);
+            }
+            hil_buf_free(&tmp);
+        }
+        off += k;
+    } while (off < len);
+    hil_buf_free(&out);
 }
 
 /* The updater sent bytes: to the emulated ROM (AN3155 / AN4286 over the
@@ -1883,6 +1934,10 @@ static int run_create_target(struct run *r, const char *abs_workdir)
     };
     int crc = o->board != NULL ? hil_board_create(&bo, r->flash, &hooks, &r->t)
                                : hil_qemu_create(&qo, r->flash, &hooks, &r->t);
+    if (crc == 0 && r->t != NULL && r->spi && r->t->ops->spi_xfer != NULL) {
+        r->spi_bus.wire = spi_wire; /* fota-f407: the harness clocks SPI1 */
+        r->spi_bus.wire_ctx = r;
+    }
     if (crc != 0 || r->t == NULL) {
         snprintf(r->msg, sizeof(r->msg), "cannot create the %s target (bootloader ELF %s): %s",
                  o->board != NULL ? "board" : "QEMU", o->bootloader_elf, fota_strerror(crc));
