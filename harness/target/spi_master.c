@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,7 +48,7 @@ static int spim_wait(int fd, short events, int64_t deadline)
 static int spim_write(struct hil_spim *m, const uint8_t *p, size_t n, int64_t deadline)
 {
     while (n > 0) {
-        ssize_t k = write(m->fd, p, n);
+        ssize_t k = send(m->fd, p, n, MSG_NOSIGNAL); /* a gone QEMU is FOTA_ECONN, not SIGPIPE */
         if (k > 0) {
             p += k;
             n -= (size_t)k;
@@ -68,10 +69,11 @@ static int spim_write(struct hil_spim *m, const uint8_t *p, size_t n, int64_t de
 /*
  * Consume the complete messages in m->in. An 'R' updates READY (and sets
  * *saw_r when it comes after the 'b': the answer to the 'Q' that follows
- * the transfer); a 'b' of the expected length @p n goes to @p miso
- * (*saw_b set).
- * @return 0; FOTA_EPROTO (a byte that starts no message, or a 'b' nobody
- *         asked for).
+ * the transfer); a 'b' while one is expected (!*saw_b) goes to @p miso
+ * (*saw_b set), a late one (the answer to a transfer that timed out) is
+ * dropped and counted.
+ * @return 0; FOTA_EPROTO (a 'b' of another length than @p n, or a byte
+ *         that starts no message: what is buffered is dropped).
  */
 static int spim_parse(struct hil_spim *m, uint8_t *miso, size_t n, bool *saw_b, bool *saw_r)
 {
@@ -80,28 +82,27 @@ static int spim_parse(struct hil_spim *m, uint8_t *miso, size_t n, bool *saw_b, 
     while (used < m->in_len && rc == 0) {
         const uint8_t *p = m->in + used;
         size_t have = m->in_len - used;
-        if (p[0] == 'R') {
-            if (have < 2) {
-                break;
-            }
+        size_t len = have >= 3 ? (size_t)(p[1] | p[2] << 8) : 0;
+        if (p[0] == 'R' && have >= 2) {
             m->rises += (!m->ready && p[1] != 0) ? 1u : 0u;
             m->ready = p[1] != 0;
             *saw_r = *saw_b; /* after the 'b': the answer to 'Q' */
             used += 2;
-        } else if (p[0] == 'b') {
-            if (have < 3 || have < 3 + (size_t)(p[1] | p[2] << 8)) {
-                break;
-            }
-            size_t len = (size_t)(p[1] | p[2] << 8);
-            if (*saw_b || len != n) {
+        } else if (p[0] == 'b' && have >= 3 && have >= 3 + len) {
+            if (*saw_b) {
+                m->stray++;
+            } else if (len != n) {
                 rc = FOTA_EPROTO;
             } else if (miso != NULL) {
                 memcpy(miso, p + 3, len);
             }
             *saw_b = true;
             used += 3 + len;
-        } else {
+        } else if (p[0] != 'R' && p[0] != 'b') {
             rc = FOTA_EPROTO;
+            used = m->in_len;
+        } else {
+            break; /* the rest of a message is still to come */
         }
     }
     memmove(m->in, m->in + used, m->in_len - used);
@@ -123,7 +124,7 @@ static int spim_read(struct hil_spim *m, int64_t deadline)
         m->in_len += (size_t)k;
         return 0;
     }
-    if (k == 0) {
+    if (k == 0 || (k < 0 && errno == ECONNRESET)) {
         return FOTA_ECONN;
     }
     return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : FOTA_EIO;
@@ -168,9 +169,10 @@ int hil_spim_service(struct hil_spim *m)
     if (m->fd < 0) {
         return 0;
     }
+    saw_b = true; /* no transfer is waiting: a 'b' now is a late one */
     int rc = spim_read(m, 0);
     if (rc == 0) {
         rc = spim_parse(m, NULL, 0, &saw_b, &saw_r);
     }
-    return rc == 0 && saw_b ? FOTA_EPROTO : rc;
+    return rc;
 }

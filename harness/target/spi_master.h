@@ -26,6 +26,7 @@ struct hil_spim {
     bool ready;              /**< READY as last reported */
     uint32_t rises;          /**< READY rising edges seen */
     uint64_t clocked;        /**< bytes clocked so far */
+    uint32_t stray;          /**< late answers dropped (their transfer timed out) */
 };
 
 /** Start on @p fd (connected, owned by the caller; -1: none). */

@@ -60,3 +60,12 @@ $(HIL_TEST_DIR)/link-bench: $(HIL_TEST_DIR)/link-bench.o $(BUILD)/harness/link/r
 		$(BUILD)/harness/target/flashmodel.o $(BUILD)/harness/target/errmsg.o $(BUILD)/harness/link/proxy.o $(FOTAHOST_LIB) $(BUILD)/libfotacore.a
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ -lpthread
 BENCHES += $(HIL_TEST_DIR)/link-bench
+
+# fota-f407's SPI1 over its chardev: the master side (spi_master.c) and
+# the SPI bus with a slave behind a wire (spi_link.c).
+$(HIL_TEST_DIR)/spi_master-test: $(HIL_TEST_DIR)/spi_master-test.o $(BUILD)/harness/target/spi_master.o
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+$(HIL_TEST_DIR)/spi_link-test: $(HIL_TEST_DIR)/spi_link-test.o $(BUILD)/harness/link/spi_link.o \
+		$(BUILD)/harness/link/proxy.o $(BUILD)/harness/target/errmsg.o $(BUILD)/libfotacore.a
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(HIL_TEST_DIR)/spi_master-test $(HIL_TEST_DIR)/spi_link-test

@@ -4,8 +4,9 @@
  * that selects it. Registers: RM0090 rev 19 section 28 (SPI), 10 (DMA).
  *
  * HIL-SERVED (fota/port.h's rule: real, non-inlined, external, exactly
- * these signatures; under QEMU, which has no SPI slave, the harness puts
- * breakpoints on them, see harness/target/target_qemu.c qemu_syms):
+ * these signatures; under stock QEMU, which has no SPI slave, the harness
+ * puts breakpoints on them, see harness/target/target_qemu.c qemu_syms;
+ * fota-f407 runs them against its SPI1 slave, DMA2 and GPIO models):
  *   port_link_strap, port_spi_rx, port_spi_tx.
  * NOTE: renaming one breaks the harness's symbol lookup.
  */
