@@ -149,8 +149,17 @@ void stm32f4_spi_init(void)
     DMA_SxPAR(SPI_DMA_RX_STREAM) = (uint32_t)(uintptr_t)&SPI_DR;
     DMA_SxM0AR(SPI_DMA_RX_STREAM) = (uint32_t)(uintptr_t)spi_rx_ring;
     DMA_SxNDTR(SPI_DMA_RX_STREAM) = SPI_RX_RING;
+#ifndef FOTA_TEST_BROKEN_SPI_RING
     DMA_SxCR(SPI_DMA_RX_STREAM) = (SPI_DMA_CHANNEL << DMA_SxCR_CHSEL_SHIFT) | DMA_SxCR_MINC |
                                   DMA_SxCR_CIRC | DMA_SxCR_DIR_P2M | DMA_SxCR_EN;
+#else
+    /* FOTA_TEST_BROKEN_SPI_RING (make test, tests/f407): the ring without
+     * CIRC, a classic DMA mistake: after SPI_RX_RING bytes the stream
+     * stops (EN cleared, NDTR 0) and every later byte is lost. Caught on
+     * fota-f407; stock QEMU serves port_spi_rx and never runs this. */
+    DMA_SxCR(SPI_DMA_RX_STREAM) = (SPI_DMA_CHANNEL << DMA_SxCR_CHSEL_SHIFT) | DMA_SxCR_MINC |
+                                  DMA_SxCR_DIR_P2M | DMA_SxCR_EN;
+#endif
     spi_rx_rd = 0u;
     SPI_CR1 = SPI_CR1_SPE;
 }
