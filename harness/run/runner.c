@@ -48,6 +48,8 @@
 #include "target/target_board.h"
 
 #define HIL_PUMP_SLICE_MS   50     /* longest single poll while a step waits */
+#define HIL_SPI_DRAIN_CHUNK 32     /* f407 SPI: bytes the harness clocks per chunk after READY rose */
+#define HIL_SPI_DRAIN_MAX   40     /* chunks at most: more than the largest frame (PROTO_MAX_FRAME + 1) */
 #define HIL_UPDATER_FD      3      /* the updater's end of the link socketpair */
 #define HIL_WALL_BACKSTOP   10u    /* a timeout of T device ms ends after 10 T + 60 s of wall time at most */
 #define HIL_WALL_SLACK_MS   60000u
@@ -119,6 +121,7 @@ struct run {
     struct hil_romlink rl;         /**< ROM-bootloader path: BOOT0/NRST control, emulated ROM */
     bool spi;                      /**< the update link is SPI (link: spi, or --link spi) */
     struct hil_spi spi_bus;        /**< emulated SPI bus between the updater and the slave */
+    bool spi_drain;                /**< f407 SPI: READY rose, the harness clocks the answer out */
     /* diagnosis of a timed-out step (diag.h) */
     struct hil_diag_ring diag_frames;
     struct hil_diag_ring diag_events;
@@ -453,9 +456,7 @@ static void hook_event(void *ctx, const struct hil_event *ev)
         evlog(r, "event: watchdog started (%u ms) %s", ev->value, detail);
         break;
     case HIL_EV_SPI_READY:
-        if (ev->value != 0) {
-            hil_hold_answered(&r->u.hold); /* READY high: the slave has its answer queued */
-        }
+        r->spi_drain = ev->value != 0; /* READY high: the slave has its answer queued */
         break;
     default:
         evlog(r, "event: kind %d value 0x%x %s", (int)ev->kind, ev->value, detail);
@@ -690,6 +691,10 @@ static void spi_wire(void *ctx, const uint8_t *mosi, size_t n, bool frames, bool
         clk = out.data;
         len = out.len;
     }
+    if (len == 0 && r->spi_bus.miso_q.len > 0) {
+        hil_buf_free(&out);
+        return; /* READY reads high anyway: the queue holds the answer */
+    }
     size_t off = 0;
     do {
         uint8_t miso[HIL_SPI_MAX_XFER];
@@ -714,6 +719,30 @@ static void spi_wire(void *ctx, const uint8_t *mosi, size_t n, bool frames, bool
         off += k;
     } while (off < len);
     hil_buf_free(&out);
+}
+
+/*
+ * f407 SPI: the slave raised READY, so the harness, as the master, clocks
+ * its answer out at once (an ESP32 master reads on the READY interrupt),
+ * in HIL_SPI_DRAIN_CHUNK chunks until the proxy has seen a frame go by or
+ * READY drops. The answer waits in the bus's MISO queue for the updater,
+ * exactly as port_spi_tx's bytes do on stock: a starved or held updater
+ * does not keep the device waiting for its clock, and the faults of the
+ * updater's read transfers apply to the queue as there.
+ */
+static void spi_drain(struct run *r)
+{
+    uint32_t frames = r->proxy.dir[HIL_DIR_TO_HOST].frames;
+    bool ready = true;
+    static const uint8_t dummy[HIL_SPI_DRAIN_CHUNK]; /* 0x00: never PROTO_SYNC0 */
+    if (!r->spi_drain || r->spi_bus.wire == NULL) {
+        return;
+    }
+    r->spi_drain = false;
+    for (int i = 0; i < HIL_SPI_DRAIN_MAX && ready && r->t->powered &&
+                    r->proxy.dir[HIL_DIR_TO_HOST].frames == frames; i++) {
+        spi_wire(r, dummy, sizeof(dummy), false, &ready);
+    }
 }
 
 /* The updater sent bytes: to the emulated ROM (AN3155 / AN4286 over the
@@ -867,6 +896,7 @@ static void pump(struct run *r, int max_ms)
         r->target_error = true;
         evlog(r, "target service failed: %s", fota_strerror(rc));
     }
+    spi_drain(r);
 
     /* The link fd may have been closed while servicing (power cut). */
     if (i_link >= 0 && t->ops->link_fd(t) == r->link_fd) {
