@@ -699,7 +699,7 @@ static void spi_wire(void *ctx, const uint8_t *mosi, size_t n, bool frames, bool
     do {
         uint8_t miso[HIL_SPI_MAX_XFER];
         size_t k = len - off < sizeof(miso) ? len - off : sizeof(miso);
-        int rc = r->t->ops->spi_xfer(r->t, clk + off, miso, k, ready);
+        int rc = r->t->ops->spi_xfer(r->t, k > 0 ? clk + off : NULL, miso, k, ready);
         if (rc == 0 && k > 0) {
             /* Idle MISO (0xFF) the proxy passes on in front of a frame is not
              * queued: the bus answers idle while the queue is empty, so the
