@@ -2,7 +2,7 @@
 #
 #   make            firmware (arm-none-eabi-gcc) + host tools + harness
 #   make test       unit tests (cmocka, ASan+UBSan) + a quick QEMU subset
-#   make suite      every scenario under scenarios/: UART on fota-f407, SPI on stock QEMU
+#   make suite      every scenario under scenarios/ on fota-f407, over UART, then over SPI
 #   make suite-stock  the same on Debian's stock qemu-system-arm only, both links
 #   make bench      benchmarks that print numbers
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS=N each (tests/fuzz/build.mk)
@@ -112,19 +112,19 @@ clean:
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
-# The scenario suite: every scenario file, in parallel, JUnit + TAP. The
-# UART pass runs on the register-level machine (--target f407: the port's
-# own flash, IWDG and clock code), the SPI pass on stock QEMU (fota-f407
-# has no SPI1 slave model yet). `make suite-stock` runs both links on stock.
+# The scenario suite: every scenario file, in parallel, JUnit + TAP, on the
+# register-level machine (--target f407: the port's own flash, IWDG, clock,
+# SPI1 slave and DMA code), over the UART link, then over the SPI link with
+# the harness as SPI master. `make suite-stock` runs both links on stock.
 SUITE_ARGS ?=
 suite: check-deps firmware host qemu
 	$(Q)mkdir -p build/results
 	$(Q)echo "== every scenario over the UART link on fota-f407 (fota-hil run --target f407)"
 	$(Q)$(FOTA_HIL) run -j $(JOBS) --target f407 --work-dir build/work-f407 --junit build/results/junit.xml \
 		--tap build/results/results.tap $(SUITE_ARGS) scenarios/
-	$(Q)echo "== the same scenarios over the SPI link on stock QEMU (fota-hil run --target stock --link spi)"
-	$(Q)$(FOTA_HIL) run -j $(JOBS) --link spi --work-dir build/work-spi --junit build/results/junit-spi.xml \
-		--tap build/results/results-spi.tap $(SUITE_ARGS) scenarios/
+	$(Q)echo "== the same scenarios over the SPI link on fota-f407 (fota-hil run --target f407 --link spi)"
+	$(Q)$(FOTA_HIL) run -j $(JOBS) --target f407 --link spi --work-dir build/work-f407-spi \
+		--junit build/results/junit-spi.xml --tap build/results/results-spi.tap $(SUITE_ARGS) scenarios/
 
 # The suite on Debian's stock qemu-system-arm only, both links (no `make qemu`).
 suite-stock: check-deps firmware host

@@ -2,7 +2,7 @@
 #
 #   make qemu        build it into the machine-wide cache (or find it there)
 #                    and print its path; first build ~40 min on 2 loaded cores
-#   make qemu-test   the qtests of the device models (RM0090 sections 3, 7, 21)
+#   make qemu-test   the qtests of the device models (RM0090 sections 3, 7, 8, 10, 21, 28)
 #
 # QEMU_F407 is the binary's path, keyed by the hash of qemu/, for the
 # harness and the tests to use; `make qemu` also links it as

@@ -284,11 +284,6 @@ static bool scenario_skip(const struct cli *c, const struct hil_scenario *s, cha
         snprintf(why, len, "not for platform " HIL_PLATFORM);
         return true;
     }
-    enum hil_link link = c->run.link_override ? c->run.link : s->link;
-    if (c->run.machine == HIL_QEMU_F407 && link == HIL_LINK_SPI) {
-        snprintf(why, len, "link spi: the fota-f407 machine has no SPI1 slave model yet (docs/QEMU.md)");
-        return true;
-    }
     return false;
 }
 
@@ -833,11 +828,6 @@ static int check_target(struct cli *c)
     }
     if (c->run.board != NULL) {
         fprintf(stderr, "fota-hil: --target f407 and --board exclude each other\n");
-        return -1;
-    }
-    if (c->run.link_override && c->run.link == HIL_LINK_SPI) {
-        fprintf(stderr, "fota-hil: --target f407 --link spi: the fota-f407 machine has no SPI1 slave model yet "
-                        "(docs/QEMU.md); use --target stock for the SPI link\n");
         return -1;
     }
     if (c->run.qemu == NULL) {

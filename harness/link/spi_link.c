@@ -17,9 +17,13 @@ void hil_spi_init(struct hil_spi *s, const struct hil_fault *faults, int nfaults
     void *ctx = s->log_ctx;
     uint8_t (*clock)(void *, uint8_t) = s->slave_clock;
     void *sctx = s->slave_ctx;
+    void (*wire)(void *, const uint8_t *, size_t, bool, bool *) = s->wire;
+    void *wctx = s->wire_ctx;
     memset(s, 0, sizeof(*s));
     s->slave_clock = clock;
     s->slave_ctx = sctx;
+    s->wire = wire;
+    s->wire_ctx = wctx;
     s->miso_q = q;
     s->miso_q.len = 0;
     s->faults = faults;
@@ -104,11 +108,14 @@ static void spi_write_faults(struct hil_spi *s, uint8_t *m, size_t len, size_t *
 }
 
 /* The slave's side of a transfer: @p deliver of the MOSI bytes @p m reach it;
- * @p miso gets the @p len bytes it clocks out. @return how many are data. */
+ * @p miso gets the @p len bytes it clocks out; *ready the READY line after
+ * it (a wire's, else the queue's). @return how many are data. */
 static size_t spi_slave_xfer(struct hil_spi *s, const uint8_t *m, size_t len, size_t deliver, size_t clock_out,
-                             uint8_t *miso, struct hil_buf *mosi)
+                             uint8_t *miso, struct hil_buf *mosi, bool *ready)
 {
     size_t from_q = 0;
+    bool wire_ready = false;
+    *ready = s->miso_q.len > 0;
     if (s->slave_clock != NULL) {
         /* Byte-synchronous slave: MISO is its answer in the same byte time. */
         for (size_t k = 0; k < len; k++) {
@@ -119,7 +126,10 @@ static size_t spi_slave_xfer(struct hil_spi *s, const uint8_t *m, size_t len, si
         }
         return from_q;
     }
-    if (deliver > 0) {
+    if (s->wire != NULL) {
+        /* The slave's MISO joins the queue: the master's answer takes it below. */
+        s->wire(s->wire_ctx, m, deliver, len > 0 && m[0] != 0x00u, &wire_ready);
+    } else if (deliver > 0) {
         hil_buf_append(mosi, m, deliver);
     }
     /* MISO: the queue's bytes, idle once it runs dry. */
@@ -131,6 +141,7 @@ static size_t spi_slave_xfer(struct hil_spi *s, const uint8_t *m, size_t len, si
     if (from_q > 0) {
         hil_buf_consume(&s->miso_q, from_q);
     }
+    *ready = wire_ready || s->miso_q.len > 0;
     return from_q;
 }
 
@@ -162,13 +173,14 @@ static void spi_transfer(struct hil_spi *s, const uint8_t *mosi_in, size_t len, 
     size_t deliver = len;    /* MOSI bytes the slave receives */
     size_t clock_out = len;  /* MISO bytes taken from the queue */
     bool write = len > 0 && mosi_in[0] != 0x00u;
+    bool ready = false;
     s->transfers++;
     memcpy(m, mosi_in, len);
     if (write) {
         spi_write_faults(s, m, len, &deliver, &clock_out);
     }
     s->mosi_bytes += deliver;
-    size_t from_q = spi_slave_xfer(s, m, len, deliver, clock_out, miso, mosi);
+    size_t from_q = spi_slave_xfer(s, m, len, deliver, clock_out, miso, mosi, &ready);
     s->miso_bytes += from_q;
     if (!write && from_q > 0) {
         spi_read_faults(s, miso, from_q);
@@ -178,7 +190,7 @@ static void spi_transfer(struct hil_spi *s, const uint8_t *mosi_in, size_t len, 
         s->stuck_left--;
     }
     /* READY is its own wire: a stuck MISO does not affect it. */
-    uint8_t hdr[4] = { 't', (uint8_t)(s->miso_q.len > 0 ? 1u : 0u), (uint8_t)len, (uint8_t)(len >> 8) };
+    uint8_t hdr[4] = { 't', (uint8_t)(ready ? 1u : 0u), (uint8_t)len, (uint8_t)(len >> 8) };
     hil_buf_append(to_master, hdr, 4);
     if (len > 0) {
         hil_buf_append(to_master, miso, len);

@@ -2,8 +2,9 @@
  * @file spi_link.h
  * @brief The rig's emulated SPI bus between the updater (SPI master,
  * host/lib/link_spi.c `spi-emu:`) and the device's SPI1 slave (served by
- * the QEMU backend at port_spi_rx/port_spi_tx, bootloader/port/stm32f4/spi.h),
- * with the SPI-level fault injector.
+ * the QEMU backend at port_spi_rx/port_spi_tx, bootloader/port/stm32f4/spi.h,
+ * or, on fota-f407, the machine's SPI1 slave model behind a wire the
+ * harness clocks: `wire` below), with the SPI-level fault injector.
  *
  * The updater writes transfer requests on its pty ('T' len16 MOSI[len]);
  * each is one chip-select period. MOSI bytes go on to the slave's receive
@@ -62,6 +63,19 @@ struct hil_spi {
      *  (the queue and READY are not used; undelivered bytes read 0xFF). */
     uint8_t (*slave_clock)(void *ctx, uint8_t mosi);
     void *slave_ctx;
+    /**
+     * A slave behind a wire (fota-f407's SPI1 model, clocked by the
+     * harness as master): when set, each transfer calls it once with the
+     * MOSI bytes that reach the wire after the SPI faults (@p n, 0 for a
+     * READY sample; @p frames: a write transfer, whose bytes the hook
+     * passes through the frame proxy before it clocks them). The hook
+     * clocks them, puts the MISO bytes (through the proxy) on the queue
+     * with hil_spi_from_slave and sets *ready to the READY line after it.
+     * The master's answer then takes the queue's bytes as without a wire;
+     * READY reads high while the line is high or the queue holds bytes.
+     */
+    void (*wire)(void *ctx, const uint8_t *mosi, size_t n, bool frames, bool *ready);
+    void *wire_ctx;
 };
 
 /** Reset the bus (queue emptied, counters zero) with an update step's faults. */

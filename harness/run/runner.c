@@ -48,6 +48,8 @@
 #include "target/target_board.h"
 
 #define HIL_PUMP_SLICE_MS   50     /* longest single poll while a step waits */
+#define HIL_SPI_DRAIN_CHUNK 32     /* f407 SPI: bytes the harness clocks per chunk after READY rose */
+#define HIL_SPI_DRAIN_MAX   40     /* chunks at most: more than the largest frame (PROTO_MAX_FRAME + 1) */
 #define HIL_UPDATER_FD      3      /* the updater's end of the link socketpair */
 #define HIL_WALL_BACKSTOP   10u    /* a timeout of T device ms ends after 10 T + 60 s of wall time at most */
 #define HIL_WALL_SLACK_MS   60000u
@@ -119,6 +121,7 @@ struct run {
     struct hil_romlink rl;         /**< ROM-bootloader path: BOOT0/NRST control, emulated ROM */
     bool spi;                      /**< the update link is SPI (link: spi, or --link spi) */
     struct hil_spi spi_bus;        /**< emulated SPI bus between the updater and the slave */
+    bool spi_drain;                /**< f407 SPI: READY rose, the harness clocks the answer out */
     /* diagnosis of a timed-out step (diag.h) */
     struct hil_diag_ring diag_frames;
     struct hil_diag_ring diag_events;
@@ -463,6 +466,9 @@ static void hook_event(void *ctx, const struct hil_event *ev)
     case HIL_EV_WATCHDOG_START:
         evlog(r, "event: watchdog started (%u ms) %s", ev->value, detail);
         break;
+    case HIL_EV_SPI_READY:
+        r->spi_drain = ev->value != 0; /* READY high: the slave has its answer queued */
+        break;
     default:
         evlog(r, "event: kind %d value 0x%x %s", (int)ev->kind, ev->value, detail);
         break;
@@ -676,6 +682,80 @@ static void pump_from_target(struct run *r)
     }
 }
 
+/*
+ * fota-f407 over SPI (spi_link.h `wire`): the harness clocks SPI1 as its
+ * master. A write transfer's bytes pass the frame proxy first (its faults,
+ * frame counts and holds), and what it lets through is clocked in one
+ * chip-select period; a read transfer's dummy bytes (no frames) are
+ * clocked as they are; n == 0 samples READY. MISO passes the proxy onto
+ * the bus's MISO queue, so the updater's answer is built as on stock.
+ */
+static void spi_wire(void *ctx, const uint8_t *mosi, size_t n, bool frames, bool *ready)
+{
+    struct run *r = ctx;
+    struct hil_buf out = { 0 };
+    const uint8_t *clk = mosi;
+    size_t len = n;
+    *ready = false;
+    if (frames) {
+        hil_proxy_feed(&r->proxy, HIL_DIR_TO_TARGET, mosi, n, &out);
+        clk = out.data;
+        len = out.len;
+    }
+    if (len == 0 && r->spi_bus.miso_q.len > 0) {
+        hil_buf_free(&out);
+        return; /* READY reads high anyway: the queue holds the answer */
+    }
+    size_t off = 0;
+    do {
+        uint8_t miso[HIL_SPI_MAX_XFER];
+        size_t k = len - off < sizeof(miso) ? len - off : sizeof(miso);
+        int rc = r->t->ops->spi_xfer(r->t, k > 0 ? clk + off : NULL, miso, k, ready);
+        if (rc == 0 && k > 0) {
+            /* Idle MISO (0xFF) the proxy passes on in front of a frame is not
+             * queued: the bus answers idle while the queue is empty, so the
+             * queue holds what the slave sent, as at port_spi_tx on stock
+             * (and a fault's byte offset hits the same byte). */
+            struct hil_buf tmp = { 0 };
+            hil_proxy_feed(&r->proxy, HIL_DIR_TO_HOST, miso, k, &tmp);
+            size_t idle = 0;
+            while (idle < tmp.len && tmp.data[idle] == HIL_SPI_IDLE) {
+                idle++;
+            }
+            if (idle < tmp.len) {
+                hil_spi_from_slave(&r->spi_bus, tmp.data + idle, tmp.len - idle);
+            }
+            hil_buf_free(&tmp);
+        }
+        off += k;
+    } while (off < len);
+    hil_buf_free(&out);
+}
+
+/*
+ * f407 SPI: the slave raised READY, so the harness, as the master, clocks
+ * its answer out at once (an ESP32 master reads on the READY interrupt),
+ * in HIL_SPI_DRAIN_CHUNK chunks until the proxy has seen a frame go by or
+ * READY drops. The answer waits in the bus's MISO queue for the updater,
+ * exactly as port_spi_tx's bytes do on stock: a starved or held updater
+ * does not keep the device waiting for its clock, and the faults of the
+ * updater's read transfers apply to the queue as there.
+ */
+static void spi_drain(struct run *r)
+{
+    uint32_t frames = r->proxy.dir[HIL_DIR_TO_HOST].frames;
+    bool ready = true;
+    static const uint8_t dummy[HIL_SPI_DRAIN_CHUNK]; /* 0x00: never PROTO_SYNC0 */
+    if (!r->spi_drain || r->spi_bus.wire == NULL) {
+        return;
+    }
+    r->spi_drain = false;
+    for (int i = 0; i < HIL_SPI_DRAIN_MAX && ready && r->t->powered &&
+                    r->proxy.dir[HIL_DIR_TO_HOST].frames == frames; i++) {
+        spi_wire(r, dummy, sizeof(dummy), false, &ready);
+    }
+}
+
 /* The updater sent bytes: to the emulated ROM (AN3155 / AN4286 over the
  * SPI bus), or through the SPI bus and the proxy to the device. */
 static void pump_from_updater(struct run *r)
@@ -827,6 +907,7 @@ static void pump(struct run *r, int max_ms)
         r->target_error = true;
         evlog(r, "target service failed: %s", fota_strerror(rc));
     }
+    spi_drain(r);
 
     /* The link fd may have been closed while servicing (power cut). */
     if (i_link >= 0 && t->ops->link_fd(t) == r->link_fd) {
@@ -1895,6 +1976,10 @@ static int run_create_target(struct run *r, const char *abs_workdir)
     };
     int crc = o->board != NULL ? hil_board_create(&bo, r->flash, &hooks, &r->t)
                                : hil_qemu_create(&qo, r->flash, &hooks, &r->t);
+    if (crc == 0 && r->t != NULL && r->spi && r->t->ops->spi_xfer != NULL) {
+        r->spi_bus.wire = spi_wire; /* fota-f407: the harness clocks SPI1 */
+        r->spi_bus.wire_ctx = r;
+    }
     if (crc != 0 || r->t == NULL) {
         snprintf(r->msg, sizeof(r->msg), "cannot create the %s target (bootloader ELF %s): %s",
                  o->board != NULL ? "board" : "QEMU", o->bootloader_elf, fota_strerror(crc));

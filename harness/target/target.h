@@ -55,6 +55,7 @@ enum hil_event_kind {
     HIL_EV_POWER_OFF = 4,   /**< power was cut (by a verdict or power_off) */
     HIL_EV_DIED = 5,        /**< the emulator exited on its own (detail has why) */
     HIL_EV_WATCHDOG_START = 6, /**< port_watchdog_start(value = timeout ms) */
+    HIL_EV_SPI_READY = 7,   /**< the SPI slave's READY line changed (value = level; spi_xfer targets) */
 };
 
 struct hil_event {
@@ -140,6 +141,17 @@ struct hil_target_ops {
      * The target is left halted.
      */
     void (*describe)(struct hil_target *t, char *buf, size_t len);
+    /**
+     * Optional (NULL: the update link is the byte stream of link_fd()):
+     * the update link is an SPI slave the harness clocks as its master
+     * (fota-f407's SPI1, spi_master.h). One chip-select period: @p n
+     * bytes of @p mosi clocked (0: READY only sampled), MISO to @p miso
+     * (NULL: dropped), READY after it to *ready. READY changes between
+     * transfers are reported as HIL_EV_SPI_READY. Blocks until the slave
+     * answered (bounded: a hung emulator).
+     * @return 0; FOTA_ECONN (off or gone: MISO reads 0xFF); errors.
+     */
+    int (*spi_xfer)(struct hil_target *t, const uint8_t *mosi, uint8_t *miso, size_t n, bool *ready);
 };
 
 struct hil_target {
@@ -162,8 +174,9 @@ enum hil_qemu_machine {
      * FLASH (RM0090 3), RCC (7) and IWDG (21) modelled at register level,
      * nothing served; the port's own code performs the flash operations,
      * the FLASH model reports each one over QMP (the journal) and injects
-     * the planned fault itself (hil_fault_plan). No SPI1 slave yet: UART
-     * link only.
+     * the planned fault itself (hil_fault_plan). With link_spi, SPI1 is a
+     * slave model (with DMA2 and the READY line) on a chardev, and the
+     * harness is its master (spi_xfer).
      */
     HIL_QEMU_F407 = 1,
 };
@@ -185,11 +198,15 @@ struct hil_qemu_opts {
      */
     double watchdog_scale;
     /**
-     * Serve the link strap as SPI (port_link_strap returns PORT_LINK_SPI)
-     * and the SPI1 slave functions port_spi_rx/port_spi_tx: link_fd()
-     * then carries the slave's byte streams (MOSI in, MISO queue out)
-     * instead of USART1. The symbols are optional: a bootloader without
-     * them runs over USART1 (and a SPI scenario fails to get answers).
+     * The update link is SPI1. Stock: serve the link strap as SPI
+     * (port_link_strap returns PORT_LINK_SPI) and the SPI1 slave functions
+     * port_spi_rx/port_spi_tx: link_fd() then carries the slave's byte
+     * streams (MOSI in, MISO queue out) instead of USART1. The symbols are
+     * optional: a bootloader without them runs over USART1 (and a SPI
+     * scenario fails to get answers). fota-f407: the board's strap selects
+     * SPI (-M fota-f407,link-strap=spi), the port's own SPI/DMA code runs
+     * and the harness clocks SPI1 as master over its chardev (spi_xfer);
+     * link_fd() is -1.
      */
     bool link_spi;
 };

@@ -12,6 +12,8 @@
  *   link.sock USART1, the update link (first -serial)
  *   con.sock  USART2, the console (second -serial)
  *   qmp.sock  QMP, for system_reset (a warm reset keeps flash and SRAM)
+ *   spi.sock  fota-f407 with the SPI link: the SPI1 slave's master side
+ *             (spi_master.h); the harness clocks it
  * Files: flash.img (the model, written at power-on), qemu.log (stderr).
  *
  * Sources: RM0090 rev 19 (Table 5 sector map via fota/layout.h; 21.3 IWDG
@@ -41,6 +43,7 @@
 #include "target/f407_flash.h"
 #include "target/qmp.h"
 #include "target/rsp.h"
+#include "target/spi_master.h"
 #include "fota/errors.h"
 #include "fota/layout.h"
 #include "fota/proto.h"
@@ -76,6 +79,7 @@ struct qemu_target {
     double wd_scale;
     bool link_spi;
     int spi_fd;             /* SPI: the slave's end of the link socketpair, -1 */
+    struct hil_spim spim;   /* f407 SPI: the master side of SPI1 (fd -1 while off) */
 
     enum hil_qemu_machine machine;
 
@@ -197,6 +201,10 @@ static void qemu_teardown(struct qemu_target *q)
     if (q->spi_fd >= 0) {
         close(q->spi_fd);
     }
+    if (q->spim.fd >= 0) {
+        close(q->spim.fd);
+    }
+    hil_spim_init(&q->spim, -1);
     q->c.con_fd = q->c.link_fd = q->spi_fd = -1;
     q->wd_fired = false;
     q->wd_armed = false;
@@ -285,11 +293,13 @@ static int qemu_connect(struct qemu_target *q, const char *name, int64_t deadlin
 static int qemu_spawn(struct qemu_target *q)
 {
     char icount[64];
-    const char *argv[40];
+    const char *argv[44];
     int n = 0;
+    bool f407_spi = q->machine == HIL_QEMU_F407 && q->link_spi;
     argv[n++] = q->qemu;
     argv[n++] = "-M";
-    argv[n++] = q->machine == HIL_QEMU_F407 ? "fota-f407" : "netduinoplus2";
+    /* fota-f407: the board's strap pin selects the link (docs/QEMU.md) */
+    argv[n++] = q->machine != HIL_QEMU_F407 ? "netduinoplus2" : f407_spi ? "fota-f407,link-strap=spi" : "fota-f407";
     argv[n++] = "-nodefaults";
     argv[n++] = "-display";
     argv[n++] = "none";
@@ -312,6 +322,12 @@ static int qemu_spawn(struct qemu_target *q)
     argv[n++] = "socket,id=qmp,path=qmp.sock,server=on,wait=off";
     argv[n++] = "-mon";
     argv[n++] = "chardev=qmp,mode=control";
+    if (f407_spi) {
+        argv[n++] = "-chardev";
+        argv[n++] = "socket,id=spi,path=spi.sock,server=on,wait=off";
+        argv[n++] = "-global";
+        argv[n++] = "stm32f4xx-spi-slave.chardev=spi";
+    }
     if (q->machine == HIL_QEMU_F407) {
         /* The FLASH interface model programs the array and writes each
          * finished operation through to the file (docs/QEMU.md). */
@@ -328,7 +344,7 @@ static int qemu_spawn(struct qemu_target *q)
     }
     argv[n] = NULL;
 
-    static const char *const socks[] = { "gdb.sock", "link.sock", "con.sock", "qmp.sock" };
+    static const char *const socks[] = { "gdb.sock", "link.sock", "con.sock", "qmp.sock", "spi.sock" };
     char path[4096];
     for (size_t i = 0; i < sizeof(socks) / sizeof(socks[0]); i++) {
         if (qemu_path(q, socks[i], path, sizeof(path)) == 0) {
@@ -732,6 +748,25 @@ static int qemu_do_reset(struct qemu_target *q)
 
 /* ---- ops ---- */
 
+/* fota-f407 SPI: READY changes the slave reported between transfers. */
+static void qemu_spi_service(struct qemu_target *q)
+{
+    bool was = q->spim.ready;
+    if (q->spim.fd < 0) {
+        return;
+    }
+    int rc = hil_spim_service(&q->spim);
+    if (rc != 0) {
+        hil_rspt_log(&q->c, "spi: the slave's chardev: %s", fota_strerror(rc));
+        if (rc == FOTA_ECONN) {
+            close(q->spim.fd);
+            hil_spim_init(&q->spim, -1); /* QEMU went away: the debug link tells the rest */
+        }
+    } else if (q->spim.ready != was) {
+        hil_rspt_event(&q->c, HIL_EV_SPI_READY, q->spim.ready ? 1u : 0u, NULL);
+    }
+}
+
 /* Connect the sockets of a started QEMU, in the order it serves them.
  * @return 0 or an error with *step naming what failed. */
 static int qemu_connect_all(struct qemu_target *q, const char **step)
@@ -752,7 +787,18 @@ static int qemu_connect_all(struct qemu_target *q, const char **step)
     if (rc == 0 && (rc = qemu_connect(q, "link.sock", deadline, &q->c.link_fd)) != 0) {
         *step = "connect link.sock";
     }
-    if (rc == 0 && q->link_spi) {
+    if (rc == 0 && q->link_spi && q->machine == HIL_QEMU_F407) {
+        /* USART1 is silent; the runner's link is SPI1, clocked through spi_xfer. */
+        int sfd = -1;
+        *step = "connect spi.sock";
+        rc = qemu_connect(q, "spi.sock", deadline, &sfd);
+        if (rc == 0) {
+            fcntl(sfd, F_SETFL, fcntl(sfd, F_GETFL) | O_NONBLOCK);
+            hil_spim_init(&q->spim, sfd);
+            close(q->c.link_fd);
+            q->c.link_fd = -1;
+        }
+    } else if (rc == 0 && q->link_spi) {
         /* USART1 stays connected (and silent); the runner's link is the SPI slave. */
         int sp[2];
         *step = "spi socketpair";
@@ -868,6 +914,7 @@ static int qemu_poll_fds(struct hil_target *t, struct pollfd *fds, int max, int 
         return n;
     }
     n = hil_rspt_poll_add(fds, n, max, q->qmp.fd);
+    n = hil_rspt_poll_add(fds, n, max, q->spim.fd);
     if (q->wd_armed && hil_rsp_running(q->c.rsp) && timeout_ms != NULL) {
         int64_t left = q->wd_deadline - hil_rspt_now_ms();
         if (left < 0) {
@@ -886,6 +933,7 @@ static int qemu_service(struct hil_target *t, struct pollfd *fds, int n)
     uint32_t gen = q->c.gen;
     (void)hil_qmp_poll_events(&q->qmp); /* a closed QMP socket shows on the debug link too */
     qemu_f407_ops(q);
+    qemu_spi_service(q);
     int rc = q->c.gen == gen ? hil_rspt_service(t, fds, n) : 0;
     if (rc == 0 && q->c.gen == gen && t->powered && q->machine == HIL_QEMU_F407) {
         rc = qemu_f407_rearm(q);
@@ -916,6 +964,27 @@ static int qemu_service(struct hil_target *t, struct pollfd *fds, int n)
     return 0;
 }
 
+/* Clock SPI1 of fota-f407 as its master (target.h spi_xfer). */
+static int qemu_spi_xfer(struct hil_target *t, const uint8_t *mosi, uint8_t *miso, size_t n, bool *ready)
+{
+    struct qemu_target *q = (struct qemu_target *)t;
+    bool was = q->spim.ready;
+    if (!t->powered || q->spim.fd < 0) {
+        if (miso != NULL) {
+            memset(miso, 0xFF, n); /* nobody drives MISO */
+        }
+        *ready = false;
+        return FOTA_ECONN;
+    }
+    int rc = hil_spim_xfer(&q->spim, mosi, miso, n, QEMU_QMP_MS, ready);
+    if (rc != 0) {
+        hil_rspt_log(&q->c, "spi: transfer of %zu bytes failed: %s", n, fota_strerror(rc));
+    } else if (q->spim.ready != was) {
+        hil_rspt_event(&q->c, HIL_EV_SPI_READY, q->spim.ready ? 1u : 0u, NULL);
+    }
+    return rc;
+}
+
 static void qemu_destroy(struct hil_target *t)
 {
     struct qemu_target *q = (struct qemu_target *)t;
@@ -939,6 +1008,13 @@ static const struct hil_target_ops qemu_ops = {
     .describe = hil_rspt_describe, .destroy = qemu_destroy,
 };
 
+/* fota-f407 over SPI: the same, and the harness clocks SPI1 (spi_xfer). */
+static const struct hil_target_ops qemu_spi_ops = {
+    .name = "qemu", .power_on = qemu_power_on, .power_off = qemu_power_off, .reset = qemu_reset,
+    .poll_fds = qemu_poll_fds, .service = qemu_service, .link_fd = hil_rspt_link_fd,
+    .describe = hil_rspt_describe, .destroy = qemu_destroy, .spi_xfer = qemu_spi_xfer,
+};
+
 static const struct hil_rspt_backend qemu_backend = {
     .tag = "qemu-target", .serve = qemu_serve, .resuming = qemu_resuming, .stopped = qemu_stopped, .booted = qemu_booted,
     .cut = qemu_cut_at_op, .exited = qemu_exited, .broke = qemu_link_broke,
@@ -951,11 +1027,6 @@ int hil_qemu_create(const struct hil_qemu_opts *opts, struct hil_flash *flash,
         opts->workdir == NULL) {
         return FOTA_EINVAL;
     }
-    if (opts->machine == HIL_QEMU_F407 && opts->link_spi) {
-        fprintf(stderr, "qemu-target: the fota-f407 machine has no SPI1 slave model yet: "
-                        "run link spi on --target stock (docs/QEMU.md)\n");
-        return FOTA_ENOTSUP;
-    }
     *out = NULL;
     struct qemu_target *q = calloc(1, sizeof(*q));
     if (q == NULL) {
@@ -964,11 +1035,12 @@ int hil_qemu_create(const struct hil_qemu_opts *opts, struct hil_flash *flash,
     bool f407 = opts->machine == HIL_QEMU_F407;
     /* fota-f407 runs the port's register code; its FLASH model reports
      * the operations and injects the faults (QMP, f407_flash.h). */
-    hil_rspt_init(&q->c, &qemu_ops, &qemu_backend, flash, hooks, f407 ? HIL_RSPT_FLASH_DEVICE : HIL_RSPT_FLASH_SERVE,
+    hil_rspt_init(&q->c, f407 && opts->link_spi ? &qemu_spi_ops : &qemu_ops, &qemu_backend, flash, hooks, f407 ? HIL_RSPT_FLASH_DEVICE : HIL_RSPT_FLASH_SERVE,
                   opts->verbose);
     q->machine = opts->machine;
     q->pid = -1;
     q->qmp.fd = q->spi_fd = -1;
+    hil_spim_init(&q->spim, -1);
     int rc = hil_rspt_resolve(&q->c, opts->bootloader_elf, qemu_syms, f407 ? 0 : BP_END - HIL_RSPT_BP_CORE);
     q->qemu = strdup(opts->qemu != NULL ? opts->qemu : "qemu-system-arm");
     q->workdir = strdup(opts->workdir);

@@ -17,3 +17,19 @@ $(F407_BROKEN_DRIVER_TEST): tests/f407/broken_driver.sh fw-broken-flash qemu $(F
 	$(Q)printf '#!/bin/sh\nexec tests/f407/broken_driver.sh %s\n' '$(FOTA_HIL)' > $@ && chmod +x $@
 
 QEMU_TESTS += $(F407_BROKEN_DRIVER_TEST)
+
+# The broken SPI driver (FOTA_TEST_BROKEN_SPI_RING: RX ring without CIRC),
+# likewise into build/fw-broken-spi/.
+BROKEN_SPI_FW := build/fw-broken-spi
+F407_BROKEN_SPI_TEST := $(BUILD)/tests/f407/broken-spi-driver
+
+.PHONY: fw-broken-spi
+fw-broken-spi:
+	$(Q)$(MAKE) --no-print-directory FW=$(BROKEN_SPI_FW) \
+		BL_CFLAGS_EXTRA=-DFOTA_TEST_BROKEN_SPI_RING $(BROKEN_SPI_FW)/bootloader.elf $(BROKEN_SPI_FW)/bootloader.bin
+
+$(F407_BROKEN_SPI_TEST): tests/f407/broken_spi_driver.sh fw-broken-spi qemu $(FOTA_HIL)
+	@mkdir -p $(dir $@)
+	$(Q)printf '#!/bin/sh\nexec tests/f407/broken_spi_driver.sh %s\n' '$(FOTA_HIL)' > $@ && chmod +x $@
+
+QEMU_TESTS += $(F407_BROKEN_SPI_TEST)

@@ -17,7 +17,7 @@ $(HIL_FIX_BIN): $(HIL_FIX_ELF)
 
 # The backend's objects (the runner's harness/build.mk links the same ones).
 HIL_QEMU_OBJS := $(addprefix $(BUILD)/harness/,target/flashmodel.o target/elfsym.o target/rsp.o target/rsp_target.o target/child.o \
-	target/target_qemu.o target/qmp.o target/f407_flash.o)
+	target/target_qemu.o target/qmp.o target/f407_flash.o target/spi_master.o)
 HIL_TEST_DIR := $(BUILD)/tests/harness
 HIL_FIX_DEFS := -DHIL_FIXTURE_ELF='"$(HIL_FIX_ELF)"' -DHIL_FIXTURE_BIN='"$(HIL_FIX_BIN)"'
 CFLAGS_target_qemu-test := $(HIL_FIX_DEFS)
@@ -73,3 +73,12 @@ $(HIL_TEST_DIR)/link-bench: $(HIL_TEST_DIR)/link-bench.o $(BUILD)/harness/link/r
 		$(BUILD)/harness/target/flashmodel.o $(BUILD)/harness/target/errmsg.o $(BUILD)/harness/link/proxy.o $(FOTAHOST_LIB) $(BUILD)/libfotacore.a
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ -lpthread
 BENCHES += $(HIL_TEST_DIR)/link-bench
+
+# fota-f407's SPI1 over its chardev: the master side (spi_master.c) and
+# the SPI bus with a slave behind a wire (spi_link.c).
+$(HIL_TEST_DIR)/spi_master-test: $(HIL_TEST_DIR)/spi_master-test.o $(BUILD)/harness/target/spi_master.o
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+$(HIL_TEST_DIR)/spi_link-test: $(HIL_TEST_DIR)/spi_link-test.o $(BUILD)/harness/link/spi_link.o \
+		$(BUILD)/harness/link/proxy.o $(BUILD)/harness/target/errmsg.o $(BUILD)/libfotacore.a
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(HIL_TEST_DIR)/spi_master-test $(HIL_TEST_DIR)/spi_link-test

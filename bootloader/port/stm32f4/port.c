@@ -153,6 +153,9 @@ void port_reset(void)
 {
     stm32f4_usart_flush(STM32F4_USART_CONSOLE);
     stm32f4_usart_flush(STM32F4_USART_LINK);
+    if (port_link_spi) {
+        stm32f4_spi_flush(); /* the last answer (END_RSP) must leave first */
+    }
     stm32f4_system_reset();
 }
 

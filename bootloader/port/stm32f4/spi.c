@@ -8,7 +8,10 @@
  * Why DMA: at 21 MHz a byte takes 381 ns (~64 cycles at 168 MHz), too
  * little for polling RXNE (28.3.7) across a flash program. RX runs
  * continuously (circular, 10.3.10) into a ring; TX is one normal-mode
- * transfer per response. Between responses DR holds 0xFF (idle MISO).
+ * transfer per response, followed by one 0xFF byte: a slave that is clocked
+ * with nothing new in DR shifts out the last byte again (RM0090 has no
+ * underrun handling in SPI mode), so the 0xFF makes MISO idle at 0xFF
+ * between responses rather than repeating the response's last CRC byte.
  *
  * Handshake with the master (docs/SPI.md): the master sends a request
  * frame in one transfer, then waits for READY high (or, without a ready
@@ -16,7 +19,8 @@
  * parser hunts for PROTO_SYNC0 anyway), then clocks the response out.
  *
  * NOTE: not yet run on a board (the rig's real-board backend is another
- * issue); QEMU serves the three HIL-SERVED functions instead.
+ * issue); stock QEMU serves the three HIL-SERVED functions, fota-f407
+ * runs this code against its SPI1 slave, DMA2 and GPIO models (qemu/).
  */
 #include <stdint.h>
 #include <string.h>
@@ -78,7 +82,7 @@
 
 static uint8_t spi_rx_ring[SPI_RX_RING];
 static uint32_t spi_rx_rd;
-static uint8_t spi_tx_buf[SPI_TX_MAX];
+static uint8_t spi_tx_buf[SPI_TX_MAX + 1u]; /* + the idle 0xFF */
 
 static void spi_gpio_mode(uint32_t base, uint32_t pin, uint32_t mode, uint32_t pupd, uint32_t af)
 {
@@ -105,8 +109,21 @@ uint32_t port_link_strap(void)
     return (GPIO_IDR(GPIOB_BASE) & (1U << SPI_STRAP_PIN)) != 0u ? PORT_LINK_SPI : PORT_LINK_UART;
 }
 
+void stm32f4_spi_flush(void)
+{
+    uint32_t polls = 0u;
+
+    while ((DMA_SxCR(SPI_DMA_TX_STREAM) & DMA_SxCR_EN) != 0u && DMA_SxNDTR(SPI_DMA_TX_STREAM) != 0u &&
+           polls++ < SPI_FLUSH_POLLS) {
+        stm32f4_poll_pause();
+    }
+}
+
 void stm32f4_spi_init(void)
 {
+    /* Entered from an application (bl_api) that just queued a response:
+     * let the master clock it out before the streams are set up again. */
+    stm32f4_spi_flush();
     /* Clocks (RM0090 7.3.10, 7.3.14). */
     RCC_AHB1ENR |= RCC_AHB1ENR_GPIOAEN | RCC_AHB1ENR_GPIOBEN | RCC_AHB1ENR_DMA2EN;
     RCC_APB2ENR |= RCC_APB2ENR_SPI1EN;
@@ -132,8 +149,17 @@ void stm32f4_spi_init(void)
     DMA_SxPAR(SPI_DMA_RX_STREAM) = (uint32_t)(uintptr_t)&SPI_DR;
     DMA_SxM0AR(SPI_DMA_RX_STREAM) = (uint32_t)(uintptr_t)spi_rx_ring;
     DMA_SxNDTR(SPI_DMA_RX_STREAM) = SPI_RX_RING;
+#ifndef FOTA_TEST_BROKEN_SPI_RING
     DMA_SxCR(SPI_DMA_RX_STREAM) = (SPI_DMA_CHANNEL << DMA_SxCR_CHSEL_SHIFT) | DMA_SxCR_MINC |
                                   DMA_SxCR_CIRC | DMA_SxCR_DIR_P2M | DMA_SxCR_EN;
+#else
+    /* FOTA_TEST_BROKEN_SPI_RING (make test, tests/f407): the ring without
+     * CIRC, a classic DMA mistake: after SPI_RX_RING bytes the stream
+     * stops (EN cleared, NDTR 0) and every later byte is lost. Caught on
+     * fota-f407; stock QEMU serves port_spi_rx and never runs this. */
+    DMA_SxCR(SPI_DMA_RX_STREAM) = (SPI_DMA_CHANNEL << DMA_SxCR_CHSEL_SHIFT) | DMA_SxCR_MINC |
+                                  DMA_SxCR_DIR_P2M | DMA_SxCR_EN;
+#endif
     spi_rx_rd = 0u;
     SPI_CR1 = SPI_CR1_SPE;
 }
@@ -185,9 +211,10 @@ int port_spi_tx(const uint8_t *buf, uint32_t len)
     DMA_SxCR(SPI_DMA_TX_STREAM) = 0u;
     DMA_LIFCR = DMA_LIFCR_S3_ALL;
     memcpy(spi_tx_buf, buf, len);
+    spi_tx_buf[len] = 0xFFu; /* stays in DR after the response: idle MISO */
     DMA_SxPAR(SPI_DMA_TX_STREAM) = (uint32_t)(uintptr_t)&SPI_DR;
     DMA_SxM0AR(SPI_DMA_TX_STREAM) = (uint32_t)(uintptr_t)spi_tx_buf;
-    DMA_SxNDTR(SPI_DMA_TX_STREAM) = len;
+    DMA_SxNDTR(SPI_DMA_TX_STREAM) = len + 1u;
     DMA_SxCR(SPI_DMA_TX_STREAM) = (SPI_DMA_CHANNEL << DMA_SxCR_CHSEL_SHIFT) | DMA_SxCR_MINC |
                                   DMA_SxCR_DIR_M2P | DMA_SxCR_EN;
     SPI_CR2 |= SPI_CR2_TXDMAEN;

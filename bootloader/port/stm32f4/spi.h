@@ -4,8 +4,9 @@
  * that selects it. Registers: RM0090 rev 19 section 28 (SPI), 10 (DMA).
  *
  * HIL-SERVED (fota/port.h's rule: real, non-inlined, external, exactly
- * these signatures; under QEMU, which has no SPI slave, the harness puts
- * breakpoints on them, see harness/target/target_qemu.c qemu_syms):
+ * these signatures; under stock QEMU, which has no SPI slave, the harness
+ * puts breakpoints on them, see harness/target/target_qemu.c qemu_syms;
+ * fota-f407 runs them against its SPI1 slave, DMA2 and GPIO models):
  *   port_link_strap, port_spi_rx, port_spi_tx.
  * NOTE: renaming one breaks the harness's symbol lookup.
  */
@@ -48,11 +49,24 @@ int port_spi_tx(const uint8_t *buf, uint32_t len);
 /** SPI1 slave, GPIO, DMA set-up (RM0090 28.3.2 "Configuring the SPI in slave mode"). */
 void stm32f4_spi_init(void);
 
+/**
+ * Wait until the master has clocked the queued response out (TX stream
+ * NDTR 0), at most SPI_FLUSH_POLLS idle polls (about 250 ms at 168 MHz).
+ * Before a reset or a re-initialisation, which would drop it: the END
+ * answer goes out just before the bootloader resets, and on silicon the
+ * reset stops the DMA mid-response (found on fota-f407, where END_RSP was
+ * lost and the updater waited 10 s for it). Counts polls, not ticks, so
+ * it also ends when called with the tick stopped.
+ */
+void stm32f4_spi_flush(void);
+
 #define SPI_RX_RING   2048u  /* > one largest frame (PROTO_MAX_FRAME, 1040) + master polling */
 #define SPI_TX_MAX    1100u  /* >= the largest response frame */
 /* Polls of the TX stream while a previous response is clocked out: each
  * reads two DMA registers over AHB1 (>= 6 cycles), so 2^25 polls take
  * more than 1.2 s at 168 MHz. */
 #define SPI_TX_SPIN_MAX (1u << 25)
+/* Idle polls (stm32f4_poll_pause, ~2.5 us each at 168 MHz) stm32f4_spi_flush waits. */
+#define SPI_FLUSH_POLLS 100000u
 
 #endif /* STM32F4_SPI_H */
