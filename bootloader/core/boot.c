@@ -266,6 +266,18 @@ static uint32_t boot_take_request(void)
     return req;
 }
 
+void fih_panic(void)
+{
+    struct bl_line l;
+
+    bl_line_start(&l);
+    bl_line_str(&l, "fault detected, reset");
+    bl_line_end(&l);
+    for (;;) {
+        port_reset();
+    }
+}
+
 /* Start the verified image in @p slot: record the slot for bl_api, start
  * the watchdog (BL_WATCHDOG_MS), jump to the vector table after the image
  * header. Whatever row of the table chose the slot, its verification

@@ -1,11 +1,10 @@
 /**
  * @file fih.c
- * @brief fih_memeq() and fih_panic() (fota/fih.h).
+ * @brief fih_memeq() (fota/fih.h); no port needed, so host tools that
+ * check signatures (image_sig.c) link it. fih_panic() is in boot.c.
  */
 #include <string.h>
-#include "bl_private.h"
 #include "fota/fih.h"
-#include "fota/port.h"
 
 fih_ret fih_memeq(const void *a, const void *b, size_t n)
 {
@@ -28,16 +27,4 @@ fih_ret fih_memeq(const void *a, const void *b, size_t n)
 #else
     return memcmp(a, b, n) == 0 ? FIH_SUCCESS : FIH_FAILURE;
 #endif
-}
-
-void fih_panic(void)
-{
-    struct bl_line l;
-
-    bl_line_start(&l);
-    bl_line_str(&l, "fault detected, reset");
-    bl_line_end(&l);
-    for (;;) {
-        port_reset();
-    }
 }

@@ -752,6 +752,7 @@ int hil_qemu_create(const struct hil_qemu_opts *opts, struct hil_flash *flash,
     /* fota-f407 runs the port's register code: the core only observes. */
     hil_rspt_init(&q->c, &qemu_ops, &qemu_backend, flash, hooks, f407 ? HIL_RSPT_FLASH_OBSERVE : HIL_RSPT_FLASH_SERVE,
                   opts->verbose);
+    q->c.glitch = opts->glitch;
     q->machine = opts->machine;
     q->pid = -1;
     q->qmp.fd = q->spi_fd = -1;
