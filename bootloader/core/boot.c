@@ -266,6 +266,19 @@ static uint32_t boot_take_request(void)
     return req;
 }
 
+/* "BL: rollback slot=<A|B> (not confirmed) -> slot=<A|B|->" */
+static void boot_print_rollback(const struct boot_state *s)
+{
+    struct bl_line l;
+
+    bl_line_start(&l);
+    bl_line_str(&l, "rollback slot=");
+    bl_line_slot(&l, s->trial);
+    bl_line_str(&l, " (not confirmed) -> slot=");
+    bl_line_slot(&l, s->active);
+    bl_line_end(&l);
+}
+
 void fih_panic(void)
 {
     struct bl_line l;
@@ -402,12 +415,7 @@ void boot_main(void)
             s.verified[s.trial] = FIH_SUCCESS;
             boot_jump(&s, s.trial);
 #endif
-            bl_line_start(&l);
-            bl_line_str(&l, "rollback slot=");
-            bl_line_slot(&l, s.trial);
-            bl_line_str(&l, " (not confirmed) -> slot=");
-            bl_line_slot(&l, s.active);
-            bl_line_end(&l);
+            boot_print_rollback(&s);
             r.mr_slot[s.trial].ms_state = META_SLOT_REJECTED;
             r.mr_trial_slot = META_NO_SLOT;
             rc = meta_commit(&r);
@@ -415,6 +423,8 @@ void boot_main(void)
         case BOOT_ACT_UPDATE:
             boot_update_mode(&s, 1);
         case BOOT_ACT_TRY_PENDING:
+            /* A glitched decision must not record a trial of a slot that did not verify. */
+            FIH_RECHECK(s.verified[s.trial]);
             r.mr_slot[s.trial].ms_state = META_SLOT_TRIAL;
             rc = meta_commit(&r);
             if (rc == 0) {
@@ -431,6 +441,8 @@ void boot_main(void)
         case BOOT_ACT_BOOT_ACTIVE:
             boot_jump(&s, s.active);
         case BOOT_ACT_FALLBACK:
+            /* Nor make a slot active that did not verify. */
+            FIH_RECHECK(s.verified[bl_other_slot(s.active)]);
             boot_print_rejected(s.active, s.active_rc);
             r.mr_slot[s.active].ms_state = META_SLOT_REJECTED;
             r.mr_active = bl_other_slot(s.active);

@@ -127,6 +127,8 @@ struct run {
     struct hil_glitch glitch;
     struct hil_glitch *g;          /**< NULL: no glitch engine in this run */
     int glitch_bad_slot;           /**< the pending slot whose image must never run, -1 */
+    bool glitch_decided;           /**< the glitched boot jumped or entered update mode */
+    uint64_t glitch_decided_ms;    /**< device ms when it did */
     /* verdict */
     int step;                      /**< 1-based step being run */
     char msg[HIL_MSG_MAX];
@@ -375,6 +377,19 @@ static void cut_by_fault(struct run *r, int which, const char *where)
     }
 }
 
+static uint64_t dev_ms(struct run *r);
+
+/* The glitched boot made its decision (a jump, or update mode): the
+ * window may end GLITCH_SETTLE_MS of device time later (do_wait). */
+#define GLITCH_SETTLE_MS 50u
+static void glitch_decided(struct run *r)
+{
+    if (r->g != NULL && r->g->armed && !r->glitch_decided) {
+        r->glitch_decided = true;
+        r->glitch_decided_ms = dev_ms(r);
+    }
+}
+
 static void hook_console_line(void *ctx, const char *line)
 {
     struct run *r = ctx;
@@ -401,6 +416,9 @@ static void hook_console_line(void *ctx, const char *line)
     }
     if (r->o->verbose) {
         fprintf(stderr, "[%s %8.3f] | %s\n", r->s->id, elapsed_s(r), line);
+    }
+    if (strncmp(line, "BL: update mode", 15) == 0) {
+        glitch_decided(r);
     }
     int which = hil_cut_at_line(&r->cut_at, line);
     if (which >= 0) {
@@ -441,6 +459,7 @@ static void hook_event(void *ctx, const struct hil_event *ev)
             ev->value == LAYOUT_APP_VECTORS((uint32_t)r->glitch_bad_slot)) {
             r->g->bypassed = true; /* port_jump to the bad image */
         }
+        glitch_decided(r);
         evlog(r, "event: jump to 0x%08x (slot %s) %s", ev->value, slot_name(r->running_slot), detail);
         break;
     case HIL_EV_WATCHDOG:
@@ -1073,10 +1092,18 @@ static bool step_cut(const struct run *r)
     return (r->inject.armed && r->inject.cut) || (r->cut_at.armed && r->cut_at.cut);
 }
 
+/* A glitch window's wait ends GLITCH_SETTLE_MS after the boot decided
+ * (the bad image's entry would be reached in the first instructions after
+ * a jump to it); the wait's own length is the backstop for a hang. */
+static bool glitch_settled(struct run *r)
+{
+    return r->glitch_decided && r->g->armed && dev_ms(r) >= r->glitch_decided_ms + GLITCH_SETTLE_MS;
+}
+
 static int do_wait(struct run *r, uint32_t ms)
 {
     struct run_deadline until = deadline_in(r, ms);
-    while (!deadline_passed(r, &until) && !step_cut(r)) {
+    while (!deadline_passed(r, &until) && !step_cut(r) && !glitch_settled(r)) {
         if (check_target(r) != 0) {
             return -1;
         }

@@ -28,8 +28,8 @@ int hil_sweep_glitch_plan(const struct hil_scenario *s, const struct hil_run_opt
         snprintf(err, errlen, "the trace run of the glitch sweep (no glitch) failed: %s",
                  res.message != NULL ? res.message : "?");
     } else if (rc == 0 && !g->trace_done) {
-        snprintf(err, errlen, "the trace run never reached boot_main in steps %d-%d (no glitch points)", sw->step,
-                 sw->through);
+        snprintf(err, errlen, "the trace run %s in steps %d-%d (no glitch points)", g->tracing ?
+                 "never reached port_jump or update_init" : "never reached boot_main", sw->step, sw->through);
     } else if (rc == 0 && g->trace_err[0] != '\0') {
         snprintf(err, errlen, "the trace ended before the boot decision: %s", g->trace_err);
     }

@@ -373,7 +373,8 @@ static int parse_glitch(struct sp *p, yaml_node_t *v, struct hil_sweep *sw)
     static const char *const keys[] = { "functions", "mode", NULL };
     /* `*`: gcc -Os may clone a static function (boot_jump.constprop.0). */
     static const char *const defaults[] = { "boot_main", "boot_gather*", "boot_verify_slot*", "boot_slot_fits*",
-                                            "boot_decide*", "boot_jump*", "boot_factory_best*", "image_*", "fih_*" };
+                                            "boot_decide*", "boot_jump*", "boot_factory_best*", "image_*", "tlv_*",
+                                            "fih_*" };
     sw->family = HIL_SWEEP_GLITCH;
     sw->glitch_skip = sw->glitch_branch = true;
     int rc = 0;

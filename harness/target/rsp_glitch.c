@@ -202,6 +202,12 @@ static int glitch_trace_stop(struct hil_rsp_target *c, uint32_t regs[16], bool *
         g->ret_bp = 0;
         return rc != 0 ? rc : glitch_trace_run(c, regs, handled);
     }
+    if (g->tracing && glitch_is_end(g, pc)) {
+        /* Reached inside a call stepped over (e.g. a boot_jump clone left out of the set). */
+        rc = g->ret_bp != 0 ? glitch_bp(c, false, g->ret_bp) : 0;
+        g->ret_bp = 0;
+        return rc != 0 ? rc : glitch_trace_end(c, regs, NULL, handled);
+    }
     if (!g->tracing && !g->trace_done && pc == g->start) {
         rc = glitch_bp(c, false, g->start);
         g->tracing = rc == 0 && g->armed;
