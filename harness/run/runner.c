@@ -1100,14 +1100,22 @@ static bool glitch_settled(struct run *r)
     return r->glitch_decided && r->g->armed && dev_ms(r) >= r->glitch_decided_ms + GLITCH_SETTLE_MS;
 }
 
+/* A trace run's wait lasts until the trace ended: device time passes
+ * while the harness single-steps (the points must not depend on it). */
+static bool glitch_tracing(const struct run *r)
+{
+    return r->g != NULL && r->g->what == HIL_GLITCH_TRACE && r->g->armed && !r->g->trace_done && r->t->powered;
+}
+
 static int do_wait(struct run *r, uint32_t ms)
 {
     struct run_deadline until = deadline_in(r, ms);
-    while (!deadline_passed(r, &until) && !step_cut(r) && !glitch_settled(r)) {
+    while ((!deadline_passed(r, &until) || glitch_tracing(r)) && !step_cut(r) && !glitch_settled(r) &&
+           !scenario_timed_out(r)) {
         if (check_target(r) != 0) {
             return -1;
         }
-        pump(r, wait_slice(r, &until));
+        pump(r, deadline_passed(r, &until) ? 10 : wait_slice(r, &until)); /* past it: tracing */
     }
     return 0;
 }

@@ -384,9 +384,11 @@ static int parse_glitch(struct sp *p, yaml_node_t *v, struct hil_sweep *sw)
     for (size_t i = 0; rc == 0 && sw->nglitch_fns == 0 && i < sizeof(defaults) / sizeof(defaults[0]); i++) {
         sw->glitch_fns[i] = strdup(defaults[i]);
         rc = sw->glitch_fns[i] != NULL ? 0 : FOTA_ENOMEM;
-        if (rc == 0 && i + 1 == sizeof(defaults) / sizeof(defaults[0])) {
-            sw->nglitch_fns = (int)(i + 1);
-        }
+    }
+    /* The defaults given (all, or those strdup'ed before ENOMEM: freed with the block). */
+    int ndef = (int)(sizeof(defaults) / sizeof(defaults[0]));
+    while (sw->nglitch_fns < ndef && sw->glitch_fns[sw->nglitch_fns] != NULL) {
+        sw->nglitch_fns++;
     }
     return rc;
 }
