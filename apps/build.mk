@@ -204,3 +204,15 @@ $(FLASH_DUMPS): $(FLASH_DUMPS_DIR)/%.bin: $(MKFLASH) $(FW)/bootloader.bin $(IMAG
 		--end $(MKFLASH_END_$*) --seq $(MKFLASH_SEQ_$*)
 
 FIRMWARE += $(FLASH_DUMPS)
+
+# The glitch sweep's flash (scenarios/sweep.glitch*.yaml): 1.0.0 confirmed
+# in A, the bad-signature 2.0.0 in B PENDING (installed, its trial boot
+# next): the boot that must refuse it is the one glitched.
+GLITCH_DUMP := $(FLASH_DUMPS_DIR)/glitch-pending-badsig.bin
+$(GLITCH_DUMP): $(MKFLASH) $(FW)/bootloader.bin $(IMAGES)/demo-1.0.0-A.img $(IMAGES)/demo-2.0.0-B-badsig.img
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MKFLASH $@")
+	$(Q)$(MKFLASH) --out $@ --bootloader $(FW)/bootloader.bin --slot-a $(IMAGES)/demo-1.0.0-A.img \
+		--slot-b-pending $(IMAGES)/demo-2.0.0-B-badsig.img --end 0:0 --seq 1
+
+FIRMWARE += $(GLITCH_DUMP)

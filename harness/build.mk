@@ -10,6 +10,8 @@ $(BUILD)/harness/%.o: HOST_CFLAGS += -Iharness
 HIL_LIB_OBJS := $(addprefix $(BUILD)/harness/,scenario/scenario.o scenario/include.o scenario/merge.o scenario/params.o link/proxy.o scenario/results.o scenario/inject.o scenario/sweep.o scenario/journal.o scenario/oracle.o scenario/sweep_oracle.o scenario/fault_parse.o scenario/cut_at.o scenario/sweep_time.o scenario/sweep_depth2.o target/flashmodel.o target/errmsg.o)
 # Outcome assertions (issue 15): expect_parse, slot hashes, fotactl's JSON result (jansson).
 HIL_LIB_OBJS += $(addprefix $(BUILD)/harness/,scenario/expect_parse.o scenario/fault_truncate.o scenario/slot_hash.o scenario/updater_result.o)
+# Glitch sweeps (issue 13): the cases from a trace, and the decoding they share with the engine.
+HIL_LIB_OBJS += $(addprefix $(BUILD)/harness/,scenario/sweep_glitch.o target/glitch.o target/elfsym.o)
 HIL_LIBS := -lyaml -lelf -lpcap -ljansson
 # Board backend: libgpiod v1.6 (power relay, NRST, BOOT0), libusb-1.0 (hub port power, ST-LINK lookup).
 USB_CFLAGS := $(shell pkg-config --cflags libusb-1.0 2>/dev/null || echo -I/usr/include/libusb-1.0)

@@ -7,11 +7,13 @@
  * a log looks after it has wrapped (issue 16: runs past every sector
  * switch and near the sequence number's maximum without 500 updates).
  *
- *   mkflash --out F --bootloader BL.bin --slot-a IMG [--slot-b IMG]
+ *   mkflash --out F --bootloader BL.bin --slot-a IMG [--slot-b IMG | --slot-b-pending IMG]
  *           --end SECTOR:INDEX --seq N
  *
  * The records say: A active and CONFIRMED (its header's version, size and
- * CRC-32), B CONFIRMED when --slot-b is given else EMPTY, no trial. The
+ * CRC-32), B CONFIRMED when --slot-b is given else EMPTY, no trial. With
+ * --slot-b-pending, B is PENDING and the trial slot (an image installed,
+ * not yet tried: the glitch sweep's bad-signature image). The
  * newest has seq N at META<SECTOR> place INDEX; place INDEX-1 has N-1 and
  * so on back through the other sector (down to seq 1). Places after the
  * newest in its sector stay erased.
@@ -73,6 +75,7 @@ static void write_log(const struct meta_record *proto, uint32_t sector, uint32_t
 int main(int argc, char **argv)
 {
     const char *out = NULL, *bl = NULL, *sa = NULL, *sb = NULL;
+    int pending = 0;
     unsigned long sector = 2, index = 0, seq = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
@@ -80,13 +83,14 @@ int main(int argc, char **argv)
         else if (strcmp(k, "--bootloader") == 0) { bl = v; }
         else if (strcmp(k, "--slot-a") == 0) { sa = v; }
         else if (strcmp(k, "--slot-b") == 0) { sb = v; }
+        else if (strcmp(k, "--slot-b-pending") == 0) { sb = v; pending = 1; }
         else if (strcmp(k, "--seq") == 0) { seq = strtoul(v, NULL, 0); }
         else if (strcmp(k, "--end") == 0 && sscanf(v, "%lu:%lu", &sector, &index) == 2) { }
         else { fprintf(stderr, "mkflash: bad argument %s\n", k); return 2; }
     }
     if (out == NULL || bl == NULL || sa == NULL || sector > 1 || index >= META_RECORDS_PER_SECTOR ||
         seq == 0 || seq > 0xFFFFFFFFul || (argc % 2) == 0) {
-        fprintf(stderr, "usage: mkflash --out F --bootloader BL.bin --slot-a IMG [--slot-b IMG] "
+        fprintf(stderr, "usage: mkflash --out F --bootloader BL.bin --slot-a IMG [--slot-b IMG | --slot-b-pending IMG] "
                 "--end 0|1:INDEX(0-%u) --seq N(>=1)\n", (unsigned)META_RECORDS_PER_SECTOR - 1u);
         return 2;
     }
@@ -106,6 +110,10 @@ int main(int argc, char **argv)
     slot_confirmed(&r, LAYOUT_SLOT_A, &ha);
     if (sb != NULL) {
         slot_confirmed(&r, LAYOUT_SLOT_B, &hb);
+    }
+    if (pending) {
+        r.mr_slot[LAYOUT_SLOT_B].ms_state = META_SLOT_PENDING;
+        r.mr_trial_slot = LAYOUT_SLOT_B;
     }
     write_log(&r, (uint32_t)sector, (uint32_t)index, (uint32_t)seq);
     FILE *f = fopen(out, "wb");

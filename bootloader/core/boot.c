@@ -8,6 +8,7 @@
 #include "bl_private.h"
 #include "fota/boot.h"
 #include "fota/errors.h"
+#include "fota/fih.h"
 #include "fota/image.h"
 #include "fota/update.h"
 
@@ -77,33 +78,61 @@ struct boot_state {
     int      slot_rc[LAYOUT_SLOT_COUNT];      /* factory: image_verify() per slot */
     uint32_t slot_version[LAYOUT_SLOT_COUNT]; /* version of a verified image */
     struct image_header hdr[LAYOUT_SLOT_COUNT];
+    /* NOTE: FIH_SUCCESS only when the slot's image verified in this pass:
+     * the value image_verify_fih() returned, checked again before the
+     * jump (boot_jump(), fota/fih.h); boot_gather() starts with FIH_FAILURE. */
+    volatile fih_ret verified[LAYOUT_SLOT_COUNT];
 };
 
-/* Verify @p slot and check it is the image the record describes: a slot's
- * bytes must not have changed under its metadata, and its security
- * counter must not be below the record's floor. */
-static int boot_verify_slot(struct boot_state *s, uint8_t slot)
+/* Does @p slot's verified header fit the record and the floors? A slot's
+ * bytes must not have changed under its metadata, its security counter
+ * must not be below the record's floor (anti-rollback, every path that
+ * boots a slot with a record: docs/SECURITY.md), its version not below
+ * @p min_version (the downgrade policy; 0: none). @return 0; FOTA_ECRC;
+ * FOTA_EROLLBACK; FOTA_EVERSION. */
+static int boot_slot_fits(const struct boot_state *s, uint8_t slot, uint32_t min_version)
 {
     const struct meta_slot *ms = &s->rec.mr_slot[slot];
+    const struct image_header *h = &s->hdr[slot];
+
+    if (h->ih_crc32 != ms->ms_crc32 || h->ih_version != ms->ms_version || h->ih_size != ms->ms_size) {
+        return FOTA_ECRC;
+    }
+    if (h->ih_security_counter < s->rec.mr_security_counter) {
+        return FOTA_EROLLBACK;
+    }
+    return h->ih_version < min_version ? FOTA_EVERSION : 0;
+}
+
+/* Verify @p slot and check it fits its record (boot_slot_fits(), asked
+ * twice: a skipped test must not let a rolled-back image through). The
+ * result is kept in s->verified[slot] for boot_jump(). @return it:
+ * FIH_SUCCESS when bootable; *rc the reason when not. */
+static fih_ret boot_verify_slot(struct boot_state *s, uint8_t slot, uint32_t min_version, int *rc)
+{
+    volatile fih_ret ret = FIH_FAILURE;
 #ifdef FOTA_MUTANT_NO_VERIFY_ACTIVE
     /* MUTANT (make mutants, issue 16): the active slot's header is read, never verified. */
     if (slot == s->active) {
-        return port_flash_read(LAYOUT_SLOT_ADDR(slot), &s->hdr[slot], sizeof(s->hdr[slot])) == 0 ? 0 : FOTA_EIO;
+        *rc = port_flash_read(LAYOUT_SLOT_ADDR(slot), &s->hdr[slot], sizeof(s->hdr[slot])) == 0 ? 0 : FOTA_EIO;
+        s->verified[slot] = *rc == 0 ? FIH_SUCCESS : FIH_FAILURE;
+        return s->verified[slot];
     }
 #endif
-    int rc = image_verify(slot, &s->hdr[slot]);
-
-    if (rc == 0 && (s->hdr[slot].ih_crc32 != ms->ms_crc32 ||
-                    s->hdr[slot].ih_version != ms->ms_version ||
-                    s->hdr[slot].ih_size != ms->ms_size)) {
-        rc = FOTA_ECRC;
+    ret = image_verify_fih(slot, &s->hdr[slot], rc);
+    if (fih_ok(&ret)) {
+        *rc = boot_slot_fits(s, slot, min_version);
+        if (*rc != 0) {
+            ret = FIH_FAILURE;
+        }
     }
-    /* Anti-rollback on every path that boots a slot with a record: the
-     * pending image, the active one, the fallback (docs/SECURITY.md). */
-    if (rc == 0 && s->hdr[slot].ih_security_counter < s->rec.mr_security_counter) {
-        rc = FOTA_EROLLBACK;
+#if FIH_ENABLED
+    if (boot_slot_fits(s, slot, min_version) != 0) {
+        ret = FIH_FAILURE;
     }
-    return rc;
+#endif
+    s->verified[slot] = ret;
+    return ret;
 }
 
 static void boot_gather(struct boot_state *s, uint32_t flags)
@@ -116,14 +145,17 @@ static void boot_gather(struct boot_state *s, uint32_t flags)
     s->trial = META_NO_SLOT;
     s->active_rc = FOTA_ENOENT;
     s->pending_rc = FOTA_ENOENT;
+    for (i = 0; i < LAYOUT_SLOT_COUNT; i++) {
+        s->verified[i] = FIH_FAILURE;
+    }
     s->meta_rc = meta_load(&s->rec);
     if (s->meta_rc != 0) {
         if (s->meta_rc != FOTA_ENOENT) {
             s->facts |= BOOT_F_META_RO; /* cannot read the log: never write it */
         }
         for (i = 0; i < LAYOUT_SLOT_COUNT; i++) {
-            s->slot_rc[i] = image_verify(i, &s->hdr[i]);
-            if (s->slot_rc[i] == 0) {
+            s->verified[i] = image_verify_fih(i, &s->hdr[i], &s->slot_rc[i]);
+            if (fih_ok(&s->verified[i])) {
                 s->slot_version[i] = s->hdr[i].ih_version;
                 s->facts |= BOOT_F_FACTORY_VALID;
             }
@@ -142,24 +174,22 @@ static void boot_gather(struct boot_state *s, uint32_t flags)
             s->facts |= BOOT_F_TRIAL;
         } else if (st == META_SLOT_PENDING) {
             s->facts |= BOOT_F_PENDING;
-            s->pending_rc = boot_verify_slot(s, s->trial);
-            if (s->pending_rc == 0 && s->hdr[s->trial].ih_version < meta_version_floor(&s->rec)) {
-                s->pending_rc = FOTA_EVERSION; /* downgrade policy */
-            }
-            if (s->pending_rc == 0) {
+            /* The version floor: the downgrade policy. */
+            if (fih_ok_ret(boot_verify_slot(s, s->trial, meta_version_floor(&s->rec), &s->pending_rc))) {
                 s->facts |= BOOT_F_PENDING_OK;
             }
         }
     }
     if (s->active != META_NO_SLOT) {
         uint8_t other = bl_other_slot(s->active);
+        int other_rc;
         if (s->rec.mr_slot[s->active].ms_state == META_SLOT_CONFIRMED) {
-            s->active_rc = boot_verify_slot(s, s->active);
+            (void)boot_verify_slot(s, s->active, 0, &s->active_rc);
         }
-        if (s->active_rc == 0) {
+        if (fih_ok(&s->verified[s->active])) {
             s->facts |= BOOT_F_ACTIVE_OK;
         } else if (s->rec.mr_slot[other].ms_state == META_SLOT_CONFIRMED &&
-                   boot_verify_slot(s, other) == 0) {
+                   fih_ok_ret(boot_verify_slot(s, other, 0, &other_rc))) {
             s->facts |= BOOT_F_OTHER_OK;
         }
     }
@@ -236,14 +266,51 @@ static uint32_t boot_take_request(void)
     return req;
 }
 
-/* Start a verified image: record the slot for bl_api, start the watchdog
- * (BL_WATCHDOG_MS), jump to the vector table after the image header. */
-static PORT_NORETURN void boot_jump(uint8_t slot, uint32_t version)
+/* "BL: rollback slot=<A|B> (not confirmed) -> slot=<A|B|->" */
+static void boot_print_rollback(const struct boot_state *s)
 {
-    boot_print_slot_version("boot", slot, version);
+    struct bl_line l;
+
+    bl_line_start(&l);
+    bl_line_str(&l, "rollback slot=");
+    bl_line_slot(&l, s->trial);
+    bl_line_str(&l, " (not confirmed) -> slot=");
+    bl_line_slot(&l, s->active);
+    bl_line_end(&l);
+}
+
+void fih_panic(void)
+{
+    struct bl_line l;
+
+    bl_line_start(&l);
+    bl_line_str(&l, "fault detected, reset");
+    bl_line_end(&l);
+    for (;;) {
+        port_reset();
+    }
+}
+
+/* Start the verified image in @p slot: record the slot for bl_api, start
+ * the watchdog (BL_WATCHDOG_MS), jump to the vector table after the image
+ * header. Whatever row of the table chose the slot, its verification
+ * result is checked twice more here (fota/fih.h) and folded into the jump
+ * address: a decision corrupted by a glitch jumps nowhere useful. */
+static PORT_NORETURN void boot_jump(const struct boot_state *s, uint8_t slot)
+{
+    if (!bl_slot_valid(slot)) {
+        fih_panic();
+    }
+    FIH_RECHECK(s->verified[slot]);
+    boot_print_slot_version("boot", slot, s->hdr[slot].ih_version);
     bl_mailbox()->mb_booted_slot = slot;
     port_watchdog_start(BL_WATCHDOG_MS);
+    FIH_RECHECK(s->verified[slot]);
+#if FIH_ENABLED
+    port_jump(LAYOUT_APP_VECTORS(slot) + (s->verified[slot] ^ FIH_SUCCESS));
+#else
     port_jump(LAYOUT_APP_VECTORS(slot));
+#endif
 }
 
 static PORT_NORETURN void boot_update_mode(const struct boot_state *s, int requested)
@@ -341,18 +408,14 @@ void boot_main(void)
             rc = boot_factory_adopt(&s);
             break;
         case BOOT_ACT_FACTORY_BOOT:
-            boot_jump(boot_factory_best(&s), s.hdr[boot_factory_best(&s)].ih_version);
+            boot_jump(&s, boot_factory_best(&s));
         case BOOT_ACT_REJECT_TRIAL:
 #ifdef FOTA_MUTANT_RETRY_TRIAL
             /* MUTANT (make mutants, issue 16): an unconfirmed trial gets another trial, no rollback. */
-            boot_jump(s.trial, s.rec.mr_slot[s.trial].ms_version);
+            s.verified[s.trial] = FIH_SUCCESS;
+            boot_jump(&s, s.trial);
 #endif
-            bl_line_start(&l);
-            bl_line_str(&l, "rollback slot=");
-            bl_line_slot(&l, s.trial);
-            bl_line_str(&l, " (not confirmed) -> slot=");
-            bl_line_slot(&l, s.active);
-            bl_line_end(&l);
+            boot_print_rollback(&s);
             r.mr_slot[s.trial].ms_state = META_SLOT_REJECTED;
             r.mr_trial_slot = META_NO_SLOT;
             rc = meta_commit(&r);
@@ -360,11 +423,13 @@ void boot_main(void)
         case BOOT_ACT_UPDATE:
             boot_update_mode(&s, 1);
         case BOOT_ACT_TRY_PENDING:
+            /* A glitched decision must not record a trial of a slot that did not verify. */
+            FIH_RECHECK(s.verified[s.trial]);
             r.mr_slot[s.trial].ms_state = META_SLOT_TRIAL;
             rc = meta_commit(&r);
             if (rc == 0) {
                 boot_print_slot_version("trial", s.trial, s.hdr[s.trial].ih_version);
-                boot_jump(s.trial, s.hdr[s.trial].ih_version);
+                boot_jump(&s, s.trial);
             }
             break;
         case BOOT_ACT_REJECT_PENDING:
@@ -374,15 +439,17 @@ void boot_main(void)
             rc = meta_commit(&r);
             break;
         case BOOT_ACT_BOOT_ACTIVE:
-            boot_jump(s.active, s.hdr[s.active].ih_version);
+            boot_jump(&s, s.active);
         case BOOT_ACT_FALLBACK:
+            /* Nor make a slot active that did not verify. */
+            FIH_RECHECK(s.verified[bl_other_slot(s.active)]);
             boot_print_rejected(s.active, s.active_rc);
             r.mr_slot[s.active].ms_state = META_SLOT_REJECTED;
             r.mr_active = bl_other_slot(s.active);
             rc = meta_commit(&r);
             break;
         case BOOT_ACT_BOOT_OTHER:
-            boot_jump(bl_other_slot(s.active), s.hdr[bl_other_slot(s.active)].ih_version);
+            boot_jump(&s, bl_other_slot(s.active));
         case BOOT_ACT_RECOVERY:
         default:
             boot_update_mode(&s, (flags & BOOT_F_REQ_UPDATE) != 0u && (s.facts & BOOT_F_META) != 0u);

@@ -10,6 +10,7 @@
 #include "fota/crc32.h"
 #include "fota/sha256.h"
 #include "fota/errors.h"
+#include "fota/fih.h"
 #include "fota/port.h"
 
 /* Bytes read per port_flash_read() while hashing: a stack buffer, sized to
@@ -55,73 +56,103 @@ static int image_scan_payload(uint32_t addr, const struct image_header *h, struc
 }
 
 /* The TLV area at @p addr: digest of header + payload + protected part,
- * then the TLVs (image.h image_verify()). @return 0; FOTA_EIO; FOTA_ESIG;
- * errors of image_sig_verify(). */
-static int image_check_tlvs(uint32_t addr, const struct image_header *h, struct image_scan *sc)
+ * then the TLVs (image.h image_verify()). @return what image_sig_check()
+ * returns: FIH_SUCCESS only when the signature verifies; else FIH_FAILURE
+ * and *why: FOTA_EIO; FOTA_ESIG; errors of image_sig_check(). The checks
+ * before the signature only refuse (the signature covers what they
+ * check), so they are plain. */
+static fih_ret image_check_tlvs(uint32_t addr, const struct image_header *h, struct image_scan *sc, int *why)
 {
     uint8_t area[IMAGE_TLV_MAX_SIZE];
     uint8_t digest[SHA256_DIGEST_SIZE];
     uint8_t keyhash[SHA256_DIGEST_SIZE];
     struct image_tlvs t;
-    int rc;
 
+    *why = FOTA_ESIG;
     if (h->ih_tlv_size == 0u) {
-        return FOTA_ESIG; /* unsigned */
+        return FIH_FAILURE; /* unsigned */
     }
     if (port_flash_read(addr, area, h->ih_tlv_size) != 0) {
-        return FOTA_EIO;
+        *why = FOTA_EIO;
+        return FIH_FAILURE;
     }
     sha256_update(&sc->image_sha, area, h->ih_protect_tlv_size);
     sha256_final(&sc->image_sha, digest);
-    rc = image_tlv_parse(area, h->ih_tlv_size, h->ih_protect_tlv_size, &t);
-    if (rc != 0) {
-        return rc;
+    *why = image_tlv_parse(area, h->ih_tlv_size, h->ih_protect_tlv_size, &t);
+    if (*why != 0) {
+        return FIH_FAILURE;
     }
+    *why = FOTA_ESIG;
     if (t.sha256 == NULL || t.keyhash == NULL || t.sig == NULL || !t.has_sec_cnt ||
         t.sec_cnt != h->ih_security_counter) {
-        return FOTA_ESIG;
+        return FIH_FAILURE;
     }
     sha256(image_sig_pubkey, IMAGE_PUBKEY_SIZE, keyhash);
     if (memcmp(t.keyhash, keyhash, sizeof(keyhash)) != 0 || memcmp(t.sha256, digest, sizeof(digest)) != 0) {
-        return FOTA_ESIG;
+        return FIH_FAILURE;
     }
-    return image_sig_verify(digest, t.sig, image_sig_pubkey);
+    /* The signature over the digest computed from flash, not the TLV's. */
+    return image_sig_check(digest, t.sig, image_sig_pubkey, why);
 }
 
-int image_verify(uint32_t slot, struct image_header *out)
+/* Header, CRC-32 and payload SHA-256 of the image at @p addr into @p h
+ * and @p sc. @return 0; the error (image_verify()). */
+static int image_check_payload(uint32_t slot, uint32_t addr, struct image_header *h, struct image_scan *sc,
+                               struct image_header *out)
+{
+    int rc;
+
+    if (port_flash_read(addr, h, sizeof(*h)) != 0) {
+        return FOTA_EIO;
+    }
+    if (out != NULL) {
+        memcpy(out, h, sizeof(*h));
+    }
+    rc = image_check_header(h, slot);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = image_scan_payload(addr + IMAGE_HEADER_SIZE, h, sc);
+    if (rc != 0) {
+        return rc;
+    }
+    if (sc->crc != h->ih_crc32) {
+        return FOTA_ECRC;
+    }
+    return memcmp(sc->payload_sha, h->ih_sha256, sizeof(sc->payload_sha)) != 0 ? FOTA_ESHA : 0;
+}
+
+fih_ret image_verify_fih(uint32_t slot, struct image_header *out, int *why)
 {
     struct image_header h;
     struct image_scan sc;
     uint32_t addr;
-    int rc;
+    volatile fih_ret ret = FIH_FAILURE;
 
     if (slot >= LAYOUT_SLOT_COUNT) {
-        return FOTA_EINVAL;
+        *why = FOTA_EINVAL;
+        return FIH_FAILURE;
     }
     addr = LAYOUT_SLOT_ADDR(slot);
-    if (port_flash_read(addr, &h, sizeof(h)) != 0) {
-        return FOTA_EIO;
+    *why = image_check_payload(slot, addr, &h, &sc, out);
+    if (*why != 0) {
+        return FIH_FAILURE;
     }
-    if (out != NULL) {
-        memcpy(out, &h, sizeof(h));
+    ret = image_check_tlvs(addr + IMAGE_HEADER_SIZE + h.ih_size, &h, &sc, why);
+    if (!fih_ok(&ret)) {
+        return FIH_FAILURE;
     }
-    rc = image_check_header(&h, slot);
-    if (rc != 0) {
-        return rc;
+    *why = image_check_vectors(&h, sc.vectors);
+    if (*why != 0) {
+        return FIH_FAILURE;
     }
-    rc = image_scan_payload(addr + IMAGE_HEADER_SIZE, &h, &sc);
-    if (rc != 0) {
-        return rc;
-    }
-    if (sc.crc != h.ih_crc32) {
-        return FOTA_ECRC;
-    }
-    if (memcmp(sc.payload_sha, h.ih_sha256, sizeof(sc.payload_sha)) != 0) {
-        return FOTA_ESHA;
-    }
-    rc = image_check_tlvs(addr + IMAGE_HEADER_SIZE + h.ih_size, &h, &sc);
-    if (rc != 0) {
-        return rc;
-    }
-    return image_check_vectors(&h, sc.vectors);
+    return ret; /* the signature check's own value, never a constant */
+}
+
+int image_verify(uint32_t slot, struct image_header *out)
+{
+    int why;
+    volatile fih_ret ret = image_verify_fih(slot, out, &why);
+
+    return fih_ok(&ret) ? 0 : (why != 0 ? why : FOTA_ESIG);
 }

@@ -44,6 +44,7 @@
 #include "link/rom_an4286.h"
 #include "link/spi_link.h"
 #include "scenario/sweep.h"
+#include "target/glitch.h"
 #include "target/target.h"
 #include "target/target_board.h"
 
@@ -125,6 +126,12 @@ struct run {
     /* diagnosis of a timed-out step (diag.h) */
     struct hil_diag_ring diag_frames;
     struct hil_diag_ring diag_events;
+    /* glitch sweeps (target/glitch.h): the engine of a case (glitch), or the trace run's (o->glitch_trace) */
+    struct hil_glitch glitch;
+    struct hil_glitch *g;          /**< NULL: no glitch engine in this run */
+    int glitch_bad_slot;           /**< the pending slot whose image must never run, -1 */
+    bool glitch_decided;           /**< the glitched boot jumped or entered update mode */
+    uint64_t glitch_decided_ms;    /**< device ms when it did */
     /* verdict */
     int step;                      /**< 1-based step being run */
     char msg[HIL_MSG_MAX];
@@ -384,6 +391,19 @@ static void cut_by_fault(struct run *r, int which, const char *where)
     }
 }
 
+static uint64_t dev_ms(struct run *r);
+
+/* The glitched boot made its decision (a jump, or update mode): the
+ * window may end GLITCH_SETTLE_MS of device time later (do_wait). */
+#define GLITCH_SETTLE_MS 50u
+static void glitch_decided(struct run *r)
+{
+    if (r->g != NULL && r->g->armed && !r->glitch_decided) {
+        r->glitch_decided = true;
+        r->glitch_decided_ms = dev_ms(r);
+    }
+}
+
 static void hook_console_line(void *ctx, const char *line)
 {
     struct run *r = ctx;
@@ -410,6 +430,9 @@ static void hook_console_line(void *ctx, const char *line)
     }
     if (r->o->verbose) {
         fprintf(stderr, "[%s %8.3f] | %s\n", r->s->id, elapsed_s(r), line);
+    }
+    if (strncmp(line, "BL: update mode", 15) == 0) {
+        glitch_decided(r);
     }
     int which = hil_cut_at_line(&r->cut_at, line);
     if (which >= 0) {
@@ -446,6 +469,11 @@ static void hook_event(void *ctx, const struct hil_event *ev)
     case HIL_EV_JUMP:
         r->jumps++;
         r->running_slot = slot_of_vectors(ev->value);
+        if (r->g != NULL && r->g->what == HIL_GLITCH_INJECT && r->glitch_bad_slot >= 0 &&
+            ev->value == LAYOUT_APP_VECTORS((uint32_t)r->glitch_bad_slot)) {
+            r->g->bypassed = true; /* port_jump to the bad image */
+        }
+        glitch_decided(r);
         evlog(r, "event: jump to 0x%08x (slot %s) %s", ev->value, slot_name(r->running_slot), detail);
         break;
     case HIL_EV_WATCHDOG:
@@ -1156,14 +1184,30 @@ static bool step_cut(const struct run *r)
     return (r->inject.armed && r->inject.cut) || (r->cut_at.armed && r->cut_at.cut);
 }
 
+/* A glitch window's wait ends GLITCH_SETTLE_MS after the boot decided
+ * (the bad image's entry would be reached in the first instructions after
+ * a jump to it); the wait's own length is the backstop for a hang. */
+static bool glitch_settled(struct run *r)
+{
+    return r->glitch_decided && r->g->armed && dev_ms(r) >= r->glitch_decided_ms + GLITCH_SETTLE_MS;
+}
+
+/* A trace run's wait lasts until the trace ended: device time passes
+ * while the harness single-steps (the points must not depend on it). */
+static bool glitch_tracing(const struct run *r)
+{
+    return r->g != NULL && r->g->what == HIL_GLITCH_TRACE && r->g->armed && !r->g->trace_done && r->t->powered;
+}
+
 static int do_wait(struct run *r, uint32_t ms)
 {
     struct run_deadline until = deadline_in(r, ms);
-    while (!deadline_passed(r, &until) && !step_cut(r)) {
+    while ((!deadline_passed(r, &until) || glitch_tracing(r)) && !step_cut(r) && !glitch_settled(r) &&
+           !scenario_timed_out(r)) {
         if (check_target(r) != 0) {
             return -1;
         }
-        pump(r, wait_slice(r, &until));
+        pump(r, deadline_passed(r, &until) ? 10 : wait_slice(r, &until)); /* past it: tracing */
     }
     return 0;
 }
@@ -1962,6 +2006,7 @@ static int run_create_target(struct run *r, const char *abs_workdir)
         .watchdog_scale = o->watchdog_scale,
         .verbose = o->verbose,
         .link_spi = r->spi,
+        .glitch = r->g,
     };
     struct hil_target_hooks hooks = {
         .ctx = r,
@@ -1989,6 +2034,93 @@ static int run_create_target(struct run *r, const char *abs_workdir)
     return rc;
 }
 
+/* ---- glitch sweeps (target/glitch.h, run/sweep_run.c) ---- */
+
+/* The glitch sweep block this run glitches under, or NULL. */
+static const struct hil_sweep *glitch_sweep(const struct run *r)
+{
+    if (r->g == NULL) {
+        return NULL;
+    }
+    return r->s->sweep_case != NULL ? r->s->sweep_case->parent->sweep : r->s->sweep;
+}
+
+/* The engine of a glitch case, or the trace run's; the pending slot of
+ * the initial flash is the one whose image must never run. */
+static void glitch_setup(struct run *r)
+{
+    struct hil_case *c = r->s->sweep_case;
+    struct meta_record m;
+    r->glitch_bad_slot = -1;
+    if (c != NULL && c->kind == HIL_CASE_GLITCH) {
+        memset(&r->glitch, 0, sizeof(r->glitch));
+        r->glitch.what = HIL_GLITCH_INJECT;
+        r->glitch.at = (struct hil_glitch_point){ .pc = c->glitch_pc, .n = c->n };
+        r->glitch.mode = (enum hil_glitch_mode)c->glitch_mode;
+        r->g = &r->glitch;
+    } else if (r->o->glitch_trace != NULL && r->s->sweep != NULL && r->s->sweep->family == HIL_SWEEP_GLITCH) {
+        r->g = r->o->glitch_trace;
+    }
+    if (r->g == NULL || !newest_meta(r->flash, &m) || !(m.mr_trial_slot < LAYOUT_SLOT_COUNT) ||
+        m.mr_slot[m.mr_trial_slot].ms_state != META_SLOT_PENDING) {
+        return;
+    }
+    const uint8_t *v = &r->flash->mem[LAYOUT_APP_VECTORS(m.mr_trial_slot) + 4u - LAYOUT_FLASH_BASE];
+    r->glitch_bad_slot = m.mr_trial_slot;
+    r->g->bad_entry = ((uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24) & ~1u;
+    evlog(r, "glitch: the pending image in slot %s (entry 0x%08x) must never run", slot_name(r->glitch_bad_slot),
+          r->g->bad_entry);
+}
+
+/* Arm the glitch at the start of the sweep's window; at its end disarm it
+ * and cut the power (the steps after the window start with power_on). */
+static void glitch_window(struct run *r, bool before)
+{
+    const struct hil_sweep *sw = glitch_sweep(r);
+    if (sw == NULL) {
+        return;
+    }
+    if (before && r->step == sw->step) {
+        r->g->armed = true;
+    }
+    if (!before && r->step == sw->through) {
+        r->g->armed = false;
+        if (r->t != NULL && r->t->powered) {
+            (void)r->t->ops->power_off(r->t);
+            r->running_slot = -1;
+            evlog(r, "glitch: window (steps %d-%d) over: power off", sw->step, sw->through);
+        }
+    }
+}
+
+/* A glitch case's own verdict after its steps (@p rc): a bypass fails it
+ * whatever the steps said; a glitch that never fired fails it. @return 0; -1. */
+static int glitch_verdict(struct run *r, int rc)
+{
+    struct hil_case *c = r->s->sweep_case;
+    if (c == NULL || c->kind != HIL_CASE_GLITCH) {
+        return rc;
+    }
+    c->fired = r->glitch.fired;
+    c->glitch_bypassed = r->glitch.bypassed;
+    if (r->glitch.bypassed) {
+        char was[HIL_MSG_MAX / 2];
+        memcpy(was, r->msg, sizeof(was) - 1u);
+        was[sizeof(was) - 1u] = '\0';
+        snprintf(r->msg, sizeof(r->msg), "glitch BYPASS: the bad image in slot %s ran after the %s at %s+0x%x "
+                 "(0x%08x, execution #%u)%s%s", slot_name(r->glitch_bad_slot),
+                 c->glitch_mode == HIL_GLITCH_BRANCH ? "inverted branch" : "skipped instruction", c->glitch_fn,
+                 c->glitch_off, c->glitch_pc, c->n, was[0] != '\0' ? "; " : "", was);
+        return -1;
+    }
+    if (rc == 0 && !r->glitch.fired) {
+        return step_fail(r, "the glitch never fired: 0x%08x (%s+0x%x) ran %u of %u times in steps %d-%d",
+                         c->glitch_pc, c->glitch_fn, c->glitch_off, r->glitch.hits, c->n, c->parent->sweep->step,
+                         c->parent->sweep->through);
+    }
+    return rc;
+}
+
 /* The scenario's steps, with the sweep case's window and the journal. @return 0; -1. */
 static int run_steps(struct run *r)
 {
@@ -2003,9 +2135,11 @@ static int run_steps(struct run *r)
             rc = -1;
             break;
         }
+        glitch_window(r, true);
         if (run_step(r, &s->steps[i]) != 0 && !(r->case_cut && r->step <= window_end)) {
             rc = -1;
         }
+        glitch_window(r, false);
         if (o->journal != NULL && r->step == journal_last(o)) {
             hil_journal_close(o->journal, r->flash); /* recorded: the rest is not needed */
             break;
@@ -2105,6 +2239,7 @@ static int run_setup(struct run *r)
     int rc = compose_flash(r, r->s);
     if (rc == 0) {
         hil_runtrace_save_flash(&r->rt, r->flash);
+        glitch_setup(r);
         rc = run_create_target(r, abs_workdir);
     }
     return rc;
@@ -2162,7 +2297,7 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
     out->line = s->line;
     int rc = run_setup(r);
     if (rc == 0) {
-        rc = run_steps(r);
+        rc = glitch_verdict(r, run_steps(r));
     }
     run_finish(r, rc, out);
     return 0;

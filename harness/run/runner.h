@@ -31,6 +31,8 @@ struct hil_run_opts {
     struct hil_journal *journal;  /**< record the flash ops of steps journal_step..journal_through here, then stop (journal.h) */
     int journal_step;             /**< 1-based */
     int journal_through;          /**< 1-based last step of the window; <= journal_step: that step alone */
+    struct hil_glitch *glitch_trace; /**< a glitch sweep's trace run: the engine (target/glitch.h), armed in the
+                                          scenario's sweep window [step, through]; NULL: none */
 };
 
 /**

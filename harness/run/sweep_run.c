@@ -17,6 +17,7 @@
 #include "scenario/sweep.h"
 #include "scenario/sweep_oracle.h"
 #include "run/sweep_depth2.h"
+#include "run/sweep_glitch.h"
 
 struct hil_sweep_entry {
     struct hil_scenario *parent;
@@ -29,6 +30,7 @@ struct hil_sweep_entry {
     bool recorded;
     struct hil_journal *boots;    /**< depth2: the probes' recovery boots (sweep_depth2.h) */
     int nboots;
+    struct hil_glitch glitch;     /**< glitch: the trace (sweep_glitch.h) */
 };
 
 static void *xcalloc(size_t n, size_t sz)
@@ -138,9 +140,10 @@ static struct hil_scenario *case_scenario(struct hil_sweep_entry *e, struct hil_
         s->nsteps = p->nsteps - sw->through;
         return s;
     }
-    if (c->kind == HIL_CASE_MULTI_CUT) {
+    if (c->kind == HIL_CASE_MULTI_CUT || c->kind == HIL_CASE_GLITCH) {
         /* The parent's steps as they are: the runner repeats the swept
-         * update after each cut (runner.c do_multi_update). */
+         * update after each cut (runner.c do_multi_update), or glitches
+         * the boot of the swept power_on (runner.c glitch_window). */
         return s;
     }
     bool cycle = c->kind == HIL_CASE_FAIL || c->kind == HIL_CASE_NOSTICK;
@@ -302,6 +305,16 @@ static int plan_depth2(struct hil_sweep_plan *plan, struct hil_sweep_entry *e, c
     return rc;
 }
 
+/* glitch: the trace run and the cases (run/sweep_glitch.h). */
+static int plan_glitch(struct hil_sweep_entry *e, const struct hil_run_opts *o, char *err, size_t errlen)
+{
+    struct hil_sweep *keep = e->parent->sweep;
+    e->parent->sweep = &e->sw;
+    int rc = hil_sweep_glitch_plan(e->parent, o, &e->glitch, &e->cases, &e->ncases, err, errlen);
+    e->parent->sweep = keep;
+    return rc;
+}
+
 int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_opts *o,
                          const struct hil_sweep_opts *so, struct hil_sweep_plan *plan)
 {
@@ -331,8 +344,9 @@ int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_
             e->sw.journal = false;
         }
         char err[1024] = "";
-        int rc = record_clean_run(e, o, err, sizeof(err));
-        if (rc == 0 && err[0] == '\0') {
+        bool glitch = e->sw.family == HIL_SWEEP_GLITCH;
+        int rc = glitch ? plan_glitch(e, o, err, sizeof(err)) : record_clean_run(e, o, err, sizeof(err));
+        if (rc == 0 && err[0] == '\0' && !glitch) {
             /* hil_sweep_expand reads the block from the scenario: point it at the adjusted copy. */
             struct hil_sweep *keep = s->sweep;
             s->sweep = &e->sw;
@@ -349,12 +363,14 @@ int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_
         /* A clean run that breaks the contract fails the sweep; its cases
          * still run, judged without the oracle (their own failures name a
          * case to re-run). */
-        if (hil_sweep_oracle_setup(s, &e->sw, &e->journal, &e->oracle, err, sizeof(err)) != 0) {
+        if (!glitch && hil_sweep_oracle_setup(s, &e->sw, &e->journal, &e->oracle, err, sizeof(err)) != 0) {
             pre_fail(plan, s, err);
             e->oracle.on = false;
         }
         e->recorded = true;
-        print_journal_line(e);
+        if (!glitch) {
+            print_journal_line(e);
+        }
         find_duplicates(e);
         e->case_s = xcalloc((size_t)e->ncases, sizeof(*e->case_s));
         for (int k = 0; k < e->ncases; k++) {
@@ -473,7 +489,7 @@ void hil_sweep_plan_summary(const struct hil_sweep_plan *plan, const struct hil_
         if (!e->recorded) {
             continue;
         }
-        int ran = 0, failed = 0, bricked = 0, fast = 0;
+        int ran = 0, failed = 0, bricked = 0, fast = 0, bypassed = 0;
         for (int k = 0; k < e->ncases; k++) {
             int ri = e->case_s[k] != NULL ? result_of(rs, e->cases[k].id) : -1;
             if (ri < 0) {
@@ -483,8 +499,15 @@ void hil_sweep_plan_summary(const struct hil_sweep_plan *plan, const struct hil_
             failed += rs->items[ri].status == HIL_FAIL;
             bricked += prop_is(rs->items[ri].props, "bricked=1");
             fast += prop_is(rs->items[ri].props, "mode=journal");
+            bypassed += prop_is(rs->items[ri].props, "glitch_bypass=1");
         }
         if (ran == 0) {
+            continue;
+        }
+        if (e->sw.family == HIL_SWEEP_GLITCH) {
+            fprintf(out, "SWEEP %s: %d cases (%u glitch points traced), %d failed, %d bypassed (bypass rate %.2f %%), "
+                    "seed %llu\n", e->parent->id, ran, e->glitch.npoints, failed, bypassed, 100.0 * bypassed / ran,
+                    (unsigned long long)e->sw.seed);
             continue;
         }
         fprintf(out, "SWEEP %s: %d cases (%d from the journal), %d failed, %d bricked (brick rate %.2f %%), seed %llu\n",
@@ -502,6 +525,7 @@ void hil_sweep_plan_free(struct hil_sweep_plan *plan)
         free(e->case_s);
         free(e->cases);
         hil_sweep_depth2_free(e->boots, e->nboots);
+        hil_glitch_free(&e->glitch);
         hil_journal_free(&e->journal);
     }
     free(plan->sweeps);

@@ -18,6 +18,7 @@
 #include "fota/meta.h"
 #include "fota/proto.h"
 #include "scenario/inject.h"
+#include "target/glitch.h"
 
 /* ---- parsing ---- */
 
@@ -336,6 +337,62 @@ static int parse_depth2(struct sp *p, yaml_node_t *v, struct hil_sweep *sw)
     return sp_map(p, v, "depth2", keys, d2_pair, sw);
 }
 
+static const char *const glitch_mode_names[] = { "skip", "branch", NULL };
+
+static int glitch_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    (void)k;
+    struct hil_sweep *sw = ctx;
+    if (strcmp(key, "mode") == 0) {
+        bool f[2] = { false };
+        int rc = sp_names(p, v, "glitch.mode", glitch_mode_names, f);
+        sw->glitch_skip = f[0];
+        sw->glitch_branch = f[1];
+        return rc;
+    }
+    if (v == NULL || v->type != YAML_SEQUENCE_NODE) {
+        return sp_fail(p, v, "glitch.functions: a list of function-name patterns, e.g. [boot_*, image_*]");
+    }
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+        const char *pat = sp_scalar(yaml_document_get_node(p->doc, *it));
+        if (pat == NULL || pat[0] == '\0' || sw->nglitch_fns >= HIL_SWEEP_MAX_GLITCH_FNS) {
+            return sp_fail(p, v, "glitch.functions: 1 to %d non-empty patterns", HIL_SWEEP_MAX_GLITCH_FNS);
+        }
+        sw->glitch_fns[sw->nglitch_fns] = strdup(pat);
+        if (sw->glitch_fns[sw->nglitch_fns++] == NULL) {
+            return FOTA_ENOMEM;
+        }
+    }
+    return sw->nglitch_fns > 0 ? 0 : sp_fail(p, v, "glitch.functions is empty");
+}
+
+/* `glitch: {functions: [...], mode: [skip, branch]}` or `glitch: all`
+ * (the default functions, both modes; docs/SCENARIOS.md "glitch"). */
+static int parse_glitch(struct sp *p, yaml_node_t *v, struct hil_sweep *sw)
+{
+    static const char *const keys[] = { "functions", "mode", NULL };
+    /* `*`: gcc -Os may clone a static function (boot_jump.constprop.0). */
+    static const char *const defaults[] = { "boot_main", "boot_gather*", "boot_verify_slot*", "boot_slot_fits*",
+                                            "boot_decide*", "boot_jump*", "boot_factory_best*", "image_*", "tlv_*",
+                                            "fih_*" };
+    sw->family = HIL_SWEEP_GLITCH;
+    sw->glitch_skip = sw->glitch_branch = true;
+    int rc = 0;
+    if (!(v != NULL && v->type == YAML_SCALAR_NODE && strcmp(sp_scalar(v), "all") == 0)) {
+        rc = sp_map(p, v, "glitch", keys, glitch_pair, sw);
+    }
+    for (size_t i = 0; rc == 0 && sw->nglitch_fns == 0 && i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+        sw->glitch_fns[i] = strdup(defaults[i]);
+        rc = sw->glitch_fns[i] != NULL ? 0 : FOTA_ENOMEM;
+    }
+    /* The defaults given (all, or those strdup'ed before ENOMEM: freed with the block). */
+    int ndef = (int)(sizeof(defaults) / sizeof(defaults[0]));
+    while (sw->nglitch_fns < ndef && sw->glitch_fns[sw->nglitch_fns] != NULL) {
+        sw->nglitch_fns++;
+    }
+    return rc;
+}
+
 struct top_ctx {
     struct hil_sweep *sw;
     struct hil_scenario *s;
@@ -406,7 +463,7 @@ static int family_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_
     t->families++;
     if (t->families > 1) {
         return sp_fail(p, k, "'%s': a sweep block sweeps one family (power_cut, flash_fault, link, "
-                       "bitflip, multi_cut, time or depth2); write one scenario per family", key);
+                       "bitflip, multi_cut, time, depth2 or glitch); write one scenario per family", key);
     }
     if (strcmp(key, "power_cut") == 0) {
         sw->family = HIL_SWEEP_POWER_CUT;
@@ -445,6 +502,9 @@ static int family_pair(struct sp *p, const char *key, yaml_node_t *k, yaml_node_
     if (strcmp(key, "time") == 0 || strcmp(key, "depth2") == 0) {
         return key[0] == 't' ? parse_time(p, v, sw) : parse_depth2(p, v, sw);
     }
+    if (strcmp(key, "glitch") == 0) {
+        return parse_glitch(p, v, sw);
+    }
     sw->family = HIL_SWEEP_BITFLIP;
     sw->sample = HIL_SWEEP_DEFAULT_FLIPS;
     static const char *const keys[] = { "region", "sample", "part", NULL };
@@ -466,9 +526,15 @@ static int check_swept_step(struct sp *p, struct top_ctx *t, yaml_node_t *n)
     }
     if (sw->step == 0) {
         return sp_fail(p, n, "the scenario has no update step to sweep%s", sw->family == HIL_SWEEP_TIME ?
-                       " (give `step`: a time sweep may sweep power_on, reset, wait_ms or expect_console)" : "");
+                       " (give `step`: a time sweep may sweep power_on, reset, wait_ms or expect_console)" :
+                       sw->family == HIL_SWEEP_GLITCH ? " (give `step`: a glitch sweep sweeps a power_on)" : "");
     }
     enum hil_step_kind k = sw->step <= s->nsteps ? s->steps[sw->step - 1].kind : HIL_STEP_EXPECT;
+    if (sw->family == HIL_SWEEP_GLITCH) {
+        return k == HIL_STEP_POWER_ON && s->steps[sw->step - 1].nfaults == 0 && !s->steps[sw->step - 1].boot0_high ?
+               0 : sp_fail(p, t->step_node != NULL ? t->step_node : n, "step %d is not a power_on (without faults, "
+                           "BOOT0 low): a glitch sweep glitches the boot it starts", sw->step);
+    }
     bool runs = k == HIL_STEP_UPDATE || k == HIL_STEP_POWER_ON || k == HIL_STEP_RESET || k == HIL_STEP_WAIT_MS ||
                 k == HIL_STEP_EXPECT_CONSOLE;
     if (k != HIL_STEP_UPDATE && !(sw->family == HIL_SWEEP_TIME && runs)) {
@@ -511,11 +577,12 @@ int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario
     sweep_defaults(sw, n);
     struct top_ctx t = { .sw = sw, .s = s };
     static const char *const keys[] = { "step", "through", "power_cut", "flash_fault", "link", "bitflip",
-                                        "multi_cut", "time", "depth2", "n", "seed", "journal", "verify", NULL };
+                                        "multi_cut", "time", "depth2", "glitch", "n", "seed", "journal", "verify",
+                                        NULL };
     int rc = sp_map(&p, n, "sweep", keys, top_pair, &t);
     if (rc == 0 && t.families == 0) {
         rc = sp_fail(&p, n, "nothing to sweep: give one of power_cut, flash_fault, link, bitflip, multi_cut, time, "
-                     "depth2");
+                     "depth2, glitch");
     }
     bool slow = sw->family == HIL_SWEEP_MULTI_CUT || sw->family == HIL_SWEEP_TIME;
     if (rc == 0 && slow && t.fast_key != NULL) {
@@ -539,9 +606,9 @@ int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario
                      sw->through, sw->step, s->nsteps);
     }
     if (rc == 0 && sw->through > sw->step && sw->family != HIL_SWEEP_POWER_CUT && sw->family != HIL_SWEEP_BITFLIP &&
-        sw->family != HIL_SWEEP_DEPTH2) {
+        sw->family != HIL_SWEEP_DEPTH2 && sw->family != HIL_SWEEP_GLITCH) {
         rc = sp_fail(&p, thn, "through: only power_cut and bitflip sweeps journal a window of several steps (and "
-                     "depth2, for its first cuts)");
+                     "depth2, for its first cuts; glitch: the steps the glitch stays armed)");
     }
     for (int i = sw->step; rc == 0 && i < sw->through; i++) {
         if (s->steps[i].kind == HIL_STEP_UPDATE || s->steps[i].kind == HIL_STEP_POWER_CUT) {
@@ -562,7 +629,7 @@ int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario
                      "operations are cut: e.g. an expect_console of the application)");
     }
     if (rc != 0) {
-        free(sw);
+        hil_sweep_free(sw);
         return rc;
     }
     s->sweep = sw;
@@ -571,6 +638,9 @@ int hil_sweep_parse(const char *file, void *doc, void *node, struct hil_scenario
 
 void hil_sweep_free(struct hil_sweep *sw)
 {
+    for (int i = 0; sw != NULL && i < sw->nglitch_fns; i++) {
+        free(sw->glitch_fns[i]);
+    }
     free(sw);
 }
 
@@ -654,6 +724,10 @@ void hil_case_format_id(struct hil_case *c)
     case HIL_CASE_DEPTH2:
         snprintf(c->id, sizeof(c->id), "%s@depth2:%s:%u:torn-%s/%s:%u:torn-%s", pid,
                  c->on1 == HIL_OP_ERASE ? "erase" : "program", c->n1, torn_word(c->torn1), op, c->n, torn_word(c->torn));
+        break;
+    case HIL_CASE_GLITCH:
+        snprintf(c->id, sizeof(c->id), "%s@glitch:%s+0x%x:%u:%s", pid, c->glitch_fn, c->glitch_off, c->n,
+                 c->glitch_mode == HIL_GLITCH_BRANCH ? "branch" : "skip");
         break;
     case HIL_CASE_MULTI_CUT: {
         /* position-torn, not position/torn: the id is also a workdir name */
@@ -955,7 +1029,8 @@ int hil_sweep_expand(const struct hil_scenario *s, const struct hil_journal *j, 
         snprintf(err, errlen, "%s:%d: no sweep block", s->file, s->line);
         return FOTA_EINVAL;
     }
-    bool needs_journal = (sw->family != HIL_SWEEP_LINK || sw->cut) && sw->family != HIL_SWEEP_TIME;
+    bool needs_journal = (sw->family != HIL_SWEEP_LINK || sw->cut) && sw->family != HIL_SWEEP_TIME &&
+                         sw->family != HIL_SWEEP_GLITCH;
     if (needs_journal && (j == NULL || j->base == NULL)) {
         snprintf(err, errlen, "%s:%d: sweep: no journal of the swept step (the clean run did not get there)",
                  s->file, sw->line);
@@ -981,6 +1056,10 @@ int hil_sweep_expand(const struct hil_scenario *s, const struct hil_journal *j, 
     case HIL_SWEEP_MULTI_CUT:
         rc = expand_multi(s, j, &l, err, errlen);
         break;
+    case HIL_SWEEP_GLITCH:
+        snprintf(err, errlen, "%s:%d: sweep: glitch cases come from a trace (hil_sweep_glitch_expand)", s->file,
+                 sw->line);
+        return FOTA_EINVAL;
     }
     if (rc == 0 && l.n == 0) {
         snprintf(err, errlen, "%s:%d: sweep: selects no case (the swept step has no matching operation "
@@ -1169,6 +1248,10 @@ char *hil_case_props(const struct hil_case *c, const struct hil_flash *f)
         }
         if (c->kind == HIL_CASE_MULTI_CUT && n > 0 && (size_t)n < sizeof(buf)) {
             snprintf(buf + n, sizeof(buf) - (size_t)n, "cuts_fired=%u/%u\n", c->cuts_fired, c->ncuts);
+        }
+        if (c->kind == HIL_CASE_GLITCH && n > 0 && (size_t)n < sizeof(buf)) {
+            snprintf(buf + n, sizeof(buf) - (size_t)n, "glitch_fired=%d\nglitch_bypass=%d\n", c->fired ? 1 : 0,
+                     c->glitch_bypassed ? 1 : 0);
         }
     }
     return strdup(buf);

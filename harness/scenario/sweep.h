@@ -37,6 +37,12 @@
  *    case cuts at one flash operation of that boot (the TRIAL commit, a
  *    rollback, the application's CONFIRMED), torn as `boot_torn` says;
  *    built from the probe's journal, recovery only (sweep_depth2.c).
+ *  - glitch: an instruction skip (or an inverted conditional branch) at
+ *    every instruction the boot decision and the image verification
+ *    execute in the glitch functions: a trace run records the points
+ *    (pc, nth execution; target/glitch.h), each case re-boots the same
+ *    flash and glitches one; the bad image must never run
+ *    (sweep_glitch.c, run/sweep_glitch.c).
  *
  * Case ids: `<scenario id>@<what>`:
  *   @program:17:torn-half  @erase:2:torn-none   (power_cut)
@@ -50,6 +56,8 @@
  *   @time:1300ms                                 (time)
  *   @depth2:program:1:torn-all/program:2:torn-half  (depth2: the first cut / the cut in the
  *                                                 boot after it, n of each counted per kind)
+ *   @glitch:image_verify_fih+0x1a:3:skip         (glitch: function+offset of the instruction,
+ *   @glitch:boot_gather+0x5e:1:branch             its nth execution, skip or branch)
  */
 #ifndef HIL_SWEEP_H
 #define HIL_SWEEP_H
@@ -68,6 +76,7 @@ enum hil_sweep_family {
     HIL_SWEEP_MULTI_CUT = 5,
     HIL_SWEEP_TIME = 6,
     HIL_SWEEP_DEPTH2 = 7,
+    HIL_SWEEP_GLITCH = 8,
 };
 
 enum hil_case_kind {
@@ -82,7 +91,10 @@ enum hil_case_kind {
     HIL_CASE_TRUNCATE = 9,         /**< bitflip part truncate: the image reads erased from flip_addr on */
     HIL_CASE_TIME_CUT = 10,        /**< power cut at_ms of device time into the swept step */
     HIL_CASE_DEPTH2 = 11,          /**< a cut in the boot that recovers from a first cut */
+    HIL_CASE_GLITCH = 12,          /**< an instruction skipped / a branch inverted in the swept steps */
 };
+
+#define HIL_SWEEP_MAX_GLITCH_FNS 16   /* glitch.functions patterns */
 
 /* bitflip `part:` (region slot): where the damage goes. */
 #define HIL_FLIP_ANY      0   /* any byte of the stored image */
@@ -124,6 +136,9 @@ struct hil_sweep {
     uint32_t runs;                 /**< multi_cut: cases (seeded draws), 1..HIL_SWEEP_MAX_RUNS */
     uint32_t from_ms, to_ms, stride_ms; /**< time: the window of cut times, device ms into the step */
     bool boot_torn[4];             /**< depth2: torn states of the cut in the boot (enum hil_torn) */
+    char *glitch_fns[HIL_SWEEP_MAX_GLITCH_FNS]; /**< glitch: function-name patterns (fnmatch), malloc'ed */
+    int nglitch_fns;
+    bool glitch_skip, glitch_branch; /**< glitch modes */
 };
 
 /** One case of a sweep. */
@@ -156,6 +171,11 @@ struct hil_case {
     uint32_t n1;
     enum hil_torn torn1;
     int op_index1;
+    /* glitch: the nth execution of the instruction at glitch_pc (in glitch_fn at glitch_off) */
+    uint32_t glitch_pc;
+    uint32_t glitch_off;
+    uint8_t glitch_mode;           /**< enum hil_glitch_mode */
+    char glitch_fn[48];
     struct hil_fault *owned_fault; /**< the swept step's fault this case allocated (freed with it) */
     struct hil_step *owned_steps;  /**< the step array this case allocated, NULL: the parent's */
     /* runtime, in the worker running the case */
@@ -166,6 +186,7 @@ struct hil_case {
     uint32_t diverged_at;          /**< 1-based op of the step that differed */
     bool fired;
     uint32_t cuts_fired;           /**< multi_cut: cuts made so far */
+    bool glitch_bypassed;          /**< glitch: the bad image ran */
 };
 
 /**
@@ -224,6 +245,18 @@ int hil_sweep_time_expand(const struct hil_scenario *s, struct hil_case **out, i
  */
 int hil_sweep_depth2_expand(const struct hil_case *probes, const struct hil_journal *boots, int nprobes,
                             struct hil_case **out, int *count);
+
+struct hil_glitch;
+
+/**
+ * glitch sweeps (sweep_glitch.c): the cases of the points @p g's trace
+ * recorded (n selects among points 1..npoints in trace order), each as
+ * `skip` and, for a conditional branch, `branch` (as the block's modes
+ * say), in trace order. @return 0 and a malloc'ed array; FOTA_ENOMEM;
+ * FOTA_EINVAL (nothing selected: the message in @p err).
+ */
+int hil_sweep_glitch_expand(const struct hil_scenario *s, const struct hil_glitch *g, struct hil_case **out,
+                            int *count, char *err, size_t errlen);
 
 /** Format a case id into c->id from its fields. */
 void hil_case_format_id(struct hil_case *c);

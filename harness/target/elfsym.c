@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include "fota/errors.h"
@@ -19,6 +20,8 @@
 struct elfsym_entry {
     char *name;
     uint32_t value;
+    uint32_t size;    /* st_size */
+    bool func;        /* STT_FUNC */
 };
 
 struct hil_elfsym {
@@ -69,6 +72,8 @@ static int elfsym_read_section(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, stru
             return FOTA_ENOMEM;
         }
         s->syms[s->count].value = (uint32_t)sym.st_value;
+        s->syms[s->count].size = (uint32_t)sym.st_size;
+        s->syms[s->count].func = GELF_ST_TYPE(sym.st_info) == STT_FUNC;
         s->count++;
     }
     return 0;
@@ -181,5 +186,22 @@ int hil_elfsym_lookup_addr(const struct hil_elfsym *s, const char *name, uint32_
         return rc;
     }
     *addr = v & ~1u;
+    return 0;
+}
+
+int hil_elfsym_each_func(const struct hil_elfsym *s, hil_elfsym_func_fn fn, void *ctx)
+{
+    if (s == NULL || fn == NULL) {
+        return FOTA_EINVAL;
+    }
+    for (size_t i = 0; i < s->count; i++) {
+        const struct elfsym_entry *e = &s->syms[i];
+        if (e->func && e->size > 0u) {
+            int rc = fn(ctx, e->name, e->value & ~1u, e->size);
+            if (rc != 0) {
+                return rc;
+            }
+        }
+    }
     return 0;
 }

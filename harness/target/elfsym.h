@@ -46,4 +46,14 @@ int hil_elfsym_lookup(const struct hil_elfsym *s, const char *name, uint32_t *va
  */
 int hil_elfsym_lookup_addr(const struct hil_elfsym *s, const char *name, uint32_t *addr);
 
+/** Called by hil_elfsym_each_func(): @p addr without the Thumb bit, @p size in bytes (st_size). Nonzero stops. */
+typedef int (*hil_elfsym_func_fn)(void *ctx, const char *name, uint32_t addr, uint32_t size);
+
+/**
+ * Call @p fn for every defined STT_FUNC symbol with a nonzero size, in
+ * symbol-table order (the glitch sweep's function ranges, glitch.h).
+ * @return 0; FOTA_EINVAL (NULL); what @p fn returned when nonzero.
+ */
+int hil_elfsym_each_func(const struct hil_elfsym *s, hil_elfsym_func_fn fn, void *ctx);
+
 #endif /* HIL_ELFSYM_H */

@@ -172,7 +172,11 @@ int hil_rspt_set_breakpoints(struct hil_rsp_target *c, const char **failed)
             return rc;
         }
     }
-    return 0;
+    int rc = hil_rspt_glitch_insert(c);
+    if (rc != 0) {
+        *failed = "the glitch engine's";
+    }
+    return rc;
 }
 
 /* ---- console ---- */
@@ -481,10 +485,15 @@ int hil_rspt_handle_stop(struct hil_rsp_target *c, const struct hil_rsp_stop *st
     if (rc != 0) {
         return rc;
     }
-    uint32_t pc = regs[15];
-    if (c->finish_at != 0 && pc == c->finish_at) {
+    if (c->finish_at != 0 && regs[15] == c->finish_at) {
         return rspt_finished(c);
     }
+    bool handled = false;
+    rc = hil_rspt_glitch_stop(c, regs, &handled);
+    if (rc != 0 || handled) {
+        return rc;
+    }
+    uint32_t pc = regs[15];
     int bp = -1;
     for (int i = c->flash_mode == HIL_RSPT_FLASH_DEVICE ? HIL_RSPT_BP_JUMP : 0; i < c->nbp && bp < 0; i++) {
         bp = c->bp[i].addr != 0 && pc == c->bp[i].addr ? i : -1;

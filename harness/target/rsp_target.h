@@ -44,6 +44,7 @@
 #include <stdint.h>
 
 #include "fota/port.h"
+#include "target/glitch.h"
 #include "target/rsp.h"
 #include "target/target.h"
 
@@ -156,6 +157,9 @@ struct hil_rsp_target {
     uint32_t finish_gen;             /**< c->gen when finish_at was set */
     struct hil_flash_op finish_op;   /**< its data is op_data */
 
+    /* The glitch sweep's engine (glitch.h), NULL: none. Owned by the runner. */
+    struct hil_glitch *glitch;
+
     /* The debug link's last packets when it was closed (for a diagnosis). */
     char rsp_history[HIL_RSP_HISTORY * HIL_RSP_HISTORY_LINE];
 
@@ -189,6 +193,21 @@ int hil_rspt_resolve(struct hil_rsp_target *c, const char *elf, const struct hil
  * @return 0 or the rsp error; *failed names the symbol on error.
  */
 int hil_rspt_set_breakpoints(struct hil_rsp_target *c, const char **failed);
+
+/**
+ * The glitch engine's breakpoints at a power-on (rsp_glitch.c; called by
+ * hil_rspt_set_breakpoints): the bad image's entry, and while the glitch
+ * is armed the trace's start or the point's pc. @return 0; an rsp error.
+ */
+int hil_rspt_glitch_insert(struct hil_rsp_target *c);
+
+/**
+ * Offer a stop to the glitch engine (rsp_glitch.c). *handled: it took the
+ * stop (the target runs on); else the core dispatches it with @p regs,
+ * which the engine may have updated (a trace that stepped up to a served
+ * function or to port_jump). @return 0; an rsp error; FOTA_ENOMEM.
+ */
+int hil_rspt_glitch_stop(struct hil_rsp_target *c, uint32_t regs[16], bool *handled);
 
 /** Verbose log line "<tag>: ...". */
 void hil_rspt_log(const struct hil_rsp_target *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

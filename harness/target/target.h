@@ -99,6 +99,7 @@ struct hil_target_hooks {
 };
 
 struct hil_target;
+struct hil_glitch;
 
 /** What the chip runs after reset (STM32 BOOT0 pin, RM0090 2.4). */
 enum hil_boot_mode {
@@ -209,6 +210,8 @@ struct hil_qemu_opts {
      * link_fd() is -1.
      */
     bool link_spi;
+    /** The glitch sweep's engine (glitch.h), NULL: none; owned by the caller. */
+    struct hil_glitch *glitch;
 };
 
 /**

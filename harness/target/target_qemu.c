@@ -1037,6 +1037,7 @@ int hil_qemu_create(const struct hil_qemu_opts *opts, struct hil_flash *flash,
      * the operations and injects the faults (QMP, f407_flash.h). */
     hil_rspt_init(&q->c, f407 && opts->link_spi ? &qemu_spi_ops : &qemu_ops, &qemu_backend, flash, hooks, f407 ? HIL_RSPT_FLASH_DEVICE : HIL_RSPT_FLASH_SERVE,
                   opts->verbose);
+    q->c.glitch = opts->glitch;
     q->machine = opts->machine;
     q->pid = -1;
     q->qmp.fd = q->spi_fd = -1;

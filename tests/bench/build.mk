@@ -22,3 +22,12 @@ SOAK_ROUNDS ?= 3
 .PHONY: soak
 soak: check-deps firmware host
 	$(Q)SOAK_JOBS=$(JOBS) tests/bench/soak.sh $(FOTA_HIL) $(SOAK_ROUNDS)
+
+# `make glitch-full` (issue 13): the glitch sweep over every point of its
+# trace, not a sample (tests/bench/glitch_full.yaml; about 6500 cases).
+GLITCH_FULL_ARGS ?=
+.PHONY: glitch-full
+glitch-full: check-deps firmware host
+	$(Q)mkdir -p build/results
+	$(Q)$(FOTA_HIL) run -j $(JOBS) --work-dir build/work-glitch --junit build/results/junit-glitch.xml \
+		$(GLITCH_FULL_ARGS) tests/bench/glitch_full.yaml

@@ -1,5 +1,6 @@
 /* tests/bootloader/image_tlv-test.c: the TLV area parser
- * (image_tlv_parse) and the ECDSA-P256 check (image_sig_verify) of the
+ * (image_tlv_parse) and the ECDSA-P256 check (image_sig_verify, the
+ * hardened image_sig_check, fih_memeq) of the
  * bootloader core, on areas made by the host signer (fh_image_sign, the
  * test key keys/test-ecdsa-p256.pem). */
 #include <stdarg.h>
@@ -124,6 +125,36 @@ static void test_image_sig_verify_good_bad_truncated(void **state)
     assert_int_equal(image_sig_verify(digest, t.sig, pub), FOTA_ESIG);
 }
 
+/* The hardened check returns FIH constants, never 0/1; r = n, s = 0 and
+ * r = 0 are refused (fota/fih.h, docs/SECURITY.md "Glitch hardening"). */
+static void test_image_sig_check_fih_values(void **state)
+{
+    static const uint8_t n[32] = { /* P-256 group order */
+        0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51 };
+    struct image_tlvs t;
+    uint8_t digest[32], sig[IMAGE_SIG_SIZE];
+    int why = -1;
+
+    (void)state;
+    assert_true(FIH_SUCCESS > 1u && FIH_FAILURE > 1u && (FIH_SUCCESS ^ FIH_FAILURE) == 0xFFFFFFFFu);
+    assert_int_equal(image_tlv_parse(area, len, prot, &t), 0);
+    sha256(img, IMAGE_HEADER_SIZE + PAYLOAD + prot, digest);
+    assert_int_equal(image_sig_check(digest, t.sig, image_sig_pubkey, &why), FIH_SUCCESS);
+    assert_int_equal(why, 0);
+    memcpy(sig, t.sig, sizeof(sig));
+    sig[5] ^= 0x10u;
+    assert_int_equal(image_sig_check(digest, sig, image_sig_pubkey, &why), FIH_FAILURE);
+    assert_int_equal(why, FOTA_ESIG);
+    memcpy(sig, n, sizeof(n)); /* r = n: out of range */
+    assert_int_equal(image_sig_check(digest, sig, image_sig_pubkey, &why), FIH_FAILURE);
+    memset(sig, 0, sizeof(sig)); /* r = s = 0 */
+    assert_int_equal(image_sig_check(digest, sig, image_sig_pubkey, &why), FIH_FAILURE);
+    assert_int_equal(fih_memeq(n, n, sizeof(n)), FIH_SUCCESS);
+    assert_int_equal(fih_memeq(n, sig, sizeof(n)), FIH_FAILURE);
+    assert_int_equal(fih_memeq(n, sig, 0), FIH_SUCCESS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +162,7 @@ int main(void)
         cmocka_unit_test_setup(test_image_tlv_parse_errors, setup),
         cmocka_unit_test_setup(test_image_tlv_parse_unknown_skipped, setup),
         cmocka_unit_test_setup(test_image_sig_verify_good_bad_truncated, setup),
+        cmocka_unit_test_setup(test_image_sig_check_fih_values, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

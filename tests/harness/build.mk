@@ -16,7 +16,7 @@ $(HIL_FIX_BIN): $(HIL_FIX_ELF)
 	$(Q)$(ARM_OBJCOPY) -O binary $< $@
 
 # The backend's objects (the runner's harness/build.mk links the same ones).
-HIL_QEMU_OBJS := $(addprefix $(BUILD)/harness/,target/flashmodel.o target/elfsym.o target/rsp.o target/rsp_target.o target/child.o \
+HIL_QEMU_OBJS := $(addprefix $(BUILD)/harness/,target/flashmodel.o target/elfsym.o target/rsp.o target/rsp_target.o target/rsp_glitch.o target/glitch.o target/child.o \
 	target/target_qemu.o target/qmp.o target/f407_flash.o target/spi_master.o)
 HIL_TEST_DIR := $(BUILD)/tests/harness
 HIL_FIX_DEFS := -DHIL_FIXTURE_ELF='"$(HIL_FIX_ELF)"' -DHIL_FIXTURE_BIN='"$(HIL_FIX_BIN)"'

@@ -2,7 +2,7 @@
 # (scenario parser, link proxy, flash fault injector, result writers).
 
 SCENARIO_TEST_NAMES := scenario-test proxy-test inject-test results-test sweep-test oracle-test outcome-test \
-                       include-test params-test merge-test fault_parse-test cut_at-test sweep_time-test
+                       include-test params-test merge-test fault_parse-test cut_at-test sweep_time-test sweep_glitch-test
 SCENARIO_TESTS := $(SCENARIO_TEST_NAMES:%=$(BUILD)/tests/scenario/%)
 UNIT_TESTS += $(SCENARIO_TESTS)
 $(foreach t,$(SCENARIO_TEST_NAMES),$(eval CFLAGS_$(t) := -Iharness))
@@ -10,4 +10,4 @@ $(foreach t,$(SCENARIO_TEST_NAMES),$(eval CFLAGS_$(t) := -Iharness))
 $(BUILD)/tests/scenario/%-test: $(BUILD)/tests/scenario/%-test.o $(HIL_LIB_OBJS) $(BUILD)/libfotacore.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $< $(HIL_LIB_OBJS) $(BUILD)/libfotacore.a $(CMOCKA_LIBS) -lyaml -ljansson
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $< $(HIL_LIB_OBJS) $(BUILD)/libfotacore.a $(CMOCKA_LIBS) -lyaml -ljansson -lelf

@@ -100,7 +100,7 @@ static void test_hil_sweep_parse_time_bad_forms(void **state)
               "t.yaml:10: sweep: the step after the swept update (step 6) must be power_on");
     parse_bad("sweep:\n  step: 1\n  power_cut: all\n", "t.yaml:10: sweep: step 1 is not an update step");
     parse_bad("sweep:\n  time: {to_ms: 100}\n  power_cut: all\n", "t.yaml:11: sweep: 'power_cut': a sweep block "
-              "sweeps one family (power_cut, flash_fault, link, bitflip, multi_cut, time or depth2)");
+              "sweeps one family (power_cut, flash_fault, link, bitflip, multi_cut, time, depth2 or glitch)");
 }
 
 static void test_hil_sweep_parse_depth2(void **state)

@@ -3,11 +3,8 @@
 # (FOTA_TEST_BROKEN_COMMIT_BEFORE_VERIFY, build/fw-broken/) with a case id,
 # and re-running the printed command reproduces that verdict and the same
 # final flash image. Usage: broken-commit.sh FOTA_HIL
-set -u
-HIL=${1:?usage: broken-commit.sh FOTA_HIL}
-OUT=build/work/broken-commit-test
-mkdir -p "$OUT"
-fail() { echo "broken-commit: FAIL: $*"; exit 1; }
+NAME=broken-commit
+. tests/sweep/common.sh
 
 "$HIL" run -j 2 --bootloader-elf build/fw-broken/bootloader.elf --work-dir "$OUT/w1" \
     --junit "$OUT/first.xml" tests/sweep/broken.yaml >"$OUT/first.log" 2>&1

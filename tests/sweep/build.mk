@@ -17,3 +17,20 @@ $(SWEEP_BROKEN_TEST): tests/sweep/broken-commit.sh fw-broken $(FOTA_HIL)
 	$(Q)printf '#!/bin/sh\nexec tests/sweep/broken-commit.sh %s\n' '$(FOTA_HIL)' > $@ && chmod +x $@
 
 QEMU_TESTS += $(SWEEP_BROKEN_TEST)
+
+# The glitch sweep can fail (tests/sweep/glitch-unhardened.sh): the
+# bootloader without its glitch hardening (fota/fih.h, -DFOTA_NO_FIH),
+# built into build/fw-nofih/ (never into build/fw/).
+NOFIH_FW := build/fw-nofih
+SWEEP_GLITCH_TEST := $(BUILD)/tests/sweep/glitch-unhardened
+
+.PHONY: fw-nofih
+fw-nofih:
+	$(Q)$(MAKE) --no-print-directory FW=$(NOFIH_FW) BL_CFLAGS_EXTRA=-DFOTA_NO_FIH \
+		$(NOFIH_FW)/bootloader.elf $(NOFIH_FW)/bootloader.bin
+
+$(SWEEP_GLITCH_TEST): tests/sweep/glitch-unhardened.sh fw-nofih $(FOTA_HIL)
+	@mkdir -p $(dir $@)
+	$(Q)printf '#!/bin/sh\nexec tests/sweep/glitch-unhardened.sh %s\n' '$(FOTA_HIL)' > $@ && chmod +x $@
+
+QEMU_TESTS += $(SWEEP_GLITCH_TEST)

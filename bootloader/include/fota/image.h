@@ -19,6 +19,7 @@
 #define FOTA_IMAGE_H
 
 #include <stdint.h>
+#include "fota/fih.h"
 #include "fota/layout.h"
 
 #define IMAGE_MAGIC        0x41544F46u /* "FOTA" as bytes 46 4F 54 41 */
@@ -115,6 +116,16 @@ uint32_t image_total_size(const struct image_header *h);
  *         image_check_vectors().
  */
 int image_verify(uint32_t slot, struct image_header *out);
+
+/**
+ * image_verify() for the boot decision, hardened against single glitches
+ * (fota/fih.h, docs/SECURITY.md "Glitch hardening"): the value returned
+ * is the one the signature check computed (image_sig_check()), never a
+ * constant set after a test.
+ * @param why  receives 0, or the error image_verify() would return
+ * @return FIH_SUCCESS when the image verifies; FIH_FAILURE otherwise.
+ */
+fih_ret image_verify_fih(uint32_t slot, struct image_header *out, int *why);
 
 /** Compute ih_hdr_crc32 for @p h (host packer and tests). */
 uint32_t image_header_crc(const struct image_header *h);

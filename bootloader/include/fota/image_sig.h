@@ -8,6 +8,7 @@
 #define FOTA_IMAGE_SIG_H
 
 #include <stdint.h>
+#include "fota/fih.h"
 #include "fota/image_tlv.h"
 
 /**
@@ -33,5 +34,17 @@ extern const uint8_t image_sig_pubkey[IMAGE_PUBKEY_SIZE];
  */
 int image_sig_verify(const uint8_t digest[32], const uint8_t sig[IMAGE_SIG_SIZE],
                      const uint8_t pubkey[IMAGE_PUBKEY_SIZE]);
+
+/**
+ * image_sig_verify() for the boot path, hardened against single glitches
+ * (fota/fih.h): r and s in [1, n-1], R = u1 G + u2 Q with mbedTLS's
+ * arithmetic, then x(R) mod n compared with r twice (fih_memeq()), each
+ * result checked.
+ *
+ * @param why  receives 0 on success, else what image_sig_verify() returns
+ * @return FIH_SUCCESS only when the signature verifies; else FIH_FAILURE.
+ */
+fih_ret image_sig_check(const uint8_t digest[32], const uint8_t sig[IMAGE_SIG_SIZE],
+                        const uint8_t pubkey[IMAGE_PUBKEY_SIZE], int *why);
 
 #endif /* FOTA_IMAGE_SIG_H */
