@@ -33,6 +33,19 @@ struct fh_rom_framing {
      *  sent alone and answered like a frame (wait_ack). */
     uint8_t sync;
     /**
+     * Optional: synchronise another way (AN4221 has no sync byte); then
+     * fh_rom_cmd_sync() calls this instead of sending @c sync.
+     * @return as fh_rom_ops.sync.
+     */
+    int (*sync_fn)(struct fh_rom *r, struct fh_msg *m);
+    /** EXTENDED ERASE sends N (2 bytes) + their XOR as a frame of its own,
+     *  ACKed, before the sector list + its XOR (AN4221 3.8; stm32flash's
+     *  PORT_NPAG_CSUM). false: N and the list in one frame (AN3155 3.8). */
+    bool erase_n_csum;
+    /** Bytes per WRITE MEMORY the install uses by default (0: 256).
+     *  AN4221: 64, writes of 128 bytes or more fail on some parts. */
+    uint32_t write_block;
+    /**
      * Send the frame of command @p cmd: the command byte and its
      * complement (AN3155 3), after SOF 0x5A on SPI (AN4286 3). No ACK.
      * @return 0; the link's errors (FOTA_ECONN, FOTA_EIO, ...).

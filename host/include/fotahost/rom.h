@@ -28,6 +28,9 @@
 #define FH_ROM_NACK 0x1Fu
 #define FH_ROM_PID_F40X 0x0413u /**< STM32F405/407/415/417 product ID (AN2606) */
 #define FH_ROM_MAX_BLOCK 256u  /**< READ/WRITE MEMORY carry at most 256 bytes (AN3155 3.4, 3.6) */
+#define FH_ROM_BUSY 0x76u      /**< AN4221: busy, poll again (no-stretch commands) */
+#define FH_ROM_I2C_ADDR 0x39u  /**< AN4221: the ROM's 7-bit I2C1 address on F4 parts (AN2606) */
+#define FH_ROM_I2C_BLOCK 64u   /**< AN4221: WRITE MEMORY size; writes of 128 bytes or more fail on some parts */
 
 /** Default timeouts (ms). AN3155 gives none; these cover a sector erase
  *  (DS8626: 128 KB sector erase up to 4 s at x8, 2 s at x32) with margin. */
@@ -120,11 +123,18 @@ struct fh_rom {
     uint32_t erase_timeout_ms;  /**< for the ACK of an erase */
     uint32_t retries;           /**< repeats of a command answered NACK or nothing */
     bool verbose;               /**< trace commands on stderr */
+    uint8_t i2c_addr;           /**< AN4221: the ROM's 7-bit address (default FH_ROM_I2C_ADDR) */
+    uint32_t write_block;       /**< bytes per WRITE MEMORY of fh_rom_install(): 4..256, a multiple
+                                     of 4 (default: the protocol's, 256; AN4221 FH_ROM_I2C_BLOCK) */
+    uint32_t byte_gap_us;       /**< AN3155: send byte by byte, each drained from the OS and followed
+                                     by this gap in microseconds (0: a frame in one write) */
     /* Counters (benchmark). */
     uint64_t bytes_out;
     uint64_t bytes_in;
     uint32_t commands;
     uint32_t nacks;
+    uint32_t busy_polls;        /**< AN4221: ACK polls NACKed at the address or answered BUSY */
+    uint32_t erase_unacked;     /**< erases without an ACK whose range read back erased (install) */
 };
 
 /** The AN3155 (USART) protocol: any byte link (serial port, pty, socket). */
@@ -134,6 +144,12 @@ extern const struct fh_rom_ops fh_an3155_ops;
  *  fh_link_spi_xfer() come through as they are (FOTA_ETIMEOUT, FOTA_EPROTO,
  *  FOTA_EIO). */
 extern const struct fh_rom_ops fh_an4286_ops;
+/** The AN4221 (I2C) protocol; its link must come from fh_link_open_i2c()
+ *  (every operation fails FOTA_EINVAL otherwise); the ROM is addressed at
+ *  r->i2c_addr. sync is a GET VERSION (AN4221 has no sync byte); an ACK
+ *  poll that is NACKed at the address or answered BUSY 0x76 is repeated
+ *  until the timeout (FOTA_ETIMEOUT). */
+extern const struct fh_rom_ops fh_an4221_ops;
 
 /**
  * Start a session: @p r filled with @p ops, @p link and the defaults
