@@ -623,6 +623,11 @@ bool hil_rom_engine_in_command(const struct hil_rom *r)
     return r->state != ROM_S_SYNC && r->state != ROM_S_CMD;
 }
 
+bool hil_rom_engine_partial(const struct hil_rom *r)
+{
+    return r->state != ROM_S_SYNC && r->have > 0;
+}
+
 void hil_rom_engine_abort(struct hil_rom *r, struct hil_buf *out, const char *why)
 {
     hil_rom_log(r, "rom: %s: NACK, back to waiting for a command", why);

@@ -193,6 +193,9 @@ void hil_rom_select_i2c(struct hil_rom *r);
  */
 bool hil_rom_engine_in_command(const struct hil_rom *r);
 
+/** @return true if part of a frame (command pair, address, ...) has come. */
+bool hil_rom_engine_partial(const struct hil_rom *r);
+
 /**
  * Abandon the current command: answer NACK and wait for the next command
  * (AN4221: a parameter that came too late; an I2C write the ROM could not

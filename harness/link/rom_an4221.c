@@ -73,6 +73,10 @@ enum hil_i2c_status hil_rom_i2c_write(struct hil_rom *r, const uint8_t *b, size_
         hil_rom_engine_abort(r, NULL, "QUIRK i2c_write_128: a write of 128 bytes or more, byte 128 NACKed");
         return HIL_I2C_DATA_NACK;
     }
+    if (!r->cut && !r->go && hil_rom_engine_partial(r)) {
+        /* A frame is one write transaction: STOP ended this one early. */
+        hil_rom_engine_abort(r, NULL, "I2C write ended (STOP) inside a frame");
+    }
     *acked = n;
     return HIL_I2C_OK;
 }

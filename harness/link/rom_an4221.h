@@ -20,7 +20,9 @@
  *       is one read transaction of one byte; data phases (GET, GET
  *       VERSION, GET ID, READ MEMORY) are one read transaction after the
  *       ACK. The ROM ACKs every byte of a write at the I2C level; its
- *       verdict is the ACK/NACK byte the master reads next.
+ *       verdict is the ACK/NACK byte the master reads next. A write
+ *       that ends (STOP) inside a frame is answered NACK and the command
+ *       dropped (a modelling choice: the ROM frames by transaction).
  *   3.1 GET: N = 11, protocol version 0x10 (v1.0: the clock-stretching
  *       commands only; no-stretch 0x32, 0x45, ... are NACKed), commands.
  *   3.2 GET VERSION: the version byte only (no option bytes).
