@@ -723,7 +723,7 @@ function p.dissector(tvb, pinfo, root)
             return n
         end
         tree:add_le(f.frame_index, tvb(b, 4))
-        if proto == 1 or proto == 2 then
+        if proto == 1 or proto == 2 or proto == 3 then
             info = dissect_rom(tvb, pinfo, tree, b + 4, dir, proto)
         else
             info = dissect_frame(tvb, pinfo, tree, b + 4, dir)
