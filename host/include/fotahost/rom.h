@@ -2,8 +2,8 @@
  * @file rom.h
  * @brief Masters for ST's built-in ROM (system memory) bootloader, as a
  * product's ESP32 drives it: one command layer (host/lib/stm32rom.c) over
- * AN3155 USART framing (host/lib/an3155.c) and AN4286 SPI framing
- * (host/lib/an4286.c), and
+ * AN3155 USART framing (host/lib/an3155.c), AN4286 SPI framing
+ * (host/lib/an4286.c) and AN4221 I2C framing (host/lib/an4221.c), and
  * the ROM-path install of a fota-hil image (host/lib/rom_update.c):
  * assert BOOT0, pulse NRST, program the inactive slot, append the metadata
  * record that marks it pending, release BOOT0, reset; the fota-hil
@@ -11,7 +11,7 @@
  *
  * A protocol is a struct of operations (struct fh_rom_ops) so the install
  * procedure runs over any of the ROM's transports (AN3155 USART, AN4286
- * SPI). Every function returns 0 or an enum fota_err and says what went
+ * SPI, AN4221 I2C). Every function returns 0 or an enum fota_err and says what went
  * wrong in the optional struct fh_msg.
  */
 #ifndef FOTAHOST_ROM_H
@@ -42,16 +42,18 @@ struct fh_rom;
 struct fh_rom_framing;
 
 /**
- * One ROM bootloader protocol. fh_an3155_ops and fh_an4286_ops are the
- * one command layer (host/lib/stm32rom.c: AN3155 section 3 = AN4286
- * section 3) over two framings (host/lib/an3155.c, host/lib/an4286.c).
+ * One ROM bootloader protocol. fh_an3155_ops, fh_an4286_ops and
+ * fh_an4221_ops are the one command layer (host/lib/stm32rom.c: AN3155
+ * section 3 = AN4286 section 3 = AN4221 section 3) over three framings
+ * (host/lib/an3155.c, host/lib/an4286.c, host/lib/an4221.c).
  *
  * Every operation waits at most r->timeout_ms for each answer of the ROM
  * (an erase's final ACK: r->erase_timeout_ms), tries once (the retries are the
  * caller's: fh_rom_install(), with fh_rom_flush() in between) and returns
  * 0 or an enum fota_err, saying what went wrong in the optional @p m:
- *   - FOTA_EINVAL: arguments out of range (nothing sent), or for AN4286 a
- *     link that is not SPI (fh_link_open_spi());
+  *   - FOTA_EINVAL: arguments out of range (nothing sent), or for AN4286 a
+ *     link that is not SPI (fh_link_open_spi()), for AN4221 one that is
+ *     not I2C (fh_link_open_i2c());
  *   - FOTA_EPROTO: a NACK (counted in r->nacks), an answer that is neither
  *     ACK nor NACK, a malformed answer (AN4286 over spi-emu: a bad
  *     transfer answer);
@@ -63,8 +65,9 @@ struct fh_rom_ops {
     const char *name;  /**< "an3155" */
     /**
      * Synchronise: AN3155 2 (0x7F, autobaud), AN4286 2.1 (0x5A, then the
-     * get-ACK procedure). ACK, or NACK (already synchronised: not counted
-     * in r->nacks), is success.
+     * get-ACK procedure), AN4221 2 (no sync byte: a GET VERSION, 3.2, must
+     * be answered ACK). ACK, or NACK (already synchronised: not counted
+     * in r->nacks), is success (AN4221: ACK only).
      * @return 0; FOTA_EPROTO (another answer); FOTA_ETIMEOUT; link errors.
      */
     int (*sync)(struct fh_rom *r, struct fh_msg *m);
@@ -93,7 +96,8 @@ struct fh_rom_ops {
      */
     int (*write)(struct fh_rom *r, uint32_t addr, const void *buf, uint32_t len, struct fh_msg *m);
     /**
-     * EXTENDED ERASE (AN3155 3.8, AN4286 3.7) of a list of sectors; the
+     * EXTENDED ERASE (AN3155 3.8, AN4286 3.7, AN4221 3.8: N + XOR as a
+     * frame of its own, then the list + XOR) of a list of sectors; the
      * last ACK comes once erased, within r->erase_timeout_ms.
      * @param sectors  @p n sector numbers (0..11 on the F40x, RM0090 Table 5)
      * @param n        1..12
