@@ -481,6 +481,30 @@ static void test_fh_an4221_write_block_128_fails_on_quirk(void **state)
     assert_non_null(strstr(m.text, "NACKed byte 128"));
 }
 
+static enum hil_rom_answer silent_first_erase(void *ctx, uint8_t cmd, uint32_t n)
+{
+    (void)ctx;
+    return cmd == 0x44 && n == 1 ? HIL_ROM_SILENT : HIL_ROM_ANSWER;
+}
+
+/* An erase that never answered and did not happen: the read-back finds the
+ * range not erased, so the master erases again (and does not count it). */
+static void test_fh_an4221_unanswered_erase_not_blank_is_retried(void **state)
+{
+    (void)state;
+    struct master mm;
+    struct fh_rom r;
+    struct fh_rom_install_result res;
+    struct fh_msg m = { { 0 } };
+    memset(&fm->mem[LAYOUT_SLOT_B_ADDR - LAYOUT_FLASH_BASE], 0x00, 4096);
+    rom->hooks.on_command = silent_first_erase;
+    master_start(&mm, &r);
+    r.erase_timeout_ms = 100;
+    assert_int_equal(master_install(&mm, &r, &res, &m), 0);
+    assert_int_equal(rom->cmd_count[0x44], 2);
+    assert_int_equal(r.erase_unacked, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -500,6 +524,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hil_i2c_from_master_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_an4221_install_with_every_i2c_quirk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_an4221_write_block_128_fails_on_quirk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fh_an4221_unanswered_erase_not_blank_is_retried, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
