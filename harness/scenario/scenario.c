@@ -940,6 +940,10 @@ static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
             if (u->faults[i].kind == HIL_FAULT_DISCONNECT || u->faults[i].kind == HIL_FAULT_TRUNCATE) {
                 disconnects++;
             }
+            if (u->faults[i].kind == HIL_FAULT_ROM_LATE && u->protocol != HIL_PROTO_AN4221) {
+                return fail_at(c, u->faults[i].line, "a rom_late fault needs protocol an4221 (the I2C bus "
+                               "keeps the time it delays)");
+            }
         }
         if (disconnects > 1) {
             return FAIL(c, k->val, "at most one disconnect fault per update step (a truncate is one too)");

@@ -323,6 +323,9 @@ static void test_parse_rom_quirks_and_late(void **state)
     parse_bad("id: a.b\nrom_quirks: [erase_no_ack, erase_no_ack]\nsteps: [power_on]\n",
               "t.yaml:2: rom_quirks: 'erase_no_ack' given twice");
     parse_bad("id: a.b\nrom_quirks: [[x]]\nsteps: [power_on]\n", "t.yaml:2: rom_quirks: each item must be a quirk name");
+    parse_bad("id: a.b\nsteps:\n  - update:\n      image: x\n      protocol: an3155\n      faults:\n"
+              "        - {kind: rom_late, cmd: write, n: 1, ms: 5}\n",
+              "t.yaml:7: a rom_late fault needs protocol an4221");
     parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: rom_late, cmd: write, n: 1}]}\n",
               "t.yaml:3: 'ms' is required by a rom_late fault");
     parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: rom_nack, cmd: write, n: 1, ms: 5}]}\n",
