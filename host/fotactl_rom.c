@@ -163,7 +163,9 @@ static int rom_parse(int argc, char **argv, struct rom_args *a)
         return rom_bad("--proto '%s': expected an3155, an4286 or an4221", a->proto);
     }
     if (a->write_size != 0 && (a->write_size % 4u) != 0) {
-        return rom_bad("--write-size %s: must be a multiple of 4", "N");
+        char n[16];
+        snprintf(n, sizeof(n), "%u", (unsigned)a->write_size);
+        return rom_bad("--write-size %s: must be a multiple of 4", n);
     }
     a->is_install = strcmp(a->sub, "install") == 0;
     if (a->is_install && optind != argc - 1) {
