@@ -120,9 +120,9 @@ struct run {
     struct run_update u;
     struct hil_runtrace rt;        /**< trace.pcap (runtrace.h) */
     struct hil_romlink rl;         /**< ROM-bootloader path: BOOT0/NRST control, emulated ROM */
+    struct hil_i2c i2c_bus;        /**< emulated I2C bus between the updater and the ROM (AN4221) */
     bool spi;                      /**< the update link is SPI (link: spi, or --link spi) */
     struct hil_spi spi_bus;        /**< emulated SPI bus between the updater and the slave */
-    struct hil_i2c i2c_bus;        /**< emulated I2C bus between the updater and the ROM (AN4221) */
     /* diagnosis of a timed-out step (diag.h) */
     struct hil_diag_ring diag_frames;
     struct hil_diag_ring diag_events;
