@@ -8,10 +8,10 @@ HIL_OBJS := $(HIL_SRCS:%.c=$(BUILD)/%.o)
 $(BUILD)/harness/%.o: HOST_CFLAGS += -Iharness
 # What the unit tests (tests/scenario) link: no CLI, no runner, no backend.
 HIL_LIB_OBJS := $(addprefix $(BUILD)/harness/,scenario/scenario.o scenario/include.o scenario/merge.o scenario/params.o link/proxy.o scenario/results.o scenario/inject.o scenario/sweep.o scenario/journal.o scenario/oracle.o scenario/sweep_oracle.o scenario/fault_parse.o scenario/cut_at.o scenario/sweep_time.o scenario/sweep_depth2.o target/flashmodel.o target/errmsg.o)
-# Outcome assertions (issue 15): expect_parse, slot hashes, fotactl's JSON result (jansson).
-HIL_LIB_OBJS += $(addprefix $(BUILD)/harness/,scenario/expect_parse.o scenario/fault_truncate.o scenario/slot_hash.o scenario/updater_result.o)
 # rom_quirks: (issue 12): the scenario key of the emulated ROM's quirks.
 HIL_LIB_OBJS += $(BUILD)/harness/scenario/rom_quirks.o
+# Outcome assertions (issue 15): expect_parse, slot hashes, fotactl's JSON result (jansson).
+HIL_LIB_OBJS += $(addprefix $(BUILD)/harness/,scenario/expect_parse.o scenario/fault_truncate.o scenario/slot_hash.o scenario/updater_result.o)
 HIL_LIBS := -lyaml -lelf -lpcap -ljansson
 # Board backend: libgpiod v1.6 (power relay, NRST, BOOT0), libusb-1.0 (hub port power, ST-LINK lookup).
 USB_CFLAGS := $(shell pkg-config --cflags libusb-1.0 2>/dev/null || echo -I/usr/include/libusb-1.0)
