@@ -8,6 +8,8 @@ HIL_OBJS := $(HIL_SRCS:%.c=$(BUILD)/%.o)
 $(BUILD)/harness/%.o: HOST_CFLAGS += -Iharness
 # What the unit tests (tests/scenario) link: no CLI, no runner, no backend.
 HIL_LIB_OBJS := $(addprefix $(BUILD)/harness/,scenario/scenario.o scenario/include.o scenario/merge.o scenario/params.o link/proxy.o scenario/results.o scenario/inject.o scenario/sweep.o scenario/journal.o scenario/oracle.o scenario/sweep_oracle.o scenario/fault_parse.o scenario/cut_at.o scenario/sweep_time.o scenario/sweep_depth2.o target/flashmodel.o target/errmsg.o)
+# rom_quirks: (issue 12): the scenario key of the emulated ROM's quirks.
+HIL_LIB_OBJS += $(BUILD)/harness/scenario/rom_quirks.o
 # Outcome assertions (issue 15): expect_parse, slot hashes, fotactl's JSON result (jansson).
 HIL_LIB_OBJS += $(addprefix $(BUILD)/harness/,scenario/expect_parse.o scenario/fault_truncate.o scenario/slot_hash.o scenario/updater_result.o)
 # Glitch sweeps (issue 13): the cases from a trace, and the decoding they share with the engine.

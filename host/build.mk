@@ -15,6 +15,8 @@ FOTAHOST_SRCS := \
 	host/lib/an3155.c \
 	host/lib/an4286.c \
 	host/lib/link_spi.c \
+	host/lib/link_i2c.c \
+	host/lib/an4221.c \
 	host/lib/rom_update.c
 FOTAHOST_OBJS := $(FOTAHOST_SRCS:%.c=$(BUILD)/%.o)
 FOTAHOST_LIB := $(BUILD)/libfotahost.a

@@ -21,10 +21,11 @@ enum { ROM_EXIT_OK = 0, ROM_EXIT_REFUSED = 1, ROM_EXIT_USAGE = 2, ROM_EXIT_LINK 
 static void rom_usage(FILE *f)
 {
     fprintf(f,
-        "usage: fotactl rom install --port PORT [--proto an3155|an4286] [--baud N] [--boot-ctl SPEC] [--go]\n"
-        "                           [--no-verify] [--force] [--timeout-ms N] [--retries N] [-v] [-q] IMG\n"
-        "       fotactl rom id      --port PORT [--proto an3155|an4286] [--baud N] [--boot-ctl SPEC]\n"
-        "       fotactl rom go      --port PORT [--proto an3155|an4286] [--baud N] [--addr HEX]\n"
+        "usage: fotactl rom install --port PORT [--proto an3155|an4286|an4221] [--baud N] [--boot-ctl SPEC]\n"
+        "                           [--go] [--no-verify] [--force] [--timeout-ms N] [--retries N]\n"
+        "                           [--i2c-addr HEX] [--write-size N] [--byte-gap-us N] [-v] [-q] IMG\n"
+        "       fotactl rom id      --port PORT [--proto an3155|an4286|an4221] [--baud N] [--boot-ctl SPEC]\n"
+        "       fotactl rom go      --port PORT [--proto an3155|an4286|an4221] [--baud N] [--addr HEX]\n"
         "\n"
         "  install  ST ROM bootloader path: BOOT0 high + NRST (--boot-ctl), sync, GET ID (0x0413),\n"
         "           read the metadata, erase + write the inactive slot (256-byte blocks, read back\n"
@@ -33,7 +34,11 @@ static void rom_usage(FILE *f)
         "  id       sync and print the product ID.\n"
         "  go       sync and GO to --addr (default 0x08000000).\n"
         "\n"
-        "  --proto P        an3155 (USART, default)\n"
+        "  --proto P        an3155 (USART, default), an4286 (SPI: --port spi-emu:PORT|spidev:DEV),\n"
+        "                   an4221 (I2C: --port i2c-emu:PORT|i2c-dev:/dev/i2c-N)\n"
+        "  --i2c-addr HEX   an4221: the ROM's 7-bit address (default 39)\n"
+        "  --write-size N   bytes per WRITE MEMORY, 4..256, a multiple of 4 (default 256; an4221 64)\n"
+        "  --byte-gap-us N  an3155: send byte by byte with N us between them (parts that need a gap)\n"
         "  --boot-ctl SPEC  unix:/path (the fota-hil rig's BOOT0/NRST line protocol) or none (default)\n"
         "  --timeout-ms N   answer timeout per command (default %u; erase %u)\n"
         "  --retries N      repeats of a command answered NACK or nothing (default %u)\n",
@@ -77,7 +82,7 @@ static int rom_exit_of(int rc)
 /* The parsed command line of `fotactl rom SUB ...`. */
 struct rom_args {
     const char *port, *proto, *bootctl, *sub;
-    uint32_t baud, timeout, retries, addr;
+    uint32_t baud, timeout, retries, addr, i2c_addr, write_size, byte_gap;
     struct fh_rom_install_opts io;
     bool verbose, is_install;
     const struct fh_rom_ops *ops;
@@ -94,6 +99,8 @@ static int rom_parse_opts(int argc, char **argv, struct rom_args *a)
         { "force", no_argument, NULL, 'f' }, { "timeout-ms", required_argument, NULL, 't' },
         { "retries", required_argument, NULL, 'r' }, { "addr", required_argument, NULL, 'a' },
         { "verbose", no_argument, NULL, 'v' }, { "quiet", no_argument, NULL, 'q' },
+        { "i2c-addr", required_argument, NULL, 'I' }, { "write-size", required_argument, NULL, 'W' },
+        { "byte-gap-us", required_argument, NULL, 'G' },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
     int c;
@@ -113,6 +120,9 @@ static int rom_parse_opts(int argc, char **argv, struct rom_args *a)
         case 't': if (rom_num("--timeout-ms", optarg, 1, 600000, 10, &a->timeout) != 0) { return ROM_EXIT_USAGE; } break;
         case 'r': if (rom_num("--retries", optarg, 0, 100, 10, &a->retries) != 0) { return ROM_EXIT_USAGE; } break;
         case 'a': if (rom_num("--addr", optarg, 0, 0xFFFFFFFFul, 16, &a->addr) != 0) { return ROM_EXIT_USAGE; } break;
+        case 'I': if (rom_num("--i2c-addr", optarg, 0x03, 0x77, 16, &a->i2c_addr) != 0) { return ROM_EXIT_USAGE; } break;
+        case 'W': if (rom_num("--write-size", optarg, 4, 256, 10, &a->write_size) != 0) { return ROM_EXIT_USAGE; } break;
+        case 'G': if (rom_num("--byte-gap-us", optarg, 0, 1000000, 10, &a->byte_gap) != 0) { return ROM_EXIT_USAGE; } break;
         case 'h': rom_usage(stdout); return ROM_EXIT_OK;
         case ':': return rom_bad("option %s needs a value", argv[optind - 1]);
         default: return rom_bad("unknown option '%s'", argv[optind - 1]);
@@ -147,8 +157,15 @@ static int rom_parse(int argc, char **argv, struct rom_args *a)
         a->ops = &fh_an3155_ops;
     } else if (strcmp(a->proto, "an4286") == 0) {
         a->ops = &fh_an4286_ops; /* --port spi-emu:PATH or spidev:DEV[@HZ] */
+    } else if (strcmp(a->proto, "an4221") == 0) {
+        a->ops = &fh_an4221_ops; /* --port i2c-emu:PORT or i2c-dev:/dev/i2c-N */
     } else {
-        return rom_bad("--proto '%s': expected an3155 or an4286", a->proto);
+        return rom_bad("--proto '%s': expected an3155, an4286 or an4221", a->proto);
+    }
+    if (a->write_size != 0 && (a->write_size % 4u) != 0) {
+        char n[16];
+        snprintf(n, sizeof(n), "%u", (unsigned)a->write_size);
+        return rom_bad("--write-size %s: must be a multiple of 4", n);
     }
     a->is_install = strcmp(a->sub, "install") == 0;
     if (a->is_install && optind != argc - 1) {
@@ -198,9 +215,10 @@ static int rom_install(struct fh_rom *r, const struct rom_args *a, struct fh_boo
 
     if (rc == 0) {
         printf("rom install: pid 0x%04x, slot %s, %u bytes, meta seq %u, %u ms (%s: %llu bytes out, "
-               "%llu in, %u commands, %u NACKs)\n", res.pid, LAYOUT_SLOT_NAME((uint32_t)res.target_slot),
-               res.bytes_written, res.meta_seq, res.ms, a->ops->name, (unsigned long long)r->bytes_out,
-               (unsigned long long)r->bytes_in, r->commands, r->nacks);
+               "%llu in, %u commands, %u NACKs, %u busy polls, %u unacknowledged erases)\n", res.pid,
+               LAYOUT_SLOT_NAME((uint32_t)res.target_slot), res.bytes_written, res.meta_seq, res.ms, a->ops->name,
+               (unsigned long long)r->bytes_out, (unsigned long long)r->bytes_in, r->commands, r->nacks,
+               r->busy_polls, r->erase_unacked);
     }
     return rc;
 }
@@ -209,7 +227,7 @@ int fotactl_cmd_rom(int argc, char **argv)
 {
     struct rom_args a = { .proto = "an3155", .bootctl = "none", .baud = FH_LINK_DEFAULT_BAUD,
                           .timeout = FH_ROM_DEFAULT_TIMEOUT_MS, .retries = FH_ROM_DEFAULT_RETRIES,
-                          .addr = LAYOUT_BOOT_ADDR, .io = { .verify = true } };
+                          .addr = LAYOUT_BOOT_ADDR, .i2c_addr = FH_ROM_I2C_ADDR, .io = { .verify = true } };
     struct fh_msg m = { { 0 } };
     int rc = rom_parse(argc, argv, &a);
 
@@ -245,6 +263,11 @@ int fotactl_cmd_rom(int argc, char **argv)
     r.timeout_ms = a.timeout;
     r.retries = a.retries;
     r.verbose = a.verbose;
+    r.i2c_addr = (uint8_t)a.i2c_addr;
+    r.byte_gap_us = a.byte_gap;
+    if (a.write_size != 0) {
+        r.write_block = a.write_size;
+    }
     rc = a.is_install ? rom_install(&r, &a, bc, img, len, &m) : rom_id_or_go(&r, &a, bc, &m);
     if (rc != 0) {
         fprintf(stderr, "fotactl rom %s: %s (%s)\n", a.sub, m.text[0] ? m.text : "failed", fota_strerror(rc));

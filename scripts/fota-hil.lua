@@ -42,7 +42,7 @@ local fault_kinds = {
     [9] = "spi_miso_stuck", [10] = "rom_nack", [11] = "rom_silent",
 }
 -- FRAME/FAULT flags bits 2-3 (trace.h enum hil_trace_proto), bit 4 the link.
-local link_protos = { [0] = "fota-hil", [1] = "AN3155", [2] = "AN4286" }
+local link_protos = { [0] = "fota-hil", [1] = "AN3155", [2] = "AN4286", [3] = "AN4221" }
 local phys_links = { [0] = "UART", [1] = "SPI" }
 -- ST ROM bootloader commands (AN3155 section 3 Table 2; AN4286 the same codes).
 local ROM_ACK, ROM_NACK, ROM_SYNC, ROM_SOF = 0x79, 0x1F, 0x7F, 0x5A
@@ -723,7 +723,7 @@ function p.dissector(tvb, pinfo, root)
             return n
         end
         tree:add_le(f.frame_index, tvb(b, 4))
-        if proto == 1 or proto == 2 then
+        if proto == 1 or proto == 2 or proto == 3 then
             info = dissect_rom(tvb, pinfo, tree, b + 4, dir, proto)
         else
             info = dissect_frame(tvb, pinfo, tree, b + 4, dir)

@@ -12,6 +12,7 @@
 
 #include "fota/errors.h"
 #include "fota/layout.h"
+#include "scenario/rom_quirks.h"
 
 /* Parser states. */
 enum {
@@ -23,6 +24,7 @@ enum {
     ROM_S_WRITE_DATA,   /* N+1 bytes + checksum (3.6) */
     ROM_S_ERASE_N,      /* 2 bytes (3.8) */
     ROM_S_ERASE_LIST,   /* sector list + checksum, or the special code's checksum */
+    ROM_S_ERASE_LIST_I2C, /* AN4221: the sector list + its own checksum, after N + checksum was ACKed */
 };
 
 /* Memory map of the F40x as the ROM checks it (RM0090 2.3 Figure 5 and
@@ -58,9 +60,7 @@ const char *hil_rom_cmd_name(uint8_t cmd)
     }
 }
 
-static void rom_log(struct hil_rom *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void rom_log(struct hil_rom *r, const char *fmt, ...)
+void hil_rom_log(struct hil_rom *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -89,10 +89,15 @@ static void rom_spi_push(struct hil_rom *r, uint16_t v)
 
 /* One answer byte. USART: straight out. SPI (AN4286 3.x): into the
  * MISO queue; the first byte after an ACK waits for the master's dummy
- * byte (HIL_ROM_SPI_HOLD), as every AN4286 data phase starts with one. */
+ * byte (HIL_ROM_SPI_HOLD), as every AN4286 data phase starts with one.
+ * I2C (AN4221): into the queue the master's read transactions empty. */
 static void rom_put(struct hil_rom *r, struct hil_buf *out, uint8_t b)
 {
     r->bytes_out++;
+    if (r->link == HIL_ROM_LINK_I2C) {
+        rom_spi_push(r, b);
+        return;
+    }
     if (r->link == HIL_ROM_LINK_SPI) {
         rom_spi_push(r, (uint16_t)(b | (r->spi_seg ? HIL_ROM_SPI_HOLD : 0u)));
         r->spi_seg = false;
@@ -106,6 +111,11 @@ static void rom_put(struct hil_rom *r, struct hil_buf *out, uint8_t b)
 static void rom_ack(struct hil_rom *r, struct hil_buf *out, uint8_t b)
 {
     r->bytes_out++;
+    r->ack_ns = r->bus_ns;
+    if (r->link == HIL_ROM_LINK_I2C) {
+        rom_spi_push(r, b);
+        return;
+    }
     if (r->link == HIL_ROM_LINK_SPI) {
         rom_spi_push(r, (uint16_t)(b | HIL_ROM_SPI_HOLD | HIL_ROM_SPI_ACKB));
         r->spi_seg = true;
@@ -198,7 +208,7 @@ static bool rom_flash_op(struct hil_rom *r, struct hil_flash_op *op)
     }
     if (v.action == HIL_ACT_CUT) {
         r->cut = true;
-        rom_log(r, "rom: power cut during %s", op->kind == HIL_OP_ERASE ? "erase" : "program");
+        hil_rom_log(r, "rom: power cut during %s", op->kind == HIL_OP_ERASE ? "erase" : "program");
         return false;
     }
     return true;
@@ -213,7 +223,7 @@ static void rom_command(struct hil_rom *r, struct hil_buf *out)
         known = known || rom_cmds[i] == cmd;
     }
     if ((uint8_t)(cmd ^ r->buf[1]) != 0xFFu || !known) {
-        rom_log(r, "rom: NACK command 0x%02x 0x%02x (%s)", cmd, r->buf[1],
+        hil_rom_log(r, "rom: NACK command 0x%02x 0x%02x (%s)", cmd, r->buf[1],
                 known ? "complement mismatch" : "unsupported");
         rom_ack(r, out, HIL_ROM_NACK);
         rom_expect_cmd(r);
@@ -222,31 +232,31 @@ static void rom_command(struct hil_rom *r, struct hil_buf *out)
     uint32_t n = ++r->cmd_count[cmd];
     enum hil_rom_answer a = r->hooks.on_command != NULL ? r->hooks.on_command(r->hooks.ctx, cmd, n) : HIL_ROM_ANSWER;
     if (a == HIL_ROM_FORCE_NACK) {
-        rom_log(r, "rom: FAULT NACK to %s #%u", hil_rom_cmd_name(cmd), n);
+        hil_rom_log(r, "rom: FAULT NACK to %s #%u", hil_rom_cmd_name(cmd), n);
         rom_ack(r, out, HIL_ROM_NACK);
         rom_expect_cmd(r);
         return;
     }
     if (a == HIL_ROM_SILENT) {
-        rom_log(r, "rom: FAULT no answer to %s #%u", hil_rom_cmd_name(cmd), n);
+        hil_rom_log(r, "rom: FAULT no answer to %s #%u", hil_rom_cmd_name(cmd), n);
         rom_expect_cmd(r);
         return;
     }
     r->cmd = cmd;
     rom_ack(r, out, HIL_ROM_ACK);
     switch (cmd) {
-    case HIL_ROM_GET: /* 3.1 */
+    case HIL_ROM_GET: /* 3.1; AN4221 3.1: protocol version 1.0 */
         rom_put(r, out, (uint8_t)sizeof(rom_cmds));
-        rom_put(r, out, HIL_ROM_VERSION);
+        rom_put(r, out, r->link == HIL_ROM_LINK_I2C ? HIL_ROM_I2C_VERSION : HIL_ROM_VERSION);
         for (size_t i = 0; i < sizeof(rom_cmds); i++) {
             rom_put(r, out, rom_cmds[i]);
         }
         rom_ack(r, out, HIL_ROM_ACK);
         rom_expect_cmd(r);
         return;
-    case HIL_ROM_GET_VERSION: /* AN3155 3.2: version + 2 option bytes; AN4286 3.2: version only */
-        rom_put(r, out, HIL_ROM_VERSION);
-        if (r->link != HIL_ROM_LINK_SPI) {
+    case HIL_ROM_GET_VERSION: /* AN3155 3.2: version + 2 option bytes; AN4286, AN4221 3.2: version only */
+        rom_put(r, out, r->link == HIL_ROM_LINK_I2C ? HIL_ROM_I2C_VERSION : HIL_ROM_VERSION);
+        if (r->link == HIL_ROM_LINK_USART) {
             rom_put(r, out, 0x00);
             rom_put(r, out, 0x00);
         }
@@ -265,12 +275,12 @@ static void rom_command(struct hil_rom *r, struct hil_buf *out)
     case HIL_ROM_WRITE:
         rom_expect(r, ROM_S_ADDR, 5);
         return;
-    case HIL_ROM_EXT_ERASE:
-        rom_expect(r, ROM_S_ERASE_N, 2);
+    case HIL_ROM_EXT_ERASE: /* AN4221 3.8: N and its own checksum first */
+        rom_expect(r, ROM_S_ERASE_N, r->link == HIL_ROM_LINK_I2C ? 3u : 2u);
         return;
     default:
         /* Protection commands: readout protection is not modelled. */
-        rom_log(r, "rom: %s not modelled: NACK", hil_rom_cmd_name(cmd));
+        hil_rom_log(r, "rom: %s not modelled: NACK", hil_rom_cmd_name(cmd));
         rom_ack(r, out, HIL_ROM_NACK);
         rom_expect_cmd(r);
         return;
@@ -287,7 +297,7 @@ static void rom_address(struct hil_rom *r, struct hil_buf *out)
         ok = rom_readable(a, 1);
     }
     if (!ok) {
-        rom_log(r, "rom: NACK %s address 0x%08x (checksum %s)", hil_rom_cmd_name(r->cmd), a,
+        hil_rom_log(r, "rom: NACK %s address 0x%08x (checksum %s)", hil_rom_cmd_name(r->cmd), a,
                 rom_xor(r->buf, 4) == r->buf[4] ? "ok, invalid address" : "bad");
         rom_ack(r, out, HIL_ROM_NACK);
         rom_expect_cmd(r);
@@ -300,7 +310,7 @@ static void rom_address(struct hil_rom *r, struct hil_buf *out)
     } else if (r->cmd == HIL_ROM_WRITE) {
         rom_expect(r, ROM_S_WRITE_LEN, 1);
     } else {
-        rom_log(r, "rom: GO 0x%08x", a);
+        hil_rom_log(r, "rom: GO 0x%08x", a);
         r->go = true;
         r->go_addr = a;
     }
@@ -349,42 +359,31 @@ static void rom_write(struct hil_rom *r, struct hil_buf *out)
         ok = false;
     }
     if (!ok) {
-        rom_log(r, "rom: NACK WRITE MEMORY 0x%08x+%u", r->addr, len);
+        hil_rom_log(r, "rom: NACK WRITE MEMORY 0x%08x+%u", r->addr, len);
     }
     rom_ack(r, out, ok ? HIL_ROM_ACK : HIL_ROM_NACK);
     rom_expect_cmd(r);
 }
 
-static void rom_erase(struct hil_rom *r, struct hil_buf *out)
+/* @p n + 1 sector numbers, 2 bytes each MSB first, at @p p into
+ * @p sectors. @return false if one is past the F40x's 11. */
+static bool rom_sector_list(const uint8_t *p, uint32_t n, uint32_t *sectors, uint32_t *count)
 {
-    uint32_t n = (uint32_t)r->buf[0] << 8 | r->buf[1];
-    bool ok;
-    uint32_t sectors[LAYOUT_FLASH_SECTORS];
-    uint32_t count = 0;
-    if (n >= 0xFFF0u) {
-        /* Special erase: its checksum is the XOR of the two N bytes. */
-        ok = (n == 0xFFFFu || n == 0xFFFEu || n == 0xFFFDu) && rom_xor(r->buf, 2) == r->buf[2];
-        for (uint32_t s = 0; ok && s < LAYOUT_FLASH_SECTORS; s++) {
-            sectors[count++] = s;
+    *count = 0;
+    for (uint32_t i = 0; i <= n; i++) {
+        uint32_t s = (uint32_t)p[2 * i] << 8 | p[2 * i + 1];
+        if (s >= LAYOUT_FLASH_SECTORS || *count >= LAYOUT_FLASH_SECTORS) {
+            return false;
         }
-    } else {
-        uint32_t total = 2u + 2u * (n + 1u);
-        ok = rom_xor(r->buf, total) == r->buf[total];
-        for (uint32_t i = 0; ok && i <= n; i++) {
-            uint32_t s = (uint32_t)r->buf[2 + 2 * i] << 8 | r->buf[3 + 2 * i];
-            if (s >= LAYOUT_FLASH_SECTORS) {
-                ok = false;
-            } else if (count < LAYOUT_FLASH_SECTORS) {
-                sectors[count++] = s;
-            }
-        }
+        sectors[(*count)++] = s;
     }
-    if (!ok) {
-        rom_log(r, "rom: NACK EXTENDED ERASE (bad checksum or sector)");
-        rom_ack(r, out, HIL_ROM_NACK);
-        rom_expect_cmd(r);
-        return;
-    }
+    return true;
+}
+
+/* Erase @p count sectors through the flash hook, then the final ACK
+ * (none after a power cut; none on I2C with the erase_no_ack quirk). */
+static void rom_erase_sectors(struct hil_rom *r, struct hil_buf *out, const uint32_t *sectors, uint32_t count)
+{
     for (uint32_t i = 0; i < count; i++) {
         struct hil_flash_op op = {
             .kind = HIL_OP_ERASE,
@@ -397,8 +396,98 @@ static void rom_erase(struct hil_rom *r, struct hil_buf *out)
             return;
         }
     }
-    rom_ack(r, out, HIL_ROM_ACK);
     rom_expect_cmd(r);
+    if (r->link == HIL_ROM_LINK_I2C && (r->quirks & HIL_ROM_QUIRK_ERASE_NO_ACK) != 0) {
+        hil_rom_log(r, "rom: QUIRK erase_no_ack: %u sectors erased, the final ACK is not sent", count);
+        r->i2c_ack_lost = true;
+        r->i2c_lost_polled = false;
+        return;
+    }
+    rom_ack(r, out, HIL_ROM_ACK);
+}
+
+/* A special erase code (0xFFFF mass, 0xFFFE/0xFFFD bank 1/2: the F40x has
+ * one bank, each erases every sector). @return false if not a known code. */
+static bool rom_special_erase(uint32_t n, uint32_t *sectors, uint32_t *count)
+{
+    *count = 0;
+    if (n != 0xFFFFu && n != 0xFFFEu && n != 0xFFFDu) {
+        return false;
+    }
+    for (uint32_t s = 0; s < LAYOUT_FLASH_SECTORS; s++) {
+        sectors[(*count)++] = s;
+    }
+    return true;
+}
+
+static void rom_erase_nack(struct hil_rom *r, struct hil_buf *out, const char *why)
+{
+    hil_rom_log(r, "rom: NACK EXTENDED ERASE (%s)", why);
+    rom_ack(r, out, HIL_ROM_NACK);
+    rom_expect_cmd(r);
+}
+
+/* AN3155 3.8 / AN4286: N (2 bytes), then a special code's checksum or
+ * the sector list and the XOR of every byte, in one frame. */
+static void rom_erase(struct hil_rom *r, struct hil_buf *out)
+{
+    uint32_t n = (uint32_t)r->buf[0] << 8 | r->buf[1];
+    uint32_t sectors[LAYOUT_FLASH_SECTORS];
+    uint32_t count = 0;
+    bool ok;
+    if (n >= 0xFFF0u) {
+        /* Special erase: its checksum is the XOR of the two N bytes. */
+        ok = rom_special_erase(n, sectors, &count) && rom_xor(r->buf, 2) == r->buf[2];
+    } else {
+        uint32_t total = 2u + 2u * (n + 1u);
+        ok = rom_xor(r->buf, total) == r->buf[total] && rom_sector_list(&r->buf[2], n, sectors, &count);
+    }
+    if (!ok) {
+        rom_erase_nack(r, out, "bad checksum or sector");
+        return;
+    }
+    rom_erase_sectors(r, out, sectors, count);
+}
+
+/* AN4221 3.8: N (2 bytes) + their XOR came in: a special code erases
+ * now; otherwise ACK and wait for the list (2 (N+1) bytes + their XOR). */
+static void rom_erase_n_i2c(struct hil_rom *r, struct hil_buf *out)
+{
+    uint32_t n = (uint32_t)r->buf[0] << 8 | r->buf[1];
+    uint32_t sectors[LAYOUT_FLASH_SECTORS];
+    uint32_t count = 0;
+    if (rom_xor(r->buf, 2) != r->buf[2]) {
+        rom_erase_nack(r, out, "bad checksum of N");
+        return;
+    }
+    if (n >= 0xFFF0u) {
+        if (!rom_special_erase(n, sectors, &count)) {
+            rom_erase_nack(r, out, "unknown special code");
+            return;
+        }
+        rom_erase_sectors(r, out, sectors, count);
+        return;
+    }
+    if (n + 1u > LAYOUT_FLASH_SECTORS) {
+        rom_erase_nack(r, out, "more sectors than the F40x has");
+        return;
+    }
+    r->addr = n; /* kept for the list */
+    rom_ack(r, out, HIL_ROM_ACK);
+    rom_expect(r, ROM_S_ERASE_LIST_I2C, 2u * (n + 1u) + 1u);
+}
+
+static void rom_erase_list_i2c(struct hil_rom *r, struct hil_buf *out)
+{
+    uint32_t n = r->addr;
+    uint32_t sectors[LAYOUT_FLASH_SECTORS];
+    uint32_t count = 0;
+    uint32_t total = 2u * (n + 1u);
+    if (rom_xor(r->buf, total) != r->buf[total] || !rom_sector_list(r->buf, n, sectors, &count)) {
+        rom_erase_nack(r, out, "bad checksum or sector");
+        return;
+    }
+    rom_erase_sectors(r, out, sectors, count);
 }
 
 /* r->need bytes are in r->buf: act on them. */
@@ -408,12 +497,12 @@ static void rom_step(struct hil_rom *r, struct hil_buf *out)
     case ROM_S_SYNC:
         if (r->link == HIL_ROM_LINK_SPI && r->buf[0] == HIL_ROM_SPI_SOF) {
             r->synced = true;
-            rom_log(r, "rom: SPI synchronization 0x5A: ACK (AN4286)");
+            hil_rom_log(r, "rom: SPI synchronization 0x5A: ACK (AN4286)");
             rom_ack(r, out, HIL_ROM_ACK);
             rom_expect_cmd(r);
-        } else if (r->link != HIL_ROM_LINK_SPI && r->buf[0] == HIL_ROM_SYNC) {
+        } else if (r->link == HIL_ROM_LINK_USART && r->buf[0] == HIL_ROM_SYNC) {
             r->synced = true;
-            rom_log(r, "rom: 0x7F autobaud: ACK");
+            hil_rom_log(r, "rom: 0x7F autobaud: ACK");
             rom_ack(r, out, HIL_ROM_ACK);
             rom_expect_cmd(r);
         } else {
@@ -421,7 +510,7 @@ static void rom_step(struct hil_rom *r, struct hil_buf *out)
         }
         return;
     case ROM_S_CMD:
-        if (r->link != HIL_ROM_LINK_SPI && r->have == 1 && r->buf[0] == HIL_ROM_SYNC) {
+        if (r->link == HIL_ROM_LINK_USART && r->have == 1 && r->buf[0] == HIL_ROM_SYNC) {
             /* Section 2 / rom_an3155.h: a second 0x7F is answered NACK. */
             rom_ack(r, out, HIL_ROM_NACK);
             r->have = 0;
@@ -444,6 +533,10 @@ static void rom_step(struct hil_rom *r, struct hil_buf *out)
         rom_write(r, out);
         return;
     case ROM_S_ERASE_N: {
+        if (r->link == HIL_ROM_LINK_I2C) {
+            rom_erase_n_i2c(r, out);
+            return;
+        }
         uint32_t n = (uint32_t)r->buf[0] << 8 | r->buf[1];
         r->state = ROM_S_ERASE_LIST;
         r->need = n >= 0xFFF0u ? 3u : 2u + 2u * (n + 1u) + 1u;
@@ -457,6 +550,9 @@ static void rom_step(struct hil_rom *r, struct hil_buf *out)
     }
     case ROM_S_ERASE_LIST:
         rom_erase(r, out);
+        return;
+    case ROM_S_ERASE_LIST_I2C:
+        rom_erase_list_i2c(r, out);
         return;
     default:
         rom_expect_cmd(r);
@@ -503,7 +599,7 @@ void hil_rom_engine_byte(struct hil_rom *r, uint8_t b, struct hil_buf *out)
         return;
     }
     r->buf[r->have++] = b;
-    if (r->link != HIL_ROM_LINK_SPI && r->state == ROM_S_CMD && r->have == 1 && b == HIL_ROM_SYNC) {
+    if (r->link == HIL_ROM_LINK_USART && r->state == ROM_S_CMD && r->have == 1 && b == HIL_ROM_SYNC) {
         rom_step_unit(r, out);
         return;
     }
@@ -515,8 +611,40 @@ void hil_rom_engine_byte(struct hil_rom *r, uint8_t b, struct hil_buf *out)
     }
 }
 
+void hil_rom_select_i2c(struct hil_rom *r)
+{
+    r->link = HIL_ROM_LINK_I2C;
+    r->synced = true;
+    rom_expect_cmd(r);
+}
+
+bool hil_rom_engine_in_command(const struct hil_rom *r)
+{
+    return r->state != ROM_S_SYNC && r->state != ROM_S_CMD;
+}
+
+bool hil_rom_engine_partial(const struct hil_rom *r)
+{
+    return r->state != ROM_S_SYNC && r->have > 0;
+}
+
+void hil_rom_engine_abort(struct hil_rom *r, struct hil_buf *out, const char *why)
+{
+    hil_rom_log(r, "rom: %s: NACK, back to waiting for a command", why);
+    rom_ack(r, out, HIL_ROM_NACK);
+    rom_expect_cmd(r);
+}
+
 void hil_rom_feed(struct hil_rom *r, const uint8_t *in, size_t n, struct hil_buf *out)
 {
+    if (n > 1 && r->link == HIL_ROM_LINK_USART && (r->quirks & HIL_ROM_QUIRK_UART_BYTE_GAP) != 0 && !r->cut &&
+        !r->go) {
+        /* The byte after another without a gap is lost (an overrun). */
+        r->gap_lost += (uint32_t)(n - 1u);
+        hil_rom_log(r, "rom: QUIRK uart_byte_gap: %zu bytes back to back, %zu lost (%u in all)", n, n - 1u,
+                r->gap_lost);
+        n = 1;
+    }
     for (size_t i = 0; i < n && !r->cut && !r->go; i++) {
         hil_rom_engine_byte(r, in[i], out);
     }

@@ -72,11 +72,13 @@
 #define HIL_ROM_SPI_BUSY 0xA5u  /**< AN4286: MISO while the ROM has nothing to say (dummy/busy byte) */
 #define HIL_ROM_SPI_HOLD 0x100u /**< spi_q flag: one busy byte before this one (the master's dummy) */
 #define HIL_ROM_SPI_ACKB 0x200u /**< spi_q flag: an ACK/NACK; the master must answer 0x79 after it */
+#define HIL_ROM_I2C_VERSION 0x10u /**< AN4221 I2C bootloader protocol v1.0 (clock stretching; GET lists no no-stretch command) */
 
 /** Which link the ROM serves (AN2606: it locks to the first interface that syncs). */
 enum hil_rom_link {
     HIL_ROM_LINK_USART = 0, /**< AN3155: 0x7F, answers as a byte stream */
     HIL_ROM_LINK_SPI = 1,   /**< AN4286: 0x5A, answers clocked out by the master (rom_an4286.h) */
+    HIL_ROM_LINK_I2C = 2,   /**< AN4221: no sync byte; answers read by the master (rom_an4221.h) */
 };
 
 /** AN3155 command codes (section 3, Table 2). */
@@ -133,12 +135,22 @@ struct hil_rom {
     uint32_t cmd_count[256];
     bool synced;
     uint8_t link;             /**< enum hil_rom_link, fixed at init */
-    /* SPI framing (rom_an4286.c): answer bytes | HIL_ROM_SPI_* flags. */
+    uint32_t quirks;          /**< HIL_ROM_QUIRK_* (scenario/rom_quirks.h): field-observed ROM behaviour */
+    /* SPI framing (rom_an4286.c): answer bytes | HIL_ROM_SPI_* flags;
+     * I2C framing (rom_an4221.c): answer bytes, no flags. */
     uint16_t spi_q[2 * 260 + 32];
     uint32_t spi_qh, spi_qt;
     bool spi_seg;             /* the next answer byte starts a data phase */
     bool spi_sof;             /* SOF 0x5A of the current command frame seen */
     bool spi_wait_ack;        /* ACK/NACK clocked out: the master's 0x79 is due */
+    /* I2C framing (rom_an4221.c): bus time, in ns: every transaction adds
+     * its bit times at 400 kHz, a rom_late fault adds its delay. */
+    uint64_t bus_ns;
+    uint64_t ack_ns;          /**< bus time of the last ACK/NACK queued */
+    uint64_t late_ns;         /**< rom_late fault: the next parameter reaches the ROM this late */
+    bool i2c_ack_lost;        /**< erase_no_ack quirk: an erase's final ACK was never queued */
+    bool i2c_lost_polled;     /**< ... and one read since was NACKed at its address */
+    uint32_t gap_lost;        /**< uart_byte_gap quirk: bytes lost, arrived back to back */
     bool cut;                 /**< a flash verdict cut the power: nothing more happens */
     bool go;                  /**< GO was acknowledged: leave the ROM */
     uint32_t go_addr;
@@ -156,7 +168,9 @@ void hil_rom_init(struct hil_rom *r, struct hil_flash *flash, const struct hil_r
 
 /**
  * Feed bytes from the host; append the ROM's answers to @p out. After
- * r->cut or r->go nothing more is consumed or answered.
+ * r->cut or r->go nothing more is consumed or answered. The @p n bytes
+ * arrived back to back: with the uart_byte_gap quirk on USART only the
+ * first is taken, the rest are lost (counted in r->gap_lost).
  */
 void hil_rom_feed(struct hil_rom *r, const uint8_t *in, size_t n, struct hil_buf *out);
 
@@ -166,6 +180,31 @@ void hil_rom_feed(struct hil_rom *r, const uint8_t *in, size_t n, struct hil_buf
  * @p out; SPI answers go to r->spi_q (clocked out by rom_an4286.c).
  */
 void hil_rom_engine_byte(struct hil_rom *r, uint8_t b, struct hil_buf *out);
+
+/**
+ * Serve I2C from now on (AN2606: the interface addressed first; AN4221 2:
+ * no synchronization byte): link I2C, synced, waiting for a command.
+ */
+void hil_rom_select_i2c(struct hil_rom *r);
+
+/**
+ * @return true while a command waits for a parameter frame (address,
+ * length, data, erase list): the state the late_param_nack quirk times out.
+ */
+bool hil_rom_engine_in_command(const struct hil_rom *r);
+
+/** @return true if part of a frame (command pair, address, ...) has come. */
+bool hil_rom_engine_partial(const struct hil_rom *r);
+
+/**
+ * Abandon the current command: answer NACK and wait for the next command
+ * (AN4221: a parameter that came too late; an I2C write the ROM could not
+ * take). @p why goes to the event log.
+ */
+void hil_rom_engine_abort(struct hil_rom *r, struct hil_buf *out, const char *why);
+
+/** One line to the event log (the log hook), printf-style. */
+void hil_rom_log(struct hil_rom *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /** @return a static name for an AN3155 command ("WRITE MEMORY"), "?" if unknown. */
 const char *hil_rom_cmd_name(uint8_t cmd);

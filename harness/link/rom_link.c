@@ -114,7 +114,20 @@ static enum hil_rom_answer romlink_on_command(void *ctx, uint8_t cmd, uint32_t n
     }
     for (int i = 0; i < rl->nfaults && i < (int)(sizeof(rl->fired) / sizeof(rl->fired[0])); i++) {
         const struct hil_fault *f = &rl->faults[i];
-        if ((f->kind != HIL_FAULT_ROM_NACK && f->kind != HIL_FAULT_ROM_SILENT) || rl->fired[i]) {
+        if ((f->kind != HIL_FAULT_ROM_NACK && f->kind != HIL_FAULT_ROM_SILENT && f->kind != HIL_FAULT_ROM_LATE) ||
+            rl->fired[i]) {
+            continue;
+        }
+        if (f->rom_cmd == cmd && f->n == n && f->kind == HIL_FAULT_ROM_LATE) {
+            /* The parameter after this command comes late (bus time, rom_an4221.h). */
+            rl->fired[i] = true;
+            rl->rom->late_ns = (uint64_t)f->late_ms * 1000000u;
+            if (rl->rom->hooks.log != NULL) {
+                char line[96];
+                snprintf(line, sizeof(line), "rom: FAULT rom_late: the parameter after %s #%u comes %u ms late",
+                         hil_rom_cmd_name(cmd), n, f->late_ms);
+                rl->rom->hooks.log(rl->rom->hooks.ctx, line);
+            }
             continue;
         }
         if (f->rom_cmd == cmd && f->n == n) {

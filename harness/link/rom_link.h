@@ -39,7 +39,7 @@ struct hil_romlink {
     size_t line_len;
     char path[256];
     struct hil_romlink_ops ops;
-    /* Command faults of the current update step (rom_nack, rom_silent). */
+    /* Command faults of the current update step (rom_nack, rom_silent, rom_late). */
     const struct hil_fault *faults;
     int nfaults;
     bool fired[32];
@@ -66,7 +66,7 @@ int hil_romlink_enter(struct hil_romlink *rl, struct hil_flash *flash, const str
 /** Leave the ROM (power cut, or a reset with BOOT0 low). */
 void hil_romlink_leave(struct hil_romlink *rl);
 
-/** Arm the rom_nack / rom_silent faults of an update step (others ignored). */
+/** Arm the rom_nack / rom_silent / rom_late faults of an update step (others ignored). */
 void hil_romlink_arm(struct hil_romlink *rl, const struct hil_fault *faults, int nfaults);
 
 /** @return true if fault @p i of the armed list fired. */

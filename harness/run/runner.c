@@ -42,6 +42,8 @@
 #include "trace/runtrace.h"
 #include "link/rom_link.h"
 #include "link/rom_an4286.h"
+#include "link/rom_an4221.h"
+#include "link/i2c_link.h"
 #include "link/spi_link.h"
 #include "scenario/sweep.h"
 #include "target/glitch.h"
@@ -75,6 +77,7 @@ struct run_update {
     char json_path[PATH_MAX + 32]; /**< fotactl update --json (outcome.h `updater:`), "" if not asked */
     uint64_t started_dev_ms;       /**< device time when the updater was started */
     bool spi_master;               /**< the updater's link carries spi-emu transfers (spi_link.h) */
+    bool i2c_master;               /**< the updater's link carries i2c-emu transactions (i2c_link.h) */
     bool fota;                     /**< the update protocol (not a ROM's): the updater is held (hold.h) */
     struct hil_hold hold;          /**< held while the device owes an answer (hold.h) */
 };
@@ -120,6 +123,7 @@ struct run {
     struct run_update u;
     struct hil_runtrace rt;        /**< trace.pcap (runtrace.h) */
     struct hil_romlink rl;         /**< ROM-bootloader path: BOOT0/NRST control, emulated ROM */
+    struct hil_i2c i2c_bus;        /**< emulated I2C bus between the updater and the ROM (AN4221) */
     bool spi;                      /**< the update link is SPI (link: spi, or --link spi) */
     struct hil_spi spi_bus;        /**< emulated SPI bus between the updater and the slave */
     bool spi_drain;                /**< f407 SPI: READY rose, the harness clocks the answer out */
@@ -593,6 +597,9 @@ static void rom_log(void *ctx, const char *line)
 /* The ROM's framing decides the trace protocol: AN4286 on SPI1, AN3155 on USART1. */
 static enum hil_trace_proto rom_trace_proto(const struct run *r)
 {
+    if (r->rl.rom != NULL && r->rl.rom->link == HIL_ROM_LINK_I2C) {
+        return HIL_TRACE_PROTO_AN4221;
+    }
     return r->rl.rom != NULL && r->rl.rom->link == HIL_ROM_LINK_SPI ? HIL_TRACE_PROTO_AN4286
                                                                      : HIL_TRACE_PROTO_AN3155;
 }
@@ -620,8 +627,13 @@ static void spi_fault(void *ctx, enum hil_dir dir, enum hil_fault_kind kind, uin
 static int enter_rom(struct run *r)
 {
     struct hil_rom_hooks h = { .ctx = r, .on_flash_op = hook_flash_op, .log = rom_log, .on_unit = rom_unit };
-    evlog(r, "rom: BOOT0 high at reset: the emulated ST ROM bootloader answers on USART1 (AN3155) or SPI1 (AN4286), whichever syncs first (AN2606)");
-    return hil_romlink_enter(&r->rl, r->flash, &h);
+    evlog(r, "rom: BOOT0 high at reset: the emulated ST ROM bootloader answers on USART1 (AN3155), SPI1 (AN4286) or I2C1 (AN4221), whichever syncs first (AN2606)");
+    int rc = hil_romlink_enter(&r->rl, r->flash, &h);
+    if (rc == 0 && r->s->rom_quirks != 0) {
+        r->rl.rom->quirks = r->s->rom_quirks;
+        evlog(r, "rom: quirks 0x%x (rom_quirks:)", r->s->rom_quirks);
+    }
+    return rc;
 }
 
 /* NRST pulsed on boot.sock (or GO): restart into the ROM or into flash. */
@@ -660,6 +672,46 @@ static uint8_t rom_spi_clock(void *ctx, uint8_t mosi)
         evlog(r, "rom: SPI1 clocked before any sync: the ROM serves SPI (AN4286)");
     }
     return hil_rom_spi_clock(rom, mosi);
+}
+
+/* The ROM on I2C1 (AN4221): one write transaction (i2c_link.h). AN2606:
+ * an unsynced ROM serves the interface that is addressed first. */
+static enum hil_i2c_status rom_i2c_write(void *ctx, const uint8_t *b, size_t n, size_t *acked)
+{
+    struct run *r = ctx;
+    struct hil_rom *rom = r->rl.rom;
+    if (!rom->synced && rom->link != HIL_ROM_LINK_I2C) {
+        hil_rom_select_i2c(rom);
+        evlog(r, "rom: I2C1 addressed (0x%02x) before any sync: the ROM serves I2C (AN4221)", HIL_ROM_I2C_ADDR);
+    }
+    if (rom->link != HIL_ROM_LINK_I2C) {
+        return HIL_I2C_ADDR_NACK; /* the ROM locked to another interface */
+    }
+    return hil_rom_i2c_write(rom, b, n, acked);
+}
+
+/* One read transaction; a GO takes effect once its ACK was read. */
+static enum hil_i2c_status rom_i2c_read(void *ctx, uint8_t *b, size_t n)
+{
+    struct run *r = ctx;
+    struct hil_rom *rom = r->rl.rom;
+    if (rom->link != HIL_ROM_LINK_I2C) {
+        return HIL_I2C_ADDR_NACK;
+    }
+    return hil_rom_i2c_read(rom, b, n);
+}
+
+/* The updater is I2C master (i2c-emu): the ROM answers at 0x39 while the
+ * device sits in it; otherwise nobody is on the bus. */
+static void pump_i2c(struct run *r, const uint8_t *buf, size_t n)
+{
+    struct hil_i2c_slave rom = { .ctx = r, .addr = HIL_ROM_I2C_ADDR, .write = rom_i2c_write, .read = rom_i2c_read };
+    hil_i2c_from_master(&r->i2c_bus, r->rl.in_rom ? &rom : NULL, buf, n, &r->u.to_host);
+    struct hil_rom *rm = r->rl.rom;
+    if (r->rl.in_rom && rm->go && rm->spi_qh == rm->spi_qt) {
+        rm->go = false;
+        rom_nrst(r, false, "GO");
+    }
 }
 
 static void rom_feed(struct run *r, const uint8_t *buf, size_t n)
@@ -790,7 +842,9 @@ static void pump_from_updater(struct run *r)
 {
     uint8_t buf[4096];
     ssize_t got = read(r->u.master, buf, sizeof(buf));
-    if (got > 0 && r->rl.in_rom && r->u.spi_master) {
+    if (got > 0 && r->u.i2c_master) {
+        pump_i2c(r, buf, (size_t)got);
+    } else if (got > 0 && r->rl.in_rom && r->u.spi_master) {
         /* ST's ROM bootloader on SPI1 (AN4286): the bus clocks it byte by byte. */
         struct hil_buf none = { 0 };
         r->spi_bus.slave_clock = rom_spi_clock;
@@ -1299,23 +1353,24 @@ static int updater_argv(struct run *r, const struct hil_update *u, char **argv, 
 {
     int argc = 0;
     argv[argc++] = (char *)r->o->fotactl;
-    if (u->protocol == HIL_PROTO_AN3155 || u->protocol == HIL_PROTO_AN4286) {
+    if (u->protocol != HIL_PROTO_FOTA) {
         /* fotactl rom install drives BOOT0/NRST through the rig's boot.sock. */
         snprintf(bootctl, 300, "unix:%s", r->rl.path);
         argv[argc++] = "rom";
         argv[argc++] = "install";
         argv[argc++] = "--boot-ctl";
         argv[argc++] = bootctl;
-        if (u->protocol == HIL_PROTO_AN4286) {
+        if (u->protocol == HIL_PROTO_AN4286 || u->protocol == HIL_PROTO_AN4221) {
             argv[argc++] = "--proto";
-            argv[argc++] = "an4286";
+            argv[argc++] = u->protocol == HIL_PROTO_AN4286 ? "an4286" : "an4221";
         }
     } else {
         argv[argc++] = "update";
     }
     argv[argc++] = "--port";
     /* fotactl is the SPI master on spi-emu (spi_link.h) */
-    argv[argc++] = r->u.spi_master ? "spi-emu:" HIL_UPDATER_PORT : HIL_UPDATER_PORT;
+    argv[argc++] = r->u.spi_master ? "spi-emu:" HIL_UPDATER_PORT
+                   : r->u.i2c_master ? "i2c-emu:" HIL_UPDATER_PORT : HIL_UPDATER_PORT;
     for (int i = 0; i < u->nargs; i++) {
         argv[argc++] = u->args[i];
     }
@@ -1467,9 +1522,11 @@ static int update_arm(struct run *r, const struct hil_update *u, uint64_t image_
     hil_romlink_arm(&r->rl, u->faults, u->nfaults);
     hil_spi_init(&r->spi_bus, u->faults, u->nfaults);
     r->u.spi_master = (r->spi && u->protocol == HIL_PROTO_FOTA) || u->protocol == HIL_PROTO_AN4286;
+    r->u.i2c_master = u->protocol == HIL_PROTO_AN4221;
+    hil_i2c_init(&r->i2c_bus);
     r->u.fota = u->protocol == HIL_PROTO_FOTA;
     memset(&r->u.hold, 0, sizeof(r->u.hold));
-    if ((u->protocol == HIL_PROTO_AN3155 || u->protocol == HIL_PROTO_AN4286) && hil_romlink_listen(&r->rl, r->workdir) != 0) {
+    if (u->protocol != HIL_PROTO_FOTA && hil_romlink_listen(&r->rl, r->workdir) != 0) {
         return step_fail(r, "cannot serve %s/boot.sock: %s", r->workdir, strerror(errno));
     }
     for (int i = 0; i < u->nfaults; i++) {
@@ -1553,7 +1610,7 @@ static void describe_unfired(struct run *r, const struct hil_update *u, char *un
             }
             continue;
         }
-        if (f->kind == HIL_FAULT_ROM_NACK || f->kind == HIL_FAULT_ROM_SILENT) {
+        if (f->kind == HIL_FAULT_ROM_NACK || f->kind == HIL_FAULT_ROM_SILENT || f->kind == HIL_FAULT_ROM_LATE) {
             fired = hil_romlink_fired(&r->rl, i);
             if (!fired) {
                 size_t used = strlen(unfired);

@@ -50,6 +50,16 @@ const char *hil_sp_scalar(const yaml_node_t *n);
 /** @return true if @p n is a mapping. */
 bool hil_sp_is_mapping(const yaml_node_t *n);
 
+/**
+ * The items of sequence @p n.
+ * @return the number of items (*@p items: their node ids, for
+ *         hil_sp_item()); -1 after reporting `<what> must be a sequence`.
+ */
+int hil_sp_seq(struct pctx *c, yaml_node_t *n, const char *what, yaml_node_item_t **items);
+
+/** @return the node of id @p id (an item of hil_sp_seq()). */
+yaml_node_t *hil_sp_item(struct pctx *c, yaml_node_item_t id);
+
 /** @return the 1-based line of @p n. */
 int hil_sp_line(const yaml_node_t *n);
 

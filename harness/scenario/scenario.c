@@ -12,6 +12,7 @@
 #include "scenario/params.h"
 #include "scenario/fault_parse.h"
 #include "scenario/parse_util.h"
+#include "scenario/rom_quirks.h"
 #include "scenario/expect_parse.h"
 #include "scenario/fault_truncate.h"
 
@@ -331,6 +332,7 @@ static const struct name_val rom_cmd_names[] = {
 };
 static const struct name_val upd_proto_names[] = {
     { "fota", HIL_PROTO_FOTA }, { "an3155", HIL_PROTO_AN3155 }, { "an4286", HIL_PROTO_AN4286 },
+    { "an4221", HIL_PROTO_AN4221 },
 };
 static const struct name_val frame_type_names[] = {
     { "HELLO", PROTO_T_HELLO }, { "ENTER_UPDATE", PROTO_T_ENTER_UPDATE }, { "BEGIN", PROTO_T_BEGIN },
@@ -716,11 +718,13 @@ static int parse_power_cut(struct pctx *c, yaml_node_t *n, struct kv *kv, int cn
     return parse_cut_n(c, nn, f);
 }
 
-/* rom_nack, rom_silent: the Nth command `cmd` of the ROM path. */
+/* rom_nack, rom_silent, rom_late: the Nth command `cmd` of the ROM path
+ * (rom_late: its next parameter frame reaches the ROM `ms` late). */
 static int parse_rom_fault(struct pctx *c, yaml_node_t *n, struct kv *kv, int cnt, struct hil_fault *f)
 {
     struct kv *cm = find_kv(kv, cnt, "cmd");
     struct kv *nn = find_kv(kv, cnt, "n");
+    struct kv *ms = find_kv(kv, cnt, "ms");
     int v = 0;
     if (cm == NULL || nn == NULL) {
         return FAIL(c, n, "%s fault needs 'cmd' (get|get_version|get_id|read|go|write|erase) and 'n' "
@@ -730,6 +734,14 @@ static int parse_rom_fault(struct pctx *c, yaml_node_t *n, struct kv *kv, int cn
         return FOTA_EINVAL;
     }
     f->rom_cmd = (uint8_t)v;
+    if ((f->kind == HIL_FAULT_ROM_LATE) != (ms != NULL)) {
+        return FAIL(c, ms != NULL ? ms->knode : n, "'ms' %s", f->kind == HIL_FAULT_ROM_LATE ?
+                    "is required by a rom_late fault (bus ms the parameter comes late, 1..600000)" :
+                    "applies to rom_late only");
+    }
+    if (ms != NULL && (get_u32(c, ms->val, "ms", 1, &f->late_ms) != 0 || f->late_ms > 600000u)) {
+        return c->failed ? FOTA_EINVAL : FAIL(c, ms->val, "ms must be 1..600000");
+    }
     return get_u32(c, nn->val, "n", 1, &f->n);
 }
 
@@ -746,7 +758,7 @@ static const char *const pc_keys[] = { "on", "region", "n", "torn", "frame", "ty
                                        NULL };
 static const char *const co_keys[] = { "dir", "frame", "type", "byte", NULL };
 static const char *const link_keys[] = { "dir", "frame", "type", NULL };
-static const char *const rom_keys[] = { "cmd", "n", NULL };
+static const char *const rom_keys[] = { "cmd", "n", "ms", NULL };
 static const char *const spi_keys[] = { "transfer", "byte", "dir", "count", "value", NULL };
 static const char *const truncate_keys[] = { "after_bytes", "after_frames", "end", NULL };
 
@@ -757,6 +769,7 @@ static const struct fault_kind_row fault_kinds[] = {
     { { "disconnect", HIL_FAULT_DISCONNECT }, link_keys, parse_link_fault },
     { { "rom_nack", HIL_FAULT_ROM_NACK }, rom_keys, parse_rom_fault },
     { { "rom_silent", HIL_FAULT_ROM_SILENT }, rom_keys, parse_rom_fault },
+    { { "rom_late", HIL_FAULT_ROM_LATE }, rom_keys, parse_rom_fault },
     { { "spi_drop", HIL_FAULT_SPI_DROP }, spi_keys, parse_spi_fault },
     { { "spi_corrupt", HIL_FAULT_SPI_CORRUPT }, spi_keys, parse_spi_fault },
     { { "spi_cs_release", HIL_FAULT_SPI_CS_RELEASE }, spi_keys, parse_spi_fault },
@@ -795,7 +808,7 @@ static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
 {
     static const char *const keys[] = { "kind", "on", "region", "n", "torn", "dir", "frame", "type",
                                         "byte", "cmd", "transfer", "count", "value", "at_console", "at_ms",
-                                        "after_bytes", "after_frames", "end", NULL };
+                                        "after_bytes", "after_frames", "end", "ms", NULL };
     struct kv kv[HIL_MAX_KEYS];
     int cnt = mapping_pairs(c, n, "fault", keys, kv);
     if (cnt < 0) {
@@ -804,7 +817,7 @@ static int parse_fault(struct pctx *c, yaml_node_t *n, struct hil_fault *f)
     f->line = line_of(n);
     struct kv *k = find_kv(kv, cnt, "kind");
     if (k == NULL) {
-        return FAIL(c, n, "fault needs 'kind' (power_cut|corrupt|drop|disconnect|truncate|rom_nack|rom_silent|spi_*)");
+        return FAIL(c, n, "fault needs 'kind' (power_cut|corrupt|drop|disconnect|truncate|rom_nack|rom_silent|rom_late|spi_*)");
     }
     int v = 0;
     if (LOOKUP(c, k->val, "fault kind", fault_kinds, &v) != 0) {
@@ -926,6 +939,10 @@ static int parse_update(struct pctx *c, yaml_node_t *n, struct hil_update *u)
         for (int i = 0; i < u->nfaults; i++) {
             if (u->faults[i].kind == HIL_FAULT_DISCONNECT || u->faults[i].kind == HIL_FAULT_TRUNCATE) {
                 disconnects++;
+            }
+            if (u->faults[i].kind == HIL_FAULT_ROM_LATE && u->protocol != HIL_PROTO_AN4221) {
+                return fail_at(c, u->faults[i].line, "a rom_late fault needs protocol an4221 (the I2C bus "
+                               "keeps the time it delays)");
             }
         }
         if (disconnects > 1) {
@@ -1346,7 +1363,8 @@ static int parse_steps(struct pctx *c, yaml_node_t *seq, struct hil_scenario *s)
 static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario *s)
 {
     static const char *const keys[] = { "id", "description", "tags", "platforms", "timeout_ms",
-                                        "flash", "steps", "requires", "link", "sweep", "params", NULL };
+                                        "flash", "steps", "requires", "link", "sweep", "params", "rom_quirks",
+                                        NULL };
     s->line = line_of(root);
     s->timeout_ms = HIL_DEFAULT_SCENARIO_TIMEOUT_MS;
     s->flash.bootloader = xstrdup(HIL_DEFAULT_BOOTLOADER_BIN);
@@ -1383,6 +1401,9 @@ static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario
             return FOTA_EINVAL;
         }
         s->link = (enum hil_link)lv;
+    }
+    if ((k = find_kv(kv, cnt, "rom_quirks")) != NULL && hil_parse_rom_quirks(c, k->val, &s->rom_quirks) != 0) {
+        return FOTA_EINVAL;
     }
     k = find_kv(kv, cnt, "steps");
     if (k == NULL) {
@@ -1756,6 +1777,20 @@ const char *hil_sp_scalar(const yaml_node_t *n)
 bool hil_sp_is_mapping(const yaml_node_t *n)
 {
     return n != NULL && n->type == YAML_MAPPING_NODE;
+}
+
+int hil_sp_seq(struct pctx *c, yaml_node_t *n, const char *what, yaml_node_item_t **items)
+{
+    if (want_type(c, n, YAML_SEQUENCE_NODE, what) != 0) {
+        return -1;
+    }
+    *items = n->data.sequence.items.start;
+    return (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+}
+
+yaml_node_t *hil_sp_item(struct pctx *c, yaml_node_item_t id)
+{
+    return node(c, id);
 }
 
 int hil_sp_line(const yaml_node_t *n)

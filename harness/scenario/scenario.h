@@ -43,6 +43,8 @@ enum hil_fault_kind {
     HIL_FAULT_SPI_BIT_SHIFT = 11,
     HIL_FAULT_TRUNCATE = 12, /**< stop the transfer: DATA after `after_frames` / `after_bytes` withheld,
                                   the updater's side closed, END sent in its place if `end` (proxy.h) */
+    HIL_FAULT_ROM_LATE = 13, /**< ROM path: the parameter after the Nth command `cmd` reaches the ROM
+                                  `ms` of bus time late (rom_an4221.h; the late_param_nack quirk) */
 };
 
 /** The update link a scenario runs over (`link:`, or fota-hil run --link). */
@@ -93,6 +95,7 @@ struct hil_fault {
     uint32_t byte;                /**< corrupt: offset in the frame (0 = SYNC0) */
     /* rom_nack, rom_silent (n above is the 1-based count of that command) */
     uint8_t rom_cmd;              /**< AN3155 command code (enum hil_rom_cmd) */
+    uint32_t late_ms;             /**< rom_late: bus ms the parameter comes late */
     /* power_cut placement other than at an op or a frame (fault_parse.h) */
     enum hil_fault_at at;
     char *at_console;             /**< HIL_AT_CONSOLE: the regex (source text) */
@@ -126,6 +129,7 @@ enum hil_update_proto {
     HIL_PROTO_FOTA = 0,      /**< fotactl update: the fota-hil protocol (proto.h) */
     HIL_PROTO_AN3155 = 1,    /**< fotactl rom install: ST's ROM bootloader over USART */
     HIL_PROTO_AN4286 = 2,    /**< fotactl rom install --proto an4286: ST's ROM bootloader over SPI1 */
+    HIL_PROTO_AN4221 = 3,    /**< fotactl rom install --proto an4221: ST's ROM bootloader over I2C1 (i2c-emu) */
 };
 
 /** What an update step expects from the updater. */
@@ -210,6 +214,7 @@ struct hil_scenario {
     int nplatforms;
     uint32_t timeout_ms;
     enum hil_link link;           /**< `link: uart|spi`, default uart */
+    uint32_t rom_quirks;          /**< `rom_quirks:`, HIL_ROM_QUIRK_* bits (rom_quirks.h) */
     struct {
         char *bootloader;         /**< NULL: none */
         char *slot_a;             /**< NULL: erased */

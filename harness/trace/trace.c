@@ -490,7 +490,7 @@ const char *hil_trace_fault_name(enum hil_trace_fault_kind k)
 
 const char *hil_trace_proto_name(enum hil_trace_proto p)
 {
-    static const char *const names[] = { "fota", "an3155", "an4286" };
+    static const char *const names[] = { "fota", "an3155", "an4286", "an4221" };
     return (unsigned)p < sizeof(names) / sizeof(names[0]) ? names[p] : "?";
 }
 

@@ -89,6 +89,7 @@ enum hil_trace_proto {
     HIL_TRACE_PROTO_FOTA = 0,   /**< fota-hil update protocol (proto.h frames) */
     HIL_TRACE_PROTO_AN3155 = 1, /**< ST ROM bootloader, USART (AN3155) */
     HIL_TRACE_PROTO_AN4286 = 2, /**< ST ROM bootloader, SPI (AN4286) */
+    HIL_TRACE_PROTO_AN4221 = 3, /**< ST ROM bootloader, I2C (AN4221); a unit is a protocol frame, not a transaction */
 };
 
 /** The FRAME/FAULT flag bits for protocol @p proto on link @p spi. */
@@ -310,6 +311,6 @@ const char *hil_trace_kind_name(enum hil_trace_kind k);
 const char *hil_trace_dir_name(enum hil_trace_dir d);
 const char *hil_trace_fault_name(enum hil_trace_fault_kind k);
 const char *hil_trace_power_name(enum hil_trace_power ev);
-const char *hil_trace_proto_name(enum hil_trace_proto p);   /**< "fota", "an3155", "an4286" */
+const char *hil_trace_proto_name(enum hil_trace_proto p);   /**< "fota", "an3155", "an4286", "an4221" */
 
 #endif /* HIL_TRACE_H */

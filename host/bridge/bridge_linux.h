@@ -93,6 +93,7 @@ enum fb_via {
     FB_VIA_PROTO = 0,           /**< the fota-hil bootloader protocol (fh_update) */
     FB_VIA_AN3155,              /**< ST ROM over USART, BOOT0/NRST via bootctl */
     FB_VIA_AN4286,              /**< ST ROM over SPI */
+    FB_VIA_AN4221,              /**< ST ROM over I2C (port i2c-emu:PORT or i2c-dev:/dev/i2c-N) */
 };
 
 /** Delivery settings and the link factory. */

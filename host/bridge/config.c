@@ -26,7 +26,7 @@ static const struct fbc_key fbc_keys[] = {
     FBC_S(trigger_topic, "topic whose messages ask for a check now (default fota/trigger; '' = none)"),
     FBC_S(client_id, "MQTT client id (default fota-bridge)"),
     FBC_S(device, "device link: fh_link_open() spec (tcp:H:P, unix:PATH, /dev/ttyX, spi-emu:PATH, spidev:DEV)"),
-    FBC_S(via, "delivery: proto (the fota-hil bootloader), an3155 or an4286 (ST ROM) (default proto)"),
+    FBC_S(via, "delivery: proto (the fota-hil bootloader), an3155, an4286 or an4221 (ST ROM) (default proto)"),
     FBC_S(bootctl, "BOOT0/NRST control for the ROM paths: unix:PATH or none (default none)"),
     FBC_N(baud, 4000000u, "serial speed, bits/s (default 115200)"),
     FBC_N(chunk, 16777216u, "bytes per ranged GET (default 65536)"),
@@ -181,8 +181,9 @@ int fbc_check(const struct fbc *c, struct fh_msg *m)
     if (c->device[0] == '\0') {
         return fh_msg_set(m, FOTA_EINVAL, "device is required");
     }
-    if (strcmp(c->via, "proto") != 0 && strcmp(c->via, "an3155") != 0 && strcmp(c->via, "an4286") != 0) {
-        return fh_msg_set(m, FOTA_EINVAL, "via '%s': expected proto, an3155 or an4286", c->via);
+    if (strcmp(c->via, "proto") != 0 && strcmp(c->via, "an3155") != 0 && strcmp(c->via, "an4286") != 0 &&
+        strcmp(c->via, "an4221") != 0) {
+        return fh_msg_set(m, FOTA_EINVAL, "via '%s': expected proto, an3155, an4286 or an4221", c->via);
     }
     if (c->chunk == 0) {
         return fh_msg_set(m, FOTA_EINVAL, "chunk must be at least 1");

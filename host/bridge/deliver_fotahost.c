@@ -3,7 +3,7 @@
  *   - FB_VIA_PROTO: fh_update() (fota/proto.h), never FRESH first, so a
  *     delivery after a bridge restart meets the device's BEGIN resume
  *     check (docs/ARCHITECTURE.md "Resume");
- *   - FB_VIA_AN3155 / FB_VIA_AN4286: fh_rom_install() with BOOT0/NRST
+ *   - FB_VIA_AN3155 / FB_VIA_AN4286 / FB_VIA_AN4221: fh_rom_install() with BOOT0/NRST
  *     through fh_bootctl (the slot is erased and rewritten whole; its
  *     metadata record is appended only after the last block, so a cut
  *     install is never booted).
@@ -59,7 +59,8 @@ static int deliver_rom(struct fb_deliver *d, struct fh_link *l, const uint8_t *i
     if (rc != 0) {
         return rc;
     }
-    fh_rom_init(&r, d->via == FB_VIA_AN4286 ? &fh_an4286_ops : &fh_an3155_ops, l);
+    fh_rom_init(&r, d->via == FB_VIA_AN4286 ? &fh_an4286_ops : d->via == FB_VIA_AN4221 ? &fh_an4221_ops
+                                                              : &fh_an3155_ops, l);
     progress(pctx, 0, (uint32_t)len);
     rc = fh_rom_install(&r, strcmp(spec, "none") == 0 ? NULL : bc, img, len, &io, &res, m);
     if (rc == 0) {

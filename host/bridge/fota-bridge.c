@@ -98,7 +98,8 @@ static int fb_start(struct fb_daemon *d, struct fh_msg *m)
         d->mqtt.bridge = &d->b;
     }
     d->dev.via = strcmp(d->c.via, "an3155") == 0 ? FB_VIA_AN3155
-                 : strcmp(d->c.via, "an4286") == 0 ? FB_VIA_AN4286 : FB_VIA_PROTO;
+                 : strcmp(d->c.via, "an4286") == 0 ? FB_VIA_AN4286
+                 : strcmp(d->c.via, "an4221") == 0 ? FB_VIA_AN4221 : FB_VIA_PROTO;
     d->dev.port = d->c.device;
     d->dev.baud = d->c.baud;
     d->dev.bootctl = d->c.bootctl;

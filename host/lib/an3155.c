@@ -8,9 +8,14 @@
  *       frame is answered by one byte, ACK 0x79 or NACK 0x1F; data from
  *       the ROM follows its ACK directly.
  */
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+#include <linux/sockios.h>
 #include "stm32rom.h"
 
 #define AN3155_SYNC 0x7Fu
+#define AN3155_DRAIN_POLL_US 50u
 
 /* Read exactly @p len bytes within @p timeout_ms. */
 static int an3155_read_all(struct fh_rom *r, uint8_t *buf, size_t len, uint32_t timeout_ms, const char *what,
@@ -38,9 +43,40 @@ static int an3155_read_all(struct fh_rom *r, uint8_t *buf, size_t len, uint32_t 
     return 0;
 }
 
+/* Wait until the byte written last has left: tcdrain() on a serial port;
+ * on a socket (the rig) until the peer has read it (SIOCOUTQ 0), at most
+ * r->timeout_ms. Without a descriptor: nothing to wait for. */
+static void an3155_drain(struct fh_rom *r)
+{
+    int fd = r->link->fd;
+    int queued = 0;
+    uint32_t start = fh_now_ms();
+    if (fd < 0 || (isatty(fd) && tcdrain(fd) == 0)) {
+        return;
+    }
+    while (ioctl(fd, SIOCOUTQ, &queued) == 0 && queued > 0 && fh_now_ms() - start < r->timeout_ms) {
+        usleep(AN3155_DRAIN_POLL_US);
+    }
+}
+
+/* Some parts need a gap between the bytes they receive (issue 12): byte
+ * by byte, each drained, then r->byte_gap_us of silence. */
+static int an3155_send_gapped(struct fh_rom *r, const uint8_t *b, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        int rc = fh_link_write(r->link, &b[i], 1);
+        if (rc != 0) {
+            return rc;
+        }
+        an3155_drain(r);
+        usleep(r->byte_gap_us);
+    }
+    return 0;
+}
+
 static int an3155_send(struct fh_rom *r, const uint8_t *b, size_t len, const char *what, struct fh_msg *m)
 {
-    int rc = fh_link_write(r->link, b, len);
+    int rc = r->byte_gap_us > 0 ? an3155_send_gapped(r, b, len) : fh_link_write(r->link, b, len);
     if (rc != 0) {
         return fh_msg_set(m, rc, "an3155: %s: link write failed: %s", what, fota_strerror(rc));
     }

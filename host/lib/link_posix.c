@@ -312,6 +312,9 @@ int fh_link_open(const char *spec, uint32_t baud, struct fh_link **out, struct f
     if (strncmp(spec, "spi-emu:", 8) == 0 || strncmp(spec, "spidev:", 7) == 0) {
         return fh_link_open_spi(spec, out, m); /* link_spi.c */
     }
+    if (strncmp(spec, "i2c-emu:", 8) == 0 || strncmp(spec, "i2c-dev:", 8) == 0) {
+        return fh_link_open_i2c(spec, out, m); /* link_i2c.c */
+    }
     if (strncmp(spec, "tcp:", 4) == 0) {
         char hp[256];
         char *colon;

@@ -255,6 +255,55 @@ static int rom_pick_slot(struct fh_rom *r, const struct fh_rom_install_opts *o, 
     return 0;
 }
 
+/* @return true if [addr, addr + len) reads erased (0xFF); false if not,
+ * or if reading failed. */
+static bool rom_blank(struct fh_rom *r, uint32_t addr, uint32_t len)
+{
+    uint8_t buf[FH_ROM_MAX_BLOCK];
+    for (uint32_t off = 0; off < len; off += FH_ROM_MAX_BLOCK) {
+        uint32_t n = len - off < FH_ROM_MAX_BLOCK ? len - off : FH_ROM_MAX_BLOCK;
+        int rc;
+        ROM_RETRY(r, rc, NULL, r->ops->read(r, addr + off, buf, n, NULL));
+        for (uint32_t i = 0; rc == 0 && i < n; i++) {
+            rc = buf[i] == LAYOUT_FLASH_ERASED ? 0 : FOTA_EFLASH;
+        }
+        if (rc != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * EXTENDED ERASE of @p sectors with retries. An erase answered NACK or
+ * nothing (over I2C some parts never send its final ACK, and answer 0x1F
+ * to every poll after, though the erase succeeded: issue 12) is checked
+ * by reading back [@p addr, + @p len), the range the install writes next:
+ * erased, it counts as done (r->erase_unacked). Otherwise it is retried.
+ * @return 0; FOTA_EFLASH (still not erased after the retries); link errors.
+ */
+static int rom_erase_checked(struct fh_rom *r, const uint16_t *sectors, uint32_t n, uint32_t addr, uint32_t len,
+                             struct fh_msg *m)
+{
+    int rc = 0;
+    for (uint32_t try_ = 0; try_ <= r->retries; try_++) {
+        rc = r->ops->erase(r, sectors, n, m);
+        if (rc == 0 || (rc != FOTA_EPROTO && rc != FOTA_ETIMEOUT)) {
+            return rc;
+        }
+        fh_rom_flush(r);
+        if (rom_blank(r, addr, len)) {
+            r->erase_unacked++;
+            if (r->verbose) {
+                fprintf(stderr, "%s: erase not acknowledged (%s), but 0x%08x+%u reads erased: done\n",
+                        r->ops->name, m != NULL ? m->text : "?", addr, len);
+            }
+            return 0;
+        }
+    }
+    return rc == FOTA_EPROTO ? FOTA_EFLASH : rc;
+}
+
 /* Step 4: erase the slot's sectors the image needs (RM0090 Table 5). */
 static int rom_erase_slot(struct fh_rom *r, uint32_t slot, size_t len, struct fh_msg *m)
 {
@@ -269,23 +318,25 @@ static int rom_erase_slot(struct fh_rom *r, uint32_t slot, size_t len, struct fh
             sectors[nsec++] = (uint16_t)sn;
         }
     }
-    ROM_RETRY(r, rc, m, r->ops->erase(r, sectors, nsec, m));
-    if (rc != 0) {
-        rc = rc == FOTA_EPROTO ? FOTA_EFLASH : rc;
-    }
+    rc = rom_erase_checked(r, sectors, nsec, base, (uint32_t)len, m);
     return rc;
 }
 
-/* Step 5: program, 256 bytes per WRITE MEMORY (the last padded with 0xFF to a word). */
+/* Step 5: program, r->write_block bytes per WRITE MEMORY (256; AN4221
+ * 64), the last padded with 0xFF to a word. */
 static int rom_program(struct fh_rom *r, uint32_t base, const uint8_t *img, size_t len,
                        const struct fh_rom_install_opts *o, struct fh_rom_install_result *res,
                        struct fh_msg *m)
 {
     uint8_t block[FH_ROM_MAX_BLOCK], back[FH_ROM_MAX_BLOCK];
+    uint32_t bs = r->write_block;
     int rc;
 
-    for (size_t off = 0; off < len; off += FH_ROM_MAX_BLOCK) {
-        uint32_t n = (uint32_t)(len - off < FH_ROM_MAX_BLOCK ? len - off : FH_ROM_MAX_BLOCK);
+    if (bs < 4u || bs > FH_ROM_MAX_BLOCK || (bs % 4u) != 0) {
+        return fh_msg_set(m, FOTA_EINVAL, "rom: write block of %u bytes (4..256, a multiple of 4)", (unsigned)bs);
+    }
+    for (size_t off = 0; off < len; off += bs) {
+        uint32_t n = (uint32_t)(len - off < bs ? len - off : bs);
         uint32_t padded = (n + 3u) & ~3u;
         memset(block, 0xFF, sizeof(block));
         memcpy(block, img + off, n);
@@ -338,7 +389,7 @@ static int rom_commit_meta(struct fh_rom *r, const uint8_t *img, const struct ro
     rec.mr_crc32 = meta_record_crc(&rec);
     if (pos->erase_sector >= 0) {
         uint16_t es = (uint16_t)pos->erase_sector;
-        ROM_RETRY(r, rc, m, r->ops->erase(r, &es, 1, m));
+        rc = rom_erase_checked(r, &es, 1, pos->addr, sizeof(rec), m);
         if (rc != 0) {
             return rc;
         }

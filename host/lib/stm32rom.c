@@ -91,6 +91,9 @@ int fh_rom_cmd_sync(struct fh_rom *r, struct fh_msg *m)
 {
     const struct fh_rom_framing *f = rom_framing(r);
     uint8_t a = 0;
+    if (f->sync_fn != NULL) {
+        return f->sync_fn(r, m);
+    }
     int rc = f->send(r, &f->sync, 1, "sync", m);
     if (rc == 0) {
         rc = f->wait_ack(r, r->timeout_ms, "sync", &a, m);
@@ -180,6 +183,16 @@ int fh_rom_cmd_erase(struct fh_rom *r, const uint16_t *sectors, uint32_t n, stru
     }
     frame[len++] = (uint8_t)((n - 1u) >> 8);
     frame[len++] = (uint8_t)(n - 1u);
+    if (rom_framing(r)->erase_n_csum) {
+        /* AN4221 3.8: N + XOR, ACKed, then the list + its own XOR. */
+        rc = rom_cmd(r, ROM_EXT_ERASE, m);
+        rc = rc != 0 ? rc : rom_block(r, frame, 2, r->timeout_ms, "EXTENDED ERASE N", m);
+        for (len = 0; rc == 0 && len < 2u * n; len += 2) {
+            frame[len] = (uint8_t)(sectors[len / 2] >> 8);
+            frame[len + 1] = (uint8_t)sectors[len / 2];
+        }
+        return rc != 0 ? rc : rom_block(r, frame, len, r->erase_timeout_ms, "EXTENDED ERASE", m);
+    }
     for (uint32_t i = 0; i < n; i++) {
         frame[len++] = (uint8_t)(sectors[i] >> 8);
         frame[len++] = (uint8_t)sectors[i];
@@ -200,7 +213,11 @@ void fh_rom_init(struct fh_rom *r, const struct fh_rom_ops *ops, struct fh_link 
     *r = (struct fh_rom){
         .ops = ops, .link = link, .timeout_ms = FH_ROM_DEFAULT_TIMEOUT_MS,
         .erase_timeout_ms = FH_ROM_DEFAULT_ERASE_TIMEOUT_MS, .retries = FH_ROM_DEFAULT_RETRIES,
+        .i2c_addr = FH_ROM_I2C_ADDR, .write_block = FH_ROM_MAX_BLOCK,
     };
+    if (ops != NULL && ops->framing != NULL && ops->framing->write_block != 0) {
+        r->write_block = ops->framing->write_block;
+    }
 }
 
 void fh_rom_flush(struct fh_rom *r)

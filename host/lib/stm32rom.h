@@ -4,15 +4,18 @@
  * by its transports (private to libfotahost; the public face is
  * fotahost/rom.h).
  *
- * AN3155 (USART) and AN4286 (SPI) carry the same commands with the same
+ * AN3155 (USART), AN4286 (SPI) and AN4221 (I2C) carry the same commands with the same
  * frames: command byte + complement, ACK 0x79 / NACK 0x1F after every
  * frame, address 4 bytes MSB first + XOR, N + complement, N + data + XOR,
  * sector list + XOR (AN3155 section 3 = AN4286 section 3). host/lib/stm32rom.c
  * implements them once, over the small framing interface below; a
- * transport (host/lib/an3155.c, host/lib/an4286.c) only says how bytes
+ * transport (host/lib/an3155.c, host/lib/an4286.c, host/lib/an4221.c) only says how bytes
  * travel: how a command frame starts, how an ACK is waited for, how a data
  * phase is clocked in. The harness side has the same split
- * (harness/link/rom_an3155.c: one command engine; harness/link/rom_an4286.c: SPI).
+ * (harness/link/rom_an3155.c: one command engine; harness/link/rom_an4286.c: SPI;
+ * harness/link/rom_an4221.c: I2C). AN4221 differs in two places: no sync
+ * byte (sync_fn) and an EXTENDED ERASE whose N has a checksum of its own
+ * (erase_n_csum).
  */
 #ifndef FOTAHOST_STM32ROM_H
 #define FOTAHOST_STM32ROM_H
@@ -32,6 +35,19 @@ struct fh_rom_framing {
     /** The synchronization byte (AN3155 2: 0x7F; AN4286 2.1: 0x5A),
      *  sent alone and answered like a frame (wait_ack). */
     uint8_t sync;
+    /**
+     * Optional: synchronise another way (AN4221 has no sync byte); then
+     * fh_rom_cmd_sync() calls this instead of sending @c sync.
+     * @return as fh_rom_ops.sync.
+     */
+    int (*sync_fn)(struct fh_rom *r, struct fh_msg *m);
+    /** EXTENDED ERASE sends N (2 bytes) + their XOR as a frame of its own,
+     *  ACKed, before the sector list + its XOR (AN4221 3.8; stm32flash's
+     *  PORT_NPAG_CSUM). false: N and the list in one frame (AN3155 3.8). */
+    bool erase_n_csum;
+    /** Bytes per WRITE MEMORY the install uses by default (0: 256).
+     *  AN4221: 64, writes of 128 bytes or more fail on some parts. */
+    uint32_t write_block;
     /**
      * Send the frame of command @p cmd: the command byte and its
      * complement (AN3155 3), after SOF 0x5A on SPI (AN4286 3). No ACK.

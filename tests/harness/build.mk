@@ -47,8 +47,13 @@ QEMU_TESTS += $(HIL_TEST_DIR)/target_qemu-test
 
 # The emulated ST ROM bootloader (AN3155): unit tests, our host master
 # against it, and Debian's stm32flash over a pty (the independent check).
+# tests/fakes/fake_rom.c: the emulated ROM over a fresh flash model, for the
+# three rom_*-test files (tests/bootloader links every fake: it resolves
+# hil_flash_init from the sim port's flash model).
+$(BUILD)/tests/fakes/fake_rom.o: HOST_CFLAGS += -Iharness
+$(HIL_TEST_DIR)/rom_%-test.o: HOST_CFLAGS += -Itests/fakes
 $(HIL_TEST_DIR)/rom_an3155-test.o: HOST_CFLAGS += -Ihost/include
-$(HIL_TEST_DIR)/rom_an3155-test: $(HIL_TEST_DIR)/rom_an3155-test.o $(BUILD)/harness/link/rom_an3155.o \
+$(HIL_TEST_DIR)/rom_an3155-test: $(HIL_TEST_DIR)/rom_an3155-test.o $(BUILD)/tests/fakes/fake_rom.o $(BUILD)/harness/link/rom_an3155.o \
 		$(BUILD)/harness/target/flashmodel.o $(BUILD)/harness/target/errmsg.o $(BUILD)/harness/link/proxy.o $(FOTAHOST_LIB) $(BUILD)/libfotacore.a
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS) -lpthread
 UNIT_TESTS += $(HIL_TEST_DIR)/rom_an3155-test
@@ -61,10 +66,19 @@ $(HIL_TEST_DIR)/rom_link-test: $(HIL_TEST_DIR)/rom_link-test.o $(BUILD)/harness/
 UNIT_TESTS += $(HIL_TEST_DIR)/rom_link-test
 
 # The same ROM on SPI1 (AN4286): byte-level unit tests.
-$(HIL_TEST_DIR)/rom_an4286-test: $(HIL_TEST_DIR)/rom_an4286-test.o $(BUILD)/harness/link/rom_an4286.o \
+$(HIL_TEST_DIR)/rom_an4286-test: $(HIL_TEST_DIR)/rom_an4286-test.o $(BUILD)/tests/fakes/fake_rom.o $(BUILD)/harness/link/rom_an4286.o \
 		$(BUILD)/harness/link/rom_an3155.o $(BUILD)/harness/target/flashmodel.o $(BUILD)/harness/target/errmsg.o $(BUILD)/harness/link/proxy.o $(BUILD)/libfotacore.a
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 UNIT_TESTS += $(HIL_TEST_DIR)/rom_an4286-test
+
+# The same ROM on I2C1 (AN4221) and the emulated I2C bus: transaction-level
+# tests, the quirks, and our AN4221 master against the model over i2c-emu.
+$(HIL_TEST_DIR)/rom_an4221-test.o: HOST_CFLAGS += -Ihost/include
+$(HIL_TEST_DIR)/rom_an4221-test: $(HIL_TEST_DIR)/rom_an4221-test.o $(BUILD)/tests/fakes/fake_rom.o $(BUILD)/harness/link/rom_an4221.o \
+		$(BUILD)/harness/link/i2c_link.o $(BUILD)/harness/link/rom_an3155.o $(BUILD)/harness/target/flashmodel.o \
+		$(BUILD)/harness/target/errmsg.o $(BUILD)/harness/link/proxy.o $(FOTAHOST_LIB) $(BUILD)/libfotacore.a
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS) -lpthread
+UNIT_TESTS += $(HIL_TEST_DIR)/rom_an4221-test
 
 # `make bench`: every update path for a 256 KB image, modelled on an F407
 # and measured in emulation where the rig emulates it.

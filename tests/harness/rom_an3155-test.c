@@ -29,6 +29,7 @@
 #include "fota/layout.h"
 #include "fota/meta.h"
 #include "fotahost/rom.h"
+#include "fake_rom.h"
 #include "link/rom_an3155.h"
 
 static struct hil_flash *fm;
@@ -37,22 +38,13 @@ static struct hil_rom *rom;
 static int setup(void **state)
 {
     (void)state;
-    fm = malloc(sizeof(*fm));
-    rom = malloc(sizeof(*rom));
-    if (fm == NULL || rom == NULL) {
-        return -1;
-    }
-    hil_flash_init(fm);
-    hil_rom_init(rom, fm, NULL);
-    return 0;
+    return fake_rom_new(&fm, &rom, hil_rom_init);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    free(fm);
-    free(rom);
-    return 0;
+    return fake_rom_free(fm, rom);
 }
 
 /* Feed @p n bytes, return the answer in @p ans (cap 512), its length. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fota/layout.h"
+#include "fake_rom.h"
 #include "link/rom_an4286.h"
 
 static struct hil_flash *fm;
@@ -22,22 +23,13 @@ static struct hil_rom *rom;
 static int setup(void **state)
 {
     (void)state;
-    fm = malloc(sizeof(*fm));
-    rom = malloc(sizeof(*rom));
-    if (fm == NULL || rom == NULL) {
-        return -1;
-    }
-    hil_flash_init(fm);
-    hil_rom_init_spi(rom, fm, NULL);
-    return 0;
+    return fake_rom_new(&fm, &rom, hil_rom_init_spi);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    free(fm);
-    free(rom);
-    return 0;
+    return fake_rom_free(fm, rom);
 }
 
 static void send_bytes(const uint8_t *b, size_t n)

@@ -9,6 +9,7 @@ HOST_UNIT_TESTS := \
 	$(HOST_TEST_DIR)/link-test \
 	$(HOST_TEST_DIR)/update-test \
 	$(HOST_TEST_DIR)/stm32rom-test \
+	$(HOST_TEST_DIR)/an4221-test \
 	$(HOST_TEST_DIR)/fotactl-test \
 	$(HOST_TEST_DIR)/e2e-test
 UNIT_TESTS += $(HOST_UNIT_TESTS)
@@ -34,6 +35,9 @@ $(HOST_TEST_DIR)/link-test: $(HOST_TEST_DIR)/link-test.o $(HOST_TEST_LIBS)
 	$(HOST_TEST_LINK)
 # stm32rom-test: the ROM masters against a scripted ROM (socketpair, pty).
 $(HOST_TEST_DIR)/stm32rom-test: $(HOST_TEST_DIR)/stm32rom-test.o $(HOST_TEST_LIBS)
+	$(HOST_TEST_LINK)
+# an4221-test: the I2C ROM master against scripted i2c-emu answers.
+$(HOST_TEST_DIR)/an4221-test: $(HOST_TEST_DIR)/an4221-test.o $(HOST_TEST_LIBS)
 	$(HOST_TEST_LINK)
 $(HOST_TEST_DIR)/update-test: $(HOST_TEST_DIR)/update-test.o $(HOST_TEST_DIR)/fake-target.o $(HOST_TEST_LIBS)
 	$(HOST_TEST_LINK)

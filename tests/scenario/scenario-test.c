@@ -20,6 +20,7 @@
 #include "fota/meta.h"
 #include "fota/proto.h"
 #include "scenario/scenario.h"
+#include "scenario/rom_quirks.h"
 
 static char err[1024];
 
@@ -297,6 +298,44 @@ static void test_parse_rom_path(void **state)
     hil_scenario_list_free(&l);
 }
 
+static void test_parse_rom_quirks_and_late(void **state)
+{
+    (void)state;
+    struct hil_scenario_list l;
+    struct hil_scenario *s = parse_ok(
+        "id: a.b\nrom_quirks: [erase_no_ack, i2c_write_128, late_param_nack, uart_byte_gap]\nsteps:\n"
+        "  - update:\n      image: x.img\n      protocol: an4221\n      faults:\n"
+        "        - {kind: rom_late, cmd: write, n: 2, ms: 1100}\n", &l);
+    assert_int_equal(s->rom_quirks, HIL_ROM_QUIRK_ERASE_NO_ACK | HIL_ROM_QUIRK_I2C_WRITE_128 |
+                                    HIL_ROM_QUIRK_LATE_PARAM_NACK | HIL_ROM_QUIRK_UART_BYTE_GAP);
+    assert_int_equal(s->steps[0].update.protocol, HIL_PROTO_AN4221);
+    assert_int_equal(s->steps[0].update.faults[0].kind, HIL_FAULT_ROM_LATE);
+    assert_int_equal(s->steps[0].update.faults[0].rom_cmd, 0x31);
+    assert_int_equal(s->steps[0].update.faults[0].late_ms, 1100);
+    hil_scenario_list_free(&l);
+    s = parse_ok("id: a.b\nrom_quirks: []\nsteps: [power_on]\n", &l);
+    assert_int_equal(s->rom_quirks, 0);
+    hil_scenario_list_free(&l);
+    parse_bad("id: a.b\nrom_quirks: erase_no_ack\nsteps: [power_on]\n",
+              "t.yaml:2: rom_quirks must be a list, got a scalar");
+    parse_bad("id: a.b\nrom_quirks:\n  - erase_no_ack\n  - sleepy\nsteps: [power_on]\n",
+              "t.yaml:4: rom_quirks: unknown quirk 'sleepy' (erase_no_ack|late_param_nack|i2c_write_128|uart_byte_gap)");
+    parse_bad("id: a.b\nrom_quirks: [erase_no_ack, erase_no_ack]\nsteps: [power_on]\n",
+              "t.yaml:2: rom_quirks: 'erase_no_ack' given twice");
+    parse_bad("id: a.b\nrom_quirks: [[x]]\nsteps: [power_on]\n", "t.yaml:2: rom_quirks: each item must be a quirk name");
+    parse_bad("id: a.b\nsteps:\n  - update:\n      image: x\n      protocol: an3155\n      faults:\n"
+              "        - {kind: rom_late, cmd: write, n: 1, ms: 5}\n",
+              "t.yaml:7: a rom_late fault needs protocol an4221");
+    parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: rom_late, cmd: write, n: 1}]}\n",
+              "t.yaml:3: 'ms' is required by a rom_late fault");
+    parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: rom_nack, cmd: write, n: 1, ms: 5}]}\n",
+              "t.yaml:3: 'ms' applies to rom_late only");
+    parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: rom_late, cmd: go, n: 1, ms: 0}]}\n",
+              "t.yaml:3: ms must be at least 1");
+    parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: rom_late, cmd: go, n: 1, ms: 600001}]}\n",
+              "t.yaml:3: ms must be 1..600000");
+}
+
 static void test_parse_spi_link_and_faults(void **state)
 {
     (void)state;
@@ -329,7 +368,7 @@ static void test_parse_rom_path_malformed(void **state)
     (void)state;
     parse_bad("id: a.b\nsteps:\n  - power_on: {boot0: up}\n", "t.yaml:3: boot0 must be one of low|high, got 'up'");
     parse_bad("id: a.b\nsteps:\n  - power_on: {boot1: high}\n", "t.yaml:3: unknown key 'boot1' in power_on");
-    parse_bad("id: a.b\nsteps:\n  - update: {image: x, protocol: an9999}\n", "update protocol must be one of fota|an3155|an4286, got 'an9999'");
+    parse_bad("id: a.b\nsteps:\n  - update: {image: x, protocol: an9999}\n", "update protocol must be one of fota|an3155|an4286|an4221, got 'an9999'");
     parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: rom_nack, cmd: write}]}\n",
               "rom_nack fault needs 'cmd'");
     parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: rom_nack, cmd: fly, n: 1}]}\n",
@@ -398,7 +437,7 @@ static void test_parse_malformed(void **state)
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {on: program}\n",
           "t.yaml:6: fault needs 'kind'" },
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: meteor}\n",
-          "t.yaml:6: fault kind must be one of power_cut|corrupt|drop|disconnect|rom_nack|rom_silent|spi_drop|spi_corrupt|spi_cs_release|spi_miso_stuck|spi_bit_shift|truncate, got 'meteor'" },
+          "t.yaml:6: fault kind must be one of power_cut|corrupt|drop|disconnect|rom_nack|rom_silent|rom_late|spi_drop|spi_corrupt|spi_cs_release|spi_miso_stuck|spi_bit_shift|truncate, got 'meteor'" },
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, n: 1}\n",
           "t.yaml:6: power_cut fault needs 'on'" },
         { "id: a.b\nsteps:\n  - update:\n      image: x\n      faults:\n        - {kind: power_cut, on: program}\n",
@@ -639,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_parse_update_resumed_at),
         cmocka_unit_test(test_parse_rom_path),
         cmocka_unit_test(test_parse_rom_path_malformed),
+        cmocka_unit_test(test_parse_rom_quirks_and_late),
         cmocka_unit_test(test_parse_spi_link_and_faults),
         cmocka_unit_test(test_parse_flash_variants),
         cmocka_unit_test(test_parse_multiple_documents),

@@ -10,6 +10,7 @@
 #ifndef FOTAHOST_LINK_H
 #define FOTAHOST_LINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "fotahost/common.h"
@@ -54,6 +55,7 @@ struct fh_link {
  *                       caller's parent set up, e.g. fota-hil); fh_link_close()
  *                       closes it
  *   - `spi-emu:PATH`, `spidev:DEV[@HZ]`  SPI master (fh_link_open_spi())
+ *   - `i2c-emu:PORT`, `i2c-dev:/dev/i2c-N`  I2C master (fh_link_open_i2c())
  *   - `serial:/dev/X` or any other path: serial port / pty slave, termios
  *     raw 8N1, no flow control, @p baud bits per second
  *
@@ -89,6 +91,42 @@ int fh_link_open_spi(const char *spec, struct fh_link **out, struct fh_msg *m);
  *         FOTA_EPROTO (spi-emu: malformed answer, or one cut short).
  */
 int fh_link_spi_xfer(struct fh_link *l, const uint8_t *mosi, uint8_t *miso, size_t len);
+
+/** Longest I2C transaction fh_link_i2c_xfer() carries, bytes. */
+#define FH_I2C_MAX_LEN 1024u
+
+/**
+ * I2C master transports (host/lib/link_i2c.c, docs/I2C_ROM.md). They move
+ * transactions, not a byte stream: the link's read and write operations
+ * return FOTA_ENOTSUP; use fh_link_i2c_xfer().
+ *   - `i2c-emu:PORT`  the rig's emulated I2C bus (fota-hil: `i2c-emu:fd:3`),
+ *     requests and answers over PORT, any fh_link_open() spec but i2c-*
+ *   - `i2c-dev:/dev/i2c-N`  Linux i2c-dev (I2C_RDWR); the adapter must do
+ *     plain I2C (I2C_FUNC_I2C), not only SMBus
+ * @return 0; FOTA_EINVAL (malformed spec); FOTA_EIO (open/connect or
+ *         I2C_FUNCS failed); FOTA_ENOTSUP (an SMBus-only adapter);
+ *         FOTA_ENOMEM.
+ */
+int fh_link_open_i2c(const char *spec, struct fh_link **out, struct fh_msg *m);
+
+/**
+ * One I2C transaction on a link from fh_link_open_i2c(): START, the 7-bit
+ * @p addr with R/W, @p len bytes, STOP (the master ACKs every byte it
+ * reads but the last).
+ * @param rd     true: read @p len bytes into @p buf; false: write @p buf
+ * @param len    write 0..FH_I2C_MAX_LEN (0 probes the address), read 1..
+ * @param acked  optional: receives the data bytes the slave ACKed (a
+ *               write cut short by a data NACK) or read
+ * @return 0; FOTA_EBUSY (address NACKed: nobody there, or a busy slave);
+ *         FOTA_EPROTO (a data byte NACKed; i2c-emu: a malformed answer,
+ *         the stream is lost); FOTA_ETIMEOUT (i2c-emu: no answer within
+ *         5 s, skipped when it comes; i2c-dev: bus timeout); FOTA_EINVAL
+ *         (not an I2C link, @p addr > 0x7F, @p len out of range; i2c-emu:
+ *         the rig called the request malformed); FOTA_EIO (i2c-dev ioctl
+ *         failed otherwise); link errors of the i2c-emu stream
+ *         (FOTA_ECONN, FOTA_EIO).
+ */
+int fh_link_i2c_xfer(struct fh_link *l, uint8_t addr, bool rd, uint8_t *buf, size_t len, size_t *acked);
 
 /** Serial port or pty slave at @p path. Errors as fh_link_open(). */
 int fh_link_open_serial(const char *path, uint32_t baud, struct fh_link **out, struct fh_msg *m);

@@ -2,8 +2,8 @@
  * @file rom.h
  * @brief Masters for ST's built-in ROM (system memory) bootloader, as a
  * product's ESP32 drives it: one command layer (host/lib/stm32rom.c) over
- * AN3155 USART framing (host/lib/an3155.c) and AN4286 SPI framing
- * (host/lib/an4286.c), and
+ * AN3155 USART framing (host/lib/an3155.c), AN4286 SPI framing
+ * (host/lib/an4286.c) and AN4221 I2C framing (host/lib/an4221.c), and
  * the ROM-path install of a fota-hil image (host/lib/rom_update.c):
  * assert BOOT0, pulse NRST, program the inactive slot, append the metadata
  * record that marks it pending, release BOOT0, reset; the fota-hil
@@ -11,7 +11,7 @@
  *
  * A protocol is a struct of operations (struct fh_rom_ops) so the install
  * procedure runs over any of the ROM's transports (AN3155 USART, AN4286
- * SPI). Every function returns 0 or an enum fota_err and says what went
+ * SPI, AN4221 I2C). Every function returns 0 or an enum fota_err and says what went
  * wrong in the optional struct fh_msg.
  */
 #ifndef FOTAHOST_ROM_H
@@ -28,6 +28,9 @@
 #define FH_ROM_NACK 0x1Fu
 #define FH_ROM_PID_F40X 0x0413u /**< STM32F405/407/415/417 product ID (AN2606) */
 #define FH_ROM_MAX_BLOCK 256u  /**< READ/WRITE MEMORY carry at most 256 bytes (AN3155 3.4, 3.6) */
+#define FH_ROM_BUSY 0x76u      /**< AN4221: busy, poll again (no-stretch commands) */
+#define FH_ROM_I2C_ADDR 0x39u  /**< AN4221: the ROM's 7-bit I2C1 address on F4 parts (AN2606) */
+#define FH_ROM_I2C_BLOCK 64u   /**< AN4221: WRITE MEMORY size; writes of 128 bytes or more fail on some parts */
 
 /** Default timeouts (ms). AN3155 gives none; these cover a sector erase
  *  (DS8626: 128 KB sector erase up to 4 s at x8, 2 s at x32) with margin. */
@@ -39,16 +42,18 @@ struct fh_rom;
 struct fh_rom_framing;
 
 /**
- * One ROM bootloader protocol. fh_an3155_ops and fh_an4286_ops are the
- * one command layer (host/lib/stm32rom.c: AN3155 section 3 = AN4286
- * section 3) over two framings (host/lib/an3155.c, host/lib/an4286.c).
+ * One ROM bootloader protocol. fh_an3155_ops, fh_an4286_ops and
+ * fh_an4221_ops are the one command layer (host/lib/stm32rom.c: AN3155
+ * section 3 = AN4286 section 3 = AN4221 section 3) over three framings
+ * (host/lib/an3155.c, host/lib/an4286.c, host/lib/an4221.c).
  *
  * Every operation waits at most r->timeout_ms for each answer of the ROM
  * (an erase's final ACK: r->erase_timeout_ms), tries once (the retries are the
  * caller's: fh_rom_install(), with fh_rom_flush() in between) and returns
  * 0 or an enum fota_err, saying what went wrong in the optional @p m:
- *   - FOTA_EINVAL: arguments out of range (nothing sent), or for AN4286 a
- *     link that is not SPI (fh_link_open_spi());
+  *   - FOTA_EINVAL: arguments out of range (nothing sent), or for AN4286 a
+ *     link that is not SPI (fh_link_open_spi()), for AN4221 one that is
+ *     not I2C (fh_link_open_i2c());
  *   - FOTA_EPROTO: a NACK (counted in r->nacks), an answer that is neither
  *     ACK nor NACK, a malformed answer (AN4286 over spi-emu: a bad
  *     transfer answer);
@@ -60,8 +65,9 @@ struct fh_rom_ops {
     const char *name;  /**< "an3155" */
     /**
      * Synchronise: AN3155 2 (0x7F, autobaud), AN4286 2.1 (0x5A, then the
-     * get-ACK procedure). ACK, or NACK (already synchronised: not counted
-     * in r->nacks), is success.
+     * get-ACK procedure), AN4221 2 (no sync byte: a GET VERSION, 3.2, must
+     * be answered ACK). ACK, or NACK (already synchronised: not counted
+     * in r->nacks), is success (AN4221: ACK only).
      * @return 0; FOTA_EPROTO (another answer); FOTA_ETIMEOUT; link errors.
      */
     int (*sync)(struct fh_rom *r, struct fh_msg *m);
@@ -90,7 +96,8 @@ struct fh_rom_ops {
      */
     int (*write)(struct fh_rom *r, uint32_t addr, const void *buf, uint32_t len, struct fh_msg *m);
     /**
-     * EXTENDED ERASE (AN3155 3.8, AN4286 3.7) of a list of sectors; the
+     * EXTENDED ERASE (AN3155 3.8, AN4286 3.7, AN4221 3.8: N + XOR as a
+     * frame of its own, then the list + XOR) of a list of sectors; the
      * last ACK comes once erased, within r->erase_timeout_ms.
      * @param sectors  @p n sector numbers (0..11 on the F40x, RM0090 Table 5)
      * @param n        1..12
@@ -120,11 +127,18 @@ struct fh_rom {
     uint32_t erase_timeout_ms;  /**< for the ACK of an erase */
     uint32_t retries;           /**< repeats of a command answered NACK or nothing */
     bool verbose;               /**< trace commands on stderr */
+    uint8_t i2c_addr;           /**< AN4221: the ROM's 7-bit address (default FH_ROM_I2C_ADDR) */
+    uint32_t write_block;       /**< bytes per WRITE MEMORY of fh_rom_install(): 4..256, a multiple
+                                     of 4 (default: the protocol's, 256; AN4221 FH_ROM_I2C_BLOCK) */
+    uint32_t byte_gap_us;       /**< AN3155: send byte by byte, each drained from the OS and followed
+                                     by this gap in microseconds (0: a frame in one write) */
     /* Counters (benchmark). */
     uint64_t bytes_out;
     uint64_t bytes_in;
     uint32_t commands;
     uint32_t nacks;
+    uint32_t busy_polls;        /**< AN4221: ACK polls NACKed at the address or answered BUSY */
+    uint32_t erase_unacked;     /**< erases without an ACK whose range read back erased (install) */
 };
 
 /** The AN3155 (USART) protocol: any byte link (serial port, pty, socket). */
@@ -134,6 +148,12 @@ extern const struct fh_rom_ops fh_an3155_ops;
  *  fh_link_spi_xfer() come through as they are (FOTA_ETIMEOUT, FOTA_EPROTO,
  *  FOTA_EIO). */
 extern const struct fh_rom_ops fh_an4286_ops;
+/** The AN4221 (I2C) protocol; its link must come from fh_link_open_i2c()
+ *  (every operation fails FOTA_EINVAL otherwise); the ROM is addressed at
+ *  r->i2c_addr. sync is a GET VERSION (AN4221 has no sync byte); an ACK
+ *  poll that is NACKed at the address or answered BUSY 0x76 is repeated
+ *  until the timeout (FOTA_ETIMEOUT). */
+extern const struct fh_rom_ops fh_an4221_ops;
 
 /**
  * Start a session: @p r filled with @p ops, @p link and the defaults
