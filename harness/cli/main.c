@@ -60,7 +60,7 @@ static const char usage_text[] =
     "      --qemu PATH         qemu-system-arm to use\n"
     "      --target stock|f407 QEMU machine: stock (Debian's netduinoplus2, peripherals served at\n"
     "                          breakpoints; default) or f407 (fota-hil's register-level fota-f407,\n"
-    "                          `make qemu`: the port's own FLASH/IWDG/RCC code runs; UART link only)\n"
+    "                          `make qemu`: the port's own FLASH/IWDG/RCC/SPI code runs, either link)\n"
     "      --work-dir DIR      workdirs go to DIR/<id>/ (default build/work)\n"
     "      --icount N          QEMU -icount shift (default 4; -1 disables)\n"
     "      --watchdog-scale X  wall ms per modelled watchdog ms (default 1.0; raise on slow hosts)\n"
