@@ -4,6 +4,7 @@
  * (see sweep_depth2.h).
  */
 #include "run/sweep_depth2.h"
+#include "run/sweep_record.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,7 @@ static int probe_one(const struct hil_scenario *s, const struct hil_run_opts *o,
     ro.journal = boot;
     ro.journal_step = 1;      /* the power_on after the window */
     ro.journal_through = 2;   /* and the step after it: the boot */
-    ro.icount_shift = -1;     /* as the clean run (sweep_run.c): the operations, not the timing */
+    ro.icount_shift = hil_sweep_record_icount(o); /* as the clean run: the operations, not the timing */
     struct hil_result res;
     int rc = hil_run_scenario(&ps, &ro, &res);
     if (rc == 0 && res.status != HIL_PASS) {
