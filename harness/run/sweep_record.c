@@ -31,8 +31,7 @@ static void record_one(struct hil_sweep_rec *r)
         return;
     }
     if (res.status != HIL_PASS) {
-        snprintf(r->err, sizeof(r->err), "the clean run of the sweep (up to step %d) failed: %s",
-                 r->opts.journal_step, res.message != NULL ? res.message : "?");
+        snprintf(r->err, sizeof(r->err), "%s", res.message != NULL ? res.message : "?");
     }
     hil_result_clear(&res);
 }
@@ -61,11 +60,11 @@ static void take(struct hil_sweep_rec *r, FILE *in, int status)
     }
     r->rc = 0;
     if (WIFSIGNALED(status)) {
-        snprintf(r->err, sizeof(r->err), "the worker recording the clean run of the sweep died (signal %d)",
+        snprintf(r->err, sizeof(r->err), "its recording worker died (signal %d)",
                  WTERMSIG(status));
     } else {
-        snprintf(r->err, sizeof(r->err), "the worker recording the clean run of the sweep exited (%d) "
-                 "without its journal", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        snprintf(r->err, sizeof(r->err), "its recording worker exited (%d) without "
+                 "the journal", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     }
 }
 

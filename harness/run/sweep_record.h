@@ -18,7 +18,7 @@ struct hil_sweep_rec {
     const struct hil_scenario *s; /**< the sweep's scenario */
     struct hil_run_opts opts;     /**< its options; .journal receives the journal, .journal_step names the step */
     int rc;                       /**< out: 0, or hil_run_scenario's error (FOTA_ENOMEM) */
-    char err[1024];               /**< out: why the clean run failed; "" when it passed */
+    char err[1024];               /**< out: why the run failed (its message); "" when it passed */
 };
 
 /**
@@ -38,9 +38,10 @@ int hil_sweep_record_icount(const struct hil_run_opts *o);
 
 /**
  * Record @p n clean runs, at most @p jobs at a time (<= 1: one after the
- * other in this process). A worker that dies or exits without handing
- * back its journal leaves rc 0 and a message in err that says so (the
- * caller reports it against that sweep's scenario).
+ * other in this process). A run that fails leaves its message in err; a
+ * worker that dies or exits without handing back its journal leaves rc 0
+ * and err "its recording worker died (signal N)" (the caller reports it
+ * against that sweep's scenario).
  * @return 0; FOTA_EIO (no worker could be started: no temporary file or
  *         fork failed; the recordings not started are marked in err).
  */

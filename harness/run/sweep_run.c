@@ -257,8 +257,10 @@ static void recording_of(struct hil_sweep_entry *e, const struct hil_run_opts *o
  * check (journal mode off when it failed). @return r->rc (a failure in @p err). */
 static int recorded(struct hil_sweep_entry *e, const struct hil_sweep_rec *r, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "%s", r->err);
-    if (r->rc == 0 && err[0] == '\0' && !e->journal.consistent) {
+    err[0] = '\0';
+    if (r->err[0] != '\0') {
+        snprintf(err, errlen, "the clean run of the sweep (up to step %d) failed: %.900s", e->sw.step, r->err);
+    } else if (r->rc == 0 && !e->journal.consistent) {
         snprintf(err, errlen, "the journal of step %d does not reproduce the flash at its end "
                  "(an operation escaped it): journal mode off for this sweep", e->sw.step);
         fprintf(stderr, "fota-hil: %s: %s\n", e->parent->id, err);
@@ -288,12 +290,12 @@ static void print_journal_line(const struct hil_sweep_entry *e)
 
 /* depth2: probe the first cuts' recovery boots and expand the cases
  * (sweep_depth2.h); a probe that failed fails the sweep, the others' cases run. */
-static int plan_depth2(struct hil_sweep_plan *plan, struct hil_sweep_entry *e, const struct hil_run_opts *o)
+static int plan_depth2(struct hil_sweep_plan *plan, struct hil_sweep_entry *e, const struct hil_run_opts *o, int jobs)
 {
     char err[1024] = "";
     struct hil_sweep *keep = e->parent->sweep;
     e->parent->sweep = &e->sw;
-    int rc = hil_sweep_depth2_plan(e->parent, o, &e->cases, &e->ncases, &e->boots, &e->nboots, err, sizeof(err));
+    int rc = hil_sweep_depth2_plan(e->parent, o, jobs, &e->cases, &e->ncases, &e->boots, &e->nboots, err, sizeof(err));
     e->parent->sweep = keep;
     if (rc == 0 && err[0] != '\0') {
         pre_fail(plan, e->parent, err);
@@ -388,7 +390,7 @@ static void plan_sweep(struct hil_sweep_plan *plan, struct hil_sweep_entry *e, c
         s->sweep = keep;
     }
     if (rc == 0 && err[0] == '\0' && e->sw.family == HIL_SWEEP_DEPTH2) {
-        rc = plan_depth2(plan, e, o);
+        rc = plan_depth2(plan, e, o, so->jobs);
     }
     if (err[0] != '\0' || rc != 0) {
         pre_fail(plan, s, err[0] != '\0' ? err : fota_strerror(rc));

@@ -6,7 +6,7 @@
  * recording that fails or dies is reported against its own sweep. The
  * runner is a fake here (hil_run_scenario below): each sweep's journal
  * depends on its id, and the earlier sweeps take longer, so parallel
- * recordings end in the reverse order.
+ * recordings end in the reverse order; so do a depth2 sweep's probes.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -65,8 +65,12 @@ int hil_run_scenario(const struct hil_scenario *s, const struct hil_run_opts *o,
         out->message = strdup("the device said no");
         return 0;
     }
-    int n = s->id[strlen(s->id) - 1] - '0';
-    usleep((useconds_t)(5 - n) * 60000u);
+    const char *probe = strstr(s->id, "@probe:");
+    size_t len = probe != NULL ? (size_t)(probe - s->id) : strlen(s->id);
+    int n = s->id[len - 1] - '0';
+    /* a depth2 probe: 1 + (its id's length mod 3) programs, the longer ids first */
+    n = probe != NULL ? (int)(strlen(probe) % 3u) : n;
+    usleep((useconds_t)(probe != NULL ? 40000u - strlen(probe) * 1000u : (5u - (unsigned)n) * 60000u));
     if (o->journal != NULL) {
         fake_journal(o->journal, n);
     }
@@ -94,7 +98,11 @@ static const char sweeps_yaml[] =
     "---\n"
     "id: sweep.4\n"
     "sweep: {power_cut: all}\n"
-    "steps: [power_on, {update: build/images/demo-2.0.0-B.img}, power_on]\n";
+    "steps: [power_on, {update: build/images/demo-2.0.0-B.img}, power_on]\n"
+    "---\n"
+    "id: sweep.5\n"
+    "sweep: {depth2: {region: any, torn: [none, all], boot_torn: [half]}}\n"
+    "steps: [power_on, {update: build/images/demo-2.0.0-B.img}, power_on, expect_console: x]\n";
 
 /* Parse the scenarios (the third sweep named sweep.@p third) and build the plan with -j @p jobs. */
 static void build_on(enum hil_qemu_machine m, const char *third, int jobs, struct hil_scenario_list *l,
@@ -164,6 +172,7 @@ static void test_hil_sweep_plan_build_parallel_equals_serial(void **state)
     assert_true(t.p[0].count > 20); /* every sweep expanded: not trivially equal */
     assert_string_equal(t.p[1].items[0]->id, "plain.before");
     assert_non_null(strstr(t.ids[1], "plain.between\nsweep.3@"));
+    assert_non_null(strstr(t.ids[1], "sweep.5@depth2:")); /* the probes ran -j 4 too */
     free_two(&t);
 }
 
