@@ -83,6 +83,7 @@ local f = {
     rec_len     = ProtoField.uint16("fotahil.rec.len", "Record length", base.DEC),
     rec_proto   = ProtoField.uint8("fotahil.rec.flags.proto", "Link protocol", base.DEC, link_protos, 0x0C),
     rec_spi     = ProtoField.uint8("fotahil.rec.flags.link", "Physical link", base.DEC, phys_links, 0x10),
+    rec_devtime = ProtoField.bool("fotahil.rec.flags.devtime", "Timestamp is device time", 8, nil, 0x20),
 
     rom_unit    = ProtoField.uint8("fotahil.rom.unit", "ROM unit", base.DEC, rom_units),
     rom_sync    = ProtoField.uint8("fotahil.rom.sync", "Sync (autobaud)", base.HEX),
@@ -699,6 +700,7 @@ function p.dissector(tvb, pinfo, root)
     local fl = tree:add(f.rec_flags, tvb(3, 1))
     fl:add(f.rec_trunc, tvb(3, 1))
     fl:add(f.rec_sha, tvb(3, 1))
+    fl:add(f.rec_devtime, tvb(3, 1))
     local proto = 0
     if kind == 1 or kind == 2 then
         fl:add(f.rec_proto, tvb(3, 1))

@@ -611,6 +611,7 @@ static int run_selected(struct cli *c, const char *argv0, struct hil_scenario **
     struct hil_results rs = { 0 };
     struct hil_sweep_plan plan;
     hil_sweep_cli_setup(argv0, &c->run, &c->sweep, sel, nsel);
+    c->sweep.jobs = c->jobs; /* the sweeps' recordings use the cases' -j slots */
     hil_sweep_plan_build(sel, nsel, &c->run, &c->sweep, &plan);
     if (plan.count == 0 && plan.pre.count == 0) {
         hil_sweep_plan_free(&plan);

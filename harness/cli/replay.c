@@ -23,6 +23,7 @@
 #include "fota/errors.h"
 #include "fota/layout.h"
 #include "fota/proto.h"
+#include "run/hold.h"
 #include "run/runner.h"
 #include "trace/runtrace.h"
 
@@ -351,6 +352,7 @@ static int plan_read(struct hil_trace_reader *rd, const char *path, struct plan_
         if (ps->first) {
             ps->done_ts = r.ts_us;
             ps->first = false;
+            ps->plan->devtime = r.devtime;
         }
         rc = plan_record(ps, &r);
         if (rc != 0) {
@@ -419,6 +421,8 @@ struct rp {
     FILE *events;
     struct hil_trace *trace;
     uint64_t t0;
+    struct hil_devclock clock;     /* device time (run/hold.h), the capture's clock when plan->devtime */
+    uint64_t clock0_us;
     bool verbose;
     int link_fd;
     bool link_dead;
@@ -442,11 +446,36 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static uint64_t rp_us(const struct rp *p)
+/* The replay's clock in us: device time for a capture in device time, else wall time. */
+static uint64_t rp_us(struct rp *p)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u - p->t0) * 1000u;
+    if (p->plan->devtime) {
+        return hil_devclock_us(&p->clock) - p->clock0_us;
+    }
+    return (mono_ms() - p->t0) * 1000u;
+}
+
+static uint64_t rp_ms(struct rp *p)
+{
+    return rp_us(p) / 1000u;
+}
+
+/* A wait of the replay: in the capture's clock, with a wall backstop
+ * (10 x + 60 s) for a device that never runs again. */
+struct rp_deadline {
+    uint64_t until;      /* rp_ms */
+    uint64_t wall_until; /* mono_ms */
+};
+
+static struct rp_deadline rp_deadline_in(struct rp *p, uint64_t ms)
+{
+    uint64_t backstop = p->plan->devtime ? 10u * ms + 60000u : ms;
+    return (struct rp_deadline){ .until = rp_ms(p) + ms, .wall_until = mono_ms() + backstop };
+}
+
+static bool rp_passed(struct rp *p, const struct rp_deadline *d)
+{
+    return rp_ms(p) >= d->until || mono_ms() >= d->wall_until;
 }
 
 static void rp_log(struct rp *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -586,10 +615,10 @@ static void pump(struct rp *p, int max_ms)
 
 static void pump_for(struct rp *p, uint64_t ms)
 {
-    uint64_t until = mono_ms() + ms;
-    while (mono_ms() < until && !p->target_error) {
-        uint64_t left = until - mono_ms();
-        pump(p, left > 50 ? 50 : (int)left);
+    struct rp_deadline d = rp_deadline_in(p, ms);
+    while (!rp_passed(p, &d) && !p->target_error) {
+        uint64_t left = d.until - rp_ms(p);
+        pump(p, left > 20 ? 20 : (int)left);
     }
 }
 
@@ -617,8 +646,8 @@ static void send_bytes(struct rp *p, const uint8_t *b, size_t n)
 /* Wait up to @p ms for a frame with @p seq (or a NACK); take it out of rx. */
 static bool wait_answer(struct rp *p, int seq, uint64_t ms, const struct hil_replay_step *st, struct rx_frame *out)
 {
-    uint64_t start = mono_ms();
-    uint64_t next_retry = start + RP_HELLO_RETRY_MS;
+    struct rp_deadline d = rp_deadline_in(p, ms);
+    uint64_t next_retry = rp_ms(p) + RP_HELLO_RETRY_MS;
     struct proto_frame f;
     bool hello = parse_frame(st->bytes, st->len, &f) != PROTO_FEED_MORE && f.type == PROTO_T_HELLO;
     for (;;) {
@@ -630,8 +659,8 @@ static bool wait_answer(struct rp *p, int seq, uint64_t ms, const struct hil_rep
                 return true;
             }
         }
-        uint64_t now = mono_ms();
-        if (now - start >= ms || p->target_error || p->died) {
+        uint64_t now = rp_ms(p);
+        if (rp_passed(p, &d) || p->target_error || p->died) {
             return false;
         }
         if (hello && st->answer != NULL && now >= next_retry) {
@@ -660,8 +689,8 @@ static int replay_power_cut(struct rp *p, const struct hil_replay_step *st)
         return 0;
     }
     /* the capture's target cut itself at a flash operation: wait for the replay's to do the same */
-    uint64_t until = mono_ms() + RP_SYNC_WAIT_MS;
-    while (p->t->powered && mono_ms() < until && !p->target_error) {
+    struct rp_deadline d = rp_deadline_in(p, RP_SYNC_WAIT_MS);
+    while (p->t->powered && !rp_passed(p, &d) && !p->target_error) {
         pump(p, 20);
     }
     if (!p->t->powered) {
@@ -714,8 +743,8 @@ static int replay_send(struct rp *p, const struct hil_replay_step *st)
 /* Wait for the jumps the capture shows, then compare them. @return the differences. */
 static int replay_jumps(struct rp *p, const uint32_t *captured, int ncj)
 {
-    uint64_t until = mono_ms() + RP_SYNC_WAIT_MS;
-    while (p->njumps < ncj && mono_ms() < until && !p->target_error) {
+    struct rp_deadline d = rp_deadline_in(p, RP_SYNC_WAIT_MS);
+    while (p->njumps < ncj && !rp_passed(p, &d) && !p->target_error) {
         pump(p, 20);
     }
     pump_for(p, 300);
@@ -776,8 +805,8 @@ static int run_plan(struct rp *p)
                 captured_jumps[ncj++] = st->value;
             }
             jumps_seen++;
-            uint64_t until = mono_ms() + RP_SYNC_WAIT_MS;
-            while (p->njumps < jumps_seen && mono_ms() < until && !p->target_error) {
+            struct rp_deadline d = rp_deadline_in(p, RP_SYNC_WAIT_MS);
+            while (p->njumps < jumps_seen && !rp_passed(p, &d) && !p->target_error) {
                 pump(p, 20);
             }
             break;
@@ -975,6 +1004,13 @@ static void replay_open_logs(struct rp *p, const char *abs_work)
     p->console = fopen(path, "we");
     snprintf(path, sizeof(path), "%s/events.log", abs_work);
     p->events = fopen(path, "we");
+    /* line by line, as the runner's: a watcher (tests/run/runner-test.sh) sees each line as it comes */
+    if (p->console != NULL) {
+        setvbuf(p->console, NULL, _IOLBF, 0);
+    }
+    if (p->events != NULL) {
+        setvbuf(p->events, NULL, _IOLBF, 0);
+    }
     snprintf(path, sizeof(path), "%s/replay.pcap", abs_work);
     if (hil_trace_open(path, &p->trace) != 0) {
         p->trace = NULL;
@@ -986,6 +1022,8 @@ static int replay_run(struct rp *p, const struct replay_opts *o, const char *abs
 {
     replay_open_logs(p, abs_work);
     p->t0 = mono_ms();
+    p->clock0_us = hil_devclock_us(&p->clock);
+    hil_trace_set_device_time(p->trace, p->plan->devtime);
     p->link_fd = -1;
     p->verbose = o->verbose;
     proto_parser_init(&p->parser);

@@ -69,6 +69,8 @@ struct hil_replay_plan {
     struct hil_replay_verdict *verdicts;
     int nverdicts;
     bool has_power;           /**< the capture has power records (else: power on first) */
+    bool devtime;             /**< its timestamps are device time (HIL_TRACE_F_DEVTIME): the
+                                   replay waits its gaps and quiet times in device time too */
 };
 
 /**

@@ -21,8 +21,11 @@ static uint64_t hold_wall_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* CPU ms of @p pid if it is our child named qemu-system-arm; -1 otherwise. */
-static int64_t hold_qemu_cpu_ms(pid_t pid)
+/* CPU us of @p pid if it is our child named qemu-system-arm; -1 otherwise.
+ * Read from the process's CPU-time clock (clock_getcpuclockid(3): every
+ * thread, ns resolution) once /proc/PID/stat said it is our QEMU; from
+ * utime + stime (clock ticks, 10 ms) if that clock cannot be read. */
+static int64_t hold_qemu_cpu_us(pid_t pid)
 {
     char buf[1024], comm[64];
     const char *rest = hil_proc_stat(pid, buf, sizeof(buf), comm, sizeof(comm));
@@ -36,8 +39,19 @@ static int64_t hold_qemu_cpu_ms(pid_t pid)
         ppid != (int)getpid()) {
         return -1;
     }
+    clockid_t cid;
+    struct timespec ts;
+    if (clock_getcpuclockid(pid, &cid) == 0 && clock_gettime(cid, &ts) == 0) {
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    }
     long tck = sysconf(_SC_CLK_TCK);
-    return (int64_t)((ut + st) * 1000u / (unsigned long long)(tck > 0 ? tck : 100));
+    return (int64_t)((ut + st) * 1000000u / (unsigned long long)(tck > 0 ? tck : 100));
+}
+
+static int64_t hold_qemu_cpu_ms(pid_t pid)
+{
+    int64_t us = hold_qemu_cpu_us(pid);
+    return us < 0 ? -1 : us / 1000;
 }
 
 /* Find our QEMU child (0: none). */
@@ -125,14 +139,14 @@ int hil_hold_service(struct hil_hold *h, pid_t updater, bool alive)
     return 0;
 }
 
-uint64_t hil_devclock_ms(struct hil_devclock *c)
+uint64_t hil_devclock_us(struct hil_devclock *c)
 {
     uint64_t wall = hold_wall_ms();
-    int64_t cpu = c->qemu > 0 ? hold_qemu_cpu_ms(c->qemu) : -1;
+    int64_t cpu = c->qemu > 0 ? hold_qemu_cpu_us(c->qemu) : -1;
     if (cpu < 0 && wall - c->scanned >= HIL_HOLD_SCAN_MS) {
         c->scanned = wall;
         pid_t q = hold_find_qemu();
-        cpu = q > 0 ? hold_qemu_cpu_ms(q) : -1;
+        cpu = q > 0 ? hold_qemu_cpu_us(q) : -1;
         if (cpu >= 0) {
             /* a new QEMU: its CPU time so far counts from here on */
             c->qemu = q;
@@ -143,13 +157,18 @@ uint64_t hil_devclock_ms(struct hil_devclock *c)
         c->qemu = 0;
     }
     if (c->last_wall != 0 && cpu >= 0) {
-        c->ms += (uint64_t)cpu - c->last_cpu;
+        c->us += (uint64_t)cpu - c->last_cpu;
     } else if (c->last_wall != 0) {
-        c->ms += wall - c->last_wall;
+        c->us += (wall - c->last_wall) * 1000u;
     }
     if (cpu >= 0) {
         c->last_cpu = (uint64_t)cpu;
     }
     c->last_wall = wall;
-    return c->ms;
+    return c->us;
+}
+
+uint64_t hil_devclock_ms(struct hil_devclock *c)
+{
+    return hil_devclock_us(c) / 1000u;
 }

@@ -9,7 +9,7 @@
  * as written, e.g. after a lost byte).
  *
  * Device time: the CPU time of the QEMU process that is a child of this
- * process (/proc/PID/stat utime + stime; under -icount guest time advances
+ * process (its CPU-time clock, or /proc/PID/stat utime + stime; under -icount guest time advances
  * only as the guest executes, and QEMU stopped at a served breakpoint uses
  * none); wall time when there is no such process (a real board).
  * A request the link fault injector withheld (drop, disconnect, power cut)
@@ -65,13 +65,22 @@ uint64_t hil_hold_device_ms(struct hil_hold *h);
  */
 struct hil_devclock {
     pid_t qemu;              /**< the QEMU counted last, 0 none */
-    uint64_t last_cpu;       /**< its CPU ms at the last reading */
+    uint64_t last_cpu;       /**< its CPU us at the last reading */
     uint64_t last_wall;      /**< wall ms at the last reading, 0 never read */
-    uint64_t ms;             /**< device ms so far */
+    uint64_t us;             /**< device us so far */
     uint64_t scanned;        /**< wall ms of the last /proc scan for QEMU */
 };
 
 /** Read @p c: device ms since its first reading. */
 uint64_t hil_devclock_ms(struct hil_devclock *c);
+
+/**
+ * Read @p c: device us since its first reading (QEMU's CPU time from its
+ * CPU-time clock, clock_getcpuclockid(3), so finer than the 10 ms clock
+ * ticks of /proc/PID/stat; wall time in ms steps while there is no QEMU).
+ * The run trace's timestamps (trace/runtrace.h) and `fota-hil replay`'s
+ * waits count in it.
+ */
+uint64_t hil_devclock_us(struct hil_devclock *c);
 
 #endif /* HIL_HOLD_H */

@@ -2025,6 +2025,13 @@ static int compose_flash(struct run *r, const struct hil_scenario *s)
     return 0;
 }
 
+/* The run trace's clock (hil_runtrace_set_clock): device us (hold.h). */
+static uint64_t run_dev_us(void *ctx)
+{
+    struct run *r = ctx;
+    return hil_devclock_us(&r->devclock);
+}
+
 /* console.log, events.log (line-buffered) and the run trace of the workdir. */
 static void run_open_logs(struct run *r)
 {
@@ -2044,6 +2051,9 @@ static void run_open_logs(struct run *r)
     evlog(r, "scenario %s (%s:%d)", s->id, s->file, s->line);
     if (hil_runtrace_open(&r->rt, r->workdir, o->pcap) != 0) {
         evlog(r, "cannot create %s/%s: running without a trace", r->workdir, HIL_RUNTRACE_FILE);
+    }
+    if (o->board == NULL) {
+        hil_runtrace_set_clock(&r->rt, run_dev_us, r); /* device time: replay waits in it (docs/TRACE.md) */
     }
     hil_runtrace_tap(&r->rt, &r->proxy);
     r->rt.spi = r->spi; /* update-protocol frames carried over SPI */

@@ -4,6 +4,7 @@
  * (see sweep_depth2.h).
  */
 #include "run/sweep_depth2.h"
+#include "run/sweep_record.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,43 +37,85 @@ static int unique_probes(struct hil_case *c, int n)
     return kept;
 }
 
-/* Run the recovery boot of first cut @p c, recording it in @p boot. @return 0 (ran; *why set when it
- * gives no cases); FOTA_ENOMEM. */
-static int probe_one(const struct hil_scenario *s, const struct hil_run_opts *o, struct hil_case *c,
-                     struct hil_journal *boot, char *why, size_t whylen)
+/* The probe of first cut @p c: a scenario @p ps (id in @p id) that runs
+ * the recovery boot from its crash state, recorded into @p boot by @p r. */
+struct probe {
+    struct hil_scenario ps;
+    char id[sizeof(((struct hil_case *)0)->id) + 16];
+};
+
+static void probe_setup(const struct hil_scenario *s, const struct hil_run_opts *o, struct hil_case *c,
+                        struct probe *p, struct hil_journal *boot, struct hil_sweep_rec *r)
 {
     const struct hil_sweep *sw = s->sweep;
-    char id[sizeof(c->id) + 16];
-    snprintf(id, sizeof(id), "%s@probe:%s", s->id, strchr(c->id, '@') != NULL ? strchr(c->id, '@') + 1 : c->id);
-    struct hil_scenario ps = *s;
-    ps.id = id;
-    ps.sweep = NULL;
-    ps.sweep_case = c;
-    ps.steps = s->steps + sw->through;
-    ps.nsteps = s->nsteps - sw->through;
-    struct hil_run_opts ro = *o;
-    ro.journal = boot;
-    ro.journal_step = 1;      /* the power_on after the window */
-    ro.journal_through = 2;   /* and the step after it: the boot */
-    ro.icount_shift = -1;     /* as the clean run (sweep_run.c): the operations, not the timing */
-    struct hil_result res;
-    int rc = hil_run_scenario(&ps, &ro, &res);
-    if (rc == 0 && res.status != HIL_PASS) {
-        snprintf(why, whylen, "depth2: the recovery boot after the first cut %s failed (no cases from it): %s", c->id,
-                 res.message != NULL ? res.message : "?");
-    } else if (rc == 0 && !boot->consistent) {
+    snprintf(p->id, sizeof(p->id), "%s@probe:%s", s->id, strchr(c->id, '@') != NULL ? strchr(c->id, '@') + 1 : c->id);
+    p->ps = *s;
+    p->ps.id = p->id;
+    p->ps.sweep = NULL;
+    p->ps.sweep_case = c;
+    p->ps.steps = s->steps + sw->through;
+    p->ps.nsteps = s->nsteps - sw->through;
+    memset(r, 0, sizeof(*r));
+    r->s = &p->ps;
+    r->opts = *o;
+    r->opts.journal = boot;
+    r->opts.journal_step = 1;      /* the power_on after the window */
+    r->opts.journal_through = 2;   /* and the step after it: the boot */
+    r->opts.icount_shift = hil_sweep_record_icount(o); /* as the clean run: the operations, not the timing */
+}
+
+/* What the probe @p r of first cut @p c left in @p boot: *why set (and
+ * the journal dropped) when it gives no cases. */
+static void probe_verdict(const struct hil_sweep_rec *r, const struct hil_case *c, struct hil_journal *boot,
+                          char *why, size_t whylen)
+{
+    if (r->rc != 0) {
+        return;
+    }
+    if (r->err[0] != '\0') {
+        snprintf(why, whylen, "depth2: the recovery boot after the first cut %s failed (no cases from it): %.700s", c->id,
+                 r->err);
+    } else if (!boot->consistent) {
         snprintf(why, whylen, "depth2: the journal of the recovery boot after %s does not reproduce the flash at "
                  "its end (an operation escaped it): no cases from it", c->id);
     }
-    if (rc == 0 && why[0] != '\0') {
+    if (why[0] != '\0') {
         hil_journal_free(boot);
         memset(boot, 0, sizeof(*boot));
     }
-    hil_result_clear(&res);
+}
+
+/* Run the probes of the @p n first cuts @p c, @p jobs at a time, into @p b.
+ * @return 0; FOTA_ENOMEM (the first probe's error). */
+static int probe_all(const struct hil_scenario *s, const struct hil_run_opts *o, int jobs, struct hil_case *c,
+                     int n, struct hil_journal *b, char *err, size_t errlen)
+{
+    struct probe *p = calloc((size_t)n + 1, sizeof(*p));
+    struct hil_sweep_rec *r = calloc((size_t)n + 1, sizeof(*r));
+    if (p == NULL || r == NULL) {
+        free(p);
+        free(r);
+        return FOTA_ENOMEM;
+    }
+    for (int i = 0; i < n; i++) {
+        probe_setup(s, o, &c[i], &p[i], &b[i], &r[i]);
+    }
+    (void)hil_sweep_record_all(r, n, jobs);
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        char why[1024] = "";
+        probe_verdict(&r[i], &c[i], &b[i], why, sizeof(why));
+        rc = rc == 0 ? r[i].rc : rc;
+        if (why[0] != '\0' && err[0] == '\0') {
+            snprintf(err, errlen, "%s", why);
+        }
+    }
+    free(p);
+    free(r);
     return rc;
 }
 
-int hil_sweep_depth2_plan(const struct hil_scenario *s, const struct hil_run_opts *o, struct hil_case **cases,
+int hil_sweep_depth2_plan(const struct hil_scenario *s, const struct hil_run_opts *o, int jobs, struct hil_case **cases,
                           int *ncases, struct hil_journal **boots, int *nboots, char *err, size_t errlen)
 {
     int n = unique_probes(*cases, *ncases);
@@ -83,14 +126,9 @@ int hil_sweep_depth2_plan(const struct hil_scenario *s, const struct hil_run_opt
     if (b == NULL) {
         return FOTA_ENOMEM;
     }
+    int rc = probe_all(s, o, jobs, *cases, n, b, err, errlen);
     uint32_t ops = 0;
-    int rc = 0;
-    for (int i = 0; rc == 0 && i < n; i++) {
-        char why[1024] = "";
-        rc = probe_one(s, o, &(*cases)[i], &b[i], why, sizeof(why));
-        if (why[0] != '\0' && err[0] == '\0') {
-            snprintf(err, errlen, "%s", why);
-        }
+    for (int i = 0; i < n; i++) {
         ops += b[i].count;
     }
     struct hil_case *out = NULL;

@@ -15,7 +15,8 @@
 
 /**
  * Probe the first cuts *@p cases (@p *ncases, from hil_sweep_expand of
- * depth2 sweep @p s) and replace them with the depth2 cases. Probes whose
+ * depth2 sweep @p s) and replace them with the depth2 cases. The probes
+ * run @p jobs at a time (run/sweep_record.h); probes whose
  * crash state an earlier one has are not run again; a probe whose boot
  * fails, or whose journal does not reproduce the flash, gives no cases and
  * its message goes to @p err (the first one; the others still give theirs).
@@ -24,7 +25,7 @@
  *               hil_sweep_depth2_free after the cases)
  * @return 0; FOTA_ENOMEM; FOTA_ERANGE (a crash state cannot be built).
  */
-int hil_sweep_depth2_plan(const struct hil_scenario *s, const struct hil_run_opts *o, struct hil_case **cases,
+int hil_sweep_depth2_plan(const struct hil_scenario *s, const struct hil_run_opts *o, int jobs, struct hil_case **cases,
                           int *ncases, struct hil_journal **boots, int *nboots, char *err, size_t errlen);
 
 /** Free what hil_sweep_depth2_plan returned in @p boots. */

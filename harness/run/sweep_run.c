@@ -18,6 +18,7 @@
 #include "scenario/sweep_oracle.h"
 #include "run/sweep_depth2.h"
 #include "run/sweep_glitch.h"
+#include "run/sweep_record.h"
 
 struct hil_sweep_entry {
     struct hil_scenario *parent;
@@ -238,38 +239,35 @@ static void pre_fail(struct hil_sweep_plan *plan, const struct hil_scenario *s, 
     hil_result_clear(&f);
 }
 
-/* The clean run of sweep @p e, recorded up to the end of the swept step
- * (none for a time sweep: its cases run the step themselves and need no
- * journal). @return 0 (a failure in @p err); FOTA_ENOMEM. */
-static int record_clean_run(struct hil_sweep_entry *e, const struct hil_run_opts *o, char *err, size_t errlen)
+/* The recording of sweep @p e's clean run into @p r: up to the end of the
+ * swept step (or `through`), into e->journal. */
+static void recording_of(struct hil_sweep_entry *e, const struct hil_run_opts *o, struct hil_sweep_rec *r)
 {
-    if (e->sw.family == HIL_SWEEP_TIME) {
-        return 0;
-    }
-    struct hil_run_opts ro = *o;
-    ro.journal = &e->journal;
-    ro.journal_step = e->sw.step;
-    ro.journal_through = e->sw.through;
-    /* Without -icount: the journal is the sequence of flash operations,
-     * fixed by the update's data, not by guest timing (host timing under
-     * -icount is no more deterministic), and the emulated UART delivers
-     * bytes 2.5x as fast (256 KB: 9 s instead of 23 s). Every case runs
-     * with -icount; journal.consistent still checks the recording. */
-    ro.icount_shift = -1;
-    struct hil_result res;
-    int rc = hil_run_scenario(e->parent, &ro, &res);
-    if (rc == 0 && res.status != HIL_PASS) {
-        snprintf(err, errlen, "the clean run of the sweep (up to step %d) failed: %s", e->sw.step,
-                 res.message != NULL ? res.message : "?");
-    } else if (rc == 0 && !e->journal.consistent) {
+    memset(r, 0, sizeof(*r));
+    r->s = e->parent;
+    r->opts = *o;
+    r->opts.journal = &e->journal;
+    r->opts.journal_step = e->sw.step;
+    r->opts.journal_through = e->sw.through;
+    /* Every case runs with -icount; journal.consistent still checks the recording. */
+    r->opts.icount_shift = hil_sweep_record_icount(o);
+}
+
+/* What the recording @p r of sweep @p e left: the journal's consistency
+ * check (journal mode off when it failed). @return r->rc (a failure in @p err). */
+static int recorded(struct hil_sweep_entry *e, const struct hil_sweep_rec *r, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    if (r->err[0] != '\0') {
+        snprintf(err, errlen, "the clean run of the sweep (up to step %d) failed: %.900s", e->sw.step, r->err);
+    } else if (r->rc == 0 && !e->journal.consistent) {
         snprintf(err, errlen, "the journal of step %d does not reproduce the flash at its end "
                  "(an operation escaped it): journal mode off for this sweep", e->sw.step);
         fprintf(stderr, "fota-hil: %s: %s\n", e->parent->id, err);
         err[0] = '\0';
         e->sw.journal = false;
     }
-    hil_result_clear(&res);
-    return rc;
+    return r->rc;
 }
 
 /* `JOURNAL id: N flash ops in step S, N cases (how they run)`. */
@@ -292,12 +290,12 @@ static void print_journal_line(const struct hil_sweep_entry *e)
 
 /* depth2: probe the first cuts' recovery boots and expand the cases
  * (sweep_depth2.h); a probe that failed fails the sweep, the others' cases run. */
-static int plan_depth2(struct hil_sweep_plan *plan, struct hil_sweep_entry *e, const struct hil_run_opts *o)
+static int plan_depth2(struct hil_sweep_plan *plan, struct hil_sweep_entry *e, const struct hil_run_opts *o, int jobs)
 {
     char err[1024] = "";
     struct hil_sweep *keep = e->parent->sweep;
     e->parent->sweep = &e->sw;
-    int rc = hil_sweep_depth2_plan(e->parent, o, &e->cases, &e->ncases, &e->boots, &e->nboots, err, sizeof(err));
+    int rc = hil_sweep_depth2_plan(e->parent, o, jobs, &e->cases, &e->ncases, &e->boots, &e->nboots, err, sizeof(err));
     e->parent->sweep = keep;
     if (rc == 0 && err[0] != '\0') {
         pre_fail(plan, e->parent, err);
@@ -315,23 +313,40 @@ static int plan_glitch(struct hil_sweep_entry *e, const struct hil_run_opts *o, 
     return rc;
 }
 
-int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_opts *o,
-                         const struct hil_sweep_opts *so, struct hil_sweep_plan *plan)
+/* The recordings of every sweep of @p plan that records a journal (not
+ * glitch, not time), up to so->jobs at a time. @return the recordings
+ * (index = sweep index; .s NULL for a sweep that records none). */
+static struct hil_sweep_rec *record_all(struct hil_sweep_plan *plan, const struct hil_run_opts *o,
+                                        const struct hil_sweep_opts *so)
 {
-    memset(plan, 0, sizeof(*plan));
-    plan->sweeps = xcalloc((size_t)n, sizeof(*plan->sweeps));
-    struct hil_scenario **all = NULL;
-    int nall = 0;
+    struct hil_sweep_rec *recs = xcalloc((size_t)plan->nsweeps, sizeof(*recs));
+    struct hil_sweep_rec *todo = xcalloc((size_t)plan->nsweeps, sizeof(*todo));
+    int *at = xcalloc((size_t)plan->nsweeps, sizeof(*at));
+    int n = 0;
+    for (int i = 0; i < plan->nsweeps; i++) {
+        struct hil_sweep_entry *e = &plan->sweeps[i];
+        if (e->sw.family != HIL_SWEEP_GLITCH && e->sw.family != HIL_SWEEP_TIME) {
+            recording_of(e, o, &todo[n]);
+            at[n++] = i;
+        }
+    }
+    (void)hil_sweep_record_all(todo, n, so->jobs);
+    for (int k = 0; k < n; k++) {
+        recs[at[k]] = todo[k];
+    }
+    free(todo);
+    free(at);
+    return recs;
+}
+
+/* The sweeps of @p sel (selected by --case, for qemu) into plan->sweeps,
+ * with --seed / --no-journal applied. */
+static void plan_entries(struct hil_scenario **sel, int n, const struct hil_sweep_opts *so,
+                         struct hil_sweep_plan *plan)
+{
     for (int i = 0; i < n; i++) {
         struct hil_scenario *s = sel[i];
-        if (s->sweep == NULL) {
-            if (so->ncases == 0 || glob_any(so, s->id, false)) {
-                all = realloc(all, sizeof(*all) * (size_t)(nall + 1));
-                all[nall++] = s;
-            }
-            continue;
-        }
-        if (!glob_any(so, s->id, true) || !hil_scenario_on_platform(s, "qemu")) {
+        if (s->sweep == NULL || !glob_any(so, s->id, true) || !hil_scenario_on_platform(s, "qemu")) {
             continue;
         }
         struct hil_sweep_entry *e = &plan->sweeps[plan->nsweeps++];
@@ -343,50 +358,90 @@ int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_
         if (so->no_journal) {
             e->sw.journal = false;
         }
-        char err[1024] = "";
-        bool glitch = e->sw.family == HIL_SWEEP_GLITCH;
-        int rc = glitch ? plan_glitch(e, o, err, sizeof(err)) : record_clean_run(e, o, err, sizeof(err));
-        if (rc == 0 && err[0] == '\0' && !glitch) {
-            /* hil_sweep_expand reads the block from the scenario: point it at the adjusted copy. */
-            struct hil_sweep *keep = s->sweep;
-            s->sweep = &e->sw;
-            rc = hil_sweep_expand(s, &e->journal, &e->cases, &e->ncases, err, sizeof(err));
-            s->sweep = keep;
-        }
-        if (rc == 0 && err[0] == '\0' && e->sw.family == HIL_SWEEP_DEPTH2) {
-            rc = plan_depth2(plan, e, o);
-        }
-        if (err[0] != '\0' || rc != 0) {
-            pre_fail(plan, s, err[0] != '\0' ? err : fota_strerror(rc));
-            continue;
-        }
-        /* A clean run that breaks the contract fails the sweep; its cases
-         * still run, judged without the oracle (their own failures name a
-         * case to re-run). */
-        if (!glitch && hil_sweep_oracle_setup(s, &e->sw, &e->journal, &e->oracle, err, sizeof(err)) != 0) {
-            pre_fail(plan, s, err);
-            e->oracle.on = false;
-        }
-        e->recorded = true;
-        if (!glitch) {
-            print_journal_line(e);
-        }
-        find_duplicates(e);
-        e->case_s = xcalloc((size_t)e->ncases, sizeof(*e->case_s));
-        for (int k = 0; k < e->ncases; k++) {
-            struct hil_case *c = &e->cases[k];
-            if (!glob_any(so, c->id, false)) {
-                continue;
-            }
-            /* The parent's sweep pointer must see the adjusted block at run time. */
+    }
+}
+
+/* Append @p s to the run list @p all (@p nall items). */
+static void all_push(struct hil_scenario ***all, int *nall, struct hil_scenario *s)
+{
+    struct hil_scenario **n = realloc(*all, sizeof(**all) * (size_t)(*nall + 1));
+    if (n == NULL) {
+        abort();
+    }
+    *all = n;
+    (*all)[(*nall)++] = s;
+}
+
+/* Sweep @p e, recorded (@p r; NULL for glitch and time), into its cases,
+ * appended to @p all. A failure is a plan->pre result of the sweep. */
+static void plan_sweep(struct hil_sweep_plan *plan, struct hil_sweep_entry *e, const struct hil_sweep_rec *r,
+                       const struct hil_run_opts *o, const struct hil_sweep_opts *so,
+                       struct hil_scenario ***all, int *nall)
+{
+    struct hil_scenario *s = e->parent;
+    char err[1024] = "";
+    bool glitch = e->sw.family == HIL_SWEEP_GLITCH;
+    int rc = glitch ? plan_glitch(e, o, err, sizeof(err)) : r->s != NULL ? recorded(e, r, err, sizeof(err)) : 0;
+    if (rc == 0 && err[0] == '\0' && !glitch) {
+        /* hil_sweep_expand reads the block from the scenario: point it at the adjusted copy. */
+        struct hil_sweep *keep = s->sweep;
+        s->sweep = &e->sw;
+        rc = hil_sweep_expand(s, &e->journal, &e->cases, &e->ncases, err, sizeof(err));
+        s->sweep = keep;
+    }
+    if (rc == 0 && err[0] == '\0' && e->sw.family == HIL_SWEEP_DEPTH2) {
+        rc = plan_depth2(plan, e, o, so->jobs);
+    }
+    if (err[0] != '\0' || rc != 0) {
+        pre_fail(plan, s, err[0] != '\0' ? err : fota_strerror(rc));
+        return;
+    }
+    /* A clean run that breaks the contract fails the sweep; its cases
+     * still run, judged without the oracle (their own failures name a
+     * case to re-run). */
+    if (!glitch && hil_sweep_oracle_setup(s, &e->sw, &e->journal, &e->oracle, err, sizeof(err)) != 0) {
+        pre_fail(plan, s, err);
+        e->oracle.on = false;
+    }
+    e->recorded = true;
+    if (!glitch) {
+        print_journal_line(e);
+    }
+    find_duplicates(e);
+    e->case_s = xcalloc((size_t)e->ncases, sizeof(*e->case_s));
+    for (int k = 0; k < e->ncases; k++) {
+        struct hil_case *c = &e->cases[k];
+        if (glob_any(so, c->id, false)) {
             e->case_s[k] = case_scenario(e, c, false);
             add_oracle_step(e, e->case_s[k], c);
-            all = realloc(all, sizeof(*all) * (size_t)(nall + 1));
-            all[nall++] = e->case_s[k];
+            all_push(all, nall, e->case_s[k]);
         }
-        /* Cases read parent->sweep at run time: give them the adjusted copy. */
-        *s->sweep = e->sw;
     }
+    /* Cases read parent->sweep at run time: give them the adjusted copy. */
+    *s->sweep = e->sw;
+}
+
+int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_opts *o,
+                         const struct hil_sweep_opts *so, struct hil_sweep_plan *plan)
+{
+    memset(plan, 0, sizeof(*plan));
+    plan->sweeps = xcalloc((size_t)n, sizeof(*plan->sweeps));
+    plan_entries(sel, n, so, plan);
+    struct hil_sweep_rec *recs = record_all(plan, o, so);
+    struct hil_scenario **all = NULL;
+    int nall = 0;
+    for (int i = 0, k = 0; i < n; i++) {
+        struct hil_scenario *s = sel[i];
+        if (s->sweep == NULL) {
+            if (so->ncases == 0 || glob_any(so, s->id, false)) {
+                all_push(&all, &nall, s);
+            }
+        } else if (k < plan->nsweeps && plan->sweeps[k].parent == s) {
+            plan_sweep(plan, &plan->sweeps[k], &recs[k], o, so, &all, &nall);
+            k++;
+        }
+    }
+    free(recs);
     for (int i = 0; i < nall; i++) {
         if (so->shard_n == 0 || i % so->shard_n == so->shard_k - 1) {
             push_item(plan, all[i]);

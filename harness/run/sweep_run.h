@@ -23,6 +23,7 @@ struct hil_sweep_opts {
     bool no_journal;          /**< --no-journal: every case the slow way */
     bool seed_set;            /**< --seed given: overrides every sweep's seed */
     uint64_t seed;
+    int jobs;                 /**< -j: sweeps' clean runs recorded at a time (<= 1: one after another) */
 };
 
 struct hil_sweep_entry;
@@ -37,8 +38,9 @@ struct hil_sweep_plan {
 
 /**
  * Build the run list from @p sel: plain scenarios as they are, each sweep
- * recorded (hil_run_scenario with a journal; prints `JOURNAL id: N ops`)
- * and expanded. Sweep-block errors that need the recording are reported
+ * recorded (hil_run_scenario with a journal, so->jobs recordings at a
+ * time: run/sweep_record.h) and expanded in the order of @p sel (prints
+ * `JOURNAL id: N ops`), so the list is the same for any so->jobs. Sweep-block errors that need the recording are reported
  * as `file:line:` failures in plan->pre.
  * @return 0; FOTA_ENOMEM.
  */

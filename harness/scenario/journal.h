@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "target/flashmodel.h"
 #include "fota/meta.h"
 #include "scenario/oracle.h"
@@ -74,6 +75,20 @@ void hil_journal_on_boot(struct hil_journal *j, const struct hil_flash *flash);
 void hil_journal_close(struct hil_journal *j, const struct hil_flash *flash);
 
 void hil_journal_free(struct hil_journal *j);
+
+/**
+ * Write @p j (base, operations with their data, flags, frame counts) to
+ * @p f, for hil_journal_read in another process of the same binary (a
+ * sweep's recording worker hands its journal to the planner,
+ * run/sweep_record.h). Not a file format. @return 0; FOTA_EIO.
+ */
+int hil_journal_write(FILE *f, const struct hil_journal *j);
+
+/**
+ * Read what hil_journal_write wrote into @p j (freed first).
+ * @return 0; FOTA_EIO (short or failed read: @p j left empty); FOTA_ENOMEM.
+ */
+int hil_journal_read(FILE *f, struct hil_journal *j);
 
 /**
  * Index of the @p n th (1-based) operation of @p kind in region filter

@@ -50,9 +50,20 @@ int hil_runtrace_open(struct hil_runtrace *rt, const char *workdir, enum hil_pca
     return rc;
 }
 
+void hil_runtrace_set_clock(struct hil_runtrace *rt, uint64_t (*clock_us)(void *ctx), void *ctx)
+{
+    rt->clock_us = clock_us;
+    rt->clock_ctx = ctx;
+    rt->clock0_us = clock_us(ctx);
+    hil_trace_set_device_time(rt->t, true);
+}
+
 uint64_t hil_runtrace_now(const struct hil_runtrace *rt)
 {
-    return rt->t != NULL ? mono_us() - rt->t0_us : 0;
+    if (rt->t == NULL) {
+        return 0;
+    }
+    return rt->clock_us != NULL ? rt->clock_us(rt->clock_ctx) - rt->clock0_us : mono_us() - rt->t0_us;
 }
 
 static void tap_wire(void *ctx, enum hil_dir dir, uint32_t n, const uint8_t *bytes, size_t len)

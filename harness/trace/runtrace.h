@@ -4,10 +4,14 @@
  * while the runner runs it (harness/trace/trace.h records), kept or deleted at
  * the end according to --pcap.
  *
- * Timestamps are host CLOCK_MONOTONIC time since the scenario started, in
- * microseconds (the same clock as events.log). QEMU's virtual clock cannot
- * be read without stopping the guest, so this is the honest option; under
- * -icount it tracks guest time only roughly (docs/TRACE.md).
+ * Timestamps, in microseconds since the scenario started: device time
+ * when the runner gave a device clock (hil_runtrace_set_clock: the QEMU
+ * targets, run/hold.h hil_devclock_us; every record then carries
+ * HIL_TRACE_F_DEVTIME), else host CLOCK_MONOTONIC time (the clock of
+ * events.log; a real board). QEMU's virtual clock cannot be read without
+ * stopping the guest; under -icount QEMU's CPU time is what the guest's
+ * time advances with, and it does not run while a loaded machine starves
+ * QEMU, which wall time does (docs/TRACE.md).
  *
  * Every call accepts a run trace that is not open (tracing off or the file
  * could not be created): it does nothing.
@@ -36,6 +40,9 @@ enum hil_pcap_mode {
 struct hil_runtrace {
     struct hil_trace *t;          /**< NULL: not tracing */
     uint64_t t0_us;               /**< CLOCK_MONOTONIC at open */
+    uint64_t (*clock_us)(void *ctx); /**< the device clock (NULL: host time) */
+    void *clock_ctx;
+    uint64_t clock0_us;           /**< clock_us at hil_runtrace_set_clock */
     enum hil_pcap_mode mode;
     bool spi;                     /**< the update link is SPI: FRAME/FAULT flag it */
     uint32_t rom_units[2];        /**< ROM-path units per direction (to target, to host) */
@@ -83,7 +90,14 @@ void hil_runtrace_spi_fault(struct hil_runtrace *rt, enum hil_dir dir, enum hil_
 /** Save @p f as flash-initial.bin next to the trace (no-op when not tracing). */
 void hil_runtrace_save_flash(struct hil_runtrace *rt, const struct hil_flash *f);
 
-/** Microseconds since hil_runtrace_open (0 when not open). */
+/**
+ * Time the records from now on by @p clock_us (called with @p ctx; device
+ * us, monotonic), counted from this call, and flag them
+ * HIL_TRACE_F_DEVTIME. Call right after hil_runtrace_open.
+ */
+void hil_runtrace_set_clock(struct hil_runtrace *rt, uint64_t (*clock_us)(void *ctx), void *ctx);
+
+/** Microseconds since hil_runtrace_open, or since hil_runtrace_set_clock in device time (0 when not open). */
 uint64_t hil_runtrace_now(const struct hil_runtrace *rt);
 
 void hil_runtrace_flash(struct hil_runtrace *rt, const struct hil_flash_op *op,

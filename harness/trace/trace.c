@@ -20,6 +20,7 @@ struct hil_trace {
     pcap_t *pcap;
     pcap_dumper_t *dump;
     int err;                    /**< sticky FOTA_EIO after a failed write */
+    uint8_t all_flags;          /**< set in every record's flags (HIL_TRACE_F_DEVTIME) */
     uint8_t buf[HIL_TRACE_HDR_SIZE + HIL_TRACE_FLASH_SIZE + HIL_TRACE_MAX_BYTES];
 };
 
@@ -113,7 +114,14 @@ static void rec_header(struct hil_trace *t, enum hil_trace_kind kind, enum hil_t
     t->buf[0] = (uint8_t)((HIL_TRACE_MAGIC << 4) | HIL_TRACE_VERSION);
     t->buf[1] = (uint8_t)kind;
     t->buf[2] = (uint8_t)dir;
-    t->buf[3] = flags;
+    t->buf[3] = (uint8_t)(flags | t->all_flags);
+}
+
+void hil_trace_set_device_time(struct hil_trace *t, bool on)
+{
+    if (t != NULL) {
+        t->all_flags = on ? HIL_TRACE_F_DEVTIME : 0u;
+    }
 }
 
 /* Write the record of @p len bytes (header included) in t->buf. */
@@ -449,6 +457,7 @@ int hil_trace_read_next(struct hil_trace_reader *r, struct hil_trace_rec *rec)
     rec->kind = (enum hil_trace_kind)p[1];
     rec->dir = (enum hil_trace_dir)p[2];
     rec->flags = p[3];
+    rec->devtime = (p[3] & HIL_TRACE_F_DEVTIME) != 0;
     rec->proto = HIL_TRACE_PROTO_FOTA;
     rec->spi = false;
     if (rec->kind == HIL_TRACE_FRAME || rec->kind == HIL_TRACE_FAULT) {

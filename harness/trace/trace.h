@@ -41,7 +41,8 @@
  *            NUL) to the end of the record
  *   CONSOLE  the line's text (UTF-8, no line ending, no NUL) to the end
  *
- * The pcap timestamp of a record is the caller's, in microseconds.
+ * The pcap timestamp of a record is the caller's, in microseconds: host
+ * time, or device time when the header flags carry HIL_TRACE_F_DEVTIME.
  *
  * NOTE: file format. Readers reject another magic nibble or version; an
  * incompatible change bumps HIL_TRACE_VERSION. Fields may only be appended
@@ -83,6 +84,16 @@
 #define HIL_TRACE_F_PROTO_SHIFT 2u
 #define HIL_TRACE_F_PROTO_MASK  0x0Cu  /**< bits 2-3: enum hil_trace_proto */
 #define HIL_TRACE_F_SPI         0x10u  /**< bit 4: link is SPI (0: UART) */
+/*
+ * Every kind: the record's pcap timestamp is device time (bit 5), the
+ * runner's device clock (run/hold.h hil_devclock_us: QEMU's CPU time,
+ * wall time while no QEMU runs) since the run began; without it, host
+ * CLOCK_MONOTONIC time since the run began (every trace before this bit).
+ * `fota-hil replay` waits a capture's gaps in the clock its records name.
+ * Added without a version bump: readers that do not know it see the same
+ * records. NOTE: file format: the bit position never changes.
+ */
+#define HIL_TRACE_F_DEVTIME     0x20u
 
 /** The link protocol of a FRAME/FAULT record (flags bits 2-3). */
 enum hil_trace_proto {
@@ -157,6 +168,13 @@ int hil_trace_close(struct hil_trace *t);
 
 /** Push buffered records to the file. @return 0; FOTA_EIO. */
 int hil_trace_flush(struct hil_trace *t);
+
+/**
+ * Whether the timestamps @p t is given from now on are device time
+ * (HIL_TRACE_F_DEVTIME in every record written after this call) or host
+ * time (the default). @p t NULL is a no-op.
+ */
+void hil_trace_set_device_time(struct hil_trace *t, bool on);
 
 /*
  * Record writers. Every one takes the record time @p ts_us in microseconds
@@ -249,6 +267,7 @@ struct hil_trace_rec {
     uint8_t flags;              /**< HIL_TRACE_F_* */
     enum hil_trace_proto proto; /**< FRAME/FAULT: from flags bits 2-3 (else 0) */
     bool spi;                   /**< FRAME/FAULT: HIL_TRACE_F_SPI (else false) */
+    bool devtime;               /**< HIL_TRACE_F_DEVTIME: ts_us is device time, not host time */
     union {
         struct {
             uint32_t index;

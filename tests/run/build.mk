@@ -9,3 +9,16 @@ $(RUNNER_TEST): tests/run/runner-test.sh tests/run/fake-fotactl.sh $(FOTA_HIL) $
 	$(Q)printf '#!/bin/sh\nexec tests/run/runner-test.sh %s %s\n' '$(FOTA_HIL)' '$(abspath $(FOTACTL))' > $@ && chmod +x $@
 
 QEMU_TESTS += $(RUNNER_TEST)
+
+# hil_sweep_plan_build with the sweeps' recordings in parallel (issue 11):
+# a fake runner (hil_run_scenario in the test), so no QEMU.
+SWEEP_RUN_TEST := $(BUILD)/tests/run/sweep_run-test
+CFLAGS_sweep_run-test := -Iharness
+SWEEP_RUN_TEST_OBJS := $(addprefix $(BUILD)/harness/,run/sweep_run.o run/sweep_record.o run/sweep_depth2.o \
+	run/sweep_glitch.o scenario/journal_io.o)
+$(SWEEP_RUN_TEST): $(SWEEP_RUN_TEST).o $(SWEEP_RUN_TEST_OBJS) $(HIL_LIB_OBJS) $(BUILD)/libfotacore.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $< $(SWEEP_RUN_TEST_OBJS) $(HIL_LIB_OBJS) $(BUILD)/libfotacore.a \
+		$(CMOCKA_LIBS) -lyaml -ljansson -lelf
+UNIT_TESTS += $(SWEEP_RUN_TEST)

@@ -56,13 +56,40 @@ echo "runner-test: ok: failed work dir kept as run.step_timeout.1"
 #    the bootloader's 10 s update-mode timeout): the harness holds fotactl while the device owes its answer
 #    (hold.h), and the update ends ok.
 FAKE_MODE=stallqemu FAKE_OUT="$OUT/stall.txt" FAKE_CONSOLE="$OUT/w/run.hold_updater/console.log" \
-    "$HIL" run -j 1 --fotactl "$FAKE" --work-dir "$OUT/w" "$SC/run.hold_updater.yaml" >"$OUT/hold.log" 2>&1 ||
+    "$HIL" run -j 1 --pcap all --fotactl "$FAKE" --work-dir "$OUT/w" "$SC/run.hold_updater.yaml" >"$OUT/hold.log" 2>&1 ||
     fail "held updater: the update failed (see $OUT/hold.log)"
 [ -s "$OUT/stall.txt" ] || fail "the fake did not stop QEMU"
 held=$(sed -n 's/.*hold: the updater was held [0-9]* times ([0-9]* ended by the device-time budget), \([0-9]*\) ms in all/\1/p' \
     "$OUT/w/run.hold_updater/events.log" | head -n 1)
 [ "${held:-0}" -ge 10000 ] || fail "fotactl was held ${held:-0} ms, expected >= 10000 (see events.log)"
 echo "runner-test: ok: fotactl held ${held} ms while the stopped device owed its answer; update ok"
+
+# 7. The run trace counts device time (docs/TRACE.md): every record is
+#    flagged so, and the 12 s QEMU was stopped in case 6 are not in its
+#    timestamps (in wall time, two records 12 s apart). A replay of that
+#    capture with its QEMU stopped 12 s as the device enters update mode
+#    waits for the answer in device time: same verdict (waited in wall
+#    time, the 5 s answer wait ran out while the device was stopped).
+T="$OUT/w/run.hold_updater/trace.pcap"
+LUA="-X lua_script:scripts/fota-hil.lua"
+wall=$(tshark $LUA -r "$T" -Y 'fotahil.rec.flags.devtime == 0' 2>/dev/null | wc -l)
+[ "$wall" -eq 0 ] || fail "$wall records of $T are not flagged device time"
+gap=$(tshark -r "$T" -T fields -e frame.time_delta 2>/dev/null | sort -g | tail -n 1)
+awk -v g="${gap:-99}" 'BEGIN { exit !(g < 6) }' || fail "the trace has a ${gap} s gap: the 12 s stop counted"
+R="$OUT/replay"
+rm -rf "$R"
+"$HIL" replay --work-dir "$R" "$T" >"$OUT/replay.log" 2>&1 &
+rp=$!
+i=0
+while [ $i -lt 600 ] && ! grep -q 'update mode (requested)' "$R/console.log" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+q=$(pgrep -P $rp -x qemu-system-arm)
+[ -n "$q" ] || fail "the replay's QEMU was not found (see $OUT/replay.log)"
+kill -STOP $q
+sleep 12
+kill -CONT $q
+wait $rp || fail "replay with its device stopped 12 s: exit $? (see $OUT/replay.log)"
+grep -q 'verdict: same as the capture' "$OUT/replay.log" || fail "replay verdict: $(tail -n 3 "$OUT/replay.log")"
+echo "runner-test: ok: the trace is in device time (largest gap ${gap} s); its replay with the device stopped 12 s: same"
 
 # 4. --retries: a case that fails once and then passes is FLAKY (summary,
 #    JUnit property + first failure, exit 0), never a plain pass; without

@@ -58,6 +58,7 @@ static void check_rec(const struct sample_rec *want, const struct hil_trace_rec 
     assert_int_equal(got->flags, w->flags);
     assert_int_equal(got->proto, w->proto);
     assert_int_equal(got->spi, w->spi);
+    assert_int_equal(got->devtime, w->devtime);
     switch (w->kind) {
     case HIL_TRACE_FRAME:
         assert_int_equal(got->frame.index, w->frame.index);
@@ -98,7 +99,7 @@ static void test_hil_trace_read_next_every_kind(void **state)
 {
     (void)state;
     assert_int_equal(sample_write(g_path, &g_sample), 0);
-    assert_int_equal(g_sample.count, 64);
+    assert_int_equal(g_sample.count, 65);
     struct hil_trace_reader *r = NULL;
     assert_int_equal(hil_trace_read_open(g_path, &r, NULL, 0), 0);
     int seen[6] = { 0 };
@@ -234,6 +235,44 @@ static void test_hil_trace_frame_bad_args(void **state)
     struct hil_trace_reader *r = NULL;
     struct hil_trace_rec rec;
     assert_int_equal(hil_trace_read_open(g_path, &r, NULL, 0), 0);
+    assert_int_equal(hil_trace_read_next(r, &rec), FOTA_ENOENT);
+    hil_trace_read_close(r);
+}
+
+/* hil_trace_set_device_time: every record written after it carries
+ * HIL_TRACE_F_DEVTIME (bit 5, beside a kind's own flags), read back as
+ * rec.devtime; switched off, records are host time again. */
+static void test_hil_trace_set_device_time_flags_records(void **state)
+{
+    (void)state;
+    struct hil_trace *t = NULL;
+    assert_int_equal(hil_trace_open(g_path, &t), 0);
+    uint8_t b[4] = { 1, 2, 3, 4 };
+    assert_int_equal(hil_trace_console(t, 5, "host time"), 0);
+    hil_trace_set_device_time(t, true);
+    hil_trace_set_device_time(NULL, true); /* no-op */
+    assert_int_equal(hil_trace_link_frame(t, 7000001, HIL_TRACE_DIR_TO_TARGET,
+                                          HIL_TRACE_LINK_FLAGS(HIL_TRACE_PROTO_FOTA, true), 3, b, sizeof(b)), 0);
+    assert_int_equal(hil_trace_power(t, 7000002, HIL_TRACE_PWR_ON, 0, NULL), 0);
+    hil_trace_set_device_time(t, false);
+    assert_int_equal(hil_trace_console(t, 9, "host again"), 0);
+    assert_int_equal(hil_trace_close(t), 0);
+    struct hil_trace_reader *r = NULL;
+    struct hil_trace_rec rec;
+    assert_int_equal(hil_trace_read_open(g_path, &r, NULL, 0), 0);
+    assert_int_equal(hil_trace_read_next(r, &rec), 0);
+    assert_false(rec.devtime);
+    assert_int_equal(rec.flags & HIL_TRACE_F_DEVTIME, 0);
+    assert_int_equal(hil_trace_read_next(r, &rec), 0);
+    assert_true(rec.devtime);
+    assert_int_equal(rec.flags, HIL_TRACE_F_DEVTIME | HIL_TRACE_F_SPI);
+    assert_true(rec.spi);
+    assert_int_equal(rec.ts_us, 7000001);
+    assert_int_equal(hil_trace_read_next(r, &rec), 0);
+    assert_true(rec.devtime);
+    assert_int_equal(rec.power.event, HIL_TRACE_PWR_ON);
+    assert_int_equal(hil_trace_read_next(r, &rec), 0);
+    assert_false(rec.devtime);
     assert_int_equal(hil_trace_read_next(r, &rec), FOTA_ENOENT);
     hil_trace_read_close(r);
 }
@@ -391,6 +430,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hil_trace_read_next_truncated_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hil_trace_read_next_ignores_appended_fields, setup, teardown),
         cmocka_unit_test(test_hil_trace_names),
+        cmocka_unit_test_setup_teardown(test_hil_trace_set_device_time_flags_records, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -333,6 +333,12 @@ int sample_write(const char *path, struct sample *s)
     rc |= SPIROM_UNIT(t, s, T, 3, 0x79);
     rc |= SPIROM_UNIT(t, s, T, 4, 0x5A, 0x11, 0xEE);                /* 63 READ MEMORY */
 
+    /* 64: a record timed in device time (HIL_TRACE_F_DEVTIME) */
+    hil_trace_set_device_time(t, true);
+    rc |= console(t, s, "APP: confirmed");
+    s->recs[s->count - 1].rec.flags = HIL_TRACE_F_DEVTIME;
+    s->recs[s->count - 1].rec.devtime = true;
+
     int crc = hil_trace_close(t);
     return rc != 0 ? rc : crc;
 }

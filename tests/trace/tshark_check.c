@@ -44,7 +44,7 @@ static const char *const col_field[C_COUNT] = {
     "fotahil.expert.garbage", "fotahil.expert.short",
     "fotahil.rec.flags.proto", "fotahil.rec.flags.link", "fotahil.rom.unit", "fotahil.rom.cmd",
     "fotahil.rom.addr", "fotahil.rom.len", "fotahil.rom.ack", "fotahil.rom.cksum_status",
-    "fotahil.rom.pid", "fotahil.expert.rom_nack", "fotahil.expert.rom_cksum",
+    "fotahil.rom.pid", "fotahil.expert.rom_nack", "fotahil.expert.rom_cksum", "fotahil.rec.flags.devtime",
     "_ws.lua.error", "_ws.malformed",
 };
 
@@ -315,6 +315,7 @@ tc_row *tc_expect(const struct hil_trace_rec *recs, int n)
         setc(i, C_KIND, "%d", r->kind);
         setc(i, C_DIR, "%d", r->dir);
         setc(i, C_FLAGS, "0x%02x", r->flags);
+        setc(i, C_R_DEVTIME, "%d", r->devtime ? 1 : 0);
         if (r->kind == HIL_TRACE_FRAME || r->kind == HIL_TRACE_FAULT) {
             setc(i, C_R_PROTO, "%d", r->proto);
             setc(i, C_R_LINK, "%d", r->spi ? 1 : 0);
