@@ -43,11 +43,13 @@ $(FOTACTL): $(FOTACTL_OBJS) $(FOTAHOST_LIB) $(FOTACORE_LIB)
 
 # The bootloader's built-in public key (crypto/build.mk IMAGE_PUBKEY_C).
 # Replaced only when its text changes: a new fotactl (build/host or
-# build/san) must not relink the bootloader.
+# build/san) must not relink the bootloader. The temporary file is named
+# by the shell's PID: the broken-build sub-makes of `make -j2 test` may
+# regenerate it at the same time, and a shared name lost one's file.
 $(IMAGE_PUBKEY_C): $(IMAGE_SIGN_KEY) $(FOTACTL)
 	@mkdir -p $(dir $@)
-	$(Q)$(FOTACTL) pubkey --key $(IMAGE_SIGN_KEY) --c > $@.tmp
-	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else $(if $(Q),echo "  PUBKEY  $@";) mv $@.tmp $@; fi
+	$(Q)t=$@.tmp.$$$$; $(FOTACTL) pubkey --key $(IMAGE_SIGN_KEY) --c > $$t && \
+	if cmp -s $$t $@; then rm -f $$t; else $(if $(Q),echo "  PUBKEY  $@";) mv $$t $@; fi
 
 # host/bridge: the FOTA bridge (docs/BRIDGE.md). libfotabridge.a holds the
 # portable logic and its Linux ports; fota-bridge is the daemon.
