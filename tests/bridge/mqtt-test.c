@@ -20,7 +20,7 @@
 #define TRIGGER_TOPIC "fota/test/trigger"
 
 struct suite {
-    struct srv_proc http, mqtt;
+    struct hil_srv http, mqtt;
     char state[256];
     uint8_t img[FX_IMG_LEN];
     struct fx_bridge *x;

@@ -82,7 +82,7 @@ static void test_hil_nf_plan_drip_and_503(void **state)
 /* ---- against the real servers ---- */
 
 struct suite {
-    struct srv_proc http, mqtt;
+    struct hil_srv http, mqtt;
     struct hil_nf_proxy px;
     bool px_on;
     uint8_t img[FX_IMG_LEN];
