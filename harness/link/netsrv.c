@@ -164,7 +164,8 @@ int hil_srv_http_start(struct hil_srv *s, const char *dir, char *err, size_t err
     snprintf(conf, sizeof(conf), "%s/lighttpd.conf", s->dir);
     snprintf(text, sizeof(text),
              "server.document-root = \"%s\"\nserver.bind = \"127.0.0.1\"\nserver.port = %d\n"
-             "server.stat-cache-engine = \"disable\"\nmimetype.assign = (\"\" => \"application/octet-stream\")\n",
+             "server.stat-cache-engine = \"disable\"\nserver.max-keep-alive-requests = 0\n"
+             "mimetype.assign = (\"\" => \"application/octet-stream\")\n",
              s->www, s->port);
     if (srv_write_file(conf, text, err, errlen) != 0) {
         return FOTA_EIO;

@@ -41,7 +41,9 @@ int hil_srv_connect(int port);
 
 /**
  * Start lighttpd serving @p dir/www on a free port (config and log in
- * @p dir, which must exist).
+ * @p dir, which must exist). Keep-alive is off: every request comes on
+ * a connection of its own, so a fault proxy's connection count
+ * (netfault.h `conn`) counts the bridge's requests.
  * @param err receives what went wrong, with the server's log
  * @return 0; FOTA_EIO (cannot write the config, fork, or the server
  *         exited or did not answer within HIL_SRV_WAIT_MS).

@@ -89,9 +89,9 @@ enum hil_mqtt_verdict { HIL_MQTT_WAIT = 0, HIL_MQTT_OK = 1, HIL_MQTT_BAD = 2 };
 
 /**
  * Check `expect_mqtt` @p m against the messages so far: OK when the
- * newest message has m->state (and m->version), m->states appear in
- * order among the messages since the last OK (repeats collapsed) and no
- * such message has m->absent; BAD at once when an `absent` state came,
+ * newest message of all has m->state (and m->version), m->states appear
+ * in order among the messages since the last OK (repeats collapsed) and
+ * no such message has m->absent; BAD at once when an `absent` state came,
  * or when the newest reached m->state but the order does not hold; else
  * WAIT. On OK the cursor moves past the messages seen.
  * @param got receives the state sequence seen (and what is wrong)
