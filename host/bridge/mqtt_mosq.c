@@ -133,6 +133,14 @@ int fb_mqtt_loop(struct fb_mqtt *q, uint32_t timeout_ms)
     return rc == MOSQ_ERR_SUCCESS ? 0 : FOTA_ECONN;
 }
 
+bool fb_mqtt_wait_subscribed(struct fb_mqtt *q, uint32_t max_ms)
+{
+    for (uint32_t waited = 0; q->trigger_topic[0] != '\0' && !q->subscribed && waited < max_ms; waited += 50u) {
+        (void)fb_mqtt_loop(q, 50);
+    }
+    return q->trigger_topic[0] == '\0' || q->subscribed;
+}
+
 void fb_mqtt_close(struct fb_mqtt *q)
 {
     if (q->mosq != NULL) {
