@@ -10,11 +10,13 @@ $(BUILD)/harness/%.o: HOST_CFLAGS += -Iharness
 HIL_LIB_OBJS := $(addprefix $(BUILD)/harness/,scenario/scenario.o scenario/include.o scenario/merge.o scenario/params.o link/proxy.o scenario/results.o scenario/inject.o scenario/sweep.o scenario/journal.o scenario/oracle.o scenario/sweep_oracle.o scenario/fault_parse.o scenario/cut_at.o scenario/sweep_time.o scenario/sweep_depth2.o target/flashmodel.o target/errmsg.o)
 # rom_quirks: (issue 12): the scenario key of the emulated ROM's quirks.
 HIL_LIB_OBJS += $(BUILD)/harness/scenario/rom_quirks.o
+# Bridge steps (issue 12): servers, publish_image, mqtt_trigger, bridge, expect_mqtt; netfault kinds.
+HIL_LIB_OBJS += $(addprefix $(BUILD)/harness/,scenario/bridge_parse.o scenario/netfault_spec.o)
 # Outcome assertions (issue 15): expect_parse, slot hashes, fotactl's JSON result (jansson).
 HIL_LIB_OBJS += $(addprefix $(BUILD)/harness/,scenario/expect_parse.o scenario/fault_truncate.o scenario/slot_hash.o scenario/updater_result.o)
 # Glitch sweeps (issue 13): the cases from a trace, and the decoding they share with the engine.
 HIL_LIB_OBJS += $(addprefix $(BUILD)/harness/,scenario/sweep_glitch.o target/glitch.o target/elfsym.o)
-HIL_LIBS := -lyaml -lelf -lpcap -ljansson
+HIL_LIBS := -lyaml -lelf -lpcap -ljansson -lmosquitto -lpthread
 # Board backend: libgpiod v1.6 (power relay, NRST, BOOT0), libusb-1.0 (hub port power, ST-LINK lookup).
 USB_CFLAGS := $(shell pkg-config --cflags libusb-1.0 2>/dev/null || echo -I/usr/include/libusb-1.0)
 CFLAGS_power_usb := $(USB_CFLAGS)

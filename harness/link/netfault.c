@@ -1,26 +1,7 @@
 /* Decisions of the network fault proxy (netfault.h); no I/O. */
 #include <errno.h>
 #include <string.h>
-#include "netfault.h"
-
-static const char *const hil_nf_names[] = {
-    [HIL_NF_NONE] = "none",   [HIL_NF_RESET] = "reset", [HIL_NF_TRUNCATE] = "truncate",
-    [HIL_NF_STALL] = "stall", [HIL_NF_DRIP] = "drip",   [HIL_NF_HTTP_503] = "http_503",
-    [HIL_NF_DISCONNECT] = "disconnect",
-};
-
-int hil_nf_kind_parse(const char *s, enum hil_nf_kind *out)
-{
-    size_t i;
-
-    for (i = 0; i < sizeof(hil_nf_names) / sizeof(hil_nf_names[0]); i++) {
-        if (strcmp(s, hil_nf_names[i]) == 0) {
-            *out = (enum hil_nf_kind)i;
-            return 0;
-        }
-    }
-    return EINVAL;
-}
+#include "link/netfault.h"
 
 static bool hil_nf_applies(const struct hil_nf_fault *f, uint32_t conn)
 {

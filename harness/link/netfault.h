@@ -21,26 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-enum hil_nf_kind {
-    HIL_NF_NONE = 0,
-    HIL_NF_RESET,       /**< after `after` bytes server->client: TCP RST (SO_LINGER 0) both ways */
-    HIL_NF_TRUNCATE,    /**< after `after` bytes server->client: FIN to the client (body short of its Content-Length) */
-    HIL_NF_STALL,       /**< after `after` bytes server->client: forward nothing more, keep both open */
-    HIL_NF_DRIP,        /**< server->client in pieces of drip_bytes, drip_ms apart */
-    HIL_NF_HTTP_503,    /**< answer `count` connections with "503 Service Unavailable" itself */
-    HIL_NF_DISCONNECT,  /**< after `after` bytes in either direction: close both (a broker going away) */
-};
-
-/** One fault. */
-struct hil_nf_fault {
-    enum hil_nf_kind kind;
-    uint32_t conn;          /**< first connection it applies to (1-based); 0 = every connection */
-    uint32_t after;         /**< bytes before it acts (RESET, TRUNCATE, STALL, DISCONNECT) */
-    uint32_t drip_bytes;    /**< DRIP: bytes per piece (>= 1) */
-    uint32_t drip_ms;       /**< DRIP: pause after each piece, ms */
-    uint32_t count;         /**< HTTP_503: connections answered 503, from `conn` on (0 counts as 1) */
-};
+#include "scenario/netfault_spec.h"
 
 /** What to do with bytes that are ready to be forwarded. */
 enum hil_nf_action {
@@ -72,14 +53,16 @@ int hil_nf_plan(const struct hil_nf_fault *f, uint32_t conn, enum hil_nf_dir dir
 /** @return whether connection @p conn is answered 503 by the proxy itself. */
 bool hil_nf_answers_503(const struct hil_nf_fault *f, uint32_t conn);
 
-/** Parse a fault kind name ("reset", "truncate", "stall", "drip", "http_503", "disconnect", "none"). @return 0; 22. */
-int hil_nf_kind_parse(const char *s, enum hil_nf_kind *out);
-
 /** The TCP runner (netfault_tcp.c). */
 struct hil_nf_proxy {
     int port;                   /**< where clients connect (127.0.0.1, ephemeral) */
     int upstream_port;          /**< the real server on 127.0.0.1 */
     struct hil_nf_fault fault;  /**< set before start, or between connections under lock */
+    /** Called with each connection's number (1-based) before it is forwarded,
+     *  in the accepting thread (HIL_NF_ETAG_CHANGE: the harness republishes
+     *  the image there); NULL: none. Set before hil_nf_start() via @p hook. */
+    void (*on_conn)(void *ctx, uint32_t conn);
+    void *on_conn_ctx;
     int lfd;
     pthread_t thread;
     pthread_mutex_t lock;
@@ -97,6 +80,14 @@ struct hil_nf_proxy {
  * @return 0; an errno value.
  */
 int hil_nf_start(struct hil_nf_proxy *p, int upstream_port, const struct hil_nf_fault *f);
+
+/**
+ * hil_nf_start() with @p on_conn called (with @p ctx) for each accepted
+ * connection before it is forwarded (see hil_nf_proxy.on_conn).
+ * @return 0; an errno value.
+ */
+int hil_nf_start_hook(struct hil_nf_proxy *p, int upstream_port, const struct hil_nf_fault *f,
+                      void (*on_conn)(void *ctx, uint32_t conn), void *ctx);
 
 /** Stop accepting, shut every connection down, wait for their threads. */
 void hil_nf_stop(struct hil_nf_proxy *p);

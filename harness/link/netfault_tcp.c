@@ -11,7 +11,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include "netfault.h"
+#include "link/netfault.h"
+#include "link/netsrv.h"
 
 struct nf_conn {
     struct hil_nf_proxy *p;
@@ -119,19 +120,6 @@ static void nf_pump(struct nf_conn *c)
     }
 }
 
-static int nf_connect(int port)
-{
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-        close(fd);
-        fd = -1;
-    }
-    return fd;
-}
-
 static void *nf_conn_main(void *arg)
 {
     static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -142,7 +130,7 @@ static void *nf_conn_main(void *arg)
         (void)nf_send(c->fd[0], (const uint8_t *)busy, sizeof(busy) - 1u);
         nf_count(c, HIL_NF_DOWN, 0, true);
     } else {
-        c->fd[1] = nf_connect(p->upstream_port);
+        c->fd[1] = hil_srv_connect(p->upstream_port);
         if (c->fd[1] >= 0) {
             nf_pump(c);
             close(c->fd[1]);
@@ -172,6 +160,9 @@ static void nf_accept(struct hil_nf_proxy *p)
     c->f = p->fault;
     p->active++;
     pthread_mutex_unlock(&p->lock);
+    if (p->on_conn != NULL && c->fd[0] >= 0) {
+        p->on_conn(p->on_conn_ctx, c->n);
+    }
     if (c->fd[0] < 0 || pthread_create(&t, NULL, nf_conn_main, c) != 0) {
         if (c->fd[0] >= 0) {
             close(c->fd[0]);
@@ -201,12 +192,20 @@ static void *nf_main(void *arg)
 
 int hil_nf_start(struct hil_nf_proxy *p, int upstream_port, const struct hil_nf_fault *f)
 {
+    return hil_nf_start_hook(p, upstream_port, f, NULL, NULL);
+}
+
+int hil_nf_start_hook(struct hil_nf_proxy *p, int upstream_port, const struct hil_nf_fault *f,
+                      void (*on_conn)(void *ctx, uint32_t conn), void *ctx)
+{
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     socklen_t len = sizeof(a);
     int e;
 
     memset(p, 0, sizeof(*p));
     p->upstream_port = upstream_port;
+    p->on_conn = on_conn;
+    p->on_conn_ctx = ctx;
     if (f != NULL) {
         p->fault = *f;
     }

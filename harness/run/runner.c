@@ -8,6 +8,7 @@
  * long to pump and what to check in between.
  */
 #include "run/runner.h"
+#include "run/bridge_env.h"
 #include "run/diag.h"
 #include "run/hold.h"
 #include "run/workdir.h"
@@ -80,6 +81,7 @@ struct run_update {
     bool i2c_master;               /**< the updater's link carries i2c-emu transactions (i2c_link.h) */
     bool fota;                     /**< the update protocol (not a ROM's): the updater is held (hold.h) */
     struct hil_hold hold;          /**< held while the device owes an answer (hold.h) */
+    bool bridge;                   /**< the updater is fota-bridge (`bridge: start`), running across steps */
 };
 
 /* A timeout in device time (hold.h), with a wall-clock backstop that ends
@@ -136,6 +138,8 @@ struct run {
     int glitch_bad_slot;           /**< the pending slot whose image must never run, -1 */
     bool glitch_decided;           /**< the glitched boot jumped or entered update mode */
     uint64_t glitch_decided_ms;    /**< device ms when it did */
+    /* the bridge's servers, status watcher, netfault proxy (bridge_env.h) */
+    struct hil_benv benv;
     /* verdict */
     int step;                      /**< 1-based step being run */
     char msg[HIL_MSG_MAX];
@@ -1383,17 +1387,12 @@ static int updater_argv(struct run *r, const struct hil_update *u, char **argv, 
     return argc;
 }
 
-static int spawn_updater(struct run *r, const struct hil_step *st)
+/* Start @p argv (argv[0] the program) as the updater: the link's other
+ * end as fd HIL_UPDATER_FD, stdout+stderr to r->u.log_path. */
+static int spawn_argv(struct run *r, char **argv)
 {
-    const struct hil_update *u = &st->update;
-    char bootctl[300];
-    char **argv = calloc((size_t)u->nargs + 14, sizeof(char *));
-    if (argv == NULL) {
-        return FOTA_ENOMEM;
-    }
-    int argc = updater_argv(r, u, argv, bootctl);
     char cmd[1024] = "";
-    for (int i = 0; i < argc; i++) {
+    for (int i = 0; argv[i] != NULL; i++) {
         size_t used = strlen(cmd);
         snprintf(cmd + used, sizeof(cmd) - used, "%s%s", i ? " " : "", argv[i]);
     }
@@ -1402,7 +1401,6 @@ static int spawn_updater(struct run *r, const struct hil_step *st)
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
-        free(argv);
         if (logfd >= 0) {
             close(logfd);
         }
@@ -1432,7 +1430,6 @@ static int spawn_updater(struct run *r, const struct hil_step *st)
         fprintf(stderr, "fota-hil: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
-    free(argv);
     if (logfd >= 0) {
         close(logfd);
     }
@@ -1449,6 +1446,20 @@ static int spawn_updater(struct run *r, const struct hil_step *st)
     }
 #endif
     return 0;
+}
+
+static int spawn_updater(struct run *r, const struct hil_step *st)
+{
+    const struct hil_update *u = &st->update;
+    char bootctl[300];
+    char **argv = calloc((size_t)u->nargs + 14, sizeof(char *));
+    if (argv == NULL) {
+        return FOTA_ENOMEM;
+    }
+    (void)updater_argv(r, u, argv, bootctl);
+    int rc = spawn_argv(r, argv);
+    free(argv);
+    return rc;
 }
 
 static void kill_updater(struct run *r)
@@ -1659,6 +1670,9 @@ static int do_update(struct run *r, const struct hil_step *st)
 {
     const struct hil_update *u = &st->update;
     struct stat sb;
+    if (r->u.active) {
+        return step_fail(r, "the bridge is running on the device's link: `bridge: stop` it first");
+    }
     hil_image_path_for(u->image, r->flash, r->u.image, sizeof(r->u.image));
     if (stat(r->u.image, &sb) != 0) {
         return step_fail(r, "cannot read image %s: %s", r->u.image, strerror(errno));
@@ -1733,6 +1747,182 @@ static int do_update(struct run *r, const struct hil_step *st)
     return u->updater.any && outcome != HIL_UPD_INTERRUPTED ? check_updater(r, u, dur_ms) : 0;
 }
 
+/* ---- the bridge's steps (bridge_env.h, docs/SCENARIOS.md "Bridge steps") ---- */
+
+static int do_servers(struct run *r)
+{
+    char err[1536], abs[PATH_MAX];
+    if (realpath(r->workdir, abs) == NULL) {
+        snprintf(abs, sizeof(abs), "%s", r->workdir);
+    }
+    if (hil_benv_servers_start(&r->benv, abs, err, sizeof(err)) != 0) {
+        return step_fail(r, "servers: %s", err);
+    }
+    evlog(r, "servers: lighttpd on 127.0.0.1:%d (%s), mosquitto on 127.0.0.1:%d; watching %s",
+          r->benv.http.port, r->benv.http.www, r->benv.mqtt.port, HIL_BRIDGE_STATUS_TOPIC);
+    return 0;
+}
+
+static int do_publish(struct run *r, const struct hil_step *st)
+{
+    char err[512];
+    if (hil_benv_publish(&r->benv, st->publish.name, st->publish.image, err, sizeof(err)) != 0) {
+        return step_fail(r, "publish_image: %s", err);
+    }
+    evlog(r, "published %s as /%s", st->publish.image, r->benv.name);
+    return 0;
+}
+
+/* fota-bridge next to fotactl (the same build directory). */
+static void bridge_exe(const struct run *r, char *out, size_t len)
+{
+    const char *slash = strrchr(r->o->fotactl, '/');
+    snprintf(out, len, "%.*sfota-bridge", slash != NULL ? (int)(slash - r->o->fotactl + 1) : 0, r->o->fotactl);
+}
+
+static bool bridge_end(struct run *r, char *what, size_t len);
+
+static int do_bridge_start(struct run *r, const struct hil_step *st)
+{
+    const struct hil_bridge_step *b = &st->bridge;
+    struct hil_update bu = { .faults = st->faults, .nfaults = st->nfaults, .protocol = b->via };
+    char exe[PATH_MAX], bootctl[PATH_MAX + 8], err[512];
+    char *argv[HIL_BRIDGE_ARGV_MAX];
+    if (r->u.active) {
+        return step_fail(r, "bridge start: %s is running already", r->u.bridge ? "the bridge" : "an update");
+    }
+    bridge_exe(r, exe, sizeof(exe));
+    if (access(exe, X_OK) != 0) {
+        return step_fail(r, "bridge %s is not executable: %s (make %s)", exe, strerror(errno), exe);
+    }
+    if (update_arm(r, &bu, 0) != 0) {
+        return -1;
+    }
+    snprintf(r->u.log_path, sizeof(r->u.log_path), "%s/bridge.step%d.log", r->workdir, r->step);
+    snprintf(bootctl, sizeof(bootctl), "unix:%s", r->rl.path);
+    const char *dev = r->u.spi_master ? "spi-emu:" HIL_UPDATER_PORT
+                      : r->u.i2c_master ? "i2c-emu:" HIL_UPDATER_PORT : HIL_UPDATER_PORT;
+    int argc = hil_benv_bridge_argv(&r->benv, b, exe, r->workdir, dev, b->via != HIL_PROTO_FOTA ? bootctl : NULL,
+                                    argv, err, sizeof(err));
+    if (argc < 0 || open_link_pair(r) != 0) {
+        char what[512];
+        int e = errno;
+        (void)bridge_end(r, what, sizeof(what));
+        return step_fail(r, "bridge start: %s", argc < 0 ? err : strerror(e));
+    }
+    r->u.active = true;
+    r->u.bridge = true;
+    if (spawn_argv(r, argv) != 0) {
+        int e = errno;
+        (void)bridge_end(r, err, sizeof(err));
+        return step_fail(r, "cannot start %s: %s", exe, strerror(e));
+    }
+    return 0;
+}
+
+/* The bridge ends (`bridge: stop|kill`, or the case ends): the process,
+ * its link, boot.sock, the netfault proxy (its counts into @p what).
+ * @return whether the netfault acted (true without one). */
+static bool bridge_end(struct run *r, char *what, size_t len)
+{
+    end_update(r);
+    r->u.bridge = false;
+    hil_romlink_unlisten(&r->rl);
+    hil_romlink_arm(&r->rl, NULL, 0);
+    bool fired = hil_benv_bridge_ended(&r->benv, what, len);
+    if (what[0] != '\0') {
+        evlog(r, "%s", what);
+    }
+    return fired;
+}
+
+/* bridge: stop (SIGTERM; the bridge ends its check first) or kill (SIGKILL, a bridge losing power). */
+static int do_bridge_stop(struct run *r, const struct hil_step *st)
+{
+    if (!r->u.active || !r->u.bridge) {
+        return step_fail(r, "bridge %s: no bridge is running", st->bridge.action == HIL_BRIDGE_KILL ? "kill" : "stop");
+    }
+    (void)hil_hold_service(&r->u.hold, r->u.pid, false); /* never leave it stopped */
+    if (!r->u.exited && st->bridge.action == HIL_BRIDGE_STOP) {
+        kill(r->u.pid, SIGTERM);
+        struct run_deadline until = deadline_in(r, st->timeout_ms);
+        while (!r->u.exited && !deadline_passed(r, &until) && check_target(r) == 0) {
+            pump(r, wait_slice(r, &until));
+        }
+        if (!r->u.exited) {
+            char what[512];
+            (void)bridge_end(r, what, sizeof(what));
+            return step_fail(r, "bridge stop: fota-bridge did not end within %u ms of device time (killed)",
+                             st->timeout_ms);
+        }
+    }
+    char what[512], tail[1024];
+    bool clean = r->u.exited && WIFEXITED(r->u.status) && WEXITSTATUS(r->u.status) == 0;
+    evlog(r, "bridge %s (%s)", st->bridge.action == HIL_BRIDGE_KILL ? "killed" : "stopped",
+          r->u.exited ? "it had ended" : "SIGKILL");
+    tail_file(r->u.log_path, 6, tail, sizeof(tail));
+    if (!bridge_end(r, what, sizeof(what))) {
+        return step_fail(r, "the bridge's netfault never acted: the scenario does not test what it says (%s)", what);
+    }
+    if (st->bridge.action == HIL_BRIDGE_STOP && !clean) {
+        return step_fail(r, "fota-bridge ended with status 0x%x, not 0; its output:\n%s", r->u.status, tail);
+    }
+    return 0;
+}
+
+static int do_expect_mqtt(struct run *r, const struct hil_step *st)
+{
+    const struct hil_expect_mqtt *m = &st->mqtt;
+    struct run_deadline until = deadline_in(r, m->timeout_ms);
+    char got[2048], want_ver[16] = "";
+    hil_format_version(m->version, want_ver, sizeof(want_ver));
+    if (!r->benv.up) {
+        return step_fail(r, "expect_mqtt needs the servers: put a `servers` step before it");
+    }
+    for (;;) {
+        enum hil_mqtt_verdict v = hil_benv_mqtt_check(&r->benv, m, got, sizeof(got));
+        if (v == HIL_MQTT_OK) {
+            evlog(r, "expect_mqtt: %s", got);
+            return 0;
+        }
+        if (v == HIL_MQTT_BAD || deadline_passed(r, &until)) {
+            char tail[1024];
+            tail_file(r->u.log_path, 6, tail, sizeof(tail));
+            if (v != HIL_MQTT_BAD) {
+                run_diagnose(r, "expect_mqtt timed out");
+            }
+            return step_fail(r, "expected MQTT status ending %s%s%s%s (%d states in order%s%s): %s; got: %s; "
+                             "bridge output:\n%s", m->state, m->has_version ? " version " : "",
+                             m->has_version ? want_ver : "", "", m->nstates, m->absent ? ", never " : "",
+                             m->absent ? m->absent : "", v == HIL_MQTT_BAD ? "does not hold" :
+                             "not within the step's timeout_ms of device time", got, tail);
+        }
+        if (check_target(r) != 0) {
+            return -1;
+        }
+        pump(r, wait_slice(r, &until));
+    }
+}
+
+static int run_bridge_step(struct run *r, const struct hil_step *st)
+{
+    switch (st->kind) {
+    case HIL_STEP_SERVERS:
+        return do_servers(r);
+    case HIL_STEP_PUBLISH_IMAGE:
+        return do_publish(r, st);
+    case HIL_STEP_MQTT_TRIGGER:
+        return hil_benv_trigger(&r->benv, st->payload) == 0 ? 0
+               : step_fail(r, "mqtt_trigger: no broker (put a `servers` step before it) or the publish failed");
+    case HIL_STEP_BRIDGE:
+        return st->bridge.action == HIL_BRIDGE_START ? do_bridge_start(r, st) : do_bridge_stop(r, st);
+    case HIL_STEP_EXPECT_MQTT:
+        return do_expect_mqtt(r, st);
+    default:
+        return step_fail(r, "unknown step");
+    }
+}
+
 static int do_multi_update(struct run *r, const struct hil_step *st);
 
 static int run_step_kind(struct run *r, const struct hil_step *st)
@@ -1789,8 +1979,9 @@ static int run_step_kind(struct run *r, const struct hil_step *st)
         return hil_case_is_multi_step(r->s->sweep_case, r->step) ? do_multi_update(r, st) : do_update(r, st);
     case HIL_STEP_EXPECT:
         return do_expect(r, st);
+    default:
+        return run_bridge_step(r, st);
     }
-    return step_fail(r, "unknown step");
 }
 
 /* A power_on or reset with faults runs the device until a cut fired, at
@@ -1815,8 +2006,9 @@ static int run_step_faulted(struct run *r, const struct hil_step *st)
     hil_inject_arm(&r->inject, st->faults, st->nfaults, 0);
     hil_cut_at_arm(&r->cut_at, st->faults, st->nfaults, dev_ms(r));
     int rc = run_step_kind(r, st);
-    if (rc == 0 && (st->kind == HIL_STEP_POWER_ON || st->kind == HIL_STEP_RESET)) {
+    if (rc == 0 && (st->kind == HIL_STEP_POWER_ON || st->kind == HIL_STEP_RESET || st->kind == HIL_STEP_BRIDGE)) {
         rc = run_until_cut(r, st);
+        r->u.interrupted = false; /* the bridge runs on after a device power cut */
     }
     char unfired[512] = "";
     for (int i = 0; rc == 0 && i < st->nfaults && i < HIL_INJECT_MAX_FAULTS; i++) {
@@ -2315,9 +2507,13 @@ static int run_setup(struct run *r)
 /* Stop what runs, keep what a failure needs, close the logs, free @p r. */
 static void run_finish(struct run *r, int rc, struct hil_result *out)
 {
-    if (r->u.active) {
+    if (r->u.active && r->u.bridge) {
+        char what[512];
+        (void)bridge_end(r, what, sizeof(what));
+    } else if (r->u.active) {
         end_update(r);
     }
+    hil_benv_stop(&r->benv); /* whatever the verdict */
     if (r->t != NULL) {
         r->t->ops->destroy(r->t);
         r->t = NULL;

@@ -63,4 +63,14 @@ yaml_node_t *hil_sp_item(struct pctx *c, yaml_node_item_t id);
 /** @return the 1-based line of @p n. */
 int hil_sp_line(const yaml_node_t *n);
 
+struct hil_step;
+
+/**
+ * The `faults:` sequence @p seq of a step that takes power cuts (at a
+ * flash operation with a count, a console line or a device time) into
+ * @p st->faults (fault_parse.h). @p seq NULL: none.
+ * @return 0; FOTA_EINVAL (reported).
+ */
+int hil_sp_step_faults(struct pctx *c, yaml_node_t *seq, struct hil_step *st);
+
 #endif /* HIL_PARSE_UTIL_H */

@@ -15,6 +15,7 @@
 #include "scenario/rom_quirks.h"
 #include "scenario/expect_parse.h"
 #include "scenario/fault_truncate.h"
+#include "scenario/bridge_parse.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -367,6 +368,11 @@ const char *hil_step_name(enum hil_step_kind k)
     case HIL_STEP_CONSOLE_ABSENT: return "console_absent";
     case HIL_STEP_UPDATE: return "update";
     case HIL_STEP_EXPECT: return "expect";
+    case HIL_STEP_SERVERS: return "servers";
+    case HIL_STEP_PUBLISH_IMAGE: return "publish_image";
+    case HIL_STEP_MQTT_TRIGGER: return "mqtt_trigger";
+    case HIL_STEP_BRIDGE: return "bridge";
+    case HIL_STEP_EXPECT_MQTT: return "expect_mqtt";
     }
     return "?";
 }
@@ -1115,6 +1121,9 @@ static const struct name_val step_names[] = {
     { "reset", HIL_STEP_RESET }, { "wait_ms", HIL_STEP_WAIT_MS },
     { "expect_console", HIL_STEP_EXPECT_CONSOLE }, { "console_absent", HIL_STEP_CONSOLE_ABSENT },
     { "update", HIL_STEP_UPDATE }, { "expect", HIL_STEP_EXPECT },
+    { "servers", HIL_STEP_SERVERS }, { "publish_image", HIL_STEP_PUBLISH_IMAGE },
+    { "mqtt_trigger", HIL_STEP_MQTT_TRIGGER }, { "bridge", HIL_STEP_BRIDGE },
+    { "expect_mqtt", HIL_STEP_EXPECT_MQTT },
 };
 
 static int step_kind_of(const char *name)
@@ -1128,7 +1137,8 @@ static int step_kind_of(const char *name)
 }
 
 static const char step_list[] =
-    "power_on, power_cut, reset, wait_ms, expect_console, console_absent, update, expect";
+    "power_on, power_cut, reset, wait_ms, expect_console, console_absent, update, expect, "
+    "servers, publish_image, mqtt_trigger, bridge, expect_mqtt";
 
 /* A step's name and value: `- name` or `- name: value`. */
 static int step_parts(struct pctx *c, yaml_node_t *n, const char **name, yaml_node_t **knode, yaml_node_t **val)
@@ -1238,8 +1248,9 @@ static int parse_step(struct pctx *c, yaml_node_t *n, struct hil_step *st)
             return FAIL(c, n, "expect needs {running, active, slots, timeout_ms}");
         }
         return parse_expect(c, val, &st->expect);
+    default:
+        return hil_parse_bridge_step(c, n, val, st);
     }
-    return FAIL(c, n, "unknown step");
 }
 
 static bool id_is_valid(const char *id)
@@ -1485,6 +1496,12 @@ int hil_scenario_check_files(const struct hil_scenario *s, char *err, size_t err
             at_origin(s, st, err, errlen);
             return FOTA_EINVAL;
         }
+        const char *bimg = st->kind == HIL_STEP_PUBLISH_IMAGE ? st->publish.image
+                           : st->kind == HIL_STEP_BRIDGE ? st->bridge.nf_image : NULL;
+        if (bimg != NULL && check_file(s, st->line, bimg, err, errlen) != 0) {
+            at_origin(s, st, err, errlen);
+            return FOTA_EINVAL;
+        }
         for (int k = 0; st->kind == HIL_STEP_EXPECT && k < 2; k++) {
             const struct hil_slot_sha *sha = &st->expect.slot_sha[k];
             if (sha->file != NULL && check_file(s, sha->line, sha->file, err, errlen) != 0) {
@@ -1691,6 +1708,7 @@ void hil_scenario_free(struct hil_scenario *s)
         hil_faults_free(st->faults, st->nfaults);
         free(st->expect.slot_sha[0].file);
         free(st->expect.slot_sha[1].file);
+        hil_bridge_step_free(st);
     }
     free(s->steps);
     free(s->file);
@@ -1796,4 +1814,10 @@ yaml_node_t *hil_sp_item(struct pctx *c, yaml_node_item_t id)
 int hil_sp_line(const yaml_node_t *n)
 {
     return line_of(n);
+}
+
+int hil_sp_step_faults(struct pctx *c, yaml_node_t *seq, struct hil_step *st)
+{
+    struct kv k = { .key = "faults", .knode = seq, .val = seq };
+    return parse_step_faults(c, seq != NULL ? &k : NULL, st);
 }

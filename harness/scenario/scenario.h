@@ -17,6 +17,7 @@
 #include <regex.h>
 #include "target/target.h"
 #include "scenario/outcome.h"
+#include "scenario/netfault_spec.h"
 
 /* Defaults when a scenario does not say. */
 #define HIL_DEFAULT_SCENARIO_TIMEOUT_MS 120000u
@@ -183,6 +184,51 @@ enum hil_step_kind {
     HIL_STEP_CONSOLE_ABSENT,
     HIL_STEP_UPDATE,
     HIL_STEP_EXPECT,
+    /* the bridge's cloud side (issue 12, bridge_parse.h, docs/SCENARIOS.md "Bridge steps") */
+    HIL_STEP_SERVERS,             /**< start lighttpd + mosquitto on 127.0.0.1 for the rest of the case */
+    HIL_STEP_PUBLISH_IMAGE,       /**< put an image on the HTTP server (a new ETag) */
+    HIL_STEP_MQTT_TRIGGER,        /**< publish on the bridge's trigger topic */
+    HIL_STEP_BRIDGE,              /**< start, stop or kill fota-bridge */
+    HIL_STEP_EXPECT_MQTT,         /**< the bridge's status messages */
+};
+
+/** `bridge:` action. */
+enum hil_bridge_action { HIL_BRIDGE_START = 1, HIL_BRIDGE_STOP, HIL_BRIDGE_KILL };
+
+/** Which server a `netfault:` sits in front of. */
+enum hil_nf_on { HIL_NF_ON_HTTP = 0, HIL_NF_ON_MQTT = 1 };
+
+/** The `bridge:` step. */
+struct hil_bridge_step {
+    enum hil_bridge_action action;
+    enum hil_update_proto via;    /**< proto (default), an3155, an4286, an4221 */
+    char **args;                  /**< extra fota-bridge `--key value` arguments */
+    int nargs;
+    bool has_netfault;
+    enum hil_nf_on nf_on;         /**< netfault: {on: http|mqtt} */
+    struct hil_nf_fault nf;
+    char *nf_image;               /**< etag_change: the image published before connection `conn` */
+    int nf_line;
+};
+
+/** `publish_image:` */
+struct hil_publish {
+    char *image;                  /**< file to publish */
+    char *name;                   /**< name on the server (URL path), default HIL_BRIDGE_IMAGE_NAME */
+};
+
+#define HIL_BRIDGE_IMAGE_NAME "app.img"
+#define HIL_BRIDGE_MAX_STATES 16
+
+/** `expect_mqtt:` the status messages since the servers started. */
+struct hil_expect_mqtt {
+    char *states[HIL_BRIDGE_MAX_STATES]; /**< must appear in this order (repeats collapsed), others between */
+    int nstates;
+    char *state;                  /**< the newest message's state (waited for) */
+    bool has_version;
+    uint32_t version;             /**< the newest message's version */
+    char *absent;                 /**< a state no message may have (e.g. failed) */
+    uint32_t timeout_ms;
 };
 
 struct hil_step {
@@ -201,6 +247,10 @@ struct hil_step {
     int nfaults;
     struct hil_update update;
     struct hil_expect expect;
+    struct hil_bridge_step bridge;  /**< HIL_STEP_BRIDGE (its faults: in faults/nfaults) */
+    struct hil_publish publish;   /**< HIL_STEP_PUBLISH_IMAGE */
+    char *payload;                /**< HIL_STEP_MQTT_TRIGGER */
+    struct hil_expect_mqtt mqtt;  /**< HIL_STEP_EXPECT_MQTT */
 };
 
 struct hil_scenario {

@@ -84,6 +84,15 @@ int fb_mqtt_open(struct fb_mqtt *q, const char *id, const char *host, int port, 
  * sent again. @return 0; FOTA_ECONN (still no broker).
  */
 int fb_mqtt_loop(struct fb_mqtt *q, uint32_t timeout_ms);
+
+/**
+ * Process traffic until the broker acknowledged the trigger subscription
+ * (at once without a trigger topic), at most @p max_ms of wall time: the
+ * daemon's start-up, so that the statuses of its first check go out one
+ * by one (they are held back, and only the last one sent, until then).
+ * @return true if subscribed (or no trigger topic).
+ */
+bool fb_mqtt_wait_subscribed(struct fb_mqtt *q, uint32_t max_ms);
 void fb_mqtt_close(struct fb_mqtt *q);
 
 /* ---- delivery (deliver_fotahost.c) ---- */

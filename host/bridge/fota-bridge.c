@@ -96,6 +96,11 @@ static int fb_start(struct fb_daemon *d, struct fh_msg *m)
         p.status = &fb_mqtt_status_ops;
         p.status_ctx = &d->mqtt;
         d->mqtt.bridge = &d->b;
+        /* The first check's statuses wait for the trigger subscription
+         * (mqtt_mosq.c); a broker that is slow or away only delays it. */
+        if (rc == 0 && !fb_mqtt_wait_subscribed(&d->mqtt, 10000u)) {
+            fprintf(stderr, "fota-bridge: no SUBACK for the trigger topic within 10 s; going on\n");
+        }
     }
     d->dev.via = strcmp(d->c.via, "an3155") == 0 ? FB_VIA_AN3155
                  : strcmp(d->c.via, "an4286") == 0 ? FB_VIA_AN4286

@@ -4,6 +4,10 @@
  * later, or after a bridge restart, gets the last state at once), and any
  * message on the trigger topic asks for a check (QoS 1).
  *
+ * A status is held back (pending) until the broker acknowledged the
+ * trigger subscription, so a trigger sent by a client that saw the
+ * bridge's first status is never lost.
+ *
  * NOTE: statuses go at QoS 0, and after a reconnect the bridge publishes
  * its last status again. At QoS 1 libmosquitto re-sends unacknowledged
  * messages after a reconnect, after newer ones, and an older status then
@@ -18,6 +22,13 @@
 
 static void mqtt_send_last(struct fb_mqtt *q)
 {
+    if (q->trigger_topic[0] != '\0' && !q->subscribed) {
+        /* Nothing goes out before the trigger subscription is acknowledged:
+         * a dashboard that sees the bridge's first status and sends a
+         * trigger must not lose it (the harness's bridge.mqtt.trigger did). */
+        q->pending = true;
+        return;
+    }
     q->pending = mosquitto_publish(q->mosq, NULL, q->status_topic, (int)strlen(q->last), q->last, 0, true) !=
                  MOSQ_ERR_SUCCESS;
     q->n_published += q->pending ? 0u : 1u;
@@ -28,6 +39,7 @@ static void mqtt_on_connect(struct mosquitto *mosq, void *ctx, int rc)
     struct fb_mqtt *q = ctx;
 
     q->connected = rc == 0;
+    q->subscribed = false; /* a clean session: subscribed again below */
     if (rc == 0 && q->trigger_topic[0] != '\0') {
         mosquitto_subscribe(mosq, NULL, q->trigger_topic, 1);
     }
@@ -40,6 +52,7 @@ static void mqtt_on_disconnect(struct mosquitto *mosq, void *ctx, int rc)
     (void)mosq;
     (void)rc;
     q->connected = false;
+    q->subscribed = false;
     q->pending = q->last[0] != '\0'; /* the last one may not have arrived */
 }
 
@@ -118,6 +131,14 @@ int fb_mqtt_loop(struct fb_mqtt *q, uint32_t timeout_ms)
         mqtt_send_last(q);
     }
     return rc == MOSQ_ERR_SUCCESS ? 0 : FOTA_ECONN;
+}
+
+bool fb_mqtt_wait_subscribed(struct fb_mqtt *q, uint32_t max_ms)
+{
+    for (uint32_t waited = 0; q->trigger_topic[0] != '\0' && !q->subscribed && waited < max_ms; waited += 50u) {
+        (void)fb_mqtt_loop(q, 50);
+    }
+    return q->trigger_topic[0] == '\0' || q->subscribed;
 }
 
 void fb_mqtt_close(struct fb_mqtt *q)

@@ -307,7 +307,11 @@ int fh_link_open(const char *spec, uint32_t baud, struct fh_link **out, struct f
         if (end == spec + 3 || *end != '\0' || fd < 0 || fd > 65535 || fcntl((int)fd, F_GETFD) < 0) {
             return fh_msg_set(m, FOTA_EINVAL, "%s: expected fd:N, N an open descriptor", spec);
         }
-        return wrap((int)fd, spec, out, m);
+        int dup_fd = fcntl((int)fd, F_DUPFD_CLOEXEC, 0); /* N stays open for the next open */
+        if (dup_fd < 0) {
+            return fh_msg_set(m, FOTA_EIO, "%s: dup: %s", spec, strerror(errno));
+        }
+        return wrap(dup_fd, spec, out, m);
     }
     if (strncmp(spec, "spi-emu:", 8) == 0 || strncmp(spec, "spidev:", 7) == 0) {
         return fh_link_open_spi(spec, out, m); /* link_spi.c */

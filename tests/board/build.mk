@@ -49,7 +49,7 @@ CFLAGS_standin_rig := $(USB_CFLAGS)
 $(STANDIN_HIL): $(HIL_OBJS) $(BOARD_TEST_DIR)/standin_rig.o $(BOARD_FAKES) $(BUILD)/tests/fakes/standin_board.o \
 		$(BUILD)/libfotacore.a | $(FOTACTL)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $(filter %.o %.a,$^) -o $@ -lyaml -lelf -lpcap -ljansson -lpthread
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $(filter %.o %.a,$^) -o $@ -lyaml -lelf -lpcap -ljansson -lmosquitto -lpthread
 
 run-qemu-tests: $(STANDIN_HIL) $(FAKE_OPENOCD)
 QEMU_TESTS += tests/board/standin-run-test.sh

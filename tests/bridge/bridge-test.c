@@ -18,7 +18,7 @@
 #include "fixture.h"
 
 struct suite {
-    struct srv_proc http;
+    struct hil_srv http;
     struct srv_relay relay;
     char state[256];
     uint8_t img[FX_IMG_LEN];

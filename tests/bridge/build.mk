@@ -3,7 +3,7 @@
 
 BRIDGE_TEST_DIR := $(BUILD)/tests/bridge
 BRIDGE_TEST_HELPERS := $(BRIDGE_TEST_DIR)/servers.o $(BRIDGE_TEST_DIR)/relay.o $(BRIDGE_TEST_DIR)/fixture.o \
-	$(BUILD)/tests/host/fake-target.o
+	$(BUILD)/tests/host/fake-target.o $(BUILD)/harness/link/netsrv.o
 BRIDGE_UNIT_TESTS := \
 	$(BRIDGE_TEST_DIR)/bridge-test \
 	$(BRIDGE_TEST_DIR)/mqtt-test \
@@ -27,4 +27,5 @@ $(BRIDGE_TEST_DIR)/fota-bridge-test: $(FOTA_BRIDGE)
 
 # netfault-test: the harness's network fault proxy (harness/link/netfault*.c,
 # issue 12 item 3), standalone until the harness's scenario steps use it.
-$(BRIDGE_TEST_DIR)/netfault-test: $(BUILD)/harness/link/netfault.o $(BUILD)/harness/link/netfault_tcp.o
+$(BRIDGE_TEST_DIR)/netfault-test: $(BUILD)/harness/link/netfault.o $(BUILD)/harness/link/netfault_tcp.o \
+	$(BUILD)/harness/scenario/netfault_spec.o $(BUILD)/harness/link/netsrv.o

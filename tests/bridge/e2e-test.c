@@ -23,7 +23,7 @@
 #define TRIGGER_TOPIC "fota/e2e/trigger"
 
 struct suite {
-    struct srv_proc http, mqtt;
+    struct hil_srv http, mqtt;
     char state[256];
     uint8_t img[FX_IMG_LEN];
     struct fx_bridge *x;

@@ -137,7 +137,7 @@ static int listen_any(int *port)
 static void test_fota_bridge_once_delivers_over_tcp(void **state)
 {
     static uint8_t img[FX_IMG_LEN];
-    struct srv_proc http;
+    struct hil_srv http;
     struct fake_dev *dev = calloc(1, sizeof(*dev));
     struct fake_session sess;
     char url[128], device[64], dir[256];

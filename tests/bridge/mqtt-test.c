@@ -14,13 +14,14 @@
 #include <time.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <mosquitto.h>
 #include "fixture.h"
 
 #define STATUS_TOPIC "fota/test/status"
 #define TRIGGER_TOPIC "fota/test/trigger"
 
 struct suite {
-    struct srv_proc http, mqtt;
+    struct hil_srv http, mqtt;
     char state[256];
     uint8_t img[FX_IMG_LEN];
     struct fx_bridge *x;
@@ -201,12 +202,51 @@ static void test_fb_mqtt_trigger_starts_download(void **state)
     bridge_close(s);
 }
 
+/* A dashboard that triggers as soon as it sees the bridge's first status:
+ * the status is held back until the trigger subscription is acknowledged,
+ * so that trigger is never lost (it was: the first check's status went
+ * out before the SUBACK, bridge.mqtt.trigger lost its trigger). */
+static void test_fb_mqtt_no_status_before_trigger_subscription(void **state)
+{
+    struct suite *s = *state;
+    struct timespec t0, t;
+
+    srv_sub_start(&s->sub, s->mqtt.port, STATUS_TOPIC "/early");
+    bridge_on_mqtt(s, "early.bin", STATUS_TOPIC "/early", TRIGGER_TOPIC "/early");
+    s->x->cfg.poll_ms = 0;
+    fx_bridge_init(s->x);
+    assert_int_equal(fb_check(&s->x->b), FOTA_ENOENT); /* failed: at once, before any loop */
+    if (!s->q.subscribed) {
+        assert_int_equal(s->q.n_published, 0);
+        assert_true(s->q.pending);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    t = t0;
+    while (s->sub.n == 0 && t.tv_sec - t0.tv_sec < SRV_WAIT_MS / 1000u) {
+        fb_mqtt_loop(&s->q, 20);
+        mosquitto_loop(s->sub.mosq, 20, 1);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    }
+    assert_int_equal(s->sub.n, 1);
+    assert_true(s->q.subscribed); /* the dashboard saw it: the trigger topic is live */
+    srv_publish(&s->http, "early.bin", s->img, sizeof(s->img));
+    srv_sub_publish(&s->sub, TRIGGER_TOPIC "/early", "check");
+    while (!fb_due(&s->x->b) && t.tv_sec - t0.tv_sec < SRV_WAIT_MS / 1000u) {
+        fb_mqtt_loop(&s->q, 50);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    }
+    assert_int_equal(s->q.n_triggers, 1);
+    srv_sub_stop(&s->sub);
+    bridge_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fb_status_json_shape),
         cmocka_unit_test(test_fb_mqtt_status_sequence_and_retained),
         cmocka_unit_test(test_fb_mqtt_trigger_starts_download),
+        cmocka_unit_test(test_fb_mqtt_no_status_before_trigger_subscription),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -23,19 +23,6 @@ static int relay_wait(int fd, uint32_t ms)
     return poll(&p, 1, (int)ms) > 0 ? 0 : -1;
 }
 
-static int relay_connect(int port)
-{
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-        close(fd);
-        fd = -1;
-    }
-    return fd;
-}
-
 static int relay_write(int fd, const char *p, size_t n)
 {
     while (n > 0) {
@@ -98,7 +85,7 @@ static void relay_copy(int ufd, int cfd, uint32_t cut)
 static void relay_forward(struct srv_relay *r, int cfd, const char *head, uint32_t cut)
 {
     const char *eol = strstr(head, "\r\n");
-    int ufd = relay_connect(r->upstream_port);
+    int ufd = hil_srv_connect(r->upstream_port);
 
     if (ufd < 0) {
         return;

@@ -18,9 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "link/netsrv.h"
 
 /** Every wait in these tests: generous, never a verdict by itself. */
-#define SRV_WAIT_MS 30000u
+#define SRV_WAIT_MS HIL_SRV_WAIT_MS
 
 /** @return a TCP port on 127.0.0.1 that was free a moment ago (bind port 0). */
 int srv_free_port(void);
@@ -31,22 +32,15 @@ void srv_tmpdir(char *out);
 /** Remove a directory tree made by the tests. */
 void srv_rmtree(const char *dir);
 
-struct srv_proc {
-    pid_t pid;
-    int port;
-    char dir[256];          /**< its temporary directory (config, log) */
-    char www[300];          /**< lighttpd: the document root */
-};
-
 /** Start lighttpd serving @p s->www on a free port; fail_msg() if it cannot. */
-void srv_http_start(struct srv_proc *s);
+void srv_http_start(struct hil_srv *s);
 /** Start mosquitto (listener on a free port, anonymous, no persistence); fail_msg() if it cannot. */
-void srv_mqtt_start(struct srv_proc *s);
+void srv_mqtt_start(struct hil_srv *s);
 /** Stop the server (SIGTERM, wait) and remove its directory. */
-void srv_stop(struct srv_proc *s);
+void srv_stop(struct hil_srv *s);
 
 /** Write @p len bytes to @p s->www / @p name via a temporary file and rename (a new ETag). */
-void srv_publish(const struct srv_proc *s, const char *name, const uint8_t *data, size_t len);
+void srv_publish(const struct hil_srv *s, const char *name, const uint8_t *data, size_t len);
 
 /** The fault relay: accepts on its own port, forwards each request to lighttpd with Connection: close. */
 struct srv_relay {

@@ -248,7 +248,15 @@ static void test_fh_link_open_fd_socketpair(void **state)
     assert_memory_equal(miso, "ABCD", 4);
     rig_read(sv[0], req, 7);
     assert_memory_equal(req, "T\4\0\1\2\3\4", 7);
-    fh_link_close(l); /* closes sv[1] */
+    fh_link_close(l); /* closes its duplicate: sv[1] stays open */
+    /* Opened again (fota-bridge delivers more than once over fd:3): the same stream. */
+    assert_int_equal(fh_link_open(spec, 115200, &l, NULL), 0);
+    assert_int_equal(write(sv[0], "t\1\4\0WXYZ", 8), 8);
+    assert_int_equal(fh_link_spi_xfer(l, mosi, miso, 4), 0);
+    assert_memory_equal(miso, "WXYZ", 4);
+    rig_read(sv[0], req, 7);
+    fh_link_close(l);
+    close(sv[1]);
     assert_int_equal(fh_link_open("fd:x", 115200, &l, NULL), FOTA_EINVAL);
     assert_int_equal(fh_link_open("fd:999", 115200, &l, NULL), FOTA_EINVAL);
     assert_int_equal(fh_link_open("spi-emu:spi-emu:fd:3", 115200, &l, NULL), FOTA_EINVAL);

@@ -52,8 +52,10 @@ struct fh_link {
  *   - `unix:/path`      Unix stream socket (connect)
  *   - `tcp:HOST:PORT`   TCP (getaddrinfo, IPv4 or IPv6; `[v6addr]:port` too)
  *   - `fd:N`            an inherited descriptor N (a socketpair end the
- *                       caller's parent set up, e.g. fota-hil); fh_link_close()
- *                       closes it
+ *                       caller's parent set up, e.g. fota-hil); the link
+ *                       works on a duplicate, so fh_link_close() leaves N
+ *                       open and it can be opened again (fota-bridge
+ *                       delivers more than once over `fd:3`)
  *   - `spi-emu:PATH`, `spidev:DEV[@HZ]`  SPI master (fh_link_open_spi())
  *   - `i2c-emu:PORT`, `i2c-dev:/dev/i2c-N`  I2C master (fh_link_open_i2c())
  *   - `serial:/dev/X` or any other path: serial port / pty slave, termios
