@@ -43,11 +43,13 @@ $(FOTACTL): $(FOTACTL_OBJS) $(FOTAHOST_LIB) $(FOTACORE_LIB)
 
 # The bootloader's built-in public key (crypto/build.mk IMAGE_PUBKEY_C).
 # Replaced only when its text changes: a new fotactl (build/host or
-# build/san) must not relink the bootloader.
+# build/san) must not relink the bootloader. The temporary file is per
+# process: the test-only bootloader builds (tests/f407, tests/sweep) are
+# sub-makes that may run this at the same time.
 $(IMAGE_PUBKEY_C): $(IMAGE_SIGN_KEY) $(FOTACTL)
 	@mkdir -p $(dir $@)
-	$(Q)$(FOTACTL) pubkey --key $(IMAGE_SIGN_KEY) --c > $@.tmp
-	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else $(if $(Q),echo "  PUBKEY  $@";) mv $@.tmp $@; fi
+	$(Q)tmp=$@.tmp.$$$$; $(FOTACTL) pubkey --key $(IMAGE_SIGN_KEY) --c > $$tmp && \
+		if cmp -s $$tmp $@; then rm -f $$tmp; else $(if $(Q),echo "  PUBKEY  $@";) mv $$tmp $@; fi
 
 # host/bridge: the FOTA bridge (docs/BRIDGE.md). libfotabridge.a holds the
 # portable logic and its Linux ports; fota-bridge is the daemon.
