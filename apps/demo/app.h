@@ -3,7 +3,7 @@
  * @brief The demo application's modules: console output, update-link
  * service, self-test. Built in variants (apps/build.mk) selected by:
  *   APP_VERSION_MAJOR/MINOR/PATCH  the version it reports
- *   APP_BEHAVIOUR                  APP_DEMO, APP_CRASH, APP_HANG, APP_NOCONFIRM
+ *   APP_BEHAVIOUR                  APP_DEMO, APP_CRASH, APP_HANG, APP_NOCONFIRM, APP_SPI_TX
  */
 #ifndef APP_H
 #define APP_H
@@ -14,6 +14,7 @@
 #define APP_CRASH     2 /**< HardFault before confirming */
 #define APP_HANG      3 /**< stop refreshing the watchdog before confirming */
 #define APP_NOCONFIRM 4 /**< run normally, never confirm */
+#define APP_SPI_TX    5 /**< as APP_DEMO, then two unsolicited link writes and a heartbeat */
 
 #ifndef APP_BEHAVIOUR
 #define APP_BEHAVIOUR APP_DEMO
@@ -40,6 +41,14 @@ void app_flush(void);
 void app_link_init(uint32_t running_slot);
 /** Take every byte received so far; answer HELLO, ENTER_UPDATE, RESET. */
 void app_link_poll(void);
+/**
+ * APP_SPI_TX: send two unsolicited NACK frames on the link at once and
+ * print each write's status ("APP: link write <n>: rc=<FOTA_E*>"). On the
+ * SPI link (through BL_API->ba_link_write, port_spi_tx) the second waits
+ * for the master to clock the first out; with no master clocking it must
+ * return FOTA_EBUSY, not hang (issue 10).
+ */
+void app_link_tx_probe(void);
 
 /* ---- selftest.c ---- */
 /**

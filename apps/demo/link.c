@@ -23,21 +23,45 @@ static struct proto_parser link_parser;
 static uint32_t link_slot;
 static int link_via_bl; /* SPI link: the bootloader's driver (bl_api v2) */
 
-static void link_send(uint8_t type, uint8_t seq, const uint8_t *payload, uint16_t len)
+/* Encode and send one frame. @return 0; what proto_encode or
+ * ba_link_write returned. */
+static int link_send_rc(uint8_t type, uint8_t seq, const uint8_t *payload, uint16_t len)
 {
     uint8_t out[PROTO_HDR_SIZE + LINK_RSP_MAX + PROTO_CRC_SIZE];
     size_t n = 0u;
     size_t i;
+    int rc = proto_encode(type, seq, payload, len, out, sizeof(out), &n);
 
-    if (proto_encode(type, seq, payload, len, out, sizeof(out), &n) != 0) {
-        return;
+    if (rc != 0) {
+        return rc;
     }
     if (link_via_bl) {
-        (void)BL_API->ba_link_write(out, (uint32_t)n);
-        return;
+        return BL_API->ba_link_write(out, (uint32_t)n);
     }
     for (i = 0u; i < n; i++) {
         stm32f4_usart_putc(STM32F4_USART_LINK, out[i]);
+    }
+    return 0;
+}
+
+static void link_send(uint8_t type, uint8_t seq, const uint8_t *payload, uint16_t len)
+{
+    (void)link_send_rc(type, seq, payload, len);
+}
+
+void app_link_tx_probe(void)
+{
+    uint8_t st = FOTA_EBUSY;
+    uint32_t i;
+
+    for (i = 1u; i <= 2u; i++) {
+        int rc = link_send_rc(PROTO_T_NACK, (uint8_t)i, &st, 1u);
+
+        app_puts("APP: link write ");
+        app_put_u32(i);
+        app_puts(": rc=");
+        app_put_u32((uint32_t)rc);
+        app_puts("\r\n");
     }
 }
 

@@ -4,7 +4,7 @@
  * runs a self-test, confirms its trial through the bootloader's services
  * table, keeps the watchdog fed and serves the update link. Misbehaving
  * variants (APP_BEHAVIOUR, app.h) exercise rollback: crash, hang,
- * noconfirm. Console lines: docs/ARCHITECTURE.md "Console contract".
+ * noconfirm; spitx writes on the link while nobody reads (issue 10). Console lines: docs/ARCHITECTURE.md "Console contract".
  */
 #include <stdint.h>
 
@@ -25,6 +25,21 @@
  * --gc-sections keeps it. */
 static const uint8_t app_pad[APP_PAD_BYTES] = { 0x5A, 0xA5 };
 #endif
+
+/* APP_SPI_TX: "APP: alive <n> s" every second after the link writes, so
+ * a scenario sees the application run on past the IWDG period. */
+static void app_heartbeat(void)
+{
+#if APP_BEHAVIOUR == APP_SPI_TX
+    static uint32_t periods;
+
+    if (++periods % (1000u / APP_WDG_PERIOD_MS) == 0u) {
+        app_puts("APP: alive ");
+        app_put_u32(periods / (1000u / APP_WDG_PERIOD_MS));
+        app_puts(" s\r\n");
+    }
+#endif
+}
 
 /* From app.ld.in: base of the slot this image is linked for. */
 extern const uint8_t _app_slot_base[];
@@ -132,6 +147,10 @@ int main(void)
 #endif
 
     app_link_init(slot);
+#if APP_BEHAVIOUR == APP_SPI_TX
+    app_watchdog_refresh();
+    app_link_tx_probe();
+#endif
     last = stm32f4_ticks_ms();
     for (;;) {
         app_link_poll();
@@ -139,6 +158,7 @@ int main(void)
         if (stm32f4_ticks_ms() - last >= APP_WDG_PERIOD_MS) {
             last += APP_WDG_PERIOD_MS;
             app_watchdog_refresh();
+            app_heartbeat();
         }
     }
 }

@@ -284,6 +284,13 @@ static bool scenario_skip(const struct cli *c, const struct hil_scenario *s, cha
         snprintf(why, len, "not for platform " HIL_PLATFORM);
         return true;
     }
+    for (int i = 0; i < s->nrequires && c->run.machine == HIL_QEMU_STOCK; i++) {
+        if (strcmp(s->requires[i], "register_level") == 0) {
+            snprintf(why, len, "requires register_level: --target stock serves the port's drivers at "
+                               "breakpoints (run it with --target f407)");
+            return true;
+        }
+    }
     return false;
 }
 

@@ -830,8 +830,8 @@ static void spi_drain(struct run *r)
     uint32_t frames = r->proxy.dir[HIL_DIR_TO_HOST].frames;
     bool ready = true;
     static const uint8_t dummy[HIL_SPI_DRAIN_CHUNK]; /* 0x00: never PROTO_SYNC0 */
-    if (!r->spi_drain || r->spi_bus.wire == NULL) {
-        return;
+    if (!r->spi_drain || r->spi_bus.wire == NULL || r->s->spi_clock_never) {
+        return; /* spi_clock: never: a master that does not read */
     }
     r->spi_drain = false;
     for (int i = 0; i < HIL_SPI_DRAIN_MAX && ready && r->t->powered &&

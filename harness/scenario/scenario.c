@@ -326,6 +326,8 @@ static const struct name_val dir_names[] = {
     { "to_target", HIL_DIR_TO_TARGET }, { "to_host", HIL_DIR_TO_HOST },
 };
 static const struct name_val link_names[] = { { "uart", HIL_LINK_UART }, { "spi", HIL_LINK_SPI } };
+/* `spi_clock:` (docs/SCENARIOS.md): when the harness, as the SPI master, clocks. */
+static const struct name_val spi_clock_names[] = { { "on_ready", 0 }, { "never", 1 } };
 /* AN3155 section 3 command codes (harness/link/rom_an3155.h). */
 static const struct name_val rom_cmd_names[] = {
     { "get", 0x00 }, { "get_version", 0x01 }, { "get_id", 0x02 }, { "read", 0x11 }, { "go", 0x21 },
@@ -1375,7 +1377,7 @@ static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario
 {
     static const char *const keys[] = { "id", "description", "tags", "platforms", "timeout_ms",
                                         "flash", "steps", "requires", "link", "sweep", "params", "rom_quirks",
-                                        NULL };
+                                        "spi_clock", NULL };
     s->line = line_of(root);
     s->timeout_ms = HIL_DEFAULT_SCENARIO_TIMEOUT_MS;
     s->flash.bootloader = xstrdup(HIL_DEFAULT_BOOTLOADER_BIN);
@@ -1412,6 +1414,12 @@ static int parse_scenario(struct pctx *c, yaml_node_t *root, struct hil_scenario
             return FOTA_EINVAL;
         }
         s->link = (enum hil_link)lv;
+    }
+    if ((k = find_kv(kv, cnt, "spi_clock")) != NULL) {
+        if (LOOKUP(c, k->val, "spi_clock", spi_clock_names, &lv) != 0) {
+            return FOTA_EINVAL;
+        }
+        s->spi_clock_never = lv != 0;
     }
     if ((k = find_kv(kv, cnt, "rom_quirks")) != NULL && hil_parse_rom_quirks(c, k->val, &s->rom_quirks) != 0) {
         return FOTA_EINVAL;

@@ -264,6 +264,7 @@ struct hil_scenario {
     int nplatforms;
     uint32_t timeout_ms;
     enum hil_link link;           /**< `link: uart|spi`, default uart */
+    bool spi_clock_never;         /**< `spi_clock: never`: the harness does not clock SPI1 when READY rises */
     uint32_t rom_quirks;          /**< `rom_quirks:`, HIL_ROM_QUIRK_* bits (rom_quirks.h) */
     struct {
         char *bootloader;         /**< NULL: none */

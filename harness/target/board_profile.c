@@ -17,7 +17,7 @@
 #include "fota/errors.h"
 
 const char *const hil_board_capabilities[] = {
-    "power_relay", "nrst", "boot0", "uart_link", "spi_link", "console", NULL,
+    "power_relay", "nrst", "boot0", "uart_link", "spi_link", "console", "register_level", NULL,
 };
 
 struct bctx {
@@ -648,6 +648,9 @@ bool hil_board_provides(const struct hil_board_profile *p, const char *cap)
     }
     if (strcmp(cap, "console") == 0) {
         return p->console.path != NULL;
+    }
+    if (strcmp(cap, "register_level") == 0) {
+        return true; /* a board runs the port's drivers as they are */
     }
     return false;
 }

@@ -116,7 +116,9 @@ void hil_board_profile_free(struct hil_board_profile *p);
 /**
  * Whether the rig offers a capability a scenario may `require`:
  * `power_relay` (a power driver that can cut power), `nrst`, `boot0`,
- * `uart_link`, `spi_link`, `console`.
+ * `uart_link`, `spi_link`, `console`, `register_level` (the port's
+ * drivers run, nothing is served at a breakpoint: a board always; of the
+ * QEMU targets only --target f407, harness/cli/main.c).
  */
 bool hil_board_provides(const struct hil_board_profile *p, const char *cap);
 

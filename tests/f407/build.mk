@@ -33,3 +33,19 @@ $(F407_BROKEN_SPI_TEST): tests/f407/broken_spi_driver.sh fw-broken-spi qemu $(FO
 	$(Q)printf '#!/bin/sh\nexec tests/f407/broken_spi_driver.sh %s\n' '$(FOTA_HIL)' > $@ && chmod +x $@
 
 QEMU_TESTS += $(F407_BROKEN_SPI_TEST)
+
+# port_spi_tx's wait bounded by the SysTick again (FOTA_TEST_BROKEN_SPI_TX_TICK,
+# the bug issue 10 fixed), likewise into build/fw-broken-spi-tx/.
+BROKEN_SPI_TX_FW := build/fw-broken-spi-tx
+F407_BROKEN_SPI_TX_TEST := $(BUILD)/tests/f407/broken-spi-tx
+
+.PHONY: fw-broken-spi-tx
+fw-broken-spi-tx:
+	$(Q)$(MAKE) --no-print-directory FW=$(BROKEN_SPI_TX_FW) \
+		BL_CFLAGS_EXTRA=-DFOTA_TEST_BROKEN_SPI_TX_TICK $(BROKEN_SPI_TX_FW)/bootloader.elf $(BROKEN_SPI_TX_FW)/bootloader.bin
+
+$(F407_BROKEN_SPI_TX_TEST): tests/f407/broken_spi_tx.sh fw-broken-spi-tx qemu $(FOTA_HIL)
+	@mkdir -p $(dir $@)
+	$(Q)printf '#!/bin/sh\nexec tests/f407/broken_spi_tx.sh %s\n' '$(FOTA_HIL)' > $@ && chmod +x $@
+
+QEMU_TESTS += $(F407_BROKEN_SPI_TX_TEST)

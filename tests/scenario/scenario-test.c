@@ -354,8 +354,14 @@ static void test_parse_spi_link_and_faults(void **state)
     assert_int_equal(f[1].byte, 0);
     assert_int_equal(f[1].n, 4);
     assert_int_equal(f[2].dir, HIL_DIR_TO_HOST);
-    hil_scenario_list_free(&l);
     parse_bad("id: a.b\nlink: i2c\nsteps: [power_on]\n", "t.yaml:2: link must be one of uart|spi, got 'i2c'");
+    assert_false(s->spi_clock_never);
+    hil_scenario_list_free(&l);
+    s = parse_ok("id: a.b\nlink: spi\nspi_clock: never\nsteps: [power_on]\n", &l);
+    assert_true(s->spi_clock_never);
+    hil_scenario_list_free(&l);
+    parse_bad("id: a.b\nspi_clock: sometimes\nsteps: [power_on]\n",
+              "t.yaml:2: spi_clock must be one of on_ready|never, got 'sometimes'");
     parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: spi_drop}]}\n", "spi_drop fault needs 'transfer'");
     parse_bad("id: a.b\nsteps:\n  - update: {image: x, faults: [{kind: spi_miso_stuck, transfer: 1, value: 7}]}\n",
               "value must be 0 or 255");

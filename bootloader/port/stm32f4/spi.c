@@ -196,7 +196,11 @@ int port_spi_rx(uint8_t *buf, uint32_t cap, uint32_t *got)
 PORT_HIL_SERVED
 int port_spi_tx(const uint8_t *buf, uint32_t len)
 {
+#ifndef FOTA_TEST_BROKEN_SPI_TX_TICK
     uint32_t spins = 0u;
+#else
+    uint32_t start = stm32f4_ticks_ms();
+#endif
 
     if (len > SPI_TX_MAX) {
         return FOTA_ESIZE;
@@ -204,9 +208,21 @@ int port_spi_tx(const uint8_t *buf, uint32_t len)
     /* The previous response must be out (NDTR 0) before its buffer is
      * reused. Bounded by polls, never by the tick (spi.h). */
     while ((DMA_SxCR(SPI_DMA_TX_STREAM) & DMA_SxCR_EN) != 0u && DMA_SxNDTR(SPI_DMA_TX_STREAM) != 0u) {
+#ifndef FOTA_TEST_BROKEN_SPI_TX_TICK
         if (++spins >= SPI_TX_SPIN_MAX) {
             return FOTA_EBUSY;
         }
+#else
+        /* FOTA_TEST_BROKEN_SPI_TX_TICK (make test, tests/f407): the wait
+         * as it was before issue 10's fix, bounded by the bootloader's
+         * SysTick count. Called from an application (bl_api ba_link_write)
+         * that tick is frozen: the wait never ends and the IWDG resets the
+         * chip. scenarios/link.spi.app_tx_no_clock.yaml catches it on
+         * fota-f407; stock QEMU serves port_spi_tx and never runs this. */
+        if (stm32f4_ticks_ms() - start >= SPI_TX_WAIT_MS) {
+            return FOTA_EBUSY;
+        }
+#endif
     }
     DMA_SxCR(SPI_DMA_TX_STREAM) = 0u;
     DMA_LIFCR = DMA_LIFCR_S3_ALL;

@@ -16,10 +16,19 @@
  * of fota-hil's own flash model (harness/target/flashmodel.c), so a fault
  * means the same on the stock-QEMU backend and on this machine.
  *
- * Not modelled: the ART accelerator (ACR is storage only), the CPU stall on
- * a Flash read while BSY (reads return the contents before the operation),
- * the one-time programmable area, read protection against a debugger, and
- * the x64 parallelism (it needs VPP; any CPU write gives PGPERR).
+ * A word program costs no host event: its cells change when it starts
+ * (a read of the array while BSY stalls on silicon until the program
+ * ends, RM0090 3.5.2, and then returns the new contents: that is what the
+ * CPU sees here, without the stall's time), SR.BSY reads set until its
+ * DS8626 time has passed in virtual time (no timer, unless EOPIE asks for
+ * the interrupt), and the image is written once per program sequence
+ * (when it ends, at a system reset, or when the VM stops), not per word.
+ * Erases keep one timer each and change the array when they end.
+ *
+ * Not modelled: the ART accelerator (ACR is storage only), the time of
+ * the CPU stall on a Flash read while BSY, the one-time programmable area,
+ * read protection against a debugger, and the x64 parallelism (it needs
+ * VPP; any CPU write gives PGPERR).
  *
  * Copyright (c) 2026 fota-hil contributors
  *
@@ -39,6 +48,7 @@
 #include "hw/nvram/stm32f4xx_flash.h"
 #include "migration/vmstate.h"
 #include "qapi/qapi-events-stm32.h"
+#include "qapi/visitor.h"
 #include "sysemu/block-backend.h"
 #include "sysemu/runstate.h"
 #include "trace.h"
@@ -201,6 +211,44 @@ static void stm32f4xx_flash_persist(STM32F4xxFlashState *s, uint32_t offset,
     }
 }
 
+/* Write the programmed words not yet in the image (one block write) */
+static void stm32f4xx_flash_flush(STM32F4xxFlashState *s)
+{
+    uint32_t lo = s->dirty_lo, hi = s->dirty_hi;
+
+    if (lo >= hi) {
+        return;
+    }
+    s->dirty_lo = s->dirty_hi = 0;
+    if (s->blk && blk_is_writable(s->blk)) {
+        int ret = blk_pwrite(s->blk, lo, hi - lo, s->storage + lo, 0);
+
+        if (ret < 0) {
+            error_report("stm32f4xx-flash: cannot update the flash image: %s",
+                         strerror(-ret));
+        }
+    }
+}
+
+/* Main memory [offset, offset + len) changed: written to the image at the
+ * next flush (the words of one program sequence are contiguous) */
+static void stm32f4xx_flash_mark_dirty(STM32F4xxFlashState *s,
+                                       uint32_t offset, uint32_t len)
+{
+    memory_region_flush_rom_device(&s->array, offset, len);
+    if (s->dirty_lo < s->dirty_hi &&
+        (offset > s->dirty_hi || offset + len < s->dirty_lo)) {
+        stm32f4xx_flash_flush(s);
+    }
+    if (s->dirty_lo >= s->dirty_hi) {
+        s->dirty_lo = offset;
+        s->dirty_hi = offset + len;
+        return;
+    }
+    s->dirty_lo = MIN(s->dirty_lo, offset);
+    s->dirty_hi = MAX(s->dirty_hi, offset + len);
+}
+
 static void stm32f4xx_flash_persist_options(STM32F4xxFlashState *s)
 {
     int ret;
@@ -230,6 +278,9 @@ static void stm32f4xx_flash_apply(STM32F4xxFlashState *s)
     uint8_t *p = s->storage + s->op_offset;
     uint32_t i;
 
+    if (s->op == STM32F4XX_FLASH_OP_PROGRAM) {
+        memcpy(s->op_old, p, s->op_len);
+    }
     if (s->op_nostick) {
         s->op_nostick = false;
         return;
@@ -245,7 +296,7 @@ static void stm32f4xx_flash_apply(STM32F4xxFlashState *s)
             }
             p[i] &= v;
         }
-        stm32f4xx_flash_persist(s, s->op_offset, s->op_len);
+        stm32f4xx_flash_mark_dirty(s, s->op_offset, s->op_len);
         break;
     case STM32F4XX_FLASH_OP_SECTOR_ERASE:
     case STM32F4XX_FLASH_OP_MASS_ERASE:
@@ -275,7 +326,9 @@ static void stm32f4xx_flash_complete(STM32F4xxFlashState *s)
         return;
     }
     timer_del(s->op_timer);
-    stm32f4xx_flash_apply(s);
+    if (s->op != STM32F4XX_FLASH_OP_PROGRAM) {
+        stm32f4xx_flash_apply(s); /* a program changed the cells at its start */
+    }
     trace_stm32f4xx_flash_op_done(s->op, s->op_offset, s->op_len);
     stm32f4xx_flash_erase_done(s);
     s->op = STM32F4XX_FLASH_OP_NONE;
@@ -291,6 +344,21 @@ static void stm32f4xx_flash_complete(STM32F4xxFlashState *s)
 static void stm32f4xx_flash_op_timer_cb(void *opaque)
 {
     stm32f4xx_flash_complete(STM32F4XX_FLASH(opaque));
+}
+
+/*
+ * A word program without EOPIE has no timer: it ends when the interface
+ * is next looked at at or after its end time. In icount mode the virtual
+ * clock read from a register access is exact, so the guest sees SR.BSY
+ * clear at the same instruction as with a timer.
+ */
+static void stm32f4xx_flash_catch_up(STM32F4xxFlashState *s)
+{
+    if ((s->sr & FLASH_SR_BSY) && !s->cut_off &&
+        s->op == STM32F4XX_FLASH_OP_PROGRAM && !timer_pending(s->op_timer) &&
+        qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) >= s->op_end_ns) {
+        stm32f4xx_flash_complete(s);
+    }
 }
 
 /* FLASH_SR flags of Stm32FlashErrorFlag, in its order (RM0090 3.9.4) */
@@ -422,6 +490,7 @@ static void stm32f4xx_flash_seq_end(STM32F4xxFlashState *s)
         return;
     }
     s->seq_active = false;
+    stm32f4xx_flash_flush(s); /* in the image before the event reports it */
     trace_stm32f4xx_flash_seq_end(s->seq_num, s->seq_offset, s->seq_len,
                                   s->seq_error);
     if (stm32f4xx_flash_fault_cuts(s->seq_fault)) {
@@ -470,8 +539,11 @@ static void stm32f4xx_flash_start(STM32F4xxFlashState *s, uint32_t op,
     s->op_len = len;
     s->op_nostick = false;
     s->sr |= FLASH_SR_BSY;
+    s->op_end_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + ns;
     trace_stm32f4xx_flash_op_start(op, offset, len, ns);
-    timer_mod(s->op_timer, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + ns);
+    if (op != STM32F4XX_FLASH_OP_PROGRAM || (s->cr & FLASH_CR_EOPIE)) {
+        timer_mod(s->op_timer, s->op_end_ns);
+    }
 }
 
 /* Start erase @op of [@offset, +@len): number it, apply an armed fault */
@@ -481,6 +553,7 @@ static void stm32f4xx_flash_erase_begin(STM32F4xxFlashState *s, uint32_t op,
 {
     uint32_t fault = stm32f4xx_flash_fault_due(s, false, offset);
 
+    stm32f4xx_flash_flush(s);
     s->op_num = ++s->op_seq;
     s->op_fault = fault;
     if (fault == 1 + STM32_FLASH_FAULT_KIND_ERROR) {
@@ -580,6 +653,7 @@ static uint64_t stm32f4xx_flash_read(void *opaque, hwaddr addr, unsigned size)
     STM32F4xxFlashState *s = STM32F4XX_FLASH(opaque);
     uint64_t r = 0;
 
+    stm32f4xx_flash_catch_up(s);
     switch (addr) {
     case FLASH_ACR:
         r = s->acr;
@@ -680,6 +754,7 @@ static MemTxResult stm32f4xx_flash_write(void *opaque, hwaddr addr,
     bool unlock;
 
     trace_stm32f4xx_flash_write(addr, value);
+    stm32f4xx_flash_catch_up(s);
     switch (addr) {
     case FLASH_ACR:
         s->acr = value & FLASH_ACR_MASK;
@@ -776,6 +851,7 @@ static void stm32f4xx_flash_array_write(void *opaque, hwaddr addr,
                           FLASH_T_PROG_NS);
     /* cut-*: applied torn when the sequence ends; no-stick: never */
     s->op_nostick = s->seq_fault != 0;
+    stm32f4xx_flash_apply(s); /* what a read after the stall returns */
 }
 
 /* Only used outside ROMD mode; the model keeps ROMD mode on. */
@@ -803,8 +879,14 @@ static void stm32f4xx_flash_reset(DeviceState *dev)
 {
     STM32F4xxFlashState *s = STM32F4XX_FLASH(dev);
 
+    stm32f4xx_flash_catch_up(s);
     if (s->sr & FLASH_SR_BSY) {
         trace_stm32f4xx_flash_op_aborted(s->op, s->op_offset, s->op_len);
+        if (s->op == STM32F4XX_FLASH_OP_PROGRAM && !s->cut_off) {
+            /* the word changed the cells at its start: lost, restore them */
+            memcpy(s->storage + s->op_offset, s->op_old, s->op_len);
+            stm32f4xx_flash_mark_dirty(s, s->op_offset, s->op_len);
+        }
     }
     /* A program sequence ends (a faulted one is dropped, unreported) */
     if (s->seq_active && s->seq_fault) {
@@ -814,6 +896,7 @@ static void stm32f4xx_flash_reset(DeviceState *dev)
         stm32f4xx_flash_seq_end(s);
     }
     s->seq_active = false;
+    stm32f4xx_flash_flush(s);
     s->cut_off = false;
     s->op_fault = 0;
     timer_del(s->op_timer);
@@ -861,6 +944,16 @@ static void stm32f4xx_flash_load(STM32F4xxFlashState *s, Error **errp)
     }
 }
 
+/* The VM stops (a breakpoint, QMP stop, a fault): the image is complete
+ * before anyone reads it or ends the process */
+static void stm32f4xx_flash_vm_state_change(void *opaque, bool running,
+                                            RunState state)
+{
+    if (!running) {
+        stm32f4xx_flash_flush(STM32F4XX_FLASH(opaque));
+    }
+}
+
 static void stm32f4xx_flash_realize(DeviceState *dev, Error **errp)
 {
     ERRP_GUARD();
@@ -885,6 +978,8 @@ static void stm32f4xx_flash_realize(DeviceState *dev, Error **errp)
         }
     }
     s->op_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, stm32f4xx_flash_op_timer_cb, s);
+    s->vmstate_change = qemu_add_vm_change_state_handler(
+        stm32f4xx_flash_vm_state_change, s);
     sysbus_init_mmio(sbd, &s->iomem);
     sysbus_init_mmio(sbd, &s->array);
     sysbus_init_irq(sbd, &s->irq);
@@ -965,12 +1060,23 @@ static void stm32f4xx_flash_init_faults(Object *obj, STM32F4xxFlashState *s)
                              stm32f4xx_flash_set_fault_stop);
 }
 
+/* op-count: a word program whose time has passed counts as finished */
+static void stm32f4xx_flash_get_op_count(Object *obj, Visitor *v,
+                                         const char *name, void *opaque,
+                                         Error **errp)
+{
+    STM32F4xxFlashState *s = STM32F4XX_FLASH(obj);
+
+    stm32f4xx_flash_catch_up(s);
+    visit_type_uint32(v, name, &s->op_count, errp);
+}
+
 static void stm32f4xx_flash_init(Object *obj)
 {
     STM32F4xxFlashState *s = STM32F4XX_FLASH(obj);
 
-    object_property_add_uint32_ptr(obj, "op-count", &s->op_count,
-                                   OBJ_PROP_FLAG_READ);
+    object_property_add(obj, "op-count", "uint32",
+                        stm32f4xx_flash_get_op_count, NULL, NULL, NULL);
     object_property_add_uint32_ptr(obj, "op-seq", &s->op_seq,
                                    OBJ_PROP_FLAG_READ);
     object_property_add_uint32_ptr(obj, "overprogram-count",
@@ -980,7 +1086,7 @@ static void stm32f4xx_flash_init(Object *obj)
 
 static const VMStateDescription vmstate_stm32f4xx_flash = {
     .name = TYPE_STM32F4XX_FLASH,
-    .version_id = 2,
+    .version_id = 3,
     .minimum_version_id = 1,
     .fields = (VMStateField[]) {
         VMSTATE_UINT32(acr, STM32F4xxFlashState),
@@ -1022,6 +1128,11 @@ static const VMStateDescription vmstate_stm32f4xx_flash = {
         VMSTATE_INT32_V(fault_flag, STM32F4xxFlashState, 2),
         VMSTATE_BOOL_V(fault_stop, STM32F4xxFlashState, 2),
         VMSTATE_UINT32_V(fault_hits, STM32F4xxFlashState, 2),
+        /* version 3: a word program ends by virtual time, not a timer */
+        VMSTATE_INT64_V(op_end_ns, STM32F4xxFlashState, 3),
+        VMSTATE_UINT8_ARRAY_V(op_old, STM32F4xxFlashState, 4, 3),
+        VMSTATE_UINT32_V(dirty_lo, STM32F4xxFlashState, 3),
+        VMSTATE_UINT32_V(dirty_hi, STM32F4xxFlashState, 3),
         VMSTATE_END_OF_LIST()
     }
 };

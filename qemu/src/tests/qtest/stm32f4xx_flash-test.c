@@ -9,6 +9,7 @@
 
 #include "qemu/osdep.h"
 #include "libqtest.h"
+#include "qemu/bswap.h"
 #include "qapi/qmp/qdict.h"
 
 #define FLASH_BASE      0x08000000
@@ -361,6 +362,96 @@ static void test_reset_during_erase_keeps_contents(void)
     qtest_quit(qts);
 }
 
+/*
+ * RM0090 3.5.2: a read of the array while BSY stalls until the program
+ * ends, then returns the new contents (the stall's time is not modelled);
+ * BSY reads set for the 16 us of DS8626 tprog, op-count counts it after
+ */
+static void test_program_read_while_bsy(void)
+{
+    QTestState *qts = flash_start(NULL);
+    uint32_t addr = FLASH_BASE + 0x4000;
+
+    flash_unlock(qts);
+    qtest_writel(qts, FLASH_CR, CR_PG | CR_X32);
+    qtest_writel(qts, addr, 0x12345678);
+    g_assert_cmphex(qtest_readl(qts, addr), ==, 0x12345678);
+    g_assert_cmphex(qtest_readl(qts, FLASH_SR), ==, SR_BSY);
+    g_assert_cmpint(flash_counter(qts, "op-count"), ==, 0);
+    qtest_clock_step(qts, 16 * US);
+    g_assert_cmpint(flash_counter(qts, "op-count"), ==, 1);
+    g_assert_cmphex(qtest_readl(qts, FLASH_SR), ==, 0);
+    qtest_quit(qts);
+}
+
+/* A system reset during a word program loses it; a finished one stays */
+static void test_reset_during_program_keeps_contents(void)
+{
+    QTestState *qts = flash_start(NULL);
+    uint32_t addr = FLASH_BASE + 0x4000;
+
+    flash_unlock(qts);
+    qtest_writel(qts, FLASH_CR, CR_PG | CR_X32);
+    qtest_writel(qts, addr, 0x12345678);
+    qtest_clock_step(qts, 15 * US);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'system_reset' }");
+    qtest_qmp_eventwait(qts, "RESET");
+    g_assert_cmphex(qtest_readl(qts, addr), ==, 0xFFFFFFFF);
+    g_assert_cmphex(qtest_readl(qts, FLASH_SR), ==, 0);
+
+    flash_unlock(qts);
+    qtest_writel(qts, FLASH_CR, CR_PG | CR_X32);
+    qtest_writel(qts, addr, 0x12345678);
+    qtest_clock_step(qts, 16 * US);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'system_reset' }");
+    qtest_qmp_eventwait(qts, "RESET");
+    g_assert_cmphex(qtest_readl(qts, addr), ==, 0x12345678);
+    qtest_quit(qts);
+}
+
+/* A word of the image file at main-memory offset @off */
+static uint32_t flash_image_word(const char *image, uint32_t off)
+{
+    int fd = open(image, O_RDONLY);
+    uint8_t w[4];
+
+    g_assert(fd >= 0);
+    g_assert_cmpint(pread(fd, w, sizeof(w), off), ==, sizeof(w));
+    close(fd);
+    return ldl_le_p(w);
+}
+
+/*
+ * The words of a program sequence reach the image file in one write when
+ * the sequence ends (PG cleared), or when the VM stops, before anything
+ * reports them
+ */
+static void test_program_image_at_sequence_end(void)
+{
+    g_autofree char *image = flash_image_new(1024 * 1024);
+    QTestState *qts = flash_start(image);
+
+    flash_unlock(qts);
+    qtest_writel(qts, FLASH_CR, CR_PG | CR_X32);
+    qtest_writel(qts, FLASH_BASE + 0x20000, 0x11111111);
+    qtest_clock_step(qts, 16 * US);
+    qtest_writel(qts, FLASH_BASE + 0x20004, 0x22222222);
+    qtest_clock_step(qts, 16 * US);
+    g_assert_cmphex(flash_image_word(image, 0x20000), ==, 0xFFFFFFFF);
+    qtest_writel(qts, FLASH_CR, CR_X32);
+    g_assert_cmphex(flash_image_word(image, 0x20000), ==, 0x11111111);
+    g_assert_cmphex(flash_image_word(image, 0x20004), ==, 0x22222222);
+
+    qtest_writel(qts, FLASH_CR, CR_PG | CR_X32);
+    qtest_writel(qts, FLASH_BASE + 0x20008, 0x33333333);
+    qtest_clock_step(qts, 16 * US);
+    g_assert_cmphex(flash_image_word(image, 0x20008), ==, 0xFFFFFFFF);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'stop' }");
+    g_assert_cmphex(flash_image_word(image, 0x20008), ==, 0x33333333);
+    qtest_quit(qts);
+    unlink(image);
+}
+
 /* qom-set a string (enum) property of the Flash interface */
 static void flash_set_str(QTestState *qts, const char *prop, const char *value)
 {
@@ -614,6 +705,12 @@ int main(int argc, char **argv)
                    test_image_survives_restart);
     qtest_add_func("stm32f4xx-flash/reset-during-erase-keeps-contents",
                    test_reset_during_erase_keeps_contents);
+    qtest_add_func("stm32f4xx-flash/program-read-while-bsy",
+                   test_program_read_while_bsy);
+    qtest_add_func("stm32f4xx-flash/reset-during-program-keeps-contents",
+                   test_reset_during_program_keeps_contents);
+    qtest_add_func("stm32f4xx-flash/program-image-at-sequence-end",
+                   test_program_image_at_sequence_end);
     qtest_add_func("stm32f4xx-flash/op-events", test_op_events);
     qtest_add_data_func("stm32f4xx-flash/fault-cut-none-program",
                         &cut_none, test_fault_cut_program);

@@ -68,6 +68,12 @@ struct STM32F4xxFlashState {
     uint32_t op_offset;     /* byte offset in the main memory */
     uint32_t op_len;
     uint32_t op_data;       /* program: the value written (op_len bytes, LE) */
+    int64_t op_end_ns;      /* QEMU_CLOCK_VIRTUAL time it ends */
+    uint8_t op_old[4];      /* program: the cells before it (a reset restores them) */
+    /* main memory [dirty_lo, dirty_hi) changed but not yet in the image */
+    uint32_t dirty_lo;
+    uint32_t dirty_hi;
+    VMChangeStateEntry *vmstate_change;
 
     bool op_nostick;        /* the word in progress does not change the cells */
     uint32_t op_num;        /* erase: its operation number (the event's seq) */
