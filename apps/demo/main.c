@@ -18,6 +18,8 @@
 #define APP_VERSION IMAGE_VERSION(APP_VERSION_MAJOR, APP_VERSION_MINOR, APP_VERSION_PATCH)
 /* Watchdog refresh period; the bootloader starts the IWDG at 3000 ms. */
 #define APP_WDG_PERIOD_MS 100u
+/* `background` variant: "APP: heartbeat <n>" period, ms of device time. */
+#define APP_HEARTBEAT_MS 250u
 
 #ifdef APP_PAD_BYTES
 /* The `big` variant (apps/build.mk): padding that makes the payload about
@@ -39,6 +41,30 @@ static void app_watchdog_refresh(void)
     if (app_bl_api_ok()) {
         BL_API->ba_watchdog_refresh();
     }
+}
+
+static uint32_t app_last_wdg;
+#if APP_BEHAVIOUR == APP_BACKGROUND
+static uint32_t app_last_beat;
+static uint32_t app_beats;
+#endif
+
+void app_tick(void)
+{
+    uint32_t now = stm32f4_ticks_ms();
+
+    if (now - app_last_wdg >= APP_WDG_PERIOD_MS) {
+        app_last_wdg = now;
+        app_watchdog_refresh();
+    }
+#if APP_BEHAVIOUR == APP_BACKGROUND
+    if (now - app_last_beat >= APP_HEARTBEAT_MS) {
+        app_last_beat = now;
+        app_puts("APP: heartbeat ");
+        app_put_u32(++app_beats);
+        app_puts("\r\n");
+    }
+#endif
 }
 
 /* "APP: demo v<x.y.z> slot <A|B> (<trial|confirmed|?>)"; @return the slot. */
@@ -82,7 +108,6 @@ int main(void)
 {
     const char *what = "";
     uint32_t slot;
-    uint32_t last;
     int ok;
 
 #ifdef APP_PAD_BYTES
@@ -118,6 +143,9 @@ int main(void)
 #elif APP_BEHAVIOUR == APP_NOCONFIRM
     app_puts("APP: not confirming\r\n");
 #else
+#if APP_BEHAVIOUR == APP_BACKGROUND
+    app_puts("APP: background updates on the link\r\n");
+#endif
     if (ok && app_bl_api_ok()) {
         int rc = BL_API->ba_confirm();
 
@@ -132,13 +160,13 @@ int main(void)
 #endif
 
     app_link_init(slot);
-    last = stm32f4_ticks_ms();
+    app_last_wdg = stm32f4_ticks_ms();
+#if APP_BEHAVIOUR == APP_BACKGROUND
+    app_last_beat = app_last_wdg;
+#endif
     for (;;) {
         app_link_poll();
         stm32f4_poll_pause(); /* keeps guest time near wall time under QEMU */
-        if (stm32f4_ticks_ms() - last >= APP_WDG_PERIOD_MS) {
-            last += APP_WDG_PERIOD_MS;
-            app_watchdog_refresh();
-        }
+        app_tick();
     }
 }

@@ -227,4 +227,5 @@ const struct bl_api bl_api_table BL_API_SECTION = {
     .ba_slot_erase = bl_api_slot_erase,
     .ba_slot_program = bl_api_slot_program,
     .ba_slot_commit = bl_api_slot_commit,
+    .ba_reset = port_reset,
 };

@@ -211,6 +211,7 @@ static void test_bl_api_table_background_services(void **state)
     assert_non_null(bl_api_table.ba_slot_erase);
     assert_non_null(bl_api_table.ba_slot_program);
     assert_non_null(bl_api_table.ba_slot_commit);
+    assert_ptr_equal(bl_api_table.ba_reset, port_reset);
 }
 
 /* The whole write from the running application, then the switch: B is

@@ -115,6 +115,12 @@ struct bl_api {
      *         header is not @p hdr); FOTA_EROLLBACK; errors of meta_commit().
      */
     int (*ba_slot_commit)(const struct image_header *hdr);
+    /**
+     * Reset once the console and the update link have sent what they hold
+     * (SPI: until the master clocked the last answer out, e.g. END_RSP),
+     * port_reset(). The switch after ba_slot_commit(). Never returns.
+     */
+    void (*ba_reset)(void);
 };
 
 /* Mailbox: a warm reset keeps SRAM, so the application can leave a request
