@@ -60,8 +60,10 @@ struct proto_frame;
  *               (rsp[0] is the caller's), up to PROTO_BEGIN_RSP_LEN bytes
  * @param len    receives the response payload length, bytes
  * @param reset  set when END committed the image: answer, then BL_API->ba_reset()
- * @return the status: 0; FOTA_EBUSY (bootloader without the services);
- *         FOTA_EINVAL; FOTA_EPROTO; FOTA_ERANGE; FOTA_ESIZE; the errors of
+ * @return the status: 0; FOTA_EBUSY (bootloader without the services,
+ *         or DATA/END with no transfer in progress: BEGIN first);
+ *         FOTA_EINVAL; FOTA_EPROTO (DATA at a gap); FOTA_ERANGE; FOTA_ESIZE
+ *         (END before every byte came); the errors of
  *         ba_slot_begin/erase/program/commit (fota/bl_api.h).
  */
 int app_bg_handle(const struct proto_frame *f, uint8_t *rsp, uint16_t *len, int *reset);

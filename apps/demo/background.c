@@ -107,7 +107,7 @@ static int app_bg_data(const struct proto_frame *f, uint8_t *rsp, uint16_t *len)
     *len = PROTO_DATA_RSP_LEN;
     proto_put_u32(&rsp[1], bg.in_progress ? bg.next : 0u);
     if (!bg.in_progress) {
-        return FOTA_EPROTO;
+        return FOTA_EBUSY; /* app_bg_handle(): no transfer here */
     }
     if (f->len < 5u) {
         return FOTA_EINVAL;
@@ -141,7 +141,7 @@ static int app_bg_end(int *reset)
     int rc;
 
     if (!bg.in_progress) {
-        return FOTA_EPROTO;
+        return FOTA_EBUSY; /* app_bg_handle(): no transfer here */
     }
     if (bg.next != bg.size) {
         return FOTA_ESIZE;
@@ -156,6 +156,13 @@ static int app_bg_end(int *reset)
     return rc;
 }
 
+/* NOTE: DATA or END with no transfer in progress is answered EBUSY, not
+ * update mode's EPROTO: this application was reset (a power cut, or the
+ * switch after END) and the host's answer to an application's EBUSY is
+ * right for both: HELLO, then BEGIN again (the resume check keeps what was
+ * written), or, after END, "the new image runs: END's answer was lost"
+ * (fh_update()). Found by the sweep over SPI: END_RSP lost at the switch's
+ * reset, the retransmitted END reached the new image. */
 int app_bg_handle(const struct proto_frame *f, uint8_t *rsp, uint16_t *len, int *reset)
 {
     *len = 1u;

@@ -108,6 +108,8 @@ struct bl_api {
      * it PENDING: the bootloader tries it at the next reset (the caller
      * resets when it wants the switch). The metadata record is the last
      * write, so a cut before it leaves the slot EMPTY and never booted.
+     * The watchdog runs with update mode's period (UPDATE_WATCHDOG_MS)
+     * during the verification, and is restarted with BL_WATCHDOG_MS after.
      * @param hdr  the header ba_slot_begin() was given: the stored one must equal it
      * @return 0; FOTA_EINVAL (NULL); FOTA_ENOENT; FOTA_EBUSY (as
      *         ba_slot_erase); errors of image_verify() (e.g. FOTA_ECRC,
