@@ -137,6 +137,13 @@ static int bl_api_writable(struct meta_record *r, uint8_t *slot)
     if (rc == 0 && (r->mr_slot[*slot].ms_state != META_SLOT_EMPTY || r->mr_trial_slot == *slot)) {
         rc = FOTA_EBUSY;
     }
+#ifdef FOTA_TEST_BROKEN_COMMIT_BEFORE_VERIFY
+    /* TEST-ONLY BREAKAGE (build/fw-broken, as in update.c): writes go on
+     * into the slot bl_api_slot_begin() already committed PENDING. */
+    if (rc == FOTA_EBUSY && r->mr_slot[*slot].ms_state == META_SLOT_PENDING) {
+        rc = 0;
+    }
+#endif
     return rc;
 }
 
@@ -157,6 +164,19 @@ static int bl_api_slot_begin(const struct image_header *hdr, uint32_t flags, uin
     if (rc == 0) {
         rc = install_mark_empty(&r, 1, slot);
     }
+#ifdef FOTA_TEST_BROKEN_COMMIT_BEFORE_VERIFY
+    /* TEST-ONLY BREAKAGE (build/fw-broken, as in update.c): the image is
+     * committed PENDING before a byte of it is written; the background
+     * sweep must catch it (a cut leaves a record naming missing bytes). */
+    if (rc == 0) {
+        r.mr_slot[slot].ms_version = hdr->ih_version;
+        r.mr_slot[slot].ms_size = hdr->ih_size;
+        r.mr_slot[slot].ms_crc32 = hdr->ih_crc32;
+        r.mr_slot[slot].ms_state = META_SLOT_PENDING;
+        r.mr_trial_slot = slot;
+        rc = meta_commit(&r);
+    }
+#endif
     if (rc != 0) {
         return rc;
     }
