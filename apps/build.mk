@@ -11,10 +11,12 @@
 # the linker script). Needs STM32F4_DIR / STM32F4_BOARD_SRCS / LD_FROM_LAYOUT
 # from bootloader/build.mk, included before this file.
 
-APP_BUILDS := demo-1.0.0 demo-2.0.0 demo-3.0.0 crash-2.0.0 hang-2.0.0 noconfirm-2.0.0 noconfirm-3.0.0 big-2.0.0 spitx-1.0.0
+APP_BUILDS := demo-1.0.0 demo-2.0.0 demo-3.0.0 crash-2.0.0 hang-2.0.0 noconfirm-2.0.0 noconfirm-3.0.0 big-2.0.0 spitx-1.0.0 \
+	background-1.0.0 background-2.0.0 background-3.0.0
 APP_SLOTS := A B
-APP_SRCS := apps/demo/main.c apps/demo/console.c apps/demo/link.c apps/demo/selftest.c \
-	$(STM32F4_BOARD_SRCS) bootloader/core/crc32.c bootloader/core/proto.c
+APP_SRCS := apps/demo/main.c apps/demo/console.c apps/demo/link.c apps/demo/selftest.c apps/demo/background.c \
+	$(STM32F4_BOARD_SRCS) bootloader/core/crc32.c bootloader/core/proto.c bootloader/core/errors.c \
+	bootloader/core/image.c
 
 APP_BEHAVIOUR_demo := APP_DEMO
 APP_BEHAVIOUR_crash := APP_CRASH
@@ -23,6 +25,9 @@ APP_BEHAVIOUR_noconfirm := APP_NOCONFIRM
 # `spitx`: the demo plus two link writes at start and a heartbeat
 # (scenarios/link.spi.app_tx_no_clock.yaml, issue 10).
 APP_BEHAVIOUR_spitx := APP_SPI_TX
+# `background`: the demo plus a console heartbeat, serving BEGIN/DATA/END
+# itself while it runs (apps/demo/background.c, fotactl update --background).
+APP_BEHAVIOUR_background := APP_BACKGROUND
 # `big`: the demo plus a const padding array, a ~256 KB payload (about 256
 # program operations of 1 KB) for the exhaustive power-cut sweep.
 APP_BEHAVIOUR_big := APP_DEMO

@@ -46,7 +46,7 @@ static void usage(FILE *f)
         "       fotactl pubkey --key KEY.pem [--c]\n"
         "       fotactl info IMG\n"
         "       fotactl update --port PORT [--baud N] [--timeout-ms N] [--retries N] [--force] [--fresh]\n"
-        "                      [--hello-tries N] [--strict] [--json PATH] [-v] [-q] IMG\n"
+        "                      [--background] [--hello-tries N] [--strict] [--json PATH] [-v] [-q] IMG\n"
         "       fotactl hello --port PORT [--baud N] [--hello-tries N] [-v]\n"
         "       fotactl rom {install|id|go} --port PORT [--proto an3155] ...   (fotactl rom --help)\n"
         "       fotactl --help | --version\n"
@@ -81,6 +81,9 @@ static void usage(FILE *f)
         "  --force            send even if the target updates another slot, the image is too large, or it\n"
         "                     fails inspection (truncated, bad header): sent as it is, for tests\n"
         "  --fresh            never resume: BEGIN FRESH\n"
+        "  --background       update: a running application that answers HELLO is sent BEGIN/DATA/END itself\n"
+        "                     (no ENTER_UPDATE): it writes its inactive slot while it keeps running, then\n"
+        "                     switches (the `background` demo variant, bootloader services table v3)\n"
         "  --strict           refuse an image whose payload CRC/SHA-256 does not match its header (wins over --force)\n"
         "  --json PATH        update: write the result as JSON to PATH (exit, result, error, message, image_bytes,\n"
         "                     forced_short, frames_sent, retransmits, nacks, timeouts, bad_frames, stray,\n"
@@ -368,6 +371,7 @@ static int parse_link_args(const char *cmd, int argc, char **argv, struct link_a
         { "hello-tries", required_argument, NULL, 'H' },
         { "force", no_argument, NULL, 'f' },
         { "fresh", no_argument, NULL, 'F' },
+        { "background", no_argument, NULL, 'B' },
         { "strict", no_argument, NULL, 'S' },
         { "json", required_argument, NULL, 'J' },
         { "verbose", no_argument, NULL, 'v' },
@@ -402,6 +406,7 @@ static int parse_link_args(const char *cmd, int argc, char **argv, struct link_a
             break;
         case 'f': a->uo.force = 1; break;
         case 'F': a->uo.fresh = 1; break;
+        case 'B': a->uo.background = 1; break;
         case 'S': a->strict = 1; break;
         case 'J': a->json = optarg; break;
         case 'v': a->verbose = 1; break;

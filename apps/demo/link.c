@@ -3,7 +3,9 @@
  * @brief The application's side of the update link (USART1, fota/proto.h):
  * it answers HELLO as PROTO_ROLE_APP and, on ENTER_UPDATE, hands over to
  * the bootloader's update mode through BL_API->ba_enter_update(). Updates
- * themselves (BEGIN/DATA/END) are the bootloader's job: answered EBUSY.
+ * themselves (BEGIN/DATA/END) are the bootloader's job: answered EBUSY,
+ * except by the `background` variant, which serves them itself
+ * (background.c).
  */
 #include <stdint.h>
 #include <stddef.h>
@@ -93,6 +95,23 @@ static void link_hello(uint8_t seq)
     link_send(PROTO_T_HELLO | PROTO_T_RSP, seq, rsp, sizeof(rsp));
 }
 
+#if APP_BEHAVIOUR == APP_BACKGROUND
+/* BEGIN/DATA/END/ABORT on the running app; after END committed, the switch. */
+static void link_background(const struct proto_frame *f)
+{
+    uint8_t rsp[LINK_RSP_MAX] = { 0 };
+    uint16_t len = 1u;
+    int reset = 0;
+
+    rsp[0] = (uint8_t)app_bg_handle(f, rsp, &len, &reset);
+    link_send((uint8_t)(f->type | PROTO_T_RSP), f->seq, rsp, len);
+    if (reset) {
+        app_puts("APP: background switch: reset\r\n");
+        BL_API->ba_reset(); /* the answer leaves first; the bootloader trials the new image */
+    }
+}
+#endif
+
 static void link_frame(const struct proto_frame *f)
 {
     switch (f->type) {
@@ -118,7 +137,11 @@ static void link_frame(const struct proto_frame *f)
     case PROTO_T_DATA:
     case PROTO_T_END:
     case PROTO_T_ABORT:
+#if APP_BEHAVIOUR == APP_BACKGROUND
+        link_background(f);
+#else
         link_status(f->type, f->seq, FOTA_EBUSY); /* ask for ENTER_UPDATE first */
+#endif
         break;
     default:
         link_status(f->type, f->seq, FOTA_ENOTSUP);
@@ -131,6 +154,11 @@ void app_link_init(uint32_t running_slot)
     link_slot = running_slot;
     proto_parser_init(&link_parser);
     link_via_bl = link_bl_api_ok() && BL_API->ba_version >= 2u && BL_API->ba_link_type() == PORT_LINK_SPI;
+}
+
+uint32_t app_running_slot(void)
+{
+    return link_slot;
 }
 
 /* Feed one received byte to the parser and answer complete frames. */

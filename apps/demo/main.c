@@ -4,7 +4,7 @@
  * runs a self-test, confirms its trial through the bootloader's services
  * table, keeps the watchdog fed and serves the update link. Misbehaving
  * variants (APP_BEHAVIOUR, app.h) exercise rollback: crash, hang,
- * noconfirm; spitx writes on the link while nobody reads (issue 10). Console lines: docs/ARCHITECTURE.md "Console contract".
+ * noconfirm. Console lines: docs/ARCHITECTURE.md "Console contract".
  */
 #include <stdint.h>
 
@@ -18,6 +18,8 @@
 #define APP_VERSION IMAGE_VERSION(APP_VERSION_MAJOR, APP_VERSION_MINOR, APP_VERSION_PATCH)
 /* Watchdog refresh period; the bootloader starts the IWDG at 3000 ms. */
 #define APP_WDG_PERIOD_MS 100u
+/* `background` variant: "APP: heartbeat <n>" period, ms of device time. */
+#define APP_HEARTBEAT_MS 250u
 
 #ifdef APP_PAD_BYTES
 /* The `big` variant (apps/build.mk): padding that makes the payload about
@@ -25,6 +27,21 @@
  * --gc-sections keeps it. */
 static const uint8_t app_pad[APP_PAD_BYTES] = { 0x5A, 0xA5 };
 #endif
+
+/* From app.ld.in: base of the slot this image is linked for. */
+extern const uint8_t _app_slot_base[];
+
+static int app_bl_api_ok(void)
+{
+    return BL_API->ba_magic == BL_API_MAGIC && BL_API->ba_version >= 1u;
+}
+
+static void app_watchdog_refresh(void)
+{
+    if (app_bl_api_ok()) {
+        BL_API->ba_watchdog_refresh();
+    }
+}
 
 /* APP_SPI_TX: "APP: alive <n> s" every second after the link writes, so
  * a scenario sees the application run on past the IWDG period. */
@@ -41,19 +58,29 @@ static void app_heartbeat(void)
 #endif
 }
 
-/* From app.ld.in: base of the slot this image is linked for. */
-extern const uint8_t _app_slot_base[];
+static uint32_t app_last_wdg;
+#if APP_BEHAVIOUR == APP_BACKGROUND
+static uint32_t app_last_beat;
+static uint32_t app_beats;
+#endif
 
-static int app_bl_api_ok(void)
+void app_tick(void)
 {
-    return BL_API->ba_magic == BL_API_MAGIC && BL_API->ba_version >= 1u;
-}
+    uint32_t now = stm32f4_ticks_ms();
 
-static void app_watchdog_refresh(void)
-{
-    if (app_bl_api_ok()) {
-        BL_API->ba_watchdog_refresh();
+    if (now - app_last_wdg >= APP_WDG_PERIOD_MS) {
+        app_last_wdg = now;
+        app_watchdog_refresh();
+        app_heartbeat();
     }
+#if APP_BEHAVIOUR == APP_BACKGROUND
+    if (now - app_last_beat >= APP_HEARTBEAT_MS) {
+        app_last_beat = now;
+        app_puts("APP: heartbeat ");
+        app_put_u32(++app_beats);
+        app_puts("\r\n");
+    }
+#endif
 }
 
 /* "APP: demo v<x.y.z> slot <A|B> (<trial|confirmed|?>)"; @return the slot. */
@@ -97,7 +124,6 @@ int main(void)
 {
     const char *what = "";
     uint32_t slot;
-    uint32_t last;
     int ok;
 
 #ifdef APP_PAD_BYTES
@@ -133,6 +159,9 @@ int main(void)
 #elif APP_BEHAVIOUR == APP_NOCONFIRM
     app_puts("APP: not confirming\r\n");
 #else
+#if APP_BEHAVIOUR == APP_BACKGROUND
+    app_puts("APP: background updates on the link\r\n");
+#endif
     if (ok && app_bl_api_ok()) {
         int rc = BL_API->ba_confirm();
 
@@ -151,14 +180,13 @@ int main(void)
     app_watchdog_refresh();
     app_link_tx_probe();
 #endif
-    last = stm32f4_ticks_ms();
+    app_last_wdg = stm32f4_ticks_ms();
+#if APP_BEHAVIOUR == APP_BACKGROUND
+    app_last_beat = app_last_wdg;
+#endif
     for (;;) {
         app_link_poll();
         stm32f4_poll_pause(); /* keeps guest time near wall time under QEMU */
-        if (stm32f4_ticks_ms() - last >= APP_WDG_PERIOD_MS) {
-            last += APP_WDG_PERIOD_MS;
-            app_watchdog_refresh();
-            app_heartbeat();
-        }
+        app_tick();
     }
 }

@@ -5,7 +5,6 @@
  */
 #include <string.h>
 #include "bl_private.h"
-#include "fota/crc32.h"
 #include "fota/errors.h"
 #include "fota/update.h"
 
@@ -45,130 +44,31 @@ static void update_print_done(uint8_t slot, uint32_t version, int rc)
     bl_line_end(&l);
 }
 
-/* Commit the target slot as EMPTY (and not the trial slot) before any of
- * its bytes change, so that no record describes a slot being rewritten.
- * NOTE: metadata invariant: a PENDING/TRIAL/CONFIRMED state always names
- * bytes that are still in the slot. */
+/* The EMPTY record before the first byte of @p slot changes (install.c). */
 static int update_mark_empty(struct update_ctx *u, uint8_t slot)
 {
-    struct meta_record r;
-    int rc;
+    int rc = install_mark_empty(&u->rec, u->has_meta, slot);
 
-    if (u->has_meta && u->rec.mr_slot[slot].ms_state == META_SLOT_EMPTY &&
-        u->rec.mr_trial_slot != slot) {
-        return 0;
+    if (rc == 0) {
+        u->has_meta = 1;
     }
-    if (u->has_meta) {
-        r = u->rec;
-    } else {
-        memset(&r, 0, sizeof(r));
-        r.mr_active = META_NO_SLOT;
-        r.mr_trial_slot = META_NO_SLOT;
-    }
-    memset(&r.mr_slot[slot], 0, sizeof(r.mr_slot[slot]));
-    r.mr_slot[slot].ms_state = META_SLOT_EMPTY;
-    if (r.mr_trial_slot == slot) {
-        r.mr_trial_slot = META_NO_SLOT;
-    }
-    rc = meta_commit(&r);
-    if (rc != 0) {
-        return rc;
-    }
-    u->rec = r;
-    u->has_meta = 1;
-    return 0;
+    return rc;
 }
 
 /* Erase the sectors of @p slot that [0, size) touches. */
 static int update_erase(uint8_t slot, uint32_t size)
 {
-    uint32_t first = LAYOUT_SLOT_FIRST_SECTOR(slot);
-    uint32_t covered = 0, s;
+    uint32_t off = 0;
     int rc;
 
-    for (s = first; covered < size && s < first + LAYOUT_SLOT_SECTORS; s++) {
+    while (off < size) {
         /* A 128 KB sector erase takes up to seconds on the part: refresh
          * the update-mode watchdog before each one. */
         port_watchdog_refresh();
-        rc = port_flash_erase_sector(s);
+        rc = install_erase_sector(slot, off, &off);
         if (rc != 0) {
             return rc;
         }
-        covered += LAYOUT_SECTOR_SIZE(s);
-    }
-    return 0;
-}
-
-/*
- * Resume point per docs/ARCHITECTURE.md: R = start of the first
- * PROTO_MAX_DATA-aligned chunk of the image that is all 0xFF (the image
- * size if none), [R, size) must be all 0xFF, *crc = CRC-32 of [0, R) as
- * stored. @return 1 if resumable, 0 if not (the caller erases), <0 never;
- * *rc receives a port read error.
- *
- * NOTE: a prefix that covers the header is resumable only if the stored
- * header is byte for byte the one BEGIN carries. The prefix CRC alone
- * cannot tell: the header ends with its own CRC-32, so the CRC-32 of every
- * valid header is the same constant (the CRC residue), and two versions
- * whose first payload bytes agree have equal prefix CRCs (found by the
- * power-cut sweep: a cut after the first chunk of 2.0.0, then 3.0.0
- * resumed on top of it and failed END with ECRC).
- */
-static int update_find_resume(uint8_t slot, uint32_t size, const struct image_header *h, uint32_t *resume,
-                              uint32_t *crc, int *rc)
-{
-    uint32_t base = LAYOUT_SLOT_ADDR(slot);
-    uint32_t r = size, off;
-    uint8_t buf[64];
-
-    *rc = 0;
-    for (off = 0; off < size; off += PROTO_MAX_DATA) {
-        uint32_t n = (size - off < PROTO_MAX_DATA) ? size - off : PROTO_MAX_DATA;
-        if (bl_flash_is_erased(base + off, n, rc)) {
-            r = off;
-            break;
-        }
-        if (*rc != 0) {
-            return 0;
-        }
-    }
-    if (r < size && !bl_flash_is_erased(base + r, size - r, rc)) {
-        return 0;
-    }
-#ifdef FOTA_MUTANT_RESUME_LATE
-    /* MUTANT (make mutants, issue 16): the offered resume point is one chunk late. */
-    r = (r > 0u && size - r > PROTO_MAX_DATA) ? r + PROTO_MAX_DATA : r;
-#endif
-    if (r >= IMAGE_HEADER_SIZE) {
-        struct image_header stored;
-        if (port_flash_read(base, &stored, sizeof(stored)) != 0) {
-            *rc = FOTA_EIO;
-            return 0;
-        }
-        if (memcmp(&stored, h, sizeof(stored)) != 0) {
-            return 0;
-        }
-    }
-    *crc = 0;
-    for (off = 0; off < r;) {
-        uint32_t n = (r - off < sizeof(buf)) ? r - off : (uint32_t)sizeof(buf);
-        if (port_flash_read(base + off, buf, n) != 0) {
-            *rc = FOTA_EIO;
-            return 0;
-        }
-        *crc = crc32_update(*crc, buf, n);
-        off += n;
-    }
-    *resume = r;
-    return 1;
-}
-
-/* Anti-rollback (docs/SECURITY.md): @return 0; FOTA_EROLLBACK if @p h's
- * security counter is below the device's. */
-static int update_check_counter(const struct update_ctx *u, const struct image_header *h)
-{
-    if (u->has_meta && h->ih_security_counter < u->rec.mr_security_counter) {
-        return FOTA_EROLLBACK;
     }
     return 0;
 }
@@ -195,13 +95,7 @@ static int update_begin(struct update_ctx *u, const struct proto_frame *req, str
     } else {
         slot = (h.ih_load_addr == LAYOUT_SLOT_B_ADDR) ? (uint8_t)LAYOUT_SLOT_B : (uint8_t)LAYOUT_SLOT_A;
     }
-    rc = image_check_header(&h, slot);
-    if (rc == 0 && u->has_meta && h.ih_version < meta_version_floor(&u->rec)) {
-        rc = FOTA_EVERSION; /* docs/ARCHITECTURE.md "Downgrade policy" */
-    }
-    if (rc == 0) {
-        rc = update_check_counter(u, &h);
-    }
+    rc = install_check(u->has_meta ? &u->rec : NULL, &h, slot);
     if (rc == 0) {
         rc = update_mark_empty(u, slot);
     }
@@ -212,7 +106,7 @@ static int update_begin(struct update_ctx *u, const struct proto_frame *req, str
 
     u->image_size = image_total_size(&h);
     if ((flags & PROTO_BEGIN_F_FRESH) ||
-        !update_find_resume(slot, u->image_size, &h, &resume, &crc, &rc)) {
+        !install_find_resume(slot, u->image_size, &h, &resume, &crc, &rc)) {
         if (rc == 0) {
             rc = update_erase(slot, u->image_size);
         }
@@ -309,9 +203,6 @@ static int update_data(struct update_ctx *u, const struct proto_frame *req, stru
 
 static int update_end(struct update_ctx *u, struct update_rsp *rsp)
 {
-    struct image_header h;
-    struct meta_record r;
-    uint8_t slot = u->target;
     int rc;
 
     if (!u->in_progress) {
@@ -321,27 +212,11 @@ static int update_end(struct update_ctx *u, struct update_rsp *rsp)
         return FOTA_ESIZE;
     }
     u->in_progress = 0;
-    rc = image_verify(slot, &h);
-    if (rc == 0 && memcmp(&h, &u->hdr, sizeof(h)) != 0) {
-        rc = FOTA_EPROTO;
-    }
+    rc = install_commit_pending(&u->rec, u->target, &u->hdr);
     if (rc == 0) {
-        rc = update_check_counter(u, &h);
+        rsp->reset = 1;
     }
-    if (rc == 0) {
-        r = u->rec;
-        r.mr_slot[slot].ms_version = h.ih_version;
-        r.mr_slot[slot].ms_size = h.ih_size;
-        r.mr_slot[slot].ms_crc32 = h.ih_crc32;
-        r.mr_slot[slot].ms_state = META_SLOT_PENDING;
-        r.mr_trial_slot = slot;
-        rc = meta_commit(&r);
-        if (rc == 0) {
-            u->rec = r;
-            rsp->reset = 1;
-        }
-    }
-    update_print_done(slot, u->hdr.ih_version, rc);
+    update_print_done(u->target, u->hdr.ih_version, rc);
     return rc;
 }
 

@@ -350,6 +350,10 @@ static int reach_bootloader(struct master *mm, struct fh_hello *h, uint32_t img_
     if (rc == 0 && h->role == PROTO_ROLE_APP) {
         rc = check_against_hello(mm, h, img_slot, total, vbuf);
     }
+    if (rc == 0 && h->role == PROTO_ROLE_APP && mm->o->background) {
+        trace(mm, "   background: the running application takes BEGIN/DATA/END (no ENTER_UPDATE)");
+        return 0;
+    }
 
     while (rc == 0 && h->role == PROTO_ROLE_APP) {
         char ver[16];

@@ -133,7 +133,7 @@ static void do_begin(struct fake_session *s, const struct proto_frame *f)
     uint32_t size, load, r;
 
     d->n_begin++;
-    if (d->role != PROTO_ROLE_BOOTLOADER) {
+    if (d->role != PROTO_ROLE_BOOTLOADER && !d->background) {
         rsp_status(s, f, FOTA_EBUSY);
         return;
     }
@@ -179,7 +179,7 @@ static void do_data(struct fake_session *s, const struct proto_frame *f)
     uint32_t off, n, i;
     int st = FOTA_OK;
 
-    if (d->role != PROTO_ROLE_BOOTLOADER) {
+    if (d->role != PROTO_ROLE_BOOTLOADER && !d->background) {
         rsp_status(s, f, FOTA_EBUSY); /* as apps/demo/link.c: ENTER_UPDATE first */
         return;
     }
@@ -217,7 +217,7 @@ static void do_end(struct fake_session *s, const struct proto_frame *f)
     int st = FOTA_OK;
 
     d->n_end++;
-    if (d->role != PROTO_ROLE_BOOTLOADER) {
+    if (d->role != PROTO_ROLE_BOOTLOADER && !d->background) {
         rsp_status(s, f, FOTA_EBUSY);
         return;
     }

@@ -27,6 +27,7 @@ struct fake_dev {
     /* behaviour */
     int any_slot;             /**< accept an image for either slot (no active slot) */
     int begin_status;         /**< non-zero: answer every BEGIN with it */
+    int background;           /**< role APP serves BEGIN/DATA/END itself (the `background` demo variant) */
     uint32_t boot_drop_bytes; /**< after ENTER_UPDATE: ignore this many received bytes (USART not up) */
     /* faults: request/response numbers counted over all sessions */
     uint32_t nack_req;        /**< answer the Nth request with NACK ECRC instead */

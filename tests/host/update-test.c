@@ -392,6 +392,38 @@ static void test_fh_update_app_enters_update_mode(void **state)
     assert_true(fx->res.stats.timeouts >= 1);
 }
 
+/* --background: the running application takes BEGIN/DATA/END; it is
+ * never sent to update mode. */
+static void test_fh_update_background_app_no_enter_update(void **state)
+{
+    struct fixture *fx = *state;
+
+    fx->dev.role = PROTO_ROLE_APP;
+    fx->dev.background = 1;
+    fx->opts.background = 1;
+    assert_int_equal(run(fx), 0);
+    assert_installed(fx);
+    assert_int_equal(fx->dev.n_enter, 0);
+    assert_int_equal(fx->dev.role, PROTO_ROLE_APP);
+    assert_int_equal(fx->res.hello.role, PROTO_ROLE_APP);
+}
+
+/* --background against an application that does not serve updates: its
+ * EBUSY ends the update (after the bounded restarts), no ENTER_UPDATE. */
+static void test_fh_update_background_plain_app_ebusy(void **state)
+{
+    struct fixture *fx = *state;
+
+    fx->dev.role = PROTO_ROLE_APP;
+    fx->opts.background = 1;
+    short_timeouts(fx);
+    assert_int_equal(run(fx), FOTA_EBUSY);
+    assert_int_equal(fx->res.origin, FH_ORIGIN_TARGET);
+    assert_int_equal(fx->res.failed_type, PROTO_T_BEGIN);
+    assert_int_equal(fx->dev.n_enter, 0);
+    assert_int_equal(fx->dev.n_data, 0);
+}
+
 static void test_fh_update_enter_update_response_lost(void **state)
 {
     struct fixture *fx = *state;
@@ -586,6 +618,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fh_update_target_refuses_begin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_update_bad_sha_refused_at_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_update_app_enters_update_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fh_update_background_app_no_enter_update, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fh_update_background_plain_app_ebusy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_update_enter_update_response_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_update_begin_answer_lost_app_rebooted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fh_update_end_answer_lost_device_in_trial, setup, teardown),

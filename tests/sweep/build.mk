@@ -18,6 +18,15 @@ $(SWEEP_BROKEN_TEST): tests/sweep/broken-commit.sh fw-broken $(FOTA_HIL)
 
 QEMU_TESTS += $(SWEEP_BROKEN_TEST)
 
+# The same broken bootloader against the background-update sweep
+# (tests/sweep/broken-background.sh; bootloader/core/bl_api.c).
+SWEEP_BROKEN_BG_TEST := $(BUILD)/tests/sweep/broken-background
+$(SWEEP_BROKEN_BG_TEST): tests/sweep/broken-background.sh fw-broken $(FOTA_HIL)
+	@mkdir -p $(dir $@)
+	$(Q)printf '#!/bin/sh\nexec tests/sweep/broken-background.sh %s\n' '$(FOTA_HIL)' > $@ && chmod +x $@
+
+QEMU_TESTS += $(SWEEP_BROKEN_BG_TEST)
+
 # The glitch sweep can fail (tests/sweep/glitch-unhardened.sh): the
 # bootloader without its glitch hardening (fota/fih.h, -DFOTA_NO_FIH),
 # built into build/fw-nofih/ (never into build/fw/).

@@ -54,6 +54,9 @@ struct fh_update_opts {
     uint32_t long_timeout_ms;   /**< response timeout for BEGIN and END, ms */
     int force;                  /**< send even if the target updates another slot than the image's */
     int fresh;                  /**< never resume: first BEGIN already has PROTO_BEGIN_F_FRESH */
+    int background;             /**< an application that answers HELLO gets BEGIN/DATA/END itself, no
+                                     ENTER_UPDATE: it writes its inactive slot while it runs
+                                     (docs/ARCHITECTURE.md "Background update") */
     /** Optional: called after every acknowledged DATA (and once at start), bytes. */
     void (*progress)(void *ctx, uint32_t done, uint32_t total);
     void *progress_ctx;
@@ -124,7 +127,8 @@ int fh_hello(struct fh_link *l, const struct fh_update_opts *o, struct fh_hello 
  * it, checked by the caller with fh_image_inspect()).
  *
  * Steps: HELLO; if the role is PROTO_ROLE_APP, ENTER_UPDATE and HELLO
- * again until the bootloader answers (opts->enter_timeout_ms); refuse
+ * again until the bootloader answers (opts->enter_timeout_ms), unless
+ * opts->background (then the application is sent BEGIN/DATA/END); refuse
  * (FOTA_ESLOT, FH_ORIGIN_LOCAL) if the target has an active slot and its
  * target slot is not the image's slot, unless opts->force (with no active
  * slot the bootloader takes the image's own slot); refuse (FOTA_ESIZE) an image larger than the
