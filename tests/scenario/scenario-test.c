@@ -22,33 +22,7 @@
 #include "scenario/scenario.h"
 #include "scenario/rom_quirks.h"
 
-static char err[1024];
-
-static struct hil_scenario *parse_ok(const char *text, struct hil_scenario_list *l)
-{
-    memset(l, 0, sizeof(*l));
-    int rc = hil_scenario_parse_buffer("t.yaml", text, strlen(text), l, err, sizeof(err));
-    if (rc != 0) {
-        print_error("unexpected parse error: %s\n", err);
-    }
-    assert_int_equal(rc, 0);
-    assert_true(l->count >= 1);
-    return l->items[0];
-}
-
-/* Parse must fail with exactly @p msg. */
-static void parse_bad(const char *text, const char *msg)
-{
-    struct hil_scenario_list l = { 0 };
-    int rc = hil_scenario_parse_buffer("t.yaml", text, strlen(text), &l, err, sizeof(err));
-    assert_int_equal(rc, FOTA_EINVAL);
-    assert_int_equal(l.count, 0);
-    if (strstr(err, msg) == NULL) {
-        print_error("expected '%s' in '%s'\n", msg, err);
-        fail();
-    }
-    hil_scenario_list_free(&l);
-}
+#include "parse_fixture.h"
 
 static void test_parse_all_steps(void **state)
 {
