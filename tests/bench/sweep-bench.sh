@@ -2,7 +2,8 @@
 # make bench: for each target (--target stock, and f407 when `make qemu`
 # has built it), side by side in one run: QEMU boots per second; a 256 KB
 # update's wall time over UART and over SPI (f407: the harness clocks the
-# SPI1 slave model as master); power-cut fault points per second per core with and without
+# SPI1 slave model as master); a 256 KB install through the ST ROM over
+# I2C (AN4221, tests/bench/rom_256k_an4221.yaml); power-cut fault points per second per core with and without
 # the journal; wall time of the exhaustive power-cut sweep of the 256 KB
 # update (tests/bench/power_cut_256k_full.yaml); on stock, perf's software
 # counters of QEMU, the harness and fotactl during the SPI update, per KB
@@ -53,6 +54,13 @@ bench_target() { # $1 target
         t1=$(now)
         echo "[$T] 256 KB update over $l, power-on to the end (1 core): $(calc %.1f "$t1 - $t0") s wall"
     done
+    # The ST ROM path over I2C (AN4221): the harness's emulated ROM writes
+    # the 256 KB image, 64 bytes per WRITE MEMORY, then the bootloader boots it.
+    t0=$(now)
+    "$HIL" run -j 1 --target "$T" --work-dir "$OUT/rom-an4221" tests/bench/rom_256k_an4221.yaml \
+        >"$OUT/rom-an4221.log" 2>&1 || { echo "bench: 256 KB AN4221 install failed on $T ($OUT/rom-an4221.log)"; return 1; }
+    t1=$(now)
+    echo "[$T] 256 KB install through the ST ROM over I2C (AN4221, 64-byte writes), power-on to the trial boot (1 core): $(calc %.1f "$t1 - $t0") s wall"
     # perf's software counters of the SPI update per process (skips itself
     # when perf is missing or not permitted)
     [ "$T" = stock ] && tests/bench/perf-spi.sh "$HIL" "$OUT/perf"
