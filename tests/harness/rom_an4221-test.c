@@ -433,7 +433,8 @@ static int master_install(struct master *mm, struct fh_rom *r, struct fh_rom_ins
     assert_non_null(img);
     struct fh_rom_install_opts o = { .verify = true, .quiet = true };
     int rc = fh_rom_install(r, NULL, img, len, &o, res, m);
-    fh_link_close(mm->l); /* EOF ends the server */
+    fh_link_close(mm->l); /* closes the link's duplicate of sv[0] (fd:N) */
+    close(mm->sv[0]);     /* EOF ends the server */
     pthread_join(mm->th, NULL);
     close(mm->sv[1]);
     if (rc == 0) {

@@ -24,6 +24,7 @@
 #include "fotahost/rom.h"
 
 static int peer = -1;            /* the rig's end */
+static int mine = -1;            /* the master's end (its link works on a duplicate) */
 static struct fh_link *link_;    /* the master's i2c-emu link */
 static struct fh_rom rom;
 
@@ -36,6 +37,7 @@ static int setup(void **state)
         return -1;
     }
     peer = sv[1];
+    mine = sv[0];
     snprintf(spec, sizeof(spec), "i2c-emu:fd:%d", sv[0]);
     if (fh_link_open(spec, 0, &link_, NULL) != 0) {
         return -1;
@@ -49,6 +51,7 @@ static int teardown(void **state)
 {
     (void)state;
     fh_link_close(link_);
+    close(mine);
     close(peer);
     return 0;
 }
