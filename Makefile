@@ -80,9 +80,14 @@ $(FW)/%.o: %.c | $(DEPS_STAMP)
 	@$(if $(Q),echo "  ARMCC   $<")
 	$(Q)$(ARM_CC) $(ARM_CFLAGS) $(FW_CFLAGS) -c $< -o $@
 
-# Unit tests: every cmocka binary, under ASan+UBSan.
+# Unit tests: every cmocka binary, under ASan+UBSan. A unit test that
+# deadlocks is a bug, and it must not hold CI until its own timeout: each
+# binary gets UNIT_HANG_S seconds (a backstop for a hang only; the slowest
+# takes about 30 s on a loaded 2-core machine), then its stacks are printed
+# (gdb) and it is killed.
+UNIT_HANG_S ?= 900
 units: $(UNIT_TESTS)
-	$(Q)set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+	$(Q)set -e; for t in $(UNIT_TESTS); do echo "== $$t"; scripts/run-hang-guard.sh $(UNIT_HANG_S) $$t; done
 
 # `make test` re-enters make with SAN=1 so every host binary (units, tools,
 # the harness itself in the QEMU subset) runs under ASan+UBSan.
