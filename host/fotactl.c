@@ -360,6 +360,25 @@ static void on_progress(void *ctx, uint32_t done, uint32_t total)
     p->shown = 1;
 }
 
+/* The operands after the options: exactly one IMG (*img set) when @p img is
+ * not NULL, else none. @return 0; EXIT_USAGE with the reason on stderr. */
+static int link_args_operand(const char *cmd, int argc, char **argv, const char **img)
+{
+    if (img != NULL) {
+        if (argc - optind != 1) {
+            fprintf(stderr, "%s: %s: %s\nTry '%s --help' for more information.\n", prog, cmd,
+                    argc == optind ? "missing IMG" : "exactly one IMG expected", prog);
+            return EXIT_USAGE;
+        }
+        *img = argv[optind];
+    } else if (argc != optind) {
+        fprintf(stderr, "%s: %s: unexpected argument '%s'\nTry '%s --help' for more information.\n", prog, cmd,
+                argv[optind], prog);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 /* Parse the options update and hello share; *img receives the one operand. */
 static int parse_link_args(const char *cmd, int argc, char **argv, struct link_args *a, const char **img)
 {
@@ -426,17 +445,9 @@ static int parse_link_args(const char *cmd, int argc, char **argv, struct link_a
         fprintf(stderr, "%s: %s: --port is required\nTry '%s --help' for more information.\n", prog, cmd, prog);
         return EXIT_USAGE;
     }
-    if (img != NULL) {
-        if (argc - optind != 1) {
-            fprintf(stderr, "%s: %s: %s\nTry '%s --help' for more information.\n", prog, cmd,
-                    argc == optind ? "missing IMG" : "exactly one IMG expected", prog);
-            return EXIT_USAGE;
-        }
-        *img = argv[optind];
-    } else if (argc != optind) {
-        fprintf(stderr, "%s: %s: unexpected argument '%s'\nTry '%s --help' for more information.\n", prog, cmd,
-                argv[optind], prog);
-        return EXIT_USAGE;
+    rc = link_args_operand(cmd, argc, argv, img);
+    if (rc != 0) {
+        return rc;
     }
     if (a->verbose) {
         a->uo.trace = on_trace;
