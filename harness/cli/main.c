@@ -63,7 +63,7 @@ static const char usage_text[] =
     "                          `make qemu`: the port's own FLASH/IWDG/RCC/SPI code runs, either link)\n"
     "      --work-dir DIR      workdirs go to DIR/<id>/ (default build/work)\n"
     "      --icount N          QEMU -icount shift (default 4; -1 disables)\n"
-    "      --watchdog-scale X  wall ms per modelled watchdog ms (default 1.0; raise on slow hosts)\n"
+    "      --watchdog-scale X  QEMU CPU ms per modelled watchdog ms, stock machine (default 1.0)\n"
     "      --pcap WHICH        keep build/work/<id>/trace.pcap for: failed (default), all, none\n"
     "      --board RIG.yaml    run on the real board this profile describes (platform board, -j 1)\n"
     "      --flash-image FILE  start every scenario from this 1 MB flash dump\n"

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "run/diag.h"
+#include "target/cpuclock.h"
 
 static uint64_t hold_wall_ms(void)
 {
@@ -21,10 +22,7 @@ static uint64_t hold_wall_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* CPU us of @p pid if it is our child named qemu-system-arm; -1 otherwise.
- * Read from the process's CPU-time clock (clock_getcpuclockid(3): every
- * thread, ns resolution) once /proc/PID/stat said it is our QEMU; from
- * utime + stime (clock ticks, 10 ms) if that clock cannot be read. */
+/* CPU us of @p pid (cpuclock.h) if it is our child named qemu-system-arm; -1 otherwise. */
 static int64_t hold_qemu_cpu_us(pid_t pid)
 {
     char buf[1024], comm[64];
@@ -33,19 +31,10 @@ static int64_t hold_qemu_cpu_us(pid_t pid)
         return -1;
     }
     int ppid = 0;
-    unsigned long long ut = 0, st = 0;
-    /* after "pid (comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
-    if (sscanf(rest, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ppid, &ut, &st) != 3 ||
-        ppid != (int)getpid()) {
+    if (sscanf(rest, " %*c %d", &ppid) != 1 || ppid != (int)getpid()) {
         return -1;
     }
-    clockid_t cid;
-    struct timespec ts;
-    if (clock_getcpuclockid(pid, &cid) == 0 && clock_gettime(cid, &ts) == 0) {
-        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-    }
-    long tck = sysconf(_SC_CLK_TCK);
-    return (int64_t)((ut + st) * 1000000u / (unsigned long long)(tck > 0 ? tck : 100));
+    return hil_cpu_us(pid);
 }
 
 static int64_t hold_qemu_cpu_ms(pid_t pid)
@@ -156,16 +145,25 @@ uint64_t hil_devclock_us(struct hil_devclock *c)
     if (cpu < 0) {
         c->qemu = 0;
     }
+    uint64_t was = c->us;
     if (c->last_wall != 0 && cpu >= 0) {
         c->us += (uint64_t)cpu - c->last_cpu;
     } else if (c->last_wall != 0) {
         c->us += (wall - c->last_wall) * 1000u;
+    }
+    if (c->us != was || c->last_wall == 0) {
+        c->moved = wall;
     }
     if (cpu >= 0) {
         c->last_cpu = (uint64_t)cpu;
     }
     c->last_wall = wall;
     return c->us;
+}
+
+uint64_t hil_devclock_stalled_ms(const struct hil_devclock *c)
+{
+    return c->last_wall > c->moved ? c->last_wall - c->moved : 0;
 }
 
 uint64_t hil_devclock_ms(struct hil_devclock *c)

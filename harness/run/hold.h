@@ -69,6 +69,7 @@ struct hil_devclock {
     uint64_t last_wall;      /**< wall ms at the last reading, 0 never read */
     uint64_t us;             /**< device us so far */
     uint64_t scanned;        /**< wall ms of the last /proc scan for QEMU */
+    uint64_t moved;          /**< wall ms when device time last advanced */
 };
 
 /** Read @p c: device ms since its first reading. */
@@ -82,5 +83,14 @@ uint64_t hil_devclock_ms(struct hil_devclock *c);
  * waits count in it.
  */
 uint64_t hil_devclock_us(struct hil_devclock *c);
+
+/**
+ * Wall ms since @p c last advanced, as of its last reading: how long the
+ * device has not run at all (QEMU stopped, or wedged idle with no timer).
+ * A device that runs, however slowly on a loaded machine, is at 0 within
+ * a few scheduler ticks; the runner ends a wait on a device that has not
+ * run for HIL_STALL_MS (runner.c), sooner than the wait's own backstop.
+ */
+uint64_t hil_devclock_stalled_ms(const struct hil_devclock *c);
 
 #endif /* HIL_HOLD_H */

@@ -57,6 +57,12 @@
 #define HIL_UPDATER_FD      3      /* the updater's end of the link socketpair */
 #define HIL_WALL_BACKSTOP   10u    /* a timeout of T device ms ends after 10 T + 60 s of wall time at most */
 #define HIL_WALL_SLACK_MS   60000u
+/* A wait ends when the device has not run at all for this long of wall
+ * time (hold.h hil_devclock_stalled_ms): QEMU stopped, or idle with no
+ * timer to wake it. A scheduler starves a runnable process for
+ * milliseconds, not seconds, even on a loaded machine: this cannot end
+ * the wait of a device that is merely slow. */
+#define HIL_STALL_MS        20000u
 #define HIL_UPDATER_PORT    "fd:3"
 #define HIL_MSG_MAX         8192
 #define HIL_TAIL_LINES      10     /* console lines quoted in a failure */
@@ -1044,7 +1050,8 @@ static struct run_deadline deadline_in(struct run *r, uint32_t ms)
 
 static bool deadline_passed(struct run *r, const struct run_deadline *d)
 {
-    return dev_ms(r) >= d->dev_until || now_ms() >= d->wall_until;
+    return dev_ms(r) >= d->dev_until || now_ms() >= d->wall_until ||
+           (r->o->board == NULL && hil_devclock_stalled_ms(&r->devclock) >= HIL_STALL_MS);
 }
 
 static bool scenario_timed_out(struct run *r)
@@ -1213,6 +1220,12 @@ static void run_diagnose(struct run *r, const char *why)
              r->u.to_target.len, r->u.to_host.len, (unsigned long long)r->spi_bus.transfers, r->spi_bus.writes,
              r->spi_bus.reads, r->spi_bus.miso_q.len, r->spi_bus.bad ? " (the request stream broke)" : "");
     size_t u = strlen(state);
+    uint64_t stalled = hil_devclock_stalled_ms(&r->devclock);
+    snprintf(state + u, sizeof(state) - u, "device time: %llu ms; the device has not run for %llu ms of wall time%s\n",
+             (unsigned long long)dev_ms(r), (unsigned long long)stalled,
+             stalled >= HIL_STALL_MS ? " (stalled: QEMU stopped, or idle with no timer; waits end after "
+                                       "HIL_STALL_MS)" : "");
+    u = strlen(state);
     if (r->t != NULL && r->t->ops->describe != NULL) {
         r->t->ops->describe(r->t, state + u, sizeof(state) - u);
     }

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "fota/errors.h"
+#include "target/cpuclock.h"
 
 /** What one line of QMP was. */
 enum qmp_line {
@@ -28,19 +29,17 @@ enum qmp_line {
     QMP_LINE_GREETING = 3, /**< {"QMP": {...}} */
 };
 
-static int64_t qmp_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void hil_qmp_init(struct hil_qmp *q, int fd, hil_qmp_event_fn fn, void *ctx)
 {
     memset(q, 0, sizeof(*q));
     q->fd = fd;
     q->on_event = fn;
     q->ctx = ctx;
+}
+
+void hil_qmp_set_peer(struct hil_qmp *q, pid_t pid)
+{
+    q->peer = pid > 0 ? pid : 0;
 }
 
 void hil_qmp_close(struct hil_qmp *q)
@@ -133,7 +132,8 @@ static int qmp_read(struct hil_qmp *q, size_t *got)
 /* Read until a line of kind @p want (an "error" reply ends the wait too). */
 static int qmp_wait(struct hil_qmp *q, enum qmp_line want, int timeout_ms)
 {
-    int64_t deadline = qmp_now_ms() + timeout_ms;
+    struct hil_cpuwait w;
+    hil_cpuwait_begin(&w, q->peer, timeout_ms);
     for (;;) {
         enum qmp_line kind = qmp_take_lines(q);
         if (kind == want) {
@@ -142,12 +142,12 @@ static int qmp_wait(struct hil_qmp *q, enum qmp_line want, int timeout_ms)
         if (kind == QMP_LINE_ERROR) {
             return FOTA_EIO;
         }
-        int64_t left = deadline - qmp_now_ms();
+        int left = hil_cpuwait_left(&w);
         if (left <= 0) {
             return FOTA_ETIMEOUT;
         }
         struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
-        int pr = poll(&pfd, 1, (int)left);
+        int pr = poll(&pfd, 1, left);
         if (pr < 0 && errno != EINTR) {
             return FOTA_EIO;
         }

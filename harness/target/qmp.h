@@ -19,6 +19,7 @@
 #define HIL_QMP_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 #define HIL_QMP_LINE_MAX 16384 /**< a longer line is dropped (the longest here: a fota-f407 STM32_FLASH_OP of 4096 bytes) */
@@ -33,18 +34,27 @@ struct hil_qmp {
     char buf[HIL_QMP_LINE_MAX];
     size_t len;
     char error[256];              /**< the last "error" reply's class and desc */
+    pid_t peer;                   /**< QEMU's pid: waits count its CPU time (cpuclock.h); 0 wall */
 };
 
 /** Take @p fd (a connected QMP socket) into @p q; events go to @p fn. */
 void hil_qmp_init(struct hil_qmp *q, int fd, hil_qmp_event_fn fn, void *ctx);
+
+/**
+ * QEMU runs as process @p pid: from now on each exchange's bound counts
+ * the ms of CPU time it uses, with a backstop of HIL_CPUWAIT_BACKSTOP
+ * bounds of wall time (cpuclock.h), so a QEMU kept off the CPU (a loaded
+ * machine, a SIGSTOP) is not taken for a hung one.
+ */
+void hil_qmp_set_peer(struct hil_qmp *q, pid_t pid);
 
 /** Close the socket (if open) and forget buffered bytes. */
 void hil_qmp_close(struct hil_qmp *q);
 
 /**
  * Read the greeting and enter command mode (qmp_capabilities).
- * @param timeout_ms wall-clock bound of the whole exchange (ms); a bound on
- *        a hung QEMU, never a verdict
+ * @param timeout_ms bound of the whole exchange (ms; of QEMU's CPU time
+ *        after hil_qmp_set_peer, else wall-clock); a bound on a hung QEMU
  * @return 0; FOTA_ETIMEOUT; FOTA_ECONN (QEMU closed the socket);
  *         FOTA_EIO (write failed, or an "error" reply: q->error says which).
  */

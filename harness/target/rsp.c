@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fota/errors.h"
+#include "target/cpuclock.h"
 
 /* Largest packet we ever build or accept (data part). */
 #define RSP_BUF_MAX 16384u
@@ -28,6 +29,7 @@
 struct hil_rsp {
     int fd;
     int timeout_ms;
+    pid_t peer;            /* the stub's process: waits count its CPU time (cpuclock.h); 0 wall */
     bool noack;
     bool running;
     bool no_x;             /* 'X' answered empty: use 'M' */
@@ -88,11 +90,15 @@ static void rsp_seterr(struct hil_rsp *r, const char *fmt, ...)
     va_end(ap);
 }
 
-static int64_t rsp_now_ms(void)
+void hil_rsp_set_peer(struct hil_rsp *r, pid_t pid)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    r->peer = pid > 0 ? pid : 0;
+}
+
+/* A wait of @p ms for the stub (cpuclock.h). */
+static void rsp_wait_begin(const struct hil_rsp *r, struct hil_cpuwait *w, int ms)
+{
+    hil_cpuwait_begin(w, r->peer, ms);
 }
 
 static int rsp_hexval(int c)
@@ -174,10 +180,12 @@ bool hil_rsp_running(const struct hil_rsp *r)
     return r->running;
 }
 
-/* Write all of @p buf before @p deadline. */
-static int rsp_write_all(struct hil_rsp *r, const void *buf, size_t len, int64_t deadline)
+/* Write all of @p buf within the link's timeout (counted as rsp_wait_begin says). */
+static int rsp_write_all(struct hil_rsp *r, const void *buf, size_t len)
 {
     const uint8_t *p = buf;
+    struct hil_cpuwait w;
+    rsp_wait_begin(r, &w, r->timeout_ms);
     while (len > 0) {
         ssize_t n = send(r->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n > 0) {
@@ -193,13 +201,13 @@ static int rsp_write_all(struct hil_rsp *r, const void *buf, size_t len, int64_t
             rsp_seterr(r, "gdb: send: %s", strerror(e));
             return (e == EPIPE || e == ECONNRESET) ? FOTA_ECONN : FOTA_EIO;
         }
-        int64_t left = deadline - rsp_now_ms();
+        int left = hil_cpuwait_left(&w);
         if (left <= 0) {
             rsp_seterr(r, "gdb: send timed out");
             return FOTA_ETIMEOUT;
         }
         struct pollfd pfd = { .fd = r->fd, .events = POLLOUT };
-        if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) {
+        if (poll(&pfd, 1, left) < 0 && errno != EINTR) {
             rsp_seterr(r, "gdb: poll: %s", strerror(errno));
             return FOTA_EIO;
         }
@@ -225,7 +233,7 @@ static int rsp_send_packet(struct hil_rsp *r, const char *data, size_t len)
     r->tx[3 + len] = rsp_hex[sum & 15];
     r->tx_len = len + 4;
     rsp_remember(r, '>', data, len);
-    return rsp_write_all(r, r->tx, r->tx_len, rsp_now_ms() + r->timeout_ms);
+    return rsp_write_all(r, r->tx, r->tx_len);
 }
 
 /*
@@ -325,7 +333,7 @@ static int rsp_take_packet(struct hil_rsp *r, char *out, size_t cap, size_t *out
                 rsp_seterr(r, "gdb: unexpected nak");
                 return -FOTA_EIO;
             }
-            int rc = rsp_write_all(r, r->tx, r->tx_len, rsp_now_ms() + r->timeout_ms);
+            int rc = rsp_write_all(r, r->tx, r->tx_len);
             if (rc != 0) {
                 return -rc;
             }
@@ -352,7 +360,7 @@ static int rsp_take_packet(struct hil_rsp *r, char *out, size_t cap, size_t *out
         if (hi < 0 || lo < 0 || (uint8_t)(hi << 4 | lo) != sum) {
             rsp_consume(r, body + 4);
             if (!r->noack) {
-                int rc = rsp_write_all(r, "-", 1, rsp_now_ms() + r->timeout_ms);
+                int rc = rsp_write_all(r, "-", 1);
                 if (rc != 0) {
                     return -rc;
                 }
@@ -368,7 +376,7 @@ static int rsp_take_packet(struct hil_rsp *r, char *out, size_t cap, size_t *out
         }
         rsp_consume(r, body + 4);
         if (!r->noack) {
-            int rc = rsp_write_all(r, "+", 1, rsp_now_ms() + r->timeout_ms);
+            int rc = rsp_write_all(r, "+", 1);
             if (rc != 0) {
                 return -rc;
             }
@@ -377,8 +385,8 @@ static int rsp_take_packet(struct hil_rsp *r, char *out, size_t cap, size_t *out
     }
 }
 
-/* Wait for one packet until @p deadline. */
-static int rsp_recv_packet(struct hil_rsp *r, char *out, size_t cap, size_t *outlen, int64_t deadline)
+/* Wait for one packet until @p w is over. */
+static int rsp_recv_packet(struct hil_rsp *r, char *out, size_t cap, size_t *outlen, const struct hil_cpuwait *w)
 {
     for (;;) {
         int got = rsp_take_packet(r, out, cap, outlen);
@@ -388,13 +396,13 @@ static int rsp_recv_packet(struct hil_rsp *r, char *out, size_t cap, size_t *out
         if (got > 0) {
             return 0;
         }
-        int64_t left = deadline - rsp_now_ms();
+        int left = hil_cpuwait_left(w);
         if (left <= 0) {
-            rsp_seterr(r, "gdb: no reply in time");
+            rsp_seterr(r, "gdb: no reply in time (%d ms%s)", w->budget_ms, r->peer > 0 ? " of QEMU's CPU time" : "");
             return FOTA_ETIMEOUT;
         }
         struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
-        int pr = poll(&pfd, 1, (int)left);
+        int pr = poll(&pfd, 1, left);
         if (pr < 0 && errno != EINTR) {
             rsp_seterr(r, "gdb: poll: %s", strerror(errno));
             return FOTA_EIO;
@@ -420,7 +428,9 @@ static int rsp_transact(struct hil_rsp *r, const char *cmd, size_t len, char *re
     if (rc != 0) {
         return rc;
     }
-    return rsp_recv_packet(r, reply, cap, rlen, rsp_now_ms() + r->timeout_ms);
+    struct hil_cpuwait w;
+    rsp_wait_begin(r, &w, r->timeout_ms);
+    return rsp_recv_packet(r, reply, cap, rlen, &w);
 }
 
 int hil_rsp_command(struct hil_rsp *r, const char *cmd, char *reply, size_t cap, size_t *len)
@@ -761,20 +771,21 @@ int hil_rsp_wait_stop(struct hil_rsp *r, struct hil_rsp_stop *stop, int timeout_
         rsp_seterr(r, "gdb: no stop reply expected (not running)");
         return FOTA_EBUSY;
     }
-    int64_t deadline = rsp_now_ms() + timeout_ms;
+    struct hil_cpuwait w;
+    rsp_wait_begin(r, &w, timeout_ms);
     for (;;) {
         bool got;
         int rc = rsp_take_stop(r, stop, &got);
         if (rc != 0 || got) {
             return rc;
         }
-        int64_t left = deadline - rsp_now_ms();
+        int left = hil_cpuwait_left(&w);
         if (left <= 0) {
-            rsp_seterr(r, "gdb: no stop reply in %d ms", timeout_ms);
+            rsp_seterr(r, "gdb: no stop reply in %d ms%s", timeout_ms, r->peer > 0 ? " of QEMU's CPU time" : "");
             return FOTA_ETIMEOUT;
         }
         struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
-        int pr = poll(&pfd, 1, (int)left);
+        int pr = poll(&pfd, 1, left);
         if (pr < 0 && errno != EINTR) {
             rsp_seterr(r, "gdb: poll: %s", strerror(errno));
             return FOTA_EIO;
@@ -797,7 +808,7 @@ int hil_rsp_interrupt(struct hil_rsp *r, struct hil_rsp_stop *stop)
         return FOTA_EBUSY;
     }
     rsp_remember(r, '>', "^C (interrupt)", 14);
-    int rc = rsp_write_all(r, "\x03", 1, rsp_now_ms() + r->timeout_ms);
+    int rc = rsp_write_all(r, "\x03", 1);
     if (rc != 0) {
         return rc;
     }
@@ -834,7 +845,8 @@ int hil_rsp_monitor(struct hil_rsp *r, const char *cmd, char *out, size_t cap)
         out[0] = '\0';
     }
     int rc = rsp_transact(r, pkt, n, reply, sizeof(reply), NULL);
-    int64_t deadline = rsp_now_ms() + r->timeout_ms;
+    struct hil_cpuwait w;
+    rsp_wait_begin(r, &w, r->timeout_ms);
     /* Console output comes as 'O' packets before the final reply. */
     while (rc == 0 && reply[0] == 'O' && strcmp(reply, "OK") != 0) {
         size_t hl = strlen(reply + 1) / 2;
@@ -845,7 +857,7 @@ int hil_rsp_monitor(struct hil_rsp *r, const char *cmd, char *out, size_t cap)
             }
             out[used] = '\0';
         }
-        rc = rsp_recv_packet(r, reply, sizeof(reply), NULL, deadline);
+        rc = rsp_recv_packet(r, reply, sizeof(reply), NULL, &w);
     }
     if (rc != 0) {
         return rc;

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /** ARM register numbers in the gdbstub's 'p'/'P' numbering. */
 enum hil_rsp_arm_reg {
@@ -77,6 +78,15 @@ int hil_rsp_fd(const struct hil_rsp *r);
  * @return bytes written into @p buf (NUL-terminated, cut at @p len).
  */
 size_t hil_rsp_history(const struct hil_rsp *r, char *buf, size_t len);
+
+/**
+ * The stub runs in process @p pid (QEMU; <= 0: unknown, e.g. a probe's
+ * stub on a board): from now on each limit counts the ms of CPU time it
+ * uses while the harness waits, with a backstop of HIL_CPUWAIT_BACKSTOP
+ * limits of wall time (cpuclock.h), so a QEMU that a loaded machine, or a
+ * SIGSTOP, keeps off the CPU is not taken for one that stopped answering.
+ */
+void hil_rsp_set_peer(struct hil_rsp *r, pid_t pid);
 
 /** Set the limit of each blocking call (ms, > 0; else unchanged). @return the previous one. */
 int hil_rsp_set_timeout(struct hil_rsp *r, int timeout_ms);

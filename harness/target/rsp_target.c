@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "target/cpuclock.h"
 #include "target/elfsym.h"
 #include "fota/errors.h"
 #include "fota/layout.h"
@@ -26,6 +27,12 @@ int64_t hil_rspt_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t hil_rspt_clock_ms(const struct hil_rsp_target *c)
+{
+    int64_t us = hil_cpu_us(c->clock_pid);
+    return us >= 0 ? us / 1000 : hil_rspt_now_ms();
 }
 
 void hil_rspt_init(struct hil_rsp_target *c, const struct hil_target_ops *ops, const struct hil_rspt_backend *be,
@@ -470,7 +477,7 @@ static int rspt_dispatch(struct hil_rsp_target *c, int bp, const uint32_t regs[1
 
 int hil_rspt_handle_stop(struct hil_rsp_target *c, const struct hil_rsp_stop *st)
 {
-    c->stopped_at = hil_rspt_now_ms();
+    c->stopped_at = hil_rspt_clock_ms(c);
     if (st->type == 'W' || st->type == 'X') {
         return c->be->exited(c, st);
     }

@@ -146,7 +146,8 @@ struct hil_rsp_target {
     int link_fd;                     /**< the update link's bytes (hil_target_ops.link_fd); -1 */
     uint32_t gen;                    /**< bumped by power on/off/reset: hooks may call them */
     bool jump_pending;               /**< last stop was port_jump: Reset_Handler next is not a reset */
-    int64_t stopped_at;              /**< hil_rspt_now_ms() when the target last stopped */
+    int64_t stopped_at;              /**< hil_rspt_clock_ms() when the target last stopped */
+    pid_t clock_pid;                 /**< the emulator whose CPU time is the device's clock (cpuclock.h); 0: wall */
     uint32_t seq;
     uint32_t kind_seq[3];
 
@@ -170,6 +171,14 @@ struct hil_rsp_target {
 
 /** Monotonic milliseconds. */
 int64_t hil_rspt_now_ms(void);
+
+/**
+ * The device's clock in ms: the CPU time of @p c->clock_pid (QEMU under
+ * -icount: it runs only as the guest executes, cpuclock.h), wall time
+ * when it is 0 or cannot be read (a board). Timers the harness models for
+ * the device (the stock machine's IWDG) count in it.
+ */
+int64_t hil_rspt_clock_ms(const struct hil_rsp_target *c);
 
 /** Set up @p c (zeroed by the caller): ops, hooks, flash model, backend, flash mode. */
 void hil_rspt_init(struct hil_rsp_target *c, const struct hil_target_ops *ops, const struct hil_rspt_backend *be,

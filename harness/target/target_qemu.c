@@ -97,7 +97,8 @@ struct qemu_target {
     struct hil_fault_plan armed;
     bool plan_warned;
 
-    /* IWDG model. */
+    /* IWDG model: the deadline in hil_rspt_clock_ms (QEMU's CPU time: it
+     * counts how far the guest got, not how busy the machine is). */
     bool wd_armed;
     uint32_t wd_timeout_ms;
     int64_t wd_deadline;
@@ -168,6 +169,7 @@ static bool qemu_reap(struct qemu_target *q, int ms, int *st)
         pid_t w = waitpid(q->pid, st, WNOHANG);
         if (w == q->pid || (w < 0 && errno == ECHILD)) {
             q->pid = -1;
+            q->c.clock_pid = 0;
             return true;
         }
         if (hil_rspt_now_ms() >= deadline) {
@@ -188,6 +190,7 @@ static void qemu_teardown(struct qemu_target *q)
              * reaped here at the latest. */
             waitpid(q->pid, &st, 0);
             q->pid = -1;
+            q->c.clock_pid = 0;
         }
     }
     hil_rspt_close_link(&q->c);
@@ -637,7 +640,7 @@ static void qemu_resuming(struct hil_rsp_target *c)
 {
     struct qemu_target *q = (struct qemu_target *)c;
     if (q->wd_armed) {
-        q->wd_deadline += hil_rspt_now_ms() - c->stopped_at;
+        q->wd_deadline += hil_rspt_clock_ms(c) - c->stopped_at;
     }
     if (q->machine == HIL_QEMU_F407) {
         uint32_t gen = c->gen;
@@ -721,7 +724,7 @@ static int qemu_do_reset(struct qemu_target *q)
         }
         /* A breakpoint stop that raced the interrupt is dropped: the
          * reset comes first, the operation never happened. */
-        q->c.stopped_at = hil_rspt_now_ms();
+        q->c.stopped_at = hil_rspt_clock_ms(&q->c);
     }
     uint32_t gen = q->c.gen;
     hil_rspt_console_drain(&q->c);
@@ -778,6 +781,10 @@ static int qemu_connect_all(struct qemu_target *q, const char **step)
     if (rc == 0) {
         rc = hil_rsp_open(gfd, QEMU_RSP_MS, &q->c.rsp);
     }
+    if (rc == 0) {
+        hil_rsp_set_peer(q->c.rsp, q->pid);
+        q->c.clock_pid = q->pid;
+    }
     if (rc == 0 && (rc = qemu_connect(q, "con.sock", deadline, &q->c.con_fd)) != 0) {
         *step = "connect con.sock";
     }
@@ -815,6 +822,7 @@ static int qemu_connect_all(struct qemu_target *q, const char **step)
         *step = "connect qmp.sock";
     }
     hil_qmp_init(&q->qmp, qfd, qemu_qmp_event, q);
+    hil_qmp_set_peer(&q->qmp, q->pid);
     return rc;
 }
 
@@ -871,7 +879,7 @@ static int qemu_power_on(struct hil_target *t)
         return FOTA_EIO;
     }
     t->powered = true;
-    q->c.stopped_at = hil_rspt_now_ms();
+    q->c.stopped_at = hil_rspt_clock_ms(&q->c);
     /* -S holds the CPU at the reset vector, on the Reset_Handler
      * breakpoint: continuing reports it as the first stop (HIL_EV_BOOT). */
     rc = hil_rspt_resume(&q->c);
@@ -916,7 +924,7 @@ static int qemu_poll_fds(struct hil_target *t, struct pollfd *fds, int max, int 
     n = hil_rspt_poll_add(fds, n, max, q->qmp.fd);
     n = hil_rspt_poll_add(fds, n, max, q->spim.fd);
     if (q->wd_armed && hil_rsp_running(q->c.rsp) && timeout_ms != NULL) {
-        int64_t left = q->wd_deadline - hil_rspt_now_ms();
+        int64_t left = q->wd_deadline - hil_rspt_clock_ms(&q->c);
         if (left < 0) {
             left = 0;
         }
@@ -951,7 +959,7 @@ static int qemu_service(struct hil_target *t, struct pollfd *fds, int n)
         return 0;
     }
     /* IWDG model expiry (only counts while the guest runs). */
-    if (q->wd_armed && hil_rsp_running(q->c.rsp) && hil_rspt_now_ms() >= q->wd_deadline) {
+    if (q->wd_armed && hil_rsp_running(q->c.rsp) && hil_rspt_clock_ms(&q->c) >= q->wd_deadline) {
         hil_rspt_event(&q->c, HIL_EV_WATCHDOG, q->wd_timeout_ms, "IWDG model expired");
         if (q->c.gen != gen || !t->powered) {
             return 0;

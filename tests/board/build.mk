@@ -21,7 +21,7 @@ UNIT_TESTS += $(BOARD_TEST_DIR)/board_profile-test $(BOARD_TEST_DIR)/power-test
 
 # The board target against the stand-in board (QEMU + ptys + fake gpio).
 BOARD_TARGET_OBJS := $(addprefix $(BUILD)/harness/,target/target_board.o target/board_profile.o target/errmsg.o target/gpio.o target/power.o target/power_usb.o \
-	target/rsp.o target/rsp_target.o target/rsp_glitch.o target/glitch.o target/child.o target/elfsym.o target/flashmodel.o) $(BOARD_FAKES) $(BUILD)/tests/fakes/standin_board.o
+	target/rsp.o target/cpuclock.o target/rsp_target.o target/rsp_glitch.o target/glitch.o target/child.o target/elfsym.o target/flashmodel.o) $(BOARD_FAKES) $(BUILD)/tests/fakes/standin_board.o
 CFLAGS_target_board-test := -Iharness $(HIL_FIX_DEFS) -DFAKE_OPENOCD='"$(BOARD_TEST_DIR)/bin/openocd"'
 $(BOARD_TEST_DIR)/target_board-test: $(BOARD_TEST_DIR)/target_board-test.o $(BOARD_TARGET_OBJS) $(BUILD)/libfotacore.a \
 		| $(HIL_FIX_BIN) $(BOARD_TEST_DIR)/bin/openocd

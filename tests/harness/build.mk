@@ -16,7 +16,7 @@ $(HIL_FIX_BIN): $(HIL_FIX_ELF)
 	$(Q)$(ARM_OBJCOPY) -O binary $< $@
 
 # The backend's objects (the runner's harness/build.mk links the same ones).
-HIL_QEMU_OBJS := $(addprefix $(BUILD)/harness/,target/flashmodel.o target/elfsym.o target/rsp.o target/rsp_target.o target/rsp_glitch.o target/glitch.o target/child.o \
+HIL_QEMU_OBJS := $(addprefix $(BUILD)/harness/,target/flashmodel.o target/elfsym.o target/rsp.o target/cpuclock.o target/rsp_target.o target/rsp_glitch.o target/glitch.o target/child.o \
 	target/target_qemu.o target/qmp.o target/f407_flash.o target/spi_master.o)
 HIL_TEST_DIR := $(BUILD)/tests/harness
 HIL_FIX_DEFS := -DHIL_FIXTURE_ELF='"$(HIL_FIX_ELF)"' -DHIL_FIXTURE_BIN='"$(HIL_FIX_BIN)"'
@@ -29,7 +29,7 @@ $(HIL_TEST_DIR)/flashmodel-test: $(HIL_TEST_DIR)/flashmodel-test.o $(BUILD)/harn
 $(HIL_TEST_DIR)/elfsym-test: $(HIL_TEST_DIR)/elfsym-test.o $(BUILD)/harness/target/elfsym.o | $(HIL_FIX_ELF)
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $(filter %.o,$^) -o $@ $(CMOCKA_LIBS) -lelf
 
-$(HIL_TEST_DIR)/rsp-test: $(HIL_TEST_DIR)/rsp-test.o $(BUILD)/harness/target/rsp.o
+$(HIL_TEST_DIR)/rsp-test: $(HIL_TEST_DIR)/rsp-test.o $(BUILD)/harness/target/rsp.o $(BUILD)/harness/target/cpuclock.o
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 
 # The core's port contract (port_flash_check_*) comes from libfotacore.a.
@@ -38,8 +38,13 @@ $(HIL_TEST_DIR)/target_qemu-test: $(HIL_TEST_DIR)/target_qemu-test.o $(HIL_QEMU_
 
 # The fota-f407 FLASH model's QMP events and fault plans (no QEMU needed).
 $(HIL_TEST_DIR)/f407_flash-test: $(HIL_TEST_DIR)/f407_flash-test.o $(BUILD)/harness/target/f407_flash.o \
-		$(BUILD)/harness/target/qmp.o $(BUILD)/harness/target/flashmodel.o
+		$(BUILD)/harness/target/qmp.o $(BUILD)/harness/target/cpuclock.o $(BUILD)/harness/target/flashmodel.o
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS) -ljansson
+
+# Waits counted in a peer's CPU time (the debug link's, QMP's, the stock IWDG model's).
+$(HIL_TEST_DIR)/cpuclock-test: $(HIL_TEST_DIR)/cpuclock-test.o $(BUILD)/harness/target/cpuclock.o
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(HIL_TEST_DIR)/cpuclock-test
 
 UNIT_TESTS += $(HIL_TEST_DIR)/flashmodel-test $(HIL_TEST_DIR)/elfsym-test $(HIL_TEST_DIR)/rsp-test \
 	$(HIL_TEST_DIR)/f407_flash-test

@@ -3,7 +3,8 @@
 #   port      write what --port names (and whether fd 3 is a socket) to $FAKE_OUT, exit 0
 #   stopqemu  SIGSTOP the QEMU next to us (our parent's other child) for good, then wait
 #   flaky     fail the first run (counter in $FAKE_OUT), run the real updater after
-#   stallqemu run the real updater; once $FAKE_CONSOLE shows "update mode (requested)",
+#   stallqemu run the real updater; once $FAKE_CONSOLE shows $FAKE_STALL_AT
+#             (default "update mode (requested)"),
 #             SIGSTOP the QEMU next to us for 12 s (pids to $FAKE_OUT)
 #   real      run the real updater ($FAKE_REAL)
 port=""
@@ -23,7 +24,7 @@ stopqemu)
 stallqemu)
     (
         i=0
-        while [ $i -lt 300 ] && ! grep -q 'update mode (requested)' "$FAKE_CONSOLE" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+        while [ $i -lt 300 ] && ! grep -q "${FAKE_STALL_AT:-update mode (requested)}" "$FAKE_CONSOLE" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
         q=$(pgrep -P "$PPID" -x qemu-system-arm)
         kill -STOP $q && echo "$q" > "$FAKE_OUT"
         sleep 12

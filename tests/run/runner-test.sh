@@ -24,9 +24,10 @@ grep -q '^port=spi-emu:fd:3 fd3=socket$' "$OUT/port.txt" || fail "SPI updater po
 ls "$OUT/w/run.updater_port/"*.sock >/dev/null 2>&1 && fail "sockets left in the work dir"
 echo "runner-test: ok: updater link is a socket (fd:3), work dir has case-id and no sockets"
 
-# 2. QEMU stopped for good mid-update: the 4 s step timeout still ends the
-#    run (bounded by the debug link's 5 s RSP timeout), and diagnosis.txt
-#    shows the updater still running: it is written before the kill.
+# 2. QEMU stopped for good mid-update: its device time stands still, so
+#    the 4 s step timeout would not run out; the wait ends once the device
+#    has not run for 20 s (HIL_STALL_MS, runner.c), and diagnosis.txt says
+#    so and shows the updater still running: it is written before the kill.
 start=$(date +%s)
 FAKE_MODE=stopqemu FAKE_OUT="$OUT/stopped.txt" timeout 150 "$HIL" run -j 1 --fotactl "$FAKE" --work-dir "$OUT/w" \
     "$SC/run.step_timeout.yaml" >"$OUT/stop.log" 2>&1
@@ -36,8 +37,9 @@ took=$(( $(date +%s) - start ))
 [ -s "$OUT/stopped.txt" ] || fail "the fake updater stopped no QEMU"
 D="$OUT/w/run.step_timeout/diagnosis.txt"
 [ -f "$D" ] || fail "no diagnosis.txt after the step timeout"
-[ "$took" -lt 110 ] || fail "the run took ${took}s: a 4 s step timeout ends by 4 x 10 + 60 s of wall time at most"
+[ "$took" -lt 100 ] || fail "the run took ${took}s: a stalled device ends a wait after 20 s (+ 6 x 5 s debug link)"
 grep -q 'updater: running' "$D" || fail "diagnosis does not show the running updater: $D"
+grep -q 'the device has not run for [0-9]* ms of wall time (stalled' "$D" || fail "diagnosis does not say the device stalled: $D"
 # QEMU is stopped: the guest PC cannot be read (within the 1 s bound, or the
 # link already broke and the target is off), and the diagnosis says so,
 # with the debug-link packets that came before (an unanswered interrupt).
@@ -63,6 +65,20 @@ held=$(sed -n 's/.*hold: the updater was held [0-9]* times ([0-9]* ended by the 
     "$OUT/w/run.hold_updater/events.log" | head -n 1)
 [ "${held:-0}" -ge 10000 ] || fail "fotactl was held ${held:-0} ms, expected >= 10000 (see events.log)"
 echo "runner-test: ok: fotactl held ${held} ms while the stopped device owed its answer; update ok"
+# 6b. The same stop during the DATA frames: on the stock machine QEMU then
+#     stops in the middle of a served port_flash_program (a debug-link
+#     exchange). The link's waits count QEMU's CPU time (cpuclock.h), so a
+#     stopped QEMU is not a dead one: the update ends ok (it failed with
+#     "gdb: no reply in time" when those waits counted wall time).
+FAKE_MODE=stallqemu FAKE_STALL_AT='update begin' FAKE_OUT="$OUT/stall2.txt" \
+    FAKE_CONSOLE="$OUT/w2/run.hold_updater/console.log" \
+    "$HIL" run -j 1 --fotactl "$FAKE" --work-dir "$OUT/w2" "$SC/run.hold_updater.yaml" >"$OUT/hold2.log" 2>&1 ||
+    fail "QEMU stopped 12 s during the DATA frames: the update failed (see $OUT/hold2.log)"
+[ -s "$OUT/stall2.txt" ] || fail "the fake did not stop QEMU (6b)"
+gap=$(awk -F'[][]' '{ t = $2 + 0; if (p != "" && t - p > g) g = t - p; p = t } END { print g + 0 }' \
+    "$OUT/w2/run.hold_updater/events.log")
+awk -v g="$gap" 'BEGIN { exit !(g >= 10) }' || fail "6b: no 12 s stop in events.log (largest gap ${gap} s)"
+echo "runner-test: ok: QEMU stopped 12 s during the DATA frames (gap ${gap} s in events.log); update ok"
 
 # 7. The run trace counts device time (docs/TRACE.md): every record is
 #    flagged so, and the 12 s QEMU was stopped in case 6 are not in its
