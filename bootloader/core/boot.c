@@ -381,17 +381,24 @@ static void boot_print_commit_failed(int rc)
     bl_line_end(&l);
 }
 
-void boot_main(void)
+/* "fota-hil bootloader 1.0.0": the first console line of every boot. */
+static void boot_print_banner(void)
 {
-    static struct boot_state s; /* bootloader RAM: keeps ~1.3 KB off the stack */
     struct bl_line l;
-    struct meta_record r;
-    uint32_t flags = 0, pass;
-    int rc;
 
     bl_line_start(&l);
     bl_line_str(&l, "fota-hil bootloader " BL_VERSION_STRING);
     bl_line_end(&l);
+}
+
+void boot_main(void)
+{
+    static struct boot_state s; /* bootloader RAM: keeps ~1.3 KB off the stack */
+    struct meta_record r;
+    uint32_t flags = 0, pass;
+    int rc;
+
+    boot_print_banner();
     if (boot_take_request() == BL_REQ_UPDATE) {
         flags |= BOOT_F_REQ_UPDATE;
     }

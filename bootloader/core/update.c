@@ -73,13 +73,50 @@ static int update_erase(uint8_t slot, uint32_t size)
     return 0;
 }
 
+#ifdef FOTA_TEST_BROKEN_COMMIT_BEFORE_VERIFY
+/* TEST-ONLY BREAKAGE, built only by tests/sweep (BL_CFLAGS_EXTRA): the
+ * new image is committed PENDING before a byte of it is written, let
+ * alone verified, so a power cut during the transfer leaves a record
+ * naming bytes that are not in the slot. The power-cut sweep must
+ * catch it (tests/sweep/broken-commit.sh). */
+static void update_broken_commit(struct update_ctx *u, const struct image_header *h, uint8_t slot)
+{
+    struct meta_record r = u->rec;
+
+    r.mr_slot[slot].ms_version = h->ih_version;
+    r.mr_slot[slot].ms_size = h->ih_size;
+    r.mr_slot[slot].ms_crc32 = h->ih_crc32;
+    r.mr_slot[slot].ms_state = META_SLOT_PENDING;
+    r.mr_trial_slot = slot;
+    if (meta_commit(&r) == 0) {
+        u->rec = r;
+    }
+}
+#endif
+
+/* "update begin slot=B version=2.0.0 size=N resume=N" */
+static void update_print_begin(uint8_t slot, uint32_t version, uint32_t size, uint32_t resume)
+{
+    struct bl_line l;
+
+    bl_line_start(&l);
+    bl_line_str(&l, "update begin slot=");
+    bl_line_slot(&l, slot);
+    bl_line_str(&l, " version=");
+    bl_line_version(&l, version);
+    bl_line_str(&l, " size=");
+    bl_line_u32(&l, size);
+    bl_line_str(&l, " resume=");
+    bl_line_u32(&l, resume);
+    bl_line_end(&l);
+}
+
 static int update_begin(struct update_ctx *u, const struct proto_frame *req, struct update_rsp *rsp)
 {
     struct image_header h;
     uint32_t resume = 0, crc = 0;
     uint8_t flags, slot;
     int rc;
-    struct bl_line l;
 
     rsp->len = PROTO_BEGIN_RSP_LEN;
     if (req->len != 1u + IMAGE_HEADER_SIZE) {
@@ -122,34 +159,9 @@ static int update_begin(struct update_ctx *u, const struct proto_frame *req, str
     u->next = resume;
     u->in_progress = 1;
 #ifdef FOTA_TEST_BROKEN_COMMIT_BEFORE_VERIFY
-    /* TEST-ONLY BREAKAGE, built only by tests/sweep (BL_CFLAGS_EXTRA): the
-     * new image is committed PENDING before a byte of it is written, let
-     * alone verified, so a power cut during the transfer leaves a record
-     * naming bytes that are not in the slot. The power-cut sweep must
-     * catch it (tests/sweep/broken-commit.sh). */
-    {
-        struct meta_record r = u->rec;
-        r.mr_slot[slot].ms_version = h.ih_version;
-        r.mr_slot[slot].ms_size = h.ih_size;
-        r.mr_slot[slot].ms_crc32 = h.ih_crc32;
-        r.mr_slot[slot].ms_state = META_SLOT_PENDING;
-        r.mr_trial_slot = slot;
-        if (meta_commit(&r) == 0) {
-            u->rec = r;
-        }
-    }
+    update_broken_commit(u, &h, slot);
 #endif
-
-    bl_line_start(&l);
-    bl_line_str(&l, "update begin slot=");
-    bl_line_slot(&l, slot);
-    bl_line_str(&l, " version=");
-    bl_line_version(&l, h.ih_version);
-    bl_line_str(&l, " size=");
-    bl_line_u32(&l, u->image_size);
-    bl_line_str(&l, " resume=");
-    bl_line_u32(&l, resume);
-    bl_line_end(&l);
+    update_print_begin(slot, h.ih_version, u->image_size, resume);
 
     proto_put_u32(&rsp->payload[1], resume);
     proto_put_u32(&rsp->payload[5], crc);
