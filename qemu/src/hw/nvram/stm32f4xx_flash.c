@@ -19,14 +19,19 @@
  * A word program costs no host event: its cells change when it starts
  * (a read of the array while BSY stalls on silicon until the program
  * ends, RM0090 3.5.2, and then returns the new contents: that is what the
- * CPU sees here, without the stall's time), SR.BSY reads set until its
+ * CPU sees here, after the stall below), SR.BSY reads set until its
  * DS8626 time has passed in virtual time (no timer, unless EOPIE asks for
  * the interrupt), and the image is written once per program sequence
  * (when it ends, at a system reset, or when the VM stops), not per word.
  * Erases keep one timer each and change the array when they end.
  *
- * Not modelled: the ART accelerator (ACR is storage only), the time of
- * the CPU stall on a Flash read while BSY, the one-time programmable area,
+ * The CPU executes from this Flash: from the start of an operation it
+ * stalls until the operation ends, in virtual time under -icount
+ * (property fetch-stall, on by default; off: as code run from SRAM, it
+ * polls BSY meanwhile).
+ *
+ * Not modelled: the ART accelerator (ACR is storage only), an interrupt's
+ * vector fetch stalling like the rest, the one-time programmable area,
  * read protection against a debugger, and the x64 parallelism (it needs
  * VPP; any CPU write gives PGPERR).
  *
@@ -50,6 +55,7 @@
 #include "qapi/qapi-events-stm32.h"
 #include "qapi/visitor.h"
 #include "sysemu/block-backend.h"
+#include "sysemu/cpu-timers.h"
 #include "sysemu/runstate.h"
 #include "trace.h"
 
@@ -319,6 +325,31 @@ static void stm32f4xx_flash_apply(STM32F4xxFlashState *s)
 
 static void stm32f4xx_flash_erase_done(STM32F4xxFlashState *s);
 
+/*
+ * The CPU executes from this Flash: while an operation runs, its next
+ * instruction fetch stalls on the bus until the operation ends (RM0090
+ * 3.5.2: a Flash read while BSY stalls; 3.6.3, 3.6.4). Called when an
+ * operation starts and at each FLASH_SR read that finds BSY: under
+ * -icount the time left is accounted to the CPU as a stall
+ * (icount_stall), up to its next timer deadline, so a BSY poll loop runs
+ * once or twice instead of once per instruction time of the wait. An
+ * interrupt due first is taken meanwhile (the model does not stall its
+ * vector fetch); the poll after it stalls for the rest.
+ */
+static void stm32f4xx_flash_stall(STM32F4xxFlashState *s)
+{
+    int64_t left;
+
+    if (!s->fetch_stall || s->cut_off || !(s->sr & FLASH_SR_BSY)) {
+        return;
+    }
+    left = s->op_end_ns - qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    if (left > 0 && icount_stall(left) > 0) {
+        trace_stm32f4xx_flash_stall(s->op, left);
+        s->stall_count++;
+    }
+}
+
 /* End of the operation in progress: BSY and STRT clear, EOP if EOPIE */
 static void stm32f4xx_flash_complete(STM32F4xxFlashState *s)
 {
@@ -571,6 +602,7 @@ static void stm32f4xx_flash_erase_begin(STM32F4xxFlashState *s, uint32_t op,
         return;
     }
     s->op_nostick = fault != 0;
+    stm32f4xx_flash_stall(s);
 }
 
 /* An erase ended (its time ran out): report it */
@@ -646,6 +678,7 @@ static void stm32f4xx_flash_start_option(STM32F4xxFlashState *s)
     }
     stm32f4xx_flash_start(s, STM32F4XX_FLASH_OP_OPTION, 0, 0,
                           flash_t_erase16k_ns[stm32f4xx_flash_psize(s)]);
+    stm32f4xx_flash_stall(s);
 }
 
 static uint64_t stm32f4xx_flash_read(void *opaque, hwaddr addr, unsigned size)
@@ -664,6 +697,7 @@ static uint64_t stm32f4xx_flash_read(void *opaque, hwaddr addr, unsigned size)
         break;
     case FLASH_SR:
         r = s->sr;
+        stm32f4xx_flash_stall(s); /* the poll's next fetch waits for the end */
         break;
     case FLASH_CR:
         r = s->cr;
@@ -852,6 +886,7 @@ static void stm32f4xx_flash_array_write(void *opaque, hwaddr addr,
     /* cut-*: applied torn when the sequence ends; no-stick: never */
     s->op_nostick = s->seq_fault != 0;
     stm32f4xx_flash_apply(s); /* what a read after the stall returns */
+    stm32f4xx_flash_stall(s);
 }
 
 /* Only used outside ROMD mode; the model keeps ROMD mode on. */
@@ -1081,12 +1116,14 @@ static void stm32f4xx_flash_init(Object *obj)
                                    OBJ_PROP_FLAG_READ);
     object_property_add_uint32_ptr(obj, "overprogram-count",
                                    &s->overprogram_count, OBJ_PROP_FLAG_READ);
+    object_property_add_uint32_ptr(obj, "stall-count", &s->stall_count,
+                                   OBJ_PROP_FLAG_READ);
     stm32f4xx_flash_init_faults(obj, s);
 }
 
 static const VMStateDescription vmstate_stm32f4xx_flash = {
     .name = TYPE_STM32F4XX_FLASH,
-    .version_id = 3,
+    .version_id = 4,
     .minimum_version_id = 1,
     .fields = (VMStateField[]) {
         VMSTATE_UINT32(acr, STM32F4xxFlashState),
@@ -1133,12 +1170,15 @@ static const VMStateDescription vmstate_stm32f4xx_flash = {
         VMSTATE_UINT8_ARRAY_V(op_old, STM32F4xxFlashState, 4, 3),
         VMSTATE_UINT32_V(dirty_lo, STM32F4xxFlashState, 3),
         VMSTATE_UINT32_V(dirty_hi, STM32F4xxFlashState, 3),
+        /* version 4: stalls of the CPU on a Flash fetch */
+        VMSTATE_UINT32_V(stall_count, STM32F4xxFlashState, 4),
         VMSTATE_END_OF_LIST()
     }
 };
 
 static Property stm32f4xx_flash_properties[] = {
     DEFINE_PROP_DRIVE("drive", STM32F4xxFlashState, blk),
+    DEFINE_PROP_BOOL("fetch-stall", STM32F4xxFlashState, fetch_stall, true),
     DEFINE_PROP_END_OF_LIST(),
 };
 

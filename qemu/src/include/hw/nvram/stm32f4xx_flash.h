@@ -117,6 +117,15 @@ struct STM32F4xxFlashState {
     int fault_flag;         /* Stm32FlashErrorFlag */
     bool fault_stop;
     uint32_t fault_hits;    /* faults applied so far */
+
+    /*
+     * The CPU executes from this Flash (property "fetch-stall", on by
+     * default): from the start of an operation its fetches stall until
+     * the end (RM0090 3.5.2), accounted in virtual time under -icount.
+     * Off: code runs from SRAM and polls BSY at full speed.
+     */
+    bool fetch_stall;
+    uint32_t stall_count;   /* stalls accounted so far (QOM "stall-count") */
 };
 
 #endif
