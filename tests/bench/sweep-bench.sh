@@ -5,9 +5,9 @@
 # SPI1 slave model as master); a 256 KB install through the ST ROM over
 # I2C (AN4221, tests/bench/rom_256k_an4221.yaml); power-cut fault points per second per core with and without
 # the journal; wall time of the exhaustive power-cut sweep of the 256 KB
-# update (tests/bench/power_cut_256k_full.yaml); on stock, perf's software
-# counters of QEMU, the harness and fotactl during the SPI update, per KB
-# (tests/bench/perf-spi.sh).
+# update (tests/bench/power_cut_256k_full.yaml) over UART and over SPI;
+# perf's software counters of QEMU, the harness and fotactl during the SPI
+# update, per KB (tests/bench/perf-spi.sh).
 # Usage: sweep-bench.sh FOTA_HIL [JOBS] [TARGETS]. Measured in this one run.
 set -u
 HIL=${1:?usage: sweep-bench.sh FOTA_HIL [JOBS]}
@@ -63,14 +63,19 @@ bench_target() { # $1 target
     echo "[$T] 256 KB install through the ST ROM over I2C (AN4221, 64-byte writes), power-on to the trial boot (1 core): $(calc %.1f "$t1 - $t0") s wall"
     # perf's software counters of the SPI update per process (skips itself
     # when perf is missing or not permitted)
-    [ "$T" = stock ] && tests/bench/perf-spi.sh "$HIL" "$OUT/perf"
+    tests/bench/perf-spi.sh "$HIL" "$OUT/perf" "$T"
 
-    set -- $(timed_sweep "$OUT/sweep.log" -j "$JOBS" --target "$T" --work-dir "$OUT/work" tests/bench/power_cut_256k_full.yaml)
-    s0=$1 sj=$2 s1=$3
-    cases=$(sed -n 's/^SWEEP [^:]*: \([0-9]*\) cases.*/\1/p' "$OUT/sweep.log")
-    grep -E '^(JOURNAL|SWEEP|[0-9]+ passed)' "$OUT/sweep.log" | sed "s/^/[$T] /"
-    echo "[$T] exhaustive power-cut sweep of the 256 KB update: ${cases:-?} cases in $(calc %.1f "$s1 - $s0") s wall on $JOBS cores (recording the clean update: $(calc %.1f "$sj - $s0") s; cases: $(calc %.1f "$s1 - $sj") s)"
-    echo "[$T] fault points per second per core, journal replay (recovery only): $(calc %.2f "${cases:-0} / ($s1 - $sj) / $JOBS")"
+    swept=0
+    for l in uart spi; do
+        set -- $(timed_sweep "$OUT/sweep-$l.log" -j "$JOBS" --target "$T" --link "$l" --work-dir "$OUT/work-$l" \
+            tests/bench/power_cut_256k_full.yaml)
+        s0=$1 sj=$2 s1=$3
+        cases=$(sed -n 's/^SWEEP [^:]*: \([0-9]*\) cases.*/\1/p' "$OUT/sweep-$l.log")
+        grep -E '^(JOURNAL|SWEEP|[0-9]+ passed)' "$OUT/sweep-$l.log" | sed "s/^/[$T] $l: /"
+        echo "[$T] exhaustive power-cut sweep of the 256 KB update over $l: ${cases:-?} cases in $(calc %.1f "$s1 - $s0") s wall on $JOBS cores (recording the clean update: $(calc %.1f "$sj - $s0") s; cases: $(calc %.1f "$s1 - $sj") s)"
+        echo "[$T] fault points per second per core over $l, journal replay (recovery only): $(calc %.2f "${cases:-0} / ($s1 - $sj) / $JOBS")"
+        grep -q ', 0 failed' "$OUT/sweep-$l.log" || swept=1
+    done
 
     # The slow way: one cut, the whole 256 KB update re-run in QEMU up to it
     # (op 130 of 260), then the recovery; on one core.
@@ -79,7 +84,7 @@ bench_target() { # $1 target
     s0=$1 sj=$2 s1=$3
     grep -E '^(FAIL|[0-9]+ passed)' "$OUT/slow.log" | sed "s/^/[$T] /"
     echo "[$T] fault points per second per core, slow way (the update re-run up to the cut): $(calc %.3f "1 / ($s1 - $sj)")"
-    grep -q ', 0 failed' "$OUT/sweep.log"
+    return $swept
 }
 
 echo "== fota-hil bench: $(qemu-system-arm --version | head -n 1) (stock); fota-f407: build/qemu/qemu-system-arm"

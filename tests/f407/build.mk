@@ -49,3 +49,12 @@ $(F407_BROKEN_SPI_TX_TEST): tests/f407/broken_spi_tx.sh fw-broken-spi-tx qemu $(
 	$(Q)printf '#!/bin/sh\nexec tests/f407/broken_spi_tx.sh %s\n' '$(FOTA_HIL)' > $@ && chmod +x $@
 
 QEMU_TESTS += $(F407_BROKEN_SPI_TX_TEST)
+
+# The FLASH model's CPU stall (docs/QEMU.md): the BSY loop polls once or
+# twice per operation with it, the update is the same without it.
+F407_FETCH_STALL_TEST := $(BUILD)/tests/f407/fetch-stall
+$(F407_FETCH_STALL_TEST): tests/f407/fetch_stall.sh qemu $(FOTA_HIL)
+	@mkdir -p $(dir $@)
+	$(Q)printf '#!/bin/sh\nexec tests/f407/fetch_stall.sh %s\n' '$(FOTA_HIL)' > $@ && chmod +x $@
+
+QEMU_TESTS += $(F407_FETCH_STALL_TEST)
