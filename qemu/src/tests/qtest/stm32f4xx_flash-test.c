@@ -89,6 +89,18 @@ static void flash_program_word(QTestState *qts, uint32_t addr, uint32_t value)
     qtest_writel(qts, FLASH_CR, CR_X32);
 }
 
+/* A fresh machine, FLASH_CR unlocked, and 0x12345678 written at @addr
+ * with PG at x32: the word program has started (BSY, its 16 us to come) */
+static QTestState *flash_start_programming(uint32_t addr)
+{
+    QTestState *qts = flash_start(NULL);
+
+    flash_unlock(qts);
+    qtest_writel(qts, FLASH_CR, CR_PG | CR_X32);
+    qtest_writel(qts, addr, 0x12345678);
+    return qts;
+}
+
 /* RM0090 3.9: reset values of the Flash interface registers */
 static void test_reset_values(void)
 {
@@ -146,12 +158,8 @@ static void test_optkeyr_unlock(void)
 /* RM0090 3.6.4: BSY for tprog (DS8626: 16 us), programming only clears bits */
 static void test_program_word(void)
 {
-    QTestState *qts = flash_start(NULL);
     uint32_t addr = FLASH_BASE + 0x4000;
-
-    flash_unlock(qts);
-    qtest_writel(qts, FLASH_CR, CR_PG | CR_X32);
-    qtest_writel(qts, addr, 0x12345678);
+    QTestState *qts = flash_start_programming(addr);
     g_assert_cmphex(qtest_readl(qts, FLASH_SR), ==, SR_BSY);
     qtest_clock_step(qts, 15 * US);
     g_assert_cmphex(qtest_readl(qts, FLASH_SR), ==, SR_BSY);
@@ -369,12 +377,8 @@ static void test_reset_during_erase_keeps_contents(void)
  */
 static void test_program_read_while_bsy(void)
 {
-    QTestState *qts = flash_start(NULL);
     uint32_t addr = FLASH_BASE + 0x4000;
-
-    flash_unlock(qts);
-    qtest_writel(qts, FLASH_CR, CR_PG | CR_X32);
-    qtest_writel(qts, addr, 0x12345678);
+    QTestState *qts = flash_start_programming(addr);
     g_assert_cmphex(qtest_readl(qts, addr), ==, 0x12345678);
     g_assert_cmphex(qtest_readl(qts, FLASH_SR), ==, SR_BSY);
     g_assert_cmpint(flash_counter(qts, "op-count"), ==, 0);
@@ -387,12 +391,8 @@ static void test_program_read_while_bsy(void)
 /* A system reset during a word program loses it; a finished one stays */
 static void test_reset_during_program_keeps_contents(void)
 {
-    QTestState *qts = flash_start(NULL);
     uint32_t addr = FLASH_BASE + 0x4000;
-
-    flash_unlock(qts);
-    qtest_writel(qts, FLASH_CR, CR_PG | CR_X32);
-    qtest_writel(qts, addr, 0x12345678);
+    QTestState *qts = flash_start_programming(addr);
     qtest_clock_step(qts, 15 * US);
     qtest_qmp_assert_success(qts, "{ 'execute': 'system_reset' }");
     qtest_qmp_eventwait(qts, "RESET");
