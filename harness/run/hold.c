@@ -17,9 +17,7 @@
 
 static uint64_t hold_wall_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return (uint64_t)hil_wall_ms();
 }
 
 /* CPU us of @p pid (cpuclock.h) if it is our child named qemu-system-arm; -1 otherwise. */

@@ -24,9 +24,7 @@ static const char *const rspt_core_sym[HIL_RSPT_BP_CORE] = {
 
 int64_t hil_rspt_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return hil_wall_ms();
 }
 
 int64_t hil_rspt_clock_ms(const struct hil_rsp_target *c)
