@@ -176,3 +176,13 @@ int hil_spim_service(struct hil_spim *m)
     }
     return rc;
 }
+
+int hil_spim_ready_change(struct hil_spim *m, bool was)
+{
+    bool rose = m->rises != m->rises_reported;
+    m->rises_reported = m->rises;
+    if (m->ready && (rose || !was)) {
+        return 1;
+    }
+    return !m->ready && was ? 0 : -1;
+}

@@ -25,6 +25,7 @@ struct hil_spim {
     size_t in_len;
     bool ready;              /**< READY as last reported */
     uint32_t rises;          /**< READY rising edges seen */
+    uint32_t rises_reported; /**< rises already told by hil_spim_ready_change() */
     uint64_t clocked;        /**< bytes clocked so far */
     uint32_t stray;          /**< late answers dropped (their transfer timed out) */
 };
@@ -49,5 +50,17 @@ int hil_spim_xfer(struct hil_spim *m, const uint8_t *mosi, uint8_t *miso, size_t
  * @return 0; FOTA_ECONN (closed); FOTA_EPROTO; FOTA_EIO.
  */
 int hil_spim_service(struct hil_spim *m);
+
+/**
+ * The READY change to report after hil_spim_xfer() or hil_spim_service()
+ * (each may take several 'R' messages at once), given READY @p was before
+ * the call. A rise is an edge, not a level: the slave drops READY only
+ * when its guest next polls (bootloader/port/stm32f4/spi.c), so a fall and
+ * the next answer's rise can arrive together and leave the level as it
+ * was; comparing levels lost that answer until the hold budget ran out.
+ * @return 1: READY rose since the last report and is high (a new answer
+ *         to clock out); 0: it is low and was high; -1: nothing to report.
+ */
+int hil_spim_ready_change(struct hil_spim *m, bool was);
 
 #endif /* HIL_SPI_MASTER_H */

@@ -751,6 +751,15 @@ static int qemu_do_reset(struct qemu_target *q)
 
 /* ---- ops ---- */
 
+/* fota-f407 SPI: the READY edge a call took (spi_master.h), as an event. */
+static void qemu_spi_report(struct qemu_target *q, bool was)
+{
+    int level = hil_spim_ready_change(&q->spim, was);
+    if (level >= 0) {
+        hil_rspt_event(&q->c, HIL_EV_SPI_READY, (uint32_t)level, NULL);
+    }
+}
+
 /* fota-f407 SPI: READY changes the slave reported between transfers. */
 static void qemu_spi_service(struct qemu_target *q)
 {
@@ -765,8 +774,8 @@ static void qemu_spi_service(struct qemu_target *q)
             close(q->spim.fd);
             hil_spim_init(&q->spim, -1); /* QEMU went away: the debug link tells the rest */
         }
-    } else if (q->spim.ready != was) {
-        hil_rspt_event(&q->c, HIL_EV_SPI_READY, q->spim.ready ? 1u : 0u, NULL);
+    } else {
+        qemu_spi_report(q, was);
     }
 }
 
@@ -987,8 +996,8 @@ static int qemu_spi_xfer(struct hil_target *t, const uint8_t *mosi, uint8_t *mis
     int rc = hil_spim_xfer(&q->spim, mosi, miso, n, QEMU_QMP_MS, ready);
     if (rc != 0) {
         hil_rspt_log(&q->c, "spi: transfer of %zu bytes failed: %s", n, fota_strerror(rc));
-    } else if (q->spim.ready != was) {
-        hil_rspt_event(&q->c, HIL_EV_SPI_READY, q->spim.ready ? 1u : 0u, NULL);
+    } else {
+        qemu_spi_report(q, was);
     }
     return rc;
 }

@@ -140,6 +140,35 @@ static void test_hil_spim_service_reports_ready(void **state)
     assert_int_equal(f->m.rises, 2);
 }
 
+/* The fall after an answer and the next answer's rise in one read: the
+ * level is unchanged, the rise is still reported (the stall under load,
+ * issue 11: the old level comparison reported nothing, so the harness
+ * never clocked the answer out and the hold ran out its 3000 ms). */
+static void test_hil_spim_ready_change_reports_a_rise_hidden_by_a_fall(void **state)
+{
+    struct fix *f = *state;
+    bool was = f->m.ready;
+    slave_says(f, "R\x01", 2);
+    assert_int_equal(hil_spim_service(&f->m), 0);
+    assert_int_equal(hil_spim_ready_change(&f->m, was), 1);
+    was = f->m.ready;
+    slave_says(f, "R\x00R\x01", 4);
+    assert_int_equal(hil_spim_service(&f->m), 0);
+    assert_true(f->m.ready);
+    assert_int_equal(hil_spim_ready_change(&f->m, was), 1);
+    assert_int_equal(hil_spim_ready_change(&f->m, f->m.ready), -1); /* told once */
+    was = f->m.ready;
+    slave_says(f, "R\x01", 2); /* the answer to 'Q': no edge */
+    assert_int_equal(hil_spim_service(&f->m), 0);
+    assert_int_equal(hil_spim_ready_change(&f->m, was), -1);
+    slave_says(f, "R\x00", 2);
+    assert_int_equal(hil_spim_service(&f->m), 0);
+    assert_int_equal(hil_spim_ready_change(&f->m, was), 0);
+    slave_says(f, "R\x01R\x00", 4); /* rose and fell unclocked (a reset): low, was low */
+    assert_int_equal(hil_spim_service(&f->m), 0);
+    assert_int_equal(hil_spim_ready_change(&f->m, false), -1);
+}
+
 static void test_hil_spim_service_protocol_errors(void **state)
 {
     struct fix *f = *state;
@@ -167,6 +196,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hil_spim_xfer_closed_reads_floating, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hil_spim_xfer_silent_slave_times_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hil_spim_service_reports_ready, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hil_spim_ready_change_reports_a_rise_hidden_by_a_fall, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hil_spim_service_protocol_errors, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
