@@ -72,16 +72,19 @@ uint64_t hil_hold_device_ms(struct hil_hold *h)
     return ms >= 0 ? (uint64_t)ms : wall;
 }
 
-void hil_hold_request(struct hil_hold *h, bool hello)
+void hil_hold_request(struct hil_hold *h, bool hello, uint8_t seq)
 {
     h->owed = true;
+    h->owed_seq = seq;
     h->budget_ms = hello ? HIL_HOLD_HELLO_MS : HIL_HOLD_MS;
     h->owed_at = hil_hold_device_ms(h);
 }
 
-void hil_hold_answered(struct hil_hold *h)
+void hil_hold_answered(struct hil_hold *h, uint8_t seq, bool intact)
 {
-    h->owed = false;
+    if (!intact || seq == h->owed_seq) {
+        h->owed = false;
+    }
 }
 
 static void hold_release(struct hil_hold *h, pid_t updater)

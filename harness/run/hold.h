@@ -29,6 +29,7 @@
 
 struct hil_hold {
     bool owed;               /**< a request reached the device, no answer yet */
+    uint8_t owed_seq;        /**< the sequence number of that request (fota/proto.h) */
     bool held;               /**< the updater is stopped */
     uint32_t budget_ms;      /**< device ms this request may take */
     uint64_t owed_at;        /**< device ms when it was delivered */
@@ -40,11 +41,23 @@ struct hil_hold {
     uint64_t scanned;        /**< wall ms of the last /proc scan for QEMU */
 };
 
-/** A request (@p hello: a HELLO) was delivered to the device. */
-void hil_hold_request(struct hil_hold *h, bool hello);
+/**
+ * A request with sequence number @p seq (@p hello: a HELLO) was delivered
+ * to the device: it owes the answer to this one, the latest request.
+ */
+void hil_hold_request(struct hil_hold *h, bool hello, uint8_t seq);
 
-/** The device answered (any frame from it): the updater may go on. */
-void hil_hold_answered(struct hil_hold *h);
+/**
+ * The device sent a frame with sequence number @p seq (an answer echoes
+ * its request's): if it answers the owed request, the updater may go on.
+ * An answer to an earlier request (a retransmitted HELLO answered twice
+ * while the updater had already sent BEGIN) does not end the hold: the
+ * device still owes the latest answer (runner-test case 6 was released
+ * that way at load and ran its 12 s stop on fotactl's own timeouts).
+ * A damaged frame (@p intact false: bad CRC, or a fault injected on it)
+ * ends the hold whatever its number: the updater must see it fail.
+ */
+void hil_hold_answered(struct hil_hold *h, uint8_t seq, bool intact);
 
 /**
  * Each pump round: stop @p updater (pid > 0, alive) while a request is

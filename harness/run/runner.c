@@ -528,9 +528,9 @@ static void proxy_log(void *ctx, enum hil_dir dir, uint32_t n, const struct prot
         snprintf(extra, sizeof(extra), " status %u", f->payload[0]);
     }
     if (r->u.active && r->u.fota && dir == HIL_DIR_TO_TARGET && crc_ok && fault[0] == '\0') {
-        hil_hold_request(&r->u.hold, f->type == PROTO_T_HELLO); /* the device owes the answer */
+        hil_hold_request(&r->u.hold, f->type == PROTO_T_HELLO, f->seq); /* the device owes the answer */
     } else if (dir == HIL_DIR_TO_HOST) {
-        hil_hold_answered(&r->u.hold);
+        hil_hold_answered(&r->u.hold, f->seq, crc_ok && fault[0] == '\0');
     }
     evlog(r, "link %s #%u %s seq %u len %u%s%s%s%s", dir == HIL_DIR_TO_TARGET ? ">" : "<", n,
           proto_type_name(f->type), f->seq, f->len, extra, crc_ok ? "" : " BAD-CRC",

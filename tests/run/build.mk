@@ -22,3 +22,14 @@ $(SWEEP_RUN_TEST): $(SWEEP_RUN_TEST).o $(SWEEP_RUN_TEST_OBJS) $(HIL_LIB_OBJS) $(
 	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $< $(SWEEP_RUN_TEST_OBJS) $(HIL_LIB_OBJS) $(BUILD)/libfotacore.a \
 		$(CMOCKA_LIBS) -lyaml -ljansson -lelf
 UNIT_TESTS += $(SWEEP_RUN_TEST)
+
+# The updater hold (harness/run/hold.c): which answer ends a hold, SIGSTOP
+# and SIGCONT of a child. No QEMU.
+HOLD_TEST := $(BUILD)/tests/run/hold-test
+CFLAGS_hold-test := -Iharness
+HOLD_TEST_OBJS := $(addprefix $(BUILD)/harness/,run/hold.o run/diag.o target/cpuclock.o)
+$(HOLD_TEST): $(HOLD_TEST).o $(HOLD_TEST_OBJS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $< $(HOLD_TEST_OBJS) $(CMOCKA_LIBS)
+UNIT_TESTS += $(HOLD_TEST)
