@@ -65,6 +65,12 @@ static const int fota_f407_dma2_irq[STM32F4XX_DMA_STREAMS] = {
 /* The board: PB0 READY to the SPI master, PB1 the link strap */
 #define FOTA_F407_READY_PIN 0
 #define FOTA_F407_STRAP_PIN 1
+/*
+ * Bytes a USART takes from its chardev at a time (stm32f2xx_usart
+ * rx-queue): a 1 KB DATA frame arrives in a few main-loop reads instead
+ * of one main-loop round trip per byte, the cost of the UART link before.
+ */
+#define FOTA_F407_USART_RX_QUEUE 256
 /* SPI1 requests on DMA2, channel 3 (RM0090 10.3.3 Table 43) */
 #define FOTA_F407_SPI1_CHANNEL 3
 static const int fota_f407_spi1_rx_stream[STM32F4XX_SPI_DMA_LINES] = { 2, 0 };
@@ -153,6 +159,7 @@ static void fota_f407_init(MachineState *machine)
 {
     MemoryRegion *sysmem = get_system_memory();
     DeviceState *rcc, *soc, *flash, *iwdg, *armv7m;
+    int i;
 
     /* Named children: /machine/rcc, /machine/soc, /machine/flash, /machine/iwdg */
     rcc = qdev_new(TYPE_STM32F4XX_RCC);
@@ -164,6 +171,10 @@ static void fota_f407_init(MachineState *machine)
     object_property_add_child(OBJECT(machine), "soc", OBJECT(soc));
     qdev_prop_set_string(soc, "cpu-type", ARM_CPU_TYPE_NAME("cortex-m4"));
     qdev_connect_clock_in(soc, "sysclk", qdev_get_clock_out(rcc, "sysclk"));
+    for (i = 0; i < STM_NUM_USARTS; i++) {
+        qdev_prop_set_uint32(DEVICE(&STM32F405_SOC(soc)->usart[i]), "rx-queue",
+                             FOTA_F407_USART_RX_QUEUE);
+    }
     sysbus_realize_and_unref(SYS_BUS_DEVICE(soc), &error_fatal);
     armv7m = DEVICE(&STM32F405_SOC(soc)->armv7m);
     /* SYSRESETREQ goes through the RCC, which records SFTRSTF (RM0090 7.1.2) */
