@@ -34,10 +34,16 @@ $(BL_LD): $(STM32F4_DIR)/bootloader.ld.in bootloader/include/fota/layout.h
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q)$(call LD_FROM_LAYOUT,)
 
-# Rewritten only when BL_CFLAGS_EXTRA changes, so objects follow it.
+# Rewritten only when BL_CFLAGS_EXTRA or the mbedTLS directory changes, so
+# objects follow them. The directory must be in it: the top Makefile's
+# `.SECONDARY:` makes every file an intermediate, and make does not build a
+# missing intermediate (a new MBEDTLS_DIR after an edit of crypto/) for
+# objects that are otherwise up to date, so the bootloader silently stayed
+# linked against the old library (tests/firmware/mbedtls-rebuild.sh).
+BL_FLAGS_LINE := $(BL_CFLAGS_EXTRA) mbedtls=$(MBEDTLS_DIR)
 $(BL_FLAGS_STAMP): fw-flags-force
 	@mkdir -p $(dir $@)
-	@echo '$(BL_CFLAGS_EXTRA)' | cmp -s - $@ || echo '$(BL_CFLAGS_EXTRA)' > $@
+	@echo '$(BL_FLAGS_LINE)' | cmp -s - $@ || echo '$(BL_FLAGS_LINE)' > $@
 .PHONY: fw-flags-force
 fw-flags-force:
 
