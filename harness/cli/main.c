@@ -30,6 +30,7 @@
 #include "target/board_profile.h"
 #include "scenario/sweep.h"
 #include "run/sweep_run.h"
+#include "run/sweep_share.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE  2
@@ -72,6 +73,8 @@ static const char usage_text[] =
     "      --shard K/N         run only every Nth scenario/case from the Kth (1-based)\n"
     "      --seed N            seed of every sweep's sampling (default: the sweep's own)\n"
     "      --no-journal        run every sweep case the slow way (no crash states from the journal)\n"
+    "      --no-share          run every crash state, also those that differ from a case run\n"
+    "                          already only in the slot that run never touched (docs/SCENARIOS.md)\n"
     "      --retries N         re-run a failed case up to N times; one that then passes is FLAKY\n"
     "                          (printed, counted, in JUnit and the report; never a plain pass)\n"
     "\n"
@@ -194,10 +197,15 @@ struct worker {
     size_t cap;
 };
 
-static void worker_main(const struct hil_scenario *s, const struct hil_run_opts *o, int fd)
+/* Run @p s, or take the run of its probe @p leader_s (sweep_share.h; NULL: none). */
+static void worker_main(const struct hil_scenario *s, const struct hil_run_opts *o, int fd,
+                        const struct hil_scenario *leader_s, const struct hil_result *leader_r)
 {
     struct hil_result r;
-    int rc = hil_run_scenario(s, o, &r);
+    int rc = leader_s != NULL ? hil_sweep_share_result(s, leader_s, leader_r, o->work_root, &r) : -1;
+    if (rc != 0) {
+        rc = hil_run_scenario(s, o, &r); /* no probe, or its final flash is gone: run it */
+    }
     if (rc != 0) {
         memset(&r, 0, sizeof(r));
         r.status = HIL_FAIL;
@@ -311,8 +319,10 @@ static bool skip_result(const struct cli *c, const struct hil_scenario *s, struc
     return true;
 }
 
-/* Fork a worker for scenario @p s (index @p index) into a free slot of @p ws. */
-static void start_worker(const struct cli *c, const struct hil_scenario *s, struct worker *ws, int index)
+/* Fork a worker for scenario @p s (index @p index) into a free slot of @p ws;
+ * @p leader_s / @p leader_r: the probe whose run it takes (NULL: none). */
+static void start_worker(const struct cli *c, const struct hil_scenario *s, struct worker *ws, int index,
+                         const struct hil_scenario *leader_s, const struct hil_result *leader_r)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) {
@@ -327,7 +337,7 @@ static void start_worker(const struct cli *c, const struct hil_scenario *s, stru
     }
     if (pid == 0) {
         close(p[0]);
-        worker_main(s, &c->run, p[1]);
+        worker_main(s, &c->run, p[1], leader_s, leader_r);
     }
     close(p[1]);
     struct worker *w = NULL;
@@ -373,7 +383,13 @@ static void pool_fill(struct pool *p)
             p->next++;
             continue;
         }
-        start_worker(p->c, s, p->ws, p->next);
+        int leader = -1;
+        enum hil_share sh = p->c->sweep.no_share ? HIL_SHARE_NO : hil_sweep_share_state(s, p->next, p->sel, p->res, p->n, &leader);
+        if (sh == HIL_SHARE_WAIT) {
+            break; /* its probe is running: fill again when a worker ends */
+        }
+        start_worker(p->c, s, p->ws, p->next, sh == HIL_SHARE_YES ? p->sel[leader] : NULL,
+                     sh == HIL_SHARE_YES ? &p->res[leader] : NULL);
         p->active++;
         p->next++;
     }
@@ -661,7 +677,7 @@ static int parse_int(const char *s, int min, int *out)
 
 /* Long options of run/list without a short form. */
 enum cli_opt { O_JUNIT = 256, O_TAP, O_TAG, O_FILTER, O_FOTACTL, O_ELF, O_QEMU, O_WORK, O_ICOUNT, O_WDSCALE, O_HELP, O_PCAP, O_BOARD, O_FLASH_IMAGE,
-    O_LINK, O_CASE, O_SHARD, O_SEED, O_NOJOURNAL, O_RETRIES, O_TARGET };
+    O_LINK, O_CASE, O_SHARD, O_SEED, O_NOJOURNAL, O_RETRIES, O_TARGET, O_NOSHARE };
 
 /* A numeric option of run/list (@p opt, argument in optarg) into @p c.
  * @return -1 to go on; else the exit status. */
@@ -778,6 +794,7 @@ static int cli_option(struct cli *c, int opt)
     case O_FLASH_IMAGE: c->run.flash_image = optarg; break;
     case O_CASE: push(&c->sweep.cases, &c->sweep.ncases, optarg); break;
     case O_NOJOURNAL: c->sweep.no_journal = true; break;
+    case O_NOSHARE: c->sweep.no_share = true; break;
     case 'h':
     case O_HELP:
         return usage(stdout, 0);
@@ -812,6 +829,7 @@ static int cli_parse(struct cli *c, int argc, char **argv)
         { "shard", required_argument, NULL, O_SHARD },
         { "seed", required_argument, NULL, O_SEED },
         { "no-journal", no_argument, NULL, O_NOJOURNAL },
+        { "no-share", no_argument, NULL, O_NOSHARE },
         { "retries", required_argument, NULL, O_RETRIES },
         { "target", required_argument, NULL, O_TARGET },
         { NULL, 0, NULL, 0 },

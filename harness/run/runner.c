@@ -8,6 +8,7 @@
  * long to pump and what to check in between.
  */
 #include "run/runner.h"
+#include "run/sweep_share.h"
 #include "run/bridge_env.h"
 #include "run/diag.h"
 #include "run/hold.h"
@@ -117,6 +118,8 @@ struct run {
     int running_slot;              /**< slot of the last jump since the last boot, -1 none */
     uint32_t boots;
     uint32_t jumps;
+    bool share_touched;            /**< a probe (sweep_share.h): W was touched (op, jump, HIL_EV_WATCH) */
+    bool share_armed;              /**< the target kept its watchpoint on W in every session */
     uint32_t watchdogs;
     bool died;
     char died_detail[256];
@@ -335,6 +338,7 @@ static void hook_flash_op(void *ctx, const struct hil_flash_op *op, struct hil_f
         (void)hil_journal_add(r->o->journal, op);
     }
     hil_case_on_flash_op(r->s->sweep_case, r->step, op, v);
+    r->share_touched = r->share_touched || hil_sweep_share_touches(r->s->sweep_case, op, 0);
     if (v->action == HIL_ACT_FAIL || v->action == HIL_ACT_DROP) {
         evlog(r, "FAULT flash op#%u %s (sweep case)", op->seq, v->action == HIL_ACT_FAIL ? "fails" : "does not stick");
     }
@@ -483,12 +487,17 @@ static void hook_event(void *ctx, const struct hil_event *ev)
     case HIL_EV_JUMP:
         r->jumps++;
         r->running_slot = slot_of_vectors(ev->value);
+        r->share_touched = r->share_touched || hil_sweep_share_touches(r->s->sweep_case, NULL, ev->value);
         if (r->g != NULL && r->g->what == HIL_GLITCH_INJECT && r->glitch_bad_slot >= 0 &&
             ev->value == LAYOUT_APP_VECTORS((uint32_t)r->glitch_bad_slot)) {
             r->g->bypassed = true; /* port_jump to the bad image */
         }
         glitch_decided(r);
         evlog(r, "event: jump to 0x%08x (slot %s) %s", ev->value, slot_name(r->running_slot), detail);
+        break;
+    case HIL_EV_WATCH:
+        r->share_touched = true;
+        evlog(r, "event: the CPU accessed 0x%08x, in the watched slot: this probe's run is not shared", ev->value);
         break;
     case HIL_EV_WATCHDOG:
         r->watchdogs++;
@@ -2433,6 +2442,30 @@ static int run_steps(struct run *r)
     return rc;
 }
 
+/* A probe (sweep_share.h): its property, and its final flash for the
+ * cases that take its run when it left the watched slot untouched. */
+static void share_verdict(struct run *r, struct hil_result *out)
+{
+    char *p = hil_sweep_share_prop(r->s->sweep_case, r->share_armed, r->share_touched);
+    if (p == NULL) {
+        return;
+    }
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/%s", r->workdir, HIL_SHARE_FINAL);
+    if (strstr(p, "=untouched") != NULL && hil_flash_save(r->flash, path) != 0) {
+        snprintf(p, strlen(p) + 1, "share_probe=unsaved\n"); /* followers then run */
+    }
+    evlog(r, "shared-run probe: %.*s", (int)strcspn(p, "\n"), p);
+    size_t l = (out->props != NULL ? strlen(out->props) : 0) + strlen(p) + 1;
+    char *n = malloc(l);
+    if (n != NULL) {
+        snprintf(n, l, "%s%s", out->props != NULL ? out->props : "", p);
+        free(out->props);
+        out->props = n;
+    }
+    free(p);
+}
+
 /* The verdict into @p out: status, time, message (with a sweep case's re-run command), properties. */
 static void run_verdict(struct run *r, int rc, struct hil_result *out)
 {
@@ -2445,6 +2478,7 @@ static void run_verdict(struct run *r, int rc, struct hil_result *out)
     if (r->flash != NULL) {
         out->props = hil_case_props(s->sweep_case, r->flash);
         evlog(r, "final flash sha256 %.64s", out->props != NULL ? out->props + strlen("flash_sha256=") : "?");
+        share_verdict(r, out);
     }
     if (rc != 0 && s->sweep_case != NULL) {
         char *cmd = hil_case_rerun_command(s->id, s->file);
@@ -2514,6 +2548,9 @@ static int run_setup(struct run *r)
         glitch_setup(r);
         rc = run_create_target(r, abs_workdir);
     }
+    if (rc == 0) {
+        hil_sweep_share_arm(r->s->sweep_case, r->t);
+    }
     return rc;
 }
 
@@ -2528,7 +2565,8 @@ static void run_finish(struct run *r, int rc, struct hil_result *out)
     }
     hil_benv_stop(&r->benv); /* whatever the verdict */
     if (r->t != NULL) {
-        r->t->ops->destroy(r->t);
+        r->share_armed = r->t->watch_armed;
+        r->t->ops->destroy(r->t); /* may still report a watchpoint hit (HIL_EV_WATCH) */
         r->t = NULL;
     }
     hil_romlink_unlisten(&r->rl);

@@ -19,6 +19,7 @@
 #include "run/sweep_depth2.h"
 #include "run/sweep_glitch.h"
 #include "run/sweep_record.h"
+#include "run/sweep_share.h"
 
 struct hil_sweep_entry {
     struct hil_scenario *parent;
@@ -417,6 +418,9 @@ static void plan_sweep(struct hil_sweep_plan *plan, struct hil_sweep_entry *e, c
             all_push(all, nall, e->case_s[k]);
         }
     }
+    if (!so->no_share) {
+        hil_sweep_share_plan(e->cases, e->ncases, e->case_s, &e->journal);
+    }
     /* Cases read parent->sweep at run time: give them the adjusted copy. */
     *s->sweep = e->sw;
 }
@@ -544,7 +548,7 @@ void hil_sweep_plan_summary(const struct hil_sweep_plan *plan, const struct hil_
         if (!e->recorded) {
             continue;
         }
-        int ran = 0, failed = 0, bricked = 0, fast = 0, bypassed = 0;
+        int ran = 0, failed = 0, bricked = 0, fast = 0, bypassed = 0, shared = 0;
         for (int k = 0; k < e->ncases; k++) {
             int ri = e->case_s[k] != NULL ? result_of(rs, e->cases[k].id) : -1;
             if (ri < 0) {
@@ -555,6 +559,7 @@ void hil_sweep_plan_summary(const struct hil_sweep_plan *plan, const struct hil_
             bricked += prop_is(rs->items[ri].props, "bricked=1");
             fast += prop_is(rs->items[ri].props, "mode=journal");
             bypassed += prop_is(rs->items[ri].props, "glitch_bypass=1");
+            shared += prop_has(rs->items[ri].props, "shared_run");
         }
         if (ran == 0) {
             continue;
@@ -565,8 +570,14 @@ void hil_sweep_plan_summary(const struct hil_sweep_plan *plan, const struct hil_
                     (unsigned long long)e->sw.seed);
             continue;
         }
-        fprintf(out, "SWEEP %s: %d cases (%d from the journal), %d failed, %d bricked (brick rate %.2f %%), seed %llu\n",
-                e->parent->id, ran, fast, failed, bricked, 100.0 * bricked / ran, (unsigned long long)e->sw.seed);
+        char sh[128] = "";
+        if (shared > 0) {
+            snprintf(sh, sizeof(sh), "; %d took the run of a probe whose crash state differs only in the slot it "
+                     "never touched", shared);
+        }
+        fprintf(out, "SWEEP %s: %d cases (%d from the journal%s), %d failed, %d bricked (brick rate %.2f %%), seed "
+                "%llu\n", e->parent->id, ran, fast, sh, failed, bricked, 100.0 * bricked / ran,
+                (unsigned long long)e->sw.seed);
     }
 }
 

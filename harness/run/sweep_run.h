@@ -21,6 +21,7 @@ struct hil_sweep_opts {
     int shard_k;              /**< --shard K/N: 1-based K; N 0 = no sharding */
     int shard_n;
     bool no_journal;          /**< --no-journal: every case the slow way */
+    bool no_share;            /**< --no-share: no shared runs (sweep_share.h) */
     bool seed_set;            /**< --seed given: overrides every sweep's seed */
     uint64_t seed;
     int jobs;                 /**< -j: sweeps' clean runs recorded at a time (<= 1: one after another) */

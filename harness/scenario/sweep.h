@@ -157,6 +157,11 @@ struct hil_case {
     bool fast;                     /**< crash state from the journal, run only the recovery */
     bool verify;                   /**< a slow run that checks the journal */
     int same_as;                   /**< fast: index of an earlier case with the same crash state, -1 */
+    const struct hil_case *share_leader; /**< fast cut: the probe whose run this case takes when it
+                                        leaves [share_addr, +share_len) untouched (run/sweep_share.h) */
+    bool share_probe;              /**< this case is a probe: run with a watchpoint on the range */
+    uint32_t share_addr;           /**< the watched slot (probes and their followers) */
+    uint32_t share_len;
     char id[192];
     char state_sha256[65];         /**< fast: SHA-256 of the crash state */
     /* multi_cut: cut i fires at the cut_at[i]th matching op (ascending) of the swept step,

@@ -8,6 +8,7 @@
  */
 #include "target/rsp.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -39,6 +40,8 @@ struct hil_rsp {
     char tx[RSP_BUF_MAX + 8]; /* last framed packet, for '-' retransmission */
     size_t tx_len;
     char err[256];
+    bool watch_seen;       /* a stop reply reported a watchpoint hit (hil_rsp_watch_seen) */
+    uint32_t watch_addr;
     char hist[HIL_RSP_HISTORY][HIL_RSP_HISTORY_LINE]; /* last packets, for a diagnosis */
     unsigned hist_next;
 };
@@ -670,16 +673,64 @@ int hil_rsp_write_reg(struct hil_rsp *r, unsigned regno, uint32_t val)
     return rsp_check_ok(r, "write register (P)", reply);
 }
 
-int hil_rsp_breakpoint(struct hil_rsp *r, bool insert, uint32_t addr, unsigned kind)
+/* Z/z packet of @p type (0 breakpoint, 4 access watchpoint). */
+static int rsp_z(struct hil_rsp *r, bool insert, unsigned type, uint32_t addr, uint32_t kind, const char *what)
 {
     char cmd[40];
     char reply[64];
-    int cl = snprintf(cmd, sizeof(cmd), "%c0,%x,%x", insert ? 'Z' : 'z', addr, kind);
+    char op[48];
+    int cl = snprintf(cmd, sizeof(cmd), "%c%u,%x,%x", insert ? 'Z' : 'z', type, addr, kind);
     int rc = rsp_transact(r, cmd, (size_t)cl, reply, sizeof(reply), NULL);
     if (rc != 0) {
         return rc;
     }
-    return rsp_check_ok(r, insert ? "insert breakpoint (Z0)" : "remove breakpoint (z0)", reply);
+    snprintf(op, sizeof(op), "%s %s (%c%u)", insert ? "insert" : "remove", what, insert ? 'Z' : 'z', type);
+    return rsp_check_ok(r, op, reply);
+}
+
+int hil_rsp_breakpoint(struct hil_rsp *r, bool insert, uint32_t addr, unsigned kind)
+{
+    return rsp_z(r, insert, 0, addr, kind, "breakpoint");
+}
+
+int hil_rsp_watchpoint(struct hil_rsp *r, bool insert, uint32_t addr, uint32_t len)
+{
+    return rsp_z(r, insert, 4, addr, len, "watchpoint");
+}
+
+/* A 'T' reply's "n:r;" pairs: a watchpoint's (watch, rwatch, awatch) into @p stop. */
+static void rsp_parse_watch(const char *p, size_t len, struct hil_rsp_stop *stop)
+{
+    static const char *const keys[] = { "watch:", "rwatch:", "awatch:" };
+    size_t i = 3; /* after "Tss" */
+    while (i < len) {
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+            size_t kl = strlen(keys[k]);
+            if (len - i > kl && memcmp(p + i, keys[k], kl) == 0) {
+                uint32_t a = 0;
+                size_t j = i + kl;
+                int digits = 0;
+                for (; j < len && isxdigit((unsigned char)p[j]) && digits < 16; j++, digits++) {
+                    a = (a << 4) | (uint32_t)(isdigit((unsigned char)p[j]) ? p[j] - '0' : (p[j] | 0x20) - 'a' + 10);
+                }
+                stop->watch = digits > 0;
+                stop->watch_addr = a;
+            }
+        }
+        const char *semi = memchr(p + i, ';', len - i);
+        if (semi == NULL) {
+            break;
+        }
+        i = (size_t)(semi - p) + 1;
+    }
+}
+
+bool hil_rsp_watch_seen(const struct hil_rsp *r, uint32_t *addr)
+{
+    if (r != NULL && r->watch_seen && addr != NULL) {
+        *addr = r->watch_addr;
+    }
+    return r != NULL && r->watch_seen;
 }
 
 /* Parse a stop reply. @return 1 stop; 0 an 'O' packet to skip; -FOTA_EIO malformed. */
@@ -693,6 +744,15 @@ static int rsp_parse_stop(struct hil_rsp *r, const char *p, size_t len, struct h
         if (rsp_unhex(p + 1, &code, 1) == 0) {
             stop->type = p[0];
             stop->code = code;
+            stop->watch = false;
+            stop->watch_addr = 0;
+            if (p[0] == 'T') {
+                rsp_parse_watch(p, len, stop);
+            }
+            if (stop->watch && !r->watch_seen) {
+                r->watch_seen = true; /* also when a step's caller looks only at the pc */
+                r->watch_addr = stop->watch_addr;
+            }
             return 1;
         }
     }

@@ -49,6 +49,8 @@ enum hil_rsp_arm_reg {
 struct hil_rsp_stop {
     char type;     /**< 'T'/'S' stopped with a signal; 'W' exited; 'X' killed */
     uint8_t code;  /**< the signal (T/S, X) or the exit status (W) */
+    bool watch;    /**< 'T' with a watch:/rwatch:/awatch: pair: a watchpoint hit */
+    uint32_t watch_addr; /**< the data address it reported */
 };
 
 struct hil_rsp;
@@ -147,6 +149,23 @@ int hil_rsp_write_reg(struct hil_rsp *r, unsigned regno, uint32_t val);
  * @return 0; FOTA_ENOTSUP (empty reply); FOTA_EIO ("Exx"); FOTA_ETIMEOUT; ...
  */
 int hil_rsp_breakpoint(struct hil_rsp *r, bool insert, uint32_t addr, unsigned kind);
+
+/**
+ * Insert (Z4) or remove (z4) an access watchpoint (read or write) over
+ * [@p addr, @p addr + @p len). The stub stops after the accessing
+ * instruction with a 'T' reply carrying `awatch:ADDR` (GDB RSP, "Packets":
+ * Z4; "Stop Reply Packets"). QEMU's stub takes any length; instruction
+ * fetches and DMA are not data accesses and do not hit it.
+ * @return 0; FOTA_ENOTSUP (empty reply); FOTA_EIO ("Exx"); FOTA_ETIMEOUT; ...
+ */
+int hil_rsp_watchpoint(struct hil_rsp *r, bool insert, uint32_t addr, uint32_t len);
+
+/**
+ * Whether any stop reply on this link reported a watchpoint hit, including
+ * the replies of steps whose callers look only at the pc.
+ * @return true and *addr (the first hit's address; @p addr may be NULL).
+ */
+bool hil_rsp_watch_seen(const struct hil_rsp *r, uint32_t *addr);
 
 /** Ask why the target is stopped ('?'). @return 0; FOTA_EIO (not a stop reply); ... */
 int hil_rsp_query_stop(struct hil_rsp *r, struct hil_rsp_stop *stop);

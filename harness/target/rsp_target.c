@@ -155,6 +155,45 @@ int hil_rspt_resolve(struct hil_rsp_target *c, const char *elf, const struct hil
     return rc;
 }
 
+/* The watched range (hil_target.watch_len), until it is hit. A stub that
+ * refuses it leaves watch_armed false for the rest of the run: the runner
+ * then claims nothing from the run (run/sweep_share.h). */
+static void rspt_watch_insert(struct hil_rsp_target *c)
+{
+    struct hil_target *t = &c->base;
+    if (t->watch_len == 0 || t->watch_hit) {
+        return;
+    }
+    if (!c->watch_failed && hil_rsp_watchpoint(c->rsp, true, t->watch_addr, t->watch_len) != 0) {
+        hil_rspt_log(c, "watchpoint 0x%08x+%u refused: %s", t->watch_addr, t->watch_len, hil_rsp_error(c->rsp));
+        c->watch_failed = true;
+    }
+    t->watch_armed = !c->watch_failed;
+}
+
+/* A hit the link saw (in any stop reply, a step's too): report it once. */
+static void rspt_watch_sync(struct hil_rsp_target *c, bool remove)
+{
+    struct hil_target *t = &c->base;
+    uint32_t addr = 0;
+    if (t->watch_len == 0 || t->watch_hit || !hil_rsp_watch_seen(c->rsp, &addr)) {
+        return;
+    }
+    t->watch_hit = true;
+    if (remove) {
+        (void)hil_rsp_watchpoint(c->rsp, false, t->watch_addr, t->watch_len);
+    }
+    hil_rspt_event(c, HIL_EV_WATCH, addr, NULL);
+}
+
+/* A watchpoint stop: report it, take the watchpoint out, carry on. */
+static int rspt_watch_stop(struct hil_rsp_target *c)
+{
+    uint32_t gen = c->gen;
+    rspt_watch_sync(c, true);
+    return c->gen != gen ? 0 : hil_rspt_resume(c);
+}
+
 int hil_rspt_set_breakpoints(struct hil_rsp_target *c, const char **failed)
 {
     c->finish_at = 0; /* a new session: no temporary breakpoint is set */
@@ -177,6 +216,7 @@ int hil_rspt_set_breakpoints(struct hil_rsp_target *c, const char **failed)
             return rc;
         }
     }
+    rspt_watch_insert(c);
     int rc = hil_rspt_glitch_insert(c);
     if (rc != 0) {
         *failed = "the glitch engine's";
@@ -485,6 +525,10 @@ int hil_rspt_handle_stop(struct hil_rsp_target *c, const struct hil_rsp_stop *st
     if (c->gen != gen) {
         return 0;
     }
+    if (st->watch) {
+        return rspt_watch_stop(c);
+    }
+    rspt_watch_sync(c, true);
     uint32_t regs[16];
     int rc = hil_rsp_read_core_regs(c->rsp, regs);
     if (rc != 0) {
@@ -571,6 +615,7 @@ void hil_rspt_close_link(struct hil_rsp_target *c)
 {
     if (c->rsp != NULL) {
         hil_rsp_history(c->rsp, c->rsp_history, sizeof(c->rsp_history));
+        rspt_watch_sync(c, false); /* the session ends: nothing to take out */
     }
     hil_rsp_close(c->rsp);
     c->rsp = NULL;

@@ -146,6 +146,7 @@ struct hil_rsp_target {
     int link_fd;                     /**< the update link's bytes (hil_target_ops.link_fd); -1 */
     uint32_t gen;                    /**< bumped by power on/off/reset: hooks may call them */
     bool jump_pending;               /**< last stop was port_jump: Reset_Handler next is not a reset */
+    bool watch_failed;               /**< a session could not set the watchpoint (base.watch_len) */
     int64_t stopped_at;              /**< hil_rspt_clock_ms() when the target last stopped */
     pid_t clock_pid;                 /**< the emulator whose CPU time is the device's clock (cpuclock.h); 0: wall */
     uint32_t seq;

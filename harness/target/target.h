@@ -56,6 +56,7 @@ enum hil_event_kind {
     HIL_EV_DIED = 5,        /**< the emulator exited on its own (detail has why) */
     HIL_EV_WATCHDOG_START = 6, /**< port_watchdog_start(value = timeout ms) */
     HIL_EV_SPI_READY = 7,   /**< the SPI slave's READY line changed (value = level; spi_xfer targets) */
+    HIL_EV_WATCH = 8,       /**< the CPU read or wrote the watched range (value = address; hil_target.watch_len) */
 };
 
 struct hil_event {
@@ -160,6 +161,16 @@ struct hil_target {
     struct hil_target_hooks hooks;
     struct hil_flash *flash; /**< the model; owned by the runner */
     bool powered;
+    /**
+     * A range whose first CPU data access (read or write) the target
+     * reports as HIL_EV_WATCH, once (0 length: none). Set by the runner
+     * before power_on; a target that cannot watch leaves watch_armed
+     * false, and the runner then claims nothing (run/sweep_share.h).
+     */
+    uint32_t watch_addr;
+    uint32_t watch_len;
+    bool watch_armed;        /**< the target set the watchpoint in every session so far */
+    bool watch_hit;          /**< HIL_EV_WATCH was reported */
 };
 
 /** Which QEMU machine the QEMU backend runs (fota-hil run --target). */

@@ -5,8 +5,9 @@
 # SPI1 slave model as master); a 256 KB install through the ST ROM over
 # I2C (AN4221, tests/bench/rom_256k_an4221.yaml); power-cut fault points per second per core with and without
 # the journal; wall time of the exhaustive power-cut sweep of the 256 KB
-# update (tests/bench/power_cut_256k_full.yaml) over UART and over SPI;
-# perf's software counters of QEMU, the harness and fotactl during the SPI
+# update (tests/bench/power_cut_256k_full.yaml) over UART and over SPI
+# (shared runs, the default) and over SPI with --no-share (every crash
+# state booted: the cost of a recovery boot); perf's software counters of QEMU, the harness and fotactl during the SPI
 # update, per KB (tests/bench/perf-spi.sh).
 # Usage: sweep-bench.sh FOTA_HIL [JOBS] [TARGETS]. Measured in this one run.
 set -u
@@ -76,6 +77,15 @@ bench_target() { # $1 target
         echo "[$T] fault points per second per core over $l, journal replay (recovery only): $(calc %.2f "${cases:-0} / ($s1 - $sj) / $JOBS")"
         grep -q ', 0 failed' "$OUT/sweep-$l.log" || swept=1
     done
+
+    # Every crash state booted (--no-share: no shared runs,
+    # docs/SCENARIOS.md), over SPI: the cost of one recovery boot.
+    set -- $(timed_sweep "$OUT/sweep-noshare.log" -j "$JOBS" --no-share --target "$T" --link spi \
+        --work-dir "$OUT/work-noshare" tests/bench/power_cut_256k_full.yaml)
+    s0=$1 sj=$2 s1=$3
+    cases=$(sed -n 's/^SWEEP [^:]*: \([0-9]*\) cases.*/\1/p' "$OUT/sweep-noshare.log")
+    echo "[$T] the same sweep over spi with --no-share (every crash state booted): ${cases:-?} cases in $(calc %.1f "$s1 - $s0") s wall; $(calc %.2f "${cases:-0} / ($s1 - $sj) / $JOBS") fault points per second per core"
+    grep -q ', 0 failed' "$OUT/sweep-noshare.log" || swept=1
 
     # The slow way: one cut, the whole 256 KB update re-run in QEMU up to it
     # (op 130 of 260), then the recovery; on one core.

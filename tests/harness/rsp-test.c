@@ -236,6 +236,48 @@ static void test_hil_rsp_stop_replies_async(void **state)
     assert_int_equal(hil_rsp_wait_stop(f->r, &st, 200), FOTA_EIO);
 }
 
+/* Z4 (GDB RSP "Packets") and the watch pairs of 'T' stop replies
+ * ("Stop Reply Packets"), in any position, from a step's reply too. */
+static void test_hil_rsp_watchpoint_and_watch_stops(void **state)
+{
+    struct fix *f = *state;
+    struct hil_rsp_stop st;
+    bool got = false;
+    uint32_t a = 0;
+    char out[256];
+    stub_send(f, "OK");
+    assert_int_equal(hil_rsp_watchpoint(f->r, true, 0x08080000u, 0x60000u), 0);
+    stub_recv(f, out, sizeof(out));
+    assert_non_null(strstr(out, "$Z4,8080000,60000#"));
+    assert_false(hil_rsp_watch_seen(f->r, &a));
+    assert_int_equal(hil_rsp_cont_send(f->r), 0);
+    stub_send(f, "T05thread:p01.01;");
+    assert_int_equal(hil_rsp_wait_stop(f->r, &st, 1000), 0);
+    assert_false(st.watch);
+    assert_int_equal(hil_rsp_cont_send(f->r), 0);
+    stub_send(f, "T05thread:p01.01;awatch:08080004;");
+    assert_int_equal(hil_rsp_poll_stop(f->r, &st, &got), 0);
+    assert_true(got);
+    assert_true(st.watch);
+    assert_int_equal(st.watch_addr, 0x08080004u);
+    assert_true(hil_rsp_watch_seen(f->r, &a));
+    assert_int_equal(a, 0x08080004u);
+    /* A step's reply: parsed too; the link keeps the first hit. */
+    stub_send(f, "T05rwatch:808001c;thread:p01.01;");
+    assert_int_equal(hil_rsp_step(f->r, &st), 0);
+    assert_true(st.watch);
+    assert_int_equal(st.watch_addr, 0x0808001cu);
+    assert_true(hil_rsp_watch_seen(f->r, &a));
+    assert_int_equal(a, 0x08080004u);
+    /* "watch:" with no hex digits is no hit; a refused z4 is an error. */
+    assert_int_equal(hil_rsp_cont_send(f->r), 0);
+    stub_send(f, "T05watch:;");
+    assert_int_equal(hil_rsp_wait_stop(f->r, &st, 1000), 0);
+    assert_false(st.watch);
+    stub_send(f, "E01");
+    assert_int_equal(hil_rsp_watchpoint(f->r, false, 0x08080000u, 0x60000u), FOTA_EIO);
+}
+
 static void test_hil_rsp_peer_closed(void **state)
 {
     struct fix *f = *state;
@@ -260,6 +302,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hil_rsp_garbage_and_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hil_rsp_read_regs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hil_rsp_stop_replies_async, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hil_rsp_watchpoint_and_watch_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hil_rsp_peer_closed, setup, teardown),
     };
     return cmocka_run_group_tests_name("rsp", tests, NULL, NULL);

@@ -462,6 +462,42 @@ static void test_jump_reported_and_executed(void **state)
     ctx_free(c);
 }
 
+/* The access watchpoint (hil_target.watch_*, run/sweep_share.h): the
+ * fixture reads slot A's first 8 bytes at boot and nothing of slot B. */
+static void test_watch_reports_the_first_access_once(void **state)
+{
+    (void)state;
+    struct ctx *c = ctx_new(0xFFFFFFFFu, NULL, 0);
+    c->t->watch_addr = LAYOUT_SLOT_A_ADDR;
+    c->t->watch_len = LAYOUT_SLOT_SIZE;
+    assert_int_equal(c->t->ops->power_on(c->t), 0);
+    assert_true(run_until(c, until_line, "FIX: idle", 10000));
+    int w = find_event(c, HIL_EV_WATCH, 0);
+    assert_true(w >= 0);
+    assert_true(c->evs[w].value >= LAYOUT_SLOT_A_ADDR && c->evs[w].value < LAYOUT_SLOT_A_ADDR + 8u);
+    assert_int_equal(count_events(c, HIL_EV_WATCH), 1); /* taken out after the first hit */
+    assert_true(c->t->watch_armed);
+    assert_true(c->t->watch_hit);
+    /* The run went on after the hit, to the line printed after the read
+     * (run_until above), with slot A's bytes as they are. */
+    assert_true(find_line(c, "FIX: boot n=1 s5=ffffffffffffffff") >= 0);
+    ctx_free(c);
+}
+
+static void test_watch_untouched_range_reports_nothing(void **state)
+{
+    (void)state;
+    struct ctx *c = ctx_new(0xFFFFFFFFu, NULL, 0);
+    c->t->watch_addr = LAYOUT_SLOT_B_ADDR;
+    c->t->watch_len = LAYOUT_SLOT_SIZE;
+    assert_int_equal(c->t->ops->power_on(c->t), 0);
+    assert_true(run_until(c, until_line, "FIX: idle", 10000));
+    assert_int_equal(count_events(c, HIL_EV_WATCH), 0);
+    assert_true(c->t->watch_armed);
+    assert_false(c->t->watch_hit);
+    ctx_free(c);
+}
+
 static void test_reset_warm_keeps_sram_and_reports_boot(void **state)
 {
     (void)state;
@@ -582,6 +618,8 @@ int main(void)
         cmocka_unit_test(test_cut_erase_half_and_none),
         cmocka_unit_test(test_watchdog_model_fires_on_hang),
         cmocka_unit_test(test_jump_reported_and_executed),
+        cmocka_unit_test(test_watch_reports_the_first_access_once),
+        cmocka_unit_test(test_watch_untouched_range_reports_nothing),
         cmocka_unit_test(test_reset_warm_keeps_sram_and_reports_boot),
         cmocka_unit_test(test_qemu_dying_is_reported),
         cmocka_unit_test(test_bench_boots_and_breakpoint_cost),

@@ -43,3 +43,12 @@ $(SWEEP_GLITCH_TEST): tests/sweep/glitch-unhardened.sh fw-nofih $(FOTA_HIL)
 	$(Q)printf '#!/bin/sh\nexec tests/sweep/glitch-unhardened.sh %s\n' '$(FOTA_HIL)' > $@ && chmod +x $@
 
 QEMU_TESTS += $(SWEEP_GLITCH_TEST)
+
+# Shared runs change no verdict (tests/sweep/share-equivalence.sh): a
+# quarter of the 256 KB sweep on fota-f407 with and without --no-share.
+SWEEP_SHARE_TEST := $(BUILD)/tests/sweep/share-equivalence
+$(SWEEP_SHARE_TEST): tests/sweep/share-equivalence.sh $(FOTA_HIL) qemu
+	@mkdir -p $(dir $@)
+	$(Q)printf '#!/bin/sh\nexec tests/sweep/share-equivalence.sh %s\n' '$(FOTA_HIL)' > $@ && chmod +x $@
+
+QEMU_TESTS += $(SWEEP_SHARE_TEST)
