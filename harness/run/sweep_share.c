@@ -67,6 +67,36 @@ static bool steps_eligible(const struct hil_scenario *s)
     return true;
 }
 
+static bool str_eq(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* The same checks in the same order (the oracle's expect step is per
+ * case): a follower is judged by what its own run would be asked. */
+static bool steps_equal(const struct hil_scenario *a, const struct hil_scenario *b)
+{
+    if (a->nsteps != b->nsteps) {
+        return false;
+    }
+    for (int i = 0; i < a->nsteps; i++) {
+        const struct hil_step *x = &a->steps[i], *y = &b->steps[i];
+        const struct hil_expect *e = &x->expect, *f = &y->expect;
+        if (x->kind != y->kind || !str_eq(x->regex, y->regex) || x->timeout_ms != y->timeout_ms ||
+            e->has_running != f->has_running || e->running_slot != f->running_slot ||
+            e->has_running_version != f->has_running_version || e->running_version != f->running_version ||
+            e->has_active != f->has_active || e->active != f->active || e->timeout_ms != f->timeout_ms) {
+            return false;
+        }
+        for (int k = 0; k < 2; k++) {
+            if (e->has_slot_state[k] != f->has_slot_state[k] || e->slot_state[k] != f->slot_state[k]) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 /* The crash state outside W as a key: non-W operations fully applied, and
  * a torn non-W operation (its index and torn state; -1 none). */
 struct share_key {
@@ -129,7 +159,7 @@ void hil_sweep_share_plan(struct hil_case *cases, int n, struct hil_scenario *co
         for (int i = 0; i < k && c->share_leader == NULL; i++) {
             const struct hil_case *d = &cases[i];
             if (d->share_leader == NULL && eligible(d, case_s[i]) && d->journal == j && keys[i].applied == keys[k].applied &&
-                keys[i].partial == keys[k].partial && keys[i].torn == keys[k].torn) {
+                keys[i].partial == keys[k].partial && keys[i].torn == keys[k].torn && steps_equal(case_s[i], case_s[k])) {
                 c->share_leader = d;
                 cases[i].share_probe = true;
                 cases[i].share_addr = c->share_addr = addr;

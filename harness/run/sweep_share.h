@@ -5,7 +5,8 @@
  *
  * The cases of a journal sweep (sweep.h) differ only where the swept
  * update wrote: its metadata records and its target slot (W, the "watched
- * slot"). Cases whose crash states are the same outside W form a group.
+ * slot"). Cases whose crash states are the same outside W and whose steps
+ * ask the same (the oracle's expect step is per case) form a group.
  * The group's first case (the probe) runs with a CPU access watchpoint on
  * W (hil_target.watch_*: reads and writes, GDB RSP Z4), and the runner
  * also counts as touching W a flash operation on it and a jump into it.

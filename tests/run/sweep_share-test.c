@@ -171,6 +171,21 @@ static void test_ineligible_cases_run(void **state)
     assert_ptr_equal(f->cases[idx(4, 1)].share_leader, lead);
 }
 
+/* Other checks (the oracle's expect step differs): no shared run. */
+static void test_different_checks_no_share(void **state)
+{
+    struct fixture *f = *state;
+    static struct hil_step other[3];
+    memcpy(other, f->steps, sizeof(other));
+    other[2].expect.has_active = true;
+    other[2].expect.active = LAYOUT_SLOT_B;
+    f->case_s[idx(3, 0)].steps = other;
+    hil_sweep_share_plan(f->cases, NOPS * NTORN, f->case_p, &f->j);
+    assert_null(f->cases[idx(3, 0)].share_leader);
+    assert_false(f->cases[idx(3, 0)].share_probe);
+    assert_ptr_equal(f->cases[idx(3, 1)].share_leader, &f->cases[idx(0, 2)]);
+}
+
 /* A journal that writes both slots (or none) gives no groups. */
 static void test_both_slots_no_groups(void **state)
 {
@@ -299,6 +314,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_groups_by_state_outside_the_slot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ineligible_cases_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_different_checks_no_share, setup, teardown),
         cmocka_unit_test_setup_teardown(test_both_slots_no_groups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_touches, setup, teardown),
