@@ -186,11 +186,16 @@ static void rspt_watch_sync(struct hil_rsp_target *c, bool remove)
     hil_rspt_event(c, HIL_EV_WATCH, addr, NULL);
 }
 
-/* A watchpoint stop: report it, take the watchpoint out, carry on. */
+/* A watchpoint stop: report it, take the watchpoint out, then as for a
+ * stop at no served function (the backend first looks at what else
+ * stopped the target, e.g. a device's fault), carry on. */
 static int rspt_watch_stop(struct hil_rsp_target *c)
 {
     uint32_t gen = c->gen;
     rspt_watch_sync(c, true);
+    if (c->gen == gen && c->be->stopped != NULL && c->be->stopped(c, true)) {
+        return 0;
+    }
     return c->gen != gen ? 0 : hil_rspt_resume(c);
 }
 
