@@ -455,44 +455,6 @@ int hil_sweep_plan_build(struct hil_scenario **sel, int n, const struct hil_run_
     return 0;
 }
 
-static bool prop_has(const char *props, const char *key)
-{
-    if (props == NULL) {
-        return false;
-    }
-    size_t kl = strlen(key);
-    for (const char *p = props; *p != '\0';) {
-        if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
-            return true;
-        }
-        const char *nl = strchr(p, '\n');
-        if (nl == NULL) {
-            break;
-        }
-        p = nl + 1;
-    }
-    return false;
-}
-
-static bool prop_is(const char *props, const char *kv)
-{
-    if (props == NULL) {
-        return false;
-    }
-    size_t l = strlen(kv);
-    for (const char *p = props; *p != '\0';) {
-        if (strncmp(p, kv, l) == 0 && (p[l] == '\n' || p[l] == '\0')) {
-            return true;
-        }
-        const char *nl = strchr(p, '\n');
-        if (nl == NULL) {
-            break;
-        }
-        p = nl + 1;
-    }
-    return false;
-}
-
 static int result_of(const struct hil_results *rs, const char *id)
 {
     for (int i = 0; i < rs->count; i++) {
@@ -514,7 +476,7 @@ int hil_sweep_plan_recheck(struct hil_sweep_plan *plan, const struct hil_results
         bool diverged = false;
         for (int k = 0; k < e->ncases && !diverged; k++) {
             int ri = e->case_s != NULL && e->case_s[k] != NULL ? result_of(rs, e->cases[k].id) : -1;
-            if (ri >= 0 && e->cases[k].verify && prop_has(rs->items[ri].props, "diverged")) {
+            if (ri >= 0 && e->cases[k].verify && hil_props_has(rs->items[ri].props, "diverged")) {
                 diverged = true;
             }
         }
@@ -556,10 +518,10 @@ void hil_sweep_plan_summary(const struct hil_sweep_plan *plan, const struct hil_
             }
             ran++;
             failed += rs->items[ri].status == HIL_FAIL;
-            bricked += prop_is(rs->items[ri].props, "bricked=1");
-            fast += prop_is(rs->items[ri].props, "mode=journal");
-            bypassed += prop_is(rs->items[ri].props, "glitch_bypass=1");
-            shared += prop_has(rs->items[ri].props, "shared_run");
+            bricked += hil_props_has(rs->items[ri].props, "bricked=1");
+            fast += hil_props_has(rs->items[ri].props, "mode=journal");
+            bypassed += hil_props_has(rs->items[ri].props, "glitch_bypass=1");
+            shared += hil_props_has(rs->items[ri].props, "shared_run");
         }
         if (ran == 0) {
             continue;

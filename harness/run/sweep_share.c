@@ -129,6 +129,11 @@ static bool eligible(const struct hil_case *c, const struct hil_scenario *s)
            c->journal != NULL && steps_eligible(s);
 }
 
+static bool same_key(const struct share_key *a, const struct share_key *b)
+{
+    return a->applied == b->applied && a->partial == b->partial && a->torn == b->torn;
+}
+
 void hil_sweep_share_plan(struct hil_case *cases, int n, struct hil_scenario *const *case_s,
                           const struct hil_journal *j)
 {
@@ -142,49 +147,37 @@ void hil_sweep_share_plan(struct hil_case *cases, int n, struct hil_scenario *co
     }
     uint32_t *nonw_before = calloc((size_t)j->count + 1, sizeof(*nonw_before));
     struct share_key *keys = calloc((size_t)n + 1, sizeof(*keys));
-    if (nonw_before == NULL || keys == NULL) {
-        free(nonw_before);
-        free(keys);
-        return; /* no sharing: every case runs */
-    }
-    for (uint32_t i = 0; i < j->count; i++) {
+    int *leaders = calloc((size_t)n + 1, sizeof(*leaders)); /* the first case of each group so far */
+    int nleaders = 0;
+    for (uint32_t i = 0; nonw_before != NULL && i < j->count; i++) {
         nonw_before[i + 1] = nonw_before[i] + !in_range(addr, len, j->ops[i].addr, j->ops[i].len);
     }
-    for (int k = 0; k < n; k++) {
+    for (int k = 0; nonw_before != NULL && keys != NULL && leaders != NULL && k < n; k++) {
         struct hil_case *c = &cases[k];
-        if (!eligible(c, case_s[k]) || c->journal != j) {
+        if (c->journal != j || !eligible(c, case_s[k])) {
             continue;
         }
         keys[k] = key_of(c, j, nonw_before, addr, len);
-        for (int i = 0; i < k && c->share_leader == NULL; i++) {
-            const struct hil_case *d = &cases[i];
-            if (d->share_leader == NULL && eligible(d, case_s[i]) && d->journal == j && keys[i].applied == keys[k].applied &&
-                keys[i].partial == keys[k].partial && keys[i].torn == keys[k].torn && steps_equal(case_s[i], case_s[k])) {
-                c->share_leader = d;
-                cases[i].share_probe = true;
-                cases[i].share_addr = c->share_addr = addr;
-                cases[i].share_len = c->share_len = len;
-            }
+        int g = 0;
+        while (g < nleaders && !(same_key(&keys[leaders[g]], &keys[k]) && steps_equal(case_s[leaders[g]], case_s[k]))) {
+            g++;
         }
+        if (g == nleaders) {
+            leaders[nleaders++] = k;
+            continue;
+        }
+        struct hil_case *d = &cases[leaders[g]];
+        c->share_leader = d;
+        d->share_probe = true;
+        d->share_addr = c->share_addr = addr;
+        d->share_len = c->share_len = len;
     }
     free(nonw_before);
     free(keys);
+    free(leaders);
 }
 
 /* ---- the pool ---- */
-
-static bool has_prop(const char *props, const char *kv)
-{
-    size_t l = strlen(kv);
-    for (const char *p = props; p != NULL && *p != '\0';) {
-        if (strncmp(p, kv, l) == 0 && (p[l] == '\n' || p[l] == '\0')) {
-            return true;
-        }
-        p = strchr(p, '\n');
-        p = p != NULL ? p + 1 : NULL;
-    }
-    return false;
-}
 
 enum hil_share hil_sweep_share_state(const struct hil_scenario *s, int self, struct hil_scenario *const *items,
                                      const struct hil_result *results, int n, int *leader)
@@ -201,7 +194,7 @@ enum hil_share hil_sweep_share_state(const struct hil_scenario *s, int self, str
         if (results[i].id == NULL) {
             return i < self ? HIL_SHARE_WAIT : HIL_SHARE_NO; /* after it: never started */
         }
-        if (!has_prop(results[i].props, "share_probe=untouched")) {
+        if (!hil_props_has(results[i].props, "share_probe=untouched")) {
             return HIL_SHARE_NO;
         }
         *leader = i;

@@ -479,3 +479,17 @@ int hil_result_decode(const char *buf, size_t len, struct hil_result *r)
     r->message = ml > 0 ? m : (free(m), NULL);
     return 0;
 }
+
+bool hil_props_has(const char *props, const char *kv)
+{
+    size_t l = strlen(kv);
+    bool key_only = strchr(kv, '=') == NULL;
+    for (const char *p = props; p != NULL && *p != '\0';) {
+        if (strncmp(p, kv, l) == 0 && (key_only ? p[l] == '=' : p[l] == '\n' || p[l] == '\0')) {
+            return true;
+        }
+        p = strchr(p, '\n');
+        p = p != NULL ? p + 1 : NULL;
+    }
+    return false;
+}

@@ -41,6 +41,13 @@ struct hil_results {
  */
 void hil_result_make_flaky(struct hil_result *r, struct hil_result *pass, int attempts);
 
+/**
+ * Whether the "key=value" lines @p props (a result's properties; NULL:
+ * none) hold the line @p kv exactly ("bricked=1"), or, when @p kv has no
+ * '=', a line with that key and any value ("shared_run").
+ */
+bool hil_props_has(const char *props, const char *kv);
+
 /** Append a copy of @p r (strings duplicated). */
 void hil_results_add(struct hil_results *rs, const struct hil_result *r);
 void hil_result_clear(struct hil_result *r);

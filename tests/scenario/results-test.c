@@ -214,6 +214,21 @@ static void test_result_wire_roundtrip(void **state)
     free(buf);
 }
 
+/* hil_props_has: a whole "key=value" line, or a key with any value. */
+static void test_props_has(void **state)
+{
+    (void)state;
+    const char *p = "flash_sha256=ab\nbricked=1\nshare_probe=untouched\nshared_run=x@y";
+    assert_true(hil_props_has(p, "bricked=1"));
+    assert_false(hil_props_has(p, "bricked=0"));
+    assert_false(hil_props_has(p, "bricked=")); /* not the whole line */
+    assert_true(hil_props_has(p, "shared_run=x@y")); /* the last line, no newline */
+    assert_true(hil_props_has(p, "shared_run"));
+    assert_false(hil_props_has(p, "shared"));
+    assert_false(hil_props_has(p, "share_probe=untouche"));
+    assert_false(hil_props_has(NULL, "bricked"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_xml_escape_keeps_valid_utf8),
         cmocka_unit_test(test_tap_output),
         cmocka_unit_test(test_result_wire_roundtrip),
+        cmocka_unit_test(test_props_has),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
